@@ -1,0 +1,38 @@
+# Every target creates .venv with python3 -m venv on first use and installs the course
+# package (editable) into it; nothing is installed outside .venv. The stamp file makes a
+# second run skip the install unless pyproject.toml changed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+PYTEST_FLAGS ?=
+
+.PHONY: lab test release release-check grade bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax tests solutions $(PYTEST_FLAGS)
+
+release: $(STAMP)
+	$(BIN)/course release
+
+release-check: $(STAMP)
+	$(BIN)/course release --check
+
+# make grade SUBMISSIONS=dir SOLUTION=solutions/01_backprop_circuits.ipynb OUT=grades
+grade: $(STAMP)
+	$(BIN)/course grade $(SUBMISSIONS) --solution $(SOLUTION) --out $(OUT)
+
+bench: $(STAMP)
+	$(BIN)/python tests/bench_grade.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,62 @@
+"""The ``course`` command: ``course release [--check] [--force]`` and ``course grade ...``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _release(args: argparse.Namespace) -> int:
+    from .release import ReleaseError, check_release, release
+
+    try:
+        if args.check:
+            problems = check_release(args.solutions, args.notebooks)
+            if problems:
+                print(f"notebooks/ is stale: {len(problems)} difference(s); run `make release`.", file=sys.stderr)
+                for p in problems:
+                    print(f"  {p}", file=sys.stderr)
+                return 1
+            print("notebooks/ is up to date with solutions/.")
+            return 0
+        for line in release(args.solutions, args.notebooks, force=args.force, only=args.only):
+            print(line)
+        return 0
+    except ReleaseError as e:
+        print(f"course release: {e}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description="Author, release and grade the course notebooks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    rel = sub.add_parser("release", help="build notebooks/ (student versions) from solutions/")
+    rel.add_argument("only", nargs="*", help="names of solution notebooks to release (default: all)")
+    rel.add_argument("--solutions", type=Path, default=Path("solutions"), help="folder of solution notebooks")
+    rel.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="folder of student notebooks")
+    rel.add_argument("--check", action="store_true", help="only report whether notebooks/ is stale (exit 1 if so)")
+    rel.add_argument(
+        "--force", action="store_true",
+        help="overwrite student notebooks that someone edited (a backup is kept first)",
+    )
+    rel.set_defaults(run=_release)
+
+    try:
+        from . import grade
+    except ImportError:  # the autograder module is optional while it is being built
+        grade = None
+    if grade is not None and hasattr(grade, "add_arguments"):
+        g = sub.add_parser("grade", help="grade submitted notebooks with the solution's tests")
+        grade.add_arguments(g)
+        g.set_defaults(run=grade.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Numerical gradients and the relative error used by every check.
+
+Introduced in notebook 01 (backprop circuits) and used by all later notebooks.
+
+Notes
+-----
+Centered differences, (f(x+h) - f(x-h)) / 2h, have an error of order h**2 rather than
+h for the one-sided form, which is why every check in the course uses them. The input
+array is perturbed in place for speed and restored exactly (the saved value is written
+back, not recomputed as x + h - h, which can differ in the last bit).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["rel_error", "numerical_gradient", "numerical_gradient_array", "grad_check_sparse"]
+
+
+def rel_error(a, b) -> float:
+    """Maximum relative error between two arrays.
+
+    Inputs: a, b: arrays (or scalars) of the same shape.
+    Returns: max |a - b| / max(1e-8, |a| + |b|), a float.
+
+    Notes: the floor 1e-8 keeps the ratio finite where both are zero; an error near 1e-7
+    or below means two float64 gradients agree.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error: shapes differ, {a.shape} vs {b.shape}")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def _require_float(x: np.ndarray, who: str) -> None:
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(
+            f"{who}: x must be a float numpy array to be perturbed in place, got "
+            f"{type(x).__name__}{'' if not isinstance(x, np.ndarray) else ' of dtype ' + str(x.dtype)}; "
+            "use np.asarray(x, dtype=np.float64)"
+        )
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Centered-difference gradient of a scalar function.
+
+    Inputs:
+    - f: callable taking the array x and returning a scalar.
+    - x: float array of any shape; perturbed in place one entry at a time, then restored.
+    - h: step size.
+    Returns: grad, an array of x's shape with df/dx.
+    """
+    _require_float(x, "numerical_gradient")
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        ix = it.multi_index
+        old = x[ix].copy()
+        x[ix] = old + h
+        fp = float(f(x))
+        x[ix] = old - h
+        fm = float(f(x))
+        x[ix] = old
+        grad[ix] = (fp - fm) / (2 * h)
+    return grad
+
+
+def numerical_gradient_array(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """Centered-difference gradient of sum(f(x) * dout) with respect to x.
+
+    Inputs:
+    - f: callable taking x and returning an array of dout's shape.
+    - x: float array of any shape; perturbed in place, then restored.
+    - dout: upstream gradient, shape of f(x).
+    Returns: dx, an array of x's shape.
+
+    Notes: this is what a layer's backward must compute: the vector-Jacobian product
+    dout . df/dx, without ever forming the Jacobian.
+    """
+    _require_float(x, "numerical_gradient_array")
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        ix = it.multi_index
+        old = x[ix].copy()
+        x[ix] = old + h
+        pos = np.array(f(x), dtype=np.float64, copy=True)
+        x[ix] = old - h
+        neg = np.array(f(x), dtype=np.float64, copy=True)
+        x[ix] = old
+        grad[ix] = np.sum((pos - neg) * dout) / (2 * h)
+    return grad
+
+
+def grad_check_sparse(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    analytic_grad: np.ndarray,
+    num_checks: int = 10,
+    h: float = 1e-5,
+    *,
+    rng: np.random.Generator | None = None,
+    verbose: bool = False,
+) -> list[tuple[tuple[int, ...], float, float, float]]:
+    """Compare an analytic gradient with centered differences at sampled coordinates.
+
+    Inputs:
+    - f: scalar function of x; x: float array (restored after each probe).
+    - analytic_grad: array of x's shape.
+    - num_checks: how many coordinates to sample; rng: the generator that picks them
+      (default: a fixed seed, so repeated calls check the same coordinates).
+    Returns: a list of (index, numerical, analytic, relative error), one per sample.
+
+    Notes: for a weight matrix with thousands of entries a full numerical gradient costs
+    two loss evaluations per entry; a handful of random entries catches almost every bug.
+    """
+    _require_float(x, "grad_check_sparse")
+    analytic_grad = np.asarray(analytic_grad)
+    if analytic_grad.shape != x.shape:
+        raise ValueError(
+            f"grad_check_sparse: analytic_grad has shape {analytic_grad.shape}, expected {x.shape} like x"
+        )
+    rng = np.random.default_rng(0) if rng is None else rng
+    rows = []
+    for _ in range(num_checks):
+        ix = tuple(int(rng.integers(n)) for n in x.shape)
+        old = x[ix].copy()
+        x[ix] = old + h
+        fp = float(f(x))
+        x[ix] = old - h
+        fm = float(f(x))
+        x[ix] = old
+        num = (fp - fm) / (2 * h)
+        ana = float(analytic_grad[ix])
+        err = abs(num - ana) / max(1e-8, abs(num) + abs(ana))
+        rows.append((ix, num, ana, err))
+        if verbose:
+            print(f"{str(ix):>14}  numerical {num: .6e}  analytic {ana: .6e}  rel. error {err:.2e}")
+    return rows

@@ -1,0 +1,9 @@
+"""Every matplotlib figure of the course, one submodule per kind of figure.
+
+Compute functions live elsewhere (``circuits``, ``train``, ``surfaces`` ...); the functions here
+only draw what they are given, return the matplotlib ``Figure`` (or ``Axes``), and never call
+``plt.show()`` themselves, so a notebook cell ends with ``plt.show()``.
+"""
+from .circuits import *  # noqa: F401,F403  notebook 01
+from .classifiers import *  # noqa: F401,F403  notebooks 02-03
+from .curves import *  # noqa: F401,F403  training curves

@@ -1,0 +1,2 @@
+"""Widgets (filled in with the notebook that introduces them)."""
+__all__: list[str] = []
