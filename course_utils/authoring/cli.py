@@ -27,6 +27,24 @@ def _release(args: argparse.Namespace) -> int:
         return 2
 
 
+def _store_outputs(args: argparse.Namespace) -> int:
+    from .execute import store_outputs
+    from .release import ReleaseError
+
+    status = 0
+    for path in args.paths:
+        if not path.is_file():
+            print(f"course store-outputs: no notebook at {path}", file=sys.stderr)
+            status = 2
+            continue
+        try:
+            print(store_outputs(path, timeout=args.timeout))
+        except ReleaseError as e:
+            print(f"course store-outputs: {e}", file=sys.stderr)
+            status = 1
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Author, release and grade the course notebooks.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="overwrite student notebooks that someone edited (a backup is kept first)",
     )
     rel.set_defaults(run=_release)
+
+    store = sub.add_parser(
+        "store-outputs", help="execute solution notebooks, keeping only the # NBVAL_CHECK_OUTPUT outputs"
+    )
+    store.add_argument("paths", nargs="+", type=Path, help="solution notebooks to execute")
+    store.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell")
+    store.set_defaults(run=_store_outputs)
 
     try:
         from . import grade
