@@ -1,0 +1,121 @@
+"""Classification losses: the multiclass SVM (hinge) and softmax (cross-entropy) losses.
+
+Introduced in notebook 02 (linear classifiers); the score losses are the last layer of every
+net from notebook 03 on.
+
+Notes
+-----
+Two levels, so nothing is written twice: ``svm_loss`` and ``softmax_loss`` take scores (N, C)
+and return the mean data loss with its gradient dscores; ``linear_svm_loss`` and
+``linear_softmax_loss`` take the weights of a linear classifier and go through the stages
+scores = X W -> (loss, dscores) -> dW = X^T dscores, then add the L2 penalty
+0.5 * reg * sum(W**2) and its gradient reg * W. A net does the same with more stages between X
+and the scores.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["svm_loss", "softmax_loss", "linear_svm_loss", "linear_softmax_loss"]
+
+
+def _check_scores(scores: np.ndarray, y: np.ndarray, func: str) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(y)
+    if scores.ndim != 2 or y.ndim != 1 or y.shape[0] != scores.shape[0]:
+        raise ValueError(f"{func}: scores must be (N, C) and y (N,), got scores {scores.shape} and y {y.shape}")
+    if scores.shape[0] == 0:
+        raise ValueError(f"{func}: the batch is empty")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{func}: y must hold integer class labels, got dtype {y.dtype}")
+    if y.min() < 0 or y.max() >= scores.shape[1]:
+        raise ValueError(f"{func}: labels must be in 0..{scores.shape[1] - 1}, got {y.min()}..{y.max()}")
+    return scores, y
+
+
+def svm_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Multiclass SVM (hinge) loss with margin 1, averaged over the batch.
+
+    Inputs:
+    - scores: (N, C) class scores; y: (N,) int labels in 0..C-1.
+    Returns: (loss, dscores): the mean over examples of sum_{j != y_i} max(0, s_j - s_{y_i} + 1),
+    a float, and its gradient with respect to scores, (N, C).
+
+    Notes: each class whose score comes within the margin of the correct one adds its gap to
+    the loss; its gradient is +1 on that class and -1 on the correct class, once per violating
+    class. The correct class is never counted against itself (its "margin" would be 1).
+    """
+    scores, y = _check_scores(scores, y, "svm_loss")
+    N = scores.shape[0]
+    rows = np.arange(N)
+    margins = np.maximum(0.0, scores - scores[rows, y][:, None] + 1.0)
+    margins[rows, y] = 0.0
+    loss = margins.sum() / N
+    positive = (margins > 0).astype(np.float64)
+    positive[rows, y] = -positive.sum(axis=1)
+    dscores = positive / N
+    return float(loss), dscores
+
+
+def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Softmax cross-entropy loss, averaged over the batch; stable for large scores.
+
+    Inputs:
+    - scores: (N, C) class scores (unnormalized log-probabilities); y: (N,) int labels.
+    Returns: (loss, dscores): the mean of -log softmax(scores_i)[y_i], a float, and its
+    gradient (probabilities - one_hot(y)) / N, shape (N, C).
+
+    Notes: softmax does not change when a constant is added to a row, so each row is shifted
+    by its maximum first: the largest exponent becomes exp(0) = 1 and nothing overflows, even
+    for scores in the thousands. The log-probabilities are computed as shifted - log(sum exp)
+    rather than log(probabilities), so a tiny probability gives a large finite loss, not inf.
+    """
+    scores, y = _check_scores(scores, y, "softmax_loss")
+    N = scores.shape[0]
+    rows = np.arange(N)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[rows, y].sum() / N
+    dscores = np.exp(log_probs)
+    dscores[rows, y] -= 1.0
+    dscores /= N
+    return float(loss), dscores
+
+
+def _linear_loss(score_loss, W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, func: str):
+    W = np.asarray(W, dtype=np.float64)
+    X = np.asarray(X, dtype=np.float64)
+    if W.ndim != 2 or X.ndim != 2 or X.shape[1] != W.shape[0]:
+        raise ValueError(f"{func}: X must be (N, D) and W (D, C), got X {X.shape} and W {W.shape}")
+    scores = X @ W                          # stage 1: scores (N, C)
+    data_loss, dscores = score_loss(scores, y)  # stage 2: loss and dscores (N, C)
+    dW = X.T @ dscores                      # stage 3: back through the product, (D, C)
+    loss = data_loss + 0.5 * reg * float(np.sum(W * W))
+    dW = dW + reg * W
+    return loss, dW
+
+
+def linear_svm_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
+    """SVM loss of a linear classifier scores = X W, with L2 regularization.
+
+    Inputs:
+    - W: (D, C) weights; X: (N, D) examples (a bias is a constant-1 column of X);
+      y: (N,) int labels; reg: regularization strength.
+    Returns: (loss, dW): mean hinge loss + 0.5 * reg * sum(W**2), and its gradient (D, C).
+
+    Notes: computed in stages, scores -> dscores (by :func:`svm_loss`) -> dW = X^T dscores + reg W,
+    the same chain rule as every layer of a net.
+    """
+    return _linear_loss(svm_loss, W, X, y, reg, "linear_svm_loss")
+
+
+def linear_softmax_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
+    """Softmax loss of a linear classifier scores = X W, with L2 regularization.
+
+    Inputs:
+    - W: (D, C) weights; X: (N, D) examples; y: (N,) int labels; reg: regularization strength.
+    Returns: (loss, dW): mean cross-entropy + 0.5 * reg * sum(W**2), and its gradient (D, C).
+
+    Notes: the stages are those of :func:`linear_svm_loss` with :func:`softmax_loss` in the middle.
+    """
+    return _linear_loss(softmax_loss, W, X, y, reg, "linear_softmax_loss")
