@@ -117,7 +117,7 @@ def run_student(spec: Spec, student: Mapping[str, Any], case: dict[str, Any]) ->
 
 
 def _fmt_index(ix: tuple) -> str:
-    return "" if ix == () else str(ix if len(ix) > 1 else ix[0])
+    return ", ".join(str(i) for i in ix)
 
 
 def diagnose(got: np.ndarray, exp: np.ndarray, *, batch_size: int | None = None) -> str | None:
@@ -164,7 +164,7 @@ def verify(
     """
     func = spec.name
     for key, ix in (modified or {}).items():
-        where = f" (first change at index {_fmt_index(ix)})" if ix else ""
+        where = f" (first change at index ({_fmt_index(ix)}))" if ix else ""
         raise CheckFailure(
             f"{func} modified its input `{key}` in place{where}. Never write into an input: "
             f"use `{key} = {key}.copy()` or build a new array instead of `+=`, `*=` or slice assignment."
@@ -194,26 +194,29 @@ def verify(
         if bad.any():
             ix = tuple(int(i) for i in np.argwhere(bad)[0])
             raise CheckFailure(
-                f"{func}: {name} contains {got[ix]!r} at index {_fmt_index(ix) or '()'}. Likely cause: "
+                f"{func}: {name} contains {float(got[ix])} at index ({_fmt_index(ix)}). Likely cause: "
                 "exp of a large number overflowed (shift by the max first), log(0), or 0/0."
             )
+        low_precision = got.dtype in (np.float16, np.float32)
         got = got.astype(np.float64)
         err = rel_error(got, exp)
         tol = spec.tolerance(name)
         rows.append(Row(name, err, tol))
         if err > tol:
-            failures.append((name, got, exp))
+            failures.append((name, got, exp, low_precision))
     if failures:
-        name, got, exp = failures[0]
+        name, got, exp, low_precision = failures[0]
         ratio = np.abs(got - exp) / np.maximum(1e-8, np.abs(got) + np.abs(exp))
         ix = np.unravel_index(int(np.argmax(ratio)), exp.shape) if exp.ndim else ()
         ix = tuple(int(i) for i in ix)
         hint = diagnose(got, exp, batch_size=n)
+        if hint is None and low_precision:
+            hint = f"{name} was computed in low precision: keep float64 (avoid .astype(np.float32))."
         for test, text in spec.hints:
             if hint is None and test(got, exp, case):
                 hint = text
         where = f"[{_fmt_index(ix)}]" if ix else ""
-        others = [f for f, *_ in failures[1:]]
+        others = [f[0] for f in failures[1:]]
         also = f" ({', '.join(others)} also wrong.)" if others else ""
         raise CheckFailure(
             f"{func}: {name}{where} is wrong: expected {exp[ix]:.6g}, got {got[ix]:.6g} "
