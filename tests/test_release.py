@@ -1,0 +1,191 @@
+"""course release: student notebooks from solutions, and never losing a student's work."""
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from course_utils.authoring import ReleaseError, check_release, release, release_notebook
+from course_utils.authoring.cli import main
+from course_utils.authoring.release import student_source
+
+SOL = {"nbgrader": {"grade": False, "grade_id": "square", "locked": False, "schema_version": 3,
+                    "solution": True, "task": False}}
+TEST = {"nbgrader": {"grade": True, "grade_id": "test_square", "locked": True, "points": 2,
+                     "schema_version": 3, "solution": False, "task": False}}
+
+SOLUTION_CODE = '''def square(x):
+    """Return x squared."""
+    ### BEGIN SOLUTION
+    y = x * x
+    return y
+    ### END SOLUTION'''
+
+TEST_CODE = '''assert square(3) == 9
+### BEGIN HIDDEN TESTS
+assert square(-4) == 16
+### END HIDDEN TESTS'''
+
+
+def make_solution(path, extra_source=""):
+    pinned = new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(2 + 2)", execution_count=3,
+                           outputs=[new_output("stream", name="stdout", text="4\n")])
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Squares" + extra_source),
+        new_code_cell("import math", execution_count=1, outputs=[new_output("stream", name="stdout", text="x\n")]),
+        new_code_cell(SOLUTION_CODE, metadata=SOL),
+        new_code_cell(TEST_CODE, metadata=TEST),
+        pinned,
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, path)
+    return nb
+
+
+@pytest.fixture
+def course(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    make_solution(tmp_path / "solutions" / "01_sq.ipynb")
+    return tmp_path
+
+
+def test_student_source_keeps_indentation_and_drops_hidden_tests():
+    src = student_source(SOLUTION_CODE)
+    assert src.splitlines()[-2:] == ["    # YOUR CODE HERE", "    raise NotImplementedError()"]
+    assert "x * x" not in src and '"""Return x squared."""' in src
+    assert student_source(TEST_CODE) == "assert square(3) == 9"
+    assert student_source("Answer:\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown") == "Answer:\nYOUR ANSWER HERE"
+
+
+@pytest.mark.parametrize("source, message", [
+    ("### BEGIN SOLUTION\nx = 1", "line 1: ### BEGIN SOLUTION is never closed"),
+    ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without a matching ### BEGIN SOLUTION"),
+    ("### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS", "line 2: ### BEGIN HIDDEN TESTS inside ### BEGIN SOLUTION"),
+    ("x = 1  ### BEGIN SOLUTION", "line 1: a marker must stand alone"),
+])
+def test_malformed_markers_are_named_with_their_line(source, message):
+    with pytest.raises(ReleaseError, match=message):
+        student_source(source, where="nb.ipynb, cell 4")
+
+
+def test_release_notebook_clears_outputs_except_pinned_and_keeps_metadata(course):
+    nb = release_notebook(course / "solutions" / "01_sq.ipynb")
+    imports, exercise, test, pinned = nb.cells[1:]
+    assert imports.outputs == [] and imports.execution_count is None
+    assert pinned.outputs[0].text == "4\n" and pinned.execution_count == 3
+    assert exercise.metadata.nbgrader == SOL["nbgrader"] and test.metadata.nbgrader["points"] == 2
+    assert "raise NotImplementedError()" in exercise.source and "-4" not in test.source
+
+
+def test_solution_regions_need_nbgrader_metadata(tmp_path):
+    nb = new_notebook(cells=[new_code_cell(SOLUTION_CODE)])
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    with pytest.raises(ReleaseError, match="cell 0: it has a solution region but no nbgrader metadata"):
+        release_notebook(tmp_path / "x.ipynb")
+
+
+def test_duplicate_grade_ids_are_refused(tmp_path):
+    nb = new_notebook(cells=[new_code_cell(SOLUTION_CODE, metadata=SOL), new_code_cell("x", metadata=SOL)])
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    with pytest.raises(ReleaseError, match="cells 0 and 1: grade_id 'square' is used twice"):
+        release_notebook(tmp_path / "x.ipynb")
+
+
+def test_release_then_check_then_stale(course):
+    sol, nbs = course / "solutions", course / "notebooks"
+    assert list(release(sol, nbs)) == [f"{nbs / '01_sq.ipynb'}: created"]
+    assert check_release(sol, nbs) == []
+    assert list(release(sol, nbs)) == [f"{nbs / '01_sq.ipynb'}: up to date"]
+    make_solution(sol / "01_sq.ipynb", extra_source=" (new intro)")
+    assert check_release(sol, nbs) == [f"{nbs / '01_sq.ipynb'}: stale (cells 0 differ)"]
+    # a stale but untouched student notebook is simply updated
+    assert list(release(sol, nbs)) == [f"{nbs / '01_sq.ipynb'}: updated"]
+    (sol / "02_new.ipynb").write_text((sol / "01_sq.ipynb").read_text())
+    assert check_release(sol, nbs) == [f"{nbs / '02_new.ipynb'}: missing"]
+
+
+def _fill_in_answer(path):
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source = "def square(x):\n    return x ** 2"
+    nbformat.write(nb, path)
+
+
+def test_edited_student_notebook_is_never_overwritten_without_force(course):
+    sol, nbs = course / "solutions", course / "notebooks"
+    list(release(sol, nbs))
+    target = nbs / "01_sq.ipynb"
+    _fill_in_answer(target)
+    edited = target.read_text()
+    make_solution(sol / "01_sq.ipynb", extra_source=" (new intro)")
+    with pytest.raises(ReleaseError, match=r"(?s)answers filled in \(cells 2\).*--force"):
+        list(release(sol, nbs))
+    assert target.read_text() == edited
+    lines = list(release(sol, nbs, force=True))
+    assert "edited version is kept in" in lines[0]
+    backups = list((course / ".release-backups").glob("*/01_sq.ipynb"))
+    assert len(backups) == 1 and backups[0].read_text() == edited
+    assert "raise NotImplementedError()" in target.read_text()
+
+
+def test_notebook_with_outputs_counts_as_edited(course):
+    sol, nbs = course / "solutions", course / "notebooks"
+    list(release(sol, nbs))
+    nb = nbformat.read(nbs / "01_sq.ipynb", as_version=4)
+    nb.cells[1].outputs = [new_output("stream", name="stdout", text="ran\n")]
+    nbformat.write(nb, nbs / "01_sq.ipynb")
+    make_solution(sol / "01_sq.ipynb", extra_source=" (v2)")
+    with pytest.raises(ReleaseError, match=r"outputs present \(cells 1\)"):
+        list(release(sol, nbs))
+
+
+def test_refusal_writes_nothing_at_all(course):
+    sol, nbs = course / "solutions", course / "notebooks"
+    list(release(sol, nbs))
+    _fill_in_answer(nbs / "01_sq.ipynb")
+    (sol / "00_first.ipynb").write_text((sol / "01_sq.ipynb").read_text())
+    with pytest.raises(ReleaseError):
+        list(release(sol, nbs))
+    assert not (nbs / "00_first.ipynb").exists()
+
+
+def test_extra_student_notebooks_are_left_alone(course):
+    sol, nbs = course / "solutions", course / "notebooks"
+    nbs.mkdir()
+    (nbs / "my_scratch.ipynb").write_text(json.dumps({"cells": []}))
+    lines = list(release(sol, nbs))
+    assert any("my_scratch.ipynb: no solution notebook of that name (left alone)" in line for line in lines)
+    assert (nbs / "my_scratch.ipynb").exists()
+
+
+def test_cli_release_check_and_errors(course, capsys):
+    sol, nbs = str(course / "solutions"), str(course / "notebooks")
+    assert main(["release", "--solutions", sol, "--notebooks", nbs, "--check"]) == 1
+    assert "01_sq.ipynb: missing" in capsys.readouterr().err
+    assert main(["release", "--solutions", sol, "--notebooks", nbs]) == 0
+    assert main(["release", "--solutions", sol, "--notebooks", nbs, "--check"]) == 0
+    assert main(["release", "--solutions", str(course / "nope"), "--notebooks", nbs]) == 2
+    assert "no solutions folder" in capsys.readouterr().err
+    assert main(["release", "zz_unknown", "--solutions", sol, "--notebooks", nbs]) == 2
+    assert "no solution notebook named zz_unknown" in capsys.readouterr().err
+
+
+def test_store_outputs_keeps_only_pinned_cells(course, capsys):
+    path = course / "solutions" / "01_sq.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[4].outputs = []
+    nbformat.write(nb, path)
+    assert main(["store-outputs", str(path)]) == 0
+    assert "kept the outputs of 1" in capsys.readouterr().out
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[4].outputs[0].text == "4\n"
+    assert all(c.outputs == [] for c in nb.cells[1:4])
+
+
+def test_store_outputs_writes_nothing_when_a_cell_fails(course, capsys):
+    path = course / "solutions" / "01_sq.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source = "raise ValueError('broken setup')"
+    nbformat.write(nb, path)
+    before = path.read_text()
+    assert main(["store-outputs", str(path)]) == 1
+    assert "a cell failed, nothing was written" in capsys.readouterr().err
+    assert path.read_text() == before
