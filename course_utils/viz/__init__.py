@@ -6,4 +6,5 @@ only draw what they are given, return the matplotlib ``Figure`` (or ``Axes``), a
 """
 from .circuits import *  # noqa: F401,F403  notebook 01
 from .classifiers import *  # noqa: F401,F403  notebooks 02-03
-from .curves import *  # noqa: F401,F403  training curves
+from .curves import *  # noqa: F401,F403  training curves, timings
+from .images import *  # noqa: F401,F403  weights and digits as images
