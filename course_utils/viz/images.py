@@ -1,0 +1,2 @@
+"""Figures (filled in with the notebook that introduces them)."""
+__all__: list[str] = []
