@@ -1,2 +1,181 @@
-"""Checks for notebook exercises (filled in with the notebook)."""
-__all__: list[str] = []
+"""Checks for notebook 02: the SVM and softmax losses of a linear classifier, naive and vectorized.
+
+Every check calls the student's ``f(W, X, y, reg) -> (loss, dW)`` on random, non-trivial
+inputs (``reg > 0``, margins on both sides of zero) and compares with
+:func:`course_utils.losses.linear_svm_loss` or :func:`~course_utils.losses.linear_softmax_loss`.
+The softmax checks add a case whose scores are in the thousands, so an implementation that
+does not shift by the row maximum overflows and is caught. When a result is wrong, the hints
+recognise the usual slips: the regularization term or its gradient forgotten or doubled,
+dividing by N twice or not at all, the correct class counted in the SVM's margin sum, the -1
+of the softmax gradient forgotten.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import losses as ref
+from ._core import CheckFailure, Spec
+from ._registry import register
+
+__all__ = [
+    "check_svm_loss_naive", "check_svm_loss_vectorized",
+    "check_softmax_loss_naive", "check_softmax_loss_vectorized",
+]
+
+_REF = {"svm": (ref.svm_loss, ref.linear_svm_loss), "softmax": (ref.softmax_loss, ref.linear_softmax_loss)}
+
+
+def _cases(seed: int, kind: str) -> list[dict]:
+    rng = np.random.default_rng(seed + 200)
+    N, D, C = 9 + seed, 6, 4
+    X = rng.standard_normal((N, D))
+    y = rng.permutation(np.arange(N) % C)  # every class appears
+    cases = [dict(W=0.6 * rng.standard_normal((D, C)), X=X, y=y, reg=0.3 + 0.1 * seed)]
+    if kind == "softmax":
+        # scores in the thousands, spread over tens within a row: exp() overflows unless
+        # each row is shifted by its maximum first
+        W = 0.5 * rng.standard_normal((D, C))
+        W[0] += 400.0
+        Xbig = rng.standard_normal((N, D))
+        Xbig[:, 0] = rng.choice([-1.0, 1.0], N) * rng.uniform(2.0, 4.0, N)
+        cases.append(dict(W=W, X=Xbig, y=rng.permutation(np.arange(N) % C), reg=1e-5))
+    return cases
+
+
+def _call(student, case, *, name: str) -> dict:
+    result = student[name](case["W"], case["X"], case["y"], case["reg"])
+    if not isinstance(result, tuple) or len(result) != 2:
+        kind = type(result).__name__ if not isinstance(result, tuple) else f"tuple of {len(result)}"
+        raise CheckFailure(f"{name} must return the pair (loss, dW), got a {kind}.")
+    loss, dW = result
+    return dict(loss=loss, dW=dW)
+
+
+def _expected(case, *, kind: str) -> dict:
+    loss, dW = _REF[kind][1](case["W"], case["X"], case["y"], case["reg"])
+    # dW first: a wrong gradient carries far more evidence for a hint than a wrong scalar
+    return dict(dW=dW, loss=loss)
+
+
+def _parts(case, kind):
+    """The pieces of the reference result: data loss, dscores, data gradient, L2 term."""
+    W, X, y, reg = case["W"], case["X"], case["y"], case["reg"]
+    data_loss, dscores = _REF[kind][0](X @ W, y)
+    return data_loss, dscores, X.T @ dscores, 0.5 * reg * float(np.sum(W * W))
+
+
+def _matches(variant, only: str | None = None):
+    """A hint test: does the wrong quantity (``only`` that one) equal what variant gives for it?"""
+
+    def test(got, exp, case, kind):
+        if only is not None and (got.ndim == 0) != (only == "loss"):
+            return False
+        loss, dW = variant(case, kind)
+        want = loss if got.ndim == 0 else dW
+        return want is not None and np.shape(want) == got.shape and np.allclose(got, want, rtol=1e-6, atol=1e-10)
+
+    return test
+
+
+def _no_reg(case, kind):
+    data_loss, _, data_grad, _ = _parts(case, kind)
+    return data_loss, data_grad
+
+
+def _double_reg(case, kind):
+    data_loss, _, data_grad, l2 = _parts(case, kind)
+    return data_loss + 2 * l2, data_grad + 2 * case["reg"] * case["W"]
+
+
+def _twice_n(case, kind):
+    data_loss, _, data_grad, l2 = _parts(case, kind)
+    N = len(case["y"])
+    return data_loss / N + l2, data_grad / N + case["reg"] * case["W"]
+
+
+def _no_n(case, kind):
+    data_loss, _, data_grad, l2 = _parts(case, kind)
+    N = len(case["y"])
+    return data_loss * N + l2, data_grad * N + case["reg"] * case["W"]
+
+
+def _svm_correct_counted(case, kind):
+    # the correct class's own "margin" s_y - s_y + 1 = 1 added to the loss, and one more -1
+    # at the correct class in dscores (when its column is not reset after counting)
+    data_loss, dscores, _, l2 = _parts(case, kind)
+    N = len(case["y"])
+    onehot = np.eye(case["W"].shape[1])[case["y"]]
+    return data_loss + 1.0 + l2, case["X"].T @ (dscores - onehot / N) + case["reg"] * case["W"]
+
+
+def _svm_no_correct_grad(case, kind):
+    _, dscores, _, _ = _parts(case, kind)
+    onehot = np.eye(case["W"].shape[1])[case["y"]].astype(bool)
+    return None, case["X"].T @ np.where(onehot, 0.0, dscores) + case["reg"] * case["W"]
+
+
+def _softmax_no_minus_one(case, kind):
+    _, dscores, _, _ = _parts(case, kind)
+    N = len(case["y"])
+    onehot = np.eye(case["W"].shape[1])[case["y"]]
+    return None, case["X"].T @ (dscores + onehot / N) + case["reg"] * case["W"]
+
+
+_COMMON_HINTS = [
+    (_matches(_no_reg, "dW"), "dW is missing the gradient of the regularization: add reg * W."),
+    (_matches(_no_reg, "loss"), "the loss is missing the regularization: add 0.5 * reg * np.sum(W * W)."),
+    (_matches(_double_reg), "the L2 term is doubled: the course's convention is 0.5 * reg * np.sum(W * W), "
+                  "whose gradient is reg * W."),
+    (_matches(_twice_n), "the data part is divided by N twice: average once (the regularization is not divided by N)."),
+    (_matches(_no_n), "the data part is not divided by N: the loss and its gradient are means over the batch."),
+]
+_SVM_HINTS = [
+    (_matches(_svm_correct_counted), "you counted the correct class in the margin sum: skip j == y[i] "
+                           "(its margin s_y - s_y + 1 is always 1)."),
+    (_matches(_svm_no_correct_grad), "the correct class's column is missing its gradient: subtract X[i] there "
+                           "once for every class that violates the margin."),
+]
+_SOFTMAX_HINTS = [
+    (_matches(_softmax_no_minus_one), "dscores is softmax(scores) minus 1 at the correct class: the -1 is missing."),
+]
+_DW_OTHER = (
+    lambda got, exp, case: got.ndim == 2,
+    "go through the stages again: scores = X @ W, then dscores (N, C) from the loss formula, "
+    "then dW = X.T @ dscores + reg * W.",
+)
+
+
+def _spec(name: str, kind: str) -> Spec:
+    extra = _SVM_HINTS if kind == "svm" else _SOFTMAX_HINTS
+    hints = tuple(
+        (lambda got, exp, case, t=test: t(got, exp, case, kind), text)
+        for test, text in _COMMON_HINTS + extra
+    ) + (_DW_OTHER,)
+    return Spec(
+        name=name, args=(name,),
+        cases=lambda seed: _cases(seed, kind),
+        call=lambda student, case: _call(student, case, name=name),
+        expected=lambda case: _expected(case, kind=kind),
+        like={"dW": "W"}, batch="X", hints=hints,
+        reference=(f"course_utils.losses.linear_{kind}_loss", f"course_utils.losses.{kind}_loss"),
+    )
+
+
+@register(_spec("svm_loss_naive", "svm"))
+def check_svm_loss_naive(svm_loss_naive):
+    """Check svm_loss_naive(W, X, y, reg) -> (loss, dW) against the reference (notebook 02)."""
+
+
+@register(_spec("svm_loss_vectorized", "svm"))
+def check_svm_loss_vectorized(svm_loss_vectorized):
+    """Check svm_loss_vectorized(W, X, y, reg) -> (loss, dW) against the reference (notebook 02)."""
+
+
+@register(_spec("softmax_loss_naive", "softmax"))
+def check_softmax_loss_naive(softmax_loss_naive):
+    """Check softmax_loss_naive(W, X, y, reg) -> (loss, dW), also for scores in the thousands (notebook 02)."""
+
+
+@register(_spec("softmax_loss_vectorized", "softmax"))
+def check_softmax_loss_vectorized(softmax_loss_vectorized):
+    """Check softmax_loss_vectorized(W, X, y, reg) -> (loss, dW), also for scores in the thousands (notebook 02)."""
