@@ -1,2 +1,89 @@
-"""Figures (filled in with the notebook that introduces them)."""
-__all__: list[str] = []
+"""Training curves and timing plots.
+
+Introduced in notebook 02 (training a linear classifier; the speed-up of vectorizing) and used
+by every notebook that trains a model.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["plot_history", "plot_histories", "plot_timings"]
+
+
+def _smooth(values: np.ndarray, window: int) -> np.ndarray:
+    if window <= 1 or len(values) < window:
+        return values
+    kernel = np.ones(window) / window
+    return np.convolve(values, kernel, mode="valid")
+
+
+def plot_histories(histories: Mapping[str, object], *, title: str = "Training", smooth: int = 10):
+    """Loss per iteration (left) and train/val accuracy per epoch (right) for several runs.
+
+    Inputs:
+    - histories: label -> :class:`course_utils.train.History` (an empty label for a single run).
+    - title: the figure's title; smooth: window of the moving average drawn over the loss.
+    Returns: the matplotlib Figure.
+
+    Notes: the raw mini-batch loss is noisy (each batch is a different sample), so it is drawn
+    faint with its moving average on top; accuracies are measured once per epoch, epoch 0
+    being the untrained model. Solid lines are train accuracy, dashed lines validation.
+    """
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for k, (label, h) in enumerate(histories.items()):
+        color = f"C{k}"
+        name = f"{label} " if label else ""
+        loss = np.asarray(h.loss)
+        ax_loss.plot(np.arange(len(loss)), loss, color=color, alpha=0.3, lw=0.8)
+        smooth_loss = _smooth(loss, smooth)
+        offset = len(loss) - len(smooth_loss)
+        ax_loss.plot(np.arange(offset, len(loss)), smooth_loss, color=color, label=f"{name}loss".strip())
+        epochs = np.arange(len(h.train_acc))
+        ax_acc.plot(epochs, h.train_acc, "o-", color=color, ms=3, label=f"{name}train")
+        if len(h.val_acc):
+            ax_acc.plot(epochs, h.val_acc, "s--", color=color, ms=3, label=f"{name}val")
+    ax_loss.set(xlabel="iteration", ylabel="loss", title="Mini-batch loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0, 1.02))
+    ax_loss.legend()
+    ax_acc.legend(loc="lower right")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history, *, title: str = "Training", smooth: int = 10):
+    """Loss and accuracy curves of one training run (see :func:`plot_histories`). Returns the Figure."""
+    return plot_histories({"": history}, title=title, smooth=smooth)
+
+
+def plot_timings(sizes: Sequence[int], times: Mapping[str, Sequence[float]], *,
+                 title: str = "Run time against batch size", xlabel: str = "N (examples)"):
+    """Run time against problem size on log-log axes, one line per implementation.
+
+    Inputs:
+    - sizes: (K,) problem sizes; times: label -> (K,) seconds per call at those sizes.
+    - title, xlabel: texts of the figure.
+    Returns: the matplotlib Figure.
+
+    Notes: on log-log axes a cost proportional to N is a line of slope 1 for every
+    implementation; a constant speed-up is a constant vertical gap between the lines, which
+    is why the gap at the largest size is written beside it.
+    """
+    sizes = np.asarray(sizes)
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for k, (label, t) in enumerate(times.items()):
+        ax.loglog(sizes, np.asarray(t), "o-", color=f"C{k}", label=label)
+    if len(times) >= 2:
+        slow, fast = (np.asarray(t)[-1] for t in list(times.values())[:2])
+        ax.annotate(f"{slow / fast:.0f}x", xy=(sizes[-1], np.sqrt(slow * fast)), xytext=(6, 0),
+                    textcoords="offset points", va="center")
+    ax.set(xlabel=xlabel, ylabel="time per call (s)", title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    return fig
