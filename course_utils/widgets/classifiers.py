@@ -1,2 +1,94 @@
-"""Widgets (filled in with the notebook that introduces them)."""
-__all__: list[str] = []
+"""Explorers for classifiers on 2-D data (notebook 03).
+
+In the spirit of the ConvNetJS 2-D classification demo: pick a data set, a hidden-layer size
+and a regularization strength, and a small two-layer net is trained from scratch on the spot
+(well under a second) and drawn with its decision boundary and training accuracy.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+
+from .. import data, models, optim, train
+from ..viz.classifiers import plot_decision_boundary
+
+__all__ = ["TOY_TRAINING", "TOY_DATASETS", "classifier_explorer"]
+
+#: How the explorer trains its net (and how notebook 03 trains its toy nets): SGD with
+#: momentum, 300 epochs of mini-batches of 100, initial weights of std 0.1.
+TOY_TRAINING = dict(
+    rule=optim.sgd_momentum, hyper=dict(lr=0.3, momentum=0.9), num_epochs=300, batch_size=100,
+)
+TOY_WEIGHT_SCALE = 0.1
+
+#: The data sets the explorer offers, each a fixed draw (seed 0).
+TOY_DATASETS = {
+    "circles": lambda: data.make_circles(n=200, noise=0.05, factor=0.5, seed=0),
+    "spiral": lambda: data.make_spiral(n_per_class=100, n_classes=3, seed=0),
+}
+
+_HIDDEN_SIZES = (1, 2, 3, 4, 5, 6, 8, 10, 20, 50, 100)
+
+
+def classifier_explorer(
+    *, dataset: str = "circles", hidden_size: int = 3, reg: float = 1e-3, seed: int = 0
+) -> widgets.VBox:
+    """Sliders for data set, hidden size, regularization and seed -> a trained net's boundary.
+
+    Inputs (the initial slider values):
+    - dataset: 'circles' or 'spiral' (see TOY_DATASETS).
+    - hidden_size: units in the hidden layer, one of 1, 2, 3, 4, 5, 6, 8, 10, 20, 50, 100.
+    - reg: L2 strength, between 1e-5 and 1.
+    - seed: seed of the initial weights and of the mini-batch order.
+    Returns: the widget (display it, or make it the last expression of a cell). Its ``state``
+    dict holds the last redraw's ``model``, ``history`` and ``train_acc``.
+
+    Notes: every redraw builds ``models.FullyConnectedNet([hidden_size], 2, C, reg=reg)`` and
+    trains it with ``train.train`` and TOY_TRAINING; the generator comes from the seed slider,
+    so the same settings always give the same picture. Try the circles with 2 and 3 hidden units:
+    two ReLUs can only carve the plane with two lines, which never enclose the inner circle;
+    three lines make a triangle around it.
+    """
+    if dataset not in TOY_DATASETS:
+        raise ValueError(f"classifier_explorer: dataset must be one of {', '.join(TOY_DATASETS)}, got {dataset!r}")
+    if hidden_size not in _HIDDEN_SIZES:
+        raise ValueError(f"classifier_explorer: hidden_size must be one of {_HIDDEN_SIZES}, got {hidden_size!r}")
+    if not 1e-5 <= reg <= 1:
+        raise ValueError(f"classifier_explorer: reg must be in [1e-5, 1], got {reg!r}")
+    style = {"description_width": "150px"}
+    layout = widgets.Layout(width="420px")
+    controls = dict(
+        dataset=widgets.Dropdown(options=list(TOY_DATASETS), value=dataset, description="data set",
+                                 style=style, layout=layout),
+        hidden_size=widgets.SelectionSlider(options=_HIDDEN_SIZES, value=hidden_size, description="hidden units",
+                                            continuous_update=False, style=style, layout=layout),
+        reg=widgets.FloatLogSlider(value=reg, min=-5, max=0, step=0.25, base=10,
+                                   description="regularization", readout_format=".0e",
+                                   continuous_update=False, style=style, layout=layout),
+        seed=widgets.IntSlider(value=seed, min=0, max=9, description="seed", continuous_update=False,
+                               style=style, layout=layout),
+    )
+    out = widgets.Output()
+    box = widgets.VBox([*controls.values(), out])
+    box.state = {}
+
+    def redraw(dataset, hidden_size, reg, seed):
+        X, y = TOY_DATASETS[dataset]()
+        model = models.FullyConnectedNet([hidden_size], 2, int(y.max()) + 1, reg=reg,
+                                         weight_scale=TOY_WEIGHT_SCALE, seed=seed)
+        history = train.train(model, X, y, rng=np.random.default_rng(seed), verbose=False, **TOY_TRAINING)
+        acc = train.accuracy(model, X, y)
+        box.state.update(model=model, history=history, train_acc=acc)
+        with out:
+            out.clear_output(wait=True)
+            fig = plot_decision_boundary(
+                model, X, y, resolution=120,
+                title=f"{dataset}, {hidden_size} hidden units, reg {reg:.0e}\ntraining accuracy {acc:.1%}",
+            )
+            display(fig)
+            plt.close(fig)
+
+    widgets.interactive_output(redraw, controls)
+    return box
