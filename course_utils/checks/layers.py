@@ -106,6 +106,12 @@ def _call_affine_backward(student, case):
     if not isinstance(back, tuple) or len(back) != 3:
         raise CheckFailure(f"affine_backward must return the triple (dx, dw, db), got a {type(back).__name__}.")
     dx, dw, db = back
+    if np.ndim(dw) > 2:
+        raise CheckFailure(
+            f"affine_backward: dw has shape {np.shape(dw)}, expected {case['w'].shape} like w.\n"
+            "  Hint: flatten x to (N, D) in the backward pass too, x.reshape(x.shape[0], -1), "
+            "before computing x.T @ dout."
+        )
     return dict(dx=dx, dw=dw, db=db)
 
 
@@ -235,7 +241,7 @@ def _call_two_layer(student, case):
     missing = [k for k in params if k not in grads]
     if missing:
         raise CheckFailure(f"two_layer_loss: grads has no {', '.join(missing)}; it needs W1, b1, W2, b2.")
-    return dict(loss=loss, dW1=grads["W1"], db1=grads["b1"], dW2=grads["W2"], db2=grads["b2"])
+    return dict(dW1=grads["W1"], db1=grads["b1"], dW2=grads["W2"], db2=grads["b2"], loss=loss)
 
 
 def _two_layer_reference(case, *, relu_mask=True, reg_loss=1.0, reg_grad=1.0, reg_bias=False):
@@ -253,7 +259,9 @@ def _two_layer_reference(case, *, relu_mask=True, reg_loss=1.0, reg_grad=1.0, re
     grads = dict(dW1=dW1, db1=db1, dW2=dW2, db2=db2)
     for k in regularized:
         grads["d" + k] = grads["d" + k] + reg_grad * reg * case[k]
-    return dict(loss=loss, **grads)
+    # gradients first: the first wrong quantity is the one reported, and a wrong gradient
+    # points at the mistake more precisely than a wrong scalar loss
+    return dict(**grads, loss=loss)
 
 
 def _expected_two_layer(case):

@@ -1,0 +1,112 @@
+"""layers: affine and ReLU forward/backward pairs (notebook 03)."""
+import copy
+
+import numpy as np
+import pytest
+
+from course_utils import layers
+from course_utils.gradcheck import numerical_gradient_array, rel_error
+
+
+def _affine_inputs(seed=0, dims=(3, 4), N=5, M=6):
+    rng = np.random.default_rng(seed)
+    D = int(np.prod(dims))
+    return rng.standard_normal((N, *dims)), rng.standard_normal((D, M)), rng.standard_normal(M), rng.standard_normal((N, M))
+
+
+def test_affine_forward_known_values():
+    # the classic fixed-input test: x (2, 4, 5, 6) flattened to D = 120, M = 3
+    N, dims, M = 2, (4, 5, 6), 3
+    D = int(np.prod(dims))
+    x = np.linspace(-0.1, 0.5, N * D).reshape(N, *dims)
+    w = np.linspace(-0.2, 0.3, D * M).reshape(D, M)
+    b = np.linspace(-0.3, 0.1, M)
+    out, _ = layers.affine_forward(x, w, b)
+    expected = np.array([[1.49834967, 1.70660132, 1.91485297], [3.25553199, 3.5141327, 3.77273342]])
+    assert rel_error(out, expected) < 1e-7
+
+
+def test_affine_forward_flattens_and_matches_loops():
+    x, w, b, _ = _affine_inputs()
+    out, cache = layers.affine_forward(x, w, b)
+    loops = np.array([[sum(x[n].ravel()[d] * w[d, m] for d in range(w.shape[0])) + b[m]
+                       for m in range(w.shape[1])] for n in range(x.shape[0])])
+    assert out.shape == (5, 6) and rel_error(out, loops) < 1e-10
+    assert isinstance(cache, tuple) and hasattr(cache, "_fields") and cache.x.shape == x.shape
+
+
+def test_affine_forward_rejects_mismatched_shapes():
+    x, w, b, _ = _affine_inputs()
+    with pytest.raises(ValueError, match="does not fit w"):
+        layers.affine_forward(x, w[:-1], b)
+
+
+@pytest.mark.parametrize("dims", [(7,), (3, 4), (2, 3, 2)])
+def test_affine_backward_matches_numerical_gradients(dims):
+    x, w, b, dout = _affine_inputs(seed=1, dims=dims)
+    _, cache = layers.affine_forward(x, w, b)
+    dx, dw, db = layers.affine_backward(dout, cache)
+    assert dx.shape == x.shape and dw.shape == w.shape and db.shape == b.shape
+    num_dx = numerical_gradient_array(lambda v: layers.affine_forward(v, w, b)[0], x.copy(), dout)
+    num_dw = numerical_gradient_array(lambda v: layers.affine_forward(x, v, b)[0], w.copy(), dout)
+    num_db = numerical_gradient_array(lambda v: layers.affine_forward(x, w, v)[0], b.copy(), dout)
+    assert rel_error(dx, num_dx) < 1e-7
+    assert rel_error(dw, num_dw) < 1e-7
+    assert rel_error(db, num_db) < 1e-7
+
+
+def test_affine_never_modifies_inputs():
+    x, w, b, dout = _affine_inputs(seed=2)
+    before = copy.deepcopy((x, w, b, dout))
+    out, cache = layers.affine_forward(x, w, b)
+    dx, dw, db = layers.affine_backward(dout, cache)
+    for new, old in zip((x, w, b, dout), before):
+        assert np.array_equal(new, old)
+    # results are new arrays, not views of inputs
+    for result in (out, dx, dw, db):
+        for arr in (x, w, b, dout):
+            assert not np.shares_memory(result, arr)
+
+
+def test_affine_keeps_float32():
+    x, w, b, dout = (a.astype(np.float32) for a in _affine_inputs(seed=3))
+    out, cache = layers.affine_forward(x, w, b)
+    grads = layers.affine_backward(dout, cache)
+    assert out.dtype == np.float32 and all(g.dtype == np.float32 for g in grads)
+
+
+def test_relu_forward_values():
+    x = np.linspace(-0.5, 0.5, 12).reshape(3, 4)
+    out, cache = layers.relu_forward(x)
+    assert np.array_equal(out, np.where(x > 0, x, 0.0))
+    assert hasattr(cache, "_fields") and cache.x is x
+
+
+@pytest.mark.parametrize("shape", [(6, 5), (3, 2, 4)])
+def test_relu_backward_matches_numerical_gradient(shape):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape)
+    x[np.abs(x) < 1e-3] = 0.5  # away from the kink
+    dout = rng.standard_normal(shape)
+    _, cache = layers.relu_forward(x)
+    dx = layers.relu_backward(dout, cache)
+    num = numerical_gradient_array(lambda v: layers.relu_forward(v)[0], x.copy(), dout)
+    assert dx.shape == x.shape and rel_error(dx, num) < 1e-9
+
+
+def test_relu_gradient_is_zero_at_and_below_zero():
+    x = np.array([[-1.0, 0.0, 2.0]])
+    _, cache = layers.relu_forward(x)
+    assert np.array_equal(layers.relu_backward(np.ones_like(x) * 3, cache), [[0.0, 0.0, 3.0]])
+
+
+def test_relu_never_modifies_inputs_and_keeps_dtype():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    dout = rng.standard_normal((4, 3)).astype(np.float32)
+    x0, d0 = x.copy(), dout.copy()
+    out, cache = layers.relu_forward(x)
+    dx = layers.relu_backward(dout, cache)
+    assert np.array_equal(x, x0) and np.array_equal(dout, d0)
+    assert out.dtype == np.float32 and dx.dtype == np.float32
+    assert not np.shares_memory(out, x) and not np.shares_memory(dx, dout)

@@ -1,0 +1,174 @@
+"""models.FullyConnectedNet: shapes, gradients, dtype, seeding, regularization, clear errors."""
+import copy
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+from course_utils.gradcheck import numerical_gradient, rel_error
+from course_utils.models import FullyConnectedNet
+
+
+def _net(hidden_dims, *, reg=0.0, seed=0, dtype=np.float64, D=6, C=4):
+    """A net with large enough weights and non-zero biases that every gradient path matters."""
+    net = FullyConnectedNet(hidden_dims, D, C, reg=reg, weight_scale=0.5, seed=seed, dtype=dtype)
+    rng = np.random.default_rng(100 + seed)
+    for k in net.params:
+        if k.startswith("b"):
+            net.params[k] = (0.3 * rng.standard_normal(net.params[k].shape)).astype(dtype)
+    return net
+
+
+def _data(N=7, D=6, C=4, seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((N, D)), rng.integers(0, C, N)
+
+
+@pytest.mark.parametrize("hidden_dims", [[], [5], [5, 3]])
+def test_param_shapes_and_names(hidden_dims):
+    net = FullyConnectedNet(hidden_dims, 6, 4)
+    dims = [6, *hidden_dims, 4]
+    assert net.num_layers == len(hidden_dims) + 1
+    assert list(net.params) == [f"{p}{i}" for i in range(1, len(dims)) for p in ("W", "b")]
+    for i in range(1, len(dims)):
+        assert net.params[f"W{i}"].shape == (dims[i - 1], dims[i])
+        assert net.params[f"b{i}"].shape == (dims[i],) and not net.params[f"b{i}"].any()
+
+
+@pytest.mark.parametrize("hidden_dims", [[], [5], [5, 3]])
+@pytest.mark.parametrize("reg", [0.0, 0.7])
+def test_gradients_match_numerical(hidden_dims, reg):
+    net = _net(hidden_dims, reg=reg)
+    X, y = _data()
+    loss, grads = net.loss(X, y)
+    assert set(grads) == set(net.params)
+    for name, p in net.params.items():
+        num = numerical_gradient(lambda _: net.loss(X, y)[0], p)
+        assert grads[name].shape == p.shape
+        assert rel_error(grads[name], num) < 1e-6, name
+
+
+def test_scores_without_labels():
+    net = _net([5])
+    X, _ = _data()
+    scores = net.loss(X)
+    assert scores.shape == (7, 4) and scores.dtype == np.float64
+    assert np.array_equal(net.predict(X), np.argmax(scores, axis=1))
+
+
+def test_images_are_flattened():
+    net = _net([5], D=12)
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((3, 3, 4))
+    assert np.allclose(net.loss(X), net.loss(X.reshape(3, 12)))
+
+
+def test_initial_loss_is_log_C_with_small_weights():
+    net = FullyConnectedNet([50, 50], 6, 10, weight_scale=1e-3)
+    X, y = _data(N=50, C=10)
+    assert abs(net.loss(X, y)[0] - np.log(10)) < 1e-3
+
+
+def test_regularization_on_weights_only():
+    X, y = _data()
+    plain, regd = _net([5, 3], reg=0.0), _net([5, 3], reg=0.4)
+    loss0, g0 = plain.loss(X, y)
+    loss1, g1 = regd.loss(X, y)
+    weights = [regd.params[k] for k in regd.params if k.startswith("W")]
+    assert np.isclose(loss1 - loss0, 0.5 * 0.4 * sum(np.sum(W ** 2) for W in weights))
+    for k, p in regd.params.items():
+        extra = 0.4 * p if k.startswith("W") else np.zeros_like(p)
+        assert np.allclose(g1[k] - g0[k], extra), k
+
+
+def test_dtype_is_honoured():
+    net = _net([5], dtype=np.float32)
+    X, y = _data()
+    assert all(p.dtype == np.float32 for p in net.params.values())
+    assert net.loss(X).dtype == np.float32
+    loss, grads = net.loss(X, y)
+    assert isinstance(loss, float) and all(g.dtype == np.float32 for g in grads.values())
+    assert net.hidden(X).dtype == np.float32
+
+
+def test_seed_determinism():
+    a, b, c = (FullyConnectedNet([8], 5, 3, seed=s) for s in (3, 3, 4))
+    for k in a.params:
+        assert np.array_equal(a.params[k], b.params[k])
+    assert not np.array_equal(a.params["W1"], c.params["W1"])
+
+
+def test_weights_are_weight_scale_times_standard_normal():
+    net = FullyConnectedNet([100], 200, 10, weight_scale=0.05, seed=7)
+    rng = np.random.default_rng(7)
+    assert np.allclose(net.params["W1"], 0.05 * rng.standard_normal((200, 100)))
+    assert np.allclose(net.params["W2"], 0.05 * rng.standard_normal((100, 10)))
+
+
+def test_loss_never_modifies_inputs_or_params():
+    net = _net([5, 3], reg=0.1)
+    X, y = _data()
+    before = copy.deepcopy((X, y, net.params))
+    net.loss(X, y)
+    assert np.array_equal(X, before[0]) and np.array_equal(y, before[1])
+    for k in net.params:
+        assert np.array_equal(net.params[k], before[2][k])
+
+
+def test_hidden_activations():
+    net = _net([5, 3])
+    X, _ = _data()
+    h1 = net.hidden(X)
+    assert h1.shape == (7, 5) and (h1 >= 0).all()
+    assert net.hidden(X, layer=2).shape == (7, 3)
+    with pytest.raises(ValueError, match="layer must be in 1..2"):
+        net.hidden(X, layer=3)
+
+
+def test_trains_on_the_spiral():
+    X, y = cu.data.make_spiral()
+    net = FullyConnectedNet([100], 2, 3, reg=1e-3, weight_scale=0.1, seed=0)
+    cu.train.train(net, X, y, rule=cu.optim.sgd_momentum, hyper=dict(lr=0.3, momentum=0.9), num_epochs=200,
+                   batch_size=100, rng=np.random.default_rng(0), verbose=False)
+    assert cu.train.accuracy(net, X, y) > 0.95
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(hidden_dims=100), TypeError, "list of layer sizes"),
+    (dict(hidden_dims="100"), TypeError, "list of layer sizes"),
+    (dict(hidden_dims=[10, 0]), ValueError, "hidden size must be an integer >= 1"),
+    (dict(hidden_dims=[10.5]), ValueError, "hidden size"),
+    (dict(input_dim=0), ValueError, "input_dim must be an integer >= 1"),
+    (dict(num_classes=1), ValueError, "num_classes must be an integer >= 2"),
+    (dict(activation="tanh"), NotImplementedError, "04_activations"),
+    (dict(activation="leaky_relu"), NotImplementedError, "04_activations"),
+    (dict(activation="softplus"), ValueError, "unknown activation 'softplus'"),
+    (dict(normalization="batchnorm"), NotImplementedError, "06_batchnorm"),
+    (dict(normalization="layernorm"), ValueError, "unknown normalization"),
+    (dict(p_drop=0.5), NotImplementedError, "07_dropout"),
+    (dict(p_drop=1.0), ValueError, r"p_drop must be in \[0, 1\)"),
+    (dict(reg=-1.0), ValueError, "reg must be a number >= 0"),
+    (dict(weight_scale=0.0), ValueError, "weight_scale must be a number > 0"),
+    (dict(dtype=np.int64), TypeError, "floating dtype"),
+    (dict(dtype="nonsense"), TypeError, "dtype"),
+])
+def test_clear_errors(kwargs, error, match):
+    args = dict(hidden_dims=[10], input_dim=4, num_classes=3) | kwargs
+    hidden_dims = args.pop("hidden_dims")
+    input_dim, num_classes = args.pop("input_dim"), args.pop("num_classes")
+    with pytest.raises(error, match=match):
+        FullyConnectedNet(hidden_dims, input_dim, num_classes, **args)
+
+
+def test_accepts_tuples_and_numpy_sizes():
+    net = FullyConnectedNet((np.int64(4), 3), np.int64(5), 2)
+    assert net.params["W1"].shape == (5, 4) and net.params["W2"].shape == (4, 3)
+
+
+def test_bad_inputs_to_loss():
+    net = _net([5])
+    X, y = _data()
+    with pytest.raises(ValueError, match="6 values per example"):
+        net.loss(X[:, :5])
+    with pytest.raises(ValueError, match="y must have shape"):
+        net.loss(X, y[:-1])
