@@ -1,0 +1,122 @@
+"""viz.classifiers: figures with titles, labels and legends, for any kind of model."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import course_utils as cu  # noqa: E402
+from course_utils.models import FullyConnectedNet  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def circles():
+    return cu.data.make_circles(n=60, seed=0)
+
+
+def _net(H, C=2, seed=0):
+    return FullyConnectedNet([H], 2, C, weight_scale=1.0, seed=seed)
+
+
+def _labelled(ax):
+    return ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+
+
+@pytest.mark.parametrize("model", [
+    _net(5),
+    lambda P: (P[:, 0] > 0).astype(int),                 # labels
+    lambda P: np.column_stack([P[:, 0], -P[:, 0]]),      # scores
+    cu.train.LinearClassifier(2, 2, seed=0),             # loss(X) only, no predict
+])
+def test_decision_boundary_for_any_model(model, circles):
+    X, y = circles
+    fig = cu.viz.plot_decision_boundary(model, X, y, title="a title", resolution=40)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_title() == "a title" and ax.get_xlabel() and ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
+
+
+def test_decision_boundary_colours_the_predicted_regions(circles):
+    X, y = circles
+    fig = cu.viz.plot_decision_boundary(lambda P: (P[:, 0] > 0).astype(int), X, y, resolution=30,
+                                        class_names=["left", "right"])
+    ax = fig.axes[0]
+    assert len(ax.collections) >= 3  # filled contours + one scatter per class
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["left", "right"]
+
+
+def test_decision_boundary_into_given_axes(circles):
+    X, y = circles
+    fig, axes = plt.subplots(1, 2)
+    out = cu.viz.plot_decision_boundary(_net(3), X, y, ax=axes[1], title="right", resolution=20, legend=False)
+    assert out is fig and axes[1].get_title() == "right" and axes[1].get_legend() is None
+
+
+def test_decision_boundaries_side_by_side(circles):
+    X, y = circles
+    fig = cu.viz.plot_decision_boundaries({"linear": cu.train.LinearClassifier(2, 2), "net": _net(4)}, X, y,
+                                          suptitle="compare", resolution=30)
+    assert [ax.get_title() for ax in fig.axes] == ["linear", "net"]
+    assert all(_labelled(ax) for ax in fig.axes)
+    assert fig.axes[0].get_legend() is not None
+    assert fig._suptitle.get_text() == "compare"
+
+
+def test_decision_boundary_rejects_bad_input(circles):
+    X, y = circles
+    with pytest.raises(ValueError, match=r"X must be \(N, 2\)"):
+        cu.viz.plot_decision_boundary(_net(3), np.zeros((5, 3)), np.zeros(5, int))
+    with pytest.raises(TypeError, match="predict/loss"):
+        cu.viz.plot_decision_boundary(42, X, y)
+    with pytest.raises(ValueError, match="empty"):
+        cu.viz.plot_decision_boundaries({}, X, y)
+
+
+def test_hidden_space_two_units_is_a_plane_with_class_regions(circles):
+    X, y = circles
+    fig = cu.viz.plot_hidden_space(_net(2), X, y, title="two units")
+    ax0, ax1 = fig.axes
+    assert ax0.get_title() == "input space" and _labelled(ax0)
+    assert ax1.get_title() == "hidden layer 1 (2 units)" and ax1.get_xlabel() == "$h_1$"
+    assert "grid lines" in [t.get_text() for t in ax1.get_legend().get_texts()]
+    assert fig._suptitle.get_text() == "two units"
+    # hidden activations are ReLU outputs: the axes start at (about) zero
+    assert ax1.get_xlim()[0] <= 0 and ax1.get_xlim()[0] > -1
+
+
+def test_hidden_space_three_units_is_3d_with_the_decision_plane(circles):
+    X, y = circles
+    fig = cu.viz.plot_hidden_space(_net(3), X, y)
+    ax1 = fig.axes[1]
+    assert ax1.name == "3d" and ax1.get_zlabel() == "$h_3$" and "3 units" in ax1.get_title()
+    assert "decision plane" in [t.get_text() for t in ax1.get_legend().get_texts()]
+
+
+def test_hidden_space_many_units_is_projected():
+    X, y = cu.data.make_spiral(n_per_class=20)
+    fig = cu.viz.plot_hidden_space(_net(10, C=3), X, y)
+    ax1 = fig.axes[1]
+    assert "projected" in ax1.get_title() and "principal" in ax1.get_xlabel()
+
+
+def test_hidden_space_of_a_plain_function(circles):
+    X, y = circles
+    fig = cu.viz.plot_hidden_space(lambda P: np.maximum(P @ np.array([[1.0, -1.0], [0.5, 2.0]]), 0), X, y)
+    assert fig.axes[1].get_title() == "hidden layer 1 (2 units)"
+
+
+def test_viz_never_modifies_data(circles):
+    X, y = circles
+    X0, y0 = X.copy(), y.copy()
+    cu.viz.plot_decision_boundary(_net(3), X, y, resolution=20)
+    cu.viz.plot_hidden_space(_net(3), X, y)
+    assert np.array_equal(X, X0) and np.array_equal(y, y0)
