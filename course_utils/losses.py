@@ -75,7 +75,7 @@ def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     rows = np.arange(N)
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_probs[rows, y].sum() / N
+    loss = -log_probs[rows, y].sum() / N + 0.0  # + 0.0 turns -0.0 into 0.0
     dscores = np.exp(log_probs)
     dscores[rows, y] -= 1.0
     dscores /= N

@@ -62,10 +62,15 @@ def test_plot_timings_log_axes():
 
 def test_plot_digits_grid():
     X, y = cu.data.load_digits()
-    fig = cu.viz.plot_digits(X, y, num_per_class=5)
-    assert len(fig.axes) == 50 and fig._suptitle.get_text()
-    assert fig.axes[0].get_ylabel() == "0" and fig.axes[45].get_ylabel() == "9"
-    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), X[y == 0][0].reshape(8, 8))
+    fig = cu.viz.plot_digits(X, y, num_per_class=5, title="Digits")
+    (ax,) = fig.axes
+    assert ax.get_title() == "Digits" and ax.get_ylabel() == "class"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(c) for c in range(10)]
+    mosaic = ax.images[0].get_array()
+    assert mosaic.shape == (10 * 9 - 1, 5 * 9 - 1)
+    np.testing.assert_array_equal(mosaic[:8, :8], X[y == 0][0].reshape(8, 8))
+    np.testing.assert_array_equal(mosaic[81:, 36:], X[y == 9][4].reshape(8, 8))
+    assert np.ma.getmaskarray(mosaic)[8].all() or np.isnan(np.asarray(mosaic.data)[8]).all()
 
 
 def test_plot_weight_images_templates():

@@ -20,27 +20,29 @@ def plot_digits(X: np.ndarray, y: np.ndarray, *, num_per_class: int = 8, shape: 
     Inputs:
     - X: (N, H * W) images, row-major; y: (N,) int labels.
     - num_per_class: images per row; shape: (H, W) of one image; title: the figure's title.
-    Returns: the matplotlib Figure.
+    Returns: the matplotlib Figure (one axes holding the whole grid).
+
+    Notes: the grid is drawn as one mosaic image with a blank pixel between the digits, which
+    is much faster than one subplot per digit; all digits share one grey scale.
     """
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != shape[0] * shape[1] or len(y) != len(X):
-        raise ValueError(f"plot_digits: X must be (N, {shape[0] * shape[1]}) and y (N,), got {X.shape} and {y.shape}")
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    H, W = shape
+    if X.ndim != 2 or X.shape[1] != H * W or len(y) != len(X):
+        raise ValueError(f"plot_digits: X must be (N, {H * W}) and y (N,), got {X.shape} and {y.shape}")
     classes = np.unique(y)
-    fig, axes = plt.subplots(len(classes), num_per_class, squeeze=False,
-                             figsize=(0.55 * num_per_class + 0.6, 0.55 * len(classes) + 0.6))
-    vmin, vmax = float(X.min()), float(X.max())
+    mosaic = np.full((len(classes) * (H + 1) - 1, num_per_class * (W + 1) - 1), np.nan)
     for r, c in enumerate(classes):
-        examples = X[y == c][:num_per_class]
-        for k, ax in enumerate(axes[r]):
-            if k < len(examples):
-                ax.imshow(examples[k].reshape(shape), cmap="gray_r", vmin=vmin, vmax=vmax)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-        axes[r, 0].set_ylabel(str(c), rotation=0, ha="right", va="center")
-    fig.suptitle(title)
-    fig.supylabel("class")
+        for k, image in enumerate(X[y == c][:num_per_class]):
+            mosaic[r * (H + 1):r * (H + 1) + H, k * (W + 1):k * (W + 1) + W] = image.reshape(H, W)
+    cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
+    fig, ax = plt.subplots(figsize=(0.5 * num_per_class + 1.0, 0.5 * len(classes) + 0.8))
+    ax.imshow(mosaic, cmap=cmap, vmin=float(X.min()), vmax=float(X.max()))
+    ax.set_yticks(np.arange(len(classes)) * (H + 1) + (H - 1) / 2, [str(c) for c in classes])
+    ax.set_xticks([])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set(ylabel="class", title=title)
     fig.tight_layout()
     return fig
 
