@@ -129,8 +129,6 @@ def test_svm_loss_only_mistakes_fail(kwargs, match):
            "svm_loss_naive: loss is wrong: expected")
 
 
-@pytest.mark.xfail(reason="checks._core.diagnose reports 'off by a constant factor' for any wrong "
-                          "scalar, so exercise hints are never reached for a scalar output")
 @pytest.mark.parametrize("kwargs, match", LOSS_ONLY_MISTAKES)
 def test_svm_loss_only_mistakes_hint(kwargs, match):
     _fails(cu.checks.check_svm_loss_naive, lambda W, X, y, reg: svm_naive(W, X, y, reg, **kwargs), match)

@@ -132,11 +132,16 @@ def diagnose(got: np.ndarray, exp: np.ndarray, *, batch_size: int | None = None)
         if denom > 0:
             scale = float(np.vdot(got, exp)) / denom
             if abs(scale - 1) > 1e-3 and close(got, scale * exp):
-                if batch_size and math.isclose(scale, 1 / batch_size, rel_tol=1e-3):
-                    return f"off by a factor of 1/N (N={batch_size}): did you average twice over the batch?"
-                if batch_size and math.isclose(scale, batch_size, rel_tol=1e-3):
-                    return f"off by a factor of N (N={batch_size}): did you forget to divide by the batch size?"
-                return f"off by a constant factor of {scale:.4g}: check constants such as 2, 0.5 or N."
+                named = [(2.0, "off by a factor of 2: is a term counted twice, or a 0.5 missing?"),
+                         (0.5, "off by a factor of 1/2: is a factor 2 (or a term) missing?")]
+                if batch_size:
+                    named = [(1 / batch_size, f"off by a factor of 1/N (N={batch_size}): did you average twice over the batch?"),
+                             (float(batch_size), f"off by a factor of N (N={batch_size}): did you forget to divide by the batch size?")] + named
+                for factor, text in named:
+                    if math.isclose(scale, factor, rel_tol=1e-3):
+                        return text
+                if exp.size > 1:  # one number is a multiple of any other: only named factors say anything
+                    return f"off by a constant factor of {scale:.4g}: check constants such as 2, 0.5 or N."
         return None
     if got.shape == exp.shape[::-1]:
         return "the result has the transposed shape: check the order of the factors in the matrix product."
