@@ -8,3 +8,4 @@ from .circuits import *  # noqa: F401,F403  notebook 01
 from .classifiers import *  # noqa: F401,F403  notebooks 02-03
 from .curves import *  # noqa: F401,F403  training curves, timings
 from .images import *  # noqa: F401,F403  weights and digits as images
+from .losses import *  # noqa: F401,F403  one example under hinge and softmax

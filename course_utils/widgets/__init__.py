@@ -2,3 +2,4 @@
 builds its ``rng`` inside the callback so every redraw is reproducible."""
 from .circuits import *  # noqa: F401,F403  notebook 01
 from .classifiers import *  # noqa: F401,F403  notebooks 02-03
+from .losses import *  # noqa: F401,F403  notebook 02

@@ -1,0 +1,38 @@
+"""Loss explorer: sliders for one example's scores, showing hinge and cross-entropy (notebook 02)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from ..viz.losses import plot_score_losses
+
+__all__ = ["loss_explorer"]
+
+
+def loss_explorer(scores: Sequence[float] = (-2.85, 0.86, 0.28), y: int = 2, *, limit: float = 10.0) -> widgets.VBox:
+    """Sliders for each class score and a dropdown for the correct class; redraws both losses.
+
+    Inputs: scores: starting scores (C of them); y: starting correct class; limit: slider range.
+    Returns: a VBox of the controls and the figure's Output.
+
+    Notes: drag a wrong class's score below the margin line and its hinge term vanishes while
+    the cross-entropy keeps shrinking: the SVM is satisfied, softmax never quite is.
+    """
+    sliders = {
+        f"s{j}": widgets.FloatSlider(value=float(s), min=-limit, max=limit, step=0.05, description=f"score {j}",
+                                     continuous_update=False, readout_format=".2f")
+        for j, s in enumerate(scores)
+    }
+    correct = widgets.Dropdown(options=list(range(len(scores))), value=int(y), description="correct")
+
+    def redraw(correct, **named):
+        fig = plot_score_losses([named[f"s{j}"] for j in range(len(named))], correct)
+        display(fig)
+        plt.close(fig)
+
+    output = widgets.interactive_output(redraw, {"correct": correct, **sliders})
+    return widgets.VBox([widgets.HBox([*sliders.values(), correct], layout=widgets.Layout(flex_flow="row wrap")),
+                         output])

@@ -1,0 +1,40 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import course_utils as cu
+
+
+def test_plot_score_losses_titles_carry_the_notes_numbers():
+    fig = cu.viz.plot_score_losses([-2.85, 0.86, 0.28], 2)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["SVM: hinge loss 1.58", "softmax: cross-entropy 1.04"]
+    assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+    plt.close(fig)
+
+
+def test_plot_score_losses_agrees_with_the_losses_module():
+    scores = np.array([[3.0, -1.0, 2.5, 0.0]])
+    fig = cu.viz.plot_score_losses(scores[0], 0)
+    hinge, _ = cu.losses.svm_loss(scores, np.array([0]))
+    ce, _ = cu.losses.softmax_loss(scores, np.array([0]))
+    assert fig.axes[0].get_title() == f"SVM: hinge loss {hinge:.2f}"
+    assert fig.axes[1].get_title() == f"softmax: cross-entropy {ce:.2f}"
+    plt.close(fig)
+
+
+def test_plot_score_losses_rejects_a_bad_class():
+    with pytest.raises(ValueError, match="y=3 is not a class index in 0..2"):
+        cu.viz.plot_score_losses([1.0, 2.0, 3.0], 3)
+
+
+def test_loss_explorer_builds_headless_and_redraws(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(cu.widgets.losses, "plot_score_losses", lambda s, y: drawn.append((list(s), y)) or plt.figure())
+    box = cu.widgets.loss_explorer()
+    sliders = box.children[0].children
+    assert len(sliders) == 4 and drawn[-1] == ([-2.85, 0.86, 0.28], 2)
+    sliders[0].value = 5.0
+    assert drawn[-1] == ([5.0, 0.86, 0.28], 2)
+    sliders[3].value = 0
+    assert drawn[-1][1] == 0
