@@ -1,0 +1,246 @@
+"""``course grade``: grade handed-in notebooks with the solution notebook's tests.
+
+    course grade SUBMISSIONS --solution solutions/NN_topic.ipynb --out OUT
+                 [--jobs N] [--timeout SECONDS] [--memory-limit SIZE] [--force]
+
+``SUBMISSIONS`` holds ``<student>.ipynb`` files or ``<student>/`` folders with the notebook
+inside. Each submission is read into memory, then graded in its own sandboxed kernel
+(:mod:`grade_runner`, :mod:`sandbox`), several at once (``--jobs``). The student's code only
+ever runs there; the tests' inputs, the expected values and every comparison stay in this
+process (:mod:`grade_plan`, :mod:`grade_verdict`), so an answer that patches numpy, the
+checks or the builtins in its own kernel changes nothing but its own outputs.
+
+Results: ``OUT/grades.csv``, ``OUT/feedback/<student>.md`` and ``OUT/results/<student>.json``,
+written as each submission finishes (:mod:`grade_report`). A re-run skips the students whose
+notebook and solution are unchanged, unless ``--force``. The exit status is 0 whenever every
+submission got a row, whatever the scores; 2 when the grader cannot run; 130 on Ctrl-C.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import datetime
+import hashlib
+import os
+import queue
+import re
+import signal
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import sandbox
+from .grade_plan import GradeError
+
+__all__ = ["grade", "add_arguments", "run", "GradeError"]
+
+MAX_NOTEBOOK_BYTES = 100 << 20
+
+
+@dataclass
+class Entry:
+    student: str
+    source: str
+    data: bytes | None = None
+    problem: tuple[str, str] | None = None
+    sha: str | None = None
+
+
+def _student_name(raw: str, taken: set) -> str:
+    name = re.sub(r"[^\w.@+-]", "_", raw).lstrip(".") or "student"
+    unique, n = name, 2
+    while unique in taken:
+        unique, n = f"{name}~{n}", n + 1
+    taken.add(unique)
+    return unique
+
+
+def _read(entry: Entry, path: Path) -> Entry:
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            entry.problem = ("invalid notebook", f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+        else:
+            entry.data = path.read_bytes()
+    except OSError as e:
+        entry.problem = ("invalid notebook", f"the file cannot be read ({e.__class__.__name__})")
+    return entry
+
+
+def find_submissions(folder: Path, name: str) -> list[Entry]:
+    """Every submission in ``folder``, read into memory (or with the reason it cannot be)."""
+    entries, taken = [], set()
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name == "__MACOSX":
+            continue
+        if path.is_file() and path.suffix == ".ipynb":
+            entries.append(_read(Entry(_student_name(path.stem, taken), path.name), path))
+        elif path.is_dir():
+            found = sorted(p for p in path.rglob("*.ipynb") if not any(part.startswith(".") for part in p.relative_to(path).parts))
+            named = [p for p in found if p.name == f"{name}.ipynb"]
+            entry = Entry(_student_name(path.name, taken), f"{path.name}/")
+            if named or len(found) == 1:
+                pick = (named or found)[0]
+                entry.source = str(pick.relative_to(folder))
+                entries.append(_read(entry, pick))
+            else:
+                why = "has no .ipynb file" if not found else f"has {len(found)} notebooks and none is named {name}.ipynb"
+                entry.problem = ("no notebook", f"the folder {why}")
+                entries.append(entry)
+    return entries
+
+
+def _check_arguments(submissions: Path, solution: Path, out: Path, jobs: int, timeout: float, memory: int) -> None:
+    if not submissions.is_dir():
+        raise GradeError(f"no submissions folder at {submissions}")
+    if not solution.is_file():
+        raise GradeError(f"no solution notebook at {solution}")
+    sub, dest = submissions.resolve(), out.resolve()
+    if dest == sub or sub in dest.parents or dest in sub.parents:
+        raise GradeError(f"--out {out} must be outside the submissions folder {submissions} (and not contain it)")
+    if jobs < 1:
+        raise GradeError("--jobs must be at least 1")
+    if not timeout > 0:
+        raise GradeError("--timeout must be a positive number of seconds")
+    if memory < 256 << 20:
+        raise GradeError("--memory-limit must be at least 256M")
+
+
+def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float = 30.0, memory: str | int = "2G",
+          force: bool = False, progress: bool = True, stream=None) -> dict[str, dict]:
+    """Grade every submission; returns ``{student: result}``. GradeError if the grader cannot run."""
+    from .grade_plan import load_plan
+    from .grade_report import load_result, write_csv
+    from .grade_runner import Settings, preflight
+
+    stream = stream or sys.stderr
+    submissions, solution, out = Path(submissions), Path(solution), Path(out)
+    jobs = jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    try:
+        limit = sandbox.parse_size(memory) if isinstance(memory, str) else int(memory)
+    except ValueError as e:
+        raise GradeError(str(e)) from None
+    _check_arguments(submissions, solution, out, jobs, timeout, limit)
+    plan = load_plan(solution)
+    entries = find_submissions(submissions, plan.name)
+    if not entries:
+        raise GradeError(f"no submissions in {submissions} (expected <student>.ipynb files or <student>/ folders)")
+    settings = Settings(timeout=float(timeout), memory=limit)
+    settings.prepare(plan)
+    results, todo = {}, []
+    for entry in entries:
+        sha = hashlib.sha256(entry.data).hexdigest() if entry.data is not None else None
+        entry.sha = sha
+        old = None if force else load_result(out, entry.student)
+        if old and old.get("submission_sha256") == sha and old.get("solution_sha256") == plan.sha256:
+            results[entry.student] = old
+        else:
+            todo.append(entry)
+    stream.write(f"course grade: {len(todo)} of {len(entries)} submission(s) to grade against {solution}"
+                 f"{f' ({len(entries) - len(todo)} already graded)' if len(todo) < len(entries) else ''}; "
+                 f"{jobs} at a time; {settings.describe()}\n")
+    if not settings.landlock and not settings.as_root:
+        stream.write("course grade: warning: without Landlock (Linux 5.13+) or root, student code runs as you and "
+                     "could write to your files; grade in a container or as root.\n")
+    if any(e.data is not None for e in todo):
+        preflight(plan, settings)
+    write_csv(out, plan, results)
+    _run_all(plan, settings, todo, results, out, jobs, progress, stream)
+    return results
+
+
+def _run_all(plan, settings, todo, results, out, jobs, progress, stream) -> None:
+    from .grade_report import Progress, save_result, write_csv
+    from .grade_runner import STATUSES, grade_submission, unreadable
+
+    stop, active, lock = threading.Event(), {}, threading.Lock()
+    slots: queue.Queue = queue.Queue()
+    for i in range(jobs):
+        slots.put(i)
+    bar = Progress(len(todo), stream, progress)
+    started = time.monotonic()
+
+    def work(entry: Entry) -> None:
+        if stop.is_set():
+            return
+        slot = slots.get()
+        bar.started()
+        try:
+            if entry.problem:
+                result = unreadable(plan, *entry.problem)
+            else:
+                result = grade_submission(plan, entry.data, settings, slot, stop, active)
+        except Exception as e:  # a bug in the grader must not cost the other submissions
+            traceback.print_exc(file=stream)
+            result = unreadable(plan, "grader error", f"{e.__class__.__name__}: {e}")
+        finally:
+            slots.put(slot)
+        if stop.is_set():
+            return
+        result.update(student=entry.student, source=entry.source, submission_sha256=entry.sha, solution=plan.name,
+                      solution_sha256=plan.sha256, graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
+        with lock:
+            save_result(out, plan, result)
+            results[entry.student] = result
+            write_csv(out, plan, results)
+        bar.finished(entry.student, result, plan)
+
+    pool = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
+    futures = [pool.submit(work, e) for e in todo]
+    try:
+        pending = set(futures)
+        while pending:
+            _, pending = cf.wait(pending, timeout=0.5)
+    except KeyboardInterrupt:
+        stop.set()
+        for f in futures:
+            f.cancel()
+        for kernel in list(active.values()):
+            kernel.terminate()
+        pool.shutdown(wait=True)
+        bar.close()
+        raise
+    pool.shutdown(wait=True)
+    for f in futures:
+        f.result()
+    bar.close()
+    seconds = time.monotonic() - started
+    counts = {s: sum(r["status"] == s for r in results.values()) for s in STATUSES}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    each = f" ({seconds / len(todo):.1f} s per submission)" if todo else ""
+    stream.write(f"course grade: graded {len(todo)} in {seconds:.1f} s{each}; {out / 'grades.csv'}: {summary}\n")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions", type=Path, help="folder of <student>.ipynb files or <student>/ folders")
+    parser.add_argument("--solution", type=Path, required=True, help="the solution notebook whose tests grade them")
+    parser.add_argument("--out", type=Path, required=True, help="folder for grades.csv, feedback/ and results/")
+    parser.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: number of cores)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds allowed per cell (default 30)")
+    parser.add_argument("--memory-limit", default="2G", help="memory per student kernel, e.g. 2G or 512M (default 2G)")
+    parser.add_argument("--force", action="store_true", help="grade again students who already have a result")
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``course grade`` command; returns the exit status."""
+    def on_term(*_):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, on_term) if threading.current_thread() is threading.main_thread() else None
+    try:
+        grade(args.submissions, args.solution, args.out, jobs=args.jobs, timeout=args.timeout,
+              memory=args.memory_limit, force=args.force, progress=True)
+        return 0
+    except GradeError as e:
+        print(f"course grade: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\ncourse grade: interrupted; finished results are kept in {args.out}. "
+              "Run the same command again to grade the rest.", file=sys.stderr)
+        return 130
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)

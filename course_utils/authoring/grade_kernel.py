@@ -1,0 +1,221 @@
+"""The grader's hands inside a student's kernel: call the student's code on the test inputs and
+hand back what it returned, nothing more.
+
+This module runs in the student's process, so nothing here decides a grade: it never sees an
+expected value and compares nothing. The grader writes each test's inputs to a folder, runs
+``run_test(folder)`` in the kernel and reads back the outputs, the inputs as the student's code
+left them (the grader decides whether they were modified), any exception (type, message, and
+the answer cell and line it came from), and whether the answer called the course's own
+implementation of the function being graded.
+
+That last check uses ``sys.setprofile`` while the student's code runs: a call to a function
+whose code (file, name, first line) is one of the test's references is recorded, however it
+was reached (an alias, a reloaded module, the check's own helpers). It catches an answer that
+simply calls the reference; it is not meant to stop someone set on hiding it, which shows
+in their code.
+
+The module stands alone (standard library, numpy and the course's checks): a kernel loads it
+from its file, without importing the rest of ``course_utils.authoring``.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import linecache
+import os
+import re
+import sys
+import threading
+from typing import Any
+
+import numpy as np
+
+__all__ = ["prepare", "run_test", "decode_input", "encode_output", "MAX_ELEMENTS"]
+
+MAX_ELEMENTS = 1 << 22  # per returned array (32 MB of float64): far above any exercise's outputs
+_STATE: dict[str, Any] = {}
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def decode_input(desc: Any, arrays: Any) -> Any:
+    """The test input described by ``desc`` (the inverse of ``grade_transport.encode``)."""
+    if "v" in desc:
+        return np.dtype(desc["np"]).type(desc["v"]) if "np" in desc else desc["v"]
+    if "a" in desc:
+        return np.array(arrays[desc["a"]])
+    if "l" in desc or "t" in desc:
+        items = [decode_input(d, arrays) for d in desc.get("l", desc.get("t"))]
+        return items if "l" in desc else tuple(items)
+    if "d" in desc:
+        return {k: decode_input(d, arrays) for k, d in desc["d"]}
+    bitgen = getattr(np.random, desc["rng"])()
+    bitgen.state = desc["state"]
+    return np.random.Generator(bitgen)
+
+
+def encode_output(value: Any, arrays: dict, key: str) -> dict:
+    """Describe one value the student's code returned.
+
+    Numbers and numeric arrays travel as arrays; everything else only by its type name, which
+    is all the grader needs to say what is wrong with it.
+    """
+    if value is None:
+        return {"none": True}
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, (bool, int, float, complex, np.generic, list, tuple)):
+        try:
+            arr = np.asarray(value, dtype=np.float64) if isinstance(value, (bool, list, tuple)) else np.asarray(value)
+        except (TypeError, ValueError, OverflowError):
+            return {"type": type(value).__name__[:80]}
+    else:
+        return {"type": type(value).__name__[:80]}
+    if arr.dtype.kind not in "biufc":
+        return {"dtype": str(arr.dtype)[:40]}
+    if arr.size > MAX_ELEMENTS:
+        return {"big": [int(n) for n in arr.shape][:32]}
+    arrays[key] = arr
+    return {"a": key}
+
+
+def prepare(plan_path: str) -> None:
+    """Import the checks and note the references, before any answer cell runs."""
+    with open(plan_path, encoding="utf-8") as f:
+        plan = json.load(f)
+    for root in plan["paths"]:
+        if root not in sys.path:
+            sys.path.append(root)
+    for module in plan["modules"]:
+        importlib.import_module(module)
+    from course_utils.checks import REGISTRY
+
+    _STATE["specs"] = {name: REGISTRY[name] for name in plan["checks"]}
+    _STATE["refs"] = {name: {(k[0], k[1], k[2]) for k in keys} for name, keys in plan["checks"].items()}
+    _STATE["answers"] = plan["answers"]
+    _STATE["cells"] = {}
+
+
+class _Tracer:
+    """Record calls to the reference functions while the student's code runs."""
+
+    def __init__(self, keys: set[tuple[str, str, int]]):
+        self.names = {name: {(f, line) for f, n, line in keys if n == name} for _, name, _ in keys}
+        self.hits: set[str] = set()
+        self.tampered = False
+        self.fn = self._profile
+
+    def _profile(self, frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            where = self.names.get(code.co_name)
+            if where and (code.co_filename, code.co_firstlineno) in where:
+                self.hits.add(code.co_name)
+
+    def __enter__(self):
+        if self.names:
+            threading.setprofile(self.fn)
+            sys.setprofile(self.fn)
+        return self
+
+    def __exit__(self, *exc):
+        if self.names:
+            self.tampered = sys.getprofile() is not self.fn
+            sys.setprofile(None)
+            threading.setprofile(None)
+        return False
+
+
+def _text(value: Any, limit: int = 500) -> str:
+    try:
+        text = str(value)
+    except BaseException:  # a student's exception whose __str__ fails
+        text = "<unprintable>"
+    text = _ANSI.sub("", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _answer_cell(filename: str) -> str | None:
+    """The grade_id of the answer cell a code file came from (None for any other code)."""
+    cells = _STATE["cells"]
+    if filename not in cells:
+        cells[filename] = None
+        if not os.path.isfile(filename) or "ipykernel" in filename or filename.startswith("<"):
+            text = "".join(linecache.getlines(filename)).strip()
+            shell = _shell()
+            for gid, source in _STATE["answers"].items():
+                forms = {source.strip()} | ({shell.transform_cell(source).strip()} if shell else set())
+                if text and text in forms:
+                    cells[filename] = gid
+    return cells[filename]
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _describe(exc: BaseException) -> dict:
+    """An exception as the grader needs it: type, message, and where in the answers it arose."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        gid = _answer_cell(tb.tb_frame.f_code.co_filename)
+        if gid is not None:
+            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+            where = {"cell": gid, "line": tb.tb_lineno, "code": _text(line, 200)}
+        tb = tb.tb_next
+    return {"etype": _text(type(exc).__name__, 80), "message": _text(exc), "where": where}
+
+
+def _student_objects(args: dict[str, str], ns: dict) -> dict[str, Any]:
+    return {name: eval(compile(expr, "<check arguments>", "eval"), ns) for name, expr in args.items()}
+
+
+def run_test(path: str) -> None:
+    """Run one graded test's calls on the inputs in ``path``; write what came back there."""
+    with open(os.path.join(path, "request.json"), encoding="utf-8") as f:
+        request = json.load(f)
+    inputs = dict(np.load(os.path.join(path, "inputs.npz"), allow_pickle=False))
+    shell = _shell()
+    ns = shell.user_ns if shell is not None else sys.modules["__main__"].__dict__
+    arrays: dict[str, np.ndarray] = {}
+    calls = []
+    for ci, call in enumerate(request["calls"]):
+        spec = _STATE["specs"][call["check"]]
+        try:
+            student = _student_objects(call["args"], ns)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:
+            calls.append({"error": _describe(e)})
+            continue
+        cases = []
+        for k, desc in enumerate(call["cases"]):
+            case = decode_input(desc, inputs)
+            record: dict[str, Any] = {}
+            with _Tracer(_STATE["refs"][call["check"]]) as tracer:
+                try:
+                    outputs = spec.call(student, case)
+                    if not isinstance(outputs, dict):
+                        raise TypeError(f"check {spec.name}: call must return a dict")
+                    record["outputs"] = {
+                        str(name): encode_output(v, arrays, f"{ci}.{k}.out.{name}") for name, v in outputs.items()
+                    }
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as e:
+                    record["error"] = _describe(e)
+            record["inputs"] = {
+                key: encode_output(case.get(key), arrays, f"{ci}.{k}.in.{key}")
+                for key, d in desc["d"] if "a" in d
+            } if "d" in desc else {}
+            record["references"] = sorted(tracer.hits)
+            record["tampered"] = tracer.tampered
+            cases.append(record)
+        calls.append({"cases": cases})
+    np.savez(os.path.join(path, "outputs.npz"), **arrays)
+    with open(os.path.join(path, "outputs.json"), "w", encoding="utf-8") as f:
+        json.dump({"calls": calls}, f)

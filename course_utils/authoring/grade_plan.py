@@ -1,0 +1,441 @@
+"""What grading a notebook means: read from the solution, never from a submission.
+
+From the solution notebook the grader takes
+- the graded tests: cells with nbgrader ``"grade": true`` and ``points``, each holding only
+  ``cu.checks.check_*(...)`` calls (visible, then hidden). They are parsed with ``ast``,
+  never executed: each call becomes a check name, the expressions that name the student's
+  objects, a seed, and whether it was hidden. Inputs and expected values are computed here,
+  once per run, in the grader's process;
+- the answer cells (``"solution": true``), which a submission replaces by ``grade_id``;
+- the setup the answers need: the solution's own non-graded cells that define a name an
+  answer cell or a test uses (found by walking the cells backwards with ``ast``). Plots,
+  widgets and experiments that define nothing the grading needs are not run, which keeps a
+  grading kernel fast and keeps student code out of cells that are not graded.
+
+From a submission it takes only the source of its answer cells (:func:`read_submission`).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import importlib
+import inspect
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from ..checks import REGISTRY
+from .release import BEGIN_HIDDEN, END_HIDDEN
+
+__all__ = ["GradeError", "Plan", "Test", "Call", "load_plan", "read_submission", "Submission"]
+
+
+class GradeError(Exception):
+    """The grader cannot run: bad arguments or an unusable solution notebook."""
+
+
+@dataclass
+class Call:
+    check: str
+    args: dict[str, str]
+    seed: int
+    hidden: bool
+    cases: list = field(default_factory=list)
+    expected: list = field(default_factory=list)
+
+
+@dataclass
+class Test:
+    grade_id: str
+    points: float
+    cell: int
+    calls: list[Call]
+
+    @property
+    def names(self) -> set[str]:
+        """The names the test's calls pass to the checks (the student's objects)."""
+        return {n.id for c in self.calls for e in c.args.values() for n in ast.walk(ast.parse(e)) if isinstance(n, ast.Name)}
+
+
+@dataclass
+class Step:
+    """Code the kernel runs: lines of the solution's setup, or (source None) a student's answer."""
+
+    cell: int
+    source: str | None
+    grade_id: str | None = None
+
+
+@dataclass
+class _Unit:
+    """One top-level statement of a setup cell (lines ``start``..``end`` of its Python form)."""
+
+    cell: int
+    start: int
+    end: int
+    defines: set[str]
+    uses: set[str]
+    deferred: set[str]
+
+
+@dataclass
+class Plan:
+    path: Path
+    name: str
+    sha256: str
+    items: list  # in notebook order: _Unit, ("answer", grade_id) or Test
+    answers: dict[str, tuple[set, set, set]]  # grade_id -> (defines, uses, deferred) of the solution's answer
+    tests: list[Test]
+    modules: list[str]
+    paths: list[str]
+    references: dict[str, list[list]]
+    lines: dict[int, list[str]] = field(default_factory=dict)  # setup cell -> lines of its Python form
+
+    @property
+    def max_total(self) -> float:
+        return sum(t.points for t in self.tests)
+
+    def defined_by(self, grade_id: str) -> set[str]:
+        return self.answers[grade_id][0]
+
+    def program(self, answers: dict[str, str]) -> list:
+        """What a kernel runs for these answers, in notebook order: Steps and Tests.
+
+        A setup statement is kept when it defines a name that a later kept statement, an
+        answer (the solution's or the student's) or a test uses; names used inside function
+        bodies count everywhere, since they are looked up when the function is called.
+        """
+        uses = {}
+        for gid, (_, top, deferred) in self.answers.items():
+            tree = _python(answers.get(gid) or "")
+            extra = _names(tree) if tree else (set(), set(), set())
+            uses[gid] = (top | extra[1], deferred | extra[2])
+        last = max(i for i, item in enumerate(self.items) if isinstance(item, Test))
+        keep: set[int] = set()
+        while True:
+            anywhere = set().union(*(d for _, d in uses.values()), *(self.items[i].deferred for i in keep))
+            needed, grew = set(), False
+            for i in range(last, -1, -1):
+                item = self.items[i]
+                if isinstance(item, Test):
+                    needed |= item.names
+                elif isinstance(item, tuple):
+                    needed |= uses[item[1]][0]
+                elif i in keep:
+                    needed |= item.uses
+                elif item.defines & (needed | anywhere) or "*" in item.defines:
+                    keep.add(i)
+                    needed |= item.uses
+                    grew = True
+            if not grew:
+                break
+        program: list = []
+        for i, item in enumerate(self.items[: last + 1]):
+            if isinstance(item, Test):
+                program.append(item)
+            elif isinstance(item, tuple):
+                program.append(Step(-1, None, item[1]))
+            elif i in keep:
+                prev = program[-1] if program else None
+                if isinstance(prev, Step) and prev.grade_id is None and prev.cell == item.cell:
+                    prev.source.append((item.start, item.end))
+                else:
+                    program.append(Step(item.cell, [(item.start, item.end)]))
+        for step in program:
+            if isinstance(step, Step) and step.grade_id is None:
+                step.source = self._join(step.cell, step.source)
+        return program
+
+    def _join(self, cell: int, ranges: list[tuple[int, int]]) -> str:
+        """The lines of ``ranges`` in setup cell ``cell``, each line once."""
+        wanted = sorted({n for a, b in ranges for n in range(a, b + 1)})
+        return "\n".join(self.lines[cell][n - 1] for n in wanted)
+
+
+def _python(source: str) -> ast.Module | None:
+    """A cell's code as Python (IPython magics turned into calls), or None if it is not valid."""
+    tree = _transform(source)
+    return tree[0] if tree else None
+
+
+def _transform(source: str) -> tuple[ast.Module, str] | None:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        code = TransformerManager().transform_cell(source)
+        return ast.parse(code), code
+    except (SyntaxError, ValueError):
+        return None
+
+
+class _Names(ast.NodeVisitor):
+    """Names a statement defines or changes, uses when it runs, and uses inside functions."""
+
+    def __init__(self):
+        self.defines, self.uses, self.deferred, self.depth = set(), set(), set(), 0
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load):
+            (self.deferred if self.depth else self.uses).add(node.id)
+        elif not self.depth:
+            self.defines.add(node.id)
+
+    def _body(self, node, body):
+        if not self.depth and hasattr(node, "name"):
+            self.defines.add(node.name)
+        for expr in [*getattr(node, "decorator_list", []), *node.args.defaults, *filter(None, node.args.kw_defaults)]:
+            self.visit(expr)
+        self.depth += 1
+        for stmt in body if isinstance(body, list) else [body]:
+            self.visit(stmt)
+        self.depth -= 1
+
+    def visit_FunctionDef(self, node):
+        self._body(node, node.body)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        self._body(node, node.body)
+
+    def visit_ClassDef(self, node):
+        if not self.depth:
+            self.defines.add(node.name)
+        for expr in [*node.decorator_list, *node.bases, *node.keywords, *node.body]:
+            self.visit(expr)
+
+    def visit_Import(self, node):
+        if not self.depth:
+            self.defines |= {a.asname or a.name.split(".")[0] for a in node.names}
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Global(self, node):
+        self.defines |= set(node.names)
+
+    def _targets(self, node, targets):
+        for target in targets:
+            base = target
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name) and not self.depth and (base is not target or isinstance(node, ast.AugAssign)):
+                self.defines.add(base.id)  # x.a = ..., x[i] = ... and x += ... change x,
+                self.uses.add(base.id)  # and need the x from before
+        self.generic_visit(node)
+
+    def visit_Assign(self, node):
+        self._targets(node, node.targets)
+
+    def visit_AugAssign(self, node):
+        self._targets(node, [node.target])
+
+    def visit_AnnAssign(self, node):
+        self._targets(node, [node.target])
+
+
+def _names(tree: ast.AST) -> tuple[set[str], set[str], set[str]]:
+    """(names defined or changed, used when it runs, used inside function bodies) of ``tree``."""
+    visitor = _Names()
+    visitor.visit(tree)
+    return visitor.defines, visitor.uses, visitor.deferred
+
+
+def _hidden_lines(source: str) -> set[int]:
+    hidden, inside = set(), False
+    for n, line in enumerate(source.splitlines(), start=1):
+        if line.strip() == BEGIN_HIDDEN:
+            inside = True
+        elif line.strip() == END_HIDDEN:
+            inside = False
+        elif inside:
+            hidden.add(n)
+    return hidden
+
+
+def _parse_test(source: str, where: str) -> list[Call]:
+    """The check calls of one graded test cell (parsed, not run)."""
+    tree = _python(source)
+    if tree is None:
+        raise GradeError(f"{where}: the test cell is not valid Python")
+    hidden, calls = _hidden_lines(source), []
+    for stmt in tree.body:
+        func = stmt.value.func if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if not (isinstance(name, str) and name.startswith("check_")):
+            raise GradeError(f"{where}, line {stmt.lineno}: a graded test cell may only call cu.checks.check_*(...); "
+                             f"found {ast.unparse(stmt)[:60]!r}")
+        if name not in REGISTRY:
+            raise GradeError(f"{where}, line {stmt.lineno}: there is no check named {name}")
+        spec, call = REGISTRY[name], stmt.value
+        if len(call.args) > len(spec.args) or any(isinstance(a, ast.Starred) for a in call.args):
+            raise GradeError(f"{where}, line {stmt.lineno}: {name} takes {', '.join(spec.args)}")
+        args, seed = {a: ast.unparse(v) for a, v in zip(spec.args, call.args)}, 0
+        for kw in call.keywords:
+            if kw.arg == "seed":
+                try:
+                    seed = int(ast.literal_eval(kw.value))
+                except (ValueError, TypeError):
+                    raise GradeError(f"{where}, line {stmt.lineno}: seed must be a number") from None
+            elif kw.arg in spec.args:
+                args[kw.arg] = ast.unparse(kw.value)
+            elif kw.arg != "verbose":
+                raise GradeError(f"{where}, line {stmt.lineno}: {name} has no argument {kw.arg!r}")
+        missing = [a for a in spec.args if a not in args]
+        if missing:
+            raise GradeError(f"{where}, line {stmt.lineno}: {name} is missing {', '.join(missing)}")
+        calls.append(Call(name, args, seed, hidden=stmt.lineno in hidden))
+    if not calls:
+        raise GradeError(f"{where}: the graded test cell has no check calls")
+    return calls
+
+
+def _code_keys(dotted: str, check: str) -> list[list]:
+    """(file, name, first line) of each function behind a reference such as ``course_utils.layers.relu_forward``."""
+    parts, obj = dotted.split("."), None
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[i:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            obj = None
+        break
+    if obj is None:
+        raise GradeError(f"{check}: its reference {dotted!r} does not exist")
+    funcs = [obj] if not inspect.isclass(obj) else [
+        f for v in vars(obj).values() for f in (getattr(v, "__func__", v), getattr(v, "fget", None), getattr(v, "fset", None))
+    ]
+    codes = [f.__code__ for f in funcs if hasattr(f, "__code__")]
+    return [[c.co_filename, c.co_name, c.co_firstlineno] for c in codes]
+
+
+def _module_of(check: str) -> tuple[str, str | None]:
+    """The module that registers ``check``, and the sys.path entry the kernel needs for it."""
+    module = getattr(REGISTRY[check].call, "__module__", None)
+    mod = sys.modules.get(module or "")
+    if mod is None or module == "__main__" or not getattr(mod, "__file__", None):
+        raise GradeError(f"{check} is defined in {module!r}, which a grading kernel cannot import")
+    if module.split(".")[0] == "course_utils":
+        return module, None
+    root = Path(mod.__file__).resolve().parent
+    for _ in range(module.count(".") + (Path(mod.__file__).name == "__init__.py")):
+        root = root.parent
+    return module, str(root)
+
+
+def load_plan(path: Path | str) -> Plan:
+    """Read a solution notebook into a :class:`Plan` (GradeError if it cannot be graded)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except (OSError, UnicodeDecodeError, ValueError, nbformat.reader.NotJSONError) as e:
+        raise GradeError(f"{path}: not a readable notebook ({e.__class__.__name__})") from None
+    answers: dict[str, tuple] = {}
+    tests: list[Test] = []
+    items: list = []
+    lines: dict[int, list[str]] = {}
+    for i, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code":
+            continue
+        gid, where = meta.get("grade_id"), f"{path.name}, cell {i}"
+        if meta.get("grade") and meta.get("solution"):
+            raise GradeError(f"{where} ({gid}): a manually graded answer cannot be graded automatically")
+        if (meta.get("grade") or meta.get("solution")) and (not gid or gid in answers or gid in {t.grade_id for t in tests}):
+            raise GradeError(f"{where}: a graded cell needs a grade_id used by no other cell")
+        if meta.get("grade"):
+            if not isinstance(meta.get("points"), (int, float)):
+                raise GradeError(f"{where} ({gid}): a graded test cell needs numeric 'points'")
+            tests.append(Test(gid, float(meta["points"]), i, _parse_test(cell.source, f"{where} ({gid})")))
+            items.append(tests[-1])
+        elif meta.get("solution"):
+            tree = _python(cell.source)
+            answers[gid] = _names(tree) if tree else (set(), set(), set())
+            items.append(("answer", gid))
+        else:
+            parsed = _transform(cell.source)
+            if parsed is None:
+                continue  # a cell that is not valid Python defines nothing the grading could use
+            tree, code = parsed
+            lines[i] = code.splitlines()
+            for stmt in tree.body:
+                start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+                items.append(_Unit(i, start, stmt.end_lineno, *_names(stmt)))
+    if not tests:
+        raise GradeError(f"{path}: no graded test cells (nbgrader metadata with \"grade\": true and points)")
+    checks = sorted({c.check for t in tests for c in t.calls})
+    modules, paths = {}, set()
+    for check in checks:
+        module, root = _module_of(check)
+        modules[module] = True
+        if root:
+            paths.add(root)
+    references = {c: [k for dotted in REGISTRY[c].reference for k in _code_keys(dotted, c)] for c in checks}
+    plan = Plan(path, path.stem, hashlib.sha256(data).hexdigest(), items, answers, tests, list(modules),
+                sorted(paths), references, lines)
+    _compute_cases(plan)
+    return plan
+
+
+def _compute_cases(plan: Plan) -> None:
+    """Inputs and expected values of every call, computed once, in the grader's process."""
+    for test in plan.tests:
+        for call in test.calls:
+            spec = REGISTRY[call.check]
+            try:
+                call.cases = spec.cases(call.seed)
+                call.expected = [spec.expected(copy.deepcopy(case)) for case in call.cases]
+            except Exception as e:
+                raise GradeError(f"{test.grade_id}: {call.check}(seed={call.seed}) fails in the grader: "
+                                 f"{e.__class__.__name__}: {e}") from None
+
+
+@dataclass
+class Submission:
+    """The answer cells of one handed-in notebook, or why there are none to grade."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problem: tuple[str, str] | None = None  # (status, detail) when nothing can be graded
+
+
+def read_submission(data: bytes, plan: Plan) -> Submission:
+    """Take a submission's answer cells by grade_id; never raises on bad input."""
+    if not data.strip():
+        return Submission(problem=("invalid notebook", "the file is empty"))
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        cells = list(nb.cells)
+    except Exception as e:  # any way a file can fail to be a notebook
+        return Submission(problem=("invalid notebook", f"not a readable notebook ({e.__class__.__name__})"))
+    sub, foreign = Submission(), set()
+    tests = {t.grade_id for t in plan.tests}
+    for cell in cells:
+        meta = cell.get("metadata", {}) if isinstance(cell, dict) else {}
+        gid = (meta.get("nbgrader") or {}).get("grade_id") if isinstance(meta, dict) else None
+        source = cell.get("source") if isinstance(cell, dict) else None
+        if not isinstance(gid, str):
+            continue
+        if gid in plan.answers and cell.get("cell_type") == "code" and isinstance(source, str):
+            if gid in sub.answers:
+                sub.notes.append(f"two cells have grade_id {gid!r}; the last one was graded")
+            sub.answers[gid] = source
+        elif gid not in plan.answers and gid not in tests:
+            foreign.add(gid)
+    sub.missing = [gid for gid in plan.answers if gid not in sub.answers]
+    if not sub.answers:
+        if foreign:
+            shown = ", ".join(sorted(foreign)[:3])
+            sub.problem = ("wrong assignment", f"no answer cell of {plan.name}; it has cells {shown}")
+        else:
+            sub.problem = ("missing answers", "no answer cells (their nbgrader metadata is gone: "
+                           "was the work copied into a new notebook?)")
+    return sub

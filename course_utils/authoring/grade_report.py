@@ -1,0 +1,145 @@
+"""Where grading results go, and the progress line.
+
+``OUT/results/<student>.json`` is the record of one graded submission, written atomically
+when it is finished (after its feedback file); a re-run trusts it and skips the student as
+long as neither the submission nor the solution changed. ``OUT/grades.csv`` is rebuilt from
+those records, atomically, after every submission, so it is complete at any moment: a crash
+or Ctrl-C loses only the submissions that were being graded.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .grade_plan import Plan
+
+__all__ = ["atomic_write", "load_result", "save_result", "write_csv", "feedback_markdown", "Progress"]
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see either the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_result(out: Path, student: str) -> dict | None:
+    """The stored result of ``student``, or None if there is none (or it is unreadable)."""
+    try:
+        result = json.loads((out / "results" / f"{student}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return result if isinstance(result, dict) and "status" in result else None
+
+
+def save_result(out: Path, plan: Plan, result: dict) -> None:
+    """Write a student's feedback, then the result record that marks them as done."""
+    atomic_write(out / "feedback" / f"{result['student']}.md", feedback_markdown(plan, result))
+    atomic_write(out / "results" / f"{result['student']}.json", json.dumps(result, indent=1) + "\n")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
+
+
+def write_csv(out: Path, plan: Plan, results: dict[str, dict]) -> None:
+    """Rebuild ``grades.csv``: one row per student, one column per graded test."""
+    gids = [t.grade_id for t in plan.tests]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", *gids, "total", "max_total", "status", "detail"])
+    for student in sorted(results):
+        r = results[student]
+        name = f"'{student}" if student[:1] in "=+-@" else student
+        points = [_num(r["tests"][g]["points"]) if g in r.get("tests", {}) else "0" for g in gids]
+        writer.writerow([name, *points, _num(r["total"]), _num(plan.max_total), r["status"], r.get("detail", "")])
+    atomic_write(out / "grades.csv", buf.getvalue())
+
+
+def _block(text: str, indent: str = "  ") -> str:
+    """``text`` as a fenced code block (never interpreted as markdown or HTML)."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
+    body = "\n".join(indent + line for line in text.splitlines())
+    return f"{indent}{fence}text\n{body}\n{indent}{fence}"
+
+
+def feedback_markdown(plan: Plan, result: dict) -> str:
+    """The feedback a student receives: per test, points and what was wrong."""
+    lines = [f"# {plan.name}: feedback for {result['student']}", "",
+             f"**Score: {_num(result['total'])} / {_num(plan.max_total)}**", ""]
+    if result["status"] != "ok":
+        lines += [f"Grading note ({result['status']}):", "", _block(result.get("detail", ""), ""), ""]
+    for note in result.get("notes", []):
+        lines += [f"Note: {note}", ""]
+    lines += ["| test | points |", "|---|---|"]
+    lines += [f"| {g} | {_num(t['points'])} / {_num(t['max'])} |" for g, t in result["tests"].items()]
+    for gid, t in result["tests"].items():
+        mark = "passed" if t["passed"] else "not passed"
+        lines += ["", f"## {gid}: {_num(t['points'])} / {_num(t['max'])} ({mark})", ""]
+        for m in t["messages"]:
+            if m["passed"]:
+                lines.append(f"- {m['test']}: passed")
+            else:
+                lines += [f"- {m['test']}: failed", "", _block(m["message"]), ""]
+    lines += ["", "Hidden tests run your code on other inputs; their inputs and expected values are not shown."]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+class Progress:
+    """A progress bar on a terminal, one line per finished submission otherwise."""
+
+    def __init__(self, total: int, stream=None, enabled: bool = True):
+        self.total, self.done, self.running = total, 0, 0
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.start = time.monotonic()
+        self.lock = threading.Lock()
+
+    def started(self) -> None:
+        with self.lock:
+            self.running += 1
+            self._draw()
+
+    def finished(self, student: str, result: dict, plan: Plan) -> None:
+        with self.lock:
+            self.running -= 1
+            self.done += 1
+            if self.enabled and not self.tty:
+                self.stream.write(f"[{self.done}/{self.total}] {student}: {_num(result['total'])}/"
+                                  f"{_num(plan.max_total)} ({result['status']}, {result.get('seconds', 0):.1f} s)\n")
+                self.stream.flush()
+            self._draw()
+
+    def _draw(self) -> None:
+        if not self.tty:
+            return
+        width = 30
+        filled = int(width * self.done / max(1, self.total))
+        elapsed = int(time.monotonic() - self.start)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} graded, "
+                          f"{self.running} running, {elapsed // 60}:{elapsed % 60:02d} ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,330 @@
+"""Grade one submission: a fresh sandboxed kernel, the solution's setup and the student's
+answers in the solution's order, then every graded test, each as one cell with a time limit.
+
+A cell that stops the kernel (``os._exit``, a crash, a hang that ignores interrupts) costs only
+what depends on it: the kernel is restarted without that cell and grading goes on, at most
+``MAX_RESTARTS`` times per submission. Whatever happens, the result is a dict with a status.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import grade_transport as transport
+from . import sandbox
+from .grade_plan import GradeError, Plan, Step, read_submission
+from .grade_session import KernelSession, KernelStartError, Outcome
+from .grade_verdict import evaluate, fail_test
+
+__all__ = ["Settings", "grade_submission", "preflight", "unreadable", "STATUSES"]
+
+MAX_RESTARTS = 3
+STATUSES = ("invalid notebook", "no notebook", "wrong assignment", "grader error", "kernel died", "memory",
+            "timeout", "output limit", "exit", "missing answers", "ok")  # most serious first
+_KERNEL_FILE = str(Path(__file__).with_name("grade_kernel.py"))
+_BOOT = """def _course_grade_boot():
+    import importlib.util, sys
+    spec = importlib.util.spec_from_file_location("course_grade_kernel", {!r})
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["course_grade_kernel"] = module
+    spec.loader.exec_module(module)
+    module.prepare({!r})
+_course_grade_boot()
+del _course_grade_boot"""
+_RUN = "__import__('sys').modules['course_grade_kernel'].run_test({!r})"
+_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
+        "mime.types", "fonts", "os-release", "alternatives")
+
+
+@dataclass
+class Settings:
+    timeout: float = 30.0
+    memory: int = 2 << 30
+    output_limit: int = 4 << 20
+    as_root: bool = field(default_factory=lambda: hasattr(os, "geteuid") and os.geteuid() == 0)
+    landlock: int = field(default_factory=sandbox.landlock_abi)
+    run_id: str = field(default_factory=lambda: secrets.token_hex(6))
+    read: list = field(default_factory=list)
+    fontcache: list = field(default_factory=list)
+    requests: dict = field(default_factory=dict)  # grade_id -> (request JSON, inputs .npz bytes)
+    kernel_plan: dict = field(default_factory=dict)  # what grade_kernel.prepare needs, less the answers
+
+    def prepare(self, plan: Plan) -> None:
+        """Work out what the kernels may read, and encode every test's inputs once."""
+        import course_utils
+        import site
+
+        roots = {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/sys", "/dev"}
+        roots |= {f"/etc/{name}" for name in _ETC}
+        roots |= {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+        roots |= {os.path.realpath(p) for p in site.getsitepackages()} | set(site.getsitepackages())
+        roots |= {str(Path(course_utils.__file__).resolve().parent), *plan.paths}
+        self.read = sorted(r for r in roots if os.path.exists(r))
+        try:
+            import matplotlib
+
+            self.fontcache = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
+        except Exception:
+            self.fontcache = []
+        self.kernel_plan = {"paths": plan.paths, "modules": plan.modules, "checks": plan.references}
+        for test in plan.tests:
+            arrays: dict = {}
+            calls = [{"check": c.check, "args": c.args,
+                      "cases": [transport.encode(case, arrays, f"{i}.{k}") for k, case in enumerate(c.cases)]}
+                     for i, c in enumerate(test.calls)]
+            buf = io.BytesIO()
+            np.savez(buf, **arrays)
+            self.requests[test.grade_id] = (json.dumps({"calls": calls}).encode(), buf.getvalue())
+
+    def describe(self) -> str:
+        who = f"as unprivileged users (uid {sandbox.slot_uid(0)}+)" if self.as_root else "as you"
+        walls = f"Landlock ABI {self.landlock}: writes only in a scratch folder, no network" if self.landlock else \
+            "no Landlock on this system"
+        return f"kernels run {who}; {walls}; memory {self.memory / 2**30:.3g} GiB; {self.timeout:g} s per cell"
+
+
+class _Kernel:
+    """A sandboxed kernel in its own scratch folder, for one submission in one slot."""
+
+    def __init__(self, settings: Settings, slot: int):
+        self.settings, self.slot = settings, slot
+        self.uid = sandbox.slot_uid(slot) if settings.as_root else None
+        self.marker = f"course-grade-{settings.run_id}-{slot}"
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"course-grade-{slot}-"))
+        for sub in ("tmp", ".mpl", ".grade"):
+            (self.scratch / sub).mkdir()
+        for f in settings.fontcache:
+            shutil.copy(f, self.scratch / ".mpl" / f.name)
+        self._own(self.scratch)
+        self.session: KernelSession | None = None
+
+    def _own(self, path: Path) -> None:
+        if self.uid is not None:
+            for p in [path, *path.rglob("*")]:
+                os.chown(p, self.uid, self.uid)
+
+    def start(self, answers: dict) -> Outcome:
+        s = self.settings
+        env = {
+            "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.scratch),
+            "TMPDIR": str(self.scratch / "tmp"), "IPYTHONDIR": str(self.scratch / ".ipython"),
+            "JUPYTER_CONFIG_DIR": str(self.scratch / ".jupyter"), "JUPYTER_DATA_DIR": str(self.scratch / ".jupyter"),
+            "JUPYTER_RUNTIME_DIR": str(self.scratch / ".jupyter"), "JUPYTER_PLATFORM_DIRS": "1",
+            "MPLCONFIGDIR": str(self.scratch / ".mpl"), "MPLBACKEND": "Agg", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "JPY_PARENT_PID": str(os.getpid()),
+            "COURSE_GRADE_SANDBOX": self.marker,
+        }
+        config = dict(memory=s.memory, cpu_seconds=int(max(600, 20 * s.timeout)), file_size=256 << 20,
+                      max_processes=64, uid=self.uid, landlock=s.landlock, read=s.read,
+                      write=[str(self.scratch), "/dev/null"])
+        self.close_session()
+        self.session = KernelSession(self.scratch, config, env, output_limit=s.output_limit)
+        plan_file = self.scratch / ".grade" / "plan.json"
+        plan_file.write_text(json.dumps({**s.kernel_plan, "answers": answers}))
+        self._own(plan_file)
+        self.session.start(timeout=max(60.0, s.timeout))
+        return self.session.run(_BOOT.format(_KERNEL_FILE, str(plan_file)), max(60.0, s.timeout))
+
+    def run_test(self, gid: str) -> tuple[Outcome, object, dict]:
+        folder = self.scratch / ".grade" / f"{gid[:40]}-{secrets.token_hex(4)}"
+        folder.mkdir()
+        request, inputs = self.settings.requests[gid]
+        (folder / "request.json").write_bytes(request)
+        (folder / "inputs.npz").write_bytes(inputs)
+        self._own(folder)
+        outcome = self.session.run(_RUN.format(str(folder)), self.settings.timeout)
+        results, arrays = None, {}
+        if outcome.kind == "ok":
+            try:
+                results = transport.read_json(folder / "outputs.json")
+                arrays = transport.load_npz(folder / "outputs.npz")
+            except (transport.TransportError, OSError):
+                results = None
+        shutil.rmtree(folder, ignore_errors=True)
+        return outcome, results, arrays
+
+    def terminate(self) -> None:
+        """Kill the kernel now (from another thread, on Ctrl-C); the grading thread sees it die."""
+        session = self.session
+        if session is not None and session.proc is not None:
+            try:
+                os.killpg(session.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def close_session(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def close(self) -> None:
+        self.close_session()
+        sandbox.sweep(uid=self.uid, marker=self.marker)
+        _rmtree(self.scratch)
+
+
+def _rmtree(path: Path) -> None:
+    def fix(func, p, *_):
+        try:
+            os.chmod(os.path.dirname(p), stat.S_IRWXU)
+            os.chmod(p, stat.S_IRWXU)
+            func(p)
+        except OSError:
+            pass
+
+    shutil.rmtree(path, onerror=fix)
+
+
+def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
+    """(status, what happened) for an execution that was more than a plain exception."""
+    killed = "" if o.alive else ", so the kernel was stopped"
+    if o.kind == "timeout":
+        return "timeout", f"ran longer than {settings.timeout:g} s{killed}"
+    if o.kind == "output":
+        return "output limit", f"printed more than {settings.output_limit >> 20} MB{killed}"
+    if o.memory:
+        return "memory", f"ran out of memory (limit {settings.memory / 2**30:.3g} GiB){killed}"
+    if o.kind == "died":
+        if o.exit_code == -signal.SIGXCPU:
+            return "timeout", "used up the kernel's CPU time"
+        if o.exit_code is not None and o.exit_code >= 0:
+            return "exit", f"ended the kernel (os._exit or similar, exit code {o.exit_code})"
+        name = signal.Signals(-o.exit_code).name if o.exit_code and -o.exit_code in signal.valid_signals() else "?"
+        return "kernel died", f"crashed the kernel ({name})"
+    if o.kind == "error" and o.ename == "SystemExit":
+        return "exit", "called sys.exit()"
+    return None
+
+
+def preflight(plan: Plan, settings: Settings) -> None:
+    """Start one kernel with the grader's bootstrap; GradeError if that is impossible."""
+    kernel = _Kernel(settings, 0)
+    try:
+        outcome = kernel.start({})
+        if outcome.kind != "ok":
+            raise GradeError(f"a grading kernel cannot load the checks: {outcome.ename}: {outcome.evalue}\n"
+                             + "\n".join(outcome.traceback[-3:]))
+    except KernelStartError as e:
+        raise GradeError(f"a grading kernel cannot start ({settings.describe()}): {e}") from None
+    finally:
+        kernel.close()
+
+
+def unreadable(plan: Plan, status: str, detail: str) -> dict:
+    """The result of a submission that could not be graded at all."""
+    result = {"tests": {t.grade_id: fail_test(t, f"not graded: {detail}") for t in plan.tests},
+              "events": [], "notes": [], "max_total": plan.max_total}
+    return _finish(result, [(status, detail)], time.monotonic())
+
+
+def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, stop: threading.Event,
+                     active: dict | None = None) -> dict:
+    """Grade one notebook's bytes; returns the result dict (tests, total, status, detail, ...)."""
+    started = time.monotonic()
+    sub = read_submission(data, plan)
+    if sub.problem:
+        return unreadable(plan, *sub.problem)
+    result = {"tests": {}, "notes": list(sub.notes), "max_total": plan.max_total}
+    events: list[tuple[str, str]] = []
+    if sub.missing:
+        events.append(("missing answers", "no answer cell " + ", ".join(f"`{g}`" for g in sub.missing)))
+    context = {g: f"your notebook has no answer cell `{g}`" for g in sub.missing}
+    program = [item for item in plan.program(sub.answers)
+               if not (isinstance(item, Step) and item.grade_id is not None and item.grade_id not in sub.answers)]
+    kernel = _Kernel(settings, slot)
+    if active is not None:
+        active[slot] = kernel
+    pos, restarts, skipped = 0, 0, set()
+    try:
+        while pos < len(program) and not stop.is_set():
+            try:
+                boot = kernel.start(sub.answers)
+            except KernelStartError as e:
+                events.append(("grader error", f"the kernel did not start: {str(e).splitlines()[0]}"))
+                break
+            if boot.kind != "ok":
+                events.append(("grader error", f"the grader's setup failed in the kernel ({boot.kind} {boot.ename})"))
+                break
+            alive = all(_replay(kernel, program[i], sub, settings) for i in range(pos) if i not in skipped)
+            while alive and pos < len(program) and not stop.is_set():
+                item, pos = program[pos], pos + 1
+                if isinstance(item, Step):
+                    alive = _first_run(kernel, item, sub, settings, events, context)
+                    if not alive:
+                        skipped.add(pos - 1)
+                    continue
+                o, results, arrays = kernel.run_test(item.grade_id)
+                problem = _problem(o, settings)
+                if o.kind == "ok":
+                    result["tests"][item.grade_id] = evaluate(item, results, arrays, plan, context)
+                else:
+                    if problem:
+                        events.append((problem[0], f"{item.grade_id}: your code {problem[1]}"))
+                    reason = f"your code {problem[1]}." if problem else f"the test could not run ({o.ename})."
+                    result["tests"][item.grade_id] = fail_test(item, reason)
+                alive = o.alive
+            if not alive:
+                restarts += 1
+                if restarts > MAX_RESTARTS:
+                    events.append(("kernel died", f"the kernel stopped {restarts} times; the remaining tests were not run"))
+                    break
+    finally:
+        if active is not None:
+            active.pop(slot, None)
+        kernel.close()
+    for test in plan.tests:
+        result["tests"].setdefault(test.grade_id, fail_test(test, "not run: the kernel kept stopping."))
+    result["tests"] = {t.grade_id: result["tests"][t.grade_id] for t in plan.tests}
+    return _finish(result, events, started)
+
+
+def _code(step: Step, sub) -> str:
+    return step.source if step.grade_id is None else sub.answers[step.grade_id]
+
+
+def _replay(kernel: _Kernel, item, sub, settings: Settings) -> bool:
+    """Run an earlier step again in a restarted kernel (tests are not repeated)."""
+    return not isinstance(item, Step) or kernel.session.run(_code(item, sub), settings.timeout).alive
+
+
+def _first_run(kernel: _Kernel, step: Step, sub, settings: Settings, events: list, context: dict) -> bool:
+    """Run a step for the first time, noting what went wrong; returns whether the kernel lives."""
+    o = kernel.session.run(_code(step, sub), settings.timeout)
+    where = f"answer cell `{step.grade_id}`" if step.grade_id else f"course cell {step.cell} (run with your answers)"
+    problem = _problem(o, settings)
+    if problem:
+        events.append((problem[0], f"{where} {problem[1]}"))
+    if step.grade_id and (problem or o.kind == "error"):
+        what = problem[1] if problem else f"raised {o.ename}: {o.evalue[:200]}"
+        context[step.grade_id] = f"your answer cell `{step.grade_id}` {what} when it ran"
+    return o.alive
+
+
+def _finish(result: dict, events: list, started: float) -> dict:
+    result["total"] = sum(t["points"] for t in result["tests"].values())
+    kinds = {k for k, _ in events}
+    result["status"] = next((s for s in STATUSES if s in kinds), "ok")
+    result["events"] = [list(e) for e in events]
+    seen, detail = set(), []
+    for _, text in events:
+        if text not in seen:
+            seen.add(text)
+            detail.append(text)
+    text = "; ".join(detail)
+    result["detail"] = text if len(text) <= 300 else text[:297] + "..."
+    result["seconds"] = round(time.monotonic() - started, 2)
+    return result

@@ -1,0 +1,224 @@
+"""One student kernel: start it in its sandbox, run code in it with a time limit, stop it.
+
+The grader talks to the kernel over Unix sockets in the kernel's scratch folder, with a fresh
+HMAC key, on the two channels it needs: ``shell`` (execute requests and their replies, which
+carry any error) and ``iopub``, read only to count how much the cell prints. Output is never
+parsed or kept: a submission that prints "All tests passed" gains nothing, and one that floods
+its output is interrupted once it has printed more than ``output_limit`` bytes.
+
+A cell that runs past its time limit is interrupted (SIGINT); if the kernel does not answer
+within a few seconds it is killed with its whole process group. A kernel that dies is
+noticed at once (its process is polled while waiting), and the last lines it wrote to its
+real stderr tell a memory failure from other crashes.
+"""
+from __future__ import annotations
+
+import collections
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import zmq
+from jupyter_client.session import Session
+
+from . import sandbox
+
+__all__ = ["KernelSession", "Outcome", "KernelStartError"]
+
+GRACE = 3.0  # seconds a kernel has to answer an interrupt before it is killed
+_MAX_MSG = 32 << 20
+_COUNTED = {"stream", "display_data", "update_display_data", "execute_result", "error"}
+_MEMORY_SIGNS = ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory", "Unable to allocate")
+
+
+class KernelStartError(Exception):
+    """The kernel did not start (the message ends with what it printed)."""
+
+
+@dataclass
+class Outcome:
+    """How one execution ended.
+
+    kind: ``ok``, ``error`` (the code raised; ``ename``/``evalue``), ``timeout``, ``output``
+    (printed too much), or ``died`` (the kernel process ended; ``exit_code``, negative for a
+    signal). ``alive`` says whether the kernel can still be used.
+    """
+
+    kind: str
+    seconds: float
+    alive: bool = True
+    ename: str = ""
+    evalue: str = ""
+    traceback: list = field(default_factory=list)
+    exit_code: int | None = None
+    memory: bool = False
+
+
+class KernelSession:
+    """A kernel in ``scratch`` started through :mod:`sandbox` with ``config``; use as a context."""
+
+    def __init__(self, scratch: Path, config: dict, env: dict, *, output_limit: int = 4 << 20):
+        self.scratch, self.config, self.env, self.output_limit = Path(scratch), config, env, output_limit
+        self.proc: subprocess.Popen | None = None
+        self.printed = 0
+        self._stderr: collections.deque = collections.deque(maxlen=64)
+        self._ctx = zmq.Context()
+        self._ctx.setsockopt(zmq.LINGER, 0)
+        self._ctx.setsockopt(zmq.MAXMSGSIZE, _MAX_MSG)
+
+    def __enter__(self) -> "KernelSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self, timeout: float = 60.0) -> None:
+        base = str(self.scratch / ".k")
+        key = secrets.token_hex(32)
+        info = dict(shell_port=1, iopub_port=2, stdin_port=3, control_port=4, hb_port=5, ip=base, key=key,
+                    transport="ipc", signature_scheme="hmac-sha256", kernel_name="python3")
+        conn = self.scratch / ".kernel.json"
+        fd = os.open(conn, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(info, f)
+        if self.config.get("uid") is not None:
+            os.chown(conn, self.config["uid"], self.config["uid"])
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(conn), "--HistoryManager.enabled=False",
+                "--InteractiveShell.colors=nocolor"]
+        self.proc = subprocess.Popen(
+            sandbox.launcher_command(self.config, argv), cwd=self.scratch, env=self.env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, close_fds=True,
+        )
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self.session = Session(key=key.encode(), username="grader")
+        self.shell = self._ctx.socket(zmq.DEALER)
+        self.shell.connect(f"ipc://{base}-1")
+        self.iopub = self._ctx.socket(zmq.SUB)
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.iopub.connect(f"ipc://{base}-2")
+        self.poller = zmq.Poller()
+        self.poller.register(self.shell, zmq.POLLIN)
+        self.poller.register(self.iopub, zmq.POLLIN)
+        msg = self.session.send(self.shell, "kernel_info_request", {})
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise KernelStartError(f"the kernel exited with code {self.proc.returncode}:\n{self.stderr_tail()}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise KernelStartError(f"the kernel did not answer within {timeout:.0f} s:\n{self.stderr_tail()}")
+            reply = self._reply(msg, 0.1)
+            if reply is not None:
+                break
+        conn.unlink()
+
+    def _read_stderr(self) -> None:
+        stream = self.proc.stderr
+        for line in iter(lambda: stream.readline(4096), b""):
+            self._stderr.append(line.decode("utf-8", "replace"))
+        stream.close()
+
+    def stderr_tail(self) -> str:
+        return "".join(self._stderr)[-4000:]
+
+    def _reply(self, request: dict, wait: float):
+        """The reply to ``request`` if it arrives within ``wait`` seconds (iopub is drained meanwhile)."""
+        events = dict(self.poller.poll(int(wait * 1000)))
+        if self.iopub in events:
+            self._drain_iopub()
+        if self.shell in events:
+            try:
+                _, reply = self.session.recv(self.shell, mode=zmq.NOBLOCK)
+            except (ValueError, KeyError, zmq.ZMQError):
+                return None  # a malformed or unsigned message: ignore it
+            if reply and reply.get("parent_header", {}).get("msg_id") == request["header"]["msg_id"]:
+                return reply
+        return None
+
+    def _drain_iopub(self) -> None:
+        for _ in range(1000):
+            try:
+                frames = self.iopub.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                i = frames.index(b"<IDS|MSG>")
+                if json.loads(frames[i + 2]).get("msg_type") in _COUNTED:
+                    self.printed += len(frames[i + 5])
+            except (ValueError, IndexError):
+                continue
+
+    def run(self, code: str, timeout: float) -> Outcome:
+        """Execute ``code``; wait at most ``timeout`` seconds (then interrupt, then kill)."""
+        start = time.monotonic()
+        self.printed = 0
+        msg = self.session.send(self.shell, "execute_request", dict(
+            code=code, silent=False, store_history=True, user_expressions={}, allow_stdin=False, stop_on_error=False,
+        ))
+        deadline, stopped = start + timeout, None
+        while True:
+            if self.proc.poll() is not None:
+                return self._died(start)
+            now = time.monotonic()
+            if stopped is None and self.printed > self.output_limit:
+                stopped, deadline = "output", now + GRACE
+                self.interrupt()
+            if now > deadline:
+                if stopped is not None:
+                    self.kill()
+                    return Outcome(stopped, now - start, alive=False)
+                stopped, deadline = "timeout", now + GRACE
+                self.interrupt()
+            reply = self._reply(msg, 0.05)
+            if reply is None:
+                continue
+            content, seconds = reply["content"], time.monotonic() - start
+            if stopped is not None:
+                return Outcome(stopped, seconds)
+            if content.get("status") == "ok":
+                return Outcome("ok", seconds)
+            ename = str(content.get("ename", ""))[:80]
+            return Outcome("error", seconds, ename=ename, evalue=str(content.get("evalue", ""))[:1000],
+                           traceback=[str(t)[:2000] for t in content.get("traceback", [])[-8:]],
+                           memory=ename == "MemoryError")
+
+    def _died(self, start: float) -> Outcome:
+        code = self.proc.wait()
+        time.sleep(0.05)  # let the stderr reader catch the last lines
+        tail = self.stderr_tail()
+        memory = any(s in tail for s in _MEMORY_SIGNS)
+        return Outcome("died", time.monotonic() - start, alive=False, exit_code=code, memory=memory)
+
+    def interrupt(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def close(self) -> None:
+        self.kill()
+        self._ctx.destroy(linger=0)

@@ -1,0 +1,133 @@
+"""How test inputs travel into a grading kernel, and the student's outputs travel back.
+
+The kernel's half (:func:`decode_input`, :func:`encode_output`) lives in :mod:`grade_kernel`,
+which a kernel loads on its own; this module is the grader's half.
+
+Structure goes as JSON, arrays as ``.npz``; nothing is ever pickled. Inputs are written by
+the grader and trusted. Outputs are written by a process the student controls, so the grader
+reads them with :func:`load_npz` (array headers checked before any data is read, sizes
+capped, ``allow_pickle=False``) and :func:`decode_output` (every field validated), and turns
+anything unusable into a value whose check message says so.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from .grade_kernel import MAX_ELEMENTS, decode_input, encode_output
+
+__all__ = ["encode", "decode_input", "encode_output", "decode_output", "load_npz", "read_json", "TransportError",
+           "TooLarge", "BadDtype", "MAX_ELEMENTS"]
+
+MAX_ARRAYS = 4096
+MAX_JSON_BYTES = 8 << 20
+_NUMERIC = "biufc"  # the dtypes accepted back from a kernel
+
+
+class TransportError(Exception):
+    """The kernel's results cannot be read (missing, malformed, or too large)."""
+
+
+def encode(value: Any, arrays: dict, key: str) -> Any:
+    """A JSON-able description of one test input; arrays are added to ``arrays``."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return {"v": value}
+    if isinstance(value, np.ndarray):
+        arrays[key] = value
+        return {"a": key}
+    if isinstance(value, np.generic):
+        return {"np": value.dtype.str, "v": value.item()}
+    if isinstance(value, (list, tuple)):
+        return {"l" if isinstance(value, list) else "t": [encode(v, arrays, f"{key}.{i}") for i, v in enumerate(value)]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"d": [[k, encode(v, arrays, f"{key}.{k}")] for k, v in value.items()]}
+    if isinstance(value, np.random.Generator):
+        bitgen = value.bit_generator
+        return {"rng": type(bitgen).__name__, "state": bitgen.state}
+    raise TypeError(f"a test input of type {type(value).__name__} cannot be sent to a grading kernel")
+
+
+class TooLarge:
+    """Stands for an output with more entries than the grader accepts."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
+class BadDtype:
+    """Stands for an array output whose dtype is not numeric (object, str, ...)."""
+
+    def __init__(self, dtype: str):
+        self.dtype = dtype
+
+
+def _placeholder(type_name: str) -> Any:
+    """An object whose type has the student's type name, so check messages can name it."""
+    name = re.sub(r"\W", "_", type_name)[:60] or "object"
+    return type(name if name[0].isalpha() else f"_{name}", (), {})()
+
+
+def decode_output(desc: Any, arrays: dict) -> Any:
+    """The value described by ``desc`` (grader side); TransportError if ``desc`` is malformed."""
+    if not isinstance(desc, dict) or len(desc) != 1:
+        raise TransportError("malformed output description")
+    (kind, val), = desc.items()
+    if kind == "none" and val is True:
+        return None
+    if kind == "a" and isinstance(val, str) and val in arrays:
+        return arrays[val]
+    if kind == "type" and isinstance(val, str):
+        return _placeholder(val)
+    if kind == "dtype" and isinstance(val, str):
+        return BadDtype(val[:40])
+    if kind == "big" and isinstance(val, list) and all(isinstance(n, int) and n >= 0 for n in val):
+        return TooLarge(val[:32])
+    raise TransportError("malformed output description")
+
+
+def read_json(path, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """Parse a JSON file no larger than ``max_bytes``."""
+    with open(path, "rb") as f:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise TransportError(f"{path}: larger than {max_bytes} bytes")
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as e:
+        raise TransportError(f"{path}: not valid JSON ({e.__class__.__name__})") from None
+
+
+def load_npz(path, max_elements: int = MAX_ELEMENTS) -> dict[str, np.ndarray]:
+    """Every array in an ``.npz`` file, checked before it is read.
+
+    Each member's header (dtype, shape) is read first: only numeric dtypes and at most
+    ``max_elements`` entries are accepted, so a forged header can neither make the grader
+    allocate a huge array nor unpickle anything.
+    """
+    out: dict[str, np.ndarray] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+            if len(members) > MAX_ARRAYS:
+                raise TransportError(f"{path}: too many arrays")
+            for info in members:
+                if not info.filename.endswith(".npy"):
+                    raise TransportError(f"{path}: unexpected member {info.filename[:40]!r}")
+                with zf.open(info) as fp:
+                    version = np.lib.format.read_magic(fp)
+                    reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                    shape, _, dtype = reader(fp)
+                if dtype.kind not in _NUMERIC or dtype.hasobject or len(shape) > 32:
+                    raise TransportError(f"{path}: array of dtype {dtype} is not accepted")
+                if math.prod(shape) > max_elements or info.file_size > max_elements * 16 + 4096:
+                    raise TransportError(f"{path}: array larger than {max_elements} entries")
+                with zf.open(info) as fp:
+                    out[info.filename[:-4]] = np.lib.format.read_array(fp, allow_pickle=False)
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as e:
+        raise TransportError(f"{path}: unreadable arrays ({e.__class__.__name__})") from None
+    return out

@@ -1,0 +1,237 @@
+"""Start a grading kernel inside limits, and clean up whatever it leaves behind.
+
+The grader launches every student kernel as ``python sandbox.py CONFIG -- KERNEL COMMAND``.
+This file runs as a plain script (standard library only, nothing from the course is
+imported) so that the limits are in place before one line of the kernel, or of the student's
+code, runs; it then replaces itself with the kernel (``os.execve``), which inherits them all:
+
+- resource limits: memory (``--memory-limit`` bounds the data the kernel allocates; its
+  address space may exceed that by 1 GB, which Python, numpy and the kernel's code take),
+  CPU seconds (a backstop for
+  processes that escape the per-cell timeout), file size, no core dumps, and, for a
+  dedicated user id, the number of processes;
+- when the grader runs as root: a dedicated unprivileged user id per parallel slot, so a
+  kernel can neither write to the course, the submissions or the results, nor signal the
+  grader or another student's kernel;
+- on Linux 5.13 or later, a Landlock ruleset (it needs no privileges): the kernel may read
+  only the Python installation, the system folders and the course package, may write only
+  in its scratch folder, gets no TCP network (it talks to the grader over Unix sockets),
+  and, on Linux 6.12 or later, may not signal any process outside its own sandbox.
+
+Notes
+-----
+Landlock and the dedicated user are two independent walls; either one alone keeps a
+submission's writes inside its scratch folder. Without both (an unprivileged grader on an
+old kernel, or macOS), only the resource limits apply and the grader says so at the start.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import resource
+import signal
+import sys
+
+__all__ = ["parse_size", "landlock_abi", "launcher_command", "sweep", "slot_uid"]
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_SYS_CREATE, _SYS_ADD_RULE, _SYS_RESTRICT = 444, 445, 446  # the same on every Linux architecture
+_PR_SET_NO_NEW_PRIVS, _PR_SET_KEEPCAPS, _PR_CAPBSET_DROP, _PR_CAP_AMBIENT = 38, 8, 24, 47
+_CAP_DAC_READ_SEARCH = 2
+_FS_READ = (1 << 0) | (1 << 2) | (1 << 3)  # execute, read file, read dir
+_FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)  # rights a rule on a file may carry
+UID_BASE = 1_999_900_000  # dedicated kernel users: UID_BASE + slot (no such users exist)
+
+
+def parse_size(text: str) -> int:
+    """``"2G"``, ``"512M"``, ``"1.5GiB"`` or a number of bytes -> bytes (binary units)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", str(text).upper())
+    if not m:
+        raise ValueError(f"not a size: {text!r} (use e.g. 2G, 512M or a number of bytes)")
+    return int(float(m.group(1)) * _UNITS[m.group(2)])
+
+
+def slot_uid(slot: int) -> int:
+    """The dedicated user id of a parallel slot (used only when the grader runs as root)."""
+    return UID_BASE + slot
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI version of the running kernel (0 when Landlock is unavailable)."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    try:
+        libc = _libc()
+        libc.syscall.restype = ctypes.c_long
+        abi = libc.syscall(_SYS_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    except (OSError, AttributeError):
+        return 0
+    return max(0, int(abi))
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def _landlock(read: list[str], write: list[str], abi: int) -> None:
+    """Allow reading ``read`` and everything under ``write``; nothing else on the file system."""
+    libc = _libc()
+    libc.syscall.restype = ctypes.c_long
+    handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0) | (1 << 15 if abi >= 5 else 0)
+    attr = _RulesetAttr(handled, 0b11 if abi >= 4 else 0, 0b11 if abi >= 6 else 0)
+    size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
+    fd = libc.syscall(_SYS_CREATE, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+    rules = [(p, _FS_READ) for p in read] + [(p, handled) for p in write]
+    for path, rights in rules:
+        try:
+            pfd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            continue
+        if not os.path.isdir(path):
+            rights &= _FILE_RIGHTS
+        rule = _PathBeneath(rights & handled, pfd)
+        res = libc.syscall(_SYS_ADD_RULE, ctypes.c_int(fd), ctypes.c_int(1), ctypes.byref(rule), ctypes.c_uint32(0))
+        os.close(pfd)
+        if res < 0:
+            raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
+    if libc.syscall(_SYS_RESTRICT, ctypes.c_int(fd), ctypes.c_uint32(0)) < 0:
+        raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    os.close(fd)
+
+
+def _limit(which: int, value: int) -> None:
+    try:
+        resource.setrlimit(which, (value, value))
+    except (ValueError, OSError):
+        pass  # a limit the platform does not support (e.g. RLIMIT_AS on macOS)
+
+
+def apply(config: dict) -> None:
+    """Put this process under the limits in ``config`` (see :func:`launcher_command`)."""
+    _limit(resource.RLIMIT_DATA, config["memory"])
+    _limit(resource.RLIMIT_AS, config["memory"] + (1 << 30))  # Python, numpy and the kernel's code: ~1 GB
+    _limit(resource.RLIMIT_CPU, config["cpu_seconds"])
+    _limit(resource.RLIMIT_FSIZE, config["file_size"])
+    _limit(resource.RLIMIT_CORE, 0)
+    if config.get("uid") is not None:
+        _limit(resource.RLIMIT_NPROC, config["max_processes"])
+    if config.get("landlock"):
+        _landlock(config["read"], config["write"], config["landlock"])
+    if config.get("uid") is not None:
+        _become(config["uid"], keep_read=bool(config.get("landlock")))
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _become(uid: int, keep_read: bool) -> None:
+    """Switch to the unprivileged ``uid``, giving up every capability.
+
+    With ``keep_read`` (only under Landlock, which still decides what may be read) the
+    process keeps CAP_DAC_READ_SEARCH so it can reach a Python installed in a folder only
+    root may enter (``/root/.pyenv``); Landlock's rules, not file permissions, then limit
+    its reads.
+    """
+    libc = _libc()
+    keep = {_CAP_DAC_READ_SEARCH} if keep_read else set()
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        last = int(f.read())
+    for cap in range(last + 1):
+        if cap not in keep:
+            libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+    if keep:
+        libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0)
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    if keep:
+        bits = sum(1 << c for c in keep)
+        data = (_CapData * 2)(_CapData(bits, bits, bits), _CapData(0, 0, 0))
+        if libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data) != 0:
+            raise OSError(ctypes.get_errno(), "capset failed")
+        for cap in keep:
+            if libc.prctl(_PR_CAP_AMBIENT, 2, cap, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "raising an ambient capability failed")
+
+
+def launcher_command(config: dict, kernel_argv: list[str]) -> list[str]:
+    """The command that starts ``kernel_argv`` under ``config``.
+
+    ``config`` holds ``memory``, ``cpu_seconds``, ``file_size`` and ``max_processes`` (ints),
+    ``uid`` (an int, or None to keep the grader's user), ``landlock`` (the ABI to use, 0 for
+    none) and the ``read`` and ``write`` path lists for Landlock.
+    """
+    return [sys.executable, "-I", os.path.abspath(__file__), json.dumps(config), "--", *kernel_argv]
+
+
+def _processes():
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            yield int(name)
+
+
+def sweep(*, uid: int | None = None, marker: str | None = None, keep: frozenset = frozenset()) -> int:
+    """Kill every process run by ``uid`` or carrying ``marker`` in its environment.
+
+    Catches what a submission started and left running (a daemon that called ``setsid``
+    escapes the kernel's process group). Returns how many processes were killed.
+    """
+    if not os.path.isdir("/proc"):
+        return 0
+    me, killed = os.getpid(), 0
+    needle = marker.encode() if marker else None
+    for _ in range(5):
+        found = 0
+        for pid in _processes():
+            if pid == me or pid in keep:
+                continue
+            try:
+                hit = uid is not None and os.stat(f"/proc/{pid}").st_uid == uid
+                if not hit and needle:
+                    with open(f"/proc/{pid}/environ", "rb") as f:
+                        hit = needle in f.read()
+                if hit:
+                    os.kill(pid, signal.SIGKILL)
+                    found += 1
+            except (OSError, ValueError):
+                continue
+        killed += found
+        if not found:
+            break
+    return killed
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) < 3 or argv[1] != "--":
+        sys.exit("usage: sandbox.py CONFIG_JSON -- COMMAND ...")
+    config = json.loads(argv[0])
+    try:
+        apply(config)
+    except OSError as e:
+        sys.stderr.write(f"sandbox: cannot apply the limits: {e}\n")
+        os._exit(97)
+    os.execve(argv[2], argv[2:], dict(os.environ))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
