@@ -69,16 +69,13 @@ def _affine_cases(seed: int, *, forward: bool) -> list[dict]:
 
 
 def _call_affine_forward(student, case):
-    f = student["affine_forward"]
-    result = _run("affine_forward", f, case["x"], case["w"], case["b"],
+    result = _run("affine_forward", student["affine_forward"], case["x"], case["w"], case["b"],
                   shape_hint=_SHAPE_HINT_FORWARD, x_shape=case["x"].shape)
-    out, _ = _pair("affine_forward", result)
-    return dict(out=out)
+    return dict(out=_pair("affine_forward", result)[0])
 
 
 def _expected_affine_forward(case):
-    out, _ = ref.affine_forward(case["x"], case["w"], case["b"])
-    return dict(out=out)
+    return dict(out=ref.affine_forward(case["x"], case["w"], case["b"])[0])
 
 
 def _no_bias(got, exp, case):
@@ -116,8 +113,7 @@ def _call_affine_backward(student, case):
 
 
 def _expected_affine_backward(case):
-    _, cache = ref.affine_forward(case["x"], case["w"], case["b"])
-    dx, dw, db = ref.affine_backward(case["dout"], cache)
+    dx, dw, db = ref.affine_backward(case["dout"], ref.affine_forward(case["x"], case["w"], case["b"])[1])
     return dict(dx=dx, dw=dw, db=db)
 
 
@@ -160,8 +156,7 @@ def _call_relu_forward(student, case):
 
 
 def _expected_relu_forward(case):
-    out, _ = ref.relu_forward(case["x"])
-    return dict(out=out)
+    return dict(out=ref.relu_forward(case["x"])[0])
 
 
 @register(Spec(
@@ -184,8 +179,7 @@ def check_relu_forward(relu_forward):
 
 def _call_relu_backward(student, case):
     _, cache = _pair("relu_forward", student["relu_forward"](case["x"]))
-    dx = student["relu_backward"](case["dout"], cache)
-    return dict(dx=dx)
+    return dict(dx=student["relu_backward"](case["dout"], cache))
 
 
 def _expected_relu_backward(case):
@@ -264,10 +258,6 @@ def _two_layer_reference(case, *, relu_mask=True, reg_loss=1.0, reg_grad=1.0, re
     return dict(**grads, loss=loss)
 
 
-def _expected_two_layer(case):
-    return _two_layer_reference(case)
-
-
 def _is_variant(**wrong):
     """A hint test: does the wrong output equal this variant's (and differ from the right one)?"""
 
@@ -285,7 +275,7 @@ def _is_variant(**wrong):
 
 @register(Spec(
     name="two_layer_loss", args=("two_layer_loss",), cases=_two_layer_cases,
-    call=_call_two_layer, expected=_expected_two_layer,
+    call=_call_two_layer, expected=_two_layer_reference,
     like={"dW1": "W1", "db1": "b1", "dW2": "W2", "db2": "b2"}, batch="X",
     reference=("course_utils.models.FullyConnectedNet",),
     hints=(
