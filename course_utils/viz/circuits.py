@@ -181,7 +181,9 @@ def _overlap(a, b):
 
 def _place_labels(ax, wires, obstacles, unit_pt, fontsize):
     """Put each wire's labels at the position along it (in order of preference) that hits least."""
-    samples = [(w, [w.at(t) for t in np.linspace(0.03, 0.97, 30)]) for w in wires]
+    ts = np.linspace(0.03, 0.97, 30)
+    pts = np.concatenate([np.array([w.at(t) for t in ts]) for w in wires])
+    owner = np.repeat(np.arange(len(wires)), len(ts))
     placed = list(obstacles)
     for wire in sorted((w for w in wires if any(w.texts)), key=lambda w: abs(w.slope(0.5))):
         sizes = [(0.58 * fontsize * len(s) / unit_pt, 1.2 * fontsize / unit_pt) if s else (0, 0)
@@ -190,8 +192,9 @@ def _place_labels(ax, wires, obstacles, unit_pt, fontsize):
         for rank, t in enumerate(wire.prefer):
             boxes = [b for b in wire.boxes(t, sizes) if b is not None]
             cost = 0.001 * rank + sum(10 * _overlap(b, p) for b in boxes for p in placed)
-            cost += sum(0.01 for other, pts in samples if other is not wire for x, y in pts
-                        for b in boxes if b[0] < x < b[2] and b[1] < y < b[3])
+            others = pts[owner != wires.index(wire)]
+            cost += sum(0.01 * np.sum((others[:, 0] > b[0]) & (others[:, 0] < b[2]) & (others[:, 1] > b[1])
+                                      & (others[:, 1] < b[3])) for b in boxes)
             if best is None or cost < best[0]:
                 best = (cost, t)
         for box, text, color, va in zip(wire.boxes(best[1], sizes), wire.texts,
