@@ -118,7 +118,8 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
 
     stream = stream or sys.stderr
     submissions, solution, out = Path(submissions), Path(solution), Path(out)
-    jobs = jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    if jobs is None:
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
         limit = sandbox.parse_size(memory) if isinstance(memory, str) else int(memory)
     except ValueError as e:

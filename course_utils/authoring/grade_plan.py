@@ -7,12 +7,15 @@ From the solution notebook the grader takes
   objects, a seed, and whether it was hidden. Inputs and expected values are computed here,
   once per run, in the grader's process;
 - the answer cells (``"solution": true``), which a submission replaces by ``grade_id``;
-- the setup the answers need: the solution's own non-graded cells that define a name an
-  answer cell or a test uses (found by walking the cells backwards with ``ast``). Plots,
-  widgets and experiments that define nothing the grading needs are not run, which keeps a
-  grading kernel fast and keeps student code out of cells that are not graded.
+- the setup the answers need (:meth:`Plan.program`): the top-level statements of the
+  solution's other cells that define a name an answer (the solution's or the student's), a
+  test, or another kept statement uses, found with ``ast``. Imports, constants and helpers
+  are kept; plots, widgets, timings and experiments that define nothing the grading needs
+  are not run, which keeps a grading kernel fast and keeps student code out of cells that
+  are not graded.
 
-From a submission it takes only the source of its answer cells (:func:`read_submission`).
+A kernel then runs the kept setup, the student's answers and the tests in notebook order.
+From a submission the grader takes only the source of its answer cells (:func:`read_submission`).
 """
 from __future__ import annotations
 
@@ -171,57 +174,77 @@ def _transform(source: str) -> tuple[ast.Module, str] | None:
         return None
 
 
+def _params(node) -> set[str]:
+    a = node.args
+    return {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs} | {x.arg for x in (a.vararg, a.kwarg) if x}
+
+
+def _free(node) -> set[str]:
+    """Names a function or lambda looks up outside itself when it is called."""
+    loads, stores, declared = set(), set(), set()
+    stack = list(node.body) if isinstance(node.body, list) else [node.body]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if not isinstance(n, ast.Lambda):
+                stores.add(n.name)
+            loads |= _free(n)
+            stack += [*getattr(n, "decorator_list", []), *n.args.defaults, *filter(None, n.args.kw_defaults)]
+            continue
+        if isinstance(n, ast.Name):
+            (loads if isinstance(n.ctx, ast.Load) else stores).add(n.id)
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            declared |= set(n.names)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            stores |= {a.asname or a.name.split(".")[0] for a in n.names}
+        elif isinstance(n, (ast.ClassDef, ast.ExceptHandler)) and n.name:
+            stores.add(n.name)
+        stack += list(ast.iter_child_nodes(n))
+    return loads - ((stores | _params(node)) - declared)
+
+
 class _Names(ast.NodeVisitor):
-    """Names a statement defines or changes, uses when it runs, and uses inside functions."""
+    """Names a statement defines or changes, uses when it runs, and uses when its functions run."""
 
     def __init__(self):
-        self.defines, self.uses, self.deferred, self.depth = set(), set(), set(), 0
+        self.defines, self.uses, self.deferred = set(), set(), set()
 
     def visit_Name(self, node):
-        if isinstance(node.ctx, ast.Load):
-            (self.deferred if self.depth else self.uses).add(node.id)
-        elif not self.depth:
-            self.defines.add(node.id)
-
-    def _body(self, node, body):
-        if not self.depth and hasattr(node, "name"):
-            self.defines.add(node.name)
-        for expr in [*getattr(node, "decorator_list", []), *node.args.defaults, *filter(None, node.args.kw_defaults)]:
-            self.visit(expr)
-        self.depth += 1
-        for stmt in body if isinstance(body, list) else [body]:
-            self.visit(stmt)
-        self.depth -= 1
+        (self.uses if isinstance(node.ctx, ast.Load) else self.defines).add(node.id)
 
     def visit_FunctionDef(self, node):
-        self._body(node, node.body)
+        if hasattr(node, "name"):
+            self.defines.add(node.name)
+            self.defines |= {g for n in ast.walk(node) if isinstance(n, ast.Global) for g in n.names}
+        for expr in [*getattr(node, "decorator_list", []), *node.args.defaults, *filter(None, node.args.kw_defaults)]:
+            self.visit(expr)
+        self.deferred |= _free(node)
 
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Lambda(self, node):
-        self._body(node, node.body)
+    visit_AsyncFunctionDef = visit_Lambda = visit_FunctionDef
 
     def visit_ClassDef(self, node):
-        if not self.depth:
-            self.defines.add(node.name)
-        for expr in [*node.decorator_list, *node.bases, *node.keywords, *node.body]:
+        self.defines.add(node.name)
+        for expr in [*node.decorator_list, *node.bases, *node.keywords]:
             self.visit(expr)
+        for stmt in node.body:  # methods are looked up on the class, not defined in the notebook
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.deferred |= _free(stmt)
+                for expr in [*stmt.decorator_list, *stmt.args.defaults, *filter(None, stmt.args.kw_defaults)]:
+                    self.visit(expr)
+            else:
+                self.visit(stmt)
 
     def visit_Import(self, node):
-        if not self.depth:
-            self.defines |= {a.asname or a.name.split(".")[0] for a in node.names}
+        self.defines |= {a.asname or a.name.split(".")[0] for a in node.names}
 
     visit_ImportFrom = visit_Import
-
-    def visit_Global(self, node):
-        self.defines |= set(node.names)
 
     def _targets(self, node, targets):
         for target in targets:
             base = target
             while isinstance(base, (ast.Attribute, ast.Subscript)):
                 base = base.value
-            if isinstance(base, ast.Name) and not self.depth and (base is not target or isinstance(node, ast.AugAssign)):
+            if isinstance(base, ast.Name) and (base is not target or isinstance(node, ast.AugAssign)):
                 self.defines.add(base.id)  # x.a = ..., x[i] = ... and x += ... change x,
                 self.uses.add(base.id)  # and need the x from before
         self.generic_visit(node)

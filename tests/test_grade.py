@@ -1,0 +1,430 @@
+"""The autograder, `course grade`: hostile submissions, unreadable input, re-runs, Ctrl-C, the
+command line, and every notebook of the course.
+
+Most tests read the results of one grading run (module scope) over a folder of submissions
+built from ``grade_fixtures/fixture.ipynb``, one submission per way a notebook can go wrong.
+"""
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import inspect
+import importlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils.authoring import cli, sandbox
+from course_utils.authoring.grade import grade
+from course_utils.authoring.grade_plan import load_plan
+from course_utils.authoring.release import release_notebook
+from course_utils.checks import REGISTRY
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SOLUTION = HERE / "grade_fixtures" / "fixture.ipynb"
+PROTECTED = (hasattr(os, "geteuid") and os.geteuid() == 0) or sandbox.landlock_abi() >= 6
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the grading sandbox needs Linux")
+
+SCALE = "def scale(x, a):\n    return a * x\n"
+AFFINE = "def affine(x, w, b):\n    return x @ w + b\n"
+SOFTPLUS = "def softplus(x):\n    return np.logaddexp(0.0, x)\n"
+GOOD = {"scale": SCALE, "affine": AFFINE, "softplus": SOFTPLUS}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fixture_checks():
+    """Register the fixture's checks for this module only (other tests see the course's alone)."""
+    from grade_fixtures import fixture_checks as module
+
+    REGISTRY.update({name: getattr(module, name).spec for name in module.__all__})
+    yield
+    for name in module.__all__:
+        REGISTRY.pop(name, None)
+
+
+def notebook(answers: dict | None = None, *, drop=()) -> bytes:
+    """The fixture solution with some answer cells replaced or dropped."""
+    nb = nbformat.read(SOLUTION, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        gid = meta.get("grade_id")
+        if gid in drop:
+            continue
+        if meta.get("solution") and answers and gid in answers:
+            cell.source = answers[gid]
+        cells.append(cell)
+    nb.cells = cells
+    return nbformat.writes(nb).encode()
+
+
+def blank(tests: str | None = None) -> bytes:
+    """The released student notebook; with ``tests``, its test cells rewritten (and given 100 points)."""
+    nb = release_notebook(SOLUTION)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and tests is not None:
+            cell.source, meta["points"] = tests, 100
+    return nbformat.writes(nb).encode()
+
+
+def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
+    """Every submission of the big run: name -> notebook bytes (or {file: bytes} for a folder)."""
+    attempts = [f"open({str(p)!r}, 'w').write('pwned')" for p in (
+        out / "grades.csv", out / "results" / "good.json", out / "evil.txt", subs / "good.ipynb", subs / "evil.ipynb",
+        REPO / "course_utils" / "evil.py", REPO / "evil.txt", HERE / "grade_fixtures" / "evil.py")]
+    attempts.append(f"os.remove({str(subs / 'blank.ipynb')!r})")
+    if PROTECTED:  # without a sandbox that forbids it, this would kill the test run itself
+        attempts.append("os.kill(os.getppid(), signal.SIGKILL)")
+    writer = "import os, signal, subprocess\n" + "".join(
+        f"try:\n    {a}\nexcept OSError:\n    pass\n" for a in attempts)
+    writer += ("open('scratch.txt', 'w').write('mine')\n"
+               "subprocess.Popen(['sleep', '1234.5'], start_new_session=True)\n" + SCALE)
+    other = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "def foo():\n    return 1", metadata={"nbgrader": {"grade_id": "foo", "solution": True, "grade": False}})])
+    nometa = nbformat.reads(notebook().decode(), as_version=4)
+    for cell in nometa.cells:
+        cell.metadata.pop("nbgrader", None)
+    reordered = nbformat.reads(notebook().decode(), as_version=4)
+    answers = [c for c in reordered.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    wrong_copy = nbformat.v4.new_code_cell("def scale(x, a):\n    return x", metadata=dict(answers[0].metadata))
+    reordered.cells = [nbformat.v4.new_code_cell("print('All tests passed')"), wrong_copy, *answers[::-1]]
+    return {
+        "good": notebook(GOOD),
+        "blank": blank(),
+        "patcher": notebook({
+            "scale": "import builtins, numpy, course_utils.checks as checks, course_utils.gradcheck as gradcheck\n"
+                     "numpy.allclose = lambda *a, **k: True\nnumpy.array_equal = lambda *a, **k: True\n"
+                     "numpy.testing.assert_allclose = lambda *a, **k: None\ngradcheck.rel_error = lambda *a, **k: 0.0\n"
+                     "checks.verify = checks._core.verify = lambda *a, **k: []\n"
+                     "checks.run_check = checks._core.run_check = lambda *a, **k: []\n"
+                     "for spec in checks.REGISTRY.values():\n    spec.tol = float('inf')\n    spec.expected = lambda case: {}\n"
+                     "builtins.abs = lambda x: 0.0\ndef scale(x, a):\n    return x\n",
+            "affine": "def affine(x, w, b):\n    out = x @ w + b\n    x[0, 0] = 1e6\n    return out\n",
+            "softplus": "def softplus(x):\n    return x\n"}),
+        "printer": notebook({
+            "scale": "print('All tests passed! 6/6 points')\ndef scale(x, a):\n    print('✓ scale: all quantities match')\n"
+                     "    return 0 * x\n",
+            "affine": "def affine(x, w, b):\n    x @ w + b\n",
+            "softplus": "def softplus(x):\n    return np.log(1 + np.exp(x)) + 1e-3\n"}),
+        "exiter": notebook({"scale": "import sys\nsys.exit(0)\n" + SCALE, "affine": AFFINE,
+                            "softplus": "def softplus(x):\n    import os\n    os._exit(3)\n"}),
+        "crasher": notebook({"scale": SCALE, "affine": "import ctypes\nctypes.string_at(0)\n" + AFFINE,
+                             "softplus": SOFTPLUS}),
+        "hanger": notebook({"scale": "def scale(x, a):\n    while True:\n        pass\n", "affine": AFFINE,
+                            "softplus": "def softplus(x):\n    import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                        "    while True:\n        pass\n"}),
+        "flooder": notebook({"scale": "while True:\n    print('All tests passed! ' * 50)\n" + SCALE,
+                             "affine": AFFINE, "softplus": SOFTPLUS}),
+        "hog": notebook({"scale": SCALE, "affine": AFFINE + "hoard = np.ones(1 << 31)\n",
+                         "softplus": "def softplus(x):\n    hoard = bytearray(8 << 30)\n    return np.logaddexp(0.0, x)\n"}),
+        "writer": notebook({"scale": writer, "affine": AFFINE, "softplus": SOFTPLUS}),
+        "refcaller": notebook({"scale": "from grade_fixtures.fixture_ref import scale_reference as s\n"
+                                        "def scale(x, a):\n    return s(x, a)\n",
+                               "affine": "def affine(x, w, b):\n    return fixture_ref.affine_reference(x, w, b)\n",
+                               "softplus": SOFTPLUS}),
+        "tamperer": notebook({"scale": SCALE,
+                              "affine": "import sys\ndef affine(x, w, b):\n    sys.setprofile(None)\n"
+                                        "    return fixture_ref.affine_reference(x, w, b)\n",
+                              "softplus": "def softplus(x):\n    import importlib, grade_fixtures.fixture_ref as r\n"
+                                          "    return importlib.reload(r).softplus_reference(x)\n"}),
+        "broken": b'{"cells": [{"cell_type": "code", "source": ',
+        "empty": b"",
+        "other": nbformat.writes(other).encode(),
+        "missing": notebook(GOOD, drop=("affine",)),
+        "nometa": nbformat.writes(nometa).encode(),
+        "reordered": nbformat.writes(reordered).encode(),
+        "edited_tests": blank(tests="print('All tests passed')"),
+        "frank": {"fixture.ipynb": notebook(GOOD), "notes.ipynb": nbformat.writes(other).encode()},
+        "gina": {"README.txt": b"I forgot the notebook"},
+    }
+
+
+EXPECTED = {  # student: (total, status)
+    "good": (6, "ok"), "blank": (0, "ok"), "patcher": (0, "ok"), "printer": (0, "ok"), "exiter": (2, "exit"),
+    "crasher": (4, "kernel died"), "hanger": (2, "timeout"), "flooder": (5, "output limit"), "hog": (3, "memory"),
+    "writer": (6, "ok"), "refcaller": (3, "ok"), "tamperer": (1, "ok"), "broken": (0, "invalid notebook"),
+    "empty": (0, "invalid notebook"), "other": (0, "wrong assignment"), "missing": (4, "missing answers"),
+    "nometa": (0, "missing answers"), "reordered": (6, "ok"), "edited_tests": (0, "ok"), "frank": (6, "ok"),
+    "gina": (0, "no notebook"),
+}
+
+
+def _digest(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Grade every hostile submission at once (2 jobs, 3 s per cell, 1 GB per kernel)."""
+    base = tmp_path_factory.mktemp("grade")
+    subs, out = base / "submissions", base / "out"
+    subs.mkdir()
+    for name, content in hostile(subs, out).items():
+        if isinstance(content, dict):
+            (subs / name).mkdir()
+            for file, data in content.items():
+                (subs / name / file).write_bytes(data)
+        else:
+            (subs / f"{name}.ipynb").write_bytes(content)
+    before, repo_before = _digest(subs), _digest(REPO / "course_utils")
+    start = time.monotonic()
+    results = grade(subs, SOLUTION, out, jobs=2, timeout=3, memory="1G", progress=False)
+    return dict(results=results, subs=subs, out=out, before=before, repo_before=repo_before,
+                seconds=time.monotonic() - start)
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_each_submission_gets_its_score_and_status(run, student):
+    result = run["results"][student]
+    assert (result["total"], result["status"]) == EXPECTED[student], result["detail"]
+
+
+def test_grades_csv_has_one_row_per_submission(run):
+    with open(run["out"] / "grades.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["student"] for r in rows] == sorted(EXPECTED)
+    assert list(rows[0]) == ["student", "test_scale", "test_affine", "test_softplus", "total", "max_total", "status", "detail"]
+    good = next(r for r in rows if r["student"] == "good")
+    assert (good["test_scale"], good["test_affine"], good["test_softplus"], good["total"], good["max_total"]) == \
+        ("1", "2", "3", "6", "6")
+    assert {r["status"] for r in rows} <= {s for _, s in EXPECTED.values()}
+    assert all(r["detail"] for r in rows if r["status"] != "ok")
+
+
+def feedback(run, student: str) -> str:
+    return (run["out"] / "feedback" / f"{student}.md").read_text()
+
+
+def test_patching_numpy_checks_and_builtins_earns_nothing(run):
+    tests = run["results"]["patcher"]["tests"]
+    assert all(t["points"] == 0 for t in tests.values())
+    assert "modified its input `x` in place" in tests["test_affine"]["messages"][0]["message"]
+
+
+def test_printed_verdicts_are_ignored(run):
+    text = feedback(run, "printer")
+    assert "out is None" in text and "Score: 0 / 6" in text
+
+
+def test_hidden_failures_reveal_no_expected_values_or_test_code(run):
+    visible, hidden = run["results"]["printer"]["tests"]["test_softplus"]["messages"]
+    assert "expected" in visible["message"]
+    assert hidden["message"].startswith("softplus: out is wrong (rel. error") and "expected" not in hidden["message"]
+    text = feedback(run, "printer")
+    assert "seed" not in text and "check_fx" not in text
+
+
+def test_calling_the_reference_earns_nothing_and_says_why(run):
+    tests = run["results"]["refcaller"]["tests"]
+    assert tests["test_scale"]["points"] == tests["test_affine"]["points"] == 0
+    assert tests["test_softplus"]["points"] == 3
+    assert "course's own implementation" in tests["test_affine"]["messages"][0]["message"]
+    assert "affine_reference" in feedback(run, "refcaller")
+
+
+def test_switching_off_the_tracing_or_reloading_the_reference_earns_nothing(run):
+    tests = run["results"]["tamperer"]["tests"]
+    assert "sys.setprofile" in tests["test_affine"]["messages"][0]["message"]
+    assert "course's own implementation" in tests["test_softplus"]["messages"][0]["message"]
+
+
+def test_a_crashing_or_hanging_answer_costs_only_its_own_tests(run):
+    r = run["results"]
+    assert r["crasher"]["tests"]["test_affine"]["points"] == 0
+    assert "crashed the kernel (SIGSEGV)" in r["crasher"]["tests"]["test_affine"]["messages"][0]["message"]
+    assert [t["points"] for t in r["hanger"]["tests"].values()] == [0, 2, 0]
+    assert "ran longer than 3 s" in r["hanger"]["detail"]
+    assert "called sys.exit()" in r["exiter"]["detail"] and "exit code 3" in r["exiter"]["detail"]
+    assert "MemoryError" in feedback(run, "hog")
+
+
+def test_missing_and_duplicated_answer_cells_are_explained(run):
+    assert "no answer cell `affine`" in feedback(run, "missing")
+    assert "the last one was graded" in feedback(run, "reordered")
+
+
+def test_submissions_change_nothing_outside_their_scratch_folder(run):
+    out = run["out"]
+    assert _digest(run["subs"]) == run["before"]
+    assert _digest(REPO / "course_utils") == run["repo_before"]
+    assert not (REPO / "evil.txt").exists() and not (HERE / "grade_fixtures" / "evil.py").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["feedback", "grades.csv", "results"]
+    assert "pwned" not in (out / "grades.csv").read_text()
+    assert (out / "results" / "good.json").read_text().startswith("{")
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "sleep 1234.5" not in ps
+
+
+def test_the_run_time_is_bounded(run):
+    assert run["seconds"] < 120
+
+
+@pytest.fixture()
+def small(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "good.ipynb").write_bytes(notebook(GOOD))
+    (subs / "blank.ipynb").write_bytes(blank())
+    return subs, tmp_path / "out"
+
+
+def test_a_rerun_skips_what_is_done_unless_forced(small, capsys):
+    subs, out = small
+    args = ["grade", str(subs), "--solution", str(SOLUTION), "--out", str(out), "--jobs", "2", "--timeout", "10"]
+    assert cli.main(args) == 0
+    first = (out / "results" / "good.json").read_text()
+    assert cli.main(args) == 0
+    assert "0 of 2 submission(s) to grade" in capsys.readouterr().err
+    assert (out / "results" / "good.json").read_text() == first
+    (subs / "blank.ipynb").write_bytes(notebook({"affine": "def affine(x, w, b):\n    return x @ w\n"}))
+    assert cli.main(args) == 0
+    assert "1 of 2 submission(s) to grade" in capsys.readouterr().err
+    assert cli.main(args + ["--force"]) == 0
+    assert "2 of 2 submission(s) to grade" in capsys.readouterr().err
+    rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv", newline=""))}
+    assert rows["blank"]["total"] == "4" and rows["good"]["total"] == "6"
+
+
+def test_ctrl_c_keeps_finished_results_and_stops_every_kernel(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "a_good.ipynb").write_bytes(notebook(GOOD))
+    (subs / "b_slow.ipynb").write_bytes(notebook({"scale": "import time\ntime.sleep(60)\n" + SCALE}))
+    code = ("import sys\nfrom grade_fixtures import fixture_checks\nfrom course_utils.authoring import cli\n"
+            f"sys.exit(cli.main(['grade', {str(subs)!r}, '--solution', {str(SOLUTION)!r}, '--out', {str(out)!r}, "
+            "'--jobs', '1', '--timeout', '100']))")
+    env = dict(os.environ, PYTHONPATH=str(HERE))
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (out / "results" / "a_good.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # b_slow is now in its 60 s cell
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert sorted(p.name for p in (out / "results").iterdir()) == ["a_good.json"]
+    assert [r["student"] for r in csv.DictReader(open(out / "grades.csv", newline=""))] == ["a_good"]
+    time.sleep(0.5)
+    assert not _children_of(proc.pid)
+
+
+def _children_of(pid: int) -> list[int]:
+    """Processes started for the grader ``pid`` (kernels carry JPY_PARENT_PID in their environment)."""
+    found, needle = [], f"JPY_PARENT_PID={pid}\0".encode()
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and needle in Path(f"/proc/{entry}/environ").read_bytes():
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda subs: {"--solution": str(subs / "missing.ipynb")}, "no solution notebook"),
+    (lambda subs: {"--memory-limit": "lots"}, "not a size"),
+    (lambda subs: {"--jobs": "0"}, "--jobs must be at least 1"),
+    (lambda subs: {"--out": str(subs / "out")}, "must be outside the submissions folder"),
+], ids=["solution", "memory", "jobs", "out"])
+def test_bad_arguments_exit_2_with_a_clear_message(small, capsys, change, message):
+    subs, out = small
+    options = {"--solution": str(SOLUTION), "--out": str(out), **change(subs)}
+    assert cli.main(["grade", str(subs), *[x for item in options.items() for x in item]]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_solution_whose_tests_are_not_check_calls_is_refused(small, tmp_path, capsys):
+    subs, out = small
+    nb = nbformat.read(SOLUTION, as_version=4)
+    test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    test.source = "assert scale(1, 2) == 2"
+    bad = tmp_path / "bad.ipynb"
+    nbformat.write(nb, bad)
+    assert cli.main(["grade", str(subs), "--solution", str(bad), "--out", str(out)]) == 2
+    assert "may only call cu.checks.check_*" in capsys.readouterr().err
+
+
+def test_an_empty_submissions_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "subs").mkdir()
+    assert cli.main(["grade", str(tmp_path / "subs"), "--solution", str(SOLUTION), "--out", str(tmp_path / "o")]) == 2
+    assert "no submissions in" in capsys.readouterr().err
+
+
+COURSE = sorted((REPO / "solutions").glob("*.ipynb"))
+
+
+def reference_answers(solution: Path) -> tuple[dict[str, str], set[str]]:
+    """Answer cells that hand in the course's own implementation instead of the student's.
+
+    For each graded function or class that a test's check lists as a reference, the answer
+    cell gets a last line that replaces it by the course's (same name for classes; for
+    functions, any reference whose signature fits). Returns the new answer sources and the
+    tests that must then score zero.
+    """
+    plan = load_plan(solution)
+    nb = nbformat.read(solution, as_version=4)
+    sources = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+    defs = {node.name: (gid, node) for gid, src in sources.items() for node in ast.parse(src).body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    replaced, failing = {}, set()
+    for test in plan.tests:
+        for call in test.calls:
+            for expr in call.args.values():
+                if expr not in defs:
+                    continue
+                gid, node = defs[expr]
+                for dotted in REGISTRY[call.check].reference:
+                    module, attr = dotted.rsplit(".", 1)
+                    ref = getattr(importlib.import_module(module), attr)
+                    if isinstance(node, ast.ClassDef) != inspect.isclass(ref) or (inspect.isclass(ref) and attr != expr):
+                        continue
+                    if not inspect.isclass(ref):
+                        try:
+                            inspect.signature(ref).bind(*[a.arg for a in node.args.args])
+                        except TypeError:
+                            continue
+                    line = f"\n{expr} = __import__('importlib').import_module({module!r}).{attr}\n"
+                    replaced[gid] = replaced.get(gid, sources[gid]) + line
+                    failing.add(test.grade_id)
+                    break
+    return replaced, failing
+
+
+@pytest.mark.parametrize("solution", COURSE, ids=[p.stem for p in COURSE])
+def test_every_course_notebook_solution_full_marks_blank_zero_reference_none(solution, tmp_path):
+    """The solution scores full marks, the released notebook zero, and handing in the course's
+    own implementation zero on exactly the tests that grade it."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    shutil.copy(solution, subs / "solution.ipynb")
+    (subs / "blank.ipynb").write_text(nbformat.writes(release_notebook(solution)))
+    replaced, failing = reference_answers(solution)
+    if replaced:
+        nb = nbformat.read(solution, as_version=4)
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in replaced and cell.metadata["nbgrader"].get("solution"):
+                cell.source = replaced[gid]
+        nbformat.write(nb, subs / "reference.ipynb")
+    assert cli.main(["grade", str(subs), "--solution", str(solution), "--out", str(out), "--jobs", "2"]) == 0
+    rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv", newline=""))}
+    plan = load_plan(solution)
+    assert rows["solution"]["status"] == "ok" and rows["solution"]["total"] == rows["solution"]["max_total"]
+    assert rows["blank"]["status"] == "ok" and rows["blank"]["total"] == "0"
+    assert all(rows["blank"][t.grade_id] == "0" for t in plan.tests)
+    if replaced:
+        got = {t.grade_id: float(rows["reference"][t.grade_id]) for t in plan.tests}
+        assert got == {t.grade_id: 0.0 if t.grade_id in failing else t.points for t in plan.tests}
+        assert (out / "feedback" / "reference.md").read_text().count("course's own implementation") >= len(failing)
