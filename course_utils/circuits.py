@@ -15,10 +15,8 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = [
-    "Value", "topological_order",
-    "AddGate", "MultiplyGate", "MaxGate", "ExpGate", "ReciprocalGate", "SigmoidGate", "Net",
-]
+__all__ = ["Value", "topological_order", "AddGate", "MultiplyGate", "MaxGate", "ExpGate", "ReciprocalGate",
+           "SigmoidGate", "Net"]
 
 
 def _sigmoid(x: float) -> float:
@@ -58,13 +56,10 @@ class Value:
         self.children, self.local = tuple(children), tuple(float(g) for g in local)
 
     def __repr__(self) -> str:
-        name = f"{self.label}=" if self.label else ""
-        return f"Value({name}{self.data:.4g}, grad={self.grad:.4g}, op={self.op!r})"
+        return f"Value({self.label + '=' if self.label else ''}{self.data:.4g}, grad={self.grad:.4g}, op={self.op!r})"
 
-    def _gate(self, other, data, local, op):
-        """A new node computed from self (and other, if it is a Value)."""
-        children = (self,) if other is None else (self, other)
-        return Value(data, children=children, local=local, op=op)
+    def _gate(self, other, data, local, op):  # a new node computed from self (and other, a Value or None)
+        return Value(data, children=(self,) if other is None else (self, other), local=local, op=op)
 
     def __add__(self, other):
         if isinstance(other, Value):
