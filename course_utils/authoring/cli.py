@@ -67,14 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     store.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell")
     store.set_defaults(run=_store_outputs)
 
-    try:
-        from . import grade
-    except ImportError:  # the autograder module is optional while it is being built
-        grade = None
-    if grade is not None and hasattr(grade, "add_arguments"):
-        g = sub.add_parser("grade", help="grade submitted notebooks with the solution's tests")
-        grade.add_arguments(g)
-        g.set_defaults(run=grade.run)
+    from . import grade
+
+    g = sub.add_parser("grade", help="grade submitted notebooks with the solution's tests")
+    grade.add_arguments(g)
+    g.set_defaults(run=grade.run)
     return parser
 
 
