@@ -98,6 +98,11 @@ def test_integer_dtype_is_caught():
         check(lambda dout, x, w: ((dout @ w.T).astype(np.int64), x.T @ dout))
 
 
+def test_all_zeros_is_named():
+    with pytest.raises(AssertionError, match=r"(?s)dw is all zeros: was it computed at all"):
+        check(lambda dout, x, w: (dout @ w.T, np.zeros((5, 3))))
+
+
 def test_low_precision_is_named():
     with pytest.raises(AssertionError, match=r"(?s)dw was computed in low precision"):
         check(lambda dout, x, w: (dout @ w.T, (x.T @ dout).astype(np.float16)))
