@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 import numpy as np
 
 __all__ = ["plot_history", "plot_histories", "plot_timings"]
@@ -80,10 +81,13 @@ def plot_timings(sizes: Sequence[int], times: Mapping[str, Sequence[float]], *,
         ax.loglog(sizes, np.asarray(t), "o-", color=f"C{k}", label=label)
     if len(times) >= 2:
         slow, fast = (float(np.asarray(t)[-1]) for t in list(times.values())[:2])
-        x = sizes[-1]
-        ax.annotate("", xy=(x, fast), xytext=(x, slow), arrowprops=dict(arrowstyle="<->", color="0.4"))
-        ax.annotate(f"{slow / fast:.0f}x", xy=(x, np.sqrt(slow * fast)), xytext=(-6, 0),
-                    textcoords="offset points", ha="right", va="center")
+        ratio = slow / fast
+        if max(ratio, 1 / ratio) >= 1.5:  # a gap too small to see needs no arrow
+            x = sizes[-1]
+            ax.annotate("", xy=(x, fast), xytext=(x, slow), arrowprops=dict(arrowstyle="<->", color="0.4"))
+            ax.annotate(f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x", xy=(x, np.sqrt(slow * fast)),
+                        xytext=(-6, 0), textcoords="offset points", ha="right", va="center")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short log ranges
     ax.set(xlabel=xlabel, ylabel="time per call (s)", title=title)
     ax.grid(alpha=0.3, which="both")
     ax.legend()
