@@ -270,7 +270,8 @@ def run_check(spec: Spec, student: Mapping[str, Any], *, seed: int = 0, verbose:
     if verbose:
         print(format_rows(spec.name, rows))
         worst = max((r.error for r in rows), default=0.0)
-        print(f"\u2713 {spec.name}: all {len(rows)} quantities match (max rel. error {worst:.1e})")
+        what = f"{rows[0].name} matches" if len(rows) == 1 else f"all {len(rows)} quantities match"
+        print(f"\u2713 {spec.name}: {what} (max rel. error {worst:.1e})")
     return rows
 
 
