@@ -137,6 +137,10 @@ def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
                                         "    return fixture_ref.affine_reference(x, w, b)\n",
                               "softplus": "def softplus(x):\n    import importlib, grade_fixtures.fixture_ref as r\n"
                                           "    return importlib.reload(r).softplus_reference(x)\n"}),
+        "fifo": notebook({"scale": "import json, os\ndef _fifo(obj, f, *args, **kwargs):\n    f.close()\n"
+                                   "    os.unlink(f.name)\n    os.mkfifo(f.name)\njson.dump = _fifo\n" + SCALE}),
+        "symlinker": notebook({"scale": "import os\ndef _link(file, **arrays):\n    os.symlink('/etc/shadow', file)\n"
+                                        "np.savez = _link\n" + SCALE}),
         "broken": b'{"cells": [{"cell_type": "code", "source": ',
         "empty": b"",
         "other": nbformat.writes(other).encode(),
@@ -155,7 +159,7 @@ EXPECTED = {  # student: (total, status)
     "writer": (6, "ok"), "refcaller": (3, "ok"), "tamperer": (1, "ok"), "broken": (0, "invalid notebook"),
     "empty": (0, "invalid notebook"), "other": (0, "wrong assignment"), "missing": (4, "missing answers"),
     "nometa": (0, "missing answers"), "reordered": (6, "ok"), "edited_tests": (0, "ok"), "frank": (6, "ok"),
-    "gina": (0, "no notebook"),
+    "gina": (0, "no notebook"), "fifo": (0, "ok"), "symlinker": (0, "ok"),
 }
 
 
@@ -246,6 +250,12 @@ def test_a_crashing_or_hanging_answer_costs_only_its_own_tests(run):
     assert "ran longer than 3 s" in r["hanger"]["detail"]
     assert "called sys.exit()" in r["exiter"]["detail"] and "exit code 3" in r["exiter"]["detail"]
     assert "MemoryError" in feedback(run, "hog")
+
+
+def test_results_the_grader_cannot_safely_read_earn_nothing(run):
+    for student in ("fifo", "symlinker"):
+        messages = [m["message"] for t in run["results"][student]["tests"].values() for m in t["messages"]]
+        assert set(messages) == {"the grader could not read what your code returned."}
 
 
 def test_missing_and_duplicated_answer_cells_are_explained(run):

@@ -2,8 +2,8 @@
 hand back what it returned, nothing more.
 
 This module runs in the student's process, so nothing here decides a grade: it never sees an
-expected value and compares nothing. The grader writes each test's inputs to a folder, runs
-``run_test(folder)`` in the kernel and reads back the outputs, the inputs as the student's code
+expected value and compares nothing. The grader writes each test's inputs to files, runs
+``run_test(request, inputs, out)`` in the kernel and reads back the outputs, the inputs as the student's code
 left them (the grader decides whether they were modified), any exception (type, message, and
 the answer cell and line it came from), and whether the answer called the course's own
 implementation of the function being graded.
@@ -174,11 +174,11 @@ def _student_objects(args: dict[str, str], ns: dict) -> dict[str, Any]:
     return {name: eval(compile(expr, "<check arguments>", "eval"), ns) for name, expr in args.items()}
 
 
-def run_test(path: str) -> None:
-    """Run one graded test's calls on the inputs in ``path``; write what came back there."""
-    with open(os.path.join(path, "request.json"), encoding="utf-8") as f:
+def run_test(request_path: str, inputs_path: str, out: str) -> None:
+    """Run one graded test's calls on its inputs; write what came back to ``out``.json/.npz."""
+    with open(request_path, encoding="utf-8") as f:
         request = json.load(f)
-    inputs = dict(np.load(os.path.join(path, "inputs.npz"), allow_pickle=False))
+    inputs = dict(np.load(inputs_path, allow_pickle=False))
     shell = _shell()
     ns = shell.user_ns if shell is not None else sys.modules["__main__"].__dict__
     arrays: dict[str, np.ndarray] = {}
@@ -216,6 +216,6 @@ def run_test(path: str) -> None:
             record["tampered"] = tracer.tampered
             cases.append(record)
         calls.append({"cases": cases})
-    np.savez(os.path.join(path, "outputs.npz"), **arrays)
-    with open(os.path.join(path, "outputs.json"), "w", encoding="utf-8") as f:
+    np.savez(out + ".npz", **arrays)
+    with open(out + ".json", "w", encoding="utf-8") as f:
         json.dump({"calls": calls}, f)

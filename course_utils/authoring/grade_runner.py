@@ -44,7 +44,7 @@ _BOOT = """def _course_grade_boot():
     module.prepare({!r})
 _course_grade_boot()
 del _course_grade_boot"""
-_RUN = "__import__('sys').modules['course_grade_kernel'].run_test({!r})"
+_RUN = "__import__('sys').modules['course_grade_kernel'].run_test({!r}, {!r}, {!r})"
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
         "mime.types", "fonts", "os-release", "alternatives")
 
@@ -97,24 +97,45 @@ class Settings:
 
 
 class _Kernel:
-    """A sandboxed kernel in its own scratch folder, for one submission in one slot."""
+    """A sandboxed kernel for one submission in one slot.
+
+    Two folders: the kernel's scratch folder (its cwd and home, which it owns and may fill
+    with anything, symlinks included), and the grader's exchange folder, owned by the grader:
+    test inputs and the connection file go there, readable but not writable by the kernel,
+    and only ``exchange/out`` (the kernel's) receives results under names the grader draws at
+    random for each test. After the scratch folder is set up, the grader never writes in it
+    and reads results only as regular files, never through a link.
+    """
 
     def __init__(self, settings: Settings, slot: int):
         self.settings, self.slot = settings, slot
         self.uid = sandbox.slot_uid(slot) if settings.as_root else None
         self.marker = f"course-grade-{settings.run_id}-{slot}"
         self.scratch = Path(tempfile.mkdtemp(prefix=f"course-grade-{slot}-"))
-        for sub in ("tmp", ".mpl", ".grade"):
+        self.exchange = Path(tempfile.mkdtemp(prefix=f"course-grade-x{slot}-"))
+        os.chmod(self.exchange, 0o711)
+        for sub in ("tmp", ".mpl"):
             (self.scratch / sub).mkdir()
         for f in settings.fontcache:
             shutil.copy(f, self.scratch / ".mpl" / f.name)
-        self._own(self.scratch)
+        (self.exchange / "out").mkdir(mode=0o700)
+        for path in [self.scratch, *self.scratch.rglob("*"), self.exchange / "out"]:
+            self._own(path)
         self.session: KernelSession | None = None
+        self.starts = 0
 
     def _own(self, path: Path) -> None:
+        """Give a path the grader just created to the kernel's user."""
         if self.uid is not None:
-            for p in [path, *path.rglob("*")]:
-                os.chown(p, self.uid, self.uid)
+            os.chown(path, self.uid, self.uid, follow_symlinks=False)
+
+    def _publish(self, name: str, data: bytes) -> Path:
+        """A new file in the exchange folder that the kernel may read but not change."""
+        path = self.exchange / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return path
 
     def start(self, answers: dict) -> Outcome:
         s = self.settings
@@ -129,32 +150,34 @@ class _Kernel:
             "COURSE_GRADE_SANDBOX": self.marker,
         }
         config = dict(memory=s.memory, cpu_seconds=int(max(600, 20 * s.timeout)), file_size=256 << 20,
-                      max_processes=64, uid=self.uid, landlock=s.landlock, read=s.read,
-                      write=[str(self.scratch), "/dev/null"])
+                      max_processes=64, uid=self.uid, landlock=s.landlock, read=[*s.read, str(self.exchange)],
+                      write=[str(self.scratch), str(self.exchange / "out"), "/dev/null"])
         self.close_session()
-        self.session = KernelSession(self.scratch, config, env, output_limit=s.output_limit)
-        plan_file = self.scratch / ".grade" / "plan.json"
-        plan_file.write_text(json.dumps({**s.kernel_plan, "answers": answers}))
-        self._own(plan_file)
+        self.starts += 1
+        plan_file = self._publish(f"plan-{self.starts}.json", json.dumps({**s.kernel_plan, "answers": answers}).encode())
+        self.session = KernelSession(self.scratch, self.exchange / f"kernel-{self.starts}.json", config, env,
+                                     output_limit=s.output_limit)
         self.session.start(timeout=max(60.0, s.timeout))
         return self.session.run(_BOOT.format(_KERNEL_FILE, str(plan_file)), max(60.0, s.timeout))
 
     def run_test(self, gid: str) -> tuple[Outcome, object, dict]:
-        folder = self.scratch / ".grade" / f"{gid[:40]}-{secrets.token_hex(4)}"
-        folder.mkdir()
+        token = secrets.token_hex(8)
         request, inputs = self.settings.requests[gid]
-        (folder / "request.json").write_bytes(request)
-        (folder / "inputs.npz").write_bytes(inputs)
-        self._own(folder)
-        outcome = self.session.run(_RUN.format(str(folder)), self.settings.timeout)
+        files = [self._publish(f"{token}.json", request), self._publish(f"{token}.npz", inputs)]
+        out = self.exchange / "out" / token
+        outcome = self.session.run(_RUN.format(str(files[0]), str(files[1]), str(out)), self.settings.timeout)
         results, arrays = None, {}
         if outcome.kind == "ok":
             try:
-                results = transport.read_json(folder / "outputs.json")
-                arrays = transport.load_npz(folder / "outputs.npz")
+                results = transport.read_json(out.with_suffix(".json"))
+                arrays = transport.load_npz(out.with_suffix(".npz"))
             except (transport.TransportError, OSError):
                 results = None
-        shutil.rmtree(folder, ignore_errors=True)
+        for path in [*files, out.with_suffix(".json"), out.with_suffix(".npz")]:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
         return outcome, results, arrays
 
     def terminate(self) -> None:
@@ -174,14 +197,16 @@ class _Kernel:
     def close(self) -> None:
         self.close_session()
         sandbox.sweep(uid=self.uid, marker=self.marker)
-        _rmtree(self.scratch)
+        for folder in (self.scratch, self.exchange):
+            _rmtree(folder)
 
 
 def _rmtree(path: Path) -> None:
+    """Remove a folder a kernel wrote in (shutil.rmtree never follows its symlinks)."""
     def fix(func, p, *_):
-        try:
-            os.chmod(os.path.dirname(p), stat.S_IRWXU)
-            os.chmod(p, stat.S_IRWXU)
+        try:  # a folder the student made read-only (only an issue when the kernel runs as us)
+            if os.path.isdir(p) and not os.path.islink(p):
+                os.chmod(p, stat.S_IRWXU)
             func(p)
         except OSError:
             pass

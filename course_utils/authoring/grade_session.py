@@ -62,10 +62,15 @@ class Outcome:
 
 
 class KernelSession:
-    """A kernel in ``scratch`` started through :mod:`sandbox` with ``config``; use as a context."""
+    """A kernel in ``scratch`` started through :mod:`sandbox` with ``config``; use as a context.
 
-    def __init__(self, scratch: Path, config: dict, env: dict, *, output_limit: int = 4 << 20):
-        self.scratch, self.config, self.env, self.output_limit = Path(scratch), config, env, output_limit
+    ``connection_file`` (ports, key) is written where the kernel can read it but, being in
+    the grader's folder, not replace it; it is deleted once the kernel has answered.
+    """
+
+    def __init__(self, scratch: Path, connection_file: Path, config: dict, env: dict, *, output_limit: int = 4 << 20):
+        self.scratch, self.conn, self.config, self.env = Path(scratch), Path(connection_file), config, env
+        self.output_limit = output_limit
         self.proc: subprocess.Popen | None = None
         self.printed = 0
         self._stderr: collections.deque = collections.deque(maxlen=64)
@@ -84,12 +89,12 @@ class KernelSession:
         key = secrets.token_hex(32)
         info = dict(shell_port=1, iopub_port=2, stdin_port=3, control_port=4, hb_port=5, ip=base, key=key,
                     transport="ipc", signature_scheme="hmac-sha256", kernel_name="python3")
-        conn = self.scratch / ".kernel.json"
-        fd = os.open(conn, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        conn = self.conn
+        fd = os.open(conn, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w") as f:
             json.dump(info, f)
         if self.config.get("uid") is not None:
-            os.chown(conn, self.config["uid"], self.config["uid"])
+            os.chown(conn, self.config["uid"], self.config["uid"], follow_symlinks=False)
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(conn), "--HistoryManager.enabled=False",
                 "--InteractiveShell.colors=nocolor"]
         self.proc = subprocess.Popen(

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 import zipfile
 from typing import Any
 
@@ -25,6 +27,7 @@ __all__ = ["encode", "decode_input", "encode_output", "decode_output", "load_npz
            "TooLarge", "BadDtype", "MAX_ELEMENTS"]
 
 MAX_ARRAYS = 4096
+MAX_NPZ_BYTES = 256 << 20
 MAX_JSON_BYTES = 8 << 20
 _NUMERIC = "biufc"  # the dtypes accepted back from a kernel
 
@@ -90,9 +93,22 @@ def decode_output(desc: Any, arrays: dict) -> Any:
     raise TransportError("malformed output description")
 
 
+def open_regular(path, max_bytes: int):
+    """Open a file the kernel wrote: a regular file, not a link, FIFO or device, at most ``max_bytes``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        raise TransportError(f"{path}: cannot be opened ({e.__class__.__name__})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        os.close(fd)
+        raise TransportError(f"{path}: not a regular file of at most {max_bytes} bytes")
+    return os.fdopen(fd, "rb")
+
+
 def read_json(path, max_bytes: int = MAX_JSON_BYTES) -> Any:
-    """Parse a JSON file no larger than ``max_bytes``."""
-    with open(path, "rb") as f:
+    """Parse a JSON file the kernel wrote (no larger than ``max_bytes``)."""
+    with open_regular(path, max_bytes) as f:
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise TransportError(f"{path}: larger than {max_bytes} bytes")
@@ -111,7 +127,7 @@ def load_npz(path, max_elements: int = MAX_ELEMENTS) -> dict[str, np.ndarray]:
     """
     out: dict[str, np.ndarray] = {}
     try:
-        with zipfile.ZipFile(path) as zf:
+        with open_regular(path, MAX_NPZ_BYTES) as f, zipfile.ZipFile(f) as zf:
             members = zf.infolist()
             if len(members) > MAX_ARRAYS:
                 raise TransportError(f"{path}: too many arrays")
