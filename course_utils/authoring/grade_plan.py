@@ -7,12 +7,11 @@ From the solution notebook the grader takes
   objects, a seed, and whether it was hidden. Inputs and expected values are computed here,
   once per run, in the grader's process;
 - the answer cells (``"solution": true``), which a submission replaces by ``grade_id``;
-- the setup the answers need (:meth:`Plan.program`): the top-level statements of the
+- the setup the answers need (:mod:`grade_slice`): the top-level statements of the
   solution's other cells that define a name an answer (the solution's or the student's), a
-  test, or another kept statement uses, found with ``ast``. Imports, constants and helpers
-  are kept; plots, widgets, timings and experiments that define nothing the grading needs
-  are not run, which keeps a grading kernel fast and keeps student code out of cells that
-  are not graded.
+  test, or another kept statement uses. Imports, constants and helpers are kept; plots,
+  widgets, timings and experiments that define nothing the grading needs are not run, which
+  keeps a grading kernel fast and keeps student code out of cells that are not graded.
 
 A kernel then runs the kept setup, the student's answers and the tests in notebook order.
 From a submission the grader takes only the source of its answer cells (:func:`read_submission`).
@@ -31,9 +30,10 @@ from pathlib import Path
 import nbformat
 
 from ..checks import REGISTRY
+from .grade_slice import Step, Unit, names, program, python_of, transform
 from .release import BEGIN_HIDDEN, END_HIDDEN
 
-__all__ = ["GradeError", "Plan", "Test", "Call", "load_plan", "read_submission", "Submission"]
+__all__ = ["GradeError", "Plan", "Test", "Call", "Step", "load_plan", "read_submission", "Submission"]
 
 
 class GradeError(Exception):
@@ -64,32 +64,11 @@ class Test:
 
 
 @dataclass
-class Step:
-    """Code the kernel runs: lines of the solution's setup, or (source None) a student's answer."""
-
-    cell: int
-    source: str | None
-    grade_id: str | None = None
-
-
-@dataclass
-class _Unit:
-    """One top-level statement of a setup cell (lines ``start``..``end`` of its Python form)."""
-
-    cell: int
-    start: int
-    end: int
-    defines: set[str]
-    uses: set[str]
-    deferred: set[str]
-
-
-@dataclass
 class Plan:
     path: Path
     name: str
     sha256: str
-    items: list  # in notebook order: _Unit, ("answer", grade_id) or Test
+    items: list  # in notebook order: Unit, ("answer", grade_id) or Test
     answers: dict[str, tuple[set, set, set]]  # grade_id -> (defines, uses, deferred) of the solution's answer
     tests: list[Test]
     modules: list[str]
@@ -105,165 +84,8 @@ class Plan:
         return self.answers[grade_id][0]
 
     def program(self, answers: dict[str, str]) -> list:
-        """What a kernel runs for these answers, in notebook order: Steps and Tests.
-
-        A setup statement is kept when it defines a name that a later kept statement, an
-        answer (the solution's or the student's) or a test uses; names used inside function
-        bodies count everywhere, since they are looked up when the function is called.
-        """
-        uses = {}
-        for gid, (_, top, deferred) in self.answers.items():
-            tree = _python(answers.get(gid) or "")
-            extra = _names(tree) if tree else (set(), set(), set())
-            uses[gid] = (top | extra[1], deferred | extra[2])
-        last = max(i for i, item in enumerate(self.items) if isinstance(item, Test))
-        keep: set[int] = set()
-        while True:
-            anywhere = set().union(*(d for _, d in uses.values()), *(self.items[i].deferred for i in keep))
-            needed, grew = set(), False
-            for i in range(last, -1, -1):
-                item = self.items[i]
-                if isinstance(item, Test):
-                    needed |= item.names
-                elif isinstance(item, tuple):
-                    needed |= uses[item[1]][0]
-                elif i in keep:
-                    needed |= item.uses
-                elif item.defines & (needed | anywhere) or "*" in item.defines:
-                    keep.add(i)
-                    needed |= item.uses
-                    grew = True
-            if not grew:
-                break
-        program: list = []
-        for i, item in enumerate(self.items[: last + 1]):
-            if isinstance(item, Test):
-                program.append(item)
-            elif isinstance(item, tuple):
-                program.append(Step(-1, None, item[1]))
-            elif i in keep:
-                prev = program[-1] if program else None
-                if isinstance(prev, Step) and prev.grade_id is None and prev.cell == item.cell:
-                    prev.source.append((item.start, item.end))
-                else:
-                    program.append(Step(item.cell, [(item.start, item.end)]))
-        for step in program:
-            if isinstance(step, Step) and step.grade_id is None:
-                step.source = self._join(step.cell, step.source)
-        return program
-
-    def _join(self, cell: int, ranges: list[tuple[int, int]]) -> str:
-        """The lines of ``ranges`` in setup cell ``cell``, each line once."""
-        wanted = sorted({n for a, b in ranges for n in range(a, b + 1)})
-        return "\n".join(self.lines[cell][n - 1] for n in wanted)
-
-
-def _python(source: str) -> ast.Module | None:
-    """A cell's code as Python (IPython magics turned into calls), or None if it is not valid."""
-    tree = _transform(source)
-    return tree[0] if tree else None
-
-
-def _transform(source: str) -> tuple[ast.Module, str] | None:
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    try:
-        code = TransformerManager().transform_cell(source)
-        return ast.parse(code), code
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _params(node) -> set[str]:
-    a = node.args
-    return {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs} | {x.arg for x in (a.vararg, a.kwarg) if x}
-
-
-def _free(node) -> set[str]:
-    """Names a function or lambda looks up outside itself when it is called."""
-    loads, stores, declared = set(), set(), set()
-    stack = list(node.body) if isinstance(node.body, list) else [node.body]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            if not isinstance(n, ast.Lambda):
-                stores.add(n.name)
-            loads |= _free(n)
-            stack += [*getattr(n, "decorator_list", []), *n.args.defaults, *filter(None, n.args.kw_defaults)]
-            continue
-        if isinstance(n, ast.Name):
-            (loads if isinstance(n.ctx, ast.Load) else stores).add(n.id)
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
-            declared |= set(n.names)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            stores |= {a.asname or a.name.split(".")[0] for a in n.names}
-        elif isinstance(n, (ast.ClassDef, ast.ExceptHandler)) and n.name:
-            stores.add(n.name)
-        stack += list(ast.iter_child_nodes(n))
-    return loads - ((stores | _params(node)) - declared)
-
-
-class _Names(ast.NodeVisitor):
-    """Names a statement defines or changes, uses when it runs, and uses when its functions run."""
-
-    def __init__(self):
-        self.defines, self.uses, self.deferred = set(), set(), set()
-
-    def visit_Name(self, node):
-        (self.uses if isinstance(node.ctx, ast.Load) else self.defines).add(node.id)
-
-    def visit_FunctionDef(self, node):
-        if hasattr(node, "name"):
-            self.defines.add(node.name)
-            self.defines |= {g for n in ast.walk(node) if isinstance(n, ast.Global) for g in n.names}
-        for expr in [*getattr(node, "decorator_list", []), *node.args.defaults, *filter(None, node.args.kw_defaults)]:
-            self.visit(expr)
-        self.deferred |= _free(node)
-
-    visit_AsyncFunctionDef = visit_Lambda = visit_FunctionDef
-
-    def visit_ClassDef(self, node):
-        self.defines.add(node.name)
-        for expr in [*node.decorator_list, *node.bases, *node.keywords]:
-            self.visit(expr)
-        for stmt in node.body:  # methods are looked up on the class, not defined in the notebook
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.deferred |= _free(stmt)
-                for expr in [*stmt.decorator_list, *stmt.args.defaults, *filter(None, stmt.args.kw_defaults)]:
-                    self.visit(expr)
-            else:
-                self.visit(stmt)
-
-    def visit_Import(self, node):
-        self.defines |= {a.asname or a.name.split(".")[0] for a in node.names}
-
-    visit_ImportFrom = visit_Import
-
-    def _targets(self, node, targets):
-        for target in targets:
-            base = target
-            while isinstance(base, (ast.Attribute, ast.Subscript)):
-                base = base.value
-            if isinstance(base, ast.Name) and (base is not target or isinstance(node, ast.AugAssign)):
-                self.defines.add(base.id)  # x.a = ..., x[i] = ... and x += ... change x,
-                self.uses.add(base.id)  # and need the x from before
-        self.generic_visit(node)
-
-    def visit_Assign(self, node):
-        self._targets(node, node.targets)
-
-    def visit_AugAssign(self, node):
-        self._targets(node, [node.target])
-
-    def visit_AnnAssign(self, node):
-        self._targets(node, [node.target])
-
-
-def _names(tree: ast.AST) -> tuple[set[str], set[str], set[str]]:
-    """(names defined or changed, used when it runs, used inside function bodies) of ``tree``."""
-    visitor = _Names()
-    visitor.visit(tree)
-    return visitor.defines, visitor.uses, visitor.deferred
+        """What a kernel runs for these answers, in notebook order: Steps and Tests (see grade_slice)."""
+        return program(self.items, self.answers, self.lines, answers)
 
 
 def _hidden_lines(source: str) -> set[int]:
@@ -280,7 +102,7 @@ def _hidden_lines(source: str) -> set[int]:
 
 def _parse_test(source: str, where: str) -> list[Call]:
     """The check calls of one graded test cell (parsed, not run)."""
-    tree = _python(source)
+    tree = python_of(source)
     if tree is None:
         raise GradeError(f"{where}: the test cell is not valid Python")
     hidden, calls = _hidden_lines(source), []
@@ -379,18 +201,18 @@ def load_plan(path: Path | str) -> Plan:
             tests.append(Test(gid, float(meta["points"]), i, _parse_test(cell.source, f"{where} ({gid})")))
             items.append(tests[-1])
         elif meta.get("solution"):
-            tree = _python(cell.source)
-            answers[gid] = _names(tree) if tree else (set(), set(), set())
+            tree = python_of(cell.source)
+            answers[gid] = names(tree) if tree else (set(), set(), set())
             items.append(("answer", gid))
         else:
-            parsed = _transform(cell.source)
+            parsed = transform(cell.source)
             if parsed is None:
                 continue  # a cell that is not valid Python defines nothing the grading could use
             tree, code = parsed
             lines[i] = code.splitlines()
             for stmt in tree.body:
                 start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-                items.append(_Unit(i, start, stmt.end_lineno, *_names(stmt)))
+                items.append(Unit(i, start, stmt.end_lineno, *names(stmt)))
     if not tests:
         raise GradeError(f"{path}: no graded test cells (nbgrader metadata with \"grade\": true and points)")
     checks = sorted({c.check for t in tests for c in t.calls})

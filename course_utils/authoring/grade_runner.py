@@ -1,5 +1,6 @@
-"""Grade one submission: a fresh sandboxed kernel, the solution's setup and the student's
-answers in the solution's order, then every graded test, each as one cell with a time limit.
+"""Grade one submission: in a fresh sandboxed kernel (:mod:`grade_host`), the kept setup, the
+student's answers and the graded tests in the solution's order, each as one cell with a time
+limit; the comparisons happen back here (:mod:`grade_verdict`).
 
 A cell that stops the kernel (``os._exit``, a crash, a hang that ignores interrupts) costs only
 what depends on it: the kernel is restarted without that cell and grading goes on, at most
@@ -7,26 +8,13 @@ what depends on it: the kernel is restarted without that cell and grading goes o
 """
 from __future__ import annotations
 
-import io
-import json
-import os
-import secrets
-import shutil
 import signal
-import stat
-import sys
-import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import numpy as np
-
-from . import grade_transport as transport
-from . import sandbox
-from .grade_plan import GradeError, Plan, Step, read_submission
-from .grade_session import KernelSession, KernelStartError, Outcome
+from .grade_host import KernelHost, Settings, preflight
+from .grade_plan import Plan, Step, read_submission
+from .grade_session import KernelStartError, Outcome
 from .grade_verdict import evaluate, fail_test
 
 __all__ = ["Settings", "grade_submission", "preflight", "unreadable", "STATUSES"]
@@ -34,186 +22,6 @@ __all__ = ["Settings", "grade_submission", "preflight", "unreadable", "STATUSES"
 MAX_RESTARTS = 3
 STATUSES = ("invalid notebook", "no notebook", "wrong assignment", "grader error", "kernel died", "memory",
             "timeout", "output limit", "exit", "missing answers", "ok")  # most serious first
-_KERNEL_FILE = str(Path(__file__).with_name("grade_kernel.py"))
-_BOOT = """def _course_grade_boot():
-    import importlib.util, sys
-    spec = importlib.util.spec_from_file_location("course_grade_kernel", {!r})
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["course_grade_kernel"] = module
-    spec.loader.exec_module(module)
-    module.prepare({!r})
-_course_grade_boot()
-del _course_grade_boot"""
-_RUN = "__import__('sys').modules['course_grade_kernel'].run_test({!r}, {!r}, {!r})"
-_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
-        "mime.types", "fonts", "os-release", "alternatives")
-
-
-@dataclass
-class Settings:
-    timeout: float = 30.0
-    memory: int = 2 << 30
-    output_limit: int = 4 << 20
-    as_root: bool = field(default_factory=lambda: hasattr(os, "geteuid") and os.geteuid() == 0)
-    landlock: int = field(default_factory=sandbox.landlock_abi)
-    run_id: str = field(default_factory=lambda: secrets.token_hex(6))
-    read: list = field(default_factory=list)
-    fontcache: list = field(default_factory=list)
-    requests: dict = field(default_factory=dict)  # grade_id -> (request JSON, inputs .npz bytes)
-    kernel_plan: dict = field(default_factory=dict)  # what grade_kernel.prepare needs, less the answers
-
-    def prepare(self, plan: Plan) -> None:
-        """Work out what the kernels may read, and encode every test's inputs once."""
-        import course_utils
-        import site
-
-        roots = {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/sys", "/dev"}
-        roots |= {f"/etc/{name}" for name in _ETC}
-        roots |= {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
-        roots |= {os.path.realpath(p) for p in site.getsitepackages()} | set(site.getsitepackages())
-        roots |= {str(Path(course_utils.__file__).resolve().parent), *plan.paths}
-        self.read = sorted(r for r in roots if os.path.exists(r))
-        try:
-            import matplotlib
-
-            self.fontcache = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
-        except Exception:
-            self.fontcache = []
-        self.kernel_plan = {"paths": plan.paths, "modules": plan.modules, "checks": plan.references}
-        for test in plan.tests:
-            arrays: dict = {}
-            calls = [{"check": c.check, "args": c.args,
-                      "cases": [transport.encode(case, arrays, f"{i}.{k}") for k, case in enumerate(c.cases)]}
-                     for i, c in enumerate(test.calls)]
-            buf = io.BytesIO()
-            np.savez(buf, **arrays)
-            self.requests[test.grade_id] = (json.dumps({"calls": calls}).encode(), buf.getvalue())
-
-    def describe(self) -> str:
-        who = f"as unprivileged users (uid {sandbox.slot_uid(0)}+)" if self.as_root else "as you"
-        walls = f"Landlock ABI {self.landlock}: writes only in a scratch folder, no network" if self.landlock else \
-            "no Landlock on this system"
-        return f"kernels run {who}; {walls}; memory {self.memory / 2**30:.3g} GiB; {self.timeout:g} s per cell"
-
-
-class _Kernel:
-    """A sandboxed kernel for one submission in one slot.
-
-    Two folders: the kernel's scratch folder (its cwd and home, which it owns and may fill
-    with anything, symlinks included), and the grader's exchange folder, owned by the grader:
-    test inputs and the connection file go there, readable but not writable by the kernel,
-    and only ``exchange/out`` (the kernel's) receives results under names the grader draws at
-    random for each test. After the scratch folder is set up, the grader never writes in it
-    and reads results only as regular files, never through a link.
-    """
-
-    def __init__(self, settings: Settings, slot: int):
-        self.settings, self.slot = settings, slot
-        self.uid = sandbox.slot_uid(slot) if settings.as_root else None
-        self.marker = f"course-grade-{settings.run_id}-{slot}"
-        self.scratch = Path(tempfile.mkdtemp(prefix=f"course-grade-{slot}-"))
-        self.exchange = Path(tempfile.mkdtemp(prefix=f"course-grade-x{slot}-"))
-        os.chmod(self.exchange, 0o711)
-        for sub in ("tmp", ".mpl"):
-            (self.scratch / sub).mkdir()
-        for f in settings.fontcache:
-            shutil.copy(f, self.scratch / ".mpl" / f.name)
-        (self.exchange / "out").mkdir(mode=0o700)
-        for path in [self.scratch, *self.scratch.rglob("*"), self.exchange / "out"]:
-            self._own(path)
-        self.session: KernelSession | None = None
-        self.starts = 0
-
-    def _own(self, path: Path) -> None:
-        """Give a path the grader just created to the kernel's user."""
-        if self.uid is not None:
-            os.chown(path, self.uid, self.uid, follow_symlinks=False)
-
-    def _publish(self, name: str, data: bytes) -> Path:
-        """A new file in the exchange folder that the kernel may read but not change."""
-        path = self.exchange / name
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        return path
-
-    def start(self, answers: dict) -> Outcome:
-        s = self.settings
-        env = {
-            "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.scratch),
-            "TMPDIR": str(self.scratch / "tmp"), "IPYTHONDIR": str(self.scratch / ".ipython"),
-            "JUPYTER_CONFIG_DIR": str(self.scratch / ".jupyter"), "JUPYTER_DATA_DIR": str(self.scratch / ".jupyter"),
-            "JUPYTER_RUNTIME_DIR": str(self.scratch / ".jupyter"), "JUPYTER_PLATFORM_DIRS": "1",
-            "MPLCONFIGDIR": str(self.scratch / ".mpl"), "MPLBACKEND": "Agg", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "JPY_PARENT_PID": str(os.getpid()),
-            "COURSE_GRADE_SANDBOX": self.marker,
-        }
-        config = dict(memory=s.memory, cpu_seconds=int(max(600, 20 * s.timeout)), file_size=256 << 20,
-                      max_processes=64, uid=self.uid, landlock=s.landlock, read=[*s.read, str(self.exchange)],
-                      write=[str(self.scratch), str(self.exchange / "out"), "/dev/null"])
-        self.close_session()
-        self.starts += 1
-        plan_file = self._publish(f"plan-{self.starts}.json", json.dumps({**s.kernel_plan, "answers": answers}).encode())
-        self.session = KernelSession(self.scratch, self.exchange / f"kernel-{self.starts}.json", config, env,
-                                     output_limit=s.output_limit)
-        self.session.start(timeout=max(60.0, s.timeout))
-        return self.session.run(_BOOT.format(_KERNEL_FILE, str(plan_file)), max(60.0, s.timeout))
-
-    def run_test(self, gid: str) -> tuple[Outcome, object, dict]:
-        token = secrets.token_hex(8)
-        request, inputs = self.settings.requests[gid]
-        files = [self._publish(f"{token}.json", request), self._publish(f"{token}.npz", inputs)]
-        out = self.exchange / "out" / token
-        outcome = self.session.run(_RUN.format(str(files[0]), str(files[1]), str(out)), self.settings.timeout)
-        results, arrays = None, {}
-        if outcome.kind == "ok":
-            try:
-                results = transport.read_json(out.with_suffix(".json"))
-                arrays = transport.load_npz(out.with_suffix(".npz"))
-            except (transport.TransportError, OSError):
-                results = None
-        for path in [*files, out.with_suffix(".json"), out.with_suffix(".npz")]:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-        return outcome, results, arrays
-
-    def terminate(self) -> None:
-        """Kill the kernel now (from another thread, on Ctrl-C); the grading thread sees it die."""
-        session = self.session
-        if session is not None and session.proc is not None:
-            try:
-                os.killpg(session.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-    def close_session(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None
-
-    def close(self) -> None:
-        self.close_session()
-        sandbox.sweep(uid=self.uid, marker=self.marker)
-        for folder in (self.scratch, self.exchange):
-            _rmtree(folder)
-
-
-def _rmtree(path: Path) -> None:
-    """Remove a folder a kernel wrote in (shutil.rmtree never follows its symlinks)."""
-    def fix(func, p, *_):
-        try:  # a folder the student made read-only (only an issue when the kernel runs as us)
-            if os.path.isdir(p) and not os.path.islink(p):
-                os.chmod(p, stat.S_IRWXU)
-            func(p)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=fix)
-
-
 def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
     """(status, what happened) for an execution that was more than a plain exception."""
     killed = "" if o.alive else ", so the kernel was stopped"
@@ -233,20 +41,6 @@ def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
     if o.kind == "error" and o.ename == "SystemExit":
         return "exit", "called sys.exit()"
     return None
-
-
-def preflight(plan: Plan, settings: Settings) -> None:
-    """Start one kernel with the grader's bootstrap; GradeError if that is impossible."""
-    kernel = _Kernel(settings, 0)
-    try:
-        outcome = kernel.start({})
-        if outcome.kind != "ok":
-            raise GradeError(f"a grading kernel cannot load the checks: {outcome.ename}: {outcome.evalue}\n"
-                             + "\n".join(outcome.traceback[-3:]))
-    except KernelStartError as e:
-        raise GradeError(f"a grading kernel cannot start ({settings.describe()}): {e}") from None
-    finally:
-        kernel.close()
 
 
 def unreadable(plan: Plan, status: str, detail: str) -> dict:
@@ -270,7 +64,7 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
     context = {g: f"your notebook has no answer cell `{g}`" for g in sub.missing}
     program = [item for item in plan.program(sub.answers)
                if not (isinstance(item, Step) and item.grade_id is not None and item.grade_id not in sub.answers)]
-    kernel = _Kernel(settings, slot)
+    kernel = KernelHost(settings, slot)
     if active is not None:
         active[slot] = kernel
     pos, restarts, skipped = 0, 0, set()
@@ -321,12 +115,12 @@ def _code(step: Step, sub) -> str:
     return step.source if step.grade_id is None else sub.answers[step.grade_id]
 
 
-def _replay(kernel: _Kernel, item, sub, settings: Settings) -> bool:
+def _replay(kernel: KernelHost, item, sub, settings: Settings) -> bool:
     """Run an earlier step again in a restarted kernel (tests are not repeated)."""
     return not isinstance(item, Step) or kernel.session.run(_code(item, sub), settings.timeout).alive
 
 
-def _first_run(kernel: _Kernel, step: Step, sub, settings: Settings, events: list, context: dict) -> bool:
+def _first_run(kernel: KernelHost, step: Step, sub, settings: Settings, events: list, context: dict) -> bool:
     """Run a step for the first time, noting what went wrong; returns whether the kernel lives."""
     o = kernel.session.run(_code(step, sub), settings.timeout)
     where = f"answer cell `{step.grade_id}`" if step.grade_id else f"course cell {step.cell} (run with your answers)"
