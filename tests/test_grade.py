@@ -24,7 +24,8 @@ import pytest
 
 from course_utils.authoring import cli, sandbox
 from course_utils.authoring.grade import grade
-from course_utils.authoring.grade_plan import load_plan
+from course_utils.authoring.grade_plan import Step, load_plan
+from course_utils.authoring.grade_transport import TransportError, load_npz
 from course_utils.authoring.release import release_notebook
 from course_utils.checks import REGISTRY
 
@@ -277,6 +278,59 @@ def test_submissions_change_nothing_outside_their_scratch_folder(run):
 
 def test_the_run_time_is_bounded(run):
     assert run["seconds"] < 120
+
+
+def setup_code(plan, answers: dict) -> str:
+    return "\n".join(s.source for s in plan.program(answers) if isinstance(s, Step) and s.grade_id is None)
+
+
+def test_a_kernel_runs_only_the_setup_that_answers_and_tests_use():
+    plan = load_plan(SOLUTION)
+    code = setup_code(plan, {})
+    assert "import numpy as np" in code and "OFFSET = 0.0" in code
+    assert not any(s in code for s in ("time.sleep", "matplotlib", "autoreload", "plt.plot"))
+    uses_plt = setup_code(plan, {"scale": "def scale(x, a):\n    plt.figure()\n    return a * x"})
+    assert "import matplotlib.pyplot as plt" in uses_plt and "time.sleep" not in uses_plt
+
+
+def test_names_a_function_uses_count_even_when_defined_after_it(tmp_path):
+    nb = nbformat.read(SOLUTION, as_version=4)
+    helper = nbformat.v4.new_code_cell("def helper(x):\n    return FACTOR * x")
+    nb.cells[2:2] = [helper, nbformat.v4.new_code_cell("FACTOR = 1.0\nunused = helper(2.0)"),
+                     nbformat.v4.new_code_cell("print('a figure')")]
+    path = tmp_path / "fixture.ipynb"
+    nbformat.write(nb, path)
+    code = setup_code(load_plan(path), {"scale": "def scale(x, a):\n    return helper(a * x)"})
+    assert "def helper(x)" in code and "FACTOR = 1.0" in code
+    assert "unused" not in code and "a figure" not in code
+
+
+def test_parse_size():
+    assert sandbox.parse_size("2G") == 2 << 30
+    assert sandbox.parse_size("512M") == sandbox.parse_size("512MiB") == 512 << 20
+    assert sandbox.parse_size("1.5G") == 3 << 29 and sandbox.parse_size("4096") == 4096
+    with pytest.raises(ValueError, match="not a size"):
+        sandbox.parse_size("lots")
+
+
+def test_results_are_read_only_as_small_numeric_regular_files(tmp_path):
+    import io
+    import zipfile
+
+    import numpy as np
+
+    forged = io.BytesIO()
+    np.lib.format.write_array_header_1_0(forged, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+    with zipfile.ZipFile(tmp_path / "forged.npz", "w") as z:
+        z.writestr("a.npy", forged.getvalue() + bytes(8))
+    np.savez(tmp_path / "objects.npz", a=np.array([{}, None], dtype=object))
+    np.savez(tmp_path / "fine.npz", a=np.arange(3.0))
+    os.symlink(tmp_path / "fine.npz", tmp_path / "link.npz")
+    os.mkfifo(tmp_path / "fifo.npz")
+    assert list(load_npz(tmp_path / "fine.npz")["a"]) == [0.0, 1.0, 2.0]
+    for name in ("forged", "objects", "link", "fifo"):
+        with pytest.raises(TransportError):
+            load_npz(tmp_path / f"{name}.npz")
 
 
 @pytest.fixture()

@@ -20,6 +20,7 @@ from .grade_verdict import evaluate, fail_test
 __all__ = ["Settings", "grade_submission", "preflight", "unreadable", "STATUSES"]
 
 MAX_RESTARTS = 3
+_RAISED = (("MemoryError", "memory", "ran out of memory"), ("SystemExit", "exit", "called sys.exit()"))
 STATUSES = ("invalid notebook", "no notebook", "wrong assignment", "grader error", "kernel died", "memory",
             "timeout", "output limit", "exit", "missing answers", "ok")  # most serious first
 def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
@@ -89,7 +90,10 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                 o, results, arrays = kernel.run_test(item.grade_id)
                 problem = _problem(o, settings)
                 if o.kind == "ok":
-                    result["tests"][item.grade_id] = evaluate(item, results, arrays, plan, context)
+                    verdict = result["tests"][item.grade_id] = evaluate(item, results, arrays, plan, context)
+                    for ename, kind, what in _RAISED:
+                        if ename in verdict.get("errors", ()):
+                            events.append((kind, f"{item.grade_id}: your code {what}"))
                 else:
                     if problem:
                         events.append((problem[0], f"{item.grade_id}: your code {problem[1]}"))

@@ -116,7 +116,18 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> dic
             message = "the grader could not read what your code returned."
         passed = passed and not message
         messages.append({"test": label, "passed": not message, "message": message or ""})
-    return {"points": test.points if passed else 0.0, "max": test.points, "passed": passed, "messages": messages}
+    return {"points": test.points if passed else 0.0, "max": test.points, "passed": passed, "messages": messages,
+            "errors": _raised(results["calls"])}
+
+
+def _raised(calls: list) -> list[str]:
+    """The exception types the student's code raised in a test (for the run's status)."""
+    try:
+        return sorted({str(e.get("etype"))[:80] for rec in calls if isinstance(rec, dict)
+                       for e in [rec.get("error"), *(c.get("error") for c in rec.get("cases", []) if isinstance(c, dict))]
+                       if isinstance(e, dict)})
+    except (TypeError, AttributeError):
+        return []
 
 
 def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict) -> str | None:
