@@ -195,6 +195,7 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream) -> None
         pending = set(futures)
         while pending:
             _, pending = cf.wait(pending, timeout=0.5)
+            bar.tick()
     except KeyboardInterrupt:
         stop.set()
         for f in futures:

@@ -103,6 +103,11 @@ def feedback_markdown(plan: Plan, result: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 class Progress:
     """A progress bar on a terminal, one line per finished submission otherwise."""
 
@@ -129,14 +134,20 @@ class Progress:
                 self.stream.flush()
             self._draw()
 
+    def tick(self) -> None:
+        """Redraw (the clock moves even while nothing finishes)."""
+        with self.lock:
+            self._draw()
+
     def _draw(self) -> None:
         if not self.tty:
             return
         width = 30
         filled = int(width * self.done / max(1, self.total))
-        elapsed = int(time.monotonic() - self.start)
+        elapsed = time.monotonic() - self.start
+        left = f", about {_clock(elapsed / self.done * (self.total - self.done))} left" if 0 < self.done < self.total else ""
         self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} graded, "
-                          f"{self.running} running, {elapsed // 60}:{elapsed % 60:02d} ")
+                          f"{self.running} running, {_clock(elapsed)}{left}   ")
         self.stream.flush()
 
     def close(self) -> None:
