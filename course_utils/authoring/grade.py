@@ -32,7 +32,6 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import sandbox
 from .grade_plan import GradeError
 
 __all__ = ["grade", "add_arguments", "run", "GradeError"]
@@ -112,6 +111,10 @@ def _check_arguments(submissions: Path, solution: Path, out: Path, jobs: int, ti
 def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float = 30.0, memory: str | int = "2G",
           force: bool = False, progress: bool = True, stream=None) -> dict[str, dict]:
     """Grade every submission; returns ``{student: result}``. GradeError if the grader cannot run."""
+    try:
+        from . import sandbox
+    except ImportError:  # no `resource` module: Windows
+        raise GradeError("grading needs Linux or macOS (the sandbox uses POSIX resource limits)") from None
     from .grade_plan import load_plan
     from .grade_report import load_result, write_csv
     from .grade_runner import Settings, preflight

@@ -86,8 +86,10 @@ class Settings:
 
     def describe(self) -> str:
         who = f"as unprivileged users (uid {sandbox.slot_uid(0)}+)" if self.as_root else "as you"
-        walls = f"Landlock ABI {self.landlock}: writes only in a scratch folder, no network" if self.landlock else \
-            "no Landlock on this system"
+        walls = "no Landlock on this system"
+        if self.landlock:
+            walls = (f"Landlock ABI {self.landlock}: reads only Python and the course, writes only a scratch folder"
+                     + (", no network" if self.landlock >= 4 else "") + (", no signals out" if self.landlock >= 6 else ""))
         return f"kernels run {who}; {walls}; memory {self.memory / 2**30:.3g} GiB; {self.timeout:g} s per cell"
 
 
