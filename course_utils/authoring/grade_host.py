@@ -46,6 +46,15 @@ _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "gro
 
 @dataclass
 class Settings:
+    """What every kernel of a run shares.
+
+    ``timeout`` (seconds per cell), ``memory`` (bytes of data per kernel) and ``output_limit``
+    (bytes a cell may print) are the instructor's; ``as_root`` (kernels then run as dedicated
+    users) and ``landlock`` (the ABI, 0 if none) describe the machine; ``read`` (what Landlock
+    lets a kernel read), ``requests`` (each test's inputs, encoded once) and ``kernel_plan``
+    are filled in by :meth:`prepare`.
+    """
+
     timeout: float = 30.0
     memory: int = 2 << 30
     output_limit: int = 4 << 20
@@ -127,11 +136,12 @@ class KernelHost:
             os.chown(path, self.uid, self.uid, follow_symlinks=False)
 
     def _publish(self, name: str, data: bytes) -> Path:
-        """A new file in the exchange folder that the kernel may read but not change."""
+        """A new file in the exchange folder for the kernel (and no other user) to read."""
         path = self.exchange / name
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o400)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        self._own(path)
         return path
 
     def start(self, answers: dict) -> Outcome:
@@ -208,7 +218,10 @@ def _rmtree(path: Path) -> None:
         except OSError:
             pass
 
-    shutil.rmtree(path, onerror=fix)
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=fix)
+    else:
+        shutil.rmtree(path, onerror=fix)
 
 
 def preflight(plan: Plan, settings: Settings) -> None:
