@@ -78,7 +78,8 @@ def find_submissions(folder: Path, name: str) -> list[Entry]:
         if path.is_file() and path.suffix == ".ipynb":
             entries.append(_read(Entry(_student_name(path.stem, taken), path.name), path))
         elif path.is_dir():
-            found = sorted(p for p in path.rglob("*.ipynb") if not any(part.startswith(".") for part in p.relative_to(path).parts))
+            found = sorted(p for p in path.rglob("*.ipynb")
+                           if not any(part.startswith(".") for part in p.relative_to(path).parts))
             named = [p for p in found if p.name == f"{name}.ipynb"]
             entry = Entry(_student_name(path.name, taken), f"{path.name}/")
             if named or len(found) == 1:
@@ -86,7 +87,8 @@ def find_submissions(folder: Path, name: str) -> list[Entry]:
                 entry.source = str(pick.relative_to(folder))
                 entries.append(_read(entry, pick))
             else:
-                why = "has no .ipynb file" if not found else f"has {len(found)} notebooks and none is named {name}.ipynb"
+                why = (f"has {len(found)} notebooks and none is named {name}.ipynb" if found
+                       else "has no .ipynb file")
                 entry.problem = ("no notebook", f"the folder {why}")
                 entries.append(entry)
     return entries

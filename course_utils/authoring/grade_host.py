@@ -98,7 +98,8 @@ class Settings:
         walls = "no Landlock on this system"
         if self.landlock:
             walls = (f"Landlock ABI {self.landlock}: reads only Python and the course, writes only a scratch folder"
-                     + (", no network" if self.landlock >= 4 else "") + (", no signals out" if self.landlock >= 6 else ""))
+                     + (", no network" if self.landlock >= 4 else "")
+                     + (", no signals out" if self.landlock >= 6 else ""))
         return f"kernels run {who}; {walls}; memory {self.memory / 2**30:.3g} GiB; {self.timeout:g} s per cell"
 
 
@@ -161,7 +162,8 @@ class KernelHost:
                       write=[str(self.scratch), str(self.exchange / "out"), "/dev/null"])
         self.close_session()
         self.starts += 1
-        plan_file = self._publish(f"plan-{self.starts}.json", json.dumps({**s.kernel_plan, "answers": answers}).encode())
+        plan = json.dumps({**s.kernel_plan, "answers": answers}).encode()
+        plan_file = self._publish(f"plan-{self.starts}.json", plan)
         self.session = KernelSession(self.scratch, self.exchange / f"kernel-{self.starts}.json", config, env,
                                      output_limit=s.output_limit)
         self.session.start(timeout=max(60.0, s.timeout))

@@ -3,10 +3,10 @@ hand back what it returned, nothing more.
 
 This module runs in the student's process, so nothing here decides a grade: it never sees an
 expected value and compares nothing. The grader writes each test's inputs to files, runs
-``run_test(request, inputs, out)`` in the kernel and reads back the outputs, the inputs as the student's code
-left them (the grader decides whether they were modified), any exception (type, message, and
-the answer cell and line it came from), and whether the answer called the course's own
-implementation of the function being graded.
+``run_test(request, inputs, out)`` in the kernel and reads back the outputs, the inputs as
+the student's code left them (the grader decides whether they were modified), any exception
+(type, message, and the answer cell and line it came from), and whether the answer called
+the course's own implementation of the function being graded.
 
 That last check uses ``sys.setprofile`` while the student's code runs: a call to a function
 whose code (file, name, first line) is one of the test's references is recorded, however it
@@ -82,7 +82,7 @@ def prepare(plan_path: str) -> None:
     """Import the checks and note the references, before any answer cell runs."""
     with open(plan_path, encoding="utf-8") as f:
         plan = json.load(f)
-    for root in plan["paths"]:
+    for root in plan["paths"]:  # where a check module from outside course_utils lives
         if root not in sys.path:
             sys.path.append(root)
     for module in plan["modules"]:
@@ -178,7 +178,8 @@ def run_test(request_path: str, inputs_path: str, out: str) -> None:
     """Run one graded test's calls on its inputs; write what came back to ``out``.json/.npz."""
     with open(request_path, encoding="utf-8") as f:
         request = json.load(f)
-    inputs = dict(np.load(inputs_path, allow_pickle=False))
+    with np.load(inputs_path, allow_pickle=False) as npz:
+        inputs = dict(npz)
     shell = _shell()
     ns = shell.user_ns if shell is not None else sys.modules["__main__"].__dict__
     arrays: dict[str, np.ndarray] = {}

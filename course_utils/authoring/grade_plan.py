@@ -60,7 +60,8 @@ class Test:
     @property
     def names(self) -> set[str]:
         """The names the test's calls pass to the checks (the student's objects)."""
-        return {n.id for c in self.calls for e in c.args.values() for n in ast.walk(ast.parse(e)) if isinstance(n, ast.Name)}
+        exprs = [ast.parse(e) for c in self.calls for e in c.args.values()]
+        return {n.id for tree in exprs for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
 @dataclass
@@ -154,7 +155,8 @@ def _code_keys(dotted: str, check: str) -> list[list]:
     if obj is None:
         raise GradeError(f"{check}: its reference {dotted!r} does not exist")
     funcs = [obj] if not inspect.isclass(obj) else [
-        f for v in vars(obj).values() for f in (getattr(v, "__func__", v), getattr(v, "fget", None), getattr(v, "fset", None))
+        f for v in vars(obj).values()
+        for f in (getattr(v, "__func__", v), getattr(v, "fget", None), getattr(v, "fset", None))
     ]
     codes = [f.__code__ for f in funcs if hasattr(f, "__code__")]
     return [[c.co_filename, c.co_name, c.co_firstlineno] for c in codes]
@@ -193,7 +195,8 @@ def load_plan(path: Path | str) -> Plan:
         gid, where = meta.get("grade_id"), f"{path.name}, cell {i}"
         if meta.get("grade") and meta.get("solution"):
             raise GradeError(f"{where} ({gid}): a manually graded answer cannot be graded automatically")
-        if (meta.get("grade") or meta.get("solution")) and (not gid or gid in answers or gid in {t.grade_id for t in tests}):
+        taken = not gid or gid in answers or gid in {t.grade_id for t in tests}
+        if (meta.get("grade") or meta.get("solution")) and taken:
             raise GradeError(f"{where}: a graded cell needs a grade_id used by no other cell")
         if meta.get("grade"):
             if not isinstance(meta.get("points"), (int, float)):

@@ -145,7 +145,9 @@ class Progress:
         width = 30
         filled = int(width * self.done / max(1, self.total))
         elapsed = time.monotonic() - self.start
-        left = f", about {_clock(elapsed / self.done * (self.total - self.done))} left" if 0 < self.done < self.total else ""
+        left = ""
+        if 0 < self.done < self.total:
+            left = f", about {_clock(elapsed / self.done * (self.total - self.done))} left"
         self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} graded, "
                           f"{self.running} running, {_clock(elapsed)}{left}   ")
         self.stream.flush()

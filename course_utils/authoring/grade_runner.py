@@ -103,7 +103,8 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
             if not alive:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
-                    events.append(("kernel died", f"the kernel stopped {restarts} times; the remaining tests were not run"))
+                    events.append(("kernel died", f"the kernel stopped {restarts} times; the remaining tests "
+                                                  "were not run"))
                     break
     finally:
         if active is not None:

@@ -136,7 +136,8 @@ def load_npz(path, max_elements: int = MAX_ELEMENTS) -> dict[str, np.ndarray]:
                     raise TransportError(f"{path}: unexpected member {info.filename[:40]!r}")
                 with zf.open(info) as fp:
                     version = np.lib.format.read_magic(fp)
-                    reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                    fmt = np.lib.format
+                    reader = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
                     shape, _, dtype = reader(fp)
                 if dtype.kind not in _NUMERIC or dtype.hasobject or len(shape) > 32:
                     raise TransportError(f"{path}: array of dtype {dtype} is not accepted")

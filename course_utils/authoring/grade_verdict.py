@@ -74,7 +74,8 @@ def _hidden_reason(spec, case: dict, outputs: dict, expected: dict, modified: di
             for test, text in spec.hints:
                 if hint is None and test(got, exp, case):
                     hint = text
-            return f"{func}: {name} is wrong (rel. error {err:.1e}, tolerance {tol:.0e})." + (f" Hint: {hint}" if hint else "")
+            return (f"{func}: {name} is wrong (rel. error {err:.1e}, tolerance {tol:.0e})."
+                    + (f" Hint: {hint}" if hint else ""))
     return str(failure).split("\n")[0]  # messages about the student's own output (None, dtype, nan, in-place)
 
 
@@ -86,7 +87,8 @@ def _exception(err: dict, call: Call, plan, context: dict) -> str:
         for arg, expr in call.args.items():
             for gid in plan.answers:
                 if expr in plan.defined_by(gid) and f"'{expr}'" in message:
-                    return f"`{expr}` is not defined: {context.get(gid, 'your answer cell `' + gid + '` did not define it')}."
+                    why = context.get(gid, f"your answer cell `{gid}` did not define it")
+                    return f"`{expr}` is not defined: {why}."
     if etype == "NotImplementedError":
         return f"NotImplementedError{at}: this exercise is not filled in yet."
     if etype == "SystemExit":
@@ -102,7 +104,8 @@ def _reference_message(names: list, spec) -> str:
 
 def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> dict:
     """Points and messages of one test from the kernel's results (already read from disk)."""
-    if not isinstance(results, dict) or not isinstance(results.get("calls"), list) or len(results["calls"]) != len(test.calls):
+    calls = results.get("calls") if isinstance(results, dict) else None
+    if not isinstance(calls, list) or len(calls) != len(test.calls):
         return fail_test(test, "the grader could not read what your code returned.")
     messages, passed, hidden_no = [], True, 0
     for call, rec in zip(test.calls, results["calls"]):
@@ -114,6 +117,8 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> dic
             message = _call_failure(call, rec, spec, arrays, plan, context)
         except (transport.TransportError, TypeError, KeyError, ValueError, AttributeError):
             message = "the grader could not read what your code returned."
+        except Exception as e:  # outputs that make the comparison itself fail
+            message = f"the grader could not compare what your code returned ({e.__class__.__name__})."
         passed = passed and not message
         messages.append({"test": label, "passed": not message, "message": message or ""})
     return {"points": test.points if passed else 0.0, "max": test.points, "passed": passed, "messages": messages,
@@ -123,9 +128,10 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> dic
 def _raised(calls: list) -> list[str]:
     """The exception types the student's code raised in a test (for the run's status)."""
     try:
-        return sorted({str(e.get("etype"))[:80] for rec in calls if isinstance(rec, dict)
-                       for e in [rec.get("error"), *(c.get("error") for c in rec.get("cases", []) if isinstance(c, dict))]
-                       if isinstance(e, dict)})
+        errors = [rec.get("error") for rec in calls if isinstance(rec, dict)]
+        errors += [c.get("error") for rec in calls if isinstance(rec, dict) for c in rec.get("cases", [])
+                   if isinstance(c, dict)]
+        return sorted({str(e.get("etype"))[:80] for e in errors if isinstance(e, dict)})
     except (TypeError, AttributeError):
         return []
 
