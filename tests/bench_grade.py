@@ -26,7 +26,7 @@ def _default_solution() -> Path:
         return found[-1]
     from grade_fixtures import fixture_checks  # noqa: F401  registers the fixture's checks
 
-    return HERE / "grade_fixtures" / "fixture.ipynb"
+    return HERE / "grade_fixtures" / "fixture.json"
 
 
 def bench(solution: Path, copies: int, jobs: list[int], timeout: float) -> list[tuple[int, float]]:

@@ -2,7 +2,8 @@
 command line, and every notebook of the course.
 
 Most tests read the results of one grading run (module scope) over a folder of submissions
-built from ``grade_fixtures/fixture.ipynb``, one submission per way a notebook can go wrong.
+built from the solution notebook ``grade_fixtures/fixture.json``, one submission per way a
+notebook can go wrong.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from course_utils.checks import REGISTRY
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SOLUTION = HERE / "grade_fixtures" / "fixture.ipynb"
+SOLUTION = HERE / "grade_fixtures" / "fixture.json"  # a notebook; .json so nbval does not run it
 PROTECTED = (hasattr(os, "geteuid") and os.geteuid() == 0) or sandbox.landlock_abi() >= 6
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the grading sandbox needs Linux")
 
@@ -298,7 +299,7 @@ def test_names_a_function_uses_count_even_when_defined_after_it(tmp_path):
     helper = nbformat.v4.new_code_cell("def helper(x):\n    return FACTOR * x")
     nb.cells[2:2] = [helper, nbformat.v4.new_code_cell("FACTOR = 1.0\nunused = helper(2.0)"),
                      nbformat.v4.new_code_cell("print('a figure')")]
-    path = tmp_path / "fixture.ipynb"
+    path = tmp_path / "fixture.json"
     nbformat.write(nb, path)
     code = setup_code(load_plan(path), {"scale": "def scale(x, a):\n    return helper(a * x)"})
     assert "def helper(x)" in code and "FACTOR = 1.0" in code

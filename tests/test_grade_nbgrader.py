@@ -19,7 +19,7 @@ from course_utils.authoring.release import release_notebook
 pytest.importorskip("nbgrader", reason="nbgrader is not installed: `pip install -e .[dev]` brings it")
 
 HERE = Path(__file__).resolve().parent
-NOTEBOOKS = sorted((HERE.parent / "solutions").glob("*.ipynb")) + [HERE / "grade_fixtures" / "fixture.ipynb"]
+NOTEBOOKS = sorted((HERE.parent / "solutions").glob("*.ipynb")) + [HERE / "grade_fixtures" / "fixture.json"]
 KEYS = ("grade_id", "grade", "solution", "points", "locked", "schema_version")
 
 
@@ -30,7 +30,7 @@ def released(tmp_path_factory) -> Path:
     source = root / "source" / "course"
     source.mkdir(parents=True)
     for nb in NOTEBOOKS:
-        shutil.copy(nb, source / nb.name)
+        shutil.copy(nb, source / f"{nb.stem}.ipynb")
     env = dict(os.environ, HOME=str(root), JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_PLATFORM_DIRS="1")
     proc = subprocess.run(
         [sys.executable, "-m", "nbgrader", "generate_assignment", "course", "--no-db", f"--CourseDirectory.root={root}"],
@@ -43,7 +43,7 @@ def released(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("solution", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_nbgrader_makes_the_same_student_cells_as_course_release(released, solution):
-    theirs = nbformat.read(released / solution.name, as_version=4)
+    theirs = nbformat.read(released / f"{solution.stem}.ipynb", as_version=4)
     ours = release_notebook(solution)
     assert [c.cell_type for c in theirs.cells] == [c.cell_type for c in ours.cells]
     for i, (t, o) in enumerate(zip(theirs.cells, ours.cells)):

@@ -1,8 +1,9 @@
 """Three small checks for the grading tests, registered like the course's own.
 
-``tests/test_grade.py`` grades ``fixture.ipynb`` (whose test cells call these) without
-depending on the course notebooks; a grading kernel imports this module by its name,
-``grade_fixtures.fixture_checks``, from the ``tests`` folder.
+``tests/test_grade.py`` grades the solution notebook ``fixture.json`` (whose test cells call
+these) without depending on the course notebooks; it is stored as .json so that
+``pytest --nbval-lax tests`` does not try to run it. A grading kernel imports this module by
+its name, ``grade_fixtures.fixture_checks``, from the ``tests`` folder.
 """
 import numpy as np
 
