@@ -134,6 +134,8 @@ def apply(config: dict) -> None:
     _limit(resource.RLIMIT_CORE, 0)
     if config.get("uid") is not None:
         _limit(resource.RLIMIT_NPROC, config["max_processes"])
+    elif os.getuid() != 0 and os.path.isdir("/proc"):  # the limit counts all our user's tasks (threads)
+        _limit(resource.RLIMIT_NPROC, _tasks(os.getuid()) + 4 * config["max_processes"])
     if config.get("landlock"):
         _landlock(config["read"], config["write"], config["landlock"])
     if config.get("uid") is not None:
@@ -194,6 +196,25 @@ def _processes():
             yield int(name)
 
 
+def _tasks(uid: int) -> int:
+    """How many tasks (threads) ``uid`` runs now."""
+    count = 0
+    for pid in _processes():
+        try:
+            if _owner(pid) == uid:
+                count += len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            continue
+    return count
+
+
+def _owner(pid: int) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
+
+
 def sweep(*, uid: int | None = None, marker: str | None = None, keep: frozenset = frozenset()) -> int:
     """Kill every process run by ``uid`` or carrying ``marker`` in its environment.
 
@@ -210,7 +231,7 @@ def sweep(*, uid: int | None = None, marker: str | None = None, keep: frozenset 
             if pid == me or pid in keep:
                 continue
             try:
-                hit = uid is not None and os.stat(f"/proc/{pid}").st_uid == uid
+                hit = uid is not None and _owner(pid) == uid
                 if not hit and needle:
                     with open(f"/proc/{pid}/environ", "rb") as f:
                         hit = needle in f.read()
