@@ -23,6 +23,8 @@ MAX_RESTARTS = 3
 _RAISED = (("MemoryError", "memory", "ran out of memory"), ("SystemExit", "exit", "called sys.exit()"))
 STATUSES = ("invalid notebook", "no notebook", "wrong assignment", "grader error", "kernel died", "memory",
             "timeout", "output limit", "exit", "missing answers", "ok")  # most serious first
+
+
 def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
     """(status, what happened) for an execution that was more than a plain exception."""
     killed = "" if o.alive else ", so the kernel was stopped"
