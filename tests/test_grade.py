@@ -143,6 +143,10 @@ def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
                                    "    os.unlink(f.name)\n    os.mkfifo(f.name)\njson.dump = _fifo\n" + SCALE}),
         "symlinker": notebook({"scale": "import os\ndef _link(file, **arrays):\n    os.symlink('/etc/shadow', file)\n"
                                         "np.savez = _link\n" + SCALE}),
+        "expectant": notebook({"scale": "import course_utils.checks as checks\n"
+                                        "spec = checks.REGISTRY['check_fx_scale']\n"
+                                        "spec.call = lambda student, case: spec.expected(case)\n"
+                                        "def scale(x, a):\n    return x\n"}),
         "broken": b'{"cells": [{"cell_type": "code", "source": ',
         "empty": b"",
         "other": nbformat.writes(other).encode(),
@@ -161,7 +165,7 @@ EXPECTED = {  # student: (total, status)
     "writer": (6, "ok"), "refcaller": (3, "ok"), "tamperer": (1, "ok"), "broken": (0, "invalid notebook"),
     "empty": (0, "invalid notebook"), "other": (0, "wrong assignment"), "missing": (4, "missing answers"),
     "nometa": (0, "missing answers"), "reordered": (6, "ok"), "edited_tests": (0, "ok"), "frank": (6, "ok"),
-    "gina": (0, "no notebook"), "fifo": (0, "ok"), "symlinker": (0, "ok"),
+    "gina": (0, "no notebook"), "fifo": (0, "ok"), "symlinker": (0, "ok"), "expectant": (5, "ok"),
 }
 
 
@@ -235,6 +239,11 @@ def test_calling_the_reference_earns_nothing_and_says_why(run):
     assert tests["test_softplus"]["points"] == 3
     assert "course's own implementation" in tests["test_affine"]["messages"][0]["message"]
     assert "affine_reference" in feedback(run, "refcaller")
+
+
+def test_a_check_patched_to_return_its_expected_values_earns_nothing(run):
+    message = run["results"]["expectant"]["tests"]["test_scale"]["messages"][0]["message"]
+    assert "the check's own computation of the expected values" in message
 
 
 def test_switching_off_the_tracing_or_reloading_the_reference_earns_nothing(run):

@@ -83,7 +83,8 @@ class Settings:
             self.fontcache = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
         except Exception:
             self.fontcache = []
-        self.kernel_plan = {"paths": plan.paths, "modules": plan.modules, "checks": plan.references}
+        watched = {c: plan.references[c] + plan.internals[c] for c in plan.references}
+        self.kernel_plan = {"paths": plan.paths, "modules": plan.modules, "checks": watched}
         for test in plan.tests:
             arrays: dict = {}
             calls = [{"check": c.check, "args": c.args,

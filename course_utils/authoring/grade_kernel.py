@@ -9,10 +9,10 @@ the student's code left them (the grader decides whether they were modified), an
 the course's own implementation of the function being graded.
 
 That last check uses ``sys.setprofile`` while the student's code runs: a call to a function
-whose code (file, name, first line) is one of the test's references is recorded, however it
-was reached (an alias, a reloaded module, the check's own helpers). It catches an answer that
-simply calls the reference; it is not meant to stop someone set on hiding it, which shows
-in their code.
+whose code (file, name, first line) is one of the test's references, or part of the check's
+own expected-value computation, is recorded however it was reached (an alias, a reloaded
+module, a patched check). It catches an answer that simply calls the reference; it is not
+meant to stop someone set on hiding it, which shows in their code.
 
 The module stands alone (standard library, numpy and the course's checks): a kernel loads it
 from its file, without importing the rest of ``course_utils.authoring``.

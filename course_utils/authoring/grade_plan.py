@@ -74,8 +74,9 @@ class Plan:
     tests: list[Test]
     modules: list[str]
     paths: list[str]
-    references: dict[str, list[list]]
+    references: dict[str, list[list]]  # check -> (file, name, first line) of its reference functions
     lines: dict[int, list[str]] = field(default_factory=dict)  # setup cell -> lines of its Python form
+    internals: dict[str, list[list]] = field(default_factory=dict)  # check -> its expected-value code
 
     @property
     def max_total(self) -> float:
@@ -162,6 +163,34 @@ def _code_keys(dotted: str, check: str) -> list[list]:
     return [[c.co_filename, c.co_name, c.co_firstlineno] for c in codes]
 
 
+def _internals(check: str) -> list[list]:
+    """(file, name, first line) of the code that computes a check's expected values.
+
+    The functions ``expected`` reaches by name in its own module (and the lambdas inside
+    them), less any that ``call`` or ``cases`` also reach: student code has no business
+    running them, and an answer that does (say, a ``call`` patched to return
+    ``spec.expected(case)``) is caught like one that calls the reference.
+    """
+    spec = REGISTRY[check]
+
+    def reach(fn) -> set[tuple]:
+        module, codes, todo = sys.modules.get(getattr(fn, "__module__", "")), set(), [getattr(fn, "__code__", None)]
+        while todo:
+            code = todo.pop()
+            if code is None or code in codes:
+                continue
+            codes.add(code)
+            todo += [c for c in code.co_consts if inspect.iscode(c)]
+            for name in code.co_names:
+                g = getattr(module, name, None)
+                if inspect.isfunction(g) and g.__module__ == fn.__module__:
+                    todo.append(g.__code__)
+        return {(c.co_filename, c.co_name, c.co_firstlineno) for c in codes}
+
+    keys = reach(spec.expected) - reach(spec.call) - reach(spec.cases)
+    return [list(k) for k in sorted(keys)]
+
+
 def _module_of(check: str) -> tuple[str, str | None]:
     """The module that registers ``check``, and the sys.path entry the kernel needs for it."""
     module = getattr(REGISTRY[check].call, "__module__", None)
@@ -226,8 +255,9 @@ def load_plan(path: Path | str) -> Plan:
         if root:
             paths.add(root)
     references = {c: [k for dotted in REGISTRY[c].reference for k in _code_keys(dotted, c)] for c in checks}
+    internals = {c: _internals(c) for c in checks}
     plan = Plan(path, path.stem, hashlib.sha256(data).hexdigest(), items, answers, tests, list(modules),
-                sorted(paths), references, lines)
+                sorted(paths), references, lines, internals)
     _compute_cases(plan)
     return plan
 

@@ -96,7 +96,7 @@ def _exception(err: dict, call: Call, plan, context: dict) -> str:
     return f"{etype}: {message}{at}"
 
 
-def _reference_message(names: list, spec) -> str:
+def _reference_message(spec) -> str:
     refs = ", ".join(f"`{r}`" for r in spec.reference) or "the course's implementation"
     return (f"your answer calls the course's own implementation of the function this exercise asks you to write "
             f"({refs}); write it yourself. No points for this test.")
@@ -143,8 +143,12 @@ def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict
     if len(cases) != len(call.cases):
         raise transport.TransportError("wrong number of cases")
     for case, expected, crec in zip(call.cases, call.expected, cases):
-        if crec.get("references"):
-            return _reference_message(crec["references"], spec)
+        hits = set(crec.get("references") or ())
+        if hits - {k[1] for k in plan.references[call.check]}:
+            return ("your code runs the check's own computation of the expected values instead of an answer "
+                    "of its own; no points for this test.")
+        if hits:
+            return _reference_message(spec)
         if crec.get("tampered"):
             return "your code switched off the grader's call tracing (sys.setprofile); no points for this test."
         if "error" in crec:
