@@ -14,7 +14,8 @@ From the solution notebook the grader takes
   keeps a grading kernel fast and keeps student code out of cells that are not graded.
 
 A kernel then runs the kept setup, the student's answers and the tests in notebook order.
-From a submission the grader takes only the source of its answer cells (:func:`read_submission`).
+From a submission the grader takes only the source of its answer cells
+(:func:`grade_runner.read_submission`).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from ..checks import REGISTRY
 from .grade_slice import Step, Unit, names, program, python_of, transform
 from .release import BEGIN_HIDDEN, END_HIDDEN
 
-__all__ = ["GradeError", "Plan", "Test", "Call", "Step", "load_plan", "read_submission", "Submission"]
+__all__ = ["GradeError", "Plan", "Test", "Call", "Step", "load_plan"]
 
 
 class GradeError(Exception):
@@ -273,47 +274,3 @@ def _compute_cases(plan: Plan) -> None:
             except Exception as e:
                 raise GradeError(f"{test.grade_id}: {call.check}(seed={call.seed}) fails in the grader: "
                                  f"{e.__class__.__name__}: {e}") from None
-
-
-@dataclass
-class Submission:
-    """The answer cells of one handed-in notebook, or why there are none to grade."""
-
-    answers: dict[str, str] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    problem: tuple[str, str] | None = None  # (status, detail) when nothing can be graded
-
-
-def read_submission(data: bytes, plan: Plan) -> Submission:
-    """Take a submission's answer cells by grade_id; never raises on bad input."""
-    if not data.strip():
-        return Submission(problem=("invalid notebook", "the file is empty"))
-    try:
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-        cells = list(nb.cells)
-    except Exception as e:  # any way a file can fail to be a notebook
-        return Submission(problem=("invalid notebook", f"not a readable notebook ({e.__class__.__name__})"))
-    sub, foreign = Submission(), set()
-    tests = {t.grade_id for t in plan.tests}
-    for cell in cells:
-        meta = cell.get("metadata", {}) if isinstance(cell, dict) else {}
-        gid = (meta.get("nbgrader") or {}).get("grade_id") if isinstance(meta, dict) else None
-        source = cell.get("source") if isinstance(cell, dict) else None
-        if not isinstance(gid, str):
-            continue
-        if gid in plan.answers and cell.get("cell_type") == "code" and isinstance(source, str):
-            if gid in sub.answers:
-                sub.notes.append(f"two cells have grade_id {gid!r}; the last one was graded")
-            sub.answers[gid] = source
-        elif gid not in plan.answers and gid not in tests:
-            foreign.add(gid)
-    sub.missing = [gid for gid in plan.answers if gid not in sub.answers]
-    if not sub.answers:
-        if foreign:
-            shown = ", ".join(sorted(foreign)[:3])
-            sub.problem = ("wrong assignment", f"no answer cell of {plan.name}; it has cells {shown}")
-        else:
-            sub.problem = ("missing answers", "no answer cells (their nbgrader metadata is gone: "
-                           "was the work copied into a new notebook?)")
-    return sub

@@ -11,13 +11,16 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from dataclasses import dataclass, field
+
+import nbformat
 
 from .grade_host import KernelHost, Settings, preflight
-from .grade_plan import Plan, Step, read_submission
+from .grade_plan import Plan, Step
 from .grade_session import KernelStartError, Outcome
 from .grade_verdict import evaluate, fail_test
 
-__all__ = ["Settings", "grade_submission", "preflight", "unreadable", "STATUSES"]
+__all__ = ["Settings", "grade_submission", "preflight", "read_submission", "unreadable", "STATUSES"]
 
 MAX_RESTARTS = 3
 _RAISED = (("MemoryError", "memory", "ran out of memory"), ("SystemExit", "exit", "called sys.exit()"))
@@ -44,6 +47,50 @@ def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
     if o.kind == "error" and o.ename == "SystemExit":
         return "exit", "called sys.exit()"
     return None
+
+
+@dataclass
+class Submission:
+    """The answer cells of one handed-in notebook, or why there are none to grade."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problem: tuple[str, str] | None = None  # (status, detail) when nothing can be graded
+
+
+def read_submission(data: bytes, plan: Plan) -> Submission:
+    """Take a submission's answer cells by grade_id; never raises on bad input."""
+    if not data.strip():
+        return Submission(problem=("invalid notebook", "the file is empty"))
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        cells = list(nb.cells)
+    except Exception as e:  # any way a file can fail to be a notebook
+        return Submission(problem=("invalid notebook", f"not a readable notebook ({e.__class__.__name__})"))
+    sub, foreign = Submission(), set()
+    tests = {t.grade_id for t in plan.tests}
+    for cell in cells:
+        meta = cell.get("metadata", {}) if isinstance(cell, dict) else {}
+        gid = (meta.get("nbgrader") or {}).get("grade_id") if isinstance(meta, dict) else None
+        source = cell.get("source") if isinstance(cell, dict) else None
+        if not isinstance(gid, str):
+            continue
+        if gid in plan.answers and cell.get("cell_type") == "code" and isinstance(source, str):
+            if gid in sub.answers:
+                sub.notes.append(f"two cells have grade_id {gid!r}; the last one was graded")
+            sub.answers[gid] = source
+        elif gid not in plan.answers and gid not in tests:
+            foreign.add(gid)
+    sub.missing = [gid for gid in plan.answers if gid not in sub.answers]
+    if not sub.answers:
+        if foreign:
+            shown = ", ".join(sorted(foreign)[:3])
+            sub.problem = ("wrong assignment", f"no answer cell of {plan.name}; it has cells {shown}")
+        else:
+            sub.problem = ("missing answers", "no answer cells (their nbgrader metadata is gone: "
+                           "was the work copied into a new notebook?)")
+    return sub
 
 
 def unreadable(plan: Plan, status: str, detail: str) -> dict:
