@@ -158,6 +158,11 @@ def _become(uid: int, keep_read: bool) -> None:
     root may enter (``/root/.pyenv``); Landlock's rules, not file permissions, then limit
     its reads.
     """
+    if not sys.platform.startswith("linux"):  # no capabilities to give up
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        return
     libc = _libc()
     keep = {_CAP_DAC_READ_SEARCH} if keep_read else set()
     with open("/proc/sys/kernel/cap_last_cap") as f:
