@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_FLAGS ?=
+GRADE_FLAGS ?=
 
 .PHONY: lab test release release-check grade bench clean
 
@@ -27,9 +28,11 @@ release: $(STAMP)
 release-check: $(STAMP)
 	$(BIN)/course release --check
 
-# make grade SUBMISSIONS=dir SOLUTION=solutions/01_backprop_circuits.ipynb OUT=grades
+# make grade SUBMISSIONS=handin/01 SOLUTION=solutions/01_backprop_circuits.ipynb OUT=grades/01 [GRADE_FLAGS="--jobs 4"]
 grade: $(STAMP)
-	$(BIN)/course grade $(SUBMISSIONS) --solution $(SOLUTION) --out $(OUT)
+	@test -n "$(SUBMISSIONS)" -a -n "$(SOLUTION)" -a -n "$(OUT)" || \
+	  { echo "usage: make grade SUBMISSIONS=folder SOLUTION=solutions/NN_topic.ipynb OUT=folder [GRADE_FLAGS=...]"; exit 2; }
+	$(BIN)/course grade $(SUBMISSIONS) --solution $(SOLUTION) --out $(OUT) $(GRADE_FLAGS)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench_grade.py
