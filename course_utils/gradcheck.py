@@ -45,6 +45,17 @@ def _require_float(x: np.ndarray, who: str) -> None:
         )
 
 
+def _probe(f: Callable[[np.ndarray], object], x: np.ndarray, ix: tuple, h: float):
+    """f at x with x[ix] moved by +h and by -h; x[ix] gets its saved value back, bit for bit."""
+    old = x[ix].copy()
+    x[ix] = old + h
+    plus = f(x)
+    x[ix] = old - h
+    minus = f(x)
+    x[ix] = old
+    return plus, minus
+
+
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Centered-difference gradient of a scalar function.
 
@@ -56,18 +67,10 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     """
     _require_float(x, "numerical_gradient")
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        ix = it.multi_index
-        old = x[ix].copy()
-        x[ix] = old + h
-        fp = float(f(x))
-        x[ix] = old - h
-        fm = float(f(x))
-        x[ix] = old
+    for ix in np.ndindex(x.shape):
+        fp, fm = _probe(lambda v: float(f(v)), x, ix, h)
         grad[ix] = (fp - fm) / (2 * h)
     return grad
-
 
 def numerical_gradient_array(
     f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-5
@@ -85,18 +88,10 @@ def numerical_gradient_array(
     """
     _require_float(x, "numerical_gradient_array")
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        ix = it.multi_index
-        old = x[ix].copy()
-        x[ix] = old + h
-        pos = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old - h
-        neg = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old
+    for ix in np.ndindex(x.shape):
+        pos, neg = _probe(lambda v: np.array(f(v), dtype=np.float64, copy=True), x, ix, h)
         grad[ix] = np.sum((pos - neg) * dout) / (2 * h)
     return grad
-
 
 def grad_check_sparse(
     f: Callable[[np.ndarray], float],
@@ -130,12 +125,7 @@ def grad_check_sparse(
     rows = []
     for _ in range(num_checks):
         ix = tuple(int(rng.integers(n)) for n in x.shape)
-        old = x[ix].copy()
-        x[ix] = old + h
-        fp = float(f(x))
-        x[ix] = old - h
-        fm = float(f(x))
-        x[ix] = old
+        fp, fm = _probe(lambda v: float(f(v)), x, ix, h)
         num = (fp - fm) / (2 * h)
         ana = float(analytic_grad[ix])
         err = abs(num - ana) / max(1e-8, abs(num) + abs(ana))
