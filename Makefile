@@ -14,6 +14,10 @@ GRADE_FLAGS ?=
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# nbgrader (tests only) would add its instructor panels to the students' JupyterLab
+	@$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader > /dev/null 2>&1
+	@for e in formgrader validate_assignment assignment_list course_list; do \
+	  $(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$e > /dev/null 2>&1; done
 	@touch $(STAMP)
 
 lab: $(STAMP)
