@@ -11,7 +11,7 @@ import pytest
 
 from course_utils.authoring import check_release
 from course_utils.authoring.execute import execute_notebook
-from course_utils.authoring.release import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, student_source
+from course_utils.authoring.release import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, region_lines, student_source
 from course_utils.checks import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,15 +24,7 @@ def _graded(nb):
 
 
 def _regions(source: str, begin: str, end: str) -> list[str]:
-    lines, inside = [], False
-    for line in source.splitlines():
-        if line.strip() == begin:
-            inside = True
-        elif line.strip() == end:
-            inside = False
-        elif inside and line.strip():
-            lines.append(line.strip())
-    return lines
+    return [line.strip() for _, line in region_lines(source, begin, end) if line.strip()]
 
 
 def test_there_are_solution_notebooks():

@@ -7,7 +7,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from course_utils.authoring import ReleaseError, check_release, release, release_notebook
 from course_utils.authoring.cli import main
-from course_utils.authoring.release import student_source
+from course_utils.authoring.release import region_lines, student_source
 
 SOL = {"nbgrader": {"grade": False, "grade_id": "square", "locked": False, "schema_version": 3,
                     "solution": True, "task": False}}
@@ -54,6 +54,11 @@ def test_student_source_keeps_indentation_and_drops_hidden_tests():
     assert "x * x" not in src and '"""Return x squared."""' in src
     assert student_source(TEST_CODE) == "assert square(3) == 9"
     assert student_source("Answer:\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown") == "Answer:\nYOUR ANSWER HERE"
+
+
+def test_region_lines_numbers_the_lines_inside_markers():
+    assert region_lines(TEST_CODE, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS") == [(3, "assert square(-4) == 16")]
+    assert [n for n, _ in region_lines(SOLUTION_CODE, "### BEGIN SOLUTION", "### END SOLUTION")] == [4, 5]
 
 
 @pytest.mark.parametrize("source, message", [

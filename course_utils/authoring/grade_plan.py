@@ -32,7 +32,7 @@ import nbformat
 
 from ..checks import REGISTRY
 from .grade_slice import Step, Unit, names, program, python_of, transform
-from .release import BEGIN_HIDDEN, END_HIDDEN
+from .release import BEGIN_HIDDEN, END_HIDDEN, region_lines
 
 __all__ = ["GradeError", "Plan", "Test", "Call", "Step", "load_plan"]
 
@@ -92,15 +92,7 @@ class Plan:
 
 
 def _hidden_lines(source: str) -> set[int]:
-    hidden, inside = set(), False
-    for n, line in enumerate(source.splitlines(), start=1):
-        if line.strip() == BEGIN_HIDDEN:
-            inside = True
-        elif line.strip() == END_HIDDEN:
-            inside = False
-        elif inside:
-            hidden.add(n)
-    return hidden
+    return {n for n, _ in region_lines(source, BEGIN_HIDDEN, END_HIDDEN)}
 
 
 def _parse_test(source: str, where: str) -> list[Call]:
