@@ -13,6 +13,7 @@ import numpy as np
 
 from . import layers
 from .losses import softmax_loss
+from .train import predict
 
 __all__ = ["FullyConnectedNet"]
 
@@ -191,7 +192,7 @@ class FullyConnectedNet:
 
         Inputs: X (N, d1, ..., dk). Returns: (N,) int labels.
         """
-        return np.argmax(self.loss(X), axis=1)
+        return predict(self, X)
 
     def hidden(self, X: np.ndarray, layer: int = 1) -> np.ndarray:
         """The activations of one hidden layer (after the ReLU).
