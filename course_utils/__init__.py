@@ -25,7 +25,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "authoring", "checks", "circuits", "data", "gradcheck", "init", "layers", "losses",
+    "checks", "circuits", "data", "gradcheck", "init", "layers", "losses",
     "models", "optim", "surfaces", "train", "viz", "widgets",
 )
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from course_utils.authoring.grade import grade
+from course_tools.grade import grade
 
 HERE = Path(__file__).resolve().parent
 

@@ -26,11 +26,12 @@ import pytest
 if not sys.platform.startswith("linux"):
     pytest.skip("the grading sandbox and these tests need Linux", allow_module_level=True)
 
-from course_utils.authoring import cli, sandbox  # noqa: E402  (after the platform check)
-from course_utils.authoring.grade import grade  # noqa: E402
-from course_utils.authoring.grade_plan import Step, load_plan  # noqa: E402
-from course_utils.authoring.grade_transport import TransportError, load_npz  # noqa: E402
-from course_utils.authoring.release import release_notebook  # noqa: E402
+from course_tools import cli
+from course_tools.grade import sandbox  # noqa: E402  (after the platform check)
+from course_tools.grade import grade  # noqa: E402
+from course_tools.grade.plan import Step, load_plan  # noqa: E402
+from course_tools.grade.transport import TransportError, load_npz  # noqa: E402
+from course_tools.release import release_notebook  # noqa: E402
 from course_utils.checks import REGISTRY  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -374,7 +375,7 @@ def test_ctrl_c_keeps_finished_results_and_stops_every_kernel(tmp_path):
     subs.mkdir()
     (subs / "a_good.ipynb").write_bytes(notebook(GOOD))
     (subs / "b_slow.ipynb").write_bytes(notebook({"scale": "import time\ntime.sleep(60)\n" + SCALE}))
-    code = ("import sys\nfrom grade_fixtures import fixture_checks\nfrom course_utils.authoring import cli\n"
+    code = ("import sys\nfrom grade_fixtures import fixture_checks\nfrom course_tools import cli\n"
             f"sys.exit(cli.main(['grade', {str(subs)!r}, '--solution', {str(SOLUTION)!r}, '--out', {str(out)!r}, "
             "'--jobs', '1', '--timeout', '100']))")
     env = dict(os.environ, PYTHONPATH=str(HERE))

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.authoring.release import release_notebook
+from course_tools.release import release_notebook
 
 pytest.importorskip("nbgrader", reason="nbgrader is not installed: `pip install -e .[dev]` brings it")
 

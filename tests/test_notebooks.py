@@ -9,9 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.authoring import check_release
-from course_utils.authoring.execute import execute_notebook
-from course_utils.authoring.release import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, region_lines, student_source
+from course_tools import check_release
+from course_tools.execute import execute_notebook
+from course_tools.release import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, region_lines, student_source
 from course_utils.checks import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -61,4 +61,4 @@ def test_makefile_has_every_documented_target_and_installs_only_into_the_venv():
 
 
 def test_package_declares_the_course_command():
-    assert 'course = "course_utils.authoring.cli:main"' in (ROOT / "pyproject.toml").read_text()
+    assert 'course = "course_tools.cli:main"' in (ROOT / "pyproject.toml").read_text()

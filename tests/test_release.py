@@ -5,9 +5,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_utils.authoring import ReleaseError, check_release, release, release_notebook
-from course_utils.authoring.cli import main
-from course_utils.authoring.release import region_lines, student_source
+from course_tools import ReleaseError, check_release, release, release_notebook
+from course_tools.cli import main
+from course_tools.release import region_lines, student_source
 
 SOL = {"nbgrader": {"grade": False, "grade_id": "square", "locked": False, "schema_version": 3,
                     "solution": True, "task": False}}

@@ -1,6 +1,6 @@
-"""Grade one submission: in a fresh sandboxed kernel (:mod:`grade_host`), the kept setup, the
+"""Grade one submission: in a fresh sandboxed kernel (:mod:`kernel_host`), the kept setup, the
 student's answers and the graded tests in the solution's order, each as one cell with a time
-limit; the comparisons happen back here (:mod:`grade_verdict`).
+limit; the comparisons happen back here (:mod:`verdict`).
 
 A cell that stops the kernel (``os._exit``, a crash, a hang that ignores interrupts) costs only
 what depends on it: the kernel is restarted without that cell and grading goes on, at most
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from .grade_host import KernelHost, Settings, preflight
-from .grade_plan import Plan, Step
-from .grade_session import KernelStartError, Outcome
-from .grade_verdict import evaluate, fail_test
+from .kernel_host import KernelHost, Settings, preflight
+from .plan import Plan, Step
+from .session import KernelStartError, Outcome
+from .verdict import evaluate, fail_test
 
 __all__ = ["Settings", "grade_submission", "preflight", "read_submission", "unreadable", "STATUSES"]
 

@@ -10,6 +10,14 @@ A cell that runs past its time limit is interrupted (SIGINT); if the kernel does
 within a few seconds it is killed with its whole process group. A kernel that dies is
 noticed at once (its process is polled while waiting), and the last lines it wrote to its
 real stderr tell a memory failure from other crashes.
+
+Why not ``jupyter_client``'s ``BlockingKernelClient``: messages are still signed, sent and
+checked with its :class:`~jupyter_client.session.Session`, but the loop around them is written
+here because the kernel is hostile. The blocking client deserializes every iopub message in
+full (a flood would be parsed, not just counted), has no cap on a message's size, no output
+limit, and does not notice a kernel process that died while it waits for a reply. Here iopub
+frames are only measured, never decoded beyond the header, and a message larger than the
+whole output allowance is refused by zmq itself.
 """
 from __future__ import annotations
 
@@ -106,11 +114,17 @@ class KernelSession:
         self.shell = self._ctx.socket(zmq.DEALER)
         self.shell.connect(f"ipc://{base}-1")
         self.iopub = self._ctx.socket(zmq.SUB)
+        # A kernel batches what a busy loop prints into few large messages; one larger than the
+        # whole output allowance makes zmq drop the connection instead of reading it in, and
+        # the monitor reports that drop as output over the limit.
+        self.iopub.setsockopt(zmq.MAXMSGSIZE, self.output_limit + (64 << 10))
         self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.iopub_events = self.iopub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         self.iopub.connect(f"ipc://{base}-2")
         self.poller = zmq.Poller()
         self.poller.register(self.shell, zmq.POLLIN)
         self.poller.register(self.iopub, zmq.POLLIN)
+        self.poller.register(self.iopub_events, zmq.POLLIN)
         msg = self.session.send(self.shell, "kernel_info_request", {})
         deadline = time.monotonic() + timeout
         while True:
@@ -138,6 +152,10 @@ class KernelSession:
         events = dict(self.poller.poll(int(wait * 1000)))
         if self.iopub in events:
             self._drain_iopub()
+        if self.iopub_events in events:
+            while self.iopub_events.poll(0):
+                self.iopub_events.recv_multipart()
+            self.printed = self.output_limit + 1  # a message too large to read: far too much output
         if self.shell in events:
             try:
                 _, reply = self.session.recv(self.shell, mode=zmq.NOBLOCK)

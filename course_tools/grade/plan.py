@@ -7,7 +7,7 @@ From the solution notebook the grader takes
   objects, a seed, and whether it was hidden. Inputs and expected values are computed here,
   once per run, in the grader's process;
 - the answer cells (``"solution": true``), which a submission replaces by ``grade_id``;
-- the setup the answers need (:mod:`grade_slice`): the top-level statements of the
+- the setup the answers need (:mod:`slicing`): the top-level statements of the
   solution's other cells that define a name an answer (the solution's or the student's), a
   test, or another kept statement uses. Imports, constants and helpers are kept; plots,
   widgets, timings and experiments that define nothing the grading needs are not run, which
@@ -15,7 +15,7 @@ From the solution notebook the grader takes
 
 A kernel then runs the kept setup, the student's answers and the tests in notebook order.
 From a submission the grader takes only the source of its answer cells
-(:func:`grade_runner.read_submission`).
+(:func:`submission.read_submission`).
 """
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import nbformat
 
-from ..checks import REGISTRY
-from .grade_slice import Step, Unit, names, program, python_of, transform
-from .release import BEGIN_HIDDEN, END_HIDDEN, region_lines
+from course_utils.checks import REGISTRY
+from .slicing import Step, Unit, names, program, python_of, transform
+from ..release import BEGIN_HIDDEN, END_HIDDEN, region_lines
 
 __all__ = ["GradeError", "Plan", "Test", "Call", "Step", "load_plan"]
 
@@ -87,7 +87,7 @@ class Plan:
         return self.answers[grade_id][0]
 
     def program(self, answers: dict[str, str]) -> list:
-        """What a kernel runs for these answers, in notebook order: Steps and Tests (see grade_slice)."""
+        """What a kernel runs for these answers, in notebook order: Steps and Tests (see slicing)."""
         return program(self.items, self.answers, self.lines, answers)
 
 

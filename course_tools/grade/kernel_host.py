@@ -22,14 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import grade_transport as transport
+from . import transport
 from . import sandbox
-from .grade_plan import GradeError, Plan
-from .grade_session import KernelSession, KernelStartError, Outcome
+from .plan import GradeError, Plan
+from .session import KernelSession, KernelStartError, Outcome
 
 __all__ = ["Settings", "KernelHost", "preflight"]
 
-_KERNEL_FILE = str(Path(__file__).with_name("grade_kernel.py"))
+_KERNEL_FILE = str(Path(__file__).with_name("in_kernel.py"))
 _BOOT = """def _course_grade_boot():
     import importlib.util, sys
     spec = importlib.util.spec_from_file_location("course_grade_kernel", {!r})
@@ -64,7 +64,7 @@ class Settings:
     read: list = field(default_factory=list)
     fontcache: list = field(default_factory=list)
     requests: dict = field(default_factory=dict)  # grade_id -> (request JSON, inputs .npz bytes)
-    kernel_plan: dict = field(default_factory=dict)  # what grade_kernel.prepare needs, less the answers
+    kernel_plan: dict = field(default_factory=dict)  # what in_kernel.prepare needs, less the answers
 
     def prepare(self, plan: Plan) -> None:
         """Work out what the kernels may read, and encode every test's inputs once."""
@@ -75,7 +75,7 @@ class Settings:
         roots |= {f"/etc/{name}" for name in _ETC}
         roots |= {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
         roots |= {os.path.realpath(p) for p in site.getsitepackages()} | set(site.getsitepackages())
-        roots |= {str(Path(course_utils.__file__).resolve().parent), *plan.paths}
+        roots |= {str(Path(course_utils.__file__).resolve().parent), str(Path(_KERNEL_FILE).resolve().parent), *plan.paths}
         self.read = sorted(r for r in roots if os.path.exists(r))
         try:
             import matplotlib
@@ -131,6 +131,7 @@ class KernelHost:
             self._own(path)
         self.session: KernelSession | None = None
         self.starts = 0
+        self.cancelled = False
 
     def _own(self, path: Path) -> None:
         """Give a path the grader just created to the kernel's user."""
@@ -168,6 +169,9 @@ class KernelHost:
         self.session = KernelSession(self.scratch, self.exchange / f"kernel-{self.starts}.json", config, env,
                                      output_limit=s.output_limit)
         self.session.start(timeout=max(60.0, s.timeout))
+        if self.cancelled:  # terminate() came while the session was being made: it may have missed it
+            self.session.kill()
+            raise KernelStartError("grading was interrupted")
         return self.session.run(_BOOT.format(_KERNEL_FILE, str(plan_file)), max(60.0, s.timeout))
 
     def run_test(self, gid: str) -> tuple[Outcome, object, dict]:
@@ -191,7 +195,11 @@ class KernelHost:
         return outcome, results, arrays
 
     def terminate(self) -> None:
-        """Kill the kernel now (from another thread, on Ctrl-C); the grading thread sees it die."""
+        """Kill the kernel now (from another thread, on Ctrl-C); the grading thread sees it die.
+
+        A kernel still being started is killed as soon as it is up (see :meth:`start`).
+        """
+        self.cancelled = True
         session = self.session
         if session is not None and session.proc is not None:
             try:

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import REGISTRY, CheckFailure, as_float_array, diagnose, verify
-from ..gradcheck import rel_error
-from . import grade_transport as transport
-from .grade_plan import Call, Test
+from course_utils.checks import REGISTRY, CheckFailure, as_float_array, diagnose, verify
+from course_utils.gradcheck import rel_error
+from . import transport
+from .plan import Call, Test
 
 __all__ = ["evaluate", "fail_test"]
 

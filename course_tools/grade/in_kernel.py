@@ -15,7 +15,7 @@ module, a patched check). It catches an answer that simply calls the reference; 
 meant to stop someone set on hiding it, which shows in their code.
 
 The module stands alone (standard library, numpy and the course's checks): a kernel loads it
-from its file, without importing the rest of ``course_utils.authoring``.
+from its file, without importing the rest of ``course_tools``.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def decode_input(desc: Any, arrays: Any) -> Any:
-    """The test input described by ``desc`` (the inverse of ``grade_transport.encode``)."""
+    """The test input described by ``desc`` (the inverse of ``transport.encode``)."""
     if "v" in desc:
         return np.dtype(desc["np"]).type(desc["v"]) if "np" in desc else desc["v"]
     if "a" in desc:

@@ -1,6 +1,6 @@
 """How test inputs travel into a grading kernel, and the student's outputs travel back.
 
-The kernel's half (:func:`decode_input`, :func:`encode_output`) lives in :mod:`grade_kernel`,
+The kernel's half (:func:`decode_input`, :func:`encode_output`) lives in :mod:`in_kernel`,
 which a kernel loads on its own; this module is the grader's half.
 
 Structure goes as JSON, arrays as ``.npz``; nothing is ever pickled. Inputs are written by
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .grade_kernel import MAX_ELEMENTS, decode_input, encode_output
+from .in_kernel import MAX_ELEMENTS, decode_input, encode_output
 
 __all__ = ["encode", "decode_input", "encode_output", "decode_output", "load_npz", "read_json", "TransportError",
            "TooLarge", "BadDtype", "MAX_ELEMENTS"]

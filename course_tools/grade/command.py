@@ -5,13 +5,13 @@
 
 ``SUBMISSIONS`` holds ``<student>.ipynb`` files or ``<student>/`` folders with the notebook
 inside. Each submission is read into memory, then graded in its own sandboxed kernel
-(:mod:`grade_runner`, :mod:`sandbox`), several at once (``--jobs``). The student's code only
+(:mod:`submission`, :mod:`sandbox`), several at once (``--jobs``). The student's code only
 ever runs there; the tests' inputs, the expected values and every comparison stay in this
-process (:mod:`grade_plan`, :mod:`grade_verdict`), so an answer that patches numpy, the
+process (:mod:`plan`, :mod:`verdict`), so an answer that patches numpy, the
 checks or the builtins in its own kernel changes nothing but its own outputs.
 
 Results: ``OUT/grades.csv``, ``OUT/feedback/<student>.md`` and ``OUT/results/<student>.json``,
-written as each submission finishes (:mod:`grade_report`). A re-run skips the students whose
+written as each submission finishes (:mod:`report`). A re-run skips the students whose
 notebook and solution are unchanged, unless ``--force``. The exit status is 0 whenever every
 submission got a row, whatever the scores; 2 when the grader cannot run; 130 on Ctrl-C.
 """
@@ -32,7 +32,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .grade_plan import GradeError
+from .plan import GradeError
 
 __all__ = ["grade", "add_arguments", "run", "GradeError"]
 
@@ -117,9 +117,9 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
         from . import sandbox
     except ImportError:  # no `resource` module: Windows
         raise GradeError("grading needs Linux or macOS (the sandbox uses POSIX resource limits)") from None
-    from .grade_plan import load_plan
-    from .grade_report import load_result, write_csv
-    from .grade_runner import Settings, preflight
+    from .plan import load_plan
+    from .report import load_result, write_csv
+    from .submission import Settings, preflight
 
     stream = stream or sys.stderr
     submissions, solution, out = Path(submissions), Path(solution), Path(out)
@@ -159,8 +159,8 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
 
 
 def _run_all(plan, settings, todo, results, out, jobs, progress, stream) -> None:
-    from .grade_report import Progress, save_result, write_csv
-    from .grade_runner import STATUSES, grade_submission, unreadable
+    from .report import Progress, save_result, write_csv
+    from .submission import STATUSES, grade_submission, unreadable
 
     stop, active, lock = threading.Event(), {}, threading.Lock()
     slots: queue.Queue = queue.Queue()

@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from .grade_plan import Plan
+from .plan import Plan
 
 __all__ = ["atomic_write", "load_result", "save_result", "write_csv", "feedback_markdown", "Progress"]
 
