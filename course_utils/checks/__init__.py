@@ -1,22 +1,32 @@
-"""Student-facing checks, one per exercise.
+"""Student-facing checks, one per exercise, one module per notebook (``nb01_circuits`` ...).
 
 Call them with keywords right below an exercise, e.g.
-``cu.checks.check_mul_gate(MultiplyGate=MultiplyGate)``. Each prints an aligned table
-(quantity, relative error, tolerance, PASS/FAIL) and a one-line verdict, or raises an
-``AssertionError`` that names the function, the worst index, expected vs got, and a hint.
+``cu.checks.check_gates(AddGate=AddGate, MultiplyGate=MultiplyGate, MaxGate=MaxGate)``. Each
+prints an aligned table (quantity, relative error, tolerance, PASS/FAIL) and a one-line
+verdict, or stops with a short message that names the function, the worst index, expected vs
+got, and a hint.
 
 ``REGISTRY`` maps every check's name to its :class:`Spec`, which the autograder uses to run
 the student's part in the student's kernel and the comparison in its own process.
+
+Notes: every module here named ``nbNN_<topic>.py`` is imported when this package is, and its
+``@register``-ed checks become attributes of this package, so a new notebook's checks need no
+line added anywhere else.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from ._core import CheckFailure, Row, Spec, as_float_array, diagnose, format_rows, run_check, run_student, verify
-from ._registry import REGISTRY
-from .circuits import *  # noqa: F401,F403  notebook 01
-from .linear import *  # noqa: F401,F403  notebook 02
-from .layers import *  # noqa: F401,F403  notebook 03
+from ._registry import CHECKS, REGISTRY
+
+NOTEBOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("nb"))
+for _name in NOTEBOOK_MODULES:
+    importlib.import_module(f"{__name__}.{_name}")
+globals().update(CHECKS)
 
 __all__ = [
     "CheckFailure", "Row", "Spec", "REGISTRY", "as_float_array", "diagnose", "format_rows",
     "run_check", "run_student", "verify",
-] + list(REGISTRY)
+] + sorted(CHECKS)

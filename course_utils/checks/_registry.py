@@ -6,6 +6,7 @@ from typing import Any, Callable
 from ._core import Spec, run_check
 
 REGISTRY: dict[str, Spec] = {}
+CHECKS: dict[str, Callable[..., Any]] = {}  # the same names -> the functions notebooks call
 
 
 def register(spec: Spec) -> Callable[..., Any]:
@@ -30,9 +31,13 @@ def register(spec: Spec) -> Callable[..., Any]:
             run_check(spec, student, seed=seed, verbose=verbose)
 
         check.__name__ = check.__qualname__ = stub.__name__
+        check.__module__ = stub.__module__
         check.__doc__ = stub.__doc__
         check.spec = spec
+        if stub.__name__ in CHECKS and CHECKS[stub.__name__].__module__ != stub.__module__:
+            raise ValueError(f"two checks are named {stub.__name__}: {stub.__module__} and {CHECKS[stub.__name__].__module__}")
         REGISTRY[stub.__name__] = spec
+        CHECKS[stub.__name__] = check
         return check
 
     return decorate
