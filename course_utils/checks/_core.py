@@ -46,6 +46,13 @@ class Spec:
     - hints: extra ``(test(got, expected, case) -> bool, hint)`` pairs, tried after the
       generic diagnosis finds nothing.
     - reference: dotted names of course functions a graded answer must not simply call.
+    - error_hint: the hint shown when the student's code raises an error of its own inside
+      ``call`` (numpy's ValueError for shapes that do not fit, an IndexError, ...): a string,
+      or a function of the case (the inputs) that returns one. None: a generic hint chosen
+      from numpy's message.
+    - point: names of inputs printed, at the failing index, when a value is wrong
+      (``at x=-1.25, y=3.5``), so that a student can redo that point by hand; meant for
+      checks that call scalar code once per entry of 1-D inputs. Never shown for hidden tests.
     """
 
     name: str
@@ -58,6 +65,8 @@ class Spec:
     batch: str | None = None
     hints: tuple[tuple[Callable[..., bool], str], ...] = ()
     reference: tuple[str, ...] = ()
+    error_hint: str | Callable[[dict[str, Any]], str] | None = None
+    point: tuple[str, ...] = ()
 
     def tolerance(self, output: str) -> float:
         return self.tol if isinstance(self.tol, (int, float)) else self.tol.get(output, 1e-7)
