@@ -21,13 +21,13 @@ Conventions, pinned once for the whole course
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "checks", "circuits", "data", "gradcheck", "init", "layers", "losses",
-    "models", "optim", "surfaces", "train", "viz", "widgets",
-)
+# every module and subpackage of this folder (listed, not imported: a notebook pays only for
+# what it touches), so a module added later is reachable as cu.<name> without a line here
+_SUBMODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
 
 __all__ = list(_SUBMODULES)
 

@@ -1,21 +1,34 @@
-"""Networks built from the layer pairs in :mod:`course_utils.layers`.
+"""Models: a linear classifier and fully connected nets built from :mod:`course_utils.layers`.
 
-Introduced in notebook 03 (a net with any number of hidden layers, ReLU, softmax loss, L2
-regularization). Later notebooks switch on more of the constructor's options: other
-activations (notebook 04), batchnorm (notebook 06) and dropout (notebook 07).
+Introduced in notebook 02 (``LinearClassifier``) and notebook 03 (``FullyConnectedNet``: any
+number of hidden layers, ReLU, softmax loss, L2 regularization). Later notebooks switch on more
+of the net's options: other activations (notebook 04), batchnorm (notebook 06) and dropout
+(notebook 07).
+
+Every model here has the same small interface, which :mod:`course_utils.train` relies on:
+
+- ``params``: a dict of parameter arrays;
+- ``scores(X, *, train=False)``: the class scores (N, C), in test mode unless ``train=True``;
+- ``loss(X, y)``: ``(loss, grads)`` in train mode, ``grads`` keyed like ``params``.
+
+Notes
+-----
+Train and test mode are an explicit argument, never guessed from whether labels were given:
+with batchnorm and dropout the two modes compute different things, and a net that silently
+ran the wrong one would still train, only worse. ``loss(X)`` without labels still returns the
+test-mode scores, as in notebooks 02 and 03.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
-from typing import Sequence
+from typing import Any
 
 import numpy as np
 
-from . import layers
-from .losses import softmax_loss
-from .train import predict
+from . import layers, losses
 
-__all__ = ["FullyConnectedNet"]
+__all__ = ["LinearClassifier", "FullyConnectedNet", "predict", "accuracy"]
 
 # option -> the notebook that adds it (the constructor says so instead of failing vaguely)
 _LATER_ACTIVATIONS = {"sigmoid": 4, "tanh": 4, "leaky_relu": 4, "elu": 4}
@@ -23,11 +36,101 @@ _LATER_NORMALIZATIONS = {"batchnorm": 6}
 _NOTEBOOKS = {4: "04_activations", 6: "06_batchnorm", 7: "07_dropout"}
 
 
+class LinearClassifier:
+    """A linear classifier scores = X W + b, trained with the SVM or the softmax loss.
+
+    Inputs:
+    - input_dim: D; num_classes: C.
+    - loss: ``"softmax"`` or ``"svm"``; reg: L2 strength (on W, not b).
+    - weight_scale: std of the initial weights; seed: seed of their generator.
+
+    ``params`` holds ``W`` (D, C) and ``b`` (C,). ``scores(X)`` returns the scores (N, C);
+    ``loss(X, y)`` returns ``(loss, {"W": dW, "b": db})``.
+
+    Notes: a one-layer net: scores, then :func:`losses.svm_loss` or :func:`losses.softmax_loss`,
+    then back through the product. It has no train-only behaviour, so both modes give the same
+    scores. Introduced in notebook 02; notebook 03 uses it as the baseline a hidden layer beats.
+    """
+
+    def __init__(self, input_dim: int, num_classes: int, *, loss: str = "softmax", reg: float = 0.0,
+                 weight_scale: float = 1e-3, seed: int = 0):
+        score_losses = {"softmax": losses.softmax_loss, "svm": losses.svm_loss}
+        if loss not in score_losses:
+            raise ValueError(f"LinearClassifier: loss must be 'softmax' or 'svm', got {loss!r}")
+        self.score_loss: Callable = score_losses[loss]
+        self.reg = reg
+        rng = np.random.default_rng(seed)
+        self.params = {
+            "W": weight_scale * rng.standard_normal((input_dim, num_classes)),
+            "b": np.zeros(num_classes),
+        }
+
+    def scores(self, X: np.ndarray, *, train: bool = False) -> np.ndarray:
+        """Class scores (N, C) of X (N, ...) flattened to (N, D); the same in both modes."""
+        X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+        return X @ self.params["W"] + self.params["b"]
+
+    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
+        """``(loss, grads)`` for labels y (N,); without y, the scores (as ``scores(X)``)."""
+        if y is None:
+            return self.scores(X)
+        W = self.params["W"]
+        X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+        data_loss, dscores = self.score_loss(X @ W + self.params["b"], y)
+        loss = data_loss + 0.5 * self.reg * float(np.sum(W * W))
+        return loss, {"W": X.T @ dscores + self.reg * W, "b": dscores.sum(axis=0)}
+
+
 def _not_yet(what: str, notebook: int) -> NotImplementedError:
     return NotImplementedError(
         f"FullyConnectedNet: {what} is added in notebook {_NOTEBOOKS[notebook]}; "
         f"this version supports activation='relu', normalization=None, p_drop=0.0"
     )
+
+
+def _validated(hidden_dims, input_dim, num_classes, activation, normalization, p_drop, reg, weight_scale,
+               dtype) -> tuple[list[int], np.dtype]:
+    """The constructor's arguments checked, each with a message that says how to fix it.
+
+    Returns the hidden sizes as a list of ints and the dtype as a numpy dtype.
+    """
+    if isinstance(hidden_dims, (str, bytes)) or not isinstance(hidden_dims, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"FullyConnectedNet: hidden_dims must be a list of layer sizes such as [100], got {hidden_dims!r}"
+        )
+    hidden_dims = [int(h) if isinstance(h, np.integer) else h for h in hidden_dims]
+    for name, value, minimum in [("input_dim", input_dim, 1), ("num_classes", num_classes, 2)]:
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+            raise ValueError(f"FullyConnectedNet: {name} must be an integer >= {minimum}, got {value!r}")
+    for h in hidden_dims:
+        if isinstance(h, bool) or not isinstance(h, Integral) or h < 1:
+            raise ValueError(f"FullyConnectedNet: every hidden size must be an integer >= 1, got {hidden_dims}")
+    if activation in _LATER_ACTIVATIONS:
+        raise _not_yet(f"activation={activation!r}", _LATER_ACTIVATIONS[activation])
+    if activation != "relu":
+        raise ValueError(
+            f"FullyConnectedNet: unknown activation {activation!r}; "
+            f"expected one of 'relu', {', '.join(repr(a) for a in _LATER_ACTIVATIONS)}"
+        )
+    if normalization in _LATER_NORMALIZATIONS:
+        raise _not_yet(f"normalization={normalization!r}", _LATER_NORMALIZATIONS[normalization])
+    if normalization is not None:
+        raise ValueError(f"FullyConnectedNet: unknown normalization {normalization!r}; expected None or 'batchnorm'")
+    if not isinstance(p_drop, Real) or not 0 <= p_drop < 1:
+        raise ValueError(f"FullyConnectedNet: p_drop must be in [0, 1), got {p_drop!r}")
+    if p_drop > 0:
+        raise _not_yet(f"dropout (p_drop={p_drop})", 7)
+    if not isinstance(reg, Real) or not reg >= 0:
+        raise ValueError(f"FullyConnectedNet: reg must be a number >= 0, got {reg!r}")
+    if not isinstance(weight_scale, Real) or not weight_scale > 0:
+        raise ValueError(f"FullyConnectedNet: weight_scale must be a number > 0, got {weight_scale!r}")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"FullyConnectedNet: dtype must be a numpy float dtype, got {dtype!r}") from None
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"FullyConnectedNet: dtype must be a floating dtype such as np.float64, got {dtype}")
+    return hidden_dims, dtype
 
 
 class FullyConnectedNet:
@@ -50,7 +153,8 @@ class FullyConnectedNet:
     Attributes: params, a dict with W1 (D, H1), b1 (H1,), ..., WL+1 (H_L, C), bL+1 (C,);
     num_layers, the number of affine layers (len(hidden_dims) + 1).
 
-    Notes: the forward pass keeps every layer's cache in a list and the backward pass walks it
+    Notes: one forward walk (``_forward``) serves the scores, the loss and the hidden
+    activations: it keeps every layer's cache in a list, and the backward pass walks that list
     in reverse; that is the whole of backpropagation for a stack of layers. Biases start at 0
     and weights at weight_scale * N(0, 1): small enough that the first loss is close to
     log(C), the value a sanity check expects (notebook 09). Notebook 03.
@@ -70,48 +174,8 @@ class FullyConnectedNet:
         dtype=np.float64,
         seed: int = 0,
     ):
-        if isinstance(hidden_dims, (str, bytes)) or not isinstance(hidden_dims, (Sequence, np.ndarray)):
-            raise TypeError(
-                f"FullyConnectedNet: hidden_dims must be a list of layer sizes such as [100], "
-                f"got {hidden_dims!r}"
-            )
-        hidden_dims = [int(h) if isinstance(h, np.integer) else h for h in hidden_dims]
-        for name, value, minimum in [("input_dim", input_dim, 1), ("num_classes", num_classes, 2)]:
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-                raise ValueError(f"FullyConnectedNet: {name} must be an integer >= {minimum}, got {value!r}")
-        for h in hidden_dims:
-            if isinstance(h, bool) or not isinstance(h, Integral) or h < 1:
-                raise ValueError(
-                    f"FullyConnectedNet: every hidden size must be an integer >= 1, got {hidden_dims}"
-                )
-        if activation in _LATER_ACTIVATIONS:
-            raise _not_yet(f"activation={activation!r}", _LATER_ACTIVATIONS[activation])
-        if activation != "relu":
-            raise ValueError(
-                f"FullyConnectedNet: unknown activation {activation!r}; "
-                f"expected one of 'relu', {', '.join(repr(a) for a in _LATER_ACTIVATIONS)}"
-            )
-        if normalization in _LATER_NORMALIZATIONS:
-            raise _not_yet(f"normalization={normalization!r}", _LATER_NORMALIZATIONS[normalization])
-        if normalization is not None:
-            raise ValueError(
-                f"FullyConnectedNet: unknown normalization {normalization!r}; expected None or 'batchnorm'"
-            )
-        if not isinstance(p_drop, Real) or not 0 <= p_drop < 1:
-            raise ValueError(f"FullyConnectedNet: p_drop must be in [0, 1), got {p_drop!r}")
-        if p_drop > 0:
-            raise _not_yet(f"dropout (p_drop={p_drop})", 7)
-        if not isinstance(reg, Real) or not reg >= 0:
-            raise ValueError(f"FullyConnectedNet: reg must be a number >= 0, got {reg!r}")
-        if not isinstance(weight_scale, Real) or not weight_scale > 0:
-            raise ValueError(f"FullyConnectedNet: weight_scale must be a number > 0, got {weight_scale!r}")
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"FullyConnectedNet: dtype must be a numpy float dtype, got {dtype!r}") from None
-        if not np.issubdtype(dtype, np.floating):
-            raise TypeError(f"FullyConnectedNet: dtype must be a floating dtype such as np.float64, got {dtype}")
-
+        hidden_dims, dtype = _validated(hidden_dims, input_dim, num_classes, activation, normalization, p_drop,
+                                        reg, weight_scale, dtype)
         self.hidden_dims = hidden_dims
         self.input_dim = int(input_dim)
         self.num_classes = int(num_classes)
@@ -146,38 +210,58 @@ class FullyConnectedNet:
             )
         return X.astype(self.dtype, copy=False)
 
-    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
-        """Scores, or the loss and its gradients.
+    def _forward(self, X: np.ndarray, *, train: bool, upto: int | None = None) -> tuple[np.ndarray, list]:
+        """Walk the layers from X; returns (output, caches).
 
-        Inputs:
-        - X: (N, d1, ..., dk) inputs with d1 * ... * dk = input_dim.
-        - y: (N,) int labels in 0..C-1, or None.
-        Returns:
-        - if y is None: scores, (N, C) in the net's dtype.
-        - otherwise (loss, grads): the mean softmax loss plus 0.5 * reg * sum of every W**2,
-          a float, and grads, a dict keyed like params with arrays of the same shapes and dtype.
+        With ``upto=None`` the output is the scores (N, C) and ``caches`` holds, per hidden
+        layer, the (affine, relu) caches followed by the last affine layer's cache; with
+        ``upto=k`` the walk stops after hidden layer k's nonlinearity. ``train`` selects the
+        mode of the layers that have one (batchnorm, dropout: later notebooks).
         """
-        X = self._check_input(X)
-        caches = []
-        h = X
-        for i in range(1, self.num_layers):
+        h = self._check_input(X)
+        caches: list[Any] = []
+        last = self.num_layers - 1 if upto is None else upto
+        for i in range(1, last + 1):
             a, affine_cache = layers.affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
             h, relu_cache = layers.relu_forward(a)
             caches.append((affine_cache, relu_cache))
+        if upto is not None:
+            return h, caches
         L = self.num_layers
         scores, last_cache = layers.affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
-        if y is None:
-            return scores
+        caches.append(last_cache)
+        return scores, caches
 
+    def scores(self, X: np.ndarray, *, train: bool = False) -> np.ndarray:
+        """Class scores (N, C) in the net's dtype, in test mode unless ``train=True``.
+
+        Inputs: X (N, d1, ..., dk) with d1 * ... * dk = input_dim.
+        """
+        return self._forward(X, train=train)[0]
+
+    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
+        """The loss and its gradients, in train mode.
+
+        Inputs:
+        - X: (N, d1, ..., dk) inputs with d1 * ... * dk = input_dim.
+        - y: (N,) int labels in 0..C-1. Without y, the test-mode scores are returned instead,
+          as ``scores(X)`` does (notebooks 02 and 03 call it that way).
+        Returns: (loss, grads): the mean softmax loss plus 0.5 * reg * sum of every W**2, a
+        float, and grads, a dict keyed like params with arrays of the same shapes and dtype.
+        """
+        if y is None:
+            return self.scores(X)
+        X = self._check_input(X)
         y = np.asarray(y)
         if y.shape != (X.shape[0],):
             raise ValueError(f"FullyConnectedNet: y must have shape ({X.shape[0]},) like X's batch, got {y.shape}")
-        data_loss, dscores = softmax_loss(scores, y)
-        weights = [self.params[f"W{i}"] for i in range(1, L + 1)]
-        loss = data_loss + 0.5 * self.reg * sum(float(np.sum(W * W)) for W in weights)
+        scores, caches = self._forward(X, train=True)
+        data_loss, dscores = losses.softmax_loss(scores, y)
+        L = self.num_layers
+        loss = data_loss + 0.5 * self.reg * sum(float(np.sum(self.params[f"W{i}"] ** 2)) for i in range(1, L + 1))
 
         grads: dict[str, np.ndarray] = {}
-        dh, grads[f"W{L}"], grads[f"b{L}"] = layers.affine_backward(dscores.astype(self.dtype), last_cache)
+        dh, grads[f"W{L}"], grads[f"b{L}"] = layers.affine_backward(dscores.astype(self.dtype), caches[-1])
         for i in range(L - 1, 0, -1):
             affine_cache, relu_cache = caches[i - 1]
             da = layers.relu_backward(dh, relu_cache)
@@ -188,14 +272,11 @@ class FullyConnectedNet:
         return float(loss), grads
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Predicted labels, the argmax of the scores.
-
-        Inputs: X (N, d1, ..., dk). Returns: (N,) int labels.
-        """
+        """Predicted labels (N,), the argmax of the test-mode scores of X (N, d1, ..., dk)."""
         return predict(self, X)
 
     def hidden(self, X: np.ndarray, layer: int = 1) -> np.ndarray:
-        """The activations of one hidden layer (after the ReLU).
+        """The activations of one hidden layer (after its nonlinearity), in test mode.
 
         Inputs: X (N, d1, ..., dk); layer: 1..len(hidden_dims).
         Returns: (N, H_layer) array in the net's dtype.
@@ -207,8 +288,21 @@ class FullyConnectedNet:
             raise ValueError(
                 f"FullyConnectedNet.hidden: layer must be in 1..{self.num_layers - 1}, got {layer!r}"
             )
-        h = self._check_input(X)
-        for i in range(1, layer + 1):
-            a, _ = layers.affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
-            h, _ = layers.relu_forward(a)
-        return h
+        return self._forward(X, train=False, upto=layer)[0]
+
+
+def predict(model: Any, X: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
+    """Predicted labels (N,): the class with the highest test-mode score, in batches of batch_size."""
+    X = np.asarray(X)
+    if len(X) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([np.argmax(model.scores(X[i:i + batch_size], train=False), axis=1)
+                           for i in range(0, len(X), batch_size)])
+
+
+def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of the N examples in X (N, ...) whose predicted label equals y (N,)."""
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"accuracy: X has {len(X)} examples but y has {len(y)}")
+    return float(np.mean(predict(model, X) == y))

@@ -1,12 +1,11 @@
-"""The training loop: mini-batches, an update rule per parameter, a history, a progress line.
+"""The training loop: mini-batches, an update rule per parameter, a history, a progress bar.
 
 Introduced in notebook 02 (a linear classifier trained on digits) and used by every later
 notebook to train nets.
 
-A model is anything with a ``params`` dict of arrays and a ``loss`` method:
-``model.loss(X)`` returns the scores (N, C) and ``model.loss(X, y)`` returns
-``(loss, grads)`` with ``grads`` keyed like ``params`` (as :class:`LinearClassifier` here and
-``models.FullyConnectedNet`` do).
+A model is anything with the interface of :mod:`course_utils.models`: a ``params`` dict of
+arrays, ``loss(X, y)`` returning ``(loss, grads)`` in train mode with ``grads`` keyed like
+``params``, and ``scores(X, train=False)`` for the test-mode scores that accuracy is measured on.
 
 Notes
 -----
@@ -17,16 +16,18 @@ parameter. So the same loop trains a linear classifier and a ten-layer net with 
 """
 from __future__ import annotations
 
-import sys
-import time
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
-from . import losses, optim
+from . import optim
+from .models import LinearClassifier, accuracy, predict  # noqa: F401  (old names cu.train.*)
 
-__all__ = ["History", "LinearClassifier", "train", "predict", "accuracy"]
+__all__ = ["History", "train"]
 
 
 @dataclass
@@ -55,63 +56,6 @@ class History:
         return np.arange(len(self.train_acc))
 
 
-class LinearClassifier:
-    """A linear classifier scores = X W + b, trained with the SVM or the softmax loss.
-
-    Inputs:
-    - input_dim: D; num_classes: C.
-    - loss: ``"softmax"`` or ``"svm"``; reg: L2 strength (on W, not b).
-    - weight_scale: std of the initial weights; seed: seed of their generator.
-
-    ``params`` holds ``W`` (D, C) and ``b`` (C,). ``loss(X)`` returns the scores (N, C);
-    ``loss(X, y)`` returns ``(loss, {"W": dW, "b": db})``.
-
-    Notes: a one-layer net: scores, then :func:`losses.svm_loss` or :func:`losses.softmax_loss`,
-    then back through the product. Introduced in notebook 02; notebook 03 uses it as the
-    baseline a hidden layer beats.
-    """
-
-    def __init__(self, input_dim: int, num_classes: int, *, loss: str = "softmax", reg: float = 0.0,
-                 weight_scale: float = 1e-3, seed: int = 0):
-        score_losses = {"softmax": losses.softmax_loss, "svm": losses.svm_loss}
-        if loss not in score_losses:
-            raise ValueError(f"LinearClassifier: loss must be 'softmax' or 'svm', got {loss!r}")
-        self.score_loss: Callable = score_losses[loss]
-        self.reg = reg
-        rng = np.random.default_rng(seed)
-        self.params = {
-            "W": weight_scale * rng.standard_normal((input_dim, num_classes)),
-            "b": np.zeros(num_classes),
-        }
-
-    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
-        W, b = self.params["W"], self.params["b"]
-        X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-        scores = X @ W + b
-        if y is None:
-            return scores
-        data_loss, dscores = self.score_loss(scores, y)
-        loss = data_loss + 0.5 * self.reg * float(np.sum(W * W))
-        return loss, {"W": X.T @ dscores + self.reg * W, "b": dscores.sum(axis=0)}
-
-
-def predict(model: Any, X: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
-    """Predicted labels (N,): the class with the highest score, in batches of batch_size."""
-    X = np.asarray(X)
-    if len(X) == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.concatenate([np.argmax(model.loss(X[i:i + batch_size]), axis=1)
-                           for i in range(0, len(X), batch_size)])
-
-
-def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
-    """Fraction of the N examples in X (N, ...) whose predicted label equals y (N,)."""
-    y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"accuracy: X has {len(X)} examples but y has {len(y)}")
-    return float(np.mean(predict(model, X) == y))
-
-
 def train(
     model: Any,
     X_train: np.ndarray,
@@ -134,11 +78,13 @@ def train(
     - model: has ``params`` (dict of arrays) and ``loss(X)`` / ``loss(X, y)`` (see module doc).
     - X_train: (N, ...) examples; y_train: (N,) int labels; X_val, y_val: optional validation set.
     - rule: an update rule of :mod:`course_utils.optim`; hyper: its keyword hyperparameters
-      (e.g. ``dict(lr=1e-2, momentum=0.9)``); lr_decay: ``lr`` is multiplied by it after each epoch.
+      (e.g. ``dict(lr=1e-2, momentum=0.9)``); lr_decay: ``lr`` is multiplied by it after each epoch
+      (the rule's default ``lr`` when ``hyper`` has none).
     - num_epochs: passes over the training set; batch_size: examples per iteration.
     - num_train_samples: size of the fixed subsample on which train accuracy is measured.
     - rng: generator for the shuffling and the subsample (training is reproducible from it).
-    - verbose: show a progress line, updated in place; False prints nothing.
+    - verbose: show a progress bar (a live bar in a notebook, a line redrawn in place in a
+      terminal) with the epoch, the recent loss and the accuracies; False shows nothing.
     Returns: a :class:`History`. The trained parameters are in ``model.params``.
 
     Notes: every epoch visits each example once in a new random order (the last batch may be
@@ -155,13 +101,16 @@ def train(
     if batch_size < 1 or num_epochs < 0:
         raise ValueError(f"train: need batch_size >= 1 and num_epochs >= 0, got {batch_size}, {num_epochs}")
     hyper = dict(hyper or {})
-    states: dict[str, Any] = {name: None for name in model.params}
+    if lr_decay != 1.0 and "lr" not in hyper:
+        hyper["lr"] = _default_lr(rule)
+    states: dict[str, Any] = dict.fromkeys(model.params)
     per_epoch = -(-N // batch_size)
     sample = rng.choice(N, size=min(N, num_train_samples), replace=False)
     loss_hist: list[float] = []
     ratios: dict[str, list[float]] = {name: [] for name in model.params}
     train_acc, val_acc = [], []
-    progress = _Progress(num_epochs * per_epoch, num_epochs, verbose)
+    bar = tqdm(total=num_epochs * per_epoch, desc="training", unit="it", disable=not verbose, mininterval=0.1,
+               leave=True, dynamic_ncols=True)
 
     def measure():
         train_acc.append(accuracy(model, X_train[sample], y_train[sample]))
@@ -183,13 +132,18 @@ def train(
                 next_w, states[name] = rule(w, grads[name], states[name], **hyper)
                 ratios[name].append(float(np.linalg.norm(next_w - w) / max(np.linalg.norm(w), 1e-12)))
                 model.params[name] = next_w
-            progress.update(len(loss_hist), epoch, loss_hist, train_acc, val_acc)
+            bar.set_postfix_str(_status(epoch, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
+            bar.update()
         if diverged:
             break
         measure()
         if "lr" in hyper:
             hyper["lr"] *= lr_decay
-    progress.close(len(loss_hist), loss_hist, train_acc, val_acc, diverged)
+    if diverged:
+        bar.set_postfix_str("stopped: the loss is not finite", refresh=False)
+    else:
+        bar.set_postfix_str(_status(num_epochs - 1, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
+    bar.close()
     return History(
         loss=np.array(loss_hist), train_acc=np.array(train_acc), val_acc=np.array(val_acc),
         iterations_per_epoch=per_epoch,
@@ -197,37 +151,21 @@ def train(
     )
 
 
-class _Progress:
-    """A one-line text progress bar, redrawn in place with '\\r' at most every 0.1 s."""
+def _status(epoch: int, num_epochs: int, loss_hist: list, train_acc: list, val_acc: list) -> str:
+    """The text beside the progress bar: epoch, mean loss of the last 10 steps, accuracies."""
+    recent = np.mean(loss_hist[-10:]) if loss_hist else float("nan")
+    text = f"epoch {epoch + 1}/{num_epochs}, loss {recent:.4f}"
+    text += f", train acc {train_acc[-1]:.3f}" if train_acc else ""
+    return text + (f", val acc {val_acc[-1]:.3f}" if val_acc else "")
 
-    def __init__(self, total: int, num_epochs: int, verbose: bool, width: int = 20):
-        self.total, self.num_epochs, self.verbose, self.width = max(total, 1), num_epochs, verbose, width
-        self.start = self.last = time.perf_counter()
-        self.epoch, self.shown = 0, 0
 
-    def _write(self, text: str) -> None:
-        sys.stdout.write("\r" + text.ljust(self.shown))
-        self.shown = len(text)
-
-    def _line(self, it, loss_hist, train_acc, val_acc) -> str:
-        filled = int(self.width * it / self.total)
-        bar = "#" * filled + "." * (self.width - filled)
-        recent = np.mean(loss_hist[-10:]) if loss_hist else float("nan")
-        accs = f"  train acc {train_acc[-1]:.3f}" if train_acc else ""
-        accs += f"  val acc {val_acc[-1]:.3f}" if val_acc else ""
-        return (f"[{bar}] epoch {self.epoch}/{self.num_epochs}  iter {it}/{self.total}  loss {recent:.4f}{accs}  {time.perf_counter() - self.start:.1f}s")
-
-    def update(self, it, epoch, loss_hist, train_acc, val_acc) -> None:
-        self.epoch = epoch + 1
-        now = time.perf_counter()
-        if self.verbose and now - self.last >= 0.1:
-            self.last = now
-            self._write(self._line(it, loss_hist, train_acc, val_acc))
-            sys.stdout.flush()
-
-    def close(self, it, loss_hist, train_acc, val_acc, diverged) -> None:
-        if self.verbose:
-            end = "  (stopped: the loss is not finite)" if diverged else ""
-            self._write(self._line(it, loss_hist, train_acc, val_acc) + end)
-            sys.stdout.write("\n")
-            sys.stdout.flush()
+def _default_lr(rule: Callable) -> float:
+    """The default learning rate of an update rule, for lr_decay when hyper gives none."""
+    try:
+        default = inspect.signature(rule).parameters["lr"].default
+    except (KeyError, TypeError, ValueError):
+        default = inspect.Parameter.empty
+    if default is inspect.Parameter.empty:
+        raise ValueError(f"train: lr_decay needs a learning rate to decay: give hyper=dict(lr=...) for "
+                         f"{getattr(rule, '__name__', rule)!r}")
+    return float(default)

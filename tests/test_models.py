@@ -51,9 +51,30 @@ def test_gradients_match_numerical(hidden_dims, reg):
 def test_scores_without_labels():
     net = _net([5])
     X, _ = _data()
-    scores = net.loss(X)
+    scores = net.scores(X)
     assert scores.shape == (7, 4) and scores.dtype == np.float64
     assert np.array_equal(net.predict(X), np.argmax(scores, axis=1))
+    np.testing.assert_array_equal(net.loss(X), scores)  # loss(X) without labels: test-mode scores
+    np.testing.assert_array_equal(net.scores(X, train=True), scores)  # no train-only layers yet
+
+
+def test_mode_is_explicit_in_every_forward_walk(monkeypatch):
+    net = _net([5, 4])
+    X, y = _data()
+    seen = []
+    walk = FullyConnectedNet._forward
+
+    def spy(self, X, *, train, upto=None):
+        seen.append((train, upto))
+        return walk(self, X, train=train, upto=upto)
+
+    monkeypatch.setattr(FullyConnectedNet, "_forward", spy)
+    net.loss(X, y)
+    net.loss(X)
+    net.scores(X)
+    net.predict(X)
+    net.hidden(X, layer=2)
+    assert seen == [(True, None), (False, None), (False, None), (False, None), (False, 2)]
 
 
 def test_images_are_flattened():
@@ -130,7 +151,7 @@ def test_trains_on_the_spiral():
     net = FullyConnectedNet([100], 2, 3, reg=1e-3, weight_scale=0.1, seed=0)
     cu.train.train(net, X, y, rule=cu.optim.sgd_momentum, hyper=dict(lr=0.3, momentum=0.9), num_epochs=200,
                    batch_size=100, rng=np.random.default_rng(0), verbose=False)
-    assert cu.train.accuracy(net, X, y) > 0.95
+    assert cu.models.accuracy(net, X, y) > 0.95
 
 
 @pytest.mark.parametrize("kwargs, error, match", [

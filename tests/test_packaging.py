@@ -62,3 +62,14 @@ def test_makefile_has_every_documented_target_and_installs_only_into_the_venv():
 
 def test_package_declares_the_course_command():
     assert 'course = "course_tools.cli:main"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_star_import_of_course_utils_works_and_lists_only_real_modules():
+    import subprocess
+    import sys
+
+    code = ("from course_utils import *\nimport course_utils\n"
+            "print(sorted(n for n in course_utils.__all__ if n not in globals()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

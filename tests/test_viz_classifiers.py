@@ -2,13 +2,13 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-import course_utils as cu  # noqa: E402
-from course_utils.models import FullyConnectedNet  # noqa: E402
+import course_utils as cu
+from course_utils.models import FullyConnectedNet
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,7 @@ def _labelled(ax):
     _net(5),
     lambda P: (P[:, 0] > 0).astype(int),                 # labels
     lambda P: np.column_stack([P[:, 0], -P[:, 0]]),      # scores
-    cu.train.LinearClassifier(2, 2, seed=0),             # loss(X) only, no predict
+    cu.models.LinearClassifier(2, 2, seed=0),            # scores(X) only, no predict
 ])
 def test_decision_boundary_for_any_model(model, circles):
     X, y = circles
@@ -63,7 +63,7 @@ def test_decision_boundary_into_given_axes(circles):
 
 def test_decision_boundaries_side_by_side(circles):
     X, y = circles
-    fig = cu.viz.plot_decision_boundaries({"linear": cu.train.LinearClassifier(2, 2), "net": _net(4)}, X, y,
+    fig = cu.viz.plot_decision_boundaries({"linear": cu.models.LinearClassifier(2, 2), "net": _net(4)}, X, y,
                                           suptitle="compare", resolution=30)
     assert [ax.get_title() for ax in fig.axes] == ["linear", "net"]
     assert all(_labelled(ax) for ax in fig.axes)
@@ -75,7 +75,7 @@ def test_decision_boundary_rejects_bad_input(circles):
     X, y = circles
     with pytest.raises(ValueError, match=r"X must be \(N, 2\)"):
         cu.viz.plot_decision_boundary(_net(3), np.zeros((5, 3)), np.zeros(5, int))
-    with pytest.raises(TypeError, match="predict/loss"):
+    with pytest.raises(TypeError, match="predict/scores"):
         cu.viz.plot_decision_boundary(42, X, y)
     with pytest.raises(ValueError, match="empty"):
         cu.viz.plot_decision_boundaries({}, X, y)

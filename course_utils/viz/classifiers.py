@@ -3,13 +3,14 @@
 Introduced in notebook 03 (layers and a two-layer net).
 
 A "model" here is anything that turns points (M, 2) into labels: a function returning labels
-(M,) or scores (M, C), or an object with ``predict(X)`` or ``loss(X)`` (scores), such as
-``models.FullyConnectedNet`` and ``train.LinearClassifier``. These functions evaluate the
+(M,) or scores (M, C), or an object with ``predict(X)`` or ``scores(X)``, such as
+``models.FullyConnectedNet`` and ``models.LinearClassifier``. These functions evaluate the
 model they are given on a grid of points and draw the result; they train nothing.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -26,13 +27,13 @@ def _labels_of(model: Any) -> Callable[[np.ndarray], np.ndarray]:
     """A function points (M, 2) -> labels (M,) for any of the model kinds above."""
     if hasattr(model, "predict"):
         f = model.predict
-    elif hasattr(model, "loss") and hasattr(model, "params"):
-        f = model.loss
+    elif hasattr(model, "scores") and hasattr(model, "params"):
+        f = model.scores
     elif callable(model):
         f = model
     else:
         raise TypeError(
-            f"expected a function of points (M, 2) or a model with predict/loss, got {type(model).__name__}"
+            f"expected a function of points (M, 2) or a model with predict/scores, got {type(model).__name__}"
         )
 
     def labels(points: np.ndarray) -> np.ndarray:

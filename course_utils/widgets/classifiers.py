@@ -79,7 +79,7 @@ def classifier_explorer(
         model = models.FullyConnectedNet([hidden_size], 2, int(y.max()) + 1, reg=reg,
                                          weight_scale=TOY_WEIGHT_SCALE, seed=seed)
         history = train.train(model, X, y, rng=np.random.default_rng(seed), verbose=False, **TOY_TRAINING)
-        acc = train.accuracy(model, X, y)
+        acc = models.accuracy(model, X, y)
         box.state.update(model=model, history=history, train_acc=acc)
         with out:
             out.clear_output(wait=True)
