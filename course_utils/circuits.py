@@ -266,14 +266,15 @@ class Net:
         for gate, ins, out in self.entries:
             missing = [name for name in ins if name not in values]
             if missing:
-                raise KeyError(f"Net: {out!r} needs {missing[0]!r}, not computed yet (entries must be in topological order)")
+                raise KeyError(f"Net: {out!r} needs {missing[0]!r}, not computed yet "
+                               "(entries must be in topological order)")
             values[out] = gate.forward(*(values[name] for name in ins))
         self.values = values
         return values[self.entries[-1][2]]
 
     def backward(self, dout=1.0) -> dict:
         """Inputs: dout, d loss / d output. Returns dict name -> gradient for every named value."""
-        grads = {name: 0.0 for name in self.values}
+        grads = dict.fromkeys(self.values, 0.0)
         grads[self.entries[-1][2]] = dout
         for gate, ins, out in reversed(self.entries):
             for name, d in zip(ins, gate.backward(grads[out])):

@@ -11,7 +11,7 @@ back, not recomputed as x + h - h, which can differ in the last bit).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

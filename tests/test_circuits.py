@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 
 from course_utils.circuits import (
-    AddGate, ExpGate, MaxGate, MultiplyGate, Net, ReciprocalGate, SigmoidGate, Value, topological_order,
+    AddGate,
+    ExpGate,
+    MaxGate,
+    MultiplyGate,
+    Net,
+    ReciprocalGate,
+    SigmoidGate,
+    Value,
+    topological_order,
 )
 
 

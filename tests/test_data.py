@@ -55,7 +55,7 @@ def test_load_digits():
     X, y = data.load_digits()
     assert X.shape == (1797, 64) and X.dtype == np.float64
     assert y.shape == (1797,) and np.issubdtype(y.dtype, np.integer)
-    assert X.min() == 0 and X.max() == 16 and np.all(X == np.round(X))
+    assert X.min() == 0 and X.max() == 16 and np.all(np.round(X) == X)
     np.testing.assert_array_equal(np.unique(y), np.arange(10))
     np.testing.assert_array_equal(np.bincount(y), [178, 182, 177, 183, 181, 182, 181, 179, 174, 180])
     np.testing.assert_array_equal(y[:10], np.arange(10))
@@ -87,7 +87,7 @@ def test_split_disjoint_complete_and_stratified():
     assert [len(i) for i in ids] == [84, 18, 18]
     all_ids = np.concatenate(ids)
     assert len(set(all_ids.tolist())) == len(y) == len(all_ids)
-    for (Xp, yp), i in zip(parts, ids):
+    for (_, yp), i in zip(parts, ids):
         np.testing.assert_array_equal(yp, y[i])  # rows stay paired with their labels
     np.testing.assert_array_equal(np.bincount(parts[0][1]), [42, 28, 14])
     np.testing.assert_array_equal(np.bincount(parts[1][1]), [9, 6, 3])

@@ -11,7 +11,8 @@ from course_utils.gradcheck import numerical_gradient_array, rel_error
 def _affine_inputs(seed=0, dims=(3, 4), N=5, M=6):
     rng = np.random.default_rng(seed)
     D = int(np.prod(dims))
-    return rng.standard_normal((N, *dims)), rng.standard_normal((D, M)), rng.standard_normal(M), rng.standard_normal((N, M))
+    x, w = rng.standard_normal((N, *dims)), rng.standard_normal((D, M))
+    return x, w, rng.standard_normal(M), rng.standard_normal((N, M))
 
 
 def test_affine_forward_known_values():

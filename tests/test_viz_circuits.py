@@ -3,13 +3,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.colors as mcolors  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import pytest
 
-import course_utils as cu  # noqa: E402
-from course_utils.circuits import Value  # noqa: E402
-from course_utils.viz.circuits import GRAD_COLOR, VALUE_COLOR, circuit_layout, draw_circuit  # noqa: E402
+import course_utils as cu
+from course_utils.circuits import Value
+from course_utils.viz.circuits import GRAD_COLOR, VALUE_COLOR, circuit_layout, draw_circuit
 
 
 def xyz():

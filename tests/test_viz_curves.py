@@ -2,12 +2,12 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import course_utils as cu  # noqa: E402
-from course_utils.train import History  # noqa: E402
+import course_utils as cu
+from course_utils.train import History
 
 
 @pytest.fixture(autouse=True)

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import transport
-from . import sandbox
+from . import sandbox, transport
 from .plan import GradeError, Plan
 from .session import KernelSession, KernelStartError, Outcome
 
@@ -68,14 +67,16 @@ class Settings:
 
     def prepare(self, plan: Plan) -> None:
         """Work out what the kernels may read, and encode every test's inputs once."""
-        import course_utils
         import site
+
+        import course_utils
 
         roots = {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/sys", "/dev"}
         roots |= {f"/etc/{name}" for name in _ETC}
         roots |= {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
         roots |= {os.path.realpath(p) for p in site.getsitepackages()} | set(site.getsitepackages())
-        roots |= {str(Path(course_utils.__file__).resolve().parent), str(Path(_KERNEL_FILE).resolve().parent), *plan.paths}
+        roots |= {str(Path(course_utils.__file__).resolve().parent), str(Path(_KERNEL_FILE).resolve().parent)}
+        roots |= set(plan.paths)
         self.read = sorted(r for r in roots if os.path.exists(r))
         try:
             import matplotlib

@@ -86,7 +86,7 @@ class KernelSession:
         self._ctx.setsockopt(zmq.LINGER, 0)
         self._ctx.setsockopt(zmq.MAXMSGSIZE, _MAX_MSG)
 
-    def __enter__(self) -> "KernelSession":
+    def __enter__(self) -> KernelSession:
         return self
 
     def __exit__(self, *exc) -> None:

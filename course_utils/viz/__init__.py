@@ -4,8 +4,8 @@ Compute functions live elsewhere (``circuits``, ``train``, ``surfaces`` ...); th
 only draw what they are given, return the matplotlib ``Figure`` (or ``Axes``), and never call
 ``plt.show()`` themselves, so a notebook cell ends with ``plt.show()``.
 """
-from .circuits import *  # noqa: F401,F403  notebook 01
-from .classifiers import *  # noqa: F401,F403  notebooks 02-03
-from .curves import *  # noqa: F401,F403  training curves, timings
-from .images import *  # noqa: F401,F403  weights and digits as images
-from .losses import *  # noqa: F401,F403  one example under hinge and softmax
+from .circuits import *  # noqa: F403  notebook 01
+from .classifiers import *  # noqa: F403  notebooks 02-03
+from .curves import *  # noqa: F403  training curves, timings
+from .images import *  # noqa: F403  weights and digits as images
+from .losses import *  # noqa: F403  one example under hinge and softmax

@@ -84,7 +84,7 @@ def circuit_layout(root: Value, sweeps: int = 6) -> Layout:
     between its inputs. Finally neighbours are swapped while that removes crossings.
     """
     order = topological_order(root)
-    layer, uses = {}, {node: 0 for node in order}
+    layer, uses = {}, dict.fromkeys(order, 0)
     for node in order:
         layer[node] = 1 + max((layer[c] for c in node.children), default=-1)
         for child in node.children:

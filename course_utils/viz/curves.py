@@ -5,11 +5,11 @@ by every notebook that trains a model.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import NullFormatter
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 __all__ = ["plot_history", "plot_histories", "plot_timings"]
 

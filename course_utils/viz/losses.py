@@ -4,7 +4,7 @@ Introduced in notebook 02 (linear classifiers).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np

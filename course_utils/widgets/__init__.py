@@ -1,5 +1,5 @@
 """ipywidgets explorers. Each only wires sliders to compute functions and to ``viz``; it
 builds its ``rng`` inside the callback so every redraw is reproducible."""
-from .circuits import *  # noqa: F401,F403  notebook 01
-from .classifiers import *  # noqa: F401,F403  notebooks 02-03
-from .losses import *  # noqa: F401,F403  notebook 02
+from .circuits import *  # noqa: F403  notebook 01
+from .classifiers import *  # noqa: F403  notebooks 02-03
+from .losses import *  # noqa: F403  notebook 02

@@ -1,7 +1,7 @@
 """Circuit explorer: sliders for a circuit's inputs, redrawn with values and gradients (notebook 01)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt

@@ -1,7 +1,7 @@
 """Loss explorer: sliders for one example's scores, showing hinge and cross-entropy (notebook 02)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
