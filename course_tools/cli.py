@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     rel.set_defaults(run=_release)
 
     store = sub.add_parser(
-        "store-outputs", help="execute solution notebooks, keeping only the # NBVAL_CHECK_OUTPUT outputs"
+        "store-outputs",
+        help="execute solution notebooks, keeping only the outputs of cells tagged nbval-check-output",
     )
     store.add_argument("paths", nargs="+", type=Path, help="solution notebooks to execute")
     store.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell")

@@ -1,8 +1,8 @@
 """Execute a solution notebook and keep only the outputs that nbval should compare.
 
 ``course store-outputs solutions/NN_topic.ipynb`` runs the notebook top to bottom in its own
-folder and writes it back with outputs (and execution counts) only in cells that start with
-``# NBVAL_CHECK_OUTPUT``; every other cell is left clean. Nothing is written if a cell fails.
+folder and writes it back with outputs (and execution counts) only in cells tagged
+``nbval-check-output``; every other cell is left clean. Nothing is written if a cell fails.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from .release import CHECK_OUTPUT, ReleaseError
+from .release import CHECK_OUTPUT_TAG, ReleaseError, check_pin_markers, pins_output
 
 __all__ = ["execute_notebook", "store_outputs"]
 
@@ -32,8 +32,9 @@ def execute_notebook(path: Path | str, *, timeout: int = 120, allow_errors: bool
 
 
 def store_outputs(path: Path | str, *, timeout: int = 120) -> str:
-    """Execute ``path`` and keep outputs only in ``# NBVAL_CHECK_OUTPUT`` cells. Returns a summary."""
+    """Execute ``path`` and keep outputs only in cells tagged ``nbval-check-output``. Returns a summary."""
     path = Path(path)
+    check_pin_markers(nbformat.read(path, as_version=4), path.name)
     try:
         nb, seconds = execute_notebook(path, timeout=timeout)
     except CellExecutionError as e:
@@ -43,11 +44,11 @@ def store_outputs(path: Path | str, *, timeout: int = 120) -> str:
         if cell.cell_type != "code":
             continue
         cell.metadata.pop("execution", None)
-        if CHECK_OUTPUT in cell.source:
+        if pins_output(cell):
             kept += 1
         else:
             cell.outputs = []
             cell.execution_count = None
     nb.metadata.pop("widgets", None)
     path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    return f"{path}: ran in {seconds:.1f} s; kept the outputs of {kept} {CHECK_OUTPUT} cell(s)"
+    return f"{path}: ran in {seconds:.1f} s; kept the outputs of {kept} cell(s) tagged {CHECK_OUTPUT_TAG}"

@@ -3,8 +3,9 @@
 Regions between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` become ``# YOUR CODE HERE`` and
 ``raise NotImplementedError()`` at the same indentation (``YOUR ANSWER HERE`` in markdown);
 regions between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` are dropped; outputs are
-cleared except in the solution's ``# NBVAL_CHECK_OUTPUT`` cells. These are nbgrader's markers
-and cell metadata (schema 3) is kept, so the files also work under nbgrader.
+cleared except in cells tagged ``nbval-check-output`` (their printed numbers are pinned: nbval
+compares them on every test run). These are nbgrader's markers and cell metadata (schema 3) is
+kept, so the files also work under nbgrader.
 
 Notes
 -----
@@ -12,6 +13,10 @@ Each student notebook records a fingerprint of its cells as released
 (``metadata.course.release_fingerprint``). A notebook whose cells no longer match it has been
 worked on (answers typed in, cells run), so ``release`` refuses to overwrite it unless
 ``force=True``, and then keeps a copy under ``.release-backups/`` first.
+
+Pinned outputs are marked with a cell tag, not with nbval's ``# NBVAL_CHECK_OUTPUT`` comment,
+so that students do not see test plumbing in their cells; a solution cell with the old comment
+is refused.
 """
 from __future__ import annotations
 
@@ -21,18 +26,20 @@ import json
 import re
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import nbformat
 
 __all__ = [
     "ReleaseError", "release", "release_notebook", "check_release", "student_source", "fingerprint", "region_lines",
+    "pins_output", "CHECK_OUTPUT_TAG",
 ]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-CHECK_OUTPUT = "# NBVAL_CHECK_OUTPUT"
+CHECK_OUTPUT_TAG = "nbval-check-output"  # nbval --nbval-lax compares the outputs of cells with this tag
+OLD_CHECK_OUTPUT = "# NBVAL_CHECK_OUTPUT"  # the comment form of the same marker, which students would see
 _MARKER = re.compile(r"^(\s*)(### (?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS))\s*$")
 
 
@@ -64,7 +71,9 @@ def student_source(source: str, cell_type: str = "code", where: str = "cell") ->
             raise ReleaseError(f"{where}, line {lineno}: a marker must stand alone on its line: {line.strip()!r}")
         if marker in (BEGIN_SOLUTION, BEGIN_HIDDEN):
             if open_marker:
-                raise ReleaseError(f"{where}, line {lineno}: {marker} inside {open_marker} (opened at line {open_line})")
+                raise ReleaseError(
+                    f"{where}, line {lineno}: {marker} inside {open_marker} (opened at line {open_line})"
+                )
             open_marker, open_line = marker, lineno
             if marker == BEGIN_SOLUTION:
                 indent = m.group(1)
@@ -86,6 +95,26 @@ def student_source(source: str, cell_type: str = "code", where: str = "cell") ->
     return "\n".join(out)
 
 
+def pins_output(cell) -> bool:
+    """Whether a cell's output is pinned (tagged ``nbval-check-output``): kept on release and compared by nbval."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return cell.get("cell_type") == "code" and isinstance(tags, list) and CHECK_OUTPUT_TAG in tags
+
+
+def check_pin_markers(nb, name: str) -> None:
+    """Refuse cells that pin their output with the ``# NBVAL_CHECK_OUTPUT`` comment instead of the tag."""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for lineno, line in enumerate(cell.source.splitlines(), start=1):
+            if line.strip() == OLD_CHECK_OUTPUT:
+                raise ReleaseError(
+                    f"{name}, cell {i}, line {lineno}: {OLD_CHECK_OUTPUT} would show in the student's cell; "
+                    f"delete that line and tag the cell {CHECK_OUTPUT_TAG!r} instead "
+                    f'(metadata: {{"tags": ["{CHECK_OUTPUT_TAG}"]}})'
+                )
+
+
 def _cell_digest(cell) -> list:
     return [cell.cell_type, cell.source, cell.get("outputs", [])]
 
@@ -97,6 +126,7 @@ def fingerprint(nb) -> str:
 
 
 def _validate(nb, name: str) -> None:
+    check_pin_markers(nb, name)
     seen: dict[str, int] = {}
     for i, cell in enumerate(nb.cells):
         meta = cell.metadata.get("nbgrader")
@@ -133,7 +163,7 @@ def release_notebook(solution) -> nbformat.NotebookNode:
     _validate(nb, name)
     for i, cell in enumerate(nb.cells):
         where = f"{name}, cell {i}"
-        keep_outputs = cell.cell_type == "code" and CHECK_OUTPUT in cell.source
+        keep_outputs = pins_output(cell)
         cell.source = student_source(cell.source, cell.cell_type, where)
         if cell.cell_type == "code" and not keep_outputs:
             cell.outputs = []
@@ -165,7 +195,7 @@ def _edits(path: Path) -> list[str]:
     ]
     if answered:
         found.append(f"answers filled in (cells {', '.join(map(str, answered))})")
-    ran = [nb.cells.index(c) for c in nb.cells if c.get("outputs") and CHECK_OUTPUT not in c.source]
+    ran = [nb.cells.index(c) for c in nb.cells if c.get("outputs") and not pins_output(c)]
     if ran:
         found.append(f"outputs present (cells {', '.join(map(str, ran))})")
     if not found:
@@ -186,11 +216,16 @@ def _solutions(solutions: Path, only: Iterable[str] | None) -> list[Path]:
     return paths
 
 
+def _unmatched(solutions: Path, notebooks: Path) -> list[str]:
+    """Names of student notebooks that no solution notebook makes."""
+    return sorted({p.name for p in notebooks.glob("*.ipynb")} - {p.name for p in solutions.glob("*.ipynb")})
+
+
 def release(
     solutions: Path | str = "solutions", notebooks: Path | str = "notebooks", *, force: bool = False,
     only: Iterable[str] | None = None,
-) -> Iterator[str]:
-    """Write the student version of every solution notebook; yields one line per notebook.
+) -> list[str]:
+    """Write the student version of every solution notebook; returns one line per notebook.
 
     Refuses (ReleaseError) to overwrite a student notebook that was edited, unless ``force``,
     which first copies it to ``.release-backups/<time>/`` beside ``notebooks/``. All checks run
@@ -216,9 +251,10 @@ def release(
         )
     backup_dir = notebooks.resolve().parent / ".release-backups" / time.strftime("%Y%m%d-%H%M%S")
     notebooks.mkdir(parents=True, exist_ok=True)
-    for src, dst, text, status in plans:
+    lines = []
+    for _src, dst, text, status in plans:
         if text is None:
-            yield f"{dst}: up to date"
+            lines.append(f"{dst}: up to date")
             continue
         note = ""
         if status == "edited":
@@ -226,9 +262,10 @@ def release(
             shutil.copy2(dst, backup_dir / dst.name)
             note = f" (the edited version is kept in {backup_dir / dst.name})"
         dst.write_text(text, encoding="utf-8")
-        yield f"{dst}: {status}{note}"
-    for extra in sorted(set(p.name for p in notebooks.glob("*.ipynb")) - set(p.name for p in solutions.glob("*.ipynb"))):
-        yield f"{notebooks / extra}: no solution notebook of that name (left alone)"
+        lines.append(f"{dst}: {status}{note}")
+    for extra in _unmatched(solutions, notebooks):
+        lines.append(f"{notebooks / extra}: no solution notebook of that name (left alone)")
+    return lines
 
 
 def check_release(solutions: Path | str = "solutions", notebooks: Path | str = "notebooks") -> list[str]:
@@ -255,6 +292,6 @@ def check_release(solutions: Path | str = "solutions", notebooks: Path | str = "
         if len(want.cells) != len(have.cells):
             detail = f"{len(have.cells)} cells, expected {len(want.cells)}" + (f"; {detail}" if cells else "")
         problems.append(f"{dst}: stale ({detail})")
-    for extra in sorted(set(p.name for p in notebooks.glob("*.ipynb")) - set(p.name for p in solutions.glob("*.ipynb"))):
+    for extra in _unmatched(solutions, notebooks):
         problems.append(f"{notebooks / extra}: no solution notebook of that name")
     return problems

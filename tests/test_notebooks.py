@@ -11,7 +11,16 @@ import pytest
 
 from course_tools import check_release
 from course_tools.execute import execute_notebook
-from course_tools.release import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, region_lines, student_source
+from course_tools.release import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    CHECK_OUTPUT_TAG,
+    END_HIDDEN,
+    END_SOLUTION,
+    pins_output,
+    region_lines,
+    student_source,
+)
 from course_utils.checks import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +63,19 @@ def test_student_notebook_contains_no_solution_code_or_hidden_tests(solution):
         student_lines = {line.strip() for line in by_id[cell.get("id")].source.splitlines()}
         leaked = (inside - given) & student_lines
         assert not leaked, f"{solution.name}: solution lines in the student notebook: {sorted(leaked)}"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=IDS)
+def test_pinned_outputs_are_tagged_and_students_see_no_test_plumbing(solution):
+    sol = nbformat.read(solution, as_version=4)
+    pinned = [c for c in sol.cells if pins_output(c)]
+    assert pinned, f"{solution.name} pins no printed numbers (no cell tagged {CHECK_OUTPUT_TAG})"
+    assert all(c.outputs and c.execution_count for c in pinned), (
+        f"{solution.name}: a cell tagged {CHECK_OUTPUT_TAG} has no stored output; run `course store-outputs`"
+    )
+    student = nbformat.read(ROOT / "notebooks" / solution.name, as_version=4)
+    shown = [i for i, c in enumerate(student.cells) if "NBVAL" in c.source.upper()]
+    assert not shown, f"{solution.name}: cells {shown} show nbval markers to students"
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=IDS)

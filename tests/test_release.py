@@ -1,5 +1,8 @@
 """course release: student notebooks from solutions, and never losing a student's work."""
 import json
+import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -7,7 +10,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from course_tools import ReleaseError, check_release, release, release_notebook
 from course_tools.cli import main
-from course_tools.release import region_lines, student_source
+from course_tools.release import CHECK_OUTPUT_TAG, region_lines, student_source
 
 SOL = {"nbgrader": {"grade": False, "grade_id": "square", "locked": False, "schema_version": 3,
                     "solution": True, "task": False}}
@@ -28,7 +31,7 @@ assert square(-4) == 16
 
 
 def make_solution(path, extra_source=""):
-    pinned = new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(2 + 2)", execution_count=3,
+    pinned = new_code_cell("print(2 + 2)", execution_count=3, metadata={"tags": [CHECK_OUTPUT_TAG]},
                            outputs=[new_output("stream", name="stdout", text="4\n")])
     nb = new_notebook(cells=[
         new_markdown_cell("# Squares" + extra_source),
@@ -53,7 +56,8 @@ def test_student_source_keeps_indentation_and_drops_hidden_tests():
     assert src.splitlines()[-2:] == ["    # YOUR CODE HERE", "    raise NotImplementedError()"]
     assert "x * x" not in src and '"""Return x squared."""' in src
     assert student_source(TEST_CODE) == "assert square(3) == 9"
-    assert student_source("Answer:\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown") == "Answer:\nYOUR ANSWER HERE"
+    answer = "Answer:\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION"
+    assert student_source(answer, "markdown") == "Answer:\nYOUR ANSWER HERE"
 
 
 def test_region_lines_numbers_the_lines_inside_markers():
@@ -81,6 +85,59 @@ def test_release_notebook_clears_outputs_except_pinned_and_keeps_metadata(course
     assert "raise NotImplementedError()" in exercise.source and "-4" not in test.source
 
 
+def test_pinned_outputs_are_marked_by_a_tag_that_students_do_not_see(course):
+    nb = release_notebook(course / "solutions" / "01_sq.ipynb")
+    pinned = nb.cells[-1]
+    assert pinned.source == "print(2 + 2)" and pinned.metadata.tags == [CHECK_OUTPUT_TAG]
+    assert pinned.outputs[0].text == "4\n"
+
+
+def test_the_old_pin_comment_is_refused_with_notebook_and_cell(course):
+    path = course / "solutions" / "01_sq.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[4].source = "# NBVAL_CHECK_OUTPUT\nprint(2 + 2)"
+    nbformat.write(nb, path)
+    message = r"01_sq.ipynb, cell 4, line 1: # NBVAL_CHECK_OUTPUT would show in the student.s cell; .*nbval-check-out"
+    with pytest.raises(ReleaseError, match=message):
+        release_notebook(path)
+    with pytest.raises(ReleaseError, match=message):
+        release(course / "solutions", course / "notebooks")
+    assert not (course / "notebooks" / "01_sq.ipynb").exists()
+
+
+def test_release_does_its_work_when_called(course):
+    sol, nbs = course / "solutions", course / "notebooks"
+    lines = release(sol, nbs)  # not iterated
+    assert (nbs / "01_sq.ipynb").exists() and lines == [f"{nbs / '01_sq.ipynb'}: created"]
+    _fill_in_answer(nbs / "01_sq.ipynb")
+    make_solution(sol / "01_sq.ipynb", extra_source=" (v2)")
+    with pytest.raises(ReleaseError, match="answers filled in"):
+        release(sol, nbs)
+
+
+@pytest.mark.kernel
+def test_nbval_compares_only_the_outputs_of_tagged_cells(tmp_path):
+    """The tag alone makes ``pytest --nbval-lax`` compare a cell's output: a changed pinned number fails."""
+    for name, pinned, unpinned in (("right", "4\n", "x\n"), ("changed", "5\n", "x\n")):
+        nb = new_notebook(cells=[
+            new_code_cell("print(2 + 2)", execution_count=1, metadata={"tags": [CHECK_OUTPUT_TAG]},
+                          outputs=[new_output("stream", name="stdout", text=pinned)]),
+            new_code_cell("print(3 + 3)", execution_count=2,
+                          outputs=[new_output("stream", name="stdout", text=unpinned)]),
+        ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "-v",
+         "--color=no", "--rootdir", str(tmp_path), "right.ipynb", "changed.ipynb"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    verdicts = re.findall(r"^(right|changed)\S*::Cell (\d) (PASSED|FAILED)", proc.stdout, flags=re.M)
+    assert sorted(verdicts) == [("changed", "0", "FAILED"), ("changed", "1", "PASSED"),
+                                ("right", "0", "PASSED"), ("right", "1", "PASSED")], proc.stdout[-3000:]
+    assert "Cell outputs differ" in proc.stdout and "'5\\n' == '4\\n'" in proc.stdout
+
+
 def test_solution_regions_need_nbgrader_metadata(tmp_path):
     nb = new_notebook(cells=[new_code_cell(SOLUTION_CODE)])
     nbformat.write(nb, tmp_path / "x.ipynb")
@@ -97,13 +154,13 @@ def test_duplicate_grade_ids_are_refused(tmp_path):
 
 def test_release_then_check_then_stale(course):
     sol, nbs = course / "solutions", course / "notebooks"
-    assert list(release(sol, nbs)) == [f"{nbs / '01_sq.ipynb'}: created"]
+    assert release(sol, nbs) == [f"{nbs / '01_sq.ipynb'}: created"]
     assert check_release(sol, nbs) == []
-    assert list(release(sol, nbs)) == [f"{nbs / '01_sq.ipynb'}: up to date"]
+    assert release(sol, nbs) == [f"{nbs / '01_sq.ipynb'}: up to date"]
     make_solution(sol / "01_sq.ipynb", extra_source=" (new intro)")
     assert check_release(sol, nbs) == [f"{nbs / '01_sq.ipynb'}: stale (cells 0 differ)"]
     # a stale but untouched student notebook is simply updated
-    assert list(release(sol, nbs)) == [f"{nbs / '01_sq.ipynb'}: updated"]
+    assert release(sol, nbs) == [f"{nbs / '01_sq.ipynb'}: updated"]
     (sol / "02_new.ipynb").write_text((sol / "01_sq.ipynb").read_text())
     assert check_release(sol, nbs) == [f"{nbs / '02_new.ipynb'}: missing"]
 
@@ -116,15 +173,15 @@ def _fill_in_answer(path):
 
 def test_edited_student_notebook_is_never_overwritten_without_force(course):
     sol, nbs = course / "solutions", course / "notebooks"
-    list(release(sol, nbs))
+    release(sol, nbs)
     target = nbs / "01_sq.ipynb"
     _fill_in_answer(target)
     edited = target.read_text()
     make_solution(sol / "01_sq.ipynb", extra_source=" (new intro)")
     with pytest.raises(ReleaseError, match=r"(?s)answers filled in \(cells 2\).*--force"):
-        list(release(sol, nbs))
+        release(sol, nbs)
     assert target.read_text() == edited
-    lines = list(release(sol, nbs, force=True))
+    lines = release(sol, nbs, force=True)
     assert "edited version is kept in" in lines[0]
     backups = list((course / ".release-backups").glob("*/01_sq.ipynb"))
     assert len(backups) == 1 and backups[0].read_text() == edited
@@ -133,22 +190,22 @@ def test_edited_student_notebook_is_never_overwritten_without_force(course):
 
 def test_notebook_with_outputs_counts_as_edited(course):
     sol, nbs = course / "solutions", course / "notebooks"
-    list(release(sol, nbs))
+    release(sol, nbs)
     nb = nbformat.read(nbs / "01_sq.ipynb", as_version=4)
     nb.cells[1].outputs = [new_output("stream", name="stdout", text="ran\n")]
     nbformat.write(nb, nbs / "01_sq.ipynb")
     make_solution(sol / "01_sq.ipynb", extra_source=" (v2)")
     with pytest.raises(ReleaseError, match=r"outputs present \(cells 1\)"):
-        list(release(sol, nbs))
+        release(sol, nbs)
 
 
 def test_refusal_writes_nothing_at_all(course):
     sol, nbs = course / "solutions", course / "notebooks"
-    list(release(sol, nbs))
+    release(sol, nbs)
     _fill_in_answer(nbs / "01_sq.ipynb")
     (sol / "00_first.ipynb").write_text((sol / "01_sq.ipynb").read_text())
     with pytest.raises(ReleaseError):
-        list(release(sol, nbs))
+        release(sol, nbs)
     assert not (nbs / "00_first.ipynb").exists()
 
 
@@ -156,7 +213,7 @@ def test_extra_student_notebooks_are_left_alone(course):
     sol, nbs = course / "solutions", course / "notebooks"
     nbs.mkdir()
     (nbs / "my_scratch.ipynb").write_text(json.dumps({"cells": []}))
-    lines = list(release(sol, nbs))
+    lines = release(sol, nbs)
     assert any("my_scratch.ipynb: no solution notebook of that name (left alone)" in line for line in lines)
     assert (nbs / "my_scratch.ipynb").exists()
 
