@@ -7,7 +7,9 @@ verdict, or stops with a short message that names the function, the worst index,
 got, and a hint.
 
 ``REGISTRY`` maps every check's name to its :class:`Spec`, which the autograder uses to run
-the student's part in the student's kernel and the comparison in its own process.
+the student's part in the student's kernel and the comparison in its own process. A failure
+is one :class:`Failure`, put into words by :func:`render` (in the notebook) or
+:func:`render_hidden` (the grader's message for a hidden test).
 
 Notes: every module here named ``nbNN_<topic>.py`` is imported when this package is, and its
 ``@register``-ed checks become attributes of this package, so a new notebook's checks need no
@@ -18,7 +20,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ._core import CheckFailure, Row, Spec, as_float_array, diagnose, format_rows, run_check, run_student, verify
+from ._core import Row, Spec, as_float_array, format_rows, run_check, run_student, verify
+from ._failure import CheckFailure, Failure, NotFilledIn, changed_inputs, diagnose, render, render_hidden
 from ._registry import CHECKS, REGISTRY
 
 NOTEBOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("nb"))
@@ -27,6 +30,6 @@ for _name in NOTEBOOK_MODULES:
 globals().update(CHECKS)
 
 __all__ = [
-    "CheckFailure", "Row", "Spec", "REGISTRY", "as_float_array", "diagnose", "format_rows",
-    "run_check", "run_student", "verify",
+    "CheckFailure", "Failure", "NotFilledIn", "Row", "Spec", "REGISTRY", "as_float_array", "changed_inputs",
+    "diagnose", "format_rows", "render", "render_hidden", "run_check", "run_student", "verify",
 ] + sorted(CHECKS)

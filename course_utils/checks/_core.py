@@ -4,7 +4,8 @@ A check is a :class:`Spec`: it makes test inputs (``cases``), calls the student'
 them (``call``) and computes the expected values with the course's reference code
 (``expected``). The three are kept apart on purpose: in a notebook, :func:`run_check` does all
 three in one process and prints a verdict; the autograder runs only ``call`` in the student's
-kernel and compares in its own process, so expected values never meet student code.
+kernel and compares in its own process, so expected values never meet student code. Both
+judge with :func:`verify`, whose one :class:`~._failure.Failure` each words its own way.
 
 A verdict goes shapes first, then one aligned row per quantity (relative error, tolerance,
 PASS/FAIL), then, on failure, an ``AssertionError`` that names the function, the worst index,
@@ -13,19 +14,28 @@ expected vs got, and a hint about the likely cause.
 from __future__ import annotations
 
 import copy
-import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
 from ..gradcheck import rel_error
+from ._failure import (
+    CheckArgumentError,
+    CheckFailure,
+    Failure,
+    NotFilledIn,
+    changed_inputs,
+    describe_line,
+    diagnose,
+    numpy_hint,
+    precision_hint,
+    student_frames,
+)
 
-__all__ = ["Spec", "Row", "CheckFailure", "run_check", "run_student", "verify", "diagnose", "as_float_array"]
-
-
-class CheckFailure(AssertionError):
-    """A check found the student's code wrong; the message says what, where and why."""
+__all__ = ["Spec", "Row", "CheckFailure", "Failure", "run_check", "run_student", "verify", "diagnose",
+           "as_float_array"]
 
 
 @dataclass
@@ -71,6 +81,17 @@ class Spec:
     def tolerance(self, output: str) -> float:
         return self.tol if isinstance(self.tol, (int, float)) else self.tol.get(output, 1e-7)
 
+    def batch_size(self, case: Mapping[str, Any]) -> int | None:
+        """N, the first dimension of the ``batch`` input (None without one)."""
+        x = case.get(self.batch) if self.batch is not None else None
+        return int(x.shape[0]) if isinstance(x, np.ndarray) and x.ndim else None
+
+    def hint_for_error(self, case: Mapping[str, Any], message: str) -> str | None:
+        """The hint for an error the student's code raised: ``error_hint``, or numpy's usual ones."""
+        if callable(self.error_hint):
+            return self.error_hint(case)
+        return self.error_hint or numpy_hint(message)
+
 
 @dataclass
 class Row:
@@ -88,18 +109,16 @@ class Row:
 def as_float_array(value: Any, func: str, name: str) -> np.ndarray:
     """The student's output as an array, or a CheckFailure saying why it is not usable."""
     if value is None:
-        raise CheckFailure(f"{func}: {name} is None. Did you forget a `return`, or to assign {name}?")
+        raise CheckFailure(Failure(func, "none", name))
     if isinstance(value, (np.ndarray, float, int, np.floating, np.integer)) and not isinstance(value, bool):
         arr = np.asarray(value)
     else:
         try:
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            raise CheckFailure(
-                f"{func}: {name} is a {type(value).__name__}, expected a number or a numpy array."
-            ) from None
+            raise CheckFailure(Failure(func, "type", name, got=type(value).__name__)) from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)):
-        raise CheckFailure(f"{func}: {name} has dtype {arr.dtype}, expected float64 numbers.")
+        raise CheckFailure(Failure(func, "dtype", name, got=str(arr.dtype)))
     return arr
 
 
@@ -107,62 +126,43 @@ def run_student(spec: Spec, student: Mapping[str, Any], case: dict[str, Any]) ->
     """Call the student's code on one case (in whatever process it lives in).
 
     Returns ``(outputs, modified)``: the raw outputs, and for every input array the student
-    changed in place, the first index that changed.
+    changed in place, the first index that changed. An exercise not filled in yet raises
+    :class:`~._failure.NotFilledIn`; numpy's ValueError or an IndexError raised in the
+    student's code becomes a CheckFailure naming the student's line, with a hint; any other
+    error of the student's code is raised as it is, its traceback starting at the student's code.
     """
-    before = copy.deepcopy(case)
+    __tracebackhide__ = True
     work = copy.deepcopy(case)
-    outputs = spec.call(student, work)
+    try:
+        outputs = spec.call(student, work)
+    except CheckFailure:
+        raise
+    except Exception as exc:
+        raise student_error(spec, case, exc) from None
     if not isinstance(outputs, dict):
         raise TypeError(f"check {spec.name}: call must return a dict, got {type(outputs).__name__}")
-    modified = {}
-    for key, old in before.items():
-        new = work[key]
-        if isinstance(old, np.ndarray) and (
-            not isinstance(new, np.ndarray) or new.shape != old.shape or not np.array_equal(new, old, equal_nan=True)
-        ):
-            diff = np.argwhere(~np.isclose(new, old, rtol=0, atol=0)) if getattr(new, "shape", None) == old.shape else []
-            modified[key] = tuple(int(i) for i in diff[0]) if len(diff) else ()
-    return outputs, modified
+    return outputs, changed_inputs(case, work)
 
 
-def _fmt_index(ix: tuple) -> str:
-    return ", ".join(str(i) for i in ix)
-
-
-def diagnose(got: np.ndarray, exp: np.ndarray, *, batch_size: int | None = None) -> str | None:
-    """A one-line guess at the usual mistakes that turn ``exp`` into ``got`` (or None)."""
-    close = lambda a, b: a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-9)
-    if got.shape == exp.shape:
-        if np.any(exp != 0) and close(got, -exp):
-            return "every entry has the wrong sign: check the sign of a local gradient (or of the update)."
-        if got.ndim == 2 and got.shape[0] == got.shape[1] and close(got.T, exp):
-            return "the result is transposed: check the order of the factors in the matrix product."
-        denom = float(np.vdot(exp, exp))
-        if denom > 0 and not np.any(got):
-            return None  # all zeros: the exercise's own hint (or verify's fallback) says more
-        if denom > 0:
-            scale = float(np.vdot(got, exp)) / denom
-            if abs(scale - 1) > 1e-3 and close(got, scale * exp):
-                named = [(2.0, "off by a factor of 2: is a term counted twice, or a 0.5 missing?"),
-                         (0.5, "off by a factor of 1/2: is a factor 2 (or a term) missing?")]
-                if batch_size:
-                    named = [(1 / batch_size, f"off by a factor of 1/N (N={batch_size}): did you average twice over the batch?"),
-                             (float(batch_size), f"off by a factor of N (N={batch_size}): did you forget to divide by the batch size?")] + named
-                for factor, text in named:
-                    if math.isclose(scale, factor, rel_tol=1e-3):
-                        return text
-                if exp.size > 1:  # one number is a multiple of any other: only named factors say anything
-                    return f"off by a constant factor of {scale:.4g}: check constants such as 2, 0.5 or N."
-        return None
-    if got.shape == exp.shape[::-1]:
-        return "the result has the transposed shape: check the order of the factors in the matrix product."
-    if got.ndim == exp.ndim + 1 and got.shape[1:] == exp.shape:
-        if close(got.sum(axis=0), exp):
-            return "did you forget to sum over the batch (axis 0)?"
-        return "it has an extra leading batch dimension: sum over axis 0."
-    if got.size == exp.size:
-        return "the right number of entries in the wrong shape: reshape to the input's shape."
-    return None
+def student_error(spec: Spec, case: Mapping[str, Any], exc: Exception) -> BaseException:
+    """The exception to raise for an error that came out of ``spec.call`` (see :func:`run_student`)."""
+    first, own = student_frames(exc.__traceback__)
+    error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    if first is None:  # raised in the check's own code: by what the student's code returned
+        if isinstance(exc, (TypeError, ValueError)):
+            return CheckFailure(Failure(
+                spec.name, "exception", error=error, where="the check, on what your code returned",
+                hint=f"return exactly what the exercise asks of {spec.name} (did you forget a `return`?)."))
+        return exc
+    name = getattr(first.tb_frame.f_code, "co_qualname", first.tb_frame.f_code.co_name)
+    name = spec.name if name == "<module>" else name
+    if isinstance(exc, NotImplementedError):
+        return NotFilledIn(Failure(name, "blank"))
+    if isinstance(exc, (ValueError, IndexError)):
+        where = describe_line(own[-1]) if own else None
+        return CheckFailure(Failure(name, "exception", error=error, where=where,
+                                    hint=spec.hint_for_error(case, str(exc))))
+    return exc.with_traceback(first)
 
 
 def verify(
@@ -175,73 +175,71 @@ def verify(
     """Compare the outputs of one case with the expected values.
 
     Returns one :class:`Row` per output when every output is right; raises
-    :class:`CheckFailure` with the message a student sees otherwise. Runs in the grader's
-    process: it never calls student code.
+    :class:`CheckFailure` carrying a :class:`~._failure.Failure` otherwise. Runs in the
+    grader's process: it never calls student code.
     """
     func = spec.name
     for key, ix in (modified or {}).items():
-        where = f" (first change at index ({_fmt_index(ix)}))" if ix else ""
-        raise CheckFailure(
-            f"{func} modified its input `{key}` in place{where}. Never write into an input: "
-            f"use `{key} = {key}.copy()` or build a new array instead of `+=`, `*=` or slice assignment."
-        )
-    n = None
-    if spec.batch is not None and isinstance(case.get(spec.batch), np.ndarray) and case[spec.batch].ndim:
-        n = int(case[spec.batch].shape[0])
+        raise CheckFailure(Failure(func, "inplace", key, index=ix))
+    n = spec.batch_size(case)
     rows, failures = [], []
     for name, exp_value in expected.items():
         exp = np.asarray(exp_value, dtype=np.float64)
         if name not in outputs:
-            raise CheckFailure(f"{func}: {name} is missing from what it returned.")
+            raise CheckFailure(Failure(func, "missing", name))
         got = as_float_array(outputs[name], func, name)
-        like = f" like {spec.like[name]}" if name in spec.like else ""
         if got.shape != exp.shape:
-            hint = diagnose(got.astype(np.float64), exp, batch_size=n)
-            raise CheckFailure(
-                f"{func}: {name} has shape {got.shape}, expected {exp.shape}{like}."
-                + (f" Hint: {hint}" if hint else "")
-            )
+            raise CheckFailure(Failure(func, "shape", name, expected=exp.shape, got=got.shape, like=spec.like.get(name),
+                                       hint=diagnose(got.astype(np.float64), exp, batch_size=n)))
         if not np.issubdtype(got.dtype, np.floating) and not np.all(np.mod(exp, 1) == 0):
-            raise CheckFailure(
-                f"{func}: {name} has dtype {got.dtype}, expected float64. Did you start from an "
-                f"integer array (np.zeros(..., dtype=int), integer division, or an int literal)?"
-            )
+            raise CheckFailure(Failure(func, "dtype", name, got=str(got.dtype), hint=(
+                "start from a float array: np.zeros(shape) rather than dtype=int, / rather than //, "
+                "and 0.0 rather than 0 as an accumulator's first value.")))
         bad = ~np.isfinite(got)
         if bad.any():
             ix = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise CheckFailure(
-                f"{func}: {name} contains {float(got[ix])} at index ({_fmt_index(ix)}). Likely cause: "
-                "exp of a large number overflowed (shift by the max first), log(0), or 0/0."
-            )
-        low_precision = got.dtype in (np.float16, np.float32)
+            raise CheckFailure(Failure(func, "nonfinite", name, index=ix, got=got[ix], hint=_NONFINITE))
+        dtype = got.dtype
         got = got.astype(np.float64)
-        err = rel_error(got, exp)
-        tol = spec.tolerance(name)
-        rows.append(Row(name, err, tol))
-        if err > tol:
-            failures.append((name, got, exp, low_precision))
+        rows.append(Row(name, rel_error(got, exp), spec.tolerance(name)))
+        if not rows[-1].ok:
+            failures.append((name, got, exp, dtype, rows[-1]))
     if failures:
-        name, got, exp, low_precision = failures[0]
+        name, got, exp, dtype, row = failures[0]
         ratio = np.abs(got - exp) / np.maximum(1e-8, np.abs(got) + np.abs(exp))
-        ix = np.unravel_index(int(np.argmax(ratio)), exp.shape) if exp.ndim else ()
-        ix = tuple(int(i) for i in ix)
-        hint = diagnose(got, exp, batch_size=n)
-        if hint is None and low_precision:
-            hint = f"{name} was computed in low precision: keep float64 (avoid .astype(np.float32))."
+        ix = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), exp.shape)) if exp.ndim else ()
+        hint = diagnose(got, exp, batch_size=n) or precision_hint(got, exp, dtype, name)
         for test, text in spec.hints:
             if hint is None and test(got, exp, case):
                 hint = text
         if hint is None and not np.any(got):
             hint = f"{name} is all zeros: was it computed at all, or left at its initial np.zeros?"
-        where = f"[{_fmt_index(ix)}]" if ix else ""
-        others = [f[0] for f in failures[1:]]
-        also = f" ({', '.join(others)} also wrong.)" if others else ""
-        raise CheckFailure(
-            f"{func}: {name}{where} is wrong: expected {exp[ix]:.6g}, got {got[ix]:.6g} "
-            f"(rel. error {rows[[r.name for r in rows].index(name)].error:.1e}).{also}\n"
-            f"  Hint: {hint or 'compare your formula with the local gradient worked out above.'}"
-        )
+        raise CheckFailure(Failure(
+            func, "value", name, index=ix, expected=float(exp[ix]), got=float(got[ix]), error=row.error, tol=row.tol,
+            hint=hint or f"work out {name}{list(ix) if ix else ''} by hand from the formula above and compare each "
+                         "intermediate value with yours (print them).",
+            others=tuple(f[0] for f in failures[1:]), point=_point(spec, case, ix)))
     return rows
+
+
+_NONFINITE = ("an exp() overflowed, or something was divided by 0 or logged at 0: subtract each row's max from the "
+              "scores before np.exp (shift by the max: the softmax does not change), and check what each division "
+              "and log gets.")
+
+
+def _point(spec: Spec, case: Mapping[str, Any], ix: tuple) -> tuple[tuple[str, Any], ...]:
+    """The inputs named in ``spec.point`` at the failing index (to redo that point by hand)."""
+    point = []
+    for name in spec.point:
+        value = np.asarray(case.get(name))
+        if value.ndim:
+            try:
+                value = value[ix[: value.ndim]]
+            except IndexError:
+                continue
+        if value.ndim == 0 and np.issubdtype(value.dtype, np.number):
+            point.append((name, value.item()))
+    return tuple(point)
 
 
 def format_rows(func: str, rows: list[Row]) -> str:
@@ -259,9 +257,10 @@ def run_check(spec: Spec, student: Mapping[str, Any], *, seed: int = 0, verbose:
     Raises CheckFailure (an AssertionError) on the first wrong case, after printing the
     table of what was compared.
     """
+    __tracebackhide__ = True
     missing = [a for a in spec.args if a not in student]
     if missing:
-        raise TypeError(f"check for {spec.name} needs {', '.join(missing)}; pass them by keyword.")
+        raise CheckArgumentError(f"check for {spec.name} needs {', '.join(missing)}; pass them by keyword.")
     all_rows: dict[str, Row] = {}
     for case in spec.cases(seed):
         outputs, modified = run_student(spec, student, case)

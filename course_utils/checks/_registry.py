@@ -1,41 +1,61 @@
 """The table of every check, by the name a notebook calls it with."""
 from __future__ import annotations
 
-from typing import Any, Callable
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
 
 from ._core import Spec, run_check
+from ._failure import CheckArgumentError
 
 REGISTRY: dict[str, Spec] = {}
 CHECKS: dict[str, Callable[..., Any]] = {}  # the same names -> the functions notebooks call
 
+_USAGE = """
+Arguments: your own {objects}, by keyword as in the notebook.
+seed=0 is the test the notebook shows; verbose=False prints nothing when every quantity
+passes. Prints a table of relative errors and a one-line verdict; raises CheckFailure (an
+AssertionError) saying what is wrong, where, and the likely cause.
+"""
+
 
 def register(spec: Spec) -> Callable[..., Any]:
-    """Make ``check_<name>(*student objects, seed=0)`` for a spec and record it in REGISTRY.
+    """Make ``check_<name>(*student objects, seed=0, verbose=True)`` for a spec and record it in REGISTRY.
 
-    The function's name is taken from the decorated stub so the notebooks read naturally;
-    its positional arguments follow ``spec.args``.
+    The function's name and docstring are taken from the decorated stub so the notebooks read
+    naturally; its arguments follow ``spec.args``, and ``inspect.signature`` and ``help()``
+    show them as ``(affine_forward, affine_backward, *, seed=0, verbose=True)``.
+    ``inspect.getsource`` (and ``%psource``) show the stub with its Spec.
     """
 
     def decorate(stub: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(stub)
         def check(*args: Any, seed: int = 0, verbose: bool = True, **kwargs: Any):
+            __tracebackhide__ = True
             if len(args) > len(spec.args):
-                raise TypeError(f"{stub.__name__} takes {len(spec.args)} arguments: {', '.join(spec.args)}")
+                raise CheckArgumentError(f"{stub.__name__} takes {len(spec.args)} arguments: {', '.join(spec.args)}")
             student = dict(zip(spec.args, args))
             unknown = set(kwargs) - set(spec.args)
-            if unknown:
-                raise TypeError(
-                    f"{stub.__name__} got unexpected argument(s) {', '.join(sorted(unknown))}; "
-                    f"it takes {', '.join(spec.args)}"
-                )
+            twice = set(kwargs) & set(student)
+            if unknown or twice:
+                what = f"unexpected argument(s) {', '.join(sorted(unknown))}" if unknown else \
+                    f"{', '.join(sorted(twice))} twice"
+                raise CheckArgumentError(f"{stub.__name__} got {what}; it takes {', '.join(spec.args)}")
             student.update(kwargs)
             run_check(spec, student, seed=seed, verbose=verbose)
 
-        check.__name__ = check.__qualname__ = stub.__name__
-        check.__module__ = stub.__module__
-        check.__doc__ = stub.__doc__
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        check.__signature__ = inspect.Signature(
+            [inspect.Parameter(a, inspect.Parameter.POSITIONAL_OR_KEYWORD) for a in spec.args]
+            + [inspect.Parameter("seed", keyword, default=0), inspect.Parameter("verbose", keyword, default=True)]
+        )
+        check.__doc__ = (inspect.cleandoc(stub.__doc__ or "") + "\n" + _USAGE.format(
+            objects=", ".join(spec.args))).strip() + "\n"
         check.spec = spec
         if stub.__name__ in CHECKS and CHECKS[stub.__name__].__module__ != stub.__module__:
-            raise ValueError(f"two checks are named {stub.__name__}: {stub.__module__} and {CHECKS[stub.__name__].__module__}")
+            other = CHECKS[stub.__name__].__module__
+            raise ValueError(f"two checks are named {stub.__name__}: {stub.__module__} and {other}")
         REGISTRY[stub.__name__] = spec
         CHECKS[stub.__name__] = check
         return check

@@ -1,0 +1,357 @@
+"""What a failed check found, and the two ways of saying it.
+
+A check that finds the student's code wrong builds one :class:`Failure`: which function,
+which quantity, what kind of mistake, where, expected vs got, and a hint. It is raised as a
+:class:`CheckFailure` (an ``AssertionError``) and said in one of two ways:
+
+- :func:`render`, the notebook's message: everything, with the values at the worst index;
+- :func:`render_hidden`, the autograder's message for a hidden test: what is wrong and why,
+  but no expected values, no shapes and no inputs (numbers in hints are blanked out).
+
+Notes: in IPython and Jupyter a ``CheckFailure`` shows as its message alone, without the
+frames of the course code that raised it (``_render_traceback_``), because those frames say
+nothing to a student and push the message off the screen.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sysconfig
+import types
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Failure", "CheckFailure", "NotFilledIn", "CheckArgumentError", "render", "render_hidden", "diagnose",
+           "numpy_hint", "student_frames", "changed_inputs"]
+
+KINDS = ("blank", "exception", "message", "missing", "none", "type", "dtype", "shape", "nonfinite", "value",
+         "inplace")
+_HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the course_utils package
+_LIBRARIES = tuple({os.path.abspath(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib", "platlib")})
+
+
+@dataclass
+class Failure:
+    """One mistake found by a check, before it is put into words.
+
+    - function: the student's function (or class) at fault, as the student named it.
+    - kind: one of ``KINDS``: ``blank`` (NotImplementedError: not filled in yet),
+      ``exception`` (the student's code raised; ``error`` and ``where`` say what and where),
+      ``message`` (a notebook's check module wrote the whole text, in ``text``), ``missing``,
+      ``none``, ``type``, ``dtype``, ``shape``, ``nonfinite``, ``value`` (a number is wrong),
+      ``inplace`` (an input was modified; ``quantity`` names the input).
+    - quantity: the output (or, for ``inplace``, the input) concerned.
+    - index: the worst (or first) index into it; ``()`` for a scalar.
+    - expected, got: the values at ``index`` (``value``); the shapes (``shape``); ``got`` alone
+      holds the dtype (``dtype``), the type name (``type``) or the bad value (``nonfinite``).
+    - error, tol: the relative error of the quantity and its tolerance (``value``).
+    - hint: the likely cause and what to do, in one sentence.
+    - like: the input an output should be shaped like (``shape``).
+    - others: other quantities that are wrong too (``value``).
+    - point: ``(input name, value)`` pairs of the inputs at ``index`` (``value``, from
+      ``Spec.point``).
+    - error: for ``exception``, ``"ValueError: <what it said>"``; where: the student's line.
+    - text: for ``message``, the text as the check module wrote it.
+    """
+
+    function: str
+    kind: str
+    quantity: str | None = None
+    index: tuple[int, ...] = ()
+    expected: Any = None
+    got: Any = None
+    error: Any = None
+    tol: float | None = None
+    hint: str | None = None
+    like: str | None = None
+    others: tuple[str, ...] = ()
+    point: tuple[tuple[str, Any], ...] = ()
+    where: str | None = None
+    text: str | None = None
+
+
+class CheckFailure(AssertionError):
+    """A check found the student's code wrong; the message says what, where and why.
+
+    Raised with a :class:`Failure` (``.failure``) or, by a notebook's check module, with the
+    message itself (kept as a Failure of kind ``message``).
+    """
+
+    def __init__(self, failure: Failure | str):
+        if not isinstance(failure, Failure):
+            failure = Failure(function="", kind="message", text=str(failure))
+        self.failure = failure
+        super().__init__(render(failure))
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows: the message alone, not the course's frames (see the module notes)."""
+        return _red(str(self).splitlines())
+
+
+class NotFilledIn(CheckFailure, NotImplementedError):
+    """An exercise still raises NotImplementedError (it is also one, for code that expects that)."""
+
+
+class CheckArgumentError(TypeError):
+    """A check called with the wrong arguments; in IPython, one line without the check's frames."""
+
+    def _render_traceback_(self) -> list[str]:
+        return _red([f"TypeError: {self}"])
+
+
+def _red(lines: list[str]) -> list[str]:
+    return [f"\x1b[0;31m{lines[0]}\x1b[0m", *lines[1:]] if lines else lines
+
+
+def _ix(ix: tuple) -> str:
+    return ", ".join(str(i) for i in ix)
+
+
+def _number(v: Any) -> str:
+    v = float(v)
+    return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def _digits(expected: float, got: float) -> tuple[str, str]:
+    """expected and got with 6 significant digits, or as many more as it takes to tell them apart."""
+    for d in range(6, 18):
+        e, g = f"{expected:.{d}g}", f"{got:.{d}g}"
+        if e != g:
+            return e, g
+    return repr(float(expected)), repr(float(got))
+
+
+def _hint(text: str | None) -> str:
+    return f"\n  Hint: {text}" if text else ""
+
+
+def render(f: Failure) -> str:
+    """The message a student sees in the notebook."""
+    func, q = f.function, f.quantity
+    if f.kind == "message":
+        return f.text or ""
+    if f.kind == "blank":
+        return (f'{func} is not filled in yet: write your code in its cell, in place of '
+                f'"raise NotImplementedError()".')
+    if f.kind == "exception":
+        where = f"\n  at {f.where}" if f.where else ""
+        return f"{func} raised {f.error}{where}{_hint(f.hint)}"
+    if f.kind == "inplace":
+        where = f" (first change at index ({_ix(f.index)}))" if f.index else ""
+        return (f"{func} modified its input `{q}` in place{where}. Never write into an input: use "
+                f"`{q} = {q}.copy()` or build a new array instead of `+=`, `*=` or slice assignment.")
+    if f.kind == "missing":
+        return f"{func}: {q} is missing from what it returned."
+    if f.kind == "none":
+        return f"{func}: {q} is None. Did you forget a `return`, or to assign {q}?"
+    if f.kind == "type":
+        return f"{func}: {q} is a {f.got}, expected a number or a numpy array."
+    if f.kind == "dtype":
+        return f"{func}: {q} has dtype {f.got}, expected float64{' numbers.' if not f.hint else '.'}{_hint(f.hint)}"
+    if f.kind == "shape":
+        like = f" like {f.like}" if f.like else ""
+        return f"{func}: {q} has shape {tuple(f.got)}, expected {tuple(f.expected)}{like}.{_hint(f.hint)}"
+    if f.kind == "nonfinite":
+        return f"{func}: {q} contains {_number(f.got)} at index ({_ix(f.index)}).{_hint(f.hint)}"
+    if f.kind == "value":
+        where = f"[{_ix(f.index)}]" if f.index else ""
+        at = f" at {', '.join(f'{k}={_number(v)}' for k, v in f.point)}" if f.point else ""
+        e, g = _digits(f.expected, f.got)
+        also = f" ({', '.join(f.others)} also wrong.)" if f.others else ""
+        return (f"{func}: {q}{where} is wrong{at}: expected {e}, got {g} "
+                f"(rel. error {f.error:.1e}, tolerance {f.tol:.0e}).{also}{_hint(f.hint)}")
+    raise ValueError(f"unknown kind of failure {f.kind!r}")
+
+
+def _redact(text: str | None) -> str | None:
+    """A text without the numbers that would give a hidden case's values or sizes away."""
+    if text is None:
+        return None
+    text = re.sub(r"constant factor of \S+?:", "constant factor:", text)
+    text = re.sub(r" \((?:N|D|M|C)=\d+\)", "", text)
+    text = re.sub(r"\((?:\s*\d+\s*,)+\s*\d*\s*\)", "(...)", text)  # shapes such as (4, 5) or (6,)
+    return re.sub(r"(size|sizes|dimension|index|axis \d+ with size) \d+", r"\1 ...", text)
+
+
+def render_hidden(f: Failure) -> str:
+    """The autograder's message for a hidden test: what and why, never the values, shapes or inputs."""
+    func, q = f.function, f.quantity
+    if f.kind == "message":
+        return _redact((f.text or "").split("\n")[0]) or ""
+    if f.kind == "exception":
+        where = f"\n  at {f.where}" if f.where else ""
+        return f"{func} raised {_redact(f.error)}{where}{_hint(_redact(f.hint))}"
+    if f.kind == "inplace":
+        return render(Failure(func, "inplace", q))
+    if f.kind == "shape":
+        return f"{func}: {q} has the wrong shape.{_hint(_redact(f.hint))}"
+    if f.kind == "nonfinite":
+        return f"{func}: {q} contains {_number(f.got)}.{_hint(f.hint)}"
+    if f.kind == "value":
+        also = f" ({', '.join(f.others)} also wrong.)" if f.others else ""
+        return f"{func}: {q} is wrong (rel. error {f.error:.1e}, tolerance {f.tol:.0e}).{also}{_hint(_redact(f.hint))}"
+    return render(f)  # blank, missing, none, type, dtype: nothing of the test in them
+
+
+def changed_inputs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple]:
+    """Inputs the student's code changed in place, with the first index that changed.
+
+    A NaN left where it was is no change; a NaN written over a number is one. An array
+    replaced by something else (or reshaped) counts as changed, with no index.
+    """
+    changed = {}
+    for key, old in before.items():
+        if not isinstance(old, np.ndarray):
+            continue
+        new = after.get(key)
+        if not isinstance(new, np.ndarray) or new.shape != old.shape:
+            changed[key] = ()
+            continue
+        same = new == old
+        if old.dtype.kind in "fc" or new.dtype.kind in "fc":
+            same |= np.isnan(new) & np.isnan(old)
+        if not np.all(same):
+            changed[key] = tuple(int(i) for i in np.argwhere(~same)[0])
+    return changed
+
+
+def _course_file(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_HERE + os.sep)
+
+
+def _library_file(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_LIBRARIES)
+
+
+def student_frames(tb: types.TracebackType | None) -> tuple[types.TracebackType | None, list]:
+    """Where a traceback leaves the course's code, and the student's own frames in it.
+
+    Returns the first traceback entry outside ``course_utils`` (None if the error arose in
+    the course's code itself) and the entries of the student's code, outermost first (not
+    the course's, not numpy's or any other installed library's).
+    """
+    first, own = None, []
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not _course_file(filename):
+            first = first or tb
+            if not _library_file(filename):
+                own.append(tb)
+        tb = tb.tb_next
+    return first, own
+
+
+def describe_line(tb: types.TracebackType) -> str:
+    """``line 4 of affine_forward: `out = x @ w + b` `` for one of the student's frames."""
+    import linecache
+
+    code = tb.tb_frame.f_code
+    text = linecache.getline(code.co_filename, tb.tb_lineno).strip()
+    name = getattr(code, "co_qualname", code.co_name)
+    where = f"line {tb.tb_lineno} of {name}" if name != "<module>" else f"line {tb.tb_lineno} of its cell"
+    return f"{where}: `{text}`" if text else where
+
+
+_NUMPY_HINTS = (
+    (r"matmul|not aligned|mismatch in its core dimension",
+     "in a matrix product a @ b the columns of a must match the rows of b: print a.shape and b.shape, "
+     "then transpose a factor (.T) or swap their order."),
+    (r"could not be broadcast",
+     "an elementwise operation met two arrays whose shapes do not fit: print both shapes; keep a summed "
+     "axis with keepdims=True, or add one with [:, None]."),
+    (r"cannot reshape",
+     "a reshape must keep the number of entries: x.reshape(x.shape[0], -1) keeps the first axis and "
+     "flattens the rest."),
+    (r"setting an array element with a sequence|could not broadcast input array",
+     "an assignment puts an array where one entry (or a differently shaped slice) goes: print the shapes of "
+     "both sides of the `=`."),
+    (r"truth value of an array",
+     "`if`, `and`, `or` and Python's max() need one number, not an array: use np.maximum, np.where or a "
+     "boolean mask for elementwise choices."),
+    (r"out of bounds",
+     "an index ran past the end of an axis: loop with range(x.shape[axis]) over the axis you index, and "
+     "check which axis each index is for."),
+    (r"only integers, slices",
+     "arrays are indexed with integers: wrap a computed index in int(...), and index with an integer array "
+     "such as y, not a float one."),
+    (r"too many indices",
+     "the array has fewer axes than the indices you gave: print its .shape (a 1-D array takes one index)."),
+)
+
+
+def numpy_hint(message: str) -> str | None:
+    """A hint for one of numpy's (or Python's) usual errors about shapes and indices, from its message."""
+    for pattern, hint in _NUMPY_HINTS:
+        if re.search(pattern, message):
+            return hint
+    return None
+
+
+def diagnose(got: np.ndarray, exp: np.ndarray, *, batch_size: int | None = None) -> str | None:
+    """A one-line guess at the usual mistakes that turn ``exp`` into ``got`` (or None)."""
+    if got.shape == exp.shape:
+        return _diagnose_values(got, exp, batch_size)
+    n = batch_size
+    if got.shape == exp.shape[::-1] and got.ndim >= 2:
+        return ("the result has the transposed shape: check the order of the factors in the matrix product "
+                "(the batch axis N is summed over in a gradient such as x.T @ dout).")
+    if got.ndim == 0 and exp.ndim > 0:
+        return ("it is one number where an array is expected: a sum or mean without axis= adds up every axis; "
+                "give the axis, e.g. np.sum(dout, axis=0).")
+    if got.ndim == exp.ndim + 1 and got.shape[1:] == exp.shape and got.shape[0] != 1 and n in (None, got.shape[0]):
+        if np.allclose(got.sum(axis=0), exp, rtol=1e-5, atol=1e-9):
+            return "did you forget to sum over the batch (axis 0)? Add up the rows: np.sum(..., axis=0)."
+        return "it has an extra leading batch dimension of size N: sum over axis 0."
+    if got.size == exp.size and tuple(d for d in got.shape if d != 1) == tuple(d for d in exp.shape if d != 1):
+        if got.ndim > exp.ndim and got.shape[0] == 1:
+            return ("it has an extra leading dimension of size 1: drop keepdims=True (or take [0]); a single "
+                    "number such as a loss must be returned as a plain number, with float(...) or .item().")
+        if got.ndim > exp.ndim:
+            return "it has an extra dimension of size 1: drop keepdims=True, or take [:, 0]."
+        return ("it lacks a dimension of size 1: keep the summed axis with keepdims=True, or reshape to the "
+                "expected shape.")
+    if got.size == exp.size:
+        return "the right number of entries in the wrong shape: reshape it to the shape of the input it goes with."
+    return None
+
+
+def _diagnose_values(got: np.ndarray, exp: np.ndarray, n: int | None) -> str | None:
+    def close(a, b):
+        return a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-9)
+
+    if np.any(exp != 0) and close(got, -exp):
+        return "every entry has the wrong sign: check the sign of each local gradient (or of the update step)."
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and close(got.T, exp) and not close(got, exp):
+        return "the result is transposed: check the order of the factors in the matrix product."
+    denom = float(np.vdot(exp, exp))
+    if denom == 0 or not np.any(got):
+        return None  # all zeros: the exercise's own hint (or verify's) says more
+    scale = float(np.vdot(got, exp)) / denom
+    if abs(scale - 1) > 1e-3 and close(got, scale * exp):
+        named = [(2.0, "off by a factor of 2: is a term counted twice, or a 0.5 missing?"),
+                 (0.5, "off by a factor of 1/2: is a factor 2 (or a term) missing?")]
+        if n:
+            named = [(1 / n, f"off by a factor of 1/N (N={n}): did you average twice over the batch?"),
+                     (float(n), f"off by a factor of N (N={n}): did you forget to divide by the batch size?"),
+                     ] + named
+        for factor, text in named:
+            if abs(scale - factor) <= 1e-3 * abs(factor):
+                return text
+        if exp.size > 1:  # one number is a multiple of any other: only named factors say anything
+            return f"off by a constant factor of {scale:.4g}: check constants such as 2, 0.5 or N."
+    return None
+
+
+def precision_hint(got: np.ndarray, exp: np.ndarray, dtype: np.dtype, name: str) -> str | None:
+    """Say so when the gap is rounding to float32 (or float16) rather than a wrong formula."""
+    if dtype in (np.float16, np.float32):
+        return (f"{name} was computed in low precision ({dtype}): keep float64 throughout "
+                "(no .astype(np.float32), no dtype=np.float32 arrays).")
+    gap = np.abs(got - exp) / np.maximum(1e-300, np.abs(exp))
+    in_float32 = np.all(got == got.astype(np.float32)) and not np.all(exp == exp.astype(np.float32))
+    if in_float32 and np.max(gap) < 1e-6:
+        return (f"{name} differs from the float64 result by float32 rounding (every entry is a float32 number): "
+                "keep float64 throughout (no .astype(np.float32), no dtype=np.float32 arrays).")
+    return None
