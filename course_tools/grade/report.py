@@ -1,4 +1,4 @@
-"""Where grading results go, and the progress line.
+"""Where grading results go, and the progress of a run.
 
 ``OUT/results/<student>.json`` is the record of one graded submission, written atomically
 when it is finished (after its feedback file); a re-run trusts it and skips the student as
@@ -16,8 +16,9 @@ import re
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
+
+from tqdm import tqdm
 
 from .plan import Plan
 
@@ -103,56 +104,48 @@ def feedback_markdown(plan: Plan, result: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 class Progress:
-    """A progress bar on a terminal, one line per finished submission otherwise."""
+    """How far a grading run is: one line per finished submission, with a tqdm bar below on a terminal.
+
+    Lines such as ``[1/4] alice: 8/8 (ok, 0.9 s)`` go out through ``tqdm.write``, so they
+    appear above the bar without breaking it. The bar (plain ASCII: graded, running, the
+    clock and the time left) is drawn only when ``stream`` is a terminal: in a CI log every
+    redraw would be one more line, and the per-submission lines already say how far it is.
+    With ``enabled=False`` nothing at all is written.
+    """
+
+    BAR_FORMAT = "[{bar:30}] {n_fmt}/{total_fmt} graded{postfix} [{elapsed} elapsed, {remaining} left]"
 
     def __init__(self, total: int, stream=None, enabled: bool = True):
         self.total, self.done, self.running = total, 0, 0
         self.stream = stream or sys.stderr
         self.enabled = enabled
-        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.start = time.monotonic()
+        tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
         self.lock = threading.Lock()
+        self.bar = tqdm(total=total, file=self.stream, disable=not tty, ascii=True, bar_format=self.BAR_FORMAT,
+                        mininterval=0.2, postfix="0 running")
 
     def started(self) -> None:
         with self.lock:
             self.running += 1
-            self._draw()
+            self.bar.set_postfix_str(f"{self.running} running")
 
     def finished(self, student: str, result: dict, plan: Plan) -> None:
         with self.lock:
             self.running -= 1
             self.done += 1
-            if self.enabled and not self.tty:
-                self.stream.write(f"[{self.done}/{self.total}] {student}: {_num(result['total'])}/"
-                                  f"{_num(plan.max_total)} ({result['status']}, {result.get('seconds', 0):.1f} s)\n")
+            if self.enabled:
+                tqdm.write(f"[{self.done}/{self.total}] {student}: {_num(result['total'])}/{_num(plan.max_total)} "
+                           f"({result['status']}, {result.get('seconds', 0):.1f} s)", file=self.stream)
                 self.stream.flush()
-            self._draw()
+            self.bar.set_postfix_str(f"{self.running} running", refresh=False)
+            self.bar.update(1)
 
     def tick(self) -> None:
         """Redraw (the clock moves even while nothing finishes)."""
         with self.lock:
-            self._draw()
-
-    def _draw(self) -> None:
-        if not self.tty:
-            return
-        width = 30
-        filled = int(width * self.done / max(1, self.total))
-        elapsed = time.monotonic() - self.start
-        left = ""
-        if 0 < self.done < self.total:
-            left = f", about {_clock(elapsed / self.done * (self.total - self.done))} left"
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} graded, "
-                          f"{self.running} running, {_clock(elapsed)}{left}   ")
-        self.stream.flush()
+            self.bar.refresh()
 
     def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        with self.lock:
+            self.bar.close()
