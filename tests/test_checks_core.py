@@ -3,6 +3,8 @@
 The spec under test is a matrix-product layer (out = x @ w), the smallest layer on which every
 classic mistake can be made.
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -58,7 +60,8 @@ def test_transposed_gradient_shape_is_reported_first():
 
 
 def test_forgotten_sum_over_the_batch():
-    with pytest.raises(AssertionError, match=r"(?s)db has shape \(6, 3\), expected \(3,\) like b.*forget to sum over the batch"):
+    with pytest.raises(AssertionError, match=r"(?s)db has shape \(6, 3\), expected \(3,\) like b.*forget to sum over "
+                                             r"the batch"):
         check(lambda dout: dout.copy(), BIAS_SPEC)
 
 
@@ -157,3 +160,229 @@ def test_format_rows_aligns_columns():
     lines = text.splitlines()
     assert len({len(line) for line in lines[1:]}) == 1  # rows line up
     assert lines[1].endswith("PASS") and lines[2].endswith("FAIL")
+
+
+# --- a check is a real function -------------------------------------------------------------
+
+def test_a_check_has_a_readable_signature_docstring_and_source():
+    import inspect
+
+    import course_utils as cu
+
+    check_fn = cu.checks.check_affine_backward
+    assert str(inspect.signature(check_fn)) == "(affine_forward, affine_backward, *, seed=0, verbose=True)"
+    assert check_fn.__doc__.startswith("Check affine_backward") and "seed=0" in check_fn.__doc__
+    assert "def check_affine_backward" in inspect.getsource(check_fn)
+    assert check_fn.__name__ == "check_affine_backward" and check_fn.spec.name == "affine_backward"
+
+
+def test_a_check_takes_its_arguments_by_position_or_keyword_and_explains_wrong_ones():
+    from course_utils import layers
+    from course_utils.checks import check_affine_backward as check_fn
+
+    check_fn(layers.affine_forward, layers.affine_backward, verbose=False)
+    check_fn(layers.affine_forward, affine_backward=layers.affine_backward, seed=2, verbose=False)
+    with pytest.raises(TypeError, match="takes 2 arguments: affine_forward, affine_backward"):
+        check_fn(1, 2, 3)
+    with pytest.raises(TypeError, match="unexpected argument.*affine_backwards"):
+        check_fn(layers.affine_forward, affine_backwards=layers.affine_backward)
+    with pytest.raises(TypeError, match="affine_forward twice"):
+        check_fn(layers.affine_forward, affine_forward=layers.affine_forward)
+    with pytest.raises(TypeError, match="needs affine_backward; pass them by keyword"):
+        check_fn(layers.affine_forward)
+
+
+# --- what the student's own errors become ---------------------------------------------------
+
+def test_a_blank_exercise_is_one_line_naming_it():
+    from course_utils.checks import NotFilledIn
+
+    def matmul_backward(dout, x, w):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    with pytest.raises(NotFilledIn) as info:
+        check(matmul_backward)
+    assert str(info.value) == ('matmul_backward is not filled in yet: write your code in its cell, in place of '
+                               '"raise NotImplementedError()".')
+    assert isinstance(info.value, NotImplementedError) and isinstance(info.value, CheckFailure)
+
+
+def test_a_numpy_error_in_the_students_code_names_their_line_with_a_hint():
+    def matmul_backward(dout, x, w):
+        dx = dout @ w  # should be w.T
+        return dx, x.T @ dout
+
+    with pytest.raises(CheckFailure) as info:
+        check(matmul_backward)
+    msg = str(info.value)
+    assert msg.startswith("matmul_backward raised ValueError: matmul")
+    assert re.search(r"\n  at matmul_backward, line \d+: `dx = dout @ w  # should be w.T`\n", msg)
+    assert "Hint: in a matrix product a @ b the columns of a must match the rows of b" in msg
+
+
+def test_an_index_error_gets_the_generic_hint_and_the_spec_can_give_its_own():
+    def loop(dout, x, w):
+        dw = np.zeros_like(w)
+        for i in range(x.shape[1] + 1):
+            dw[i] = x[:, i] @ dout
+        return dout @ w.T, dw
+
+    with pytest.raises(CheckFailure, match=r"(?s)raised IndexError: index 5 is out of bounds.*Hint: an index ran past"):
+        check(loop)
+    own = Spec(**{**SPEC.__dict__, "error_hint": "loop over the D rows of dw."})
+    with pytest.raises(CheckFailure, match=r"(?s)raised IndexError.*Hint: loop over the D rows of dw\.$"):
+        check(loop, own)
+    by_case = Spec(**{**SPEC.__dict__, "error_hint": lambda case: f"w has shape {case['w'].shape}."})
+    with pytest.raises(CheckFailure, match=r"(?s)raised IndexError.*Hint: w has shape \(5, 3\)\.$"):
+        check(loop, by_case)
+
+
+def test_other_errors_of_the_student_are_raised_as_they_are_from_their_code():
+    def matmul_backward(dout, x, w):
+        return dout @ w.T, x.T @ dout.cpu()
+
+    with pytest.raises(AttributeError) as info:
+        check(matmul_backward)
+    tb = info.value.__traceback__
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert frames[-1] == "matmul_backward" and "_call" not in frames  # the check's own call is cut out
+
+
+def test_an_unusable_return_value_is_explained_not_a_traceback_into_the_check():
+    with pytest.raises(CheckFailure, match=r"(?s)matmul_backward returned something the check cannot use.*return"):
+        check(lambda dout, x, w: None)
+
+
+# --- inputs modified in place: one rule, NaN included -----------------------------------------
+
+def test_changed_inputs_ignores_nan_left_alone_and_sees_nan_written():
+    from course_utils.checks import changed_inputs
+
+    old = np.array([[1.0, np.nan], [3.0, 4.0]])
+    assert changed_inputs({"x": old}, {"x": old.copy()}) == {}
+    written = old.copy()
+    written[1, 0] = np.nan
+    assert changed_inputs({"x": old}, {"x": written}) == {"x": (1, 0)}
+    assert changed_inputs({"x": old}, {"x": old[:1]}) == {"x": ()}
+    assert changed_inputs({"n": np.arange(3)}, {"n": np.array([0, 5, 2])}) == {"n": (1,)}
+
+
+def test_an_input_with_nan_that_the_student_leaves_alone_passes():
+    spec = Spec(name="nan_safe", args=("f",), cases=lambda seed: [dict(x=np.array([1.0, np.nan, 2.0]))],
+                call=lambda s, c: dict(out=s["f"](c["x"])), expected=lambda c: dict(out=np.nan_to_num(c["x"])))
+    run_check(spec, {"f": lambda x: np.nan_to_num(x)}, verbose=False)
+
+    def writes_nan(x):
+        x[0] = np.nan
+        return np.nan_to_num(np.array([1.0, np.nan, 2.0]))
+
+    with pytest.raises(CheckFailure, match=r"nan_safe modified its input `x` in place \(first change at index \(0\)\)"):
+        run_check(spec, {"f": writes_nan}, verbose=False)
+
+
+# --- shape hints blame the likely cause -------------------------------------------------------
+
+def test_keepdims_is_not_a_forgotten_sum():
+    with pytest.raises(CheckFailure, match=r"(?s)db has shape \(1, 3\), expected \(3,\).*extra leading dimension of "
+                                           r"size 1: drop keepdims=True"):
+        check(lambda dout: dout.sum(axis=0, keepdims=True), BIAS_SPEC)
+
+
+def test_a_loss_returned_as_an_array_of_one_is_told_to_return_a_number():
+    spec = Spec(name="loss", args=("loss",), cases=lambda seed: [dict(x=np.arange(1.0, 5.0))],
+                call=lambda s, c: dict(loss=s["loss"](c["x"])), expected=lambda c: dict(loss=float(np.sum(c["x"]))))
+    with pytest.raises(CheckFailure, match=r"(?s)loss has shape \(1,\), expected \(\).*float\(\.\.\.\) or \.item\(\)"):
+        run_check(spec, {"loss": lambda x: np.sum(x, keepdims=True)}, verbose=False)
+
+
+def test_one_number_where_an_array_is_expected_names_the_missing_axis():
+    with pytest.raises(CheckFailure, match=r"(?s)db has shape \(\), expected \(3,\).*give the axis"):
+        check(lambda dout: dout.sum(), BIAS_SPEC)
+
+
+# --- values: enough digits, float32 rounding, the point to redo by hand -----------------------
+
+def test_values_that_print_alike_get_more_digits():
+    spec = Spec(**{**SPEC.__dict__, "tol": 1e-12})
+    with pytest.raises(CheckFailure) as info:
+        check(lambda dout, x, w: (dout @ w.T, x.T @ dout * (1 + 3e-9)), spec)
+    expected, got = re.search(r"expected (\S+), got (\S+) ", str(info.value)).groups()
+    assert expected != got and len(expected) > 8
+
+
+def test_float32_rounding_is_named_even_when_cast_back_to_float64():
+    spec = Spec(**{**SPEC.__dict__, "tol": 1e-10})
+    with pytest.raises(CheckFailure, match=r"(?s)dx differs from the float64 result by float32 rounding"):
+        check(lambda dout, x, w: ((dout @ w.T).astype(np.float32).astype(np.float64), x.T @ dout), spec)
+    with pytest.raises(CheckFailure, match=r"(?s)dx was computed in low precision \(float32\)"):
+        check(lambda dout, x, w: ((dout @ w.T).astype(np.float32), x.T @ dout), spec)
+
+
+def _scalar_spec(**fields):
+    def cases(seed):
+        rng = np.random.default_rng(seed)
+        return [dict(x=rng.uniform(-2, 2, 5).round(2), y=rng.uniform(-2, 2, 5).round(2))]
+
+    def call(student, case):
+        return dict(dfdx=np.array([student["grad"](float(x), float(y)) for x, y in zip(case["x"], case["y"])]))
+
+    return Spec(name="grad", args=("grad",), cases=cases, call=call, expected=lambda c: dict(dfdx=c["y"] * 1.0),
+                **fields)
+
+
+def test_a_scalar_check_prints_the_failing_point():
+    case = _scalar_spec().cases(0)[0]
+    with pytest.raises(CheckFailure) as info:
+        run_check(_scalar_spec(point=("x", "y")), {"grad": lambda x, y: x}, verbose=False)
+    i, x, y = re.search(r"dfdx\[(\d)\] is wrong at x=(\S+), y=(\S+): expected", str(info.value)).groups()
+    assert (float(x), float(y)) == (case["x"][int(i)], case["y"][int(i)])
+    with pytest.raises(CheckFailure) as info:
+        run_check(_scalar_spec(), {"grad": lambda x, y: x}, verbose=False)
+    assert " at x=" not in str(info.value)
+
+
+# --- the hidden-test wording, from the same Failure ---------------------------------------
+
+def _failure(fn, spec=SPEC):
+    with pytest.raises(CheckFailure) as info:
+        check(fn, spec)
+    return info.value.failure
+
+
+def test_hidden_wording_gives_no_values_shapes_or_inputs():
+    from course_utils.checks import render, render_hidden
+
+    value = _failure(lambda dout, x, w: (dout @ w.T, x.T @ dout / 4))
+    assert value.kind == "value" and value.quantity == "dw" and value.hint.endswith("average twice over the batch?")
+    hidden = render_hidden(value)
+    assert hidden.startswith("matmul_backward: dw is wrong (rel. error") and "expected" not in hidden
+    assert "N=4" not in hidden and "average twice" in hidden and "N=4" in render(value)
+
+    shape = _failure(lambda dout: dout.copy(), BIAS_SPEC)
+    assert shape.kind == "shape" and shape.got == (6, 3) and shape.expected == (3,)
+    assert render_hidden(shape).startswith("bias_backward: db has the wrong shape.")
+    assert "(6, 3)" not in render_hidden(shape) and "sum over the batch" in render_hidden(shape)
+
+    point = _failure(lambda x, y: x, _scalar_spec(point=("x", "y")))
+    assert point.point and " at x=" not in render_hidden(point)
+
+    def bad(dout, x, w):
+        dout *= 2
+        return dout @ w.T / 2, x.T @ dout / 2
+
+    inplace = _failure(bad)
+    assert inplace.kind == "inplace" and "index" in render(inplace) and "index" not in render_hidden(inplace)
+    assert render_hidden(inplace).startswith("matmul_backward modified its input `dout` in place")
+
+
+def test_hidden_wording_of_numpy_errors_hides_the_shapes():
+    from course_utils.checks import render_hidden
+
+    failure = _failure(lambda dout, x, w: (dout @ w, x.T @ dout))
+    assert failure.kind == "exception" and "(size 5 is different from 3)" in failure.error
+    hidden = render_hidden(failure)
+    assert hidden.startswith("matmul_backward raised ValueError: matmul") and "size 5" not in hidden

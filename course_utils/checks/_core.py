@@ -27,6 +27,7 @@ from ._failure import (
     Failure,
     NotFilledIn,
     changed_inputs,
+    code_name,
     describe_line,
     diagnose,
     numpy_hint,
@@ -146,16 +147,15 @@ def run_student(spec: Spec, student: Mapping[str, Any], case: dict[str, Any]) ->
 
 def student_error(spec: Spec, case: Mapping[str, Any], exc: Exception) -> BaseException:
     """The exception to raise for an error that came out of ``spec.call`` (see :func:`run_student`)."""
-    first, own = student_frames(exc.__traceback__)
+    first, own = student_frames(exc.__traceback__, tuple(filter(None, [getattr(spec.call, "__code__", None)])))
     error = f"{type(exc).__name__}: {exc}".rstrip(": ")
     if first is None:  # raised in the check's own code: by what the student's code returned
         if isinstance(exc, (TypeError, ValueError)):
-            return CheckFailure(Failure(
-                spec.name, "exception", error=error, where="the check, on what your code returned",
-                hint=f"return exactly what the exercise asks of {spec.name} (did you forget a `return`?)."))
+            return CheckFailure(Failure(spec.name, "message", text=(
+                f"{spec.name} returned something the check cannot use ({error}).\n  Hint: return exactly what "
+                "the exercise asks for, in that order (did you forget a `return`?).")))
         return exc
-    name = getattr(first.tb_frame.f_code, "co_qualname", first.tb_frame.f_code.co_name)
-    name = spec.name if name == "<module>" else name
+    name = code_name(first.tb_frame.f_code) or spec.name
     if isinstance(exc, NotImplementedError):
         return NotFilledIn(Failure(name, "blank"))
     if isinstance(exc, (ValueError, IndexError)):

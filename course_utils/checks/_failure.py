@@ -14,6 +14,7 @@ nothing to a student and push the message off the screen.
 """
 from __future__ import annotations
 
+import linecache
 import os
 import re
 import sysconfig
@@ -225,17 +226,18 @@ def _library_file(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_LIBRARIES)
 
 
-def student_frames(tb: types.TracebackType | None) -> tuple[types.TracebackType | None, list]:
-    """Where a traceback leaves the course's code, and the student's own frames in it.
+def student_frames(tb: types.TracebackType | None, check_code: tuple = ()) -> tuple[types.TracebackType | None, list]:
+    """Where a traceback leaves the check's code, and the student's own frames in it.
 
-    Returns the first traceback entry outside ``course_utils`` (None if the error arose in
-    the course's code itself) and the entries of the student's code, outermost first (not
-    the course's, not numpy's or any other installed library's).
+    The check's code is ``course_utils`` and the code objects in ``check_code`` (a spec's
+    ``call``, wherever it was written). Returns the first traceback entry outside it (None if
+    the error arose in the check's code itself) and the entries of the student's code,
+    outermost first (neither the check's nor numpy's nor any other installed library's).
     """
     first, own = None, []
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if not _course_file(filename):
+        if not _course_file(filename) and tb.tb_frame.f_code not in check_code:
             first = first or tb
             if not _library_file(filename):
                 own.append(tb)
@@ -243,14 +245,20 @@ def student_frames(tb: types.TracebackType | None) -> tuple[types.TracebackType 
     return first, own
 
 
-def describe_line(tb: types.TracebackType) -> str:
-    """``line 4 of affine_forward: `out = x @ w + b` `` for one of the student's frames."""
-    import linecache
+def code_name(code: types.CodeType) -> str | None:
+    """The name a student gave a function (``affine_forward``, ``AddGate.backward``); None for a lambda or a cell."""
+    name = getattr(code, "co_qualname", code.co_name).rsplit("<locals>.", 1)[-1]
+    return None if name.startswith("<") else name
 
+
+def describe_line(tb: types.TracebackType) -> str:
+    """``affine_forward, line 4: `out = x @ w + b` `` for one of the student's frames.
+
+    The line number is the cell's in a notebook, the file's elsewhere (as in a traceback).
+    """
     code = tb.tb_frame.f_code
     text = linecache.getline(code.co_filename, tb.tb_lineno).strip()
-    name = getattr(code, "co_qualname", code.co_name)
-    where = f"line {tb.tb_lineno} of {name}" if name != "<module>" else f"line {tb.tb_lineno} of its cell"
+    where = f"{code_name(code) or 'its cell'}, line {tb.tb_lineno}"
     return f"{where}: `{text}`" if text else where
 
 
