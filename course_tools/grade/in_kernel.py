@@ -165,7 +165,9 @@ def _describe(exc: BaseException) -> dict:
         gid = _answer_cell(tb.tb_frame.f_code.co_filename)
         if gid is not None:
             line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
-            where = {"cell": gid, "line": tb.tb_lineno, "code": _text(line, 200)}
+            code = tb.tb_frame.f_code
+            where = {"cell": gid, "line": tb.tb_lineno, "code": _text(line, 200),
+                     "function": _text(getattr(code, "co_qualname", code.co_name), 80)}
         tb = tb.tb_next
     return {"etype": _text(type(exc).__name__, 80), "message": _text(exc), "where": where}
 

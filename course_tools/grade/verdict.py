@@ -8,91 +8,47 @@ call tracing alone.
 
 A visible test's failure is reported with the check's own message (what the student saw in
 the notebook). A hidden test's failure says which quantity is wrong and why, but never the
-expected values or shapes, nor the test's code or inputs.
+expected values or shapes, nor the test's code or inputs. Both are wordings of the one
+``Failure`` that ``verify`` raises (``render`` and ``render_hidden`` in course_utils.checks):
+the grader judges nothing its own way.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import numpy as np
+from course_utils.checks import REGISTRY, CheckFailure, Failure, changed_inputs, render, render_hidden, verify
 
-from course_utils.checks import REGISTRY, CheckFailure, as_float_array, diagnose, verify
-from course_utils.gradcheck import rel_error
 from . import transport
 from .plan import Call, Test
 
 __all__ = ["evaluate", "fail_test"]
 
 
-def _modified(before: dict, after: dict) -> dict[str, tuple]:
-    """Inputs the student's code changed in place, with the first changed index (as run_student)."""
-    changed = {}
-    for key, old in before.items():
-        if not isinstance(old, np.ndarray):
-            continue
-        new = after.get(key)
-        if not isinstance(new, np.ndarray) or new.shape != old.shape or not np.array_equal(new, old, equal_nan=True):
-            diff = np.argwhere(new != old) if isinstance(new, np.ndarray) and new.shape == old.shape else []
-            changed[key] = tuple(int(i) for i in diff[0]) if len(diff) else ()
-    return changed
-
-
-def _redact(hint: str | None) -> str | None:
-    """A hint without the numbers that would give a hidden case's expected values away."""
-    if hint is None:
-        return None
-    hint = re.sub(r"constant factor of \S+?:", "constant factor:", hint)
-    return re.sub(r" \(N=\d+\)", "", hint)
-
-
-def _hidden_reason(spec, case: dict, outputs: dict, expected: dict, modified: dict, failure: CheckFailure) -> str:
-    """Why a hidden case failed, without its expected values or shapes."""
-    func = spec.name
-    if modified:
-        return str(failure).split("\n")[0]
-    n = None
-    if spec.batch is not None and isinstance(case.get(spec.batch), np.ndarray) and case[spec.batch].ndim:
-        n = int(case[spec.batch].shape[0])
-    for name, exp_value in expected.items():
-        exp = np.asarray(exp_value, dtype=np.float64)
-        if name not in outputs:
-            break
-        try:
-            got = as_float_array(outputs[name], func, name)
-        except CheckFailure:
-            break
-        if got.shape != exp.shape:
-            hint = _redact(diagnose(got.astype(np.float64), exp, batch_size=n))
-            return f"{func}: {name} has the wrong shape {got.shape}." + (f" Hint: {hint}" if hint else "")
-        if not np.all(np.isfinite(got)) or got.dtype.kind not in "fc":
-            break
-        got = got.astype(np.float64)
-        err, tol = rel_error(got, exp), spec.tolerance(name)
-        if err > tol:
-            hint = _redact(diagnose(got, exp, batch_size=n))
-            for test, text in spec.hints:
-                if hint is None and test(got, exp, case):
-                    hint = text
-            return (f"{func}: {name} is wrong (rel. error {err:.1e}, tolerance {tol:.0e})."
-                    + (f" Hint: {hint}" if hint else ""))
-    return str(failure).split("\n")[0]  # messages about the student's own output (None, dtype, nan, in-place)
-
-
-def _exception(err: dict, call: Call, plan, context: dict) -> str:
+def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = None) -> str:
+    """What the student's code raised, in the words of the check's own messages."""
     etype, message = str(err.get("etype", "Exception")), str(err.get("message", ""))
     where = err.get("where") if isinstance(err.get("where"), dict) else None
     at = f" (answer cell `{where.get('cell')}`, line {where.get('line')}: `{where.get('code')}`)" if where else ""
+    spec = REGISTRY[call.check]
+    function = str(where.get("function") or "<module>") if where else "<module>"
+    function = spec.name if function.startswith("<") else function
     if etype == "NameError":
-        for arg, expr in call.args.items():
+        for expr in call.args.values():
             for gid in plan.answers:
                 if expr in plan.defined_by(gid) and f"'{expr}'" in message:
                     why = context.get(gid, f"your answer cell `{gid}` did not define it")
                     return f"`{expr}` is not defined: {why}."
     if etype == "NotImplementedError":
-        return f"NotImplementedError{at}: this exercise is not filled in yet."
+        return render(Failure(function, "blank"))
     if etype == "SystemExit":
         return f"your code called sys.exit(){at}; a graded function must return its result."
+    if etype in ("CheckFailure", "NotFilledIn"):  # raised by the check's own call, about what the code returned
+        failure = Failure(spec.name, "message", text=message)
+        return render_hidden(failure) if call.hidden else render(failure)
+    if etype in ("ValueError", "IndexError") and case is not None:
+        failure = Failure(function, "exception", error=f"{etype}: {message}".rstrip(": "), where=at[2:-1] or None,
+                          hint=spec.hint_for_error(case, message))
+        return render_hidden(failure) if call.hidden else render(failure)
     return f"{etype}: {message}{at}"
 
 
@@ -152,7 +108,7 @@ def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict
         if crec.get("tampered"):
             return "your code switched off the grader's call tracing (sys.setprofile); no points for this test."
         if "error" in crec:
-            return _exception(crec["error"], call, plan, context)
+            return _exception(crec["error"], call, plan, context, case)
         outputs = {str(k): transport.decode_output(d, arrays) for k, d in crec["outputs"].items()}
         after = {str(k): transport.decode_output(d, arrays) for k, d in crec["inputs"].items()}
         for name in expected:
@@ -160,12 +116,11 @@ def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict
             if isinstance(value, transport.TooLarge):
                 return f"{spec.name}: {name} has shape {value.shape}, far more entries than expected."
             if isinstance(value, transport.BadDtype):
-                return f"{spec.name}: {name} has dtype {value.dtype}, expected float64 numbers."
-        modified = _modified(case, after)
+                return render(Failure(spec.name, "dtype", name, got=str(value.dtype)))
         try:
-            verify(spec, case, outputs, expected, modified)
-        except CheckFailure as failure:
-            return _hidden_reason(spec, case, outputs, expected, modified, failure) if call.hidden else str(failure)
+            verify(spec, case, outputs, expected, changed_inputs(case, after))
+        except CheckFailure as e:
+            return render_hidden(e.failure) if call.hidden else render(e.failure)
     return None
 
 
