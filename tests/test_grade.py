@@ -10,25 +10,55 @@ from __future__ import annotations
 import ast
 import csv
 import hashlib
-import inspect
 import importlib
+import inspect
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.kernel  # nearly every test here grades in sandboxed kernels
+
 if not sys.platform.startswith("linux"):
     pytest.skip("the grading sandbox and these tests need Linux", allow_module_level=True)
 
-from course_tools import cli
-from course_tools.grade import sandbox  # noqa: E402  (after the platform check)
-from course_tools.grade import grade  # noqa: E402
+
+def _course_not_installed_from(repo: Path) -> str | None:
+    """Why grading kernels would not use the course in ``repo``, or None if they will.
+
+    A grading kernel imports course_utils as a fresh, isolated Python does, and the sandbox
+    lets it read only the folder of the course_utils that the grader imported. Both must be
+    this checkout, which is what an editable install of it gives.
+    """
+    import course_utils
+
+    here = (repo / "course_utils").resolve()
+    code = "import course_utils; print(course_utils.__file__)"
+    proc = subprocess.run([sys.executable, "-I", "-c", code], cwd=tempfile.gettempdir(),
+                          capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        return f"{sys.executable} cannot import course_utils"
+    for who, file in (("a grading kernel", proc.stdout.strip()), ("this test run", course_utils.__file__)):
+        found = Path(file).resolve().parent
+        if found != here:
+            return f"{who} would import course_utils from {found}, not from this checkout ({here})"
+    return None
+
+
+_why = _course_not_installed_from(Path(__file__).resolve().parents[1])
+if _why:
+    pytest.skip(f"the grading tests need the course installed editable from this checkout: {_why}. "
+                "Run `pip install -e .` here (`make test` does it in .venv).", allow_module_level=True)
+
+from course_tools import cli  # noqa: E402  (after the checks above)
+from course_tools.grade import grade, sandbox  # noqa: E402
 from course_tools.grade.plan import Step, load_plan  # noqa: E402
 from course_tools.grade.transport import TransportError, load_npz  # noqa: E402
 from course_tools.release import release_notebook  # noqa: E402
@@ -112,13 +142,14 @@ def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
                      "numpy.testing.assert_allclose = lambda *a, **k: None\ngradcheck.rel_error = lambda *a, **k: 0.0\n"
                      "checks.verify = checks._core.verify = lambda *a, **k: []\n"
                      "checks.run_check = checks._core.run_check = lambda *a, **k: []\n"
-                     "for spec in checks.REGISTRY.values():\n    spec.tol = float('inf')\n    spec.expected = lambda case: {}\n"
+                     "for spec in checks.REGISTRY.values():\n"
+                     "    spec.tol = float('inf')\n    spec.expected = lambda case: {}\n"
                      "builtins.abs = lambda x: 0.0\ndef scale(x, a):\n    return x\n",
             "affine": "def affine(x, w, b):\n    out = x @ w + b\n    x[0, 0] = 1e6\n    return out\n",
             "softplus": "def softplus(x):\n    return x\n"}),
         "printer": notebook({
-            "scale": "print('All tests passed! 6/6 points')\ndef scale(x, a):\n    print('✓ scale: all quantities match')\n"
-                     "    return 0 * x\n",
+            "scale": "print('All tests passed! 6/6 points')\ndef scale(x, a):\n"
+                     "    print('✓ scale: all quantities match')\n    return 0 * x\n",
             "affine": "def affine(x, w, b):\n    x @ w + b\n",
             "softplus": "def softplus(x):\n    return np.log(1 + np.exp(x)) + 1e-3\n"}),
         "exiter": notebook({"scale": "import sys\nsys.exit(0)\n" + SCALE, "affine": AFFINE,
@@ -126,12 +157,14 @@ def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
         "crasher": notebook({"scale": SCALE, "affine": "import ctypes\nctypes.string_at(0)\n" + AFFINE,
                              "softplus": SOFTPLUS}),
         "hanger": notebook({"scale": "def scale(x, a):\n    while True:\n        pass\n", "affine": AFFINE,
-                            "softplus": "def softplus(x):\n    import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                            "softplus": "def softplus(x):\n    import signal\n"
+                                        "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                         "    while True:\n        pass\n"}),
         "flooder": notebook({"scale": "while True:\n    print('All tests passed! ' * 50)\n" + SCALE,
                              "affine": AFFINE, "softplus": SOFTPLUS}),
         "hog": notebook({"scale": SCALE, "affine": AFFINE + "hoard = np.ones(1 << 31)\n",
-                         "softplus": "def softplus(x):\n    hoard = bytearray(8 << 30)\n    return np.logaddexp(0.0, x)\n"}),
+                         "softplus": "def softplus(x):\n    hoard = bytearray(8 << 30)\n"
+                                     "    return np.logaddexp(0.0, x)\n"}),
         "writer": notebook({"scale": writer, "affine": AFFINE, "softplus": SOFTPLUS}),
         "refcaller": notebook({"scale": "from grade_fixtures.fixture_ref import scale_reference as s\n"
                                         "def scale(x, a):\n    return s(x, a)\n",
@@ -173,7 +206,8 @@ EXPECTED = {  # student: (total, status)
 
 
 def _digest(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -205,12 +239,18 @@ def test_grades_csv_has_one_row_per_submission(run):
     with open(run["out"] / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["student"] for r in rows] == sorted(EXPECTED)
-    assert list(rows[0]) == ["student", "test_scale", "test_affine", "test_softplus", "total", "max_total", "status", "detail"]
+    assert list(rows[0]) == ["student", "test_scale", "test_affine", "test_softplus", "total", "max_total", "status",
+                             "detail"]
     good = next(r for r in rows if r["student"] == "good")
     assert (good["test_scale"], good["test_affine"], good["test_softplus"], good["total"], good["max_total"]) == \
         ("1", "2", "3", "6", "6")
     assert {r["status"] for r in rows} <= {s for _, s in EXPECTED.values()}
     assert all(r["detail"] for r in rows if r["status"] != "ok")
+
+
+def read_csv(out: Path) -> list[dict]:
+    with open(out / "grades.csv", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def feedback(run, student: str) -> str:
@@ -279,7 +319,8 @@ def test_missing_and_duplicated_answer_cells_are_explained(run):
 def test_submissions_change_nothing_outside_their_scratch_folder(run):
     out = run["out"]
     assert _digest(run["subs"]) == run["before"]
-    assert not any(p.exists() for p in (REPO / "evil.txt", REPO / "course_utils" / "evil.py", HERE / "grade_fixtures" / "evil.py"))
+    planted = (REPO / "evil.txt", REPO / "course_utils" / "evil.py", HERE / "grade_fixtures" / "evil.py")
+    assert not any(p.exists() for p in planted)
     assert sorted(p.name for p in out.iterdir()) == ["feedback", "grades.csv", "results"]
     assert "pwned" not in (out / "grades.csv").read_text()
     assert (out / "results" / "good.json").read_text().startswith("{")
@@ -366,7 +407,7 @@ def test_a_rerun_skips_what_is_done_unless_forced(small, capsys):
     assert "1 of 2 submission(s) to grade" in capsys.readouterr().err
     assert cli.main(args + ["--force"]) == 0
     assert "2 of 2 submission(s) to grade" in capsys.readouterr().err
-    rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv", newline=""))}
+    rows = {r["student"]: r for r in read_csv(out)}
     assert rows["blank"]["total"] == "4" and rows["good"]["total"] == "6"
 
 
@@ -389,7 +430,7 @@ def test_ctrl_c_keeps_finished_results_and_stops_every_kernel(tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert sorted(p.name for p in (out / "results").iterdir()) == ["a_good.json"]
-    assert [r["student"] for r in csv.DictReader(open(out / "grades.csv", newline=""))] == ["a_good"]
+    assert [r["student"] for r in read_csv(out)] == ["a_good"]
     time.sleep(0.5)
     assert not _children_of(proc.pid)
 
@@ -463,7 +504,8 @@ def reference_answers(solution: Path) -> tuple[dict[str, str], set[str]]:
                 for dotted in REGISTRY[call.check].reference:
                     module, attr = dotted.rsplit(".", 1)
                     ref = getattr(importlib.import_module(module), attr)
-                    if isinstance(node, ast.ClassDef) != inspect.isclass(ref) or (inspect.isclass(ref) and attr != expr):
+                    is_class = inspect.isclass(ref)
+                    if isinstance(node, ast.ClassDef) != is_class or (is_class and attr != expr):
                         continue
                     if not inspect.isclass(ref):
                         try:
@@ -494,7 +536,7 @@ def test_every_course_notebook_solution_full_marks_blank_zero_reference_none(sol
                 cell.source = replaced[gid]
         nbformat.write(nb, subs / "reference.ipynb")
     assert cli.main(["grade", str(subs), "--solution", str(solution), "--out", str(out), "--jobs", "2"]) == 0
-    rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv", newline=""))}
+    rows = {r["student"]: r for r in read_csv(out)}
     plan = load_plan(solution)
     assert rows["solution"]["status"] == "ok" and rows["solution"]["total"] == rows["solution"]["max_total"]
     assert rows["blank"]["status"] == "ok" and rows["blank"]["total"] == "0"

@@ -109,6 +109,7 @@ def test_check_cells_only_call_registered_checks(solution):
             )
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=IDS)
 def test_blank_student_notebook_fails_every_check(solution):
     student = ROOT / "notebooks" / solution.name

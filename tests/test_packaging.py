@@ -1,5 +1,12 @@
-"""The set-up files agree with each other: pyproject.toml, environment.yml, README, .ci/run."""
+"""The set-up files agree with each other: pyproject.toml, environment.yml, README, .ci/run;
+the two packages stay apart (course_utils never imports course_tools); the test markers work."""
+import ast
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +55,8 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
     lines = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()]
     code = [line for line in lines[:15] if line.startswith("make ")]
     assert code[:2] == ["make lab", "make test"], f"README must open with make lab / make test, found {code[:2]}"
-    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith(("#", "set ", "cd "))]
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line and not line.startswith(("#", "set ", "cd "))]
     assert ci == ["make test"]
 
 
@@ -65,11 +73,92 @@ def test_package_declares_the_course_command():
 
 
 def test_star_import_of_course_utils_works_and_lists_only_real_modules():
-    import subprocess
-    import sys
-
     code = ("from course_utils import *\nimport course_utils\n"
             "print(sorted(n for n in course_utils.__all__ if n not in globals()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def _course_utils_modules() -> list[str]:
+    """Every module of the course_utils package, from its files."""
+    found = []
+    for path in sorted((ROOT / "course_utils").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        found.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return found
+
+
+def test_importing_course_utils_never_imports_the_grader():
+    modules = _course_utils_modules()
+    assert "course_utils.checks" in modules and "course_utils.layers" in modules
+    code = (f"import {', '.join(modules)}; import sys; "
+            "print([m for m in sys.modules if m.startswith('course_tools')])")
+    env = dict(os.environ, MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
+
+
+def _imported_names(tree: ast.AST) -> list[str]:
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) in (
+                "import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant):
+            names.append(str(node.args[0].value))
+    return names
+
+
+def test_no_course_utils_source_imports_course_tools():
+    offenders = []
+    for path in sorted((ROOT / "course_utils").rglob("*.py")):
+        for name in _imported_names(ast.parse(path.read_text(encoding="utf-8"))):
+            if name.split(".")[0] == "course_tools":
+                offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not offenders, "course_utils must not import the instructor's package: " + ", ".join(offenders)
+
+
+def test_kernel_marker_covers_every_test_that_starts_a_kernel():
+    """``-m 'not kernel'`` leaves out nbval's notebook cells and every test that starts a kernel."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--strict-markers", "--nbval-lax", "-m", "kernel",
+         "solutions", "tests/test_release.py", "tests/test_notebooks.py", "tests/test_grade.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    ids = [line for line in proc.stdout.splitlines() if "::" in line]
+    cells = sum(c["cell_type"] == "code" for p in (ROOT / "solutions").glob("*.ipynb")
+                for c in json.loads(p.read_text())["cells"])
+    assert sum(i.startswith("solutions/") for i in ids) == cells
+    for name in ("test_blank_student_notebook_fails_every_check", "test_store_outputs_keeps_only_pinned_cells",
+                 "test_nbval_compares_only_the_outputs_of_tagged_cells",
+                 "test_each_submission_gets_its_score_and_status",
+                 "test_every_course_notebook_solution_full_marks_blank_zero_reference_none"):
+        assert any(f"::{name}" in i for i in ids), f"{name} is not marked kernel"
+    assert not any("test_release_then_check_then_stale" in i or "test_student_notebooks_are_exactly" in i for i in ids)
+
+
+def test_make_passes_pytest_flags_with_their_quotes():
+    proc = subprocess.run(["make", "-n", "test", "PYTEST_FLAGS=-m 'not kernel'"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1].endswith("pytest --nbval-lax tests solutions -m 'not kernel'")
+
+
+def test_grading_tests_skip_with_a_clear_message_in_a_checkout_that_is_not_installed(tmp_path):
+    """A copy of the course whose course_utils is not the installed one: the grading kernels
+    could not read it, so its grading tests skip, saying what to do, instead of erroring."""
+    copy = tmp_path / "copy"
+    for name in ("course_utils", "course_tools", "tests/grade_fixtures"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("conftest.py", "pyproject.toml", "tests/test_grade.py"):
+        shutil.copy(ROOT / name, copy / name)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "--color=no", "tests/test_grade.py"],
+                          cwd=copy, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 5 and "1 skipped" in proc.stdout, proc.stdout[-3000:]  # 5: no test left to run
+    assert "installed editable from this checkout" in proc.stdout and "pip install -e ." in proc.stdout
+    assert f"not from this checkout ({copy.resolve() / 'course_utils'})" in proc.stdout

@@ -230,6 +230,7 @@ def test_cli_release_check_and_errors(course, capsys):
     assert "no solution notebook named zz_unknown" in capsys.readouterr().err
 
 
+@pytest.mark.kernel
 def test_store_outputs_keeps_only_pinned_cells(course, capsys):
     path = course / "solutions" / "01_sq.ipynb"
     nb = nbformat.read(path, as_version=4)
@@ -242,6 +243,7 @@ def test_store_outputs_keeps_only_pinned_cells(course, capsys):
     assert all(c.outputs == [] for c in nb.cells[1:4])
 
 
+@pytest.mark.kernel
 def test_store_outputs_writes_nothing_when_a_cell_fails(course, capsys):
     path = course / "solutions" / "01_sq.ipynb"
     nb = nbformat.read(path, as_version=4)
