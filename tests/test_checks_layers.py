@@ -117,12 +117,12 @@ def test_unwritten_exercise_raises_not_implemented():
 # ---- affine_forward ----
 
 def test_affine_forward_without_reshape():
-    fails(checks.check_affine_forward, r"forget to flatten it to \(N, D\)",
+    fails(checks.check_affine_forward, r"raised ValueError.*flatten it to \(N, D\) before the product",
           affine_forward=with_(affine_forward, reshape=False))
 
 
 def test_affine_forward_without_bias():
-    fails(checks.check_affine_forward, "add the bias", affine_forward=with_(affine_forward, bias=False))
+    fails(checks.check_affine_forward, r"add b, out = x2 @ w \+ b", affine_forward=with_(affine_forward, bias=False))
 
 
 def test_affine_forward_returning_only_out():
@@ -141,12 +141,13 @@ def test_affine_forward_modifying_x():
 # ---- affine_backward ----
 
 @pytest.mark.parametrize("mistake, match", [
-    (dict(sum_db=False), r"db has shape \(5, 4\), expected \(4,\) like b.*sum over the batch"),
+    (dict(sum_db=False), r"db has shape \(6, 7\), expected \(7,\) like b.*sum over the batch"),
     (dict(mean_db=True), "factor of 1/N"),
-    (dict(reshape_dx=False), r"dx has shape \(5, 15\), expected \(5, 3, 5\) like x.*reshape"),
+    (dict(reshape_dx=False), r"dx has shape \(6, 15\), expected \(6, 3, 5\) like x.*reshape"),
     (dict(transpose_dw=True), "transposed shape"),
-    (dict(dx_no_transpose=True), r"dx = dout \(N, M\) @ w.T \(M, D\)"),
-    (dict(reshape_x=False), r"dw has shape \(5, 3, 4\).*flatten x to \(N, D\) in the backward pass"),
+    (dict(dx_no_transpose=True), r"raised ValueError.*dx = dout @ w.T: dout is \(N, M\) and w is \(D, M\), so w must "
+                                 r"be transposed"),
+    (dict(reshape_x=False), r"dw has shape \(5, 3, 7\).*flatten x to \(N, D\) in the backward pass too"),
 ])
 def test_affine_backward_mistakes(mistake, match):
     fails(checks.check_affine_backward, match, affine_forward=affine_forward,
@@ -169,11 +170,12 @@ def test_relu_forward_with_np_max():
 
 
 def test_relu_forward_with_abs():
-    fails(checks.check_relu_forward, "not change sign", relu_forward=lambda x: (np.abs(x), x))
+    fails(checks.check_relu_forward, r"np.abs\(x\) turns negative inputs positive.*np.maximum\(x, 0\)",
+          relu_forward=lambda x: (np.abs(x), x))
 
 
 def test_relu_forward_keeping_negative_part():
-    fails(checks.check_relu_forward, "kept the negative part", relu_forward=lambda x: (np.minimum(x, 0), x))
+    fails(checks.check_relu_forward, "keeps the negative part", relu_forward=lambda x: (np.minimum(x, 0), x))
 
 
 def test_relu_forward_in_place():
@@ -237,3 +239,287 @@ def test_two_layer_loss_modifying_params():
 def test_two_layer_loss_penalty_mistakes(mistake, match):
     """Only the scalar loss is wrong: the message names it and gives the exercise's hint."""
     fails(checks.check_two_layer_loss, match, two_layer_loss=with_(two_layer_loss, **mistake))
+
+
+# ---- distinct sizes ----
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_case_has_distinct_sizes(seed):
+    from course_utils.checks import nb03_layers
+    from course_utils.checks._shapes import distinct
+
+    assert set(nb03_layers.CASE_SIZES) == set(nb03_layers.__all__)
+    for name, sizes in nb03_layers.CASE_SIZES.items():
+        for case in REGISTRY[name].cases(seed):
+            assert distinct(sizes(case)), (name, seed, sizes(case))
+
+
+# ---- the forward checks check the cache ----
+
+def affine_forward_caching(what):
+    def f(x, w, b):
+        x2 = x.reshape(x.shape[0], -1)
+        out = x2 @ w + b
+        return out, {"flat": (x2, w, b), "pair": (x, w), "out": (out, w, b), "swapped": (w, x, b),
+                     "centered": (x - x.mean(), w, b), "dict": {"x": x, "w": w, "b": b},
+                     "tuple": (x, w, b), "list": [x, w, b], "named": ref.AffineCache(x, w, b),
+                     "no b": (x, w, None)}[what]
+    return f
+
+
+@pytest.mark.parametrize("what, match", [
+    ("flat", r"cache holds x flattened to \(2, 120\).*original shape \(2, 4, 5, 6\).*Hint: cache the original inputs"),
+    ("pair", r"its cache is a tuple of 2, not the three inputs \(x, w, b\).*Hint: cache the original inputs, in this "
+             r"order: cache = AffineCache\(x, w, b\)"),
+    ("out", r"its cache holds out \(shape \(2, 3\)\) where x belongs"),
+    ("swapped", r"its cache holds w \(shape \(120, 3\)\) where x belongs"),
+    ("dict", r"its cache is a dict"),
+    ("centered", r"affine_forward: dw via cache.* is wrong.*the cache must hold x and w unchanged"),
+])
+def test_affine_forward_with_a_wrong_cache_fails(what, match):
+    fails(checks.check_affine_forward, match, affine_forward=affine_forward_caching(what))
+
+
+@pytest.mark.parametrize("what", ["tuple", "list", "named", "no b"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_affine_forward_caches_that_the_backward_pass_can_use_pass(what, seed):
+    checks.check_affine_forward(affine_forward=affine_forward_caching(what), seed=seed, verbose=False)
+
+
+def test_affine_forward_table_shows_the_cache(capsys):
+    checks.check_affine_forward(affine_forward=affine_forward)
+    out = capsys.readouterr().out
+    assert "dx via cache" in out and "dw via cache" in out and "FAIL" not in out
+
+
+@pytest.mark.parametrize("cache, match", [
+    (lambda x: {"x": x}, "its cache is a dict, not ReluCache"),
+    (lambda x: x.ravel(), r"its cache holds an array of shape \(12,\) where x, of shape \(3, 4\), belongs"),
+    (lambda x: -x, r"relu_forward: dx via cache.*is wrong.*Hint: the course's relu_backward, run on the cache"),
+])
+def test_relu_forward_with_a_wrong_cache_fails(cache, match):
+    fails(checks.check_relu_forward, match, relu_forward=lambda x: (np.maximum(x, 0), cache(x)))
+
+
+@pytest.mark.parametrize("cache", [lambda x: ref.ReluCache(x), lambda x: (x,), lambda x: x,
+                                   lambda x: ref.ReluCache(np.maximum(x, 0))])  # the output has the same mask
+def test_relu_forward_caches_that_the_backward_pass_can_use_pass(cache):
+    for seed in (0, 1):
+        checks.check_relu_forward(relu_forward=lambda x: (np.maximum(x, 0), cache(x)), seed=seed, verbose=False)
+
+
+def test_affine_backward_blames_the_forward_cache_not_a_correct_backward():
+    def forward_flat(x, w, b):
+        x = x.reshape(x.shape[0], -1)  # the flattened x ends up in the cache
+        return x @ w + b, ref.AffineCache(x, w, b)
+
+    def backward(dout, cache):
+        x, w, b = cache
+        return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=0)
+
+    fails(checks.check_affine_backward, r"affine_backward gives other results with the cache your affine_forward "
+          r"returns.*affine_forward is the one to fix: its cache holds x flattened",
+          affine_forward=forward_flat, affine_backward=backward)
+
+
+def test_affine_backward_on_an_odd_cache_that_it_cannot_read():
+    def forward_dict(x, w, b):
+        return x.reshape(x.shape[0], -1) @ w + b, {"x": x, "w": w}
+
+    fails(checks.check_affine_backward, r"affine_backward fails with the cache your affine_forward returns.*"
+          r"its cache is a dict", affine_forward=forward_dict, affine_backward=affine_backward)
+
+
+def test_a_wrong_backward_on_an_odd_cache_hears_about_the_cache_first():
+    def forward_flat(x, w, b):
+        x = x.reshape(x.shape[0], -1)
+        return x @ w + b, (x, w, b)
+
+    bad_backward = with_(affine_backward, mean_db=True)
+    fails(checks.check_affine_backward, "affine_forward is the one to fix", affine_forward=forward_flat,
+          affine_backward=bad_backward)
+    fails(checks.check_affine_backward, "factor of 1/N", affine_forward=affine_forward, affine_backward=bad_backward)
+
+
+def test_an_odd_but_consistent_affine_pair_passes_the_backward_check():
+    """The forward check rejects this cache; the backward check judges the backward pass."""
+    def forward(x, w, b):
+        return x.reshape(x.shape[0], -1) @ w + b, (x.reshape(x.shape[0], -1), w, b, x.shape)
+
+    def backward(dout, cache):
+        x2, w, b, shape = cache
+        return (dout @ w.T).reshape(shape), x2.T @ dout, dout.sum(axis=0)
+
+    checks.check_affine_backward(affine_forward=forward, affine_backward=backward, verbose=False)
+    fails(checks.check_affine_forward, "a tuple of 4", affine_forward=forward)
+
+
+def test_relu_pair_caching_the_output_passes_both_checks():
+    def forward(x):
+        out = np.maximum(x, 0)
+        return out, ref.ReluCache(out)
+
+    def backward(dout, cache):
+        return dout * (cache.x > 0)
+
+    checks.check_relu_forward(relu_forward=forward, verbose=False)
+    checks.check_relu_backward(relu_forward=forward, relu_backward=backward, verbose=False)
+
+
+def test_relu_backward_blames_a_flattened_cache():
+    def forward(x):
+        return np.maximum(x, 0), ref.ReluCache(x.ravel())
+
+    def backward(dout, cache):
+        return dout * (cache.x > 0).reshape(dout.shape) if cache.x.shape == dout.shape else dout * (cache.x > 0)
+
+    fails(checks.check_relu_backward, "relu_forward is the one to fix", relu_forward=forward, relu_backward=backward)
+
+
+# ---- numpy's errors in the student's code: the hint names the product that failed ----
+
+def affine_forward_wt(x, w, b):
+    x2 = x.reshape(x.shape[0], -1)
+    return x2 @ w.T + b, (x, w, b)
+
+
+def affine_forward_ravel(x, w, b):
+    return x.ravel() @ w + b, (x, w, b)
+
+
+def affine_forward_elementwise(x, w, b):
+    return x.reshape(x.shape[0], -1) * w + b, (x, w, b)
+
+
+def affine_forward_bias_column(x, w, b):
+    return x.reshape(x.shape[0], -1) @ w + b[:, None], (x, w, b)
+
+
+@pytest.mark.parametrize("f, match", [
+    (affine_forward_wt, r"at affine_forward_wt, line \d+: `return x2 @ w.T \+ b, \(x, w, b\)`.*"
+                        r"w is already \(D, M\): multiply by w itself"),
+    (affine_forward_ravel, r"one vector of all N\*D numbers"),
+    (affine_forward_elementwise, r"\* multiplies entry by entry: use the matrix product"),
+    (affine_forward_bias_column, r"shapes \(M, 1\) and \(N, M\)|shapes \(N, M\) and \(M, 1\).*b has shape \(M,\)"),
+    (with_(affine_forward, reshape=False), r"x has shape \(2, 4, 5, 6\) \(N, d1, d2, d3\): flatten it"),
+])
+def test_affine_forward_shape_errors_get_their_own_hint(f, match):
+    fails(checks.check_affine_forward, match, affine_forward=f)
+
+
+def test_affine_forward_shape_errors_on_the_hidden_cases_too():
+    for seed in (1, 2):
+        fails(checks.check_affine_forward, r"w is already \(D, M\)", affine_forward=affine_forward_wt, seed=seed)
+        fails(checks.check_affine_forward, r"flatten it to \(N, D\)",
+              affine_forward=with_(affine_forward, reshape=False), seed=seed)
+
+
+def backward_with(dx=None, dw=None, db=None):
+    def f(dout, cache):
+        x, w, b = cache
+        x2 = x.reshape(x.shape[0], -1)
+        rdx, rdw, rdb = affine_backward(dout, cache)
+        return (dx(dout, x, x2, w) if dx else rdx), (dw(dout, x, x2, w) if dw else rdw), (db(dout) if db else rdb)
+    return f
+
+
+@pytest.mark.parametrize("student, match", [
+    (backward_with(dx=lambda dout, x, x2, w: (dout @ w).reshape(x.shape)), "so w must be transposed"),
+    (backward_with(dx=lambda dout, x, x2, w: (w.T @ dout).reshape(x.shape)),
+     r"the batch axis is summed in dw = x2.T @ dout.*dx = dout @ w.T"),
+    (backward_with(dw=lambda dout, x, x2, w: x2 @ dout), r"dw = x2.T @ dout, \(D, N\) @ \(N, M\), with x2 transposed"),
+    (backward_with(dw=lambda dout, x, x2, w: x @ dout), "flatten x in the backward pass too"),
+    (backward_with(dw=lambda dout, x, x2, w: x2.T @ dout.T), r"dout is already \(N, M\)"),
+    (backward_with(dx=lambda dout, x, x2, w: dout.reshape(x.shape)), r"dout itself \(N\*M entries\) cannot take"),
+    (backward_with(db=lambda dout: dout.sum(axis=1)), r"db has shape \(6,\), expected \(7,\) like b.*axis=1 sums over"),
+])
+def test_affine_backward_shape_errors_blame_the_likely_product(student, match):
+    fails(checks.check_affine_backward, match, affine_forward=affine_forward, affine_backward=student, seed=1)
+
+
+def test_a_size_one_leading_dimension_is_not_a_missing_batch_sum():
+    with pytest.raises(CheckFailure) as info:
+        checks.check_affine_backward(affine_forward=affine_forward, verbose=False, affine_backward=backward_with(
+            db=lambda dout: dout.sum(axis=0, keepdims=True)))
+    assert "db has shape (1, 4), expected (4,)" in str(info.value) or "db has shape (1, 7)" in str(info.value)
+    assert "keepdims" in str(info.value) and "sum over the batch" not in str(info.value)
+
+
+def test_a_loss_of_shape_one_is_not_a_missing_batch_sum():
+    def f(params, X, y, reg):
+        loss, grads = two_layer_loss(params, X, y, reg)
+        return np.array([loss]), grads
+    with pytest.raises(CheckFailure) as info:
+        checks.check_two_layer_loss(two_layer_loss=f, verbose=False)
+    assert "loss has shape (1,)" in str(info.value) and "sum over the batch" not in str(info.value)
+
+
+def two_layer_with(replace):
+    """two_layer_loss written out, with one line replaced by a usual slip."""
+    def f(params, X, y, reg):
+        W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+        a = X @ (W1.T if replace == "W1.T" else W1) + b1
+        h = np.maximum(a, 0)
+        scores = h @ W2 + b2
+        loss, dscores = cu.losses.softmax_loss(scores, y)
+        dW2 = h @ dscores if replace == "h" else h.T @ dscores
+        dh = dscores @ W2 if replace == "W2" else dscores @ W2.T
+        da = dscores * (a > 0) if replace == "mask" else dh * (a > 0)
+        dW1 = X @ da if replace == "X" else X.T @ da
+        loss += 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        return loss, {"W1": dW1 + reg * W1, "b1": da.sum(axis=0), "W2": dW2 + reg * W2, "b2": dscores.sum(axis=0)}
+    return f
+
+
+@pytest.mark.parametrize("replace, match", [
+    ("W1.T", r"W1 is \(D, H\): a = X @ W1 \+ b1, without transposing W1"),
+    ("h", r"dW2 = h.T @ dscores, \(H, N\) @ \(N, C\): transpose h"),
+    ("W2", r"dh = dscores @ W2.T: dscores is \(N, C\) and W2 is \(H, C\)"),
+    ("mask", r"da = dh \* \(a > 0\)"),
+    ("X", r"dW1 = X.T @ da, \(D, N\) @ \(N, H\): transpose X"),
+])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_two_layer_shape_errors_name_the_product(replace, match, seed):
+    fails(checks.check_two_layer_loss, match, two_layer_loss=two_layer_with(replace), seed=seed)
+
+
+# ---- correct answers written differently pass ----
+
+def affine_forward_dot(x, w, b):
+    return np.dot(x.reshape(len(x), -1), w) + b[None, :], ref.AffineCache(x, w, b)
+
+
+def affine_backward_einsum(dout, cache):
+    x, w, _ = cache
+    x2 = x.reshape(len(x), -1)
+    dx = np.einsum("nm,dm->nd", dout, w).reshape(x.shape)
+    dw = np.zeros_like(w)
+    for n in range(len(x2)):  # one example at a time
+        dw += np.outer(x2[n], dout[n])
+    return dx, dw, np.ones(len(dout)) @ dout
+
+
+def relu_backward_where(dout, cache):
+    return np.where(cache.x > 0, dout, 0.0)
+
+
+def two_layer_with_reference_pieces(params, X, y, reg):
+    a, c1 = affine_forward_dot(X, params["W1"], params["b1"])
+    h = a * (a > 0)
+    scores, c2 = affine_forward_dot(h, params["W2"], params["b2"])
+    loss, dscores = cu.losses.softmax_loss(scores, y)
+    dh, dW2, db2 = affine_backward_einsum(dscores, c2)
+    _, dW1, db1 = affine_backward_einsum(np.where(a > 0, dh, 0.0), c1)
+    loss = loss + 0.5 * reg * sum(float(np.vdot(params[k], params[k])) for k in ("W1", "W2"))
+    return loss, {"W1": dW1 + reg * params["W1"], "b1": db1, "W2": dW2 + reg * params["W2"], "b2": db2}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_correct_answers_written_differently_pass(seed):
+    checks.check_affine_forward(affine_forward=affine_forward_dot, seed=seed, verbose=False)
+    checks.check_affine_backward(affine_forward=affine_forward_dot, affine_backward=affine_backward_einsum, seed=seed,
+                                 verbose=False)
+    checks.check_relu_forward(relu_forward=lambda x: (x * (x > 0), ref.ReluCache(x)), seed=seed, verbose=False)
+    checks.check_relu_backward(relu_forward=lambda x: (np.where(x > 0, x, 0.0), ref.ReluCache(x)),
+                               relu_backward=relu_backward_where, seed=seed, verbose=False)
+    checks.check_two_layer_loss(two_layer_loss=two_layer_with_reference_pieces, seed=seed, verbose=False)

@@ -3,7 +3,15 @@
 Each check calls only the student's code in ``_call_*`` and computes the expected values with
 the reference layers in :mod:`course_utils.layers` in ``_expected_*``. Forward checks use
 fixed linspace inputs for the visible test and random ones for the hidden tests; backward
-checks use random, non-trivial inputs (no zeros, ReLU inputs on both sides of 0).
+checks use random, non-trivial inputs (no zeros, ReLU inputs on both sides of 0). Every case
+has distinct sizes (N, d1, ..., D, M all different; see ``CASE_SIZES``), so a transposed
+result never has the right shape by chance and numpy's shape errors name their dimensions.
+
+Notes: a forward pass is checked together with its cache: the course's own backward pass is
+run on the cache the student's forward returns (``dx via cache``), since a cache holding the
+flattened x, or the wrong arrays, passes a check of ``out`` alone and then gets the correct
+backward pass blamed. The backward checks run the student's own forward pass, and say so when
+the cache, not the backward pass, makes the difference.
 """
 from __future__ import annotations
 
@@ -11,33 +19,18 @@ import numpy as np
 
 from .. import layers as ref
 from ..losses import softmax_loss
-from ._core import CheckFailure, Spec
+from ._core import CheckFailure
 from ._registry import register
+from ._shapes import ShapeSpec, named, read
 
 __all__ = [
     "check_affine_forward", "check_affine_backward", "check_relu_forward", "check_relu_backward",
     "check_two_layer_loss",
 ]
 
-_SHAPE_HINT_FORWARD = (
-    "x has shape {x}: did you forget to flatten it to (N, D) first, with x.reshape(x.shape[0], -1)?"
-)
-_SHAPE_HINT_BACKWARD = (
-    "check the shape of every product: dx = dout (N, M) @ w.T (M, D), reshaped back to x's shape "
-    "{x}; dw = x_flat.T (D, N) @ dout (N, M), with x flattened to (N, D) as in the forward pass."
-)
-
-
-def _run(func: str, f, *args, shape_hint: str = "", x_shape=None):
-    """Call student code; turn numpy shape errors into a CheckFailure with a hint."""
-    try:
-        return f(*args)
-    except ValueError as e:
-        if shape_hint and any(w in str(e) for w in ("shape", "dimension", "align", "broadcast", "reshape")):
-            raise CheckFailure(
-                f"{func} raised ValueError: {e}\n  Hint: {shape_hint.format(x=tuple(x_shape))}"
-            ) from None
-        raise
+_AFFINE_FIX = ("cache the original inputs, in this order: cache = AffineCache(x, w, b) (the plain tuple "
+               "(x, w, b) works too), with x in its original shape (N, d1, ..., dk), not the flattened copy.")
+_RELU_FIX = "cache the input: cache = ReluCache(x) (relu_backward needs the sign of each entry of x)."
 
 
 def _pair(func: str, result, names: str = "(out, cache)"):
@@ -45,6 +38,29 @@ def _pair(func: str, result, names: str = "(out, cache)"):
         kind = type(result).__name__ if not isinstance(result, tuple) else f"tuple of {len(result)}"
         raise CheckFailure(f"{func} must return the pair {names}, got a {kind}.")
     return result
+
+
+def _same(a: dict, b: dict) -> bool:
+    """Did the student's code return the same arrays both times (shapes and values)?"""
+    return a.keys() == b.keys() and all(
+        np.shape(a[k]) == np.shape(b[k])
+        and np.array_equal(np.asarray(a[k], dtype=float), np.asarray(b[k], dtype=float), equal_nan=True)
+        for k in a)
+
+
+def _kind(value) -> str:
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+# ---- affine ----
+
+def _affine_sizes(case: dict) -> dict[str, int]:
+    x, w = case["x"], case["w"]
+    return {"N": x.shape[0], **{f"d{i}": d for i, d in enumerate(x.shape[1:], 1)}, "D": w.shape[0], "M": w.shape[1]}
 
 
 def _affine_cases(seed: int, *, forward: bool) -> list[dict]:
@@ -55,61 +71,194 @@ def _affine_cases(seed: int, *, forward: bool) -> list[dict]:
         x = np.linspace(-0.1, 0.5, N * D).reshape(N, *dims)
         w = np.linspace(-0.2, 0.3, D * M).reshape(D, M)
         b = np.linspace(-0.3, 0.1, M)
-        return [dict(x=x, w=w, b=b)]
+        dout = np.linspace(0.7, -0.45, N * M).reshape(N, M)  # for the cache: the backward pass on it
+        return [dict(x=x, w=w, b=b, dout=dout)]
     rng = np.random.default_rng(seed + 300)
+    N = 4 + 2 * seed  # 4, 6, 8: never one of the other sizes
     cases = []
-    for dims, M in [((3, 5), 4), ((2, 3, 2), 5)]:
-        N = 4 + seed
+    for dims, M in [((3, 5), 7), ((2, 3, 9), 5)]:
         D = int(np.prod(dims))
-        case = dict(x=rng.standard_normal((N, *dims)), w=rng.standard_normal((D, M)), b=rng.standard_normal(M))
-        if not forward:
-            case["dout"] = rng.standard_normal((N, M))
-        cases.append(case)
+        cases.append(dict(x=rng.standard_normal((N, *dims)), w=rng.standard_normal((D, M)), b=rng.standard_normal(M),
+                          dout=rng.standard_normal((N, M))))
     return cases
 
 
+def _affine_cache_problem(cache, case: dict) -> str | None:
+    """What keeps the course's affine_backward from using this cache (None: nothing)."""
+    x, w = case["x"], case["w"]
+    sizes = _affine_sizes(case)
+    if not isinstance(cache, (tuple, list)) or len(cache) != 3:
+        return f"its cache is {_kind(cache)}, not the three inputs (x, w, b)"
+    for name, held, want in (("x", cache[0], x), ("w", cache[1], w)):
+        if not isinstance(held, np.ndarray):
+            return f"its cache holds {_kind(held)} where {name} belongs"
+        if held.shape == want.shape:
+            continue
+        if name == "x" and held.shape == (x.shape[0], w.shape[0]):
+            return (f"its cache holds x flattened to {held.shape} {named(held.shape, sizes)}, but affine_backward "
+                    f"needs x in its original shape {x.shape} {named(x.shape, sizes)} to give dx that shape; "
+                    "keep the flattened copy in a variable of its own (x2 = x.reshape(x.shape[0], -1))")
+        for other, arr in (("x", x), ("w", w), ("out", np.empty((x.shape[0], w.shape[1]))), ("b", case["b"])):
+            if other != name and held.shape == arr.shape:
+                return f"its cache holds {other} (shape {held.shape}) where {name} belongs"
+        return f"its cache holds an array of shape {held.shape} where {name}, of shape {want.shape}, belongs"
+    return None
+
+
+def _affine_forward_error(case: dict, message: str) -> str | None:
+    x = case["x"]
+    sizes = _affine_sizes(case)
+    s = read(message, {**sizes, "N*D": x.size})
+    last = f"d{x.ndim - 1}"
+    if s is None:
+        return None
+    if s.kind == "product":
+        if (s.left, s.right) == (last, "D"):
+            return (f"x has shape {x.shape} {named(x.shape, sizes)}: flatten it to (N, D) before the product, "
+                    "x2 = x.reshape(x.shape[0], -1), then out = x2 @ w + b.")
+        if (s.left, s.right) == ("N*D", "D"):
+            return ("x.flatten() (or np.ravel) makes one vector of all N*D numbers; keep one row per example: "
+                    "x2 = x.reshape(x.shape[0], -1) is (N, D).")
+        if (s.left, s.right) == ("D", "M"):
+            return "w is already (D, M): multiply by w itself, out = x2 @ w + b, not by w.T."
+        if s.left == "N":
+            return ("a factor ends in the batch size N: x2 = x.reshape(x.shape[0], -1) is (N, D) and goes first, "
+                    "out = x2 @ w + b, without transposing it.")
+        return (f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: out = x2 @ w is (N, D) @ (D, M), "
+                "with x2 = x.reshape(x.shape[0], -1).")
+    if s.kind == "broadcast":
+        if "(D, M)" in s.shapes:
+            return "* multiplies entry by entry: use the matrix product, out = x2 @ w + b."
+        return (f"shapes {' and '.join(s.shapes)} do not broadcast: b has shape (M,); add it as it is, "
+                "out = x2 @ w + b, and numpy repeats it over the N rows.")
+    if s.kind == "reshape":
+        return ("x.reshape(x.shape[0], -1) keeps the N examples as rows and lets numpy work out D = d1 * ... * dk "
+                "(the -1).")
+    return None
+
+
 def _call_affine_forward(student, case):
-    result = _run("affine_forward", student["affine_forward"], case["x"], case["w"], case["b"],
-                  shape_hint=_SHAPE_HINT_FORWARD, x_shape=case["x"].shape)
-    return dict(out=_pair("affine_forward", result)[0])
+    out, cache = _pair("affine_forward", student["affine_forward"](case["x"], case["w"], case["b"]))
+    problem = _affine_cache_problem(cache, case)
+    if problem:
+        raise CheckFailure(f"affine_forward: {problem}.\n  Hint: {_AFFINE_FIX}")
+    dx, dw, _ = ref.affine_backward(case["dout"], cache)  # what the course's backward pass gets from this cache
+    return {"out": out, "dx via cache": dx, "dw via cache": dw}
 
 
 def _expected_affine_forward(case):
-    return dict(out=ref.affine_forward(case["x"], case["w"], case["b"])[0])
+    out, cache = ref.affine_forward(case["x"], case["w"], case["b"])
+    dx, dw, _ = ref.affine_backward(case["dout"], cache)
+    return {"out": out, "dx via cache": dx, "dw via cache": dw}
 
 
 def _no_bias(got, exp, case):
-    return got.shape == exp.shape and np.allclose(got, exp - case["b"])
+    return got.shape == exp.shape == (case["x"].shape[0], case["w"].shape[1]) and np.allclose(got, exp - case["b"])
 
 
-@register(Spec(
+def _wrong_cache_values(got, exp, case):
+    return got.shape != (case["x"].shape[0], case["w"].shape[1])  # dx or dw via the cache, not out
+
+
+@register(ShapeSpec(
     name="affine_forward", args=("affine_forward",),
     cases=lambda seed: _affine_cases(seed, forward=True),
     call=_call_affine_forward, expected=_expected_affine_forward,
-    batch="x", reference=("course_utils.layers.affine_forward",),
-    hints=((_no_bias, "out is exactly x w without b: add the bias (broadcast over the rows)."),),
+    like={"dx via cache": "x", "dw via cache": "w"},
+    batch="x", reference=("course_utils.layers.affine_forward",), error_hint=_affine_forward_error,
+    hints=(
+        (_no_bias, "out equals x2 @ w without the bias: add b, out = x2 @ w + b (b of shape (M,) is repeated "
+                   "over the N rows)."),
+        (_wrong_cache_values, "the course's affine_backward, run on the cache your affine_forward returns, gives "
+                              "wrong gradients: the cache must hold x and w unchanged (not a modified copy). "
+                              + _AFFINE_FIX),
+    ),
 ))
 def check_affine_forward(affine_forward):
-    """Check affine_forward on x of shape (N, d1, ..., dk) against the reference (notebook 03)."""
+    """Check affine_forward's out, and its cache, on x of shape (N, d1, ..., dk) (notebook 03)."""
 
 
-def _call_affine_backward(student, case):
-    x_shape = case["x"].shape
-    fwd = _run("affine_forward", student["affine_forward"], case["x"], case["w"], case["b"],
-               shape_hint=_SHAPE_HINT_FORWARD, x_shape=x_shape)
-    _, cache = _pair("affine_forward", fwd)
-    back = _run("affine_backward", student["affine_backward"], case["dout"], cache,
-                shape_hint=_SHAPE_HINT_BACKWARD, x_shape=x_shape)
+def _affine_backward_error(case: dict, message: str) -> str | None:
+    x = case["x"]
+    sizes = _affine_sizes(case)
+    s = read(message, {**sizes, "N*D": x.size, "N*M": case["dout"].size})
+    if s is None:
+        return None
+    last = f"d{x.ndim - 1}"
+    products = ("dx = dout @ w.T is (N, M) @ (M, D), reshaped to x's shape; dw = x2.T @ dout is (D, N) @ (N, M), "
+                "with x2 = x.reshape(x.shape[0], -1)")
+    if s.kind == "product":
+        pair = (s.left, s.right)
+        if pair == ("M", "D"):
+            return ("dx = dout @ w.T: dout is (N, M) and w is (D, M), so w must be transposed, (N, M) @ (M, D) "
+                    "gives (N, D); then reshape it to x's shape.")
+        if pair == ("D", "N"):
+            return ("a factor ending in D met one starting with the batch size N: the batch axis is summed in "
+                    "dw = x2.T @ dout, (D, N) @ (N, M), with x2 transposed; and dx = dout @ w.T, (N, M) @ (M, D).")
+        if pair == (last, "N"):
+            return ("flatten x in the backward pass too: x2 = x.reshape(x.shape[0], -1), then dw = x2.T @ dout, "
+                    "(D, N) @ (N, M).")
+        if pair == ("N", "M"):
+            return "dout is already (N, M): dw = x2.T @ dout, (D, N) @ (N, M), without transposing dout."
+        if pair == ("M", "N"):
+            return f"check the order of the factors: {products}."
+        return f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {products}."
+    if s.kind == "reshape" and s.size == "N*M":
+        return ("only dx goes back to x's shape, and dx = dout @ w.T has N*D entries; dout itself (N*M entries) "
+                "cannot take x's shape.")
+    if s.kind == "reshape":
+        return f"reshape dx = dout @ w.T, (N, D), to x's shape with .reshape(x.shape); {products}."
+    if s.kind == "broadcast":
+        return (f"shapes {' and '.join(s.shapes)} do not broadcast: the gradients are matrix products, not "
+                f"elementwise ones: {products}; db = dout.sum(axis=0).")
+    return None
+
+
+def _affine_backward_outputs(student, case, cache) -> dict:
+    back = student["affine_backward"](case["dout"], cache)
     if not isinstance(back, tuple) or len(back) != 3:
-        raise CheckFailure(f"affine_backward must return the triple (dx, dw, db), got a {type(back).__name__}.")
+        raise CheckFailure(f"affine_backward must return the triple (dx, dw, db), got {_kind(back)}.")
     dx, dw, db = back
     if np.ndim(dw) > 2:
         raise CheckFailure(
             f"affine_backward: dw has shape {np.shape(dw)}, expected {case['w'].shape} like w.\n"
-            "  Hint: flatten x to (N, D) in the backward pass too, x.reshape(x.shape[0], -1), "
-            "before computing x.T @ dout."
+            "  Hint: flatten x to (N, D) in the backward pass too, x2 = x.reshape(x.shape[0], -1), and "
+            "compute dw = x2.T @ dout."
+        )
+    if np.shape(db) == (case["x"].shape[0],):
+        raise CheckFailure(
+            f"affine_backward: db has shape {np.shape(db)}, expected {case['b'].shape} like b.\n"
+            "  Hint: sum dout over the batch axis, db = dout.sum(axis=0); axis=1 sums over the M outputs instead."
         )
     return dict(dx=dx, dw=dw, db=db)
+
+
+def _call_affine_backward(student, case):
+    _, cache = _pair("affine_forward", student["affine_forward"](case["x"], case["w"], case["b"]))
+    problem = _affine_cache_problem(cache, case)
+    if problem is None and not (np.array_equal(cache[0], case["x"]) and np.array_equal(cache[1], case["w"])):
+        problem = "its cache holds x and w with other values than the inputs"
+    if problem is None:
+        return _affine_backward_outputs(student, case, cache)
+    # the forward pass's cache is odd: does the backward pass do better on the cache (x, w, b)?
+    clean_cache = ref.AffineCache(case["x"].copy(), case["w"].copy(), case["b"].copy())
+    try:
+        clean = _affine_backward_outputs(student, case, clean_cache)
+    except Exception:
+        clean = None
+    try:
+        outputs = _affine_backward_outputs(student, case, cache)
+    except Exception:
+        if clean is None:
+            raise
+        outputs = None
+    if clean is not None and (outputs is None or not _same(outputs, clean)):
+        what = "fails" if outputs is None else "gives other results"
+        raise CheckFailure(
+            f"affine_backward {what} with the cache your affine_forward returns, but not with the cache "
+            f"AffineCache(x, w, b): affine_forward is the one to fix: {problem}.\n  Hint: {_AFFINE_FIX}"
+        )
+    return outputs
 
 
 def _expected_affine_backward(case):
@@ -117,69 +266,143 @@ def _expected_affine_backward(case):
     return dict(dx=dx, dw=dw, db=db)
 
 
-@register(Spec(
+@register(ShapeSpec(
     name="affine_backward", args=("affine_forward", "affine_backward"),
     cases=lambda seed: _affine_cases(seed, forward=False),
     call=_call_affine_backward, expected=_expected_affine_backward,
-    like={"dx": "x", "dw": "w", "db": "b"}, batch="x",
+    like={"dx": "x", "dw": "w", "db": "b"}, batch="x", error_hint=_affine_backward_error,
     reference=("course_utils.layers.affine_forward", "course_utils.layers.affine_backward"),
 ))
 def check_affine_backward(affine_forward, affine_backward):
     """Check affine_backward's dx, dw, db against the reference on random inputs (notebook 03)."""
 
 
+# ---- ReLU ----
+
+def _relu_sizes(case: dict) -> dict[str, int]:
+    shape = case["x"].shape
+    return {"N": shape[0], **{f"d{i}": d for i, d in enumerate(shape[1:], 1)}}
+
+
 def _relu_cases(seed: int, *, forward: bool) -> list[dict]:
+    rng = np.random.default_rng(seed + 400)
     if forward and seed == 0:
         # 12 points from -0.5 to 0.5: half negative, half positive, none exactly 0
-        return [dict(x=np.linspace(-0.5, 0.5, 12).reshape(3, 4))]
-    rng = np.random.default_rng(seed + 400)
+        x = np.linspace(-0.5, 0.5, 12).reshape(3, 4)
+        return [dict(x=x, dout=rng.standard_normal(x.shape))]
     cases = []
-    for shape in [(5, 6), (3, 2, 4)]:
+    for shape in [(5 + 3 * seed, 7), (3, 2, 4 + 2 * seed)]:  # every size distinct within a case
         x = rng.standard_normal(shape)
         x[np.abs(x) < 1e-3] = 0.5  # keep clear of the kink at 0
-        case = dict(x=x)
-        if not forward:
-            case["dout"] = rng.standard_normal(shape)
-        cases.append(case)
+        cases.append(dict(x=x, dout=rng.standard_normal(shape)))
     return cases
 
 
+def _relu_cache_x(cache):
+    """The array a ReLU cache holds: ReluCache(x), (x,) or x itself (None for anything else)."""
+    held = getattr(cache, "x", None)
+    if held is None and isinstance(cache, (tuple, list)) and len(cache) == 1:
+        held = cache[0]
+    if held is None and isinstance(cache, np.ndarray):
+        held = cache
+    return held if isinstance(held, np.ndarray) else None
+
+
+def _relu_cache_problem(cache, case: dict) -> str | None:
+    held = _relu_cache_x(cache)
+    if held is None:
+        return f"its cache is {_kind(cache)}, not ReluCache(x)"
+    if held.shape != case["x"].shape:
+        return f"its cache holds an array of shape {held.shape} where x, of shape {case['x'].shape}, belongs"
+    return None
+
+
+def _relu_error(case: dict, message: str) -> str | None:
+    s = read(message, _relu_sizes(case))
+    if s is not None and s.kind == "broadcast":
+        return "the ReLU works entry by entry: out = np.maximum(x, 0) has x's shape; no sums, no products."
+    return None
+
+
 def _call_relu_forward(student, case):
-    out, _ = _pair("relu_forward", student["relu_forward"](case["x"]))
+    out, cache = _pair("relu_forward", student["relu_forward"](case["x"]))
     if np.shape(out) != case["x"].shape and np.size(out) != case["x"].size:
         raise CheckFailure(
             f"relu_forward: out has shape {np.shape(out)}, expected {case['x'].shape} like x.\n"
             "  Hint: np.max(x, 0) takes the maximum *along axis 0*; the elementwise max(0, x) is "
             "np.maximum(x, 0)."
         )
-    return dict(out=out)
+    problem = _relu_cache_problem(cache, case)
+    if problem:
+        raise CheckFailure(f"relu_forward: {problem}.\n  Hint: {_RELU_FIX}")
+    dx = ref.relu_backward(case["dout"], ref.ReluCache(_relu_cache_x(cache)))  # the course's backward on it
+    return {"out": out, "dx via cache": dx}
 
 
 def _expected_relu_forward(case):
-    return dict(out=ref.relu_forward(case["x"])[0])
+    out, cache = ref.relu_forward(case["x"])
+    return {"out": out, "dx via cache": ref.relu_backward(case["dout"], cache)}
 
 
-@register(Spec(
+def _is_out(got, exp, case):  # for out only: dx via cache is compared after it
+    return np.allclose(exp, np.maximum(case["x"], 0)) and not np.allclose(got, exp)
+
+
+@register(ShapeSpec(
     name="relu_forward", args=("relu_forward",),
     cases=lambda seed: _relu_cases(seed, forward=True),
-    call=_call_relu_forward, expected=_expected_relu_forward,
-    like={"out": "x"}, reference=("course_utils.layers.relu_forward",),
+    call=_call_relu_forward, expected=_expected_relu_forward, error_hint=_relu_error,
+    like={"out": "x", "dx via cache": "x"}, reference=("course_utils.layers.relu_forward",),
     hints=(
-        (lambda got, exp, case: np.allclose(got, np.abs(case["x"])),
-         "negative inputs must become 0, not change sign: use np.maximum(x, 0)."),
-        (lambda got, exp, case: np.allclose(got, np.minimum(case["x"], 0)),
-         "you kept the negative part: ReLU keeps max(0, x)."),
-        (lambda got, exp, case: np.allclose(got, case["x"]),
-         "out equals x: the negative entries must be set to 0."),
+        (lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, np.abs(case["x"])),
+         "out = np.abs(x) turns negative inputs positive; they must become 0: out = np.maximum(x, 0)."),
+        (lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, np.minimum(case["x"], 0)),
+         "out = np.minimum(x, 0) keeps the negative part; the ReLU keeps the positive part: out = np.maximum(x, 0)."),
+        (lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, case["x"]),
+         "out equals x: the negative entries must become 0, out = np.maximum(x, 0) (a new array; never write "
+         "into x)."),
+        (lambda got, exp, case: not _is_out(got, exp, case),
+         "the course's relu_backward, run on the cache your relu_forward returns, gives a wrong dx: "
+         + _RELU_FIX),
     ),
 ))
 def check_relu_forward(relu_forward):
-    """Check relu_forward against max(0, x) (notebook 03)."""
+    """Check relu_forward against max(0, x), and its cache (notebook 03)."""
+
+
+_RELU_DX = "dx = dout * (x > 0)"
+
+
+def _relu_backward_outputs(student, case, cache) -> dict:
+    return dict(dx=student["relu_backward"](case["dout"], cache))
 
 
 def _call_relu_backward(student, case):
     _, cache = _pair("relu_forward", student["relu_forward"](case["x"]))
-    return dict(dx=student["relu_backward"](case["dout"], cache))
+    held = _relu_cache_x(cache)
+    problem = _relu_cache_problem(cache, case)
+    if problem is None and not np.array_equal(held, case["x"]):
+        problem = "its cache holds another array than x"
+    if problem is None:
+        return _relu_backward_outputs(student, case, cache)
+    # an odd cache: does the backward pass do better on ReluCache(x)?
+    try:
+        clean = _relu_backward_outputs(student, case, ref.ReluCache(case["x"].copy()))
+    except Exception:
+        clean = None
+    try:
+        outputs = _relu_backward_outputs(student, case, cache)
+    except Exception:
+        if clean is None:
+            raise
+        outputs = None
+    if clean is not None and (outputs is None or not _same(outputs, clean)):
+        what = "fails" if outputs is None else "gives other results"
+        raise CheckFailure(
+            f"relu_backward {what} with the cache your relu_forward returns, but not with the cache ReluCache(x): "
+            f"relu_forward is the one to fix: {problem}.\n  Hint: {_RELU_FIX}"
+        )
+    return outputs
 
 
 def _expected_relu_backward(case):
@@ -187,43 +410,79 @@ def _expected_relu_backward(case):
     return dict(dx=ref.relu_backward(case["dout"], cache))
 
 
-@register(Spec(
+@register(ShapeSpec(
     name="relu_backward", args=("relu_forward", "relu_backward"),
     cases=lambda seed: _relu_cases(seed, forward=False),
-    call=_call_relu_backward, expected=_expected_relu_backward,
+    call=_call_relu_backward, expected=_expected_relu_backward, error_hint=_relu_error,
     like={"dx": "x"}, reference=("course_utils.layers.relu_forward", "course_utils.layers.relu_backward"),
     hints=(
         (lambda got, exp, case: np.allclose(got, case["dout"]),
-         "dx equals dout everywhere: the gradient must be blocked (0) where x <= 0."),
+         f"dx equals dout everywhere: the gradient must be blocked (0) where x <= 0: {_RELU_DX}."),
         (lambda got, exp, case: np.allclose(got, case["dout"] * (case["x"] < 0)),
-         "the mask is inverted: you passed the gradient where x < 0 and blocked it where x > 0."),
+         f"the mask is inverted: you passed the gradient where x < 0 and blocked it where x > 0: {_RELU_DX}."),
         (lambda got, exp, case: np.allclose(got, case["dout"] * np.maximum(case["x"], 0)),
-         "you multiplied dout by the ReLU's output; the local gradient is the 0/1 mask (x > 0)."),
+         f"you multiplied dout by the ReLU's output; the local gradient is the 0/1 mask (x > 0): {_RELU_DX}."),
         (lambda got, exp, case: np.allclose(got, (case["x"] > 0).astype(float)),
-         "dx is the 0/1 mask alone: multiply it by the upstream gradient dout (chain rule)."),
+         f"dx is the 0/1 mask alone: multiply it by the upstream gradient dout (chain rule): {_RELU_DX}."),
     ),
 ))
 def check_relu_backward(relu_forward, relu_backward):
-    """Check relu_backward on random inputs of both signs (notebook 03)."""
+    """Check relu_backward on random inputs of both signs, with the student's own relu_forward (notebook 03)."""
 
 
-_TWO_LAYER_SHAPES = dict(N=5, D=4, H=6, C=3)
+# ---- the two-layer net ----
+
+_TWO_LAYER_SHAPES = dict(D=4, H=6, C=3)  # and N = 7, 9, 11 for seeds 0, 1, 2: all four sizes distinct
+
+
+def _two_layer_sizes(case: dict) -> dict[str, int]:
+    (N, D), (H, C) = case["X"].shape, case["W2"].shape
+    return dict(N=N, D=D, H=H, C=C)
 
 
 def _two_layer_cases(seed: int) -> list[dict]:
     rng = np.random.default_rng(seed + 500)
-    N, D, H, C = (_TWO_LAYER_SHAPES[k] for k in "NDHC")
-    N += seed
+    D, H, C = (_TWO_LAYER_SHAPES[k] for k in "DHC")
+    N = 7 + 2 * seed
     cases = []
     for reg in (0.0, 0.7 + 0.1 * seed):
         cases.append(dict(
             X=rng.standard_normal((N, D)),
-            y=rng.integers(0, C, N),
+            y=rng.permutation(np.arange(N) % C),  # every class appears
             W1=0.8 * rng.standard_normal((D, H)), b1=0.3 * rng.standard_normal(H),
             W2=0.8 * rng.standard_normal((H, C)), b2=0.3 * rng.standard_normal(C),
             reg=reg,
         ))
     return cases
+
+
+_NET_SHAPES = ("X (N, D), W1 (D, H), a and h (N, H), W2 (H, C), scores and dscores (N, C); forward a = X @ W1 + b1, "
+               "scores = h @ W2 + b2; backward dW2 = h.T @ dscores, dh = dscores @ W2.T, dW1 = X.T @ da")
+
+
+def _two_layer_error(case: dict, message: str) -> str | None:
+    s = read(message, _two_layer_sizes(case))
+    if s is None:
+        return None
+    if s.kind == "product":
+        known = {
+            ("D", "H"): "W1 is (D, H): a = X @ W1 + b1, without transposing W1.",
+            ("H", "C"): "W2 is (H, C): scores = h @ W2 + b2, without transposing W2.",
+            ("C", "H"): "dh = dscores @ W2.T: dscores is (N, C) and W2 is (H, C), so W2 must be transposed.",
+            ("H", "N"): "the batch axis N is summed in dW2 = h.T @ dscores, (H, N) @ (N, C): transpose h.",
+            ("D", "N"): "the batch axis N is summed in dW1 = X.T @ da, (D, N) @ (N, H): transpose X.",
+            ("C", "N"): "dW2 = h.T @ dscores, with h.T first: (H, N) @ (N, C).",
+        }
+        fallback = f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_NET_SHAPES}."
+        return known.get((s.left, s.right), fallback)
+    if s.kind == "broadcast":
+        if "(N, C)" in s.shapes and "(N, H)" in s.shapes:
+            return ("the ReLU's mask (N, H) goes with the gradient at the hidden layer, dh = dscores @ W2.T (N, H): "
+                    "da = dh * (a > 0).")
+        return f"shapes {' and '.join(s.shapes)} do not broadcast: {_NET_SHAPES}."
+    if s.kind == "index" and s.size == "C":
+        return "labels index the classes: pick the correct scores with scores[np.arange(N), y]."
+    return None
 
 
 def _call_two_layer(student, case):
@@ -263,37 +522,50 @@ def _is_variant(**wrong):
 
     def test(got, exp, case):
         variant = _two_layer_reference(case, **wrong)
-        for name, value in variant.items():
+        for value in variant.values():
             value = np.asarray(value)
-            if value.shape == got.shape and np.asarray(exp).shape == value.shape:
-                if not np.allclose(value, exp) and np.allclose(got, value, rtol=1e-6, atol=1e-10):
-                    return True
+            if (value.shape == got.shape == np.shape(exp) and not np.allclose(value, exp)
+                    and np.allclose(got, value, rtol=1e-6, atol=1e-10)):
+                return True
         return False
 
     return test
 
 
-@register(Spec(
+_PENALTY = "0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"
+
+
+@register(ShapeSpec(
     name="two_layer_loss", args=("two_layer_loss",), cases=_two_layer_cases,
-    call=_call_two_layer, expected=_two_layer_reference,
+    call=_call_two_layer, expected=_two_layer_reference, error_hint=_two_layer_error,
     like={"dW1": "W1", "db1": "b1", "dW2": "W2", "db2": "b2"}, batch="X",
     reference=("course_utils.models.FullyConnectedNet",),
     hints=(
         (_is_variant(relu_mask=False),
-         "the gradient reaching W1 and b1 skipped the ReLU: pass dh through relu_backward first."),
+         "the gradient reaching W1 and b1 skipped the ReLU: pass dh through it first, da = relu_backward(dh, cache) "
+         "(dh * (a > 0)), then affine_backward(da, ...)."),
         (_is_variant(reg_loss=2.0),
-         "the penalty in the loss is 0.5 * reg * (sum(W1**2) + sum(W2**2)): you dropped the 0.5."),
+         f"the penalty in the loss is {_PENALTY}: you dropped the 0.5."),
         (_is_variant(reg_grad=0.5),
-         "the gradient of 0.5 * reg * sum(W**2) is reg * W: the 0.5 cancels the 2."),
+         "the gradient of 0.5 * reg * np.sum(W * W) is reg * W: the 0.5 cancels the 2, so add reg * W1 to dW1 and "
+         "reg * W2 to dW2."),
         (_is_variant(reg_grad=2.0),
-         "the gradient of 0.5 * reg * sum(W**2) is reg * W, not 2 * reg * W."),
+         "the gradient of 0.5 * reg * np.sum(W * W) is reg * W, not 2 * reg * W: add reg * W1 to dW1 and reg * W2 "
+         "to dW2."),
         (_is_variant(reg_grad=0.0),
-         "add the gradient of the penalty, reg * W, to dW1 and dW2."),
+         "add the gradient of the penalty, reg * W1 to dW1 and reg * W2 to dW2."),
         (_is_variant(reg_loss=0.0),
-         "add the penalty 0.5 * reg * (sum(W1**2) + sum(W2**2)) to the loss."),
+         f"add the penalty {_PENALTY} to the loss."),
         (_is_variant(reg_bias=True),
          "biases are not regularized: leave b1 and b2 out of the penalty and its gradient."),
     ),
 ))
 def check_two_layer_loss(two_layer_loss):
     """Check two_layer_loss(params, X, y, reg) -> (loss, grads) against the reference (notebook 03)."""
+
+
+CASE_SIZES = {
+    "check_affine_forward": _affine_sizes, "check_affine_backward": _affine_sizes,
+    "check_relu_forward": _relu_sizes, "check_relu_backward": _relu_sizes,
+    "check_two_layer_loss": _two_layer_sizes,
+}

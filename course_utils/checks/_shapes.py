@@ -1,0 +1,103 @@
+"""numpy's shape and index errors, read in an exercise's own size names (N, D, M, ...).
+
+A check's inputs have distinct sizes, so every number in an error such as ``matmul: ... (size 7
+is different from 15)`` names one dimension: the right factor starts with M where the left one
+ends in D. The per-notebook checks turn that into the hint for the product that failed
+(``dx = dout @ w.T``, not ``dout @ w``).
+
+Notes: only the wording of numpy's own messages is read (matmul, dot, broadcasting, reshape,
+out-of-bounds indices); anything else is left to the generic handling of errors. A
+:class:`ShapeSpec` is a Spec whose ``error_hint`` also gets that message: ``Spec.error_hint``
+sees only the case, which cannot say *which* product failed.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._core import Spec
+from ._failure import numpy_hint
+
+__all__ = ["ShapeSpec", "Shapes", "read", "named", "distinct"]
+
+_MATMUL = re.compile(r"size (\d+) is different from (\d+)")  # (right factor's first, left factor's last)
+_DOT = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned")
+_BROADCAST = re.compile(r"broadcast.*?shapes? ((?:\([\d, ]*\)\s*)+)")
+_RESHAPE = re.compile(r"cannot reshape array of size (\d+) into shape \(([\d, -]*)\)")
+_INDEX = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
+_SHAPE = re.compile(r"\(([\d, ]*)\)")
+
+
+@dataclass
+class Shapes:
+    """What one numpy error says, with every size replaced by its name where it has one.
+
+    kind: ``"product"`` (left and right: the sizes that should have matched), ``"broadcast"``
+    (shapes: the operands' shapes), ``"reshape"`` (size: the array's number of entries,
+    shapes: the target), ``"index"`` (size: the axis length, index: the index used).
+    """
+
+    kind: str
+    left: str = ""
+    right: str = ""
+    size: str = ""
+    index: int = 0
+    shapes: tuple[str, ...] = ()
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(t) for t in text.replace(" ", "").split(",") if t not in ("",))
+
+
+def _name(n: int, sizes: Mapping[str, int]) -> str:
+    for key, value in sizes.items():
+        if value == n:
+            return key
+    return str(n)
+
+
+def named(shape, sizes: Mapping[str, int]) -> str:
+    """A shape in size names: ``(4, 15)`` -> ``"(N, D)"``; unnamed sizes stay numbers."""
+    parts = [_name(int(n), sizes) if int(n) >= 0 else str(n) for n in shape]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def read(message: str, sizes: Mapping[str, int]) -> Shapes | None:
+    """The shape facts in the message of a numpy ValueError or IndexError (None if it has none)."""
+    text = str(message)
+    if m := _MATMUL.search(text):
+        return Shapes("product", left=_name(int(m.group(2)), sizes), right=_name(int(m.group(1)), sizes))
+    if m := _DOT.search(text):
+        a, b = _ints(m.group(1)), _ints(m.group(2))
+        if a and b:
+            return Shapes("product", left=_name(a[-1], sizes), right=_name(b[0] if len(b) < 2 else b[-2], sizes))
+    if m := _BROADCAST.search(text):
+        return Shapes("broadcast", shapes=tuple(named(_ints(s), sizes) for s in _SHAPE.findall(m.group(1))))
+    if m := _RESHAPE.search(text):
+        return Shapes("reshape", size=_name(int(m.group(1)), sizes), shapes=(named(_ints(m.group(2)), sizes),))
+    if m := _INDEX.search(text):
+        return Shapes("index", size=_name(int(m.group(3)), sizes), index=int(m.group(1)))
+    return None
+
+
+def distinct(sizes: Mapping[str, int]) -> bool:
+    """Are the named sizes pairwise different (so that a size names one dimension)?"""
+    values = [int(v) for v in sizes.values()]
+    return len(set(values)) == len(values) and not np.any(np.array(values) < 1)
+
+
+@dataclass
+class ShapeSpec(Spec):
+    """A Spec whose ``error_hint(case, message)`` reads numpy's message as well as the case.
+
+    Where it returns None (an error it does not recognise), numpy's generic hint is used.
+    """
+
+    def hint_for_error(self, case: Mapping[str, Any], message: str) -> str | None:
+        if callable(self.error_hint):
+            return self.error_hint(case, message) or numpy_hint(message)
+        return super().hint_for_error(case, message)
