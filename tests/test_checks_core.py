@@ -386,3 +386,29 @@ def test_hidden_wording_of_numpy_errors_hides_the_shapes():
     assert failure.kind == "exception" and "(size 5 is different from 3)" in failure.error
     hidden = render_hidden(failure)
     assert hidden.startswith("matmul_backward raised ValueError: matmul") and "size 5" not in hidden
+
+
+def test_a_blank_helper_is_named_rather_than_the_function_that_calls_it():
+    def affine(x, w):
+        raise NotImplementedError()
+
+    def matmul_backward(dout, x, w):
+        return affine(dout, w.T), x.T @ dout
+
+    with pytest.raises(NotImplementedError, match="^affine is not filled in yet"):
+        check(matmul_backward)
+
+
+def test_unpacking_the_wrong_number_of_items_is_explained():
+    def matmul_backward(dout, x, w):
+        a, b, c = (x, w)  # noqa: F841
+        return dout @ w.T, x.T @ dout
+
+    with pytest.raises(CheckFailure, match=r"(?s)raised ValueError: not enough values to unpack.*a, b, c = \(x, w\)"
+                                           r".*Hint: the names on the left"):
+        check(matmul_backward)
+
+
+def test_an_object_array_is_explained():
+    with pytest.raises(CheckFailure, match=r"(?s)dw has dtype object, expected float64 numbers.*np.zeros\(shape\)"):
+        check(lambda dout, x, w: (dout @ w.T, np.array([None] * 15).reshape(5, 3)))

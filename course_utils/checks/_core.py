@@ -119,7 +119,7 @@ def as_float_array(value: Any, func: str, name: str) -> np.ndarray:
         except (TypeError, ValueError):
             raise CheckFailure(Failure(func, "type", name, got=type(value).__name__)) from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)):
-        raise CheckFailure(Failure(func, "dtype", name, got=str(arr.dtype)))
+        raise CheckFailure(Failure(func, "dtype", name, got=str(arr.dtype), hint=_NOT_NUMBERS))
     return arr
 
 
@@ -156,8 +156,9 @@ def student_error(spec: Spec, case: Mapping[str, Any], exc: Exception) -> BaseEx
                 "the exercise asks for, in that order (did you forget a `return`?).")))
         return exc
     name = code_name(first.tb_frame.f_code) or spec.name
-    if isinstance(exc, NotImplementedError):
-        return NotFilledIn(Failure(name, "blank"))
+    if isinstance(exc, NotImplementedError):  # the innermost of the student's functions is the blank one
+        blank = code_name(own[-1].tb_frame.f_code) if own else None
+        return NotFilledIn(Failure(blank or name, "blank"))
     if isinstance(exc, (ValueError, IndexError)):
         where = describe_line(own[-1]) if own else None
         return CheckFailure(Failure(name, "exception", error=error, where=where,
@@ -213,7 +214,8 @@ def verify(
             if hint is None and test(got, exp, case):
                 hint = text
         if hint is None and not np.any(got):
-            hint = f"{name} is all zeros: was it computed at all, or left at its initial np.zeros?"
+            hint = (f"{name} is all zeros: was it computed at all, or left at its initial np.zeros? Check that "
+                    f"the line computing it writes into {name} (not into a copy or another name) and runs.")
         raise CheckFailure(Failure(
             func, "value", name, index=ix, expected=float(exp[ix]), got=float(got[ix]), error=row.error, tol=row.tol,
             hint=hint or f"work out {name}{list(ix) if ix else ''} by hand from the formula above and compare each "
@@ -222,6 +224,8 @@ def verify(
     return rows
 
 
+_NOT_NUMBERS = ("an array of dtype object holds arrays of different shapes, or None, instead of numbers: start "
+                "from np.zeros(shape) and write a number into each entry.")
 _NONFINITE = ("an exp() overflowed, or something was divided by 0 or logged at 0: subtract each row's max from the "
               "scores before np.exp (shift by the max: the softmax does not change), and check what each division "
               "and log gets.")

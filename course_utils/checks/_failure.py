@@ -150,7 +150,7 @@ def render(f: Failure) -> str:
     if f.kind == "type":
         return f"{func}: {q} is a {f.got}, expected a number or a numpy array."
     if f.kind == "dtype":
-        return f"{func}: {q} has dtype {f.got}, expected float64{' numbers.' if not f.hint else '.'}{_hint(f.hint)}"
+        return f"{func}: {q} has dtype {f.got}, expected float64 numbers.{_hint(f.hint)}"
     if f.kind == "shape":
         like = f" like {f.like}" if f.like else ""
         return f"{func}: {q} has shape {tuple(f.got)}, expected {tuple(f.expected)}{like}.{_hint(f.hint)}"
@@ -284,6 +284,9 @@ _NUMPY_HINTS = (
     (r"only integers, slices",
      "arrays are indexed with integers: wrap a computed index in int(...), and index with an integer array "
      "such as y, not a float one."),
+    (r"values to unpack",
+     "the names on the left of `=` must match the items on the right: print what you unpack (a cache holds "
+     "exactly what your forward pass put into it, in that order)."),
     (r"too many indices",
      "the array has fewer axes than the indices you gave: print its .shape (a 1-D array takes one index)."),
 )
