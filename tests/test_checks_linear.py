@@ -70,9 +70,8 @@ def softmax_vectorized(W, X, y, reg):
 
 
 def _fails(check, f, match):
-    with np.errstate(all="ignore"):
-        with pytest.raises(AssertionError, match="(?s)" + match):
-            check(f, verbose=False)
+    with np.errstate(all="ignore"), pytest.raises(AssertionError, match="(?s)" + match):
+        check(f, verbose=False)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -135,7 +134,8 @@ def test_svm_loss_only_mistakes_hint(kwargs, match):
 
 
 SOFTMAX_MISTAKES = [
-    (dict(shift=False), "contains (nan|inf).*shift by the max"),
+    (dict(shift=False), r"loss is not finite for scores in the thousands.*Hint: subtract (the|each) row's max from "
+                        r"the scores before np.exp, scores = scores - scores.max\("),
     (dict(minus_one=False), "the -1 is missing"),
     (dict(reg_grad=0.0), "missing the gradient of the regularization"),
     (dict(n_div=2), "divided by N twice"),
@@ -202,3 +202,126 @@ def test_softmax_cases_overflow_without_shift():
     assert np.abs(scores).max() > 800  # exp() overflows or underflows
     spread = scores.max(axis=1) - scores.min(axis=1)
     assert spread.max() < 300  # but the shifted version has no trouble
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_case_has_distinct_sizes(seed):
+    from course_utils.checks import nb02_linear
+    from course_utils.checks._shapes import distinct
+
+    assert set(nb02_linear.CASE_SIZES) == set(nb02_linear.__all__)
+    for name, sizes in nb02_linear.CASE_SIZES.items():
+        for case in REGISTRY[name].cases(seed):
+            assert distinct(sizes(case)), (name, seed, sizes(case))
+
+
+def test_svm_without_the_margin():
+    def no_margin(W, X, y, reg):
+        N = X.shape[0]
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[np.arange(N), y][:, None])
+        positive = (margins > 0).astype(float)
+        positive[np.arange(N), y] = -positive.sum(axis=1)
+        return margins.sum() / N + 0.5 * reg * np.sum(W * W), X.T @ positive / N + reg * W
+    _fails(cu.checks.check_svm_loss_vectorized, no_margin,
+           r"the margin is 1: margin = scores\[j\] - scores\[y\[i\]\] \+ 1")
+
+
+def softmax_with(slip):
+    """softmax_vectorized with one line replaced by a usual slip that makes numpy raise."""
+    def f(W, X, y, reg):
+        N = X.shape[0]
+        scores = X @ (W.T if slip == "W.T" else W)
+        scores = scores - (scores.max(axis=1) if slip == "keepdims" else scores.max(axis=1, keepdims=True))
+        probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+        loss = -np.log(probs[np.arange(N), y]).mean() + 0.5 * reg * np.sum(W * W)
+        dscores = probs.copy()
+        dscores[np.arange(N), y] -= 1
+        dW = X @ dscores if slip == "X" else X.T @ dscores
+        return loss, dW / N + reg * W
+    return f
+
+
+def svm_naive_with(slip):
+    def f(W, X, y, reg):
+        N, D = X.shape
+        dW, loss = np.zeros_like(W), 0.0
+        for i in range(N):
+            scores = X[i] @ W
+            for j in range(D if slip == "range D" else W.shape[1]):
+                margin = scores[j] - scores[y[i]] + 1
+                if j != y[i] and margin > 0:
+                    loss += margin
+                    if slip == "row":
+                        dW[j] += X[i]
+                    else:
+                        dW[:, j] += X[i]
+                    dW[:, y[i]] -= X[i]
+        return loss / N + 0.5 * reg * np.sum(W * W), dW / N + reg * W
+    return f
+
+
+@pytest.mark.parametrize("check, f, match", [
+    (cu.checks.check_softmax_loss_vectorized, softmax_with("W.T"), r"raised ValueError.*W is \(D, C\): scores = X @ W, "
+                                                                     r"without transposing W"),
+    (cu.checks.check_softmax_loss_vectorized, softmax_with("keepdims"), r"keepdims=True\) is \(N, 1\)"),
+    (cu.checks.check_softmax_loss_vectorized, softmax_with("X"),
+     r"dW = X.T @ dscores, \(D, N\) @ \(N, C\): transpose X"),
+    (cu.checks.check_svm_loss_naive, svm_naive_with("row"), r"the column dW\[:, j\].*not the row dW\[j\]"),
+    (cu.checks.check_svm_loss_naive, svm_naive_with("range D"), r"raised IndexError.*range\(W.shape\[1\]\)"),
+])
+def test_numpy_errors_get_the_exercise_hint(check, f, match):
+    _fails(check, f, match)
+
+
+def test_loss_of_shape_one_is_not_a_missing_batch_sum():
+    def f(W, X, y, reg):
+        loss, dW = svm_vectorized(W, X, y, reg)
+        return np.array([loss]), dW
+    with pytest.raises(AssertionError) as info:
+        cu.checks.check_svm_loss_vectorized(f, verbose=False)
+    assert "loss has shape (1,)" in str(info.value) and "sum over the batch" not in str(info.value)
+
+
+def softmax_logsumexp(W, X, y, reg):
+    """Log-probabilities by log-sum-exp, dW from a one-hot matrix: another correct formula."""
+    N, C = X.shape[0], W.shape[1]
+    scores = X @ W
+    log_probs = scores - np.logaddexp.reduce(scores, axis=1)[:, None]
+    onehot = np.eye(C)[y]
+    loss = -np.sum(log_probs * onehot) / N + 0.5 * reg * np.vdot(W, W)
+    return float(loss), X.T @ (np.exp(log_probs) - onehot) / N + reg * W
+
+
+def softmax_naive_per_class(W, X, y, reg):
+    """A loop over examples and classes, the row max taken with Python's max()."""
+    N, C = X.shape[0], W.shape[1]
+    loss, dW = 0.0, np.zeros(W.shape)
+    for i in range(N):
+        scores = [float(X[i] @ W[:, j]) for j in range(C)]
+        top = max(scores)
+        exps = [np.exp(s - top) for s in scores]
+        total = sum(exps)
+        loss += np.log(total) - (scores[y[i]] - top)
+        for j in range(C):
+            dW[:, j] += (exps[j] / total - (j == y[i])) * X[i]
+    return loss / N + 0.5 * reg * np.sum(W ** 2), dW / N + reg * W
+
+
+def svm_with_where(W, X, y, reg):
+    N = X.shape[0]
+    scores = X @ W
+    correct = np.take_along_axis(scores, y[:, None], axis=1)
+    margins = np.where(np.arange(W.shape[1]) == y[:, None], 0.0, np.maximum(0.0, scores - correct + 1))
+    dscores = (margins > 0).astype(float)
+    dscores -= np.eye(W.shape[1])[y] * dscores.sum(axis=1, keepdims=True)
+    return margins.sum() / N + reg / 2 * np.sum(W * W), X.T.dot(dscores) / N + reg * W
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_correct_answers_written_differently_pass(seed):
+    for check in CHECKS["softmax"]:
+        check(softmax_logsumexp, seed=seed, verbose=False)
+        check(softmax_naive_per_class, seed=seed, verbose=False)
+    for check in CHECKS["svm"]:
+        check(svm_with_where, seed=seed, verbose=False)

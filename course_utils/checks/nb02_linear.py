@@ -16,6 +16,7 @@ import numpy as np
 from .. import losses as ref
 from ._core import CheckFailure, Spec
 from ._registry import register
+from ._shapes import ShapeSpec, read
 
 __all__ = [
     "check_svm_loss_naive", "check_svm_loss_vectorized",
@@ -42,13 +43,71 @@ def _cases(seed: int, kind: str) -> list[dict]:
     return cases
 
 
+def _sizes(case: dict) -> dict[str, int]:
+    (N, D), C = case["X"].shape, case["W"].shape[1]
+    return dict(N=N, D=D, C=C)
+
+
+_SHIFT = {
+    "naive": "subtract the row's max from the scores before np.exp, scores = scores - scores.max(), in the loop "
+             "over examples",
+    "vectorized": "subtract each row's max from the scores before np.exp, "
+                  "scores = scores - scores.max(axis=1, keepdims=True)",
+}
+
+
 def _call(student, case, *, name: str) -> dict:
-    result = student[name](case["W"], case["X"], case["y"], case["reg"])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the overflow is reported below
+        result = student[name](case["W"], case["X"], case["y"], case["reg"])
     if not isinstance(result, tuple) or len(result) != 2:
         kind = type(result).__name__ if not isinstance(result, tuple) else f"tuple of {len(result)}"
         raise CheckFailure(f"{name} must return the pair (loss, dW), got a {kind}.")
     loss, dW = result
+    big = np.abs(case["X"] @ case["W"]).max() > 500
+    for what, value in (("loss", loss), ("dW", dW)):
+        try:
+            finite = np.all(np.isfinite(np.asarray(value, dtype=np.float64)))
+        except (TypeError, ValueError):
+            continue  # not numbers: the comparison says what is wrong with it
+        if not finite and big and name.startswith("softmax"):
+            raise CheckFailure(
+                f"{name}: {what} is not finite for scores in the thousands: np.exp overflowed.\n"
+                f"  Hint: {_SHIFT[name.rsplit('_', 1)[1]]}; the softmax does not change, and the largest exponent "
+                "becomes exp(0) = 1."
+            )
     return dict(loss=loss, dW=dW)
+
+
+_STAGES = "X (N, D), W and dW (D, C), scores and dscores (N, C), y (N,): scores = X @ W, dW = X.T @ dscores"
+
+
+def _error_hint(case: dict, message: str) -> str | None:
+    s = read(message, _sizes(case))
+    if s is None:
+        return None
+    if s.kind == "product":
+        known = {
+            ("D", "C"): "W is (D, C): scores = X @ W, without transposing W.",
+            ("N", "D"): "X is (N, D), one row per example: scores = X @ W, without transposing X.",
+            ("C", "N"): "dW = X.T @ dscores, with X.T first: (D, N) @ (N, C).",
+            ("D", "N"): "the batch axis N is summed in dW = X.T @ dscores, (D, N) @ (N, C): transpose X.",
+            ("N", "C"): "dscores is already (N, C): dW = X.T @ dscores, without transposing dscores.",
+        }
+        return known.get((s.left, s.right), f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_STAGES}.")
+    if s.kind == "broadcast":
+        if {"(C,)", "(D,)"} <= set(s.shapes):
+            return ("dW is (D, C): the gradient of class j is the column dW[:, j] (D numbers, like X[i]), "
+                    "not the row dW[j].")
+        if "(N, C)" in s.shapes and "(N,)" in s.shapes:
+            return ("a per-row max or sum must keep its axis to broadcast over the columns: "
+                    "scores.max(axis=1, keepdims=True) is (N, 1).")
+        return f"shapes {' and '.join(s.shapes)} do not broadcast: {_STAGES}."
+    if s.kind == "index":
+        loops = {"C": "loop over the classes with range(W.shape[1]) (C of them)",
+                 "N": "loop over the examples with range(X.shape[0]) (N of them)",
+                 "D": "X[i] has D features, W.shape[0]; the classes are W's columns, range(W.shape[1])"}
+        return f"an index ran past the end of an axis of length {s.size}: {loops.get(s.size, _STAGES)}."
+    return None
 
 
 def _expected(case, *, kind: str) -> dict:
@@ -108,6 +167,17 @@ def _svm_correct_counted(case, kind):
     return data_loss + 1.0 + l2, case["X"].T @ (dscores - onehot / N) + case["reg"] * case["W"]
 
 
+def _svm_no_margin(case, kind):
+    W, X, y, reg = case["W"], case["X"], case["y"], case["reg"]
+    N, rows = len(y), np.arange(len(y))
+    scores = X @ W
+    margins = np.maximum(0.0, scores - scores[rows, y][:, None])
+    margins[rows, y] = 0.0
+    positive = (margins > 0).astype(float)
+    positive[rows, y] = -positive.sum(axis=1)
+    return margins.sum() / N + 0.5 * reg * float(np.sum(W * W)), X.T @ positive / N + reg * W
+
+
 def _svm_no_correct_grad(case, kind):
     _, dscores, _, _ = _parts(case, kind)
     onehot = np.eye(case["W"].shape[1])[case["y"]].astype(bool)
@@ -126,17 +196,21 @@ _COMMON_HINTS = [
     (_matches(_no_reg, "loss"), "the loss is missing the regularization: add 0.5 * reg * np.sum(W * W)."),
     (_matches(_double_reg), "the L2 term is doubled: the course's convention is 0.5 * reg * np.sum(W * W), "
                   "whose gradient is reg * W."),
-    (_matches(_twice_n), "the data part is divided by N twice: average once (the regularization is not divided by N)."),
-    (_matches(_no_n), "the data part is not divided by N: the loss and its gradient are means over the batch."),
+    (_matches(_twice_n), "the data part is divided by N twice: divide the summed data loss and its gradient by "
+                         "N = X.shape[0] once, then add the regularization (which is not divided by N)."),
+    (_matches(_no_n), "the data part is not divided by N: divide the summed data loss and its gradient by "
+                      "N = X.shape[0] (they are means over the batch), then add the regularization."),
 ]
 _SVM_HINTS = [
-    (_matches(_svm_correct_counted), "you counted the correct class in the margin sum: skip j == y[i] "
-                           "(its margin s_y - s_y + 1 is always 1)."),
-    (_matches(_svm_no_correct_grad), "the correct class's column is missing its gradient: subtract X[i] there "
-                           "once for every class that violates the margin."),
+    (_matches(_svm_correct_counted), "you counted the correct class in the margin sum (its margin s_y - s_y + 1 is "
+                                     "always 1): skip j == y[i] in the loop, or set margins[np.arange(N), y] = 0."),
+    (_matches(_svm_no_correct_grad), "the correct class's column is missing its gradient: for every class j that "
+                                     "violates the margin, dW[:, y[i]] -= X[i] as well as dW[:, j] += X[i]."),
+    (_matches(_svm_no_margin), "the margin is 1: margin = scores[j] - scores[y[i]] + 1, counted where it is > 0."),
 ]
 _SOFTMAX_HINTS = [
-    (_matches(_softmax_no_minus_one), "dscores is softmax(scores) minus 1 at the correct class: the -1 is missing."),
+    (_matches(_softmax_no_minus_one), "dscores is softmax(scores) minus 1 at the correct class, and the -1 is "
+                                      "missing: dscores[np.arange(N), y] -= 1 (in a loop: dW[:, y[i]] -= X[i])."),
 ]
 _DW_OTHER = (
     lambda got, exp, case: got.ndim == 2,
@@ -151,8 +225,8 @@ def _spec(name: str, kind: str) -> Spec:
         (lambda got, exp, case, t=test: t(got, exp, case, kind), text)
         for test, text in _COMMON_HINTS + extra
     ) + (_DW_OTHER,)
-    return Spec(
-        name=name, args=(name,),
+    return ShapeSpec(
+        name=name, args=(name,), error_hint=_error_hint,
         cases=lambda seed: _cases(seed, kind),
         call=lambda student, case: _call(student, case, name=name),
         expected=lambda case: _expected(case, kind=kind),
@@ -179,3 +253,6 @@ def check_softmax_loss_naive(softmax_loss_naive):
 @register(_spec("softmax_loss_vectorized", "softmax"))
 def check_softmax_loss_vectorized(softmax_loss_vectorized):
     """Check softmax_loss_vectorized(W, X, y, reg) -> (loss, dW), also for scores in the thousands (notebook 02)."""
+
+
+CASE_SIZES = dict.fromkeys(__all__, _sizes)
