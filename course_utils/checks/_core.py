@@ -29,11 +29,9 @@ from ._failure import (
     changed_inputs,
     code_name,
     describe_line,
-    diagnose,
-    numpy_hint,
-    precision_hint,
     student_frames,
 )
+from ._hints import diagnose, numpy_hint, precision_hint
 
 __all__ = ["Spec", "Row", "CheckFailure", "Failure", "run_check", "run_student", "verify", "diagnose",
            "as_float_array"]
