@@ -412,3 +412,9 @@ def test_unpacking_the_wrong_number_of_items_is_explained():
 def test_an_object_array_is_explained():
     with pytest.raises(CheckFailure, match=r"(?s)dw has dtype object, expected float64 numbers.*np.zeros\(shape\)"):
         check(lambda dout, x, w: (dout @ w.T, np.array([None] * 15).reshape(5, 3)))
+
+
+def test_a_changed_argument_list_is_named_as_such():
+    with pytest.raises(CheckFailure, match=r"(?s)matmul_backward cannot be called with the exercise's arguments "
+                                           r"\(TypeError: .*takes 2 positional arguments but 3 were given\).*def"):
+        check(lambda dout, cache: (dout, cache))

@@ -133,3 +133,8 @@ def test_the_grader_has_no_comparison_of_its_own():
         source = f.read()
     assert "rel_error" not in source and "_hidden_reason" not in source and "_modified" not in source
     assert render is verdict.render
+
+
+def test_an_unusable_result_reads_as_in_the_notebook(registered):
+    error = {"etype": "TypeError", "message": "cannot unpack non-iterable NoneType object", "where": None}
+    assert _grade(None, hidden=True, error=error) == _notebook(lambda dout, x, w: None)

@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from course_utils.checks import REGISTRY, CheckFailure, Failure, changed_inputs, render, render_hidden, verify
+from course_utils.checks import (
+    REGISTRY,
+    CheckFailure,
+    Failure,
+    changed_inputs,
+    check_code_error,
+    render,
+    render_hidden,
+    verify,
+)
 
 from . import transport
 from .plan import Call, Test
@@ -44,6 +53,9 @@ def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = N
         return f"your code called sys.exit(){at}; a graded function must return its result."
     if etype in ("CheckFailure", "NotFilledIn"):  # raised by the check's own call, about what the code returned
         failure = Failure(spec.name, "message", text=message)
+        return render_hidden(failure) if call.hidden else render(failure)
+    if etype in ("TypeError", "ValueError") and where is None and case is not None:  # in the check's own code
+        failure = check_code_error(spec.name, f"{etype}: {message}")
         return render_hidden(failure) if call.hidden else render(failure)
     if etype in ("ValueError", "IndexError") and case is not None:
         failure = Failure(function, "exception", error=f"{etype}: {message}".rstrip(": "), where=at[2:-1] or None,

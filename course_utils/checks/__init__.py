@@ -21,7 +21,16 @@ import importlib
 import pkgutil
 
 from ._core import Row, Spec, as_float_array, format_rows, run_check, run_student, verify
-from ._failure import CheckFailure, Failure, NotFilledIn, changed_inputs, diagnose, render, render_hidden
+from ._failure import (
+    CheckFailure,
+    Failure,
+    NotFilledIn,
+    changed_inputs,
+    check_code_error,
+    diagnose,
+    render,
+    render_hidden,
+)
 from ._registry import CHECKS, REGISTRY
 
 NOTEBOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("nb"))
@@ -31,5 +40,6 @@ globals().update(CHECKS)
 
 __all__ = [
     "CheckFailure", "Failure", "NotFilledIn", "Row", "Spec", "REGISTRY", "as_float_array", "changed_inputs",
+    "check_code_error",
     "diagnose", "format_rows", "render", "render_hidden", "run_check", "run_student", "verify",
 ] + sorted(CHECKS)

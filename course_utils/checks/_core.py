@@ -27,6 +27,7 @@ from ._failure import (
     Failure,
     NotFilledIn,
     changed_inputs,
+    check_code_error,
     code_name,
     describe_line,
     student_frames,
@@ -148,11 +149,7 @@ def student_error(spec: Spec, case: Mapping[str, Any], exc: Exception) -> BaseEx
     first, own = student_frames(exc.__traceback__, tuple(filter(None, [getattr(spec.call, "__code__", None)])))
     error = f"{type(exc).__name__}: {exc}".rstrip(": ")
     if first is None:  # raised in the check's own code: by what the student's code returned
-        if isinstance(exc, (TypeError, ValueError)):
-            return CheckFailure(Failure(spec.name, "message", text=(
-                f"{spec.name} returned something the check cannot use ({error}).\n  Hint: return exactly what "
-                "the exercise asks for, in that order (did you forget a `return`?).")))
-        return exc
+        return CheckFailure(check_code_error(spec.name, error)) if isinstance(exc, (TypeError, ValueError)) else exc
     name = code_name(first.tb_frame.f_code) or spec.name
     if isinstance(exc, NotImplementedError):  # the innermost of the student's functions is the blank one
         blank = code_name(own[-1].tb_frame.f_code) if own else None

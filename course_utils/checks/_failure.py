@@ -27,10 +27,11 @@ import numpy as np
 from ._hints import diagnose, numpy_hint, precision_hint
 
 __all__ = ["Failure", "CheckFailure", "NotFilledIn", "CheckArgumentError", "render", "render_hidden", "diagnose",
-           "numpy_hint", "precision_hint", "student_frames", "changed_inputs", "code_name", "describe_line"]
+           "check_code_error", "numpy_hint", "precision_hint", "student_frames", "changed_inputs", "code_name",
+           "describe_line"]
 
-KINDS = ("blank", "exception", "message", "missing", "none", "type", "dtype", "shape", "nonfinite", "value",
-         "inplace")
+KINDS = ("blank", "exception", "signature", "returned", "message", "missing", "none", "type", "dtype", "shape",
+         "nonfinite", "value", "inplace")
 _HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the course_utils package
 _LIBRARIES = tuple({os.path.abspath(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib", "platlib")})
 
@@ -42,6 +43,8 @@ class Failure:
     - function: the student's function (or class) at fault, as the student named it.
     - kind: one of ``KINDS``: ``blank`` (NotImplementedError: not filled in yet),
       ``exception`` (the student's code raised; ``error`` and ``where`` say what and where),
+      ``signature`` (the function cannot be called with the exercise's arguments; ``error``),
+      ``returned`` (what it returned could not be taken apart by the check; ``error``),
       ``message`` (a notebook's check module wrote the whole text, in ``text``), ``missing``,
       ``none``, ``type``, ``dtype``, ``shape``, ``nonfinite``, ``value`` (a number is wrong),
       ``inplace`` (an input was modified; ``quantity`` names the input).
@@ -141,6 +144,12 @@ def render(f: Failure) -> str:
     if f.kind == "exception":
         where = f"\n  at {f.where}" if f.where else ""
         return f"{func} raised {f.error}{where}{_hint(f.hint)}"
+    if f.kind == "signature":
+        return (f"{func} cannot be called with the exercise's arguments ({f.error}).\n  Hint: keep the first "
+                "line of the function (its def and its arguments) as the exercise gives it.")
+    if f.kind == "returned":
+        return (f"{func} returned something the check cannot use ({f.error}).\n  Hint: return exactly what the "
+                "exercise asks for, in that order (did you forget a `return`?).")
     if f.kind == "inplace":
         where = f" (first change at index ({_ix(f.index)}))" if f.index else ""
         return (f"{func} modified its input `{q}` in place{where}. Never write into an input: use "
@@ -175,7 +184,7 @@ def _redact(text: str | None) -> str | None:
     text = re.sub(r"constant factor of \S+?:", "constant factor:", text)
     text = re.sub(r" \((?:N|D|M|C)=\d+\)", "", text)
     text = re.sub(r"\((?:\s*\d+\s*,)+\s*\d*\s*\)", "(...)", text)  # shapes such as (4, 5) or (6,)
-    return re.sub(r"(size|sizes|dimension|index|axis \d+ with size) \d+", r"\1 ...", text)
+    return re.sub(r"(size|sizes|dimension|index|axis \d+ with size|different from) \d+", r"\1 ...", text)
 
 
 def render_hidden(f: Failure) -> str:
@@ -186,6 +195,8 @@ def render_hidden(f: Failure) -> str:
     if f.kind == "exception":
         where = f"\n  at {f.where}" if f.where else ""
         return f"{func} raised {_redact(f.error)}{where}{_hint(_redact(f.hint))}"
+    if f.kind in ("signature", "returned"):
+        return render(Failure(func, f.kind, error=_redact(f.error)))
     if f.kind == "inplace":
         return render(Failure(func, "inplace", q))
     if f.kind == "shape":
@@ -196,6 +207,18 @@ def render_hidden(f: Failure) -> str:
         also = f" ({', '.join(f.others)} also wrong.)" if f.others else ""
         return f"{func}: {q} is wrong (rel. error {f.error:.1e}, tolerance {f.tol:.0e}).{also}{_hint(_redact(f.hint))}"
     return render(f)  # blank, missing, none, type, dtype: nothing of the test in them
+
+
+def check_code_error(function: str, error: str) -> Failure:
+    """An error raised in a check's own code, not the student's: by a call or by what came back.
+
+    ``error`` is ``"TypeError: <message>"``: a call with the wrong arguments (``f() takes 2
+    positional arguments but 3 were given``) means the student changed the function's
+    arguments; anything else, that its result could not be unpacked or used.
+    """
+    if re.search(r"\(\) (takes|missing|got an unexpected|got multiple)", error):
+        return Failure(function, "signature", error=error)
+    return Failure(function, "returned", error=error)
 
 
 def changed_inputs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple]:
