@@ -383,7 +383,7 @@ def test_hidden_wording_of_numpy_errors_hides_the_shapes():
     from course_utils.checks import render_hidden
 
     failure = _failure(lambda dout, x, w: (dout @ w, x.T @ dout))
-    assert failure.kind == "exception" and "(size 5 is different from 3)" in failure.error
+    assert failure.kind == "exception" and "(size 5 is different from 3)" in failure.raised
     hidden = render_hidden(failure)
     assert hidden.startswith("matmul_backward raised ValueError: matmul") and "size 5" not in hidden
 

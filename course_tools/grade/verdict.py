@@ -58,7 +58,7 @@ def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = N
         failure = check_code_error(spec.name, f"{etype}: {message}")
         return render_hidden(failure) if call.hidden else render(failure)
     if etype in ("ValueError", "IndexError") and case is not None:
-        failure = Failure(function, "exception", error=f"{etype}: {message}".rstrip(": "), where=at[2:-1] or None,
+        failure = Failure(function, "exception", raised=f"{etype}: {message}".rstrip(": "), where=at[2:-1] or None,
                           hint=spec.hint_for_error(case, message))
         return render_hidden(failure) if call.hidden else render(failure)
     return f"{etype}: {message}{at}"

@@ -156,7 +156,7 @@ def student_error(spec: Spec, case: Mapping[str, Any], exc: Exception) -> BaseEx
         return NotFilledIn(Failure(blank or name, "blank"))
     if isinstance(exc, (ValueError, IndexError)):
         where = describe_line(own[-1]) if own else None
-        return CheckFailure(Failure(name, "exception", error=error, where=where,
+        return CheckFailure(Failure(name, "exception", raised=error, where=where,
                                     hint=spec.hint_for_error(case, str(exc))))
     return exc.with_traceback(first)
 

@@ -42,9 +42,9 @@ class Failure:
 
     - function: the student's function (or class) at fault, as the student named it.
     - kind: one of ``KINDS``: ``blank`` (NotImplementedError: not filled in yet),
-      ``exception`` (the student's code raised; ``error`` and ``where`` say what and where),
-      ``signature`` (the function cannot be called with the exercise's arguments; ``error``),
-      ``returned`` (what it returned could not be taken apart by the check; ``error``),
+      ``exception`` (the student's code raised; ``raised`` and ``where`` say what and where),
+      ``signature`` (the function cannot be called with the exercise's arguments; ``raised``),
+      ``returned`` (what it returned could not be taken apart by the check; ``raised``),
       ``message`` (a notebook's check module wrote the whole text, in ``text``), ``missing``,
       ``none``, ``type``, ``dtype``, ``shape``, ``nonfinite``, ``value`` (a number is wrong),
       ``inplace`` (an input was modified; ``quantity`` names the input).
@@ -58,7 +58,8 @@ class Failure:
     - others: other quantities that are wrong too (``value``).
     - point: ``(input name, value)`` pairs of the inputs at ``index`` (``value``, from
       ``Spec.point``).
-    - error: for ``exception``, ``"ValueError: <what it said>"``; where: the student's line.
+    - raised: ``"ValueError: <what it said>"`` (``exception``, ``signature``, ``returned``).
+    - where: the student's line that raised it (``exception``).
     - text: for ``message``, the text as the check module wrote it.
     """
 
@@ -68,12 +69,13 @@ class Failure:
     index: tuple[int, ...] = ()
     expected: Any = None
     got: Any = None
-    error: Any = None
+    error: float | None = None
     tol: float | None = None
     hint: str | None = None
     like: str | None = None
     others: tuple[str, ...] = ()
     point: tuple[tuple[str, Any], ...] = ()
+    raised: str | None = None
     where: str | None = None
     text: str | None = None
 
@@ -143,12 +145,12 @@ def render(f: Failure) -> str:
                 f'"raise NotImplementedError()".')
     if f.kind == "exception":
         where = f"\n  at {f.where}" if f.where else ""
-        return f"{func} raised {f.error}{where}{_hint(f.hint)}"
+        return f"{func} raised {f.raised}{where}{_hint(f.hint)}"
     if f.kind == "signature":
-        return (f"{func} cannot be called with the exercise's arguments ({f.error}).\n  Hint: keep the first "
+        return (f"{func} cannot be called with the exercise's arguments ({f.raised}).\n  Hint: keep the first "
                 "line of the function (its def and its arguments) as the exercise gives it.")
     if f.kind == "returned":
-        return (f"{func} returned something the check cannot use ({f.error}).\n  Hint: return exactly what the "
+        return (f"{func} returned something the check cannot use ({f.raised}).\n  Hint: return exactly what the "
                 "exercise asks for, in that order (did you forget a `return`?).")
     if f.kind == "inplace":
         where = f" (first change at index ({_ix(f.index)}))" if f.index else ""
@@ -194,9 +196,9 @@ def render_hidden(f: Failure) -> str:
         return _redact((f.text or "").split("\n")[0]) or ""
     if f.kind == "exception":
         where = f"\n  at {f.where}" if f.where else ""
-        return f"{func} raised {_redact(f.error)}{where}{_hint(_redact(f.hint))}"
+        return f"{func} raised {_redact(f.raised)}{where}{_hint(_redact(f.hint))}"
     if f.kind in ("signature", "returned"):
-        return render(Failure(func, f.kind, error=_redact(f.error)))
+        return render(Failure(func, f.kind, raised=_redact(f.raised)))
     if f.kind == "inplace":
         return render(Failure(func, "inplace", q))
     if f.kind == "shape":
@@ -217,8 +219,8 @@ def check_code_error(function: str, error: str) -> Failure:
     arguments; anything else, that its result could not be unpacked or used.
     """
     if re.search(r"\(\) (takes|missing|got an unexpected|got multiple)", error):
-        return Failure(function, "signature", error=error)
-    return Failure(function, "returned", error=error)
+        return Failure(function, "signature", raised=error)
+    return Failure(function, "returned", raised=error)
 
 
 def changed_inputs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple]:
