@@ -418,3 +418,13 @@ def test_a_changed_argument_list_is_named_as_such():
     with pytest.raises(CheckFailure, match=r"(?s)matmul_backward cannot be called with the exercise's arguments "
                                            r"\(TypeError: .*takes 2 positional arguments but 3 were given\).*def"):
         check(lambda dout, cache: (dout, cache))
+
+
+def test_hidden_wording_of_a_check_modules_own_message_drops_numbers_but_keeps_the_hint():
+    from course_utils.checks import Failure, render_hidden
+
+    text = ("affine_backward: dw has shape (5, 4, 3), expected (60, 3) like w; out[1] is 0.25, not -1.5e-3.\n"
+            "  Hint: flatten x of shape (5, 4, 3) to (N, D) in the backward pass too.")
+    hidden = render_hidden(Failure("affine_backward", "message", text=text))
+    assert hidden == ("affine_backward: dw has shape (...), expected (...) like w; out[1] is ..., not ....\n"
+                      "  Hint: flatten x of shape (...) to (N, D) in the backward pass too.")

@@ -192,8 +192,11 @@ def _redact(text: str | None) -> str | None:
 def render_hidden(f: Failure) -> str:
     """The autograder's message for a hidden test: what and why, never the values, shapes or inputs."""
     func, q = f.function, f.quantity
-    if f.kind == "message":
-        return _redact((f.text or "").split("\n")[0]) or ""
+    if f.kind == "message":  # written by a check module: its first line, without numbers, and its hint
+        first, *rest = (f.text or "").split("\n")
+        first = re.sub(r"-?\d*\.\d+(?:e[-+]?\d+)?|-?\d+e[-+]?\d+", "...", _redact(first))
+        return first + "".join(_hint(_redact(line.strip()[len("Hint: "):])) for line in rest
+                               if line.strip().startswith("Hint: "))
     if f.kind == "exception":
         where = f"\n  at {f.where}" if f.where else ""
         return f"{func} raised {_redact(f.raised)}{where}{_hint(_redact(f.hint))}"
