@@ -39,7 +39,8 @@ def bench(solution: Path, copies: int, jobs: list[int], timeout: float) -> list[
         for n in jobs:
             out = Path(tmp) / f"out-{n}"
             start = time.perf_counter()
-            results = grade(subs, solution, out, jobs=n, timeout=timeout, force=True, progress=False, stream=io.StringIO())
+            results = grade(subs, solution, out, jobs=n, timeout=timeout, force=True, progress=False,
+                            stream=io.StringIO())
             times.append((n, time.perf_counter() - start))
             bad = [s for s, r in results.items() if r["status"] != "ok" or r["total"] != r["max_total"]]
             if bad:

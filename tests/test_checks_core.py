@@ -295,7 +295,8 @@ def test_keepdims_is_not_a_forgotten_sum():
 def test_a_loss_returned_as_an_array_of_one_is_told_to_return_a_number():
     spec = Spec(name="loss", args=("loss",), cases=lambda seed: [dict(x=np.arange(1.0, 5.0))],
                 call=lambda s, c: dict(loss=s["loss"](c["x"])), expected=lambda c: dict(loss=float(np.sum(c["x"]))))
-    with pytest.raises(CheckFailure, match=r"(?s)loss has shape \(1,\), expected \(\).*float\(\.\.\.\) or \.item\(\)"):
+    with pytest.raises(CheckFailure, match=r"(?s)loss has shape \(1,\), expected \(\).*array of one entry where a "
+                                           r"plain number is expected: return float\(\.\.\.\) or \.item\(\)"):
         run_check(spec, {"loss": lambda x: np.sum(x, keepdims=True)}, verbose=False)
 
 

@@ -33,7 +33,8 @@ def released(tmp_path_factory) -> Path:
         shutil.copy(nb, source / f"{nb.stem}.ipynb")
     env = dict(os.environ, HOME=str(root), JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_PLATFORM_DIRS="1")
     proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", "course", "--no-db", f"--CourseDirectory.root={root}"],
+        [sys.executable, "-m", "nbgrader", "generate_assignment", "course", "--no-db",
+         f"--CourseDirectory.root={root}"],
         cwd=root, env=env, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -162,3 +162,29 @@ def test_grading_tests_skip_with_a_clear_message_in_a_checkout_that_is_not_insta
     assert proc.returncode == 5 and "1 skipped" in proc.stdout, proc.stdout[-3000:]  # 5: no test left to run
     assert "installed editable from this checkout" in proc.stdout and "pip install -e ." in proc.stdout
     assert f"not from this checkout ({copy.resolve() / 'course_utils'})" in proc.stdout
+
+
+def _readme_code() -> list[str]:
+    """Every line of the README's code (blocks and inline), with shell line continuations joined."""
+    text = (ROOT / "README.md").read_text()
+    code = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S) + re.findall(r"`([^`\n]+)`", text)
+    return [line.strip() for snippet in code for line in re.sub(r"\\\n\s*", " ", snippet).splitlines()]
+
+
+def test_every_course_and_make_command_in_the_readme_exists():
+    from course_tools.cli import build_parser
+
+    code = _readme_code()
+    commands = {m.group(1) for line in code
+                if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade) .*)$", line))}
+    concrete = {c for c in commands if "[" not in c and "..." not in c}  # not the usage summaries
+    assert {"course release --check", "course release --force"} <= concrete, sorted(concrete)
+    assert any(c.startswith("course grade ") for c in concrete) and any("store-outputs" in c for c in concrete)
+    for command in sorted(concrete):
+        try:
+            build_parser().parse_args(command.split()[1:])
+        except SystemExit:
+            raise AssertionError(f"the README's `{command}` is not a valid course command") from None
+    targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), flags=re.M))
+    used = {m.group(1) for line in code if (m := re.match(r"^make ([\w-]+)", line))}
+    assert {"lab", "test", "release", "grade", "bench"} <= used and used <= targets, sorted(used - targets)

@@ -79,6 +79,10 @@ class Failure:
     where: str | None = None
     text: str | None = None
 
+    def __post_init__(self):
+        if isinstance(self.error, str) and self.raised is None:  # the exception's text given as error=
+            self.raised, self.error = self.error, None
+
 
 class CheckFailure(AssertionError):
     """A check found the student's code wrong; the message says what, where and why.

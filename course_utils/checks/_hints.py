@@ -68,9 +68,11 @@ def diagnose(got: np.ndarray, exp: np.ndarray, *, batch_size: int | None = None)
             return "did you forget to sum over the batch (axis 0)? Add up the rows: np.sum(..., axis=0)."
         return "it has an extra leading batch dimension of size N: sum over axis 0."
     if got.size == exp.size and tuple(d for d in got.shape if d != 1) == tuple(d for d in exp.shape if d != 1):
+        if exp.ndim == 0:
+            return ("it is an array of one entry where a plain number is expected: return float(...) or .item() "
+                    "of it (and drop keepdims=True).")
         if got.ndim > exp.ndim and got.shape[0] == 1:
-            return ("it has an extra leading dimension of size 1: drop keepdims=True (or take [0]); a single "
-                    "number such as a loss must be returned as a plain number, with float(...) or .item().")
+            return "it has an extra leading dimension of size 1: drop keepdims=True (or take [0])."
         if got.ndim > exp.ndim:
             return "it has an extra dimension of size 1: drop keepdims=True, or take [:, 0]."
         return ("it lacks a dimension of size 1: keep the summed axis with keepdims=True, or reshape to the "
