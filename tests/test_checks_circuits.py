@@ -10,9 +10,8 @@ checks = cu.checks
 
 
 def _fails(check, match, **student):
-    with np.errstate(all="ignore"):
-        with pytest.raises(AssertionError, match="(?s)" + match):
-            check(**student, verbose=False)
+    with np.errstate(all="ignore"), pytest.raises(AssertionError, match="(?s)" + match):
+        check(**student, verbose=False)
 
 
 def test_checks_are_registered():
@@ -193,7 +192,7 @@ def test_sigmoid_gate_failures(cls, match):
 # (4) the net
 class NetOverwrites(ref.Net):
     def backward(self, dout=1.0):
-        grads = {name: 0.0 for name in self.values}
+        grads = dict.fromkeys(self.values, 0.0)
         grads[self.entries[-1][2]] = dout
         for gate, ins, out in reversed(self.entries):
             for name, d in zip(ins, gate.backward(grads[out])):
@@ -203,7 +202,7 @@ class NetOverwrites(ref.Net):
 
 class NetForwardOrder(ref.Net):
     def backward(self, dout=1.0):
-        grads = {name: 0.0 for name in self.values}
+        grads = dict.fromkeys(self.values, 0.0)
         grads[self.entries[-1][2]] = dout
         for gate, ins, out in self.entries:
             for name, d in zip(ins, gate.backward(grads[out])):
@@ -224,8 +223,9 @@ class NetOnlyInputs(ref.Net):
 
 @pytest.mark.parametrize("cls, match", [
     (NetOverwrites, "Net: db.*gradients add where a value branches"),
-    (NetForwardOrder, r"(?s)Net: dc\[0\] is wrong: expected 0.366019, got 0 .*reverse\* order"),
-    (NetIgnoresDout, "Net: df.*grads\\[output\\] = dout"),
+    (NetForwardOrder, r"(?s)Net: dc\[0\] is wrong at x=-0.94062\d*, y=-0.2, z=-1.59625\d*, dout=-1.78743\d*: "
+                      r"expected 0.366019, got 0 .*reverse\* order"),
+    (NetIgnoresDout, r"Net: df.*grads\[self.entries\[-1\]\[2\]\] = dout"),
     (NetOnlyInputs, "no gradient for 'f', 's', 'c', 'b', 'a'"),
 ])
 def test_net_failures(cls, match):
@@ -274,3 +274,212 @@ def test_cases_are_deterministic_and_never_all_zero():
                     assert np.any(ca[key] != 0)
         assert not np.array_equal(spec.cases(0)[0][next(iter(spec.cases(0)[0]))],
                                   spec.cases(1)[0][next(iter(spec.cases(1)[0]))])
+
+
+# distinct sizes, ties, state between calls, the failing point
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_case_has_distinct_sizes(seed):
+    from course_utils.checks import nb01_circuits
+    from course_utils.checks._shapes import distinct
+
+    assert set(nb01_circuits.CASE_SIZES) == set(nb01_circuits.__all__)
+    for name, sizes in nb01_circuits.CASE_SIZES.items():
+        for case in REGISTRY[name].cases(seed):
+            assert distinct(sizes(case)), (name, seed, sizes(case))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gate_cases_include_ties(seed):
+    case = REGISTRY["check_gates"].cases(seed)[0]
+    x, y = case["x"], case["y"]
+    assert np.sum(x == y) >= 2 and np.sum(x > y) >= 2 and np.sum(x < y) >= 2
+
+
+class MaxStrict(ref.MaxGate):
+    def backward(self, dout):
+        return (dout, 0.0) if self.x > self.y else (0.0, dout)
+
+
+class MaxTieToY(ref.MaxGate):
+    def backward(self, dout):
+        return dout * (self.x >= self.y), dout * (self.y >= self.x)
+
+
+class MaxTieSplit(ref.MaxGate):
+    def backward(self, dout):
+        if self.x == self.y:
+            return dout / 2, dout / 2
+        return super().backward(dout)
+
+
+@pytest.mark.parametrize("cls, quantity", [(MaxStrict, "dx"), (MaxTieToY, "dy"), (MaxTieSplit, "dx")])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_max_gate_ties_follow_the_course_rule(cls, quantity, seed):
+    _fails(checks.check_gates, rf"MaxGate {quantity}\[\d+\] is wrong at x=(\S+), y=\1, dout=.*only the ties are wrong: "
+           r"when x == y, the course's max gate gives all of dout to x.*self.x >= self.y",
+           **{**GOOD, "MaxGate": cls}, seed=seed)
+
+
+class MaxIfElse:
+    """Another correct max gate: the comparison written the other way round, a list returned."""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x if x >= y else y
+
+    def backward(self, dout):
+        if self.y > self.x:
+            return [0.0, dout]
+        return [dout, 0]
+
+
+class AddNumpy:
+    def forward(self, x, y):
+        return np.add(x, y)
+
+    def backward(self, dout):
+        return np.float64(dout), np.array(dout)
+
+
+def test_other_correct_gates_pass():
+    for seed in (0, 1, 2):
+        checks.check_gates(AddGate=AddNumpy, MultiplyGate=ref.MultiplyGate, MaxGate=MaxIfElse, seed=seed,
+                           verbose=False)
+
+
+class MulAccumulates(ref.MultiplyGate):
+    """Adds into gradients kept on the object: right once, wrong the second time."""
+
+    def backward(self, dout):
+        self.dx = getattr(self, "dx", 0.0) + self.y * dout
+        self.dy = getattr(self, "dy", 0.0) + self.x * dout
+        return self.dx, self.dy
+
+
+class MulCachesOnce(ref.MultiplyGate):
+    """Caches only the first forward's inputs: right for a new object, wrong when reused."""
+
+    def forward(self, x, y):
+        if not hasattr(self, "x"):
+            self.x, self.y = x, y
+        return x * y
+
+
+class SigAccumulates(ref.SigmoidGate):
+    def backward(self, dout):
+        self.total = getattr(self, "total", 0.0) + self.out * (1 - self.out) * dout
+        return (self.total,)
+
+
+def test_state_kept_between_calls_is_caught():
+    _fails(checks.check_gates, r"MultiplyGate.backward gave \(dx, dy\) = \(\S+, \S+\) the first time and .* when "
+           r"called again after the same forward, at x=.*Hint: forward must overwrite what it caches",
+           **{**GOOD, "MultiplyGate": MulAccumulates})
+    _fails(checks.check_gates, r"MultiplyGate gives \(out, dx, dy\) = .* when one object has already run earlier "
+           r"points, but .* as a new object", **{**GOOD, "MultiplyGate": MulCachesOnce})
+    _fails(checks.check_sigmoid_gate, "SigmoidGate.backward gave dx = .* when called again", SigmoidGate=SigAccumulates)
+
+
+class NetKeepsGrads(ref.Net):
+    """Gradients kept on the net between calls: right the first time only."""
+
+    def __init__(self, entries):
+        super().__init__(entries)
+        self.grads = {}
+
+    def backward(self, dout=1.0):
+        for name in self.values:
+            self.grads.setdefault(name, 0.0)
+        self.grads[self.entries[-1][2]] += dout
+        for gate, ins, out in reversed(self.entries):
+            for name, d in zip(ins, gate.backward(self.grads[out])):
+                self.grads[name] = self.grads[name] + d
+        return dict(self.grads)
+
+
+class NetResetsGrads(NetKeepsGrads):
+    """The same, but starting each backward from zero: correct."""
+
+    def backward(self, dout=1.0):
+        self.grads = {}
+        return super().backward(dout)
+
+
+class NetNoGradInit(ref.Net):
+    def backward(self, dout=1.0):
+        grads = {self.entries[-1][2]: dout}
+        for gate, ins, out in reversed(self.entries):
+            for name, d in zip(ins, gate.backward(grads[out])):
+                grads[name] = grads[name] + d
+        return grads
+
+
+class NetNoInputs(ref.Net):
+    def forward(self, inputs):
+        values = {}
+        for gate, ins, out in self.entries:
+            values[out] = gate.forward(*[values[name] for name in ins])
+        self.values = values
+        return values[self.entries[-1][2]]
+
+
+def test_net_state_and_missing_keys():
+    _fails(checks.check_net, r"Net.backward gave grads\['\w+'\] = .* when called again after the same forward.*"
+           r"Hint: each backward starts from fresh gradients", Net=NetKeepsGrads)
+    checks.check_net(Net=NetResetsGrads, verbose=False)
+    _fails(checks.check_net, r"NetNoGradInit.backward raised KeyError: 's'\n  at NetNoGradInit.backward, line \d+: "
+           r"`grads\[name\] = grads\[name\] \+ d`\n  Hint: every named value needs a gradient to add to: start from "
+           r"grads = \{name: 0.0 for name in self.values\}", Net=NetNoGradInit)
+    _fails(checks.check_net, r"NetNoInputs.forward raised KeyError: 'x'.*values = dict\(inputs\)", Net=NetNoInputs)
+
+
+class NetIterative:
+    """Another correct net: values and gradients in lists indexed by position, a while loop backward."""
+
+    def __init__(self, entries):
+        self.entries = entries
+        self.values = {}
+
+    def forward(self, inputs):
+        self.values = dict(inputs)
+        for gate, ins, out in self.entries:
+            self.values[out] = gate.forward(*(self.values[n] for n in ins))
+        return self.values[self.entries[-1][2]]
+
+    def backward(self, dout=1.0):
+        grads = dict.fromkeys(self.values, 0.0)
+        grads[self.entries[-1][2]] += dout
+        i = len(self.entries)
+        while i:
+            i -= 1
+            gate, ins, out = self.entries[i]
+            for name, d in zip(ins, gate.backward(grads[out])):
+                grads[name] += d
+        return grads
+
+
+def test_other_correct_net_passes():
+    for seed in (0, 1, 2):
+        checks.check_net(Net=NetIterative, seed=seed, verbose=False)
+
+
+def test_a_wrong_scalar_shows_the_point_to_redo_by_hand():
+    _fails(checks.check_grads_xyz, r"grads_xyz: dfdx\[\d\] is wrong at x=\S+, y=\S+, z=\S+: expected",
+           grads_xyz=lambda x, y, z: (x + y, x + y, z))
+    _fails(checks.check_gates, r"gates: MultiplyGate dx\[\d\] is wrong at x=\S+, y=\S+, dout=\S+: expected",
+           **{**GOOD, "MultiplyGate": MulNoSwap})
+    _fails(checks.check_sigmoid_gate, r"SigmoidGate: dx\[\d\] is wrong at x=\S+, dout=\S+: expected",
+           SigmoidGate=SigNoOneMinus)
+
+
+def test_vector_relu_with_a_matrix_product():
+    _fails(checks.check_vector_relu_backward,
+           r"raised ValueError.*Jacobian is diagonal.*dx = dout \* \(x > 0\) uses \*",
+           relu_backward=lambda dout, x: dout @ (x > 0))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vector_relu_written_differently_passes(seed):
+    checks.check_vector_relu_backward(relu_backward=lambda dout, x: np.where(x > 0, dout, 0), seed=seed, verbose=False)
+    checks.check_vector_relu_backward(relu_backward=lambda dout, x: dout * np.heaviside(x, 0.0), seed=seed,
+                                      verbose=False)
