@@ -151,9 +151,9 @@ def student_error(spec: Spec, case: Mapping[str, Any], exc: Exception) -> BaseEx
     if first is None:  # raised in the check's own code: by what the student's code returned
         return CheckFailure(check_code_error(spec.name, error)) if isinstance(exc, (TypeError, ValueError)) else exc
     name = code_name(first.tb_frame.f_code) or spec.name
-    if isinstance(exc, NotImplementedError):  # the innermost of the student's functions is the blank one
-        blank = code_name(own[-1].tb_frame.f_code) if own else None
-        return NotFilledIn(Failure(blank or name, "blank"))
+    if isinstance(exc, NotImplementedError) and own and own[-1].tb_next is None:
+        # raised by the student's own code (not by a course function it called): that function is blank
+        return NotFilledIn(Failure(code_name(own[-1].tb_frame.f_code) or name, "blank"))
     if isinstance(exc, (ValueError, IndexError)):
         where = describe_line(own[-1]) if own else None
         return CheckFailure(Failure(name, "exception", raised=error, where=where,
