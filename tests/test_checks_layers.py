@@ -523,3 +523,9 @@ def test_correct_answers_written_differently_pass(seed):
     checks.check_relu_backward(relu_forward=lambda x: (np.where(x > 0, x, 0.0), ref.ReluCache(x)),
                                relu_backward=relu_backward_where, seed=seed, verbose=False)
     checks.check_two_layer_loss(two_layer_loss=two_layer_with_reference_pieces, seed=seed, verbose=False)
+
+
+def test_affine_forward_reshaped_the_wrong_way_round():
+    def f(x, w, b):
+        return x.reshape(w.shape[0], -1) @ w + b, (x, w, b)
+    fails(checks.check_affine_forward, r"x2 must be \(N, D\).*not x.reshape\(D, -1\)", affine_forward=f)

@@ -122,8 +122,8 @@ def _affine_forward_error(case: dict, message: str) -> str | None:
         if (s.left, s.right) == ("D", "M"):
             return "w is already (D, M): multiply by w itself, out = x2 @ w + b, not by w.T."
         if s.left == "N":
-            return ("a factor ends in the batch size N: x2 = x.reshape(x.shape[0], -1) is (N, D) and goes first, "
-                    "out = x2 @ w + b, without transposing it.")
+            return ("a factor ends in the batch size N: x2 must be (N, D), x2 = x.reshape(x.shape[0], -1) (not x2.T, "
+                    "not x.reshape(D, -1)), and it goes first: out = x2 @ w + b.")
         return (f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: out = x2 @ w is (N, D) @ (D, M), "
                 "with x2 = x.reshape(x.shape[0], -1).")
     if s.kind == "broadcast":
