@@ -447,3 +447,10 @@ def test_a_course_feature_not_written_yet_is_not_taken_for_a_blank_exercise():
     with pytest.raises(NotImplementedError) as info:
         check(matmul_backward)
     assert not isinstance(info.value, CheckFailure)
+
+
+def test_a_library_error_on_what_the_student_returned_is_not_blamed_on_the_library():
+    spec = Spec(name="pair", args=("f",), cases=lambda seed: [dict(x=np.ones(3))],
+                call=lambda s, c: dict(out=np.stack(s["f"](c["x"]))), expected=lambda c: dict(out=np.ones((2, 3))))
+    with pytest.raises(CheckFailure, match=r"(?s)^pair returned something the check cannot use \(ValueError: "):
+        run_check(spec, {"f": lambda x: (x, x[:2])}, verbose=False)

@@ -148,15 +148,14 @@ def student_error(spec: Spec, case: Mapping[str, Any], exc: Exception) -> BaseEx
     """The exception to raise for an error that came out of ``spec.call`` (see :func:`run_student`)."""
     first, own = student_frames(exc.__traceback__, tuple(filter(None, [getattr(spec.call, "__code__", None)])))
     error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-    if first is None:  # raised in the check's own code: by what the student's code returned
+    if not own:  # raised in the check's own code (or a library it called): by what the student's code returned
         return CheckFailure(check_code_error(spec.name, error)) if isinstance(exc, (TypeError, ValueError)) else exc
-    name = code_name(first.tb_frame.f_code) or spec.name
-    if isinstance(exc, NotImplementedError) and own and own[-1].tb_next is None:
+    name = code_name(own[0].tb_frame.f_code) or spec.name
+    if isinstance(exc, NotImplementedError) and own[-1].tb_next is None:
         # raised by the student's own code (not by a course function it called): that function is blank
         return NotFilledIn(Failure(code_name(own[-1].tb_frame.f_code) or name, "blank"))
     if isinstance(exc, (ValueError, IndexError)):
-        where = describe_line(own[-1]) if own else None
-        return CheckFailure(Failure(name, "exception", raised=error, where=where,
+        return CheckFailure(Failure(name, "exception", raised=error, where=describe_line(own[-1]),
                                     hint=spec.hint_for_error(case, str(exc))))
     return exc.with_traceback(first)
 
