@@ -143,10 +143,12 @@ def test_kernel_marker_covers_every_test_that_starts_a_kernel():
 
 
 def test_make_passes_pytest_flags_with_their_quotes():
-    proc = subprocess.run(["make", "-n", "test", "PYTEST_FLAGS=-m 'not kernel'"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # under make test
+    proc = subprocess.run(["make", "-n", "--no-print-directory", "test", "PYTEST_FLAGS=-m 'not kernel'"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1].endswith("pytest --nbval-lax tests solutions -m 'not kernel'")
+    runs = [line for line in proc.stdout.splitlines() if "-m pytest" in line]
+    assert len(runs) == 1 and runs[0].endswith("pytest --nbval-lax tests solutions -m 'not kernel'"), proc.stdout
 
 
 def test_grading_tests_skip_with_a_clear_message_in_a_checkout_that_is_not_installed(tmp_path):
