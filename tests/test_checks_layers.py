@@ -143,8 +143,9 @@ def test_affine_forward_modifying_x():
 @pytest.mark.parametrize("mistake, match", [
     (dict(sum_db=False), r"db has shape \(6, 7\), expected \(7,\) like b.*sum over the batch"),
     (dict(mean_db=True), "factor of 1/N"),
-    (dict(reshape_dx=False), r"dx has shape \(6, 15\), expected \(6, 3, 5\) like x.*reshape"),
-    (dict(transpose_dw=True), "transposed shape"),
+    (dict(reshape_dx=False),
+     r"dx has shape \(6, 15\), expected \(6, 3, 5\) like x.*dx = \(dout @ w.T\).reshape\(x.shape\)"),
+    (dict(transpose_dw=True), r"dw has shape \(7, 15\), expected \(15, 7\) like w.*dout.T @ x2 is its transpose"),
     (dict(dx_no_transpose=True), r"raised ValueError.*dx = dout @ w.T: dout is \(N, M\) and w is \(D, M\), so w must "
                                  r"be transposed"),
     (dict(reshape_x=False), r"dw has shape \(5, 3, 7\).*flatten x to \(N, D\) in the backward pass too"),
@@ -317,8 +318,8 @@ def test_affine_backward_blames_the_forward_cache_not_a_correct_backward():
         x, w, b = cache
         return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=0)
 
-    fails(checks.check_affine_backward, r"affine_backward gives other results with the cache your affine_forward "
-          r"returns.*affine_forward is the one to fix: its cache holds x flattened",
+    fails(checks.check_affine_backward, r"affine_backward (fails|gives other results) with the cache your "
+          r"affine_forward returns.*affine_forward is the one to fix: its cache holds x flattened",
           affine_forward=forward_flat, affine_backward=backward)
 
 
@@ -529,3 +530,30 @@ def test_affine_forward_reshaped_the_wrong_way_round():
     def f(x, w, b):
         return x.reshape(w.shape[0], -1) @ w + b, (x, w, b)
     fails(checks.check_affine_forward, r"x2 must be \(N, D\).*not x.reshape\(D, -1\)", affine_forward=f)
+
+
+def two_layer_slip(slip):
+    def f(params, X, y, reg):
+        W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+        if slip == "no bias":
+            b1, b2 = 0.0, 0.0
+        a = X @ W1 + b1
+        h = a if slip == "no relu" else np.maximum(a, 0)
+        scores = h @ W2 + b2
+        loss, dscores = cu.losses.softmax_loss(scores, y)
+        dh = dscores @ W2.T
+        da = dh if slip == "no relu" else dh * (a > 0)
+        loss += 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        axis = 1 if slip == "db axis" else 0
+        return loss, {"W1": X.T @ da + reg * W1, "b1": da.sum(axis=axis), "W2": h.T @ dscores + reg * W2,
+                      "b2": dscores.sum(axis=0)}
+    return f
+
+
+@pytest.mark.parametrize("slip, match", [
+    ("no relu", r"the scores skipped the ReLU: h = np.maximum\(a, 0\)"),
+    ("no bias", r"the biases are missing from the forward pass: a = X @ W1 \+ b1"),
+    ("db axis", r"grads\['b1'\] has shape \(7,\), expected \(6,\) like b1.*b1 gets da.sum\(axis=0\)"),
+])
+def test_two_layer_forward_slips(slip, match):
+    fails(checks.check_two_layer_loss, match, two_layer_loss=two_layer_slip(slip))

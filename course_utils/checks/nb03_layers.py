@@ -225,7 +225,20 @@ def _affine_backward_outputs(student, case, cache) -> dict:
             "  Hint: flatten x to (N, D) in the backward pass too, x2 = x.reshape(x.shape[0], -1), and "
             "compute dw = x2.T @ dout."
         )
-    if np.shape(db) == (case["x"].shape[0],):
+    N, D = case["x"].shape[0], case["w"].shape[0]
+    if np.shape(dx) == (N, D) and case["x"].ndim > 2:
+        raise CheckFailure(
+            f"affine_backward: dx has shape {np.shape(dx)}, expected {case['x'].shape} like x.\n"
+            "  Hint: give dx the shape of x, dx = (dout @ w.T).reshape(x.shape), so that the layer below gets "
+            "a gradient shaped like its output."
+        )
+    if np.shape(dw) == case["w"].shape[::-1]:
+        raise CheckFailure(
+            f"affine_backward: dw has shape {np.shape(dw)}, expected {case['w'].shape} like w.\n"
+            "  Hint: dw = x2.T @ dout, (D, N) @ (N, M), with x2 = x.reshape(x.shape[0], -1); dout.T @ x2 is its "
+            "transpose."
+        )
+    if np.shape(db) == (N,):
         raise CheckFailure(
             f"affine_backward: db has shape {np.shape(db)}, expected {case['b'].shape} like b.\n"
             "  Hint: sum dout over the batch axis, db = dout.sum(axis=0); axis=1 sums over the M outputs instead."
@@ -494,20 +507,28 @@ def _call_two_layer(student, case):
     missing = [k for k in params if k not in grads]
     if missing:
         raise CheckFailure(f"two_layer_loss: grads has no {', '.join(missing)}; it needs W1, b1, W2, b2.")
+    N = case["X"].shape[0]
+    for name, upstream in (("b1", "da"), ("b2", "dscores")):
+        if np.shape(grads[name]) == (N,):
+            raise CheckFailure(
+                f"two_layer_loss: grads['{name}'] has shape {np.shape(grads[name])}, expected {case[name].shape} like "
+                f"{name}.\n  Hint: sum over the batch axis, {name} gets {upstream}.sum(axis=0); axis=1 sums over "
+                "the units instead.")
     return dict(dW1=grads["W1"], db1=grads["b1"], dW2=grads["W2"], db2=grads["b2"], loss=loss)
 
 
-def _two_layer_reference(case, *, relu_mask=True, reg_loss=1.0, reg_grad=1.0, reg_bias=False):
+def _two_layer_reference(case, *, relu_mask=True, reg_loss=1.0, reg_grad=1.0, reg_bias=False, relu=True, bias=True):
     """The two-layer loss, or one of its usual wrong variants (for the hints)."""
     X, y, reg = case["X"], case["y"], case["reg"]
-    a, c1 = ref.affine_forward(X, case["W1"], case["b1"])
-    h, c2 = ref.relu_forward(a)
-    scores, c3 = ref.affine_forward(h, case["W2"], case["b2"])
+    b1, b2 = (case["b1"], case["b2"]) if bias else (0 * case["b1"], 0 * case["b2"])
+    a, c1 = ref.affine_forward(X, case["W1"], b1)
+    h, c2 = ref.relu_forward(a) if relu else (a, None)
+    scores, c3 = ref.affine_forward(h, case["W2"], b2)
     data_loss, dscores = softmax_loss(scores, y)
     regularized = ["W1", "W2"] + (["b1", "b2"] if reg_bias else [])
     loss = data_loss + reg_loss * 0.5 * reg * sum(float(np.sum(case[k] ** 2)) for k in regularized)
     dh, dW2, db2 = ref.affine_backward(dscores, c3)
-    da = ref.relu_backward(dh, c2) if relu_mask else dh
+    da = ref.relu_backward(dh, c2) if relu_mask and relu else dh
     _, dW1, db1 = ref.affine_backward(da, c1)
     grads = dict(dW1=dW1, db1=db1, dW2=dW2, db2=db2)
     for k in regularized:
@@ -541,6 +562,11 @@ _PENALTY = "0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"
     like={"dW1": "W1", "db1": "b1", "dW2": "W2", "db2": "b2"}, batch="X",
     reference=("course_utils.models.FullyConnectedNet",),
     hints=(
+        (_is_variant(relu=False),
+         "the scores skipped the ReLU: h = np.maximum(a, 0) between the two affine layers, scores = h @ W2 + b2, "
+         "and da = dh * (a > 0) on the way back."),
+        (_is_variant(bias=False),
+         "the biases are missing from the forward pass: a = X @ W1 + b1 and scores = h @ W2 + b2."),
         (_is_variant(relu_mask=False),
          "the gradient reaching W1 and b1 skipped the ReLU: pass dh through it first, da = relu_backward(dh, cache) "
          "(dh * (a > 0)), then affine_backward(da, ...)."),
