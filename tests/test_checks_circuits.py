@@ -55,6 +55,7 @@ def test_student_written_gates_with_numpy_results_pass(capsys):
     (lambda x, y, z: (x + y, x + y, z), "swapped"),
     (lambda x, y, z: (x * z, y * z, x + y), "add gate's local gradient is 1"),
     (lambda x, y, z: (z, z, x * y), "other.*input of the multiply gate"),
+    (lambda x, y, z: (1.0, 1.0, x + y), r"1 is only the add gate's local gradient.*dfdx = dfdy = z"),
     (lambda x, y, z: (z, z), r"must return the tuple \(dfdx, dfdy, dfdz\)"),
     (lambda x, y, z: (z, None, x + y), "dfdy is None"),
 ])

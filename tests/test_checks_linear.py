@@ -325,3 +325,10 @@ def test_correct_answers_written_differently_pass(seed):
         check(softmax_naive_per_class, seed=seed, verbose=False)
     for check in CHECKS["svm"]:
         check(svm_with_where, seed=seed, verbose=False)
+
+
+def test_penalty_without_the_square():
+    def f(W, X, y, reg):
+        loss, dW = svm_vectorized(W, X, y, reg)
+        return loss - 0.5 * reg * np.sum(W * W) + 0.5 * reg * np.sum(W), dW
+    _fails(cu.checks.check_svm_loss_vectorized, f, r"loss is wrong.*the penalty squares the weights")

@@ -146,6 +146,11 @@ def _double_reg(case, kind):
     return data_loss + 2 * l2, data_grad + 2 * case["reg"] * case["W"]
 
 
+def _reg_not_squared(case, kind):
+    data_loss, _, _, _ = _parts(case, kind)
+    return data_loss + 0.5 * case["reg"] * float(np.sum(case["W"])), None
+
+
 def _twice_n(case, kind):
     data_loss, _, data_grad, l2 = _parts(case, kind)
     N = len(case["y"])
@@ -194,6 +199,8 @@ def _softmax_no_minus_one(case, kind):
 _COMMON_HINTS = [
     (_matches(_no_reg, "dW"), "dW is missing the gradient of the regularization: add reg * W."),
     (_matches(_no_reg, "loss"), "the loss is missing the regularization: add 0.5 * reg * np.sum(W * W)."),
+    (_matches(_reg_not_squared, "loss"), "the penalty squares the weights: add 0.5 * reg * np.sum(W * W), not "
+                                         "0.5 * reg * np.sum(W)."),
     (_matches(_double_reg), "the L2 term is doubled: the course's convention is 0.5 * reg * np.sum(W * W), "
                   "whose gradient is reg * W."),
     (_matches(_twice_n), "the data part is divided by N twice: divide the summed data loss and its gradient by "
