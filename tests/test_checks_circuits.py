@@ -484,3 +484,13 @@ def test_vector_relu_written_differently_passes(seed):
     checks.check_vector_relu_backward(relu_backward=lambda dout, x: np.where(x > 0, dout, 0), seed=seed, verbose=False)
     checks.check_vector_relu_backward(relu_backward=lambda dout, x: dout * np.heaviside(x, 0.0), seed=seed,
                                       verbose=False)
+
+
+def test_a_numpy_error_in_a_gate_gets_a_message_with_a_hint():
+    class MaxIndexes(ref.MaxGate):
+        def backward(self, dout):
+            grads = np.array([dout, 0.0])
+            return grads[0], grads[2]
+
+    _fails(checks.check_gates, r"MaxIndexes.backward raised IndexError: index 2 is out of bounds.*\n  at "
+           r"MaxIndexes.backward, line \d+: `return grads\[0\], grads\[2\]`\n  Hint: ", **{**GOOD, "MaxGate": MaxIndexes})

@@ -557,3 +557,12 @@ def two_layer_slip(slip):
 ])
 def test_two_layer_forward_slips(slip, match):
     fails(checks.check_two_layer_loss, match, two_layer_loss=two_layer_slip(slip))
+
+
+def test_a_course_function_given_transposed_scores():
+    def f(params, X, y, reg):
+        h = np.maximum(X @ params["W1"] + params["b1"], 0)
+        loss, dscores = cu.losses.softmax_loss((h @ params["W2"] + params["b2"]).T, y)
+        return loss, {}
+    fails(checks.check_two_layer_loss, r"softmax_loss: scores must be \(N, C\).*Hint: scores must be \(N, C\), one "
+          r"row per example", two_layer_loss=f)

@@ -38,7 +38,8 @@ class Shapes:
 
     kind: ``"product"`` (left and right: the sizes that should have matched), ``"broadcast"``
     (shapes: the operands' shapes), ``"reshape"`` (size: the array's number of entries,
-    shapes: the target), ``"index"`` (size: the axis length, index: the index used).
+    shapes: the target), ``"index"`` (size: the axis length, index: the index used), or
+    ``"shapes"`` (any other message with shapes in it: shapes, in the order they appear).
     """
 
     kind: str
@@ -81,6 +82,9 @@ def read(message: str, sizes: Mapping[str, int]) -> Shapes | None:
         return Shapes("reshape", size=_name(int(m.group(1)), sizes), shapes=(named(_ints(m.group(2)), sizes),))
     if m := _INDEX.search(text):
         return Shapes("index", size=_name(int(m.group(3)), sizes), index=int(m.group(1)))
+    shapes = [named(_ints(g), sizes) for g in _SHAPE.findall(text) if _ints(g)]
+    if shapes:  # another message that names shapes, e.g. a course function's own check of its inputs
+        return Shapes("shapes", shapes=tuple(shapes))
     return None
 
 

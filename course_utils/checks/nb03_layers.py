@@ -495,6 +495,10 @@ def _two_layer_error(case: dict, message: str) -> str | None:
         return f"shapes {' and '.join(s.shapes)} do not broadcast: {_NET_SHAPES}."
     if s.kind == "index" and s.size == "C":
         return "labels index the classes: pick the correct scores with scores[np.arange(N), y]."
+    if s.kind == "shapes" and "(C, N)" in s.shapes:
+        return "scores must be (N, C), one row per example: scores = h @ W2 + b2, not transposed."
+    if s.kind == "shapes":
+        return f"in the exercise's sizes, the shapes here are {', '.join(s.shapes)}: {_NET_SHAPES}."
     return None
 
 
