@@ -493,4 +493,5 @@ def test_a_numpy_error_in_a_gate_gets_a_message_with_a_hint():
             return grads[0], grads[2]
 
     _fails(checks.check_gates, r"MaxIndexes.backward raised IndexError: index 2 is out of bounds.*\n  at "
-           r"MaxIndexes.backward, line \d+: `return grads\[0\], grads\[2\]`\n  Hint: ", **{**GOOD, "MaxGate": MaxIndexes})
+           r"MaxIndexes.backward, line \d+: `return grads\[0\], grads\[2\]`\n  Hint: ",
+           **{**GOOD, "MaxGate": MaxIndexes})
