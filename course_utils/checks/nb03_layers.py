@@ -56,6 +56,34 @@ def _kind(value) -> str:
     return f"a {type(value).__name__}"
 
 
+def _backward_on(run, cache, clean, problem: str | None, *, layer: str, clean_name: str, fix: str) -> dict:
+    """The student's backward pass, ``run(cache)``, on the cache of the student's own forward pass.
+
+    When that cache is odd (``problem`` says how) and the backward pass fails or does
+    differently with the cache the exercise asks for (``clean``), the forward pass is at fault:
+    a CheckFailure says so. Otherwise the backward pass is judged on its own outputs.
+    """
+    if problem is None:
+        return run(cache)
+    try:
+        with_clean = run(clean)
+    except Exception:
+        with_clean = None
+    try:
+        outputs = run(cache)
+    except Exception:
+        if with_clean is None:
+            raise
+        outputs = None
+    if with_clean is not None and (outputs is None or not _same(outputs, with_clean)):
+        what = "fails" if outputs is None else "gives other results"
+        raise CheckFailure(
+            f"{layer}_backward {what} with the cache your {layer}_forward returns, but not with the cache "
+            f"{clean_name}: {layer}_forward is the one to fix: {problem}.\n  Hint: {fix}"
+        )
+    return outputs
+
+
 # ---- affine ----
 
 def _affine_sizes(case: dict) -> dict[str, int]:
@@ -251,27 +279,9 @@ def _call_affine_backward(student, case):
     problem = _affine_cache_problem(cache, case)
     if problem is None and not (np.array_equal(cache[0], case["x"]) and np.array_equal(cache[1], case["w"])):
         problem = "its cache holds x and w with other values than the inputs"
-    if problem is None:
-        return _affine_backward_outputs(student, case, cache)
-    # the forward pass's cache is odd: does the backward pass do better on the cache (x, w, b)?
-    clean_cache = ref.AffineCache(case["x"].copy(), case["w"].copy(), case["b"].copy())
-    try:
-        clean = _affine_backward_outputs(student, case, clean_cache)
-    except Exception:
-        clean = None
-    try:
-        outputs = _affine_backward_outputs(student, case, cache)
-    except Exception:
-        if clean is None:
-            raise
-        outputs = None
-    if clean is not None and (outputs is None or not _same(outputs, clean)):
-        what = "fails" if outputs is None else "gives other results"
-        raise CheckFailure(
-            f"affine_backward {what} with the cache your affine_forward returns, but not with the cache "
-            f"AffineCache(x, w, b): affine_forward is the one to fix: {problem}.\n  Hint: {_AFFINE_FIX}"
-        )
-    return outputs
+    clean = ref.AffineCache(case["x"].copy(), case["w"].copy(), case["b"].copy())
+    return _backward_on(lambda c: _affine_backward_outputs(student, case, c), cache, clean, problem,
+                        layer="affine", clean_name="AffineCache(x, w, b)", fix=_AFFINE_FIX)
 
 
 def _expected_affine_backward(case):
@@ -396,26 +406,9 @@ def _call_relu_backward(student, case):
     problem = _relu_cache_problem(cache, case)
     if problem is None and not np.array_equal(held, case["x"]):
         problem = "its cache holds another array than x"
-    if problem is None:
-        return _relu_backward_outputs(student, case, cache)
-    # an odd cache: does the backward pass do better on ReluCache(x)?
-    try:
-        clean = _relu_backward_outputs(student, case, ref.ReluCache(case["x"].copy()))
-    except Exception:
-        clean = None
-    try:
-        outputs = _relu_backward_outputs(student, case, cache)
-    except Exception:
-        if clean is None:
-            raise
-        outputs = None
-    if clean is not None and (outputs is None or not _same(outputs, clean)):
-        what = "fails" if outputs is None else "gives other results"
-        raise CheckFailure(
-            f"relu_backward {what} with the cache your relu_forward returns, but not with the cache ReluCache(x): "
-            f"relu_forward is the one to fix: {problem}.\n  Hint: {_RELU_FIX}"
-        )
-    return outputs
+    clean = ref.ReluCache(case["x"].copy())
+    return _backward_on(lambda c: _relu_backward_outputs(student, case, c), cache, clean, problem,
+                        layer="relu", clean_name="ReluCache(x)", fix=_RELU_FIX)
 
 
 def _expected_relu_backward(case):
@@ -594,6 +587,7 @@ def check_two_layer_loss(two_layer_loss):
     """Check two_layer_loss(params, X, y, reg) -> (loss, grads) against the reference (notebook 03)."""
 
 
+# check -> the named sizes of a case (the tests assert that they are pairwise distinct)
 CASE_SIZES = {
     "check_affine_forward": _affine_sizes, "check_affine_backward": _affine_sizes,
     "check_relu_forward": _relu_sizes, "check_relu_backward": _relu_sizes,
