@@ -25,7 +25,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import optim
-from .models import LinearClassifier, accuracy, predict  # noqa: F401  (old names cu.train.*)
+from .models import accuracy
 
 __all__ = ["History", "train"]
 
