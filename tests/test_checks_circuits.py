@@ -56,6 +56,7 @@ def test_student_written_gates_with_numpy_results_pass(capsys):
     (lambda x, y, z: (x * z, y * z, x + y), "add gate's local gradient is 1"),
     (lambda x, y, z: (z, z, x * y), "other.*input of the multiply gate"),
     (lambda x, y, z: (1.0, 1.0, x + y), r"1 is only the add gate's local gradient.*dfdx = dfdy = z"),
+    (lambda x, y, z: (z, y, x + y), r"dfdy\[0\] is wrong.*passes the upstream gradient df/dq = z to both inputs"),
     (lambda x, y, z: (z, z), r"must return the tuple \(dfdx, dfdy, dfdz\)"),
     (lambda x, y, z: (z, None, x + y), "dfdy is None"),
 ])
@@ -99,6 +100,12 @@ class MaxForgotDout(ref.MaxGate):
         return (1.0, 0.0) if self.x >= self.y else (0.0, 1.0)
 
 
+class MaxTimesValue(ref.MaxGate):
+    def backward(self, dout):
+        top = max(self.x, self.y)
+        return (top * dout, 0.0) if self.x >= self.y else (0.0, top * dout)
+
+
 class AddForgotDout(ref.AddGate):
     def backward(self, dout):
         return 1.0, 1.0
@@ -127,6 +134,7 @@ GOOD = dict(AddGate=ref.AddGate, MultiplyGate=ref.MultiplyGate, MaxGate=ref.MaxG
     ("MaxGate", MaxBoth, "MaxGate d[xy].*goes only to the larger input"),
     ("MaxGate", MaxReversed, "MaxGate dx.*larger.*comparison"),
     ("MaxGate", MaxForgotDout, "forget to multiply by the upstream gradient dout"),
+    ("MaxGate", MaxTimesValue, "local gradient is 1 for the larger input.*not the larger value"),
     ("AddGate", AddForgotDout, "AddGate dx.*forget to multiply by the upstream gradient dout"),
     ("AddGate", AddOne, r"AddGate.backward must return the tuple \(dx, dy\)"),
 ])

@@ -110,6 +110,9 @@ def _xyz_expected(case):
          "the add gate's local gradient is 1: df/dx = df/dq * 1 = z."),
         (lambda got, exp, case: _close(exp, case["x"] + case["y"]),
          "df/dz is the *other* input of the multiply gate: dfdz = q = x + y."),
+        (lambda got, exp, case: _close(exp, case["z"]),
+         "the add gate passes the upstream gradient df/dq = z to both inputs (its local gradient is 1): "
+         "dfdx = dfdy = z."),
     ),
     point=("x", "y", "z"),
 ))
@@ -202,6 +205,9 @@ def _wrong_only_at_ties(got, exp, case):
          f"{_MAX_RULE}."),
         (lambda got, exp, case: _close(exp, case["dout"]),
          "add distributes: both inputs get dout, unchanged: return (dout, dout)."),
+        (lambda got, exp, case: _close(got, exp * np.maximum(case["x"], case["y"])),
+         "the max gate's local gradient is 1 for the larger input (and 0 for the other), not the larger value: "
+         f"return {_MAX_RULE}."),
     ),
     reference=tuple(f"course_utils.circuits.{name}" for name in _GATES),
     point=("x", "y", "dout"),
