@@ -566,3 +566,31 @@ def test_a_course_function_given_transposed_scores():
         return loss, {}
     fails(checks.check_two_layer_loss, r"softmax_loss: scores must be \(N, C\).*Hint: scores must be \(N, C\), one "
           r"row per example", two_layer_loss=f)
+
+
+def test_affine_forward_with_the_bias_summed():
+    def f(x, w, b):
+        return x.reshape(x.shape[0], -1) @ w + b.sum(), (x, w, b)
+    fails(checks.check_affine_forward, r"b.sum\(\) adds one number to every entry", affine_forward=f)
+
+
+def two_layer_backward_slip(slip):
+    def f(params, X, y, reg):
+        W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+        a = X @ W1 + b1
+        h = np.maximum(a, 0)
+        loss, dscores = cu.losses.softmax_loss(h @ W2 + b2, y)
+        loss += 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        dh = dscores @ W2.T
+        da = dh * h if slip == "mask h" else dh * (a > 0)
+        dW2 = (a if slip == "dW2 from a" else h).T @ dscores
+        return loss, {"W1": X.T @ da + reg * W1, "b1": da.sum(axis=0), "W2": dW2 + reg * W2, "b2": dscores.sum(axis=0)}
+    return f
+
+
+@pytest.mark.parametrize("slip, match", [
+    ("mask h", r"the ReLU's local gradient is the 0/1 mask \(a > 0\), not its output h"),
+    ("dW2 from a", r"dW2.*dW2 = h.T @ dscores, with h = np.maximum\(a, 0\)"),
+])
+def test_two_layer_backward_slips(slip, match):
+    fails(checks.check_two_layer_loss, match, two_layer_loss=two_layer_backward_slip(slip))

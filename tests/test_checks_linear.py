@@ -332,3 +332,55 @@ def test_penalty_without_the_square():
         loss, dW = svm_vectorized(W, X, y, reg)
         return loss - 0.5 * reg * np.sum(W * W) + 0.5 * reg * np.sum(W), dW
     _fails(cu.checks.check_svm_loss_vectorized, f, r"loss is wrong.*the penalty squares the weights")
+
+
+def _softmax_slip(slip):
+    def f(W, X, y, reg):
+        N = X.shape[0]
+        rows = np.arange(N)
+        scores = X @ W
+        if slip == "one normalization":
+            e = np.exp(scores - scores.max())
+            probs = e / e.sum()
+        else:
+            e = np.exp(scores - scores.max(axis=1, keepdims=True))
+            probs = e / e.sum(axis=1, keepdims=True)
+        picked = {"rows": probs[y], "no log": None}.get(slip)
+        if slip == "rows":
+            data = -np.log(picked).sum() / N
+        elif slip == "no log":
+            data = -probs[rows, y].mean()
+        else:
+            data = -np.log(probs[rows, y]).mean()
+        dscores = probs.copy()
+        dscores[rows, y] -= 1
+        dW = X.T @ dscores / N
+        if slip == "sign":
+            dW = -dW
+        return data + 0.5 * reg * np.sum(W * W), dW + reg * W
+    return f
+
+
+@pytest.mark.parametrize("slip, match", [
+    ("rows", r"loss is wrong.*probs\[y\] takes whole rows"),
+    ("no log", r"loss is wrong.*minus the \*log\* of the correct class's probability"),
+    ("one normalization", r"normalize each row on its own.*keepdims=True"),
+    ("sign", r"the data part of dW has the wrong sign \(the regularization's is right\)"),
+])
+def test_softmax_formula_slips(slip, match):
+    for check in CHECKS["softmax"]:
+        _fails(check, _softmax_slip(slip), match)
+
+
+def test_svm_mask_that_counts_every_class():
+    def f(W, X, y, reg):
+        N = X.shape[0]
+        rows = np.arange(N)
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[rows, y][:, None] + 1)
+        margins[rows, y] = 0
+        counted = (margins >= 0).astype(float)
+        counted[rows, y] = 0
+        counted[rows, y] = -counted.sum(axis=1)
+        return margins.sum() / N + 0.5 * reg * np.sum(W * W), X.T @ counted / N + reg * W
+    _fails(cu.checks.check_svm_loss_vectorized, f, r"\(margins > 0\), not \(margins >= 0\)")

@@ -196,6 +196,51 @@ def _softmax_no_minus_one(case, kind):
     return None, case["X"].T @ (dscores + onehot / N) + case["reg"] * case["W"]
 
 
+def _data_sign(case, kind):
+    _, _, data_grad, _ = _parts(case, kind)
+    return None, -data_grad + case["reg"] * case["W"]
+
+
+def _probs(scores):
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_rows_by_label(case, kind):
+    # probs[y] takes whole rows: the loss adds -log of every probability in those rows
+    W, X, y, reg = case["W"], case["X"], case["y"], case["reg"]
+    loss = -np.log(_probs(X @ W)[y]).sum() / len(y)
+    return loss + 0.5 * reg * float(np.sum(W * W)), None
+
+
+def _softmax_no_log(case, kind):
+    W, X, y, reg = case["W"], case["X"], case["y"], case["reg"]
+    loss = -_probs(X @ W)[np.arange(len(y)), y].mean()
+    return loss + 0.5 * reg * float(np.sum(W * W)), None
+
+
+def _softmax_one_normalization(case, kind):
+    # the exponentials divided by their sum over the whole batch instead of each row's sum
+    W, X, y, reg = case["W"], case["X"], case["y"], case["reg"]
+    N, rows = len(y), np.arange(len(y))
+    scores = X @ W
+    e = np.exp(scores - scores.max())
+    probs = e / e.sum()
+    dscores = probs.copy()
+    dscores[rows, y] -= 1
+    return (-np.log(probs[rows, y]).mean() + 0.5 * reg * float(np.sum(W * W)),
+            X.T @ dscores / N + reg * W)
+
+
+def _svm_mask_ge(case, kind):
+    # (margins >= 0) counts every class: after np.maximum(0, ...) every margin is >= 0
+    W, X, y, reg = case["W"], case["X"], case["y"], case["reg"]
+    N, C, rows = len(y), W.shape[1], np.arange(len(y))
+    counted = np.ones((N, C))
+    counted[rows, y] = -(C - 1)
+    return None, X.T @ counted / N + reg * W
+
+
 _COMMON_HINTS = [
     (_matches(_no_reg, "dW"), "dW is missing the gradient of the regularization: add reg * W."),
     (_matches(_no_reg, "loss"), "the loss is missing the regularization: add 0.5 * reg * np.sum(W * W)."),
@@ -203,6 +248,9 @@ _COMMON_HINTS = [
                                          "0.5 * reg * np.sum(W)."),
     (_matches(_double_reg), "the L2 term is doubled: the course's convention is 0.5 * reg * np.sum(W * W), "
                   "whose gradient is reg * W."),
+    (_matches(_data_sign, "dW"), "the data part of dW has the wrong sign (the regularization's is right): dscores "
+                                 "is +1 (SVM) or +probability (softmax) at the other classes and negative at the "
+                                 "correct class, and dW = X.T @ dscores."),
     (_matches(_twice_n), "the data part is divided by N twice: divide the summed data loss and its gradient by "
                          "N = X.shape[0] once, then add the regularization (which is not divided by N)."),
     (_matches(_no_n), "the data part is not divided by N: divide the summed data loss and its gradient by "
@@ -213,9 +261,18 @@ _SVM_HINTS = [
                                      "always 1): skip j == y[i] in the loop, or set margins[np.arange(N), y] = 0."),
     (_matches(_svm_no_correct_grad), "the correct class's column is missing its gradient: for every class j that "
                                      "violates the margin, dW[:, y[i]] -= X[i] as well as dW[:, j] += X[i]."),
+    (_matches(_svm_mask_ge), "count only the classes whose margin is > 0: (margins > 0), not (margins >= 0), "
+                             "since every margin is >= 0 after np.maximum(0, ...)."),
     (_matches(_svm_no_margin), "the margin is 1: margin = scores[j] - scores[y[i]] + 1, counted where it is > 0."),
 ]
 _SOFTMAX_HINTS = [
+    (_matches(_softmax_rows_by_label, "loss"), "probs[y] takes whole rows; pick one probability per example: "
+                                               "-np.log(probs[np.arange(N), y]).mean()."),
+    (_matches(_softmax_no_log, "loss"), "the loss is minus the *log* of the correct class's probability: "
+                                        "-np.log(probs[np.arange(N), y]).mean()."),
+    (_matches(_softmax_one_normalization), "normalize each row on its own: probs = exp_scores / "
+                                           "exp_scores.sum(axis=1, keepdims=True) (a sum without axis adds up the "
+                                           "whole batch)."),
     (_matches(_softmax_no_minus_one), "dscores is softmax(scores) minus 1 at the correct class, and the -1 is "
                                       "missing: dscores[np.arange(N), y] -= 1 (in a loop: dW[:, y[i]] -= X[i])."),
 ]

@@ -180,6 +180,10 @@ def _expected_affine_forward(case):
     return {"out": out, "dx via cache": dx, "dw via cache": dw}
 
 
+def _bias_summed(got, exp, case):
+    return got.shape == exp.shape and np.allclose(got, exp - case["b"] + case["b"].sum())
+
+
 def _no_bias(got, exp, case):
     return got.shape == exp.shape == (case["x"].shape[0], case["w"].shape[1]) and np.allclose(got, exp - case["b"])
 
@@ -195,6 +199,7 @@ def _wrong_cache_values(got, exp, case):
     like={"dx via cache": "x", "dw via cache": "w"},
     batch="x", reference=("course_utils.layers.affine_forward",), error_hint=_affine_forward_error,
     hints=(
+        (_bias_summed, "b.sum() adds one number to every entry; add b itself, of shape (M,): out = x2 @ w + b."),
         (_no_bias, "out equals x2 @ w without the bias: add b, out = x2 @ w + b (b of shape (M,) is repeated "
                    "over the N rows)."),
         (_wrong_cache_values, "the course's affine_backward, run on the cache your affine_forward returns, gives "
@@ -514,7 +519,8 @@ def _call_two_layer(student, case):
     return dict(dW1=grads["W1"], db1=grads["b1"], dW2=grads["W2"], db2=grads["b2"], loss=loss)
 
 
-def _two_layer_reference(case, *, relu_mask=True, reg_loss=1.0, reg_grad=1.0, reg_bias=False, relu=True, bias=True):
+def _two_layer_reference(case, *, relu_mask=True, reg_loss=1.0, reg_grad=1.0, reg_bias=False, relu=True, bias=True,
+                         mask_h=False, dW2_from_a=False):
     """The two-layer loss, or one of its usual wrong variants (for the hints)."""
     X, y, reg = case["X"], case["y"], case["reg"]
     b1, b2 = (case["b1"], case["b2"]) if bias else (0 * case["b1"], 0 * case["b2"])
@@ -524,8 +530,9 @@ def _two_layer_reference(case, *, relu_mask=True, reg_loss=1.0, reg_grad=1.0, re
     data_loss, dscores = softmax_loss(scores, y)
     regularized = ["W1", "W2"] + (["b1", "b2"] if reg_bias else [])
     loss = data_loss + reg_loss * 0.5 * reg * sum(float(np.sum(case[k] ** 2)) for k in regularized)
-    dh, dW2, db2 = ref.affine_backward(dscores, c3)
+    dh, dW2, db2 = ref.affine_backward(dscores, ref.AffineCache(a, case["W2"], b2) if dW2_from_a else c3)
     da = ref.relu_backward(dh, c2) if relu_mask and relu else dh
+    da = dh * h if mask_h else da
     _, dW1, db1 = ref.affine_backward(da, c1)
     grads = dict(dW1=dW1, db1=db1, dW2=dW2, db2=db2)
     for k in regularized:
@@ -564,6 +571,10 @@ _PENALTY = "0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"
          "and da = dh * (a > 0) on the way back."),
         (_is_variant(bias=False),
          "the biases are missing from the forward pass: a = X @ W1 + b1 and scores = h @ W2 + b2."),
+        (_is_variant(mask_h=True),
+         "the ReLU's local gradient is the 0/1 mask (a > 0), not its output h: da = dh * (a > 0)."),
+        (_is_variant(dW2_from_a=True),
+         "dW2 = h.T @ dscores, with h = np.maximum(a, 0), the ReLU's output that the second layer saw, not a."),
         (_is_variant(relu_mask=False),
          "the gradient reaching W1 and b1 skipped the ReLU: pass dh through it first, da = relu_backward(dh, cache) "
          "(dh * (a > 0)), then affine_backward(da, ...)."),
