@@ -503,3 +503,16 @@ def test_a_numpy_error_in_a_gate_gets_a_message_with_a_hint():
     _fails(checks.check_gates, r"MaxIndexes.backward raised IndexError: index 2 is out of bounds.*\n  at "
            r"MaxIndexes.backward, line \d+: `return grads\[0\], grads\[2\]`\n  Hint: ",
            **{**GOOD, "MaxGate": MaxIndexes})
+
+
+class MulFreesCache(ref.MultiplyGate):
+    """Frees its cache after backward, as some frameworks do: correct, though backward works once only."""
+
+    def backward(self, dout):
+        grads = self.y * dout, self.x * dout
+        del self.x, self.y
+        return grads
+
+
+def test_a_gate_whose_backward_works_once_passes():
+    checks.check_gates(**{**GOOD, "MultiplyGate": MulFreesCache}, verbose=False)

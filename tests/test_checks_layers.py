@@ -594,3 +594,8 @@ def two_layer_backward_slip(slip):
 ])
 def test_two_layer_backward_slips(slip, match):
     fails(checks.check_two_layer_loss, match, two_layer_loss=two_layer_backward_slip(slip))
+
+
+def test_lists_in_place_of_tuples_pass():
+    checks.check_affine_backward(affine_forward=lambda x, w, b: list(affine_forward(x, w, b)),
+                                 affine_backward=lambda dout, cache: list(affine_backward(dout, cache)), verbose=False)

@@ -34,7 +34,7 @@ _RELU_FIX = "cache the input: cache = ReluCache(x) (relu_backward needs the sign
 
 
 def _pair(func: str, result, names: str = "(out, cache)"):
-    if not isinstance(result, tuple) or len(result) != 2:
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
         kind = type(result).__name__ if not isinstance(result, tuple) else f"tuple of {len(result)}"
         raise CheckFailure(f"{func} must return the pair {names}, got a {kind}.")
     return result
@@ -249,7 +249,7 @@ def _affine_backward_error(case: dict, message: str) -> str | None:
 
 def _affine_backward_outputs(student, case, cache) -> dict:
     back = student["affine_backward"](case["dout"], cache)
-    if not isinstance(back, tuple) or len(back) != 3:
+    if not isinstance(back, (tuple, list)) or len(back) != 3:
         raise CheckFailure(f"affine_backward must return the triple (dx, dw, db), got {_kind(back)}.")
     dx, dw, db = back
     if np.ndim(dw) > 2:
