@@ -276,11 +276,18 @@ _SOFTMAX_HINTS = [
     (_matches(_softmax_no_minus_one), "dscores is softmax(scores) minus 1 at the correct class, and the -1 is "
                                       "missing: dscores[np.arange(N), y] -= 1 (in a loop: dW[:, y[i]] -= X[i])."),
 ]
-_DW_OTHER = (
-    lambda got, exp, case: got.ndim == 2,
-    "go through the stages again: scores = X @ W, then dscores (N, C) from the loss formula, "
-    "then dW = X.T @ dscores + reg * W.",
-)
+_DSCORES = {
+    "svm": "+1 at every class j whose margin scores[i, j] - scores[i, y[i]] + 1 is > 0, and minus their count at "
+           "y[i]",
+    "softmax": "the probabilities, minus 1 at y[i]",
+}
+
+
+def _dw_other(kind: str) -> tuple:
+    """The last hint for a wrong dW: the stages, with this loss's dscores spelled out."""
+    return (lambda got, exp, case: got.ndim == 2,
+            f"go through the stages again, printing each: scores = X @ W (N, C); dscores (N, C) is {_DSCORES[kind]}, "
+            "divided by N; dW = X.T @ dscores + reg * W.")
 
 
 def _spec(name: str, kind: str) -> Spec:
@@ -288,7 +295,7 @@ def _spec(name: str, kind: str) -> Spec:
     hints = tuple(
         (lambda got, exp, case, t=test: t(got, exp, case, kind), text)
         for test, text in _COMMON_HINTS + extra
-    ) + (_DW_OTHER,)
+    ) + (_dw_other(kind),)
     return ShapeSpec(
         name=name, args=(name,), error_hint=_error_hint,
         cases=lambda seed: _cases(seed, kind),
