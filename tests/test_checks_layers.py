@@ -599,3 +599,20 @@ def test_two_layer_backward_slips(slip, match):
 def test_lists_in_place_of_tuples_pass():
     checks.check_affine_backward(affine_forward=lambda x, w, b: list(affine_forward(x, w, b)),
                                  affine_backward=lambda dout, cache: list(affine_backward(dout, cache)), verbose=False)
+
+
+@pytest.mark.parametrize("make, kind, facts", [
+    (lambda: np.ones((4, 3, 5)) @ np.ones((15, 7)), "product", dict(left="d2", right="D")),
+    (lambda: np.dot(np.ones((4, 3, 5)), np.ones((15, 7))), "product", dict(left="d2", right="D")),
+    (lambda: np.ones((4, 15)) @ np.ones((7, 15)), "product", dict(left="D", right="M")),
+    (lambda: np.ones((4, 7)) + np.ones((7, 1)), "broadcast", dict(shapes=("(N, M)", "(M, 1)"))),
+    (lambda: np.ones(28).reshape(4, 3, 5), "reshape", dict(size="N*M", shapes=("(N, d1, d2)",))),
+    (lambda: np.ones((4, 7))[:, 9], "index", dict(size="M", index=9)),
+])
+def test_numpy_messages_are_read_in_the_exercise_sizes(make, kind, facts):
+    from course_utils.checks._shapes import read
+
+    with pytest.raises((ValueError, IndexError)) as info:
+        make()
+    s = read(str(info.value), dict(N=4, d1=3, d2=5, D=15, M=7, **{"N*M": 28}))
+    assert s.kind == kind and all(getattr(s, k) == v for k, v in facts.items()), s
