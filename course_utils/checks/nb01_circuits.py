@@ -157,8 +157,9 @@ def _gate_backward(gate, name, d):
     return _number(dx, f"{name}.backward", "dx"), _number(dy, f"{name}.backward", "dy")
 
 
-_STATE_HINT = ("forward must overwrite what it caches (self.x, self.y = x, y) and backward must compute new "
-               "gradients from that cache and dout alone, without adding to values kept on self from an earlier call.")
+def _state_hint(cache: str = "self.x, self.y = x, y") -> str:
+    return (f"forward must overwrite what it caches ({cache}) and backward must compute new gradients from that "
+            "cache and dout alone, without adding to values kept on self from an earlier call.")
 
 
 def _gate_call(student, case):
@@ -174,12 +175,12 @@ def _gate_call(student, case):
             if again is not None and not _close(first[1:], again):
                 raise CheckFailure(
                     f"{name}.backward gave (dx, dy) = {_fmt(first[1:])} the first time and {_fmt(again)} when called "
-                    f"again after the same forward, {at}.\n  Hint: {_STATE_HINT}")
+                    f"again after the same forward, {at}.\n  Hint: {_state_hint()}")
             reused = _gate_pass(shared, name, x, y, d)
             if not _close(reused, first):
                 raise CheckFailure(
                     f"{name} gives (out, dx, dy) = {_fmt(reused)} when one object has already run earlier points, but "
-                    f"{_fmt(first)} as a new object, {at}.\n  Hint: {_STATE_HINT}")
+                    f"{_fmt(first)} as a new object, {at}.\n  Hint: {_state_hint()}")
             cols.append(first)
         for key, col in zip(("out", "dx", "dy"), zip(*cols)):
             out[f"{name} {key}"] = np.array(col)
@@ -248,11 +249,12 @@ def _sigmoid_call(student, case, cls="SigmoidGate"):
         at = f"at x={x:.6g}, dout={d:.6g}"
         if again is not None and not _close(dx, again):
             raise CheckFailure(f"{cls}.backward gave dx = {dx:.6g} the first time and {again:.6g} when called again "
-                               f"after the same forward, {at}.\n  Hint: {_STATE_HINT}")
+                               f"after the same forward, {at}.\n  Hint: {_state_hint('self.out = σ(x)')}")
         reused = _sigmoid_pass(shared, cls, x, d)
         if not _close(reused, (value, dx)):
             raise CheckFailure(f"{cls} gives (out, dx) = {_fmt(reused)} when one object has already run earlier "
-                               f"points, but {_fmt((value, dx))} as a new object, {at}.\n  Hint: {_STATE_HINT}")
+                               f"points, but {_fmt((value, dx))} as a new object, {at}.\n"
+                               f"  Hint: {_state_hint('self.out = σ(x)')}")
         outs.append(value)
         dxs.append(dx)
     return dict(out=np.array(outs), dx=np.array(dxs))
