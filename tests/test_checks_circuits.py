@@ -516,3 +516,21 @@ class MulFreesCache(ref.MultiplyGate):
 
 def test_a_gate_whose_backward_works_once_passes():
     checks.check_gates(**{**GOOD, "MultiplyGate": MulFreesCache}, verbose=False)
+
+
+class SigFromInput:
+    """Another correct sigmoid gate: caches x and recomputes σ(x) in backward, with numpy."""
+
+    def forward(self, x):
+        self.x = x
+        return 1.0 / (1.0 + np.exp(-x))
+
+    def backward(self, dout):
+        s = 1.0 / (1.0 + np.exp(-self.x))
+        return [s * (1 - s) * dout]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_other_correct_scalar_answers_pass(seed):
+    checks.check_grads_xyz(grads_xyz=lambda x, y, z: [np.float64(z), z * 1.0, np.add(x, y)], seed=seed, verbose=False)
+    checks.check_sigmoid_gate(SigmoidGate=SigFromInput, seed=seed, verbose=False)
