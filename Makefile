@@ -24,6 +24,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
 
 test: $(STAMP)
+	$(BIN)/ruff check --quiet .
 	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax tests solutions $(PYTEST_FLAGS)
 
 release: $(STAMP)

@@ -31,8 +31,9 @@ from pathlib import Path
 import nbformat
 
 from course_utils.checks import REGISTRY
-from .slicing import Step, Unit, names, program, python_of, transform
+
 from ..release import BEGIN_HIDDEN, END_HIDDEN, region_lines
+from .slicing import Step, Unit, names, program, python_of, transform
 
 __all__ = ["GradeError", "Plan", "Test", "Call", "Step", "load_plan"]
 

@@ -122,8 +122,8 @@ def _ix(ix: tuple) -> str:
 
 
 def _number(v: Any) -> str:
-    v = float(v)
-    return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    """An input value at 6 significant digits: enough to redo the point by hand, short to read."""
+    return f"{float(v):.6g}"
 
 
 def _digits(expected: float, got: float) -> tuple[str, str]:
