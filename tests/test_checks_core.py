@@ -3,38 +3,16 @@
 The spec under test is a matrix-product layer (out = x @ w), the smallest layer on which every
 classic mistake can be made.
 """
+import importlib
 import re
 
 import numpy as np
 import pytest
+from toy_specs import BIAS_SPEC, SPEC, _call  # noqa: F401  (_call: the frame a traceback must not show)
 
+from course_utils import checks
 from course_utils.checks import CheckFailure, Spec, run_check
 from course_utils.checks._core import diagnose, format_rows
-
-
-def _cases(seed):
-    rng = np.random.default_rng(seed)
-    return [dict(x=rng.standard_normal((4, 5)), w=rng.standard_normal((5, 3)), dout=rng.standard_normal((4, 3)))]
-
-
-def _call(student, case):
-    dx, dw = student["matmul_backward"](case["dout"], case["x"], case["w"])
-    return dict(dx=dx, dw=dw)
-
-
-def _expected(case):
-    return dict(dx=case["dout"] @ case["w"].T, dw=case["x"].T @ case["dout"])
-
-
-SPEC = Spec(name="matmul_backward", args=("matmul_backward",), cases=_cases, call=_call,
-            expected=_expected, like={"dx": "x", "dw": "w"}, batch="x")
-
-BIAS_SPEC = Spec(
-    name="bias_backward", args=("bias_backward",),
-    cases=lambda seed: [dict(dout=np.random.default_rng(seed).standard_normal((6, 3)))],
-    call=lambda s, c: dict(db=s["bias_backward"](c["dout"])),
-    expected=lambda c: dict(db=c["dout"].sum(axis=0)), like={"db": "b"}, batch="dout",
-)
 
 
 def check(fn, spec=SPEC):
@@ -454,3 +432,16 @@ def test_a_library_error_on_what_the_student_returned_is_not_blamed_on_the_libra
                 call=lambda s, c: dict(out=np.stack(s["f"](c["x"]))), expected=lambda c: dict(out=np.ones((2, 3))))
     with pytest.raises(CheckFailure, match=r"(?s)^pair returned something the check cannot use \(ValueError: "):
         run_check(spec, {"f": lambda x: (x, x[:2])}, verbose=False)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("module", checks.NOTEBOOK_MODULES)
+def test_every_notebook_module_declares_case_sizes_and_they_are_distinct(module, seed):
+    """Sizes N, D, M, C ... all differ in every case, so a transposed or wrong-axis answer cannot pass."""
+    from course_utils.checks._shapes import distinct
+
+    mod = importlib.import_module(f"course_utils.checks.{module}")
+    assert set(mod.CASE_SIZES) == set(mod.__all__), f"{module}.CASE_SIZES must name the sizes of every check"
+    for name, sizes in mod.CASE_SIZES.items():
+        for case in checks.REGISTRY[name].cases(seed):
+            assert distinct(sizes(case)), (name, seed, sizes(case))

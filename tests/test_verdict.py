@@ -7,28 +7,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from toy_specs import SPEC, _cases, _expected
 
 from course_tools.grade import plan as grade_plan
 from course_tools.grade import verdict
 from course_utils.checks import REGISTRY, CheckFailure, Spec, render, run_check
 
-
-def _cases(seed):
-    rng = np.random.default_rng(seed)
-    return [dict(x=rng.standard_normal((4, 5)), w=rng.standard_normal((5, 3)), dout=rng.standard_normal((4, 3)))]
-
-
-def _call(student, case):
-    dx, dw = student["matmul_backward"](case["dout"], case["x"], case["w"])
-    return dict(dx=dx, dw=dw)
-
-
-def _expected(case):
-    return dict(dx=case["dout"] @ case["w"].T, dw=case["x"].T @ case["dout"])
-
-
-SPEC = Spec(name="matmul_backward", args=("matmul_backward",), cases=_cases, call=_call, expected=_expected,
-            like={"dx": "x", "dw": "w"}, batch="x")
 NAME = "check_matmul_backward_for_verdict"
 
 
