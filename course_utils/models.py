@@ -31,9 +31,8 @@ from . import layers, losses
 __all__ = ["LinearClassifier", "FullyConnectedNet", "predict", "accuracy"]
 
 # option -> the notebook that adds it (the constructor says so instead of failing vaguely)
-_LATER_ACTIVATIONS = {"sigmoid": 4, "tanh": 4, "leaky_relu": 4, "elu": 4}
 _LATER_NORMALIZATIONS = {"batchnorm": 6}
-_NOTEBOOKS = {4: "04_activations", 6: "06_batchnorm", 7: "07_dropout"}
+_NOTEBOOKS = {6: "06_batchnorm", 7: "07_dropout"}
 
 
 class LinearClassifier:
@@ -84,7 +83,7 @@ class LinearClassifier:
 def _not_yet(what: str, notebook: int) -> NotImplementedError:
     return NotImplementedError(
         f"FullyConnectedNet: {what} is added in notebook {_NOTEBOOKS[notebook]}; "
-        f"this version supports activation='relu', normalization=None, p_drop=0.0"
+        f"this version supports normalization=None, p_drop=0.0"
     )
 
 
@@ -105,12 +104,10 @@ def _validated(hidden_dims, input_dim, num_classes, activation, normalization, p
     for h in hidden_dims:
         if isinstance(h, bool) or not isinstance(h, Integral) or h < 1:
             raise ValueError(f"FullyConnectedNet: every hidden size must be an integer >= 1, got {hidden_dims}")
-    if activation in _LATER_ACTIVATIONS:
-        raise _not_yet(f"activation={activation!r}", _LATER_ACTIVATIONS[activation])
-    if activation != "relu":
+    if activation not in layers.ACTIVATIONS:
         raise ValueError(
             f"FullyConnectedNet: unknown activation {activation!r}; "
-            f"expected one of 'relu', {', '.join(repr(a) for a in _LATER_ACTIVATIONS)}"
+            f"expected one of {', '.join(repr(a) for a in layers.ACTIVATIONS)}"
         )
     if normalization in _LATER_NORMALIZATIONS:
         raise _not_yet(f"normalization={normalization!r}", _LATER_NORMALIZATIONS[normalization])
@@ -134,14 +131,15 @@ def _validated(hidden_dims, input_dim, num_classes, activation, normalization, p
 
 
 class FullyConnectedNet:
-    """A fully connected classifier: {affine - relu} x L, then affine - softmax.
+    """A fully connected classifier: {affine - activation} x L, then affine - softmax.
 
     Inputs:
     - hidden_dims: sizes of the hidden layers, e.g. [100] or [50, 50]; [] gives a linear
       softmax classifier.
     - input_dim: D, the size of one (flattened) input.
     - num_classes: C, the number of classes (>= 2).
-    - activation: 'relu' (others come with notebook 04).
+    - activation: the nonlinearity of every hidden layer, one of layers.ACTIVATIONS: 'relu',
+      'sigmoid', 'tanh', 'leaky_relu' (slope 0.01), 'elu' (alpha 1.0); notebook 04 compares them.
     - normalization: None (batchnorm comes with notebook 06).
     - p_drop: 0.0 (dropout comes with notebook 07).
     - reg: L2 strength; the penalty is 0.5 * reg * sum(W**2) over the weights W1, W2, ...
@@ -214,17 +212,18 @@ class FullyConnectedNet:
         """Walk the layers from X; returns (output, caches).
 
         With ``upto=None`` the output is the scores (N, C) and ``caches`` holds, per hidden
-        layer, the (affine, relu) caches followed by the last affine layer's cache; with
+        layer, the (affine, activation) caches followed by the last affine layer's cache; with
         ``upto=k`` the walk stops after hidden layer k's nonlinearity. ``train`` selects the
         mode of the layers that have one (batchnorm, dropout: later notebooks).
         """
         h = self._check_input(X)
         caches: list[Any] = []
+        activation_forward = layers.ACTIVATIONS[self.activation][0]
         last = self.num_layers - 1 if upto is None else upto
         for i in range(1, last + 1):
             a, affine_cache = layers.affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
-            h, relu_cache = layers.relu_forward(a)
-            caches.append((affine_cache, relu_cache))
+            h, activation_cache = activation_forward(a)
+            caches.append((affine_cache, activation_cache))
         if upto is not None:
             return h, caches
         L = self.num_layers
@@ -261,10 +260,11 @@ class FullyConnectedNet:
         loss = data_loss + 0.5 * self.reg * sum(float(np.sum(self.params[f"W{i}"] ** 2)) for i in range(1, L + 1))
 
         grads: dict[str, np.ndarray] = {}
+        activation_backward = layers.ACTIVATIONS[self.activation][1]
         dh, grads[f"W{L}"], grads[f"b{L}"] = layers.affine_backward(dscores.astype(self.dtype), caches[-1])
         for i in range(L - 1, 0, -1):
-            affine_cache, relu_cache = caches[i - 1]
-            da = layers.relu_backward(dh, relu_cache)
+            affine_cache, activation_cache = caches[i - 1]
+            da = activation_backward(dh, activation_cache)
             dh, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(da, affine_cache)
         for i in range(1, L + 1):
             grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]

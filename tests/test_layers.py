@@ -111,3 +111,64 @@ def test_relu_never_modifies_inputs_and_keeps_dtype():
     assert np.array_equal(x, x0) and np.array_equal(dout, d0)
     assert out.dtype == np.float32 and dx.dtype == np.float32
     assert not np.shares_memory(out, x) and not np.shares_memory(dx, dout)
+
+
+# ---- the activations of notebook 04 ----
+
+ELEMENTWISE = ["relu", "sigmoid", "tanh", "leaky_relu", "elu"]
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_activation_backward_matches_numerical_gradients(name):
+    forward, backward = layers.ACTIVATIONS[name]
+    rng = np.random.default_rng(7)
+    x = 2.5 * rng.standard_normal((6, 7))
+    x[np.abs(x) < 1e-3] = 0.5  # clear of the kinks at 0
+    dout = rng.standard_normal(x.shape)
+    out, cache = forward(x)
+    dx = backward(dout, cache)
+    num = numerical_gradient_array(lambda z: forward(z)[0], x, dout)
+    assert out.shape == dx.shape == x.shape
+    assert rel_error(dx, num) < 1e-6
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_activations_are_safe_for_large_inputs_and_leave_inputs_alone(name):
+    forward, backward = layers.ACTIVATIONS[name]
+    x = np.array([-1e4, -1000.0, -40.0, -10.0, 0.0, 10.0, 40.0, 1000.0, 1e4])
+    x0, dout = x.copy(), np.ones_like(x)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # overflow, nan or x/0 would raise
+        out, cache = forward(x)
+        dx = backward(dout, cache)
+    assert np.all(np.isfinite(out)) and np.all(np.isfinite(dx))
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(dout, np.ones_like(x))
+
+
+def test_activation_values_the_notebook_quotes():
+    x = np.array([-10.0, 0.0, 10.0])
+    s, c = layers.sigmoid_forward(x)
+    np.testing.assert_allclose(s, [4.5397868702e-05, 0.5, 0.9999546021], rtol=1e-9)
+    np.testing.assert_allclose(layers.sigmoid_backward(np.ones(3), c), [4.5395807735e-05, 0.25, 4.5395807735e-05],
+                               rtol=1e-9)
+    t, _ = layers.tanh_forward(x)
+    np.testing.assert_allclose(t, 2 * layers.sigmoid_forward(2 * x)[0] - 1, atol=1e-15)
+    lr, _ = layers.leaky_relu_forward(np.array([-2.0, 3.0]), alpha=0.1)
+    np.testing.assert_allclose(lr, [-0.2, 3.0])
+    e, _ = layers.elu_forward(np.array([-50.0, -1.0, 2.0]), alpha=2.0)
+    np.testing.assert_allclose(e, [-2.0, 2 * (np.exp(-1) - 1), 2.0])
+
+
+def test_maxout_matches_numerical_gradients_and_two_pieces_with_zero_make_a_relu():
+    rng = np.random.default_rng(3)
+    x, d = rng.standard_normal((4, 2, 3)), rng.standard_normal((4, 5))
+    w, b = rng.standard_normal((3, 6, 5)), rng.standard_normal((3, 5))
+    out, cache = layers.maxout_forward(x, w, b)
+    dx, dw, db = layers.maxout_backward(d, cache)
+    assert rel_error(dx, numerical_gradient_array(lambda z: layers.maxout_forward(z, w, b)[0], x, d)) < 1e-8
+    assert rel_error(dw, numerical_gradient_array(lambda z: layers.maxout_forward(x, z, b)[0], w, d)) < 1e-8
+    assert rel_error(db, numerical_gradient_array(lambda z: layers.maxout_forward(x, w, z)[0], b, d)) < 1e-8
+    relu_w = np.stack([w[0], np.zeros_like(w[0])])
+    relu_b = np.stack([b[0], np.zeros_like(b[0])])
+    affine, _ = layers.affine_forward(x, w[0], b[0])
+    np.testing.assert_allclose(layers.maxout_forward(x, relu_w, relu_b)[0], np.maximum(affine, 0))

@@ -1,0 +1,139 @@
+"""Weight initialization, and what it does to the signal in a deep net, forward and backward.
+
+Introduced in notebook 05 (the lecture's experiment: unit-Gaussian data through ten layers of
+500 units with weights of std 0.01, 1.0, Xavier and He); notebook 04 uses
+:func:`gradient_norms` for the vanishing gradients of deep sigmoid nets.
+
+Every weight matrix is drawn as ``rng.standard_normal((fan_in, fan_out)) * scale(init, fan_in)``,
+layer after layer from the same generator, with no biases: the experiments look at the weights
+alone.
+
+Notes
+-----
+A layer's pre-activation is a sum of fan_in products, so its variance is fan_in * var(w) times
+the variance coming in. Xavier (1/sqrt(fan_in)) makes that factor 1; a ReLU zeroes half of its
+inputs and halves the variance, which He (sqrt(2/fan_in)) puts back. Anything smaller shrinks
+the signal geometrically with depth, anything larger saturates a tanh or blows up a ReLU.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import layers
+
+__all__ = ["INITS", "scale", "init_weights", "Pass", "forward_pass", "forward_stats", "gradient_stats",
+           "gradient_norms"]
+
+# name -> the weight std as a function of fan_in
+INITS = {
+    "small": lambda fan_in: 0.01,
+    "large": lambda fan_in: 1.0,
+    "xavier": lambda fan_in: 1.0 / np.sqrt(fan_in),
+    "he": lambda fan_in: np.sqrt(2.0 / fan_in),
+}
+
+
+def scale(init: str | float, fan_in: int) -> float:
+    """The standard deviation of a layer's weights.
+
+    Inputs: init, one of 'small' (0.01), 'large' (1.0), 'xavier' (1/sqrt(fan_in)), 'he'
+    (sqrt(2/fan_in)), or a positive number used as it is; fan_in, the layer's number of inputs.
+    """
+    if isinstance(init, Real) and not isinstance(init, bool):
+        if not init > 0:
+            raise ValueError(f"init: a numeric init is the weights' std and must be > 0, got {init!r}")
+        return float(init)
+    if init not in INITS:
+        raise ValueError(f"init: unknown init {init!r}; expected one of {', '.join(map(repr, INITS))} or a number")
+    return float(INITS[init](fan_in))
+
+
+def init_weights(dims: Sequence[int], *, init: str | float, rng: np.random.Generator) -> list[np.ndarray]:
+    """Weights for the layers between consecutive sizes in dims, e.g. [500, 500, 500] -> 2 matrices.
+
+    Returns: a list of (dims[i], dims[i + 1]) arrays, drawn in order from rng.
+    """
+    return [rng.standard_normal((fan_in, fan_out)) * scale(init, fan_in)
+            for fan_in, fan_out in zip(dims[:-1], dims[1:])]
+
+
+class Pass(NamedTuple):
+    """One forward pass through a stack of hidden layers: weights, activations, caches."""
+
+    weights: list[np.ndarray]
+    activations: list[np.ndarray]  # (N, H_i) after each layer's nonlinearity
+    caches: list[Any]  # (affine cache, activation cache) per layer
+
+
+def _activation(name: str):
+    if name not in layers.ACTIVATIONS:
+        known = ", ".join(map(repr, layers.ACTIVATIONS))
+        raise ValueError(f"init: unknown activation {name!r}; expected one of {known}")
+    return layers.ACTIVATIONS[name]
+
+
+def forward_pass(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh",
+                 rng: np.random.Generator) -> Pass:
+    """Push X (N, D) through len(hidden_dims) layers of affine (no bias) then activation.
+
+    The weights are drawn from rng with :func:`init_weights`; returns a :class:`Pass`.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"init: X must be (N, D), got shape {X.shape}")
+    forward = _activation(activation)[0]
+    weights = init_weights([X.shape[1], *hidden_dims], init=init, rng=rng)
+    h, activations, caches = X, [], []
+    for W in weights:
+        a, affine_cache = layers.affine_forward(h, W, np.zeros(W.shape[1]))
+        h, activation_cache = forward(a)
+        activations.append(h)
+        caches.append((affine_cache, activation_cache))
+    return Pass(weights, activations, caches)
+
+
+def forward_stats(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh",
+                  rng: np.random.Generator) -> list[tuple[float, float]]:
+    """(mean, std) of each hidden layer's activations over all units and examples.
+
+    Inputs: X (N, D); hidden_dims, e.g. [500] * 10; init as in :func:`scale`; activation, a
+    name in layers.ACTIVATIONS; rng, the generator the weights are drawn from.
+    """
+    return [(float(h.mean()), float(h.std()))
+            for h in forward_pass(X, hidden_dims, init=init, activation=activation, rng=rng).activations]
+
+
+def gradient_stats(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh",
+                   rng: np.random.Generator) -> list[tuple[float, float]]:
+    """The backward pass of the same experiment: per hidden layer, (std of dL/dh, std of dL/dW).
+
+    The loss is a random linear read-out of the last layer, L = sum(h_L * G) with G drawn from
+    rng after the weights (unit Gaussian, h_L's shape), so dL/dh_L = G and every layer below
+    gets what the chain rule sends it. Layer i's dL/dh is the gradient reaching its output; its
+    dL/dW = h_{i-1}^T (dL/dh_i * local gradient) is what an update would use.
+    """
+    run = forward_pass(X, hidden_dims, init=init, activation=activation, rng=rng)
+    backward = _activation(activation)[1]
+    dh = rng.standard_normal(run.activations[-1].shape)
+    stats = []
+    for affine_cache, activation_cache in reversed(run.caches):
+        da = backward(dh, activation_cache)
+        dx, dW, _ = layers.affine_backward(da, affine_cache)
+        stats.append((float(dh.std()), float(dW.std())))
+        dh = dx
+    return stats[::-1]
+
+
+def gradient_norms(net: Any, X: np.ndarray, y: np.ndarray, *, param: str = "b") -> np.ndarray:
+    """The norm of the loss's gradient for each layer's parameter of one kind, first layer first.
+
+    Inputs: net, a models.FullyConnectedNet; X (N, ...), y (N,): a batch; param, 'b' (the
+    biases: Nielsen's measure of how fast a layer learns, the norm of its error δ) or 'W'.
+    Returns: (L,) array, L = net.num_layers (the last entry is the output layer).
+    """
+    _, grads = net.loss(X, y)
+    return np.array([np.linalg.norm(grads[f"{param}{i}"]) for i in range(1, net.num_layers + 1)])
