@@ -1,0 +1,187 @@
+"""Checks for notebook 05: weight initializers and the per-layer statistics of a deep net.
+
+``init_weights`` is judged on the weights it draws from a generator the check hands it (a
+fresh copy for the student and for the reference), so the student must draw exactly as the
+contract says: ``rng.standard_normal((fan_in, fan_out)) * scale``, layer after layer. Its
+output is every layer's weights flattened into one vector, so a scale that is wrong by a
+factor depending on fan_in (1/fan_in, fan_out in place of fan_in) is not mistaken for a
+plain constant factor. ``layer_stats`` is judged on the (L, 2) table of (mean, std) per layer.
+Every case has distinct sizes (see ``CASE_SIZES``).
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from .. import layers as ref
+from ._core import CheckFailure, Spec
+from ._registry import register
+
+__all__ = ["check_init_weights", "check_layer_stats"]
+
+INITS = ("xavier", "he", "small", "large")
+
+
+def _draw(case: dict, std: dict) -> np.ndarray:
+    """Every init's weights, every layer flattened and joined, drawn from copies of the case's rngs."""
+    dims, parts = case["dims"], []
+    for init, rng in zip(case["inits"], copy.deepcopy(case["rngs"])):
+        parts += [(rng.standard_normal((a, b)) * std[init](a, b)).ravel() for a, b in zip(dims[:-1], dims[1:])]
+    return np.concatenate(parts)
+
+
+def _init_sizes(case: dict) -> dict[str, int]:
+    return {f"D{i}": d for i, d in enumerate(case["dims"])}
+
+
+def _init_cases(seed: int) -> list[dict]:
+    dims = [11 + 3 * seed, 7 + seed, 4, 5 if seed % 2 else 3]  # distinct fan-ins: fan-in mistakes differ per layer
+    return [dict(dims=dims, inits=list(INITS), rngs=[np.random.default_rng(500 + 10 * seed + i) for i in range(4)])]
+
+
+def _call_init_weights(student, case):
+    dims, out = case["dims"], []
+    for init, rng in zip(case["inits"], case["rngs"]):
+        weights = student["init_weights"](dims=list(dims), init=init, rng=rng)
+        if weights is None:
+            raise CheckFailure("init_weights returned None: return the list of weight matrices.")
+        weights = list(weights)
+        if len(weights) != len(dims) - 1:
+            raise CheckFailure(f"init_weights(dims={dims}) returned {len(weights)} matrices, expected "
+                               f"{len(dims) - 1}: one per pair of consecutive sizes (fan_in, fan_out) in dims.")
+        for i, (w, a, b) in enumerate(zip(weights, dims[:-1], dims[1:]), 1):
+            if np.shape(w) != (a, b):
+                raise CheckFailure(f"init_weights(dims={dims}, init={init!r}): matrix {i} has shape {np.shape(w)}, "
+                                   f"expected ({a}, {b}) = (fan_in, fan_out) = (dims[{i - 1}], dims[{i}]). Draw "
+                                   "rng.standard_normal((fan_in, fan_out)): rows are the layer's inputs.")
+        out += [np.asarray(w, dtype=np.float64).ravel() for w in weights]
+    return {"W (xavier, he, small, large)": np.concatenate(out)}
+
+
+def _expected_init_weights(case):
+    return {"W (xavier, he, small, large)": _draw(case, STD)}
+
+
+STD = {"small": lambda a, b: 0.01, "large": lambda a, b: 1.0, "xavier": lambda a, b: 1 / np.sqrt(a),
+       "he": lambda a, b: np.sqrt(2 / a)}
+
+
+def _like(init, std):
+    def test(got, exp, case):
+        return got.shape == exp.shape and np.allclose(got, _draw(case, {**STD, init: std}), rtol=1e-6, atol=1e-12)
+    return test
+
+
+def _wrong(init):
+    def test(got, exp, case):
+        right = _draw(case, {k: (lambda a, b: np.nan) if k == init else v for k, v in STD.items()})
+        keep = ~np.isnan(right)
+        return np.allclose(got[keep], exp[keep]) and not np.allclose(got[~keep], exp[~keep])
+    return test
+
+
+def _same_spread_other_numbers(got, exp, case):
+    return got.shape == exp.shape and 0.7 < got.std() / exp.std() < 1.4 and not np.allclose(got, exp)
+
+
+@register(Spec(
+    name="init_weights", args=("init_weights",), cases=_init_cases,
+    call=_call_init_weights, expected=_expected_init_weights, reference=("course_utils.init.init_weights",),
+    hints=(
+        (_like("xavier", lambda a, b: 1 / np.sqrt(b)),
+         "the std uses fan_out (the layer's outputs, dims[i + 1]); Xavier and He scale by fan_in, the number of "
+         "inputs summed into each unit."),
+        (_like("he", lambda a, b: np.sqrt(2 / b)),
+         "the std uses fan_out (the layer's outputs, dims[i + 1]); He scales by fan_in, the number of inputs "
+         "summed into each unit: sqrt(2 / fan_in)."),
+        (_like("xavier", lambda a, b: 1 / a),
+         "Xavier's std is 1/sqrt(fan_in), not 1/fan_in: the variance (not the std) is 1/fan_in."),
+        (_like("he", lambda a, b: 1 / np.sqrt(a)),
+         "He's std is sqrt(2 / fan_in): the factor 2 is missing (a ReLU zeroes half its inputs, and the 2 puts "
+         "that variance back)."),
+        (_like("he", lambda a, b: 2 / a),
+         "He's std is sqrt(2 / fan_in): the square root is missing (2/fan_in is the variance)."),
+        *((_wrong(init), f"only the {init!r} weights are wrong: their std is {text}.") for init, text in [
+            ("xavier", "1/sqrt(fan_in)"), ("he", "sqrt(2/fan_in)"), ("small", "0.01"), ("large", "1.0")]),
+        (_same_spread_other_numbers,
+         "the spread is right but the numbers differ: draw from the rng you are given, layer after layer, exactly "
+         "as rng.standard_normal((fan_in, fan_out)) * std (not np.random, not a new generator, not "
+         "(fan_out, fan_in).T)."),
+    ),
+))
+def check_init_weights(init_weights):
+    """Check init_weights(dims, init, rng) for 'small', 'large', 'xavier' and 'he' (notebook 05)."""
+
+
+def _stats_sizes(case: dict) -> dict[str, int]:
+    return {"N": case["X"].shape[0], **{f"H{i}": w.shape[1] for i, w in enumerate(case["weights"])},
+            "D": case["X"].shape[1]}
+
+
+def _stats_cases(seed: int) -> list[dict]:
+    rng = np.random.default_rng(550 + seed)
+    cases = []
+    for activation, dims in [("tanh", [9 + seed, 12, 8, 6]), ("relu", [7, 10 + 2 * seed, 13, 5])]:
+        X = rng.standard_normal((17 + 2 * seed, dims[0])) + 0.3
+        weights = [rng.standard_normal((a, b)) * np.sqrt(2 / a) for a, b in zip(dims[:-1], dims[1:])]
+        cases.append(dict(X=X, weights=weights, activation=activation))
+    return cases
+
+
+def _reference_stats(case, how=lambda h: (h.mean(), h.std()), pre=False):
+    forward = ref.ACTIVATIONS[case["activation"]][0]
+    h, stats = case["X"], []
+    for W in case["weights"]:
+        a = h @ W
+        h = forward(a)[0]
+        stats.append(how(a if pre else h))
+    return np.array(stats, dtype=np.float64)
+
+
+def _call_layer_stats(student, case):
+    before = [w.copy() for w in case["weights"]]
+    stats = student["layer_stats"](X=case["X"], weights=case["weights"], activation=case["activation"])
+    for i, (w, old) in enumerate(zip(case["weights"], before), 1):
+        if not np.array_equal(w, old):
+            raise CheckFailure(f"layer_stats modified weights[{i - 1}] in place. Never write into an input: "
+                               "compute new arrays (a = h @ W, h = np.tanh(a)).")
+    if stats is None:
+        raise CheckFailure("layer_stats returned None: return one (mean, std) pair per layer.")
+    try:
+        table = np.array([tuple(float(v) for v in pair) for pair in stats], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailure("layer_stats must return a list of (mean, std) pairs of numbers, one per layer: "
+                           "take h.mean() and h.std() of the whole (N, H) activation array.") from None
+    return {"stats": table}
+
+
+def _expected_layer_stats(case):
+    return {"stats": _reference_stats(case)}
+
+
+def _stats_like(**options):
+    def test(got, exp, case):
+        return got.shape == exp.shape and np.allclose(got, _reference_stats(case, **options), rtol=1e-6)
+    return test
+
+
+@register(Spec(
+    name="layer_stats", args=("layer_stats",), cases=_stats_cases,
+    call=_call_layer_stats, expected=_expected_layer_stats,
+    hints=(
+        (_stats_like(how=lambda h: (h.mean(axis=0).mean(), h.std(axis=0).mean())),
+         "the std is taken per unit (axis=0) and then averaged: take one std over all N*H numbers of the layer, "
+         "h.std() with no axis."),
+        (_stats_like(how=lambda h: (h.mean(axis=1).mean(), h.std(axis=1).mean())),
+         "the std is taken per example (axis=1) and then averaged: take one std over all N*H numbers of the "
+         "layer, h.std() with no axis."),
+        (_stats_like(pre=True), "these are the statistics of the pre-activations a = h @ W: take them after the "
+                                "nonlinearity, of h = activation(a)."),
+    ),
+))
+def check_layer_stats(layer_stats):
+    """Check layer_stats(X, weights, activation) -> one (mean, std) per layer, tanh and ReLU (notebook 05)."""
+
+
+CASE_SIZES = {"check_init_weights": _init_sizes, "check_layer_stats": _stats_sizes}
