@@ -16,7 +16,8 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["make_spiral", "make_circles", "load_digits", "digits_attribution", "split", "subtract_mean"]
+__all__ = ["make_spiral", "make_circles", "load_digits", "digits_attribution", "split", "subtract_mean",
+           "make_correlated_2d", "preprocess_steps"]
 
 
 def make_spiral(n_per_class: int = 100, n_classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -210,6 +211,44 @@ def subtract_mean(train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, .
             )
         result.append(other - mean)
     return tuple(result)
+
+
+def make_correlated_2d(n: int = 500, *, seed: int = 0) -> np.ndarray:
+    """A cloud of n correlated 2-D points, off-centre and stretched along a slanted axis.
+
+    Returns: X (n, 2), float64. Used in notebook 05 to show centering, normalization, PCA
+    and whitening one step at a time.
+    """
+    _check_positive_int(n, "n", "make_correlated_2d", minimum=2)
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, 2)) * np.array([3.0, 0.6])
+    angle = np.pi / 6
+    rot = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    return z @ rot + np.array([5.0, 3.0])
+
+
+def preprocess_steps(X: np.ndarray, *, eps: float = 1e-5) -> dict[str, np.ndarray]:
+    """The lecture's preprocessing steps applied to X (N, D), each a new (N, D) array.
+
+    Returns a dict, in order: 'original'; 'zero-centred' (X - mean); 'normalized' (centred,
+    then each dimension divided by its std); 'decorrelated' (centred, rotated onto the
+    eigenvectors of the covariance: PCA, the covariance becomes diagonal); 'whitened'
+    (decorrelated, then each dimension divided by sqrt(eigenvalue + eps): covariance ≈ identity).
+
+    Notes: the statistics come from X itself; for real data compute them on the training set
+    and apply the same numbers to validation and test. For images one usually only centres.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError(f"preprocess_steps: X must be (N, D) with N >= 2, got shape {X.shape}")
+    centred = X - X.mean(axis=0)
+    cov = centred.T @ centred / X.shape[0]
+    eigvals, eigvecs = np.linalg.eigh(cov)
+    order = np.argsort(eigvals)[::-1]  # largest variance first
+    eigvals, eigvecs = eigvals[order], eigvecs[:, order]
+    decorrelated = centred @ eigvecs
+    return {"original": X.copy(), "zero-centred": centred, "normalized": centred / centred.std(axis=0),
+            "decorrelated": decorrelated, "whitened": decorrelated / np.sqrt(eigvals + eps)}
 
 
 def _check_positive_int(value, name: str, func: str, minimum: int = 1) -> None:

@@ -152,3 +152,23 @@ def test_subtract_mean_bad_shapes():
         data.subtract_mean(np.ones((3, 4)), np.ones((2, 5)))
     with pytest.raises(ValueError, match="non-empty"):
         data.subtract_mean(np.ones((0, 4)))
+
+
+def test_preprocess_steps_centre_normalize_decorrelate_whiten():
+    X = data.make_correlated_2d(400, seed=1)
+    before = X.copy()
+    steps = data.preprocess_steps(X)
+    assert list(steps) == ["original", "zero-centred", "normalized", "decorrelated", "whitened"]
+    np.testing.assert_array_equal(X, before)
+    assert abs(np.corrcoef(X.T)[0, 1]) > 0.5  # the raw cloud is correlated
+    for name in ["zero-centred", "normalized", "decorrelated", "whitened"]:
+        np.testing.assert_allclose(steps[name].mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(steps["normalized"].std(axis=0), 1)
+    cov = np.cov(steps["decorrelated"].T, bias=True)
+    assert abs(cov[0, 1]) < 1e-10 and cov[0, 0] > cov[1, 1]
+    np.testing.assert_allclose(np.cov(steps["whitened"].T, bias=True), np.eye(2), atol=1e-4)
+
+
+def test_preprocess_steps_bad_shape():
+    with pytest.raises(ValueError, match="preprocess_steps"):
+        data.preprocess_steps(np.ones(5))
