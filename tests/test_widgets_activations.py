@@ -1,0 +1,57 @@
+"""widgets.activations: the explorer builds without a browser, redraws on every control in well
+under half a second, and shades where the local gradient is below the threshold."""
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+from course_utils.widgets.activations import activation_explorer
+
+
+def _controls(box):
+    return {c.description: c for c in box.children if not isinstance(c, widgets.Output)}
+
+
+def test_builds_headless_and_draws():
+    box = activation_explorer()
+    assert set(_controls(box)) == {"function", "inputs up to ±", "|f'| below"}
+    assert any(isinstance(c, widgets.Output) for c in box.children)
+    assert set(box.state) == {"x", "out", "grad", "saturated"}
+    assert box.state["x"].max() == 10
+
+
+def test_every_control_redraws_and_saturation_follows():
+    box = activation_explorer(name="sigmoid", x_max=10, threshold=0.01)
+    c = _controls(box)
+    sigmoid = box.state["saturated"]
+    assert 0.5 < sigmoid < 0.6  # σ(1 - σ) < 0.01 where |x| > 4.6: 54% of [-10, 10]
+    c["inputs up to ±"].value = 40
+    assert box.state["x"].max() == 40 and box.state["saturated"] > 0.8
+    c["function"].value = "tanh"
+    np.testing.assert_allclose(box.state["out"], np.tanh(box.state["x"]))
+    c["function"].value = "leaky_relu"
+    assert box.state["saturated"] == 0.0  # its slope never goes below 0.01
+    c["|f'| below"].value = 0.1
+    assert box.state["saturated"] == pytest.approx(0.5, abs=0.01)  # the negative half
+
+
+def test_redraw_is_fast():
+    box = activation_explorer()
+    control = _controls(box)["function"]
+    times = []
+    for name in ("tanh", "relu", "elu", "sigmoid"):
+        start = time.perf_counter()
+        control.value = name
+        times.append(time.perf_counter() - start)
+    assert np.median(times) < 0.5, times
+
+
+def test_rejects_unknown_settings():
+    with pytest.raises(ValueError, match="name must be one of"):
+        activation_explorer(name="swish")
+    with pytest.raises(ValueError, match="x_max"):
+        activation_explorer(x_max=100)
