@@ -54,7 +54,7 @@ def plot_layer_histograms(runs: Mapping[str, Sequence[np.ndarray]], *, bins: int
     num_layers = max(len(v) for v in runs.values())
     fig, axes = plt.subplots(len(runs), num_layers, figsize=(1.45 * num_layers + 0.8, 1.55 * len(runs) + 0.6),
                              squeeze=False)
-    for row, (label, acts) in zip(axes, runs.items()):
+    for r, (row, (label, acts)) in enumerate(zip(axes, runs.items())):
         hi = max(float(np.abs(h).max()) for h in acts) or 1.0
         lo = -hi if min(float(h.min()) for h in acts) < 0 else 0.0
         for i, ax in enumerate(row):
@@ -62,7 +62,7 @@ def plot_layer_histograms(runs: Mapping[str, Sequence[np.ndarray]], *, bins: int
                 ax.axis("off")
                 continue
             h = np.asarray(acts[i])
-            ax.hist(h.ravel(), bins=bins, range=(lo, hi), color="C0", label=label if i == 0 else None)
+            ax.hist(h.ravel(), bins=bins, range=(lo, hi), color=f"C{r}", label=label if i == 0 else None)
             ax.set_title(f"layer {i + 1}\nμ={h.mean():.2g} σ={h.std():.2g}", fontsize=7)
             ax.tick_params(labelsize=6)
             ax.set_yticks([])
