@@ -38,3 +38,25 @@ def test_bad_arguments():
         init_explorer(init="zeros")
     with pytest.raises(ValueError, match="depth"):
         init_explorer(depth=20)
+
+
+def test_a_redraw_rendered_to_png_stays_under_half_a_second():
+    """Headless, display() does not render the figure; a notebook renders it to PNG. Time that too."""
+    import io
+    import time
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    import course_utils as cu
+
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        X = np.random.default_rng(0).standard_normal((300, 200))
+        run = cu.init.forward_pass(X, [200] * 12, init="he", activation="relu", rng=np.random.default_rng(1))
+        fig = cu.viz.plot_layer_histograms({"he / relu": run.activations})
+        fig.savefig(io.BytesIO(), format="png")
+        plt.close(fig)
+        times.append(time.perf_counter() - start)
+    assert np.median(times) < 0.5, f"a rendered redraw took {np.median(times):.2f} s"
