@@ -28,6 +28,8 @@ __all__ = [
     "EluCache", "elu_forward", "elu_backward",
     "MaxoutCache", "maxout_forward", "maxout_backward",
     "ACTIVATIONS",
+    "Running", "BatchnormCache", "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
+    "DropoutCache", "dropout_forward", "dropout_backward",
 ]
 
 
@@ -289,3 +291,139 @@ ACTIVATIONS = {
     "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
     "elu": (elu_forward, elu_backward),
 }
+
+
+class Running(NamedTuple):
+    """Batchnorm's running averages of the batch mean and (biased) variance, one per feature."""
+
+    mean: np.ndarray
+    var: np.ndarray
+
+
+class BatchnormCache(NamedTuple):
+    """What the batchnorm backward passes need; every intermediate of the forward graph."""
+
+    x: np.ndarray
+    x_hat: np.ndarray
+    mu: np.ndarray
+    var: np.ndarray
+    gamma: np.ndarray
+    eps: float
+    train: bool
+
+
+def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, running: Running | None = None, *,
+                      train: bool = True, momentum: float = 0.9,
+                      eps: float = 1e-5) -> tuple[np.ndarray, BatchnormCache, Running]:
+    """Batch normalization of each feature, then a learned scale and shift.
+
+    Inputs:
+    - x: (N, D) a batch of activations; gamma, beta: (D,) scale and shift.
+    - running: the Running(mean, var) so far, or None (then mean 0 and variance 1).
+    - train: True normalizes with this batch's mean and biased variance and updates the running
+      averages; False normalizes with the running averages and leaves them as they are.
+    - momentum: the weight of the old average, running = momentum * running + (1 - momentum) * batch.
+    - eps: added to the variance inside the square root.
+    Returns:
+    - out: (N, D) = gamma * (x - mean) / sqrt(var + eps) + beta.
+    - cache: BatchnormCache for the backward passes.
+    - running: the new Running(mean, var), a new pair of arrays (the given one is not changed).
+
+    Notes: after normalization every feature has mean 0 and variance 1 over the batch, whatever
+    the weights below did; gamma and beta let the net undo that if it helps (gamma = sqrt(var +
+    eps), beta = mean gives back x). Test mode must not depend on the other examples of the
+    batch, so it uses the averages gathered in training. Notebook 06 (Ioffe & Szegedy, 2015).
+    """
+    D = x.shape[1]
+    if running is None:
+        if not train:
+            raise ValueError("batchnorm_forward: test mode needs the running averages from training (running=None)")
+        running = Running(np.zeros(D, dtype=x.dtype), np.ones(D, dtype=x.dtype))
+    if train:
+        mu, var = x.mean(axis=0), x.var(axis=0)
+        running = Running(momentum * running.mean + (1 - momentum) * mu,
+                          momentum * running.var + (1 - momentum) * var)
+    else:
+        mu, var = running.mean, running.var
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    return gamma * x_hat + beta, BatchnormCache(x, x_hat, mu, var, gamma, eps, train), running
+
+
+def _batchnorm_params_grads(dout: np.ndarray, cache: BatchnormCache) -> tuple[np.ndarray, np.ndarray]:
+    return (dout * cache.x_hat).sum(axis=0), dout.sum(axis=0)
+
+
+def batchnorm_backward(dout: np.ndarray, cache: BatchnormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of batchnorm_forward, node by node through its computational graph.
+
+    Inputs: dout (N, D); cache from batchnorm_forward.
+    Returns: dx (N, D), dgamma (D,), dbeta (D,).
+
+    Notes: in train mode the mean and the variance are functions of every example, so the
+    gradient reaches x three ways: directly through x - mean, through the mean, and through
+    the variance. In test mode they are constants and only the direct path is left.
+    """
+    x, x_hat, mu, var, gamma, eps, train = cache
+    dgamma, dbeta = _batchnorm_params_grads(dout, cache)
+    dx_hat = dout * gamma
+    inv_std = 1.0 / np.sqrt(var + eps)
+    if not train:
+        return dx_hat * inv_std, dgamma, dbeta
+    N = x.shape[0]
+    xmu = x - mu
+    dvar = np.sum(dx_hat * xmu, axis=0) * -0.5 * inv_std ** 3  # x_hat = xmu * (var + eps)^(-1/2)
+    dxmu = dx_hat * inv_std + dvar * 2.0 * xmu / N  # var = mean(xmu ** 2)
+    dmu = -dxmu.sum(axis=0)  # xmu = x - mu
+    return dxmu + dmu / N, dgamma, dbeta  # mu = mean(x)
+
+
+def batchnorm_backward_alt(dout: np.ndarray, cache: BatchnormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same gradients as batchnorm_backward, from the simplified closed form.
+
+    dx = gamma / (N sqrt(var + eps)) * (N dout - sum(dout) - x_hat * sum(dout * x_hat)),
+    sums over the batch. Notes: one line instead of a walk through the graph, and fewer
+    temporaries; notebook 06 times the two against each other.
+    """
+    x_hat, gamma, train = cache.x_hat, cache.gamma, cache.train
+    dgamma, dbeta = _batchnorm_params_grads(dout, cache)
+    inv_std = 1.0 / np.sqrt(cache.var + cache.eps)
+    if not train:
+        return dout * gamma * inv_std, dgamma, dbeta
+    N = dout.shape[0]
+    dx = (gamma * inv_std / N) * (N * dout - dbeta - x_hat * dgamma)
+    return dx, dgamma, dbeta
+
+
+class DropoutCache(NamedTuple):
+    """What dropout_backward needs: the mask (already scaled by 1/(1 - p_drop)), or None in test mode."""
+
+    mask: np.ndarray | None
+
+
+def dropout_forward(x: np.ndarray, p_drop: float, *, train: bool = True,
+                    rng: np.random.Generator | None = None) -> tuple[np.ndarray, DropoutCache]:
+    """Inverted dropout: in train mode each unit is zeroed with probability p_drop, the rest scaled.
+
+    Inputs:
+    - x: array of any shape; p_drop: the probability of *dropping* a unit, 0 <= p_drop < 1.
+    - train: False returns x unchanged (test mode); rng: the generator the mask is drawn from
+      (required in train mode with p_drop > 0).
+    Returns: out (x's shape), DropoutCache(mask), mask = (rng.random(x.shape) >= p_drop) / (1 - p_drop).
+
+    Notes: scaling the kept units by 1/(1 - p_drop) keeps the expected value of every unit the
+    same as at test time, so the test-time pass is the plain net (inverted dropout). The
+    2016 lecture's p is the probability of *keeping* a unit. Notebook 07.
+    """
+    if not 0 <= p_drop < 1:
+        raise ValueError(f"dropout_forward: p_drop must be in [0, 1), got {p_drop!r}")
+    if not train or p_drop == 0:
+        return x, DropoutCache(None)
+    if rng is None:
+        raise ValueError("dropout_forward: train mode needs rng, a np.random.Generator for the mask")
+    mask = (rng.random(x.shape) >= p_drop) / (1.0 - p_drop)
+    return x * mask, DropoutCache(mask)
+
+
+def dropout_backward(dout: np.ndarray, cache: DropoutCache) -> np.ndarray:
+    """Backward pass of dropout_forward: the same mask, dout * mask (dout itself in test mode)."""
+    return dout if cache.mask is None else dout * cache.mask

@@ -30,9 +30,6 @@ from . import layers, losses
 
 __all__ = ["LinearClassifier", "FullyConnectedNet", "predict", "accuracy"]
 
-# option -> the notebook that adds it (the constructor says so instead of failing vaguely)
-_LATER_NORMALIZATIONS = {"batchnorm": 6}
-_NOTEBOOKS = {6: "06_batchnorm", 7: "07_dropout"}
 
 
 class LinearClassifier:
@@ -80,13 +77,6 @@ class LinearClassifier:
         return loss, {"W": X.T @ dscores + self.reg * W, "b": dscores.sum(axis=0)}
 
 
-def _not_yet(what: str, notebook: int) -> NotImplementedError:
-    return NotImplementedError(
-        f"FullyConnectedNet: {what} is added in notebook {_NOTEBOOKS[notebook]}; "
-        f"this version supports normalization=None, p_drop=0.0"
-    )
-
-
 def _validated(hidden_dims, input_dim, num_classes, activation, normalization, p_drop, reg, weight_scale,
                dtype) -> tuple[list[int], np.dtype]:
     """The constructor's arguments checked, each with a message that says how to fix it.
@@ -109,14 +99,10 @@ def _validated(hidden_dims, input_dim, num_classes, activation, normalization, p
             f"FullyConnectedNet: unknown activation {activation!r}; "
             f"expected one of {', '.join(repr(a) for a in layers.ACTIVATIONS)}"
         )
-    if normalization in _LATER_NORMALIZATIONS:
-        raise _not_yet(f"normalization={normalization!r}", _LATER_NORMALIZATIONS[normalization])
-    if normalization is not None:
+    if normalization not in (None, "batchnorm"):
         raise ValueError(f"FullyConnectedNet: unknown normalization {normalization!r}; expected None or 'batchnorm'")
     if not isinstance(p_drop, Real) or not 0 <= p_drop < 1:
         raise ValueError(f"FullyConnectedNet: p_drop must be in [0, 1), got {p_drop!r}")
-    if p_drop > 0:
-        raise _not_yet(f"dropout (p_drop={p_drop})", 7)
     if not isinstance(reg, Real) or not reg >= 0:
         raise ValueError(f"FullyConnectedNet: reg must be a number >= 0, got {reg!r}")
     if not isinstance(weight_scale, Real) or not weight_scale > 0:
@@ -140,8 +126,10 @@ class FullyConnectedNet:
     - num_classes: C, the number of classes (>= 2).
     - activation: the nonlinearity of every hidden layer, one of layers.ACTIVATIONS: 'relu',
       'sigmoid', 'tanh', 'leaky_relu' (slope 0.01), 'elu' (alpha 1.0); notebook 04 compares them.
-    - normalization: None (batchnorm comes with notebook 06).
-    - p_drop: 0.0 (dropout comes with notebook 07).
+    - normalization: None, or 'batchnorm' after every hidden affine layer, before the
+      activation (notebook 06); its gamma and beta are parameters, not regularized.
+    - p_drop: the probability of dropping each hidden unit after its activation, inverted
+      dropout (notebook 07); 0 switches dropout off.
     - reg: L2 strength; the penalty is 0.5 * reg * sum(W**2) over the weights W1, W2, ...
       (biases are not regularized).
     - weight_scale: standard deviation of the initial weights.
@@ -192,11 +180,23 @@ class FullyConnectedNet:
         for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
             self.params[f"W{i}"] = (weight_scale * rng.standard_normal((fan_in, fan_out))).astype(dtype)
             self.params[f"b{i}"] = np.zeros(fan_out, dtype=dtype)
+        # batchnorm: a scale and shift per hidden layer, and the running averages test mode uses
+        self.running: dict[int, layers.Running] = {}
+        if normalization == "batchnorm":
+            for i, h in enumerate(hidden_dims, start=1):
+                self.params[f"gamma{i}"] = np.ones(h, dtype=dtype)
+                self.params[f"beta{i}"] = np.zeros(h, dtype=dtype)
+                self.running[i] = layers.Running(np.zeros(h, dtype=dtype), np.ones(h, dtype=dtype))
+        # dropout masks in train mode come from the net's own generator, apart from the weights'
+        self.rng = np.random.default_rng([seed, 1])
 
     def __repr__(self) -> str:
+        extras = f", normalization={self.normalization!r}" if self.normalization else ""
+        extras += f", p_drop={self.p_drop}" if self.p_drop else ""
         return (
             f"FullyConnectedNet(hidden_dims={self.hidden_dims}, input_dim={self.input_dim}, "
-            f"num_classes={self.num_classes}, reg={self.reg}, dtype={self.dtype.name})"
+            f"num_classes={self.num_classes}, activation={self.activation!r}{extras}, reg={self.reg}, "
+            f"dtype={self.dtype.name})"
         )
 
     def _check_input(self, X: np.ndarray) -> np.ndarray:
@@ -208,22 +208,33 @@ class FullyConnectedNet:
             )
         return X.astype(self.dtype, copy=False)
 
-    def _forward(self, X: np.ndarray, *, train: bool, upto: int | None = None) -> tuple[np.ndarray, list]:
+    def _forward(self, X: np.ndarray, *, train: bool, upto: int | None = None,
+                 rng: np.random.Generator | None = None) -> tuple[np.ndarray, list]:
         """Walk the layers from X; returns (output, caches).
 
         With ``upto=None`` the output is the scores (N, C) and ``caches`` holds, per hidden
-        layer, the (affine, activation) caches followed by the last affine layer's cache; with
-        ``upto=k`` the walk stops after hidden layer k's nonlinearity. ``train`` selects the
-        mode of the layers that have one (batchnorm, dropout: later notebooks).
+        layer, (affine, batchnorm, activation, dropout) caches (None for a layer that is off),
+        followed by the last affine layer's cache; with ``upto=k`` the walk stops after hidden
+        layer k's activation (before its dropout). ``train`` selects the mode: batchnorm with
+        the batch's statistics (and new running averages) or the running ones; dropout masks
+        drawn from ``rng`` (default: the net's own generator) or none.
         """
         h = self._check_input(X)
         caches: list[Any] = []
         activation_forward = layers.ACTIVATIONS[self.activation][0]
+        rng = self.rng if rng is None else rng
         last = self.num_layers - 1 if upto is None else upto
         for i in range(1, last + 1):
             a, affine_cache = layers.affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
+            bn_cache = drop_cache = None
+            if self.normalization == "batchnorm":
+                a, bn_cache, running = layers.batchnorm_forward(
+                    a, self.params[f"gamma{i}"], self.params[f"beta{i}"], self.running[i], train=train)
+                self.running[i] = running
             h, activation_cache = activation_forward(a)
-            caches.append((affine_cache, activation_cache))
+            if upto is None and self.p_drop > 0:
+                h, drop_cache = layers.dropout_forward(h, self.p_drop, train=train, rng=rng)
+            caches.append((affine_cache, bn_cache, activation_cache, drop_cache))
         if upto is not None:
             return h, caches
         L = self.num_layers
@@ -234,19 +245,23 @@ class FullyConnectedNet:
     def scores(self, X: np.ndarray, *, train: bool = False) -> np.ndarray:
         """Class scores (N, C) in the net's dtype, in test mode unless ``train=True``.
 
-        Inputs: X (N, d1, ..., dk) with d1 * ... * dk = input_dim.
+        Inputs: X (N, d1, ..., dk) with d1 * ... * dk = input_dim. Test mode is deterministic
+        and changes nothing; train mode draws dropout masks and updates batchnorm's averages.
         """
         return self._forward(X, train=train)[0]
 
-    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
+    def loss(self, X: np.ndarray, y: np.ndarray | None = None, *, rng: np.random.Generator | None = None):
         """The loss and its gradients, in train mode.
 
         Inputs:
         - X: (N, d1, ..., dk) inputs with d1 * ... * dk = input_dim.
         - y: (N,) int labels in 0..C-1. Without y, the test-mode scores are returned instead,
           as ``scores(X)`` does (notebooks 02 and 03 call it that way).
+        - rng: the generator of this pass's dropout masks (default: the net's own); passing
+          a freshly seeded one fixes the masks, as a numerical gradient check needs.
         Returns: (loss, grads): the mean softmax loss plus 0.5 * reg * sum of every W**2, a
         float, and grads, a dict keyed like params with arrays of the same shapes and dtype.
+        Train mode also updates the batchnorm running averages (``self.running``).
         """
         if y is None:
             return self.scores(X)
@@ -254,7 +269,7 @@ class FullyConnectedNet:
         y = np.asarray(y)
         if y.shape != (X.shape[0],):
             raise ValueError(f"FullyConnectedNet: y must have shape ({X.shape[0]},) like X's batch, got {y.shape}")
-        scores, caches = self._forward(X, train=True)
+        scores, caches = self._forward(X, train=True, rng=rng)
         data_loss, dscores = losses.softmax_loss(scores, y)
         L = self.num_layers
         loss = data_loss + 0.5 * self.reg * sum(float(np.sum(self.params[f"W{i}"] ** 2)) for i in range(1, L + 1))
@@ -263,8 +278,12 @@ class FullyConnectedNet:
         activation_backward = layers.ACTIVATIONS[self.activation][1]
         dh, grads[f"W{L}"], grads[f"b{L}"] = layers.affine_backward(dscores.astype(self.dtype), caches[-1])
         for i in range(L - 1, 0, -1):
-            affine_cache, activation_cache = caches[i - 1]
+            affine_cache, bn_cache, activation_cache, drop_cache = caches[i - 1]
+            if drop_cache is not None:
+                dh = layers.dropout_backward(dh, drop_cache)
             da = activation_backward(dh, activation_cache)
+            if bn_cache is not None:
+                da, grads[f"gamma{i}"], grads[f"beta{i}"] = layers.batchnorm_backward(da, bn_cache)
             dh, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(da, affine_cache)
         for i in range(1, L + 1):
             grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]

@@ -172,3 +172,77 @@ def test_maxout_matches_numerical_gradients_and_two_pieces_with_zero_make_a_relu
     relu_b = np.stack([b[0], np.zeros_like(b[0])])
     affine, _ = layers.affine_forward(x, w[0], b[0])
     np.testing.assert_allclose(layers.maxout_forward(x, relu_w, relu_b)[0], np.maximum(affine, 0))
+
+
+# ---- batchnorm and dropout (notebooks 06 and 07) ----
+
+def _bn_inputs(seed=0, N=7, D=5):
+    rng = np.random.default_rng(seed)
+    x = 3.0 * rng.standard_normal((N, D)) + 2.0
+    return x, rng.standard_normal(D), rng.standard_normal(D), rng.standard_normal((N, D))
+
+
+@pytest.mark.parametrize("train", [True, False])
+@pytest.mark.parametrize("backward", [layers.batchnorm_backward, layers.batchnorm_backward_alt])
+def test_batchnorm_backward_matches_numerical_gradients(train, backward):
+    x, gamma, beta, dout = _bn_inputs()
+    running = layers.Running(np.linspace(-1, 1, 5), np.linspace(0.5, 2, 5))
+    out, cache, _ = layers.batchnorm_forward(x, gamma, beta, running, train=train)
+    dx, dgamma, dbeta = backward(dout, cache)
+
+    def f(x=x, gamma=gamma, beta=beta):
+        return layers.batchnorm_forward(x, gamma, beta, running, train=train)[0]
+
+    assert rel_error(dx, numerical_gradient_array(lambda z: f(x=z), x, dout)) < 1e-7
+    assert rel_error(dgamma, numerical_gradient_array(lambda z: f(gamma=z), gamma, dout)) < 1e-7
+    assert rel_error(dbeta, numerical_gradient_array(lambda z: f(beta=z), beta, dout)) < 1e-7
+
+
+def test_batchnorm_train_mode_normalizes_and_updates_the_running_averages():
+    x, gamma, beta, _ = _bn_inputs(1, N=50)
+    old = layers.Running(np.full(5, 0.5), np.full(5, 2.0))
+    old_copy = layers.Running(old.mean.copy(), old.var.copy())
+    out, _, new = layers.batchnorm_forward(x, gamma, beta, old, train=True, momentum=0.9, eps=1e-5)
+    np.testing.assert_allclose(out.mean(axis=0), beta, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=0), np.abs(gamma) * np.sqrt(x.var(0) / (x.var(0) + 1e-5)), rtol=1e-12)
+    np.testing.assert_allclose(new.mean, 0.9 * 0.5 + 0.1 * x.mean(axis=0))
+    np.testing.assert_allclose(new.var, 0.9 * 2.0 + 0.1 * x.var(axis=0))  # biased variance
+    np.testing.assert_array_equal(old.mean, old_copy.mean)  # the given averages are left alone
+    first = layers.batchnorm_forward(x, gamma, beta)[2]  # no averages yet: they start at 0 and 1
+    np.testing.assert_allclose(first.var, 0.9 + 0.1 * x.var(axis=0))
+
+
+def test_batchnorm_test_mode_uses_the_running_averages_and_needs_them():
+    x, gamma, beta, _ = _bn_inputs(2)
+    running = layers.Running(np.full(5, 1.0), np.full(5, 4.0))
+    out, _, same = layers.batchnorm_forward(x, gamma, beta, running, train=False)
+    np.testing.assert_allclose(out, gamma * (x - 1.0) / np.sqrt(4.0 + 1e-5) + beta)
+    assert same is running
+    np.testing.assert_allclose(layers.batchnorm_forward(x[:1], gamma, beta, running, train=False)[0], out[:1])
+    with pytest.raises(ValueError, match="test mode needs the running averages"):
+        layers.batchnorm_forward(x, gamma, beta, None, train=False)
+
+
+def test_dropout_train_mode_zeroes_p_drop_and_keeps_the_mean():
+    x = np.ones((400, 250))
+    out, cache = layers.dropout_forward(x, 0.3, rng=np.random.default_rng(0))
+    assert abs((out == 0).mean() - 0.3) < 0.01
+    assert abs(out.mean() - 1.0) < 0.01
+    np.testing.assert_allclose(out[out != 0], 1 / 0.7)
+    dout = np.random.default_rng(1).standard_normal(x.shape)
+    np.testing.assert_allclose(layers.dropout_backward(dout, cache), dout * (out != 0) / 0.7, rtol=1e-15)
+    again, _ = layers.dropout_forward(x, 0.3, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(out, again)  # the mask is the generator's, nothing else's
+    np.testing.assert_array_equal(x, np.ones_like(x))
+
+
+def test_dropout_test_mode_is_the_identity_and_bad_arguments_are_refused():
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    out, cache = layers.dropout_forward(x, 0.5, train=False)
+    np.testing.assert_array_equal(out, x)
+    dout = np.ones_like(x)
+    np.testing.assert_array_equal(layers.dropout_backward(dout, cache), dout)
+    with pytest.raises(ValueError, match="needs rng"):
+        layers.dropout_forward(x, 0.5)
+    with pytest.raises(ValueError, match=r"p_drop must be in \[0, 1\)"):
+        layers.dropout_forward(x, 1.0, rng=np.random.default_rng(0))

@@ -65,9 +65,9 @@ def test_mode_is_explicit_in_every_forward_walk(monkeypatch):
     seen = []
     walk = FullyConnectedNet._forward
 
-    def spy(self, X, *, train, upto=None):
+    def spy(self, X, *, train, upto=None, rng=None):
         seen.append((train, upto))
-        return walk(self, X, train=train, upto=upto)
+        return walk(self, X, train=train, upto=upto, rng=rng)
 
     monkeypatch.setattr(FullyConnectedNet, "_forward", spy)
     net.loss(X, y)
@@ -163,9 +163,7 @@ def test_trains_on_the_spiral():
     (dict(input_dim=0), ValueError, "input_dim must be an integer >= 1"),
     (dict(num_classes=1), ValueError, "num_classes must be an integer >= 2"),
     (dict(activation="softplus"), ValueError, "unknown activation 'softplus'"),
-    (dict(normalization="batchnorm"), NotImplementedError, "06_batchnorm"),
     (dict(normalization="layernorm"), ValueError, "unknown normalization"),
-    (dict(p_drop=0.5), NotImplementedError, "07_dropout"),
     (dict(p_drop=1.0), ValueError, r"p_drop must be in \[0, 1\)"),
     (dict(reg=-1.0), ValueError, "reg must be a number >= 0"),
     (dict(weight_scale=0.0), ValueError, "weight_scale must be a number > 0"),
@@ -192,3 +190,70 @@ def test_bad_inputs_to_loss():
         net.loss(X[:, :5])
     with pytest.raises(ValueError, match="y must have shape"):
         net.loss(X, y[:-1])
+
+
+# ---- batchnorm and dropout (notebooks 06 and 07) ----
+
+@pytest.mark.parametrize("normalization, p_drop", [("batchnorm", 0.0), (None, 0.4), ("batchnorm", 0.3)])
+@pytest.mark.parametrize("reg", [0.0, 0.6])
+def test_gradients_with_batchnorm_and_dropout_match_numerical(normalization, p_drop, reg):
+    net = FullyConnectedNet([5, 4], 6, 3, normalization=normalization, p_drop=p_drop, reg=reg, weight_scale=0.5,
+                            activation="tanh", seed=3)
+    rng = np.random.default_rng(8)
+    for k in net.params:
+        if k.startswith(("b", "beta", "gamma")):
+            net.params[k] = net.params[k] + 0.3 * rng.standard_normal(net.params[k].shape)
+    X, y = rng.standard_normal((9, 6)), rng.integers(0, 3, 9)
+
+    def f(_):  # the same dropout masks on every call
+        return net.loss(X, y, rng=np.random.default_rng(0))[0]
+
+    _, grads = net.loss(X, y, rng=np.random.default_rng(0))
+    assert set(grads) == set(net.params)
+    if normalization:
+        assert {"gamma1", "beta1", "gamma2", "beta2"} <= set(grads)
+    for name, p in net.params.items():
+        num = numerical_gradient(f, p)
+        # a bias just before batchnorm has no effect at all (the batch mean takes it out): both ~0
+        negligible = max(np.abs(num).max(), np.abs(grads[name]).max()) < 1e-9
+        assert negligible or rel_error(grads[name], num) < 1e-6, name
+    if normalization:
+        assert np.abs(grads["b1"]).max() < 1e-12
+
+
+def test_gamma_and_beta_are_not_regularized():
+    net = FullyConnectedNet([4], 5, 3, normalization="batchnorm", reg=10.0, seed=1)
+    net.params["gamma1"] = net.params["gamma1"] * 3.0
+    X, y = np.random.default_rng(0).standard_normal((6, 5)), np.array([0, 1, 2, 0, 1, 2])
+    loss_a, _ = net.loss(X, y)
+    net.params["gamma1"] = net.params["gamma1"] * 2.0  # doubles gamma; the penalty must not see it
+    net.params["W2"] = net.params["W2"] / 2.0  # (and keeps the scores as they were)
+    loss_b, _ = net.loss(X, y)
+    w_penalty = lambda W1, W2: 0.5 * 10.0 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+    assert loss_b - loss_a == pytest.approx(
+        w_penalty(net.params["W1"], net.params["W2"]) - w_penalty(net.params["W1"], 2 * net.params["W2"]))
+
+
+def test_train_mode_updates_running_averages_and_test_mode_is_deterministic():
+    net = FullyConnectedNet([4, 3], 5, 2, normalization="batchnorm", p_drop=0.5, seed=0)
+    X, y = np.random.default_rng(1).standard_normal((20, 5)) + 3.0, np.arange(20) % 2
+    before = {i: r.mean.copy() for i, r in net.running.items()}
+    s1 = net.scores(X)
+    s2 = net.scores(X)
+    np.testing.assert_array_equal(s1, s2)  # test mode: no masks, no batch statistics
+    np.testing.assert_array_equal(net.running[1].mean, before[1])  # and nothing changed
+    net.loss(X, y)
+    assert not np.allclose(net.running[1].mean, before[1])
+    t1, t2 = net.scores(X, train=True), net.scores(X, train=True)
+    assert not np.allclose(t1, t2)  # train mode draws new masks from the net's own generator
+    np.testing.assert_array_equal(net.scores(X), net.scores(X))
+
+
+def test_dropout_masks_come_from_the_nets_own_generator():
+    X, y = np.random.default_rng(1).standard_normal((8, 5)), np.arange(8) % 2
+    losses = []
+    for _ in range(2):
+        net = FullyConnectedNet([6], 5, 2, p_drop=0.5, seed=4)
+        np.random.seed(123 + len(losses))  # the global generator must not matter
+        losses.append(net.loss(X, y)[0])
+    assert losses[0] == losses[1]

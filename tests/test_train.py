@@ -183,3 +183,15 @@ def test_digits_reach_90_percent():
     train.train(model, Xtr, ytr, hyper=dict(lr=0.5), num_epochs=10, batch_size=50,
                 rng=np.random.default_rng(0), verbose=False)
     assert models.accuracy(model, Xte, yte) > 0.9
+
+
+def test_training_a_batchnorm_net_keeps_running_averages_and_measures_in_test_mode():
+    X, y = _blobs(90)
+    net = models.FullyConnectedNet([8], 2, 3, normalization="batchnorm", p_drop=0.2, weight_scale=0.5, seed=0)
+    start = net.running[1].mean.copy()
+    h = train.train(net, X, y, X, y, hyper=dict(lr=0.2), num_epochs=4, batch_size=15,
+                    rng=np.random.default_rng(0), verbose=False)
+    assert not np.allclose(net.running[1].mean, start)
+    assert h.val_acc[-1] == pytest.approx(models.accuracy(net, X, y))  # deterministic test mode
+    assert models.accuracy(net, X, y) == models.accuracy(net, X, y)
+    assert h.val_acc[-1] > 0.9
