@@ -5,6 +5,7 @@ only draw what they are given, return the matplotlib ``Figure`` (or ``Axes``), a
 ``plt.show()`` themselves, so a notebook cell ends with ``plt.show()``.
 """
 from .activations import *  # noqa: F403  notebook 04
+from .batchnorm import *  # noqa: F403  notebook 06: sweeps with and without batchnorm, batch statistics
 from .circuits import *  # noqa: F403  notebook 01
 from .classifiers import *  # noqa: F403  notebooks 02-03
 from .curves import *  # noqa: F403  training curves, timings

@@ -1,0 +1,91 @@
+"""Batch normalization's figures (notebook 06): sweeps with and without it, the noise of batch statistics.
+
+Every function here draws what it is given; the notebook trains the nets and the widget
+computes the batch statistics (:func:`course_utils.widgets.batchnorm.batch_statistics`).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["plot_sweep", "plot_batch_noise", "plot_batch_statistics"]
+
+
+def plot_sweep(values: Sequence[float], results: Mapping[str, Sequence[float]], *, xlabel: str,
+               ylabel: str = "final validation accuracy", title: str = "", chance: float | None = None, ax=None):
+    """One line per setting of a swept hyperparameter on a log x axis (weight scale, learning rate).
+
+    Inputs:
+    - values: (K,) the swept values, increasing and positive.
+    - results: label (e.g. 'batchnorm', 'plain') -> (K,) the measured quantity at each value.
+    - xlabel, ylabel, title: the axes' words; chance: if given, a dotted line at chance level.
+    - ax: the Axes to draw into, or None for a new figure.
+    Returns: the Axes.
+
+    Notes: the x axis is logarithmic because such sweeps span orders of magnitude; a flat line
+    means the outcome does not depend on that choice.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.8))
+    for i, (label, ys) in enumerate(results.items()):
+        ax.plot(values, ys, "o-", color=f"C{i}", label=label)
+    if chance is not None:
+        ax.axhline(chance, color="0.5", ls=":", label="chance")
+    ax.set_xscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(0, 1.02))
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    ax.figure.tight_layout()
+    return ax
+
+
+def plot_batch_noise(batch_sizes: Sequence[int], spreads: Mapping[str, Sequence[float]], *,
+                     title: str = "Noise of the batch statistics"):
+    """Standard deviation of batch statistics against the batch size N, log-log, with a 1/sqrt(N) guide.
+
+    Inputs: batch_sizes: (K,) increasing; spreads: label (e.g. 'batch mean') -> (K,) the spread
+    of that statistic over many batches of each size.
+    Returns: the Axes.
+
+    Notes: the guide starts at the first spread of the first series, so a line parallel to it
+    falls like 1/sqrt(N): four times the batch halves the noise.
+    """
+    _, ax = plt.subplots(figsize=(6.4, 3.8))
+    sizes = np.asarray(batch_sizes, dtype=float)
+    first = None
+    for i, (label, ys) in enumerate(spreads.items()):
+        ax.plot(sizes, ys, "o-", color=f"C{i}", label=label)
+        first = ys[0] if first is None else first
+    if first is not None:
+        ax.plot(sizes, first * np.sqrt(sizes[0] / sizes), "k--", lw=1, label=r"$\propto 1/\sqrt{N}$")
+    ax.set(xscale="log", yscale="log", xlabel="batch size N", ylabel="std over batches", title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    ax.figure.tight_layout()
+    return ax
+
+
+def plot_batch_statistics(means: np.ndarray, stds: np.ndarray, true_mean: float, true_std: float, *,
+                          batch_size: int, bins: int = 30, limits: tuple[tuple[float, float], ...] | None = None):
+    """Histograms of one feature's batch means and batch standard deviations around the true values.
+
+    Inputs:
+    - means, stds: (B,) the statistics of B batches of ``batch_size`` examples each.
+    - true_mean, true_std: the feature's statistics over the whole data set (drawn as lines).
+    - limits: fixed x ranges ((lo, hi) for the means, (lo, hi) for the stds), so that a widget's
+      redraws can be compared; None: matplotlib's.
+    Returns: the Figure.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.0))
+    for k, (ax, values, true, what) in enumerate(zip(axes, (means, stds), (true_mean, true_std), ("mean", "std"))):
+        ax.hist(values, bins=bins, range=None if limits is None else limits[k], color=f"C{k}", alpha=0.75,
+                histtype="stepfilled", label=f"batch {what}s")
+        ax.axvline(true, color="k", ls="--", label=f"whole-set {what}")
+        ax.set(title=f"batch {what}, N={batch_size}: spread {np.std(values):.3f}", xlabel=what, ylabel="batches")
+        if limits is not None:
+            ax.set_xlim(limits[k])
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
