@@ -1,0 +1,44 @@
+"""widgets.batchnorm: batch statistics are right, the explorer builds headless and redraws fast."""
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+
+from course_utils.widgets.batchnorm import batch_statistics, batch_stats_explorer
+
+
+def test_batch_statistics_are_those_of_distinct_examples():
+    values = np.arange(10.0)
+    means, stds = batch_statistics(values, 10, num_batches=3, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(means, 4.5)
+    np.testing.assert_allclose(stds, values.std())
+
+
+def test_spread_falls_like_one_over_sqrt_n():
+    values = np.random.default_rng(1).standard_normal(5000)
+    spread = [batch_statistics(values, n, num_batches=2000, rng=np.random.default_rng(2))[0].std() for n in (4, 64)]
+    assert spread[0] / spread[1] == pytest.approx(4, rel=0.15)
+
+
+def test_rejects_a_batch_larger_than_the_set():
+    with pytest.raises(ValueError, match="batch_size"):
+        batch_statistics(np.ones(5), 6, num_batches=2, rng=np.random.default_rng(0))
+
+
+def test_explorer_redraws_fast_and_narrows_with_n():
+    values = np.random.default_rng(3).exponential(size=1000)
+    box = batch_stats_explorer(values, batch_size=4)
+    slider = box.children[0]
+    wide = box.state["means"].std()
+    times = []
+    for n in (16, 64, 256, 8):
+        start = time.perf_counter()
+        slider.value = n
+        times.append(time.perf_counter() - start)
+        assert box.state["batch_size"] == n and len(box.state["means"]) == 400
+    slider.value = 256
+    assert box.state["means"].std() < wide / 4
+    assert np.median(times) < 0.5, times
