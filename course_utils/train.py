@@ -41,6 +41,9 @@ class History:
     - update_ratio: for each parameter, (T,) the ratio norm(update) / norm(parameter) at
       each iteration (about 1e-3 is healthy, notebook 09).
     - diverged: True if the loss became inf or nan and training stopped early.
+    - lr: (T,) the learning rate used at each iteration (empty if the rule has none).
+    - average: with ``polyak=beta``, the running average of the parameters, keyed like params
+      (empty otherwise): avg = beta * avg + (1 - beta) * w after every update.
     """
 
     loss: np.ndarray
@@ -49,6 +52,8 @@ class History:
     iterations_per_epoch: int
     update_ratio: dict[str, np.ndarray] = field(default_factory=dict)
     diverged: bool = False
+    lr: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    average: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def epochs(self) -> np.ndarray:
@@ -68,6 +73,8 @@ def train(
     num_epochs: int = 10,
     batch_size: int = 100,
     lr_decay: float = 1.0,
+    schedule: Callable[[int], float] | None = None,
+    polyak: float | None = None,
     num_train_samples: int = 1000,
     rng: np.random.Generator,
     verbose: bool = True,
@@ -79,7 +86,10 @@ def train(
     - X_train: (N, ...) examples; y_train: (N,) int labels; X_val, y_val: optional validation set.
     - rule: an update rule of :mod:`course_utils.optim`; hyper: its keyword hyperparameters
       (e.g. ``dict(lr=1e-2, momentum=0.9)``); lr_decay: ``lr`` is multiplied by it after each epoch
-      (the rule's default ``lr`` when ``hyper`` has none).
+      (the rule's default ``lr`` when ``hyper`` has none); schedule: a function iteration -> lr
+      (see optim's schedules) that sets ``lr`` before every iteration, instead of lr_decay.
+    - polyak: a decay beta in (0, 1) to keep a running average of the parameters in
+      ``History.average`` (use it with ``model.params = history.average``); None keeps none.
     - num_epochs: passes over the training set; batch_size: examples per iteration.
     - num_train_samples: size of the fixed subsample on which train accuracy is measured.
     - rng: generator for the shuffling and the subsample (training is reproducible from it).
@@ -101,8 +111,14 @@ def train(
     if batch_size < 1 or num_epochs < 0:
         raise ValueError(f"train: need batch_size >= 1 and num_epochs >= 0, got {batch_size}, {num_epochs}")
     hyper = dict(hyper or {})
+    if schedule is not None and lr_decay != 1.0:
+        raise ValueError("train: give either schedule or lr_decay, not both")
+    if polyak is not None and not 0 < polyak < 1:
+        raise ValueError(f"train: polyak is the averaging decay, in (0, 1), got {polyak!r}")
     if lr_decay != 1.0 and "lr" not in hyper:
         hyper["lr"] = _default_lr(rule)
+    average = {name: w.copy() for name, w in model.params.items()} if polyak else {}
+    lrs: list[float] = []
     states: dict[str, Any] = dict.fromkeys(model.params)
     per_epoch = -(-N // batch_size)
     sample = rng.choice(N, size=min(N, num_train_samples), replace=False)
@@ -128,16 +144,22 @@ def train(
             if not np.isfinite(loss):
                 diverged = True
                 break
+            if schedule is not None:
+                hyper["lr"] = float(schedule(len(loss_hist) - 1))
+            if "lr" in hyper:
+                lrs.append(float(hyper["lr"]))
             for name, w in model.params.items():
                 next_w, states[name] = rule(w, grads[name], states[name], **hyper)
                 ratios[name].append(float(np.linalg.norm(next_w - w) / max(np.linalg.norm(w), 1e-12)))
                 model.params[name] = next_w
+                if polyak:
+                    average[name] = polyak * average[name] + (1 - polyak) * next_w
             bar.set_postfix_str(_status(epoch, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
             bar.update()
         if diverged:
             break
         measure()
-        if "lr" in hyper:
+        if "lr" in hyper and schedule is None:
             hyper["lr"] *= lr_decay
     if diverged:
         bar.set_postfix_str("stopped: the loss is not finite", refresh=False)
@@ -148,6 +170,7 @@ def train(
         loss=np.array(loss_hist), train_acc=np.array(train_acc), val_acc=np.array(val_acc),
         iterations_per_epoch=per_epoch,
         update_ratio={name: np.array(r) for name, r in ratios.items()}, diverged=diverged,
+        lr=np.array(lrs), average=average,
     )
 
 

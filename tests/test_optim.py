@@ -84,3 +84,73 @@ def test_momentum_bad_state_shape():
 def test_hyperparameters_are_keywords_only():
     with pytest.raises(TypeError):
         optim.sgd_momentum(np.zeros(3), np.ones(3), None, 0.1)
+
+
+# ---- the rules of notebook 08 ----
+
+W = np.array([[1.0, -2.0], [0.5, 3.0]])
+DW = np.array([[0.2, -0.4], [1.0, 0.1]])
+
+
+def test_nesterov_matches_the_notes_form_and_its_look_ahead_form():
+    v = np.array([[0.1, 0.0], [-0.2, 0.3]])
+    w1, state = optim.nesterov_momentum(W, DW, {"velocity": v}, lr=0.1, momentum=0.9)
+    v_new = 0.9 * v - 0.1 * DW
+    np.testing.assert_allclose(state["velocity"], v_new)
+    np.testing.assert_allclose(w1, W - 0.9 * v + 1.9 * v_new)
+    # look-ahead form on a quadratic f = 0.5 * sum(a * x**2): gradient taken at x + mu * v
+    a = np.array([0.3, 2.0])
+    x, vel = np.array([-4.0, 1.5]), np.zeros(2)
+    w, st = x + 0.9 * vel, None  # the notes track the looked-ahead point w = x + mu v
+    for _ in range(20):
+        vel = 0.9 * vel - 0.05 * a * (x + 0.9 * vel)
+        x = x + vel
+        w, st = optim.nesterov_momentum(w, a * w, st, lr=0.05, momentum=0.9)
+        np.testing.assert_allclose(w, x + 0.9 * vel, atol=1e-12)
+
+
+def test_momentum_with_mu_zero_is_sgd_and_nesterov_too():
+    for rule in (optim.sgd_momentum, optim.nesterov_momentum):
+        w, state = W, None
+        for _ in range(3):
+            w, state = rule(w, DW, state, lr=0.1, momentum=0.0)
+        np.testing.assert_allclose(w, W - 3 * 0.1 * DW)
+
+
+def test_adagrad_rmsprop_and_adam_by_hand():
+    w, st = optim.adagrad(W, DW, None, lr=0.5)
+    np.testing.assert_allclose(w, W - 0.5 * DW / (np.abs(DW) + 1e-8))
+    w, st = optim.adagrad(w, DW, st, lr=0.5)
+    np.testing.assert_allclose(st["cache"], 2 * DW ** 2)
+    w, st = optim.rmsprop(W, DW, {"cache": np.ones_like(W)}, lr=0.1, decay_rate=0.9)
+    cache = 0.9 + 0.1 * DW ** 2
+    np.testing.assert_allclose(w, W - 0.1 * DW / (np.sqrt(cache) + 1e-8))
+    w, st = optim.adam(W, DW, None, lr=0.01)
+    assert st["t"] == 1  # t is incremented before the bias correction
+    np.testing.assert_allclose(w, W - 0.01 * DW / (np.abs(DW) + 1e-8))  # m_hat = dw, v_hat = dw**2
+    w2, st2 = optim.adam(w, DW, st, lr=0.01)
+    m, v = 0.9 * 0.1 * DW + 0.1 * DW, 0.999 * 0.001 * DW ** 2 + 0.001 * DW ** 2
+    np.testing.assert_allclose(w2, w - 0.01 * (m / (1 - 0.9 ** 2)) / (np.sqrt(v / (1 - 0.999 ** 2)) + 1e-8))
+    assert st2["t"] == 2
+
+
+@pytest.mark.parametrize("name", list(optim.RULES))
+def test_no_rule_modifies_its_inputs(name):
+    rule = optim.RULES[name]
+    w, dw = W.copy(), DW.copy()
+    _, state = rule(w, dw, None, lr=0.1)
+    frozen = {k: np.array(v, copy=True) for k, v in state.items()}
+    rule(w, dw, state, lr=0.1)
+    np.testing.assert_array_equal(w, W)
+    np.testing.assert_array_equal(dw, DW)
+    for k, v in frozen.items():
+        np.testing.assert_array_equal(state[k], v)
+
+
+def test_schedules():
+    assert [optim.step_schedule(1.0, drop=0.5, every=2)(i) for i in range(5)] == [1, 1, 0.5, 0.5, 0.25]
+    assert optim.exponential_schedule(2.0, k=0.1)(10) == pytest.approx(2.0 * np.exp(-1))
+    assert optim.inverse_time_schedule(1.0, k=0.5)(4) == pytest.approx(1 / 3)
+    cos = optim.cosine_schedule(1.0, total=10, warmup=2)
+    assert cos(0) == pytest.approx(0.5) and cos(1) == pytest.approx(1.0) and cos(2) == pytest.approx(1.0)
+    assert cos(10) == pytest.approx(0.0, abs=1e-12) and cos(6) == pytest.approx(0.5)

@@ -195,3 +195,17 @@ def test_training_a_batchnorm_net_keeps_running_averages_and_measures_in_test_mo
     assert h.val_acc[-1] == pytest.approx(models.accuracy(net, X, y))  # deterministic test mode
     assert models.accuracy(net, X, y) == models.accuracy(net, X, y)
     assert h.val_acc[-1] > 0.9
+
+
+def test_schedule_sets_the_learning_rate_of_every_iteration_and_polyak_averages():
+    X, y = _blobs()
+    model = models.LinearClassifier(2, 3, seed=0)
+    h = train.train(model, X, y, hyper=dict(lr=9.0), schedule=optim.step_schedule(0.4, drop=0.5, every=3),
+                    num_epochs=2, batch_size=20, polyak=0.5, rng=np.random.default_rng(0), verbose=False)
+    np.testing.assert_allclose(h.lr, [0.4, 0.4, 0.4, 0.2, 0.2, 0.2])
+    assert set(h.average) == {"W", "b"}
+    assert not np.allclose(h.average["W"], model.params["W"])
+    with pytest.raises(ValueError, match="either schedule or lr_decay"):
+        train.train(model, X, y, schedule=optim.step_schedule(0.1), lr_decay=0.5, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="polyak"):
+        train.train(model, X, y, polyak=1.0, rng=np.random.default_rng(0))
