@@ -15,20 +15,11 @@ import copy
 
 import numpy as np
 
+from .. import search as ref
 from ._core import CheckFailure, Spec
 from ._registry import register
 
 __all__ = ["check_sample_hyperparams", "check_ensemble_predict"]
-
-
-def _reference_sample(rng, num, lr_range, reg_range, *, log=True):
-    if log:
-        lr = 10 ** rng.uniform(np.log10(lr_range[0]), np.log10(lr_range[1]), size=num)
-        reg = 10 ** rng.uniform(np.log10(reg_range[0]), np.log10(reg_range[1]), size=num)
-    else:
-        lr = rng.uniform(lr_range[0], lr_range[1], size=num)
-        reg = rng.uniform(reg_range[0], reg_range[1], size=num)
-    return lr, reg
 
 
 def _sample_sizes(case: dict) -> dict[str, int]:
@@ -55,7 +46,7 @@ def _call_sample(student, case):
 
 
 def _expected_sample(case):
-    lr, reg = _reference_sample(copy.deepcopy(case["rng"]), case["num"], case["lr_range"], case["reg_range"])
+    lr, reg = ref.sample_hyperparams(copy.deepcopy(case["rng"]), case["num"], case["lr_range"], case["reg_range"])
     return {"lr": lr, "reg": reg}
 
 
@@ -78,7 +69,7 @@ def _same_spread_other_numbers(got, exp, case):
 
 @register(Spec(
     name="sample_hyperparams", args=("sample_hyperparams",), cases=_sample_cases,
-    call=_call_sample, expected=_expected_sample, tol=1e-9,
+    call=_call_sample, expected=_expected_sample, tol=1e-9, reference=("course_utils.search.sample_hyperparams",),
     hints=(
         (_uniform_in_range,
          "the values are uniform in [lo, hi] itself: almost all of them fall in the top decade. Draw the "
@@ -122,7 +113,7 @@ def _call_ensemble(student, case):
 
 
 def _expected_ensemble(case):
-    return {"labels": np.mean(np.stack(case["prob_list"]), axis=0).argmax(axis=1)}
+    return {"labels": ref.ensemble_predict(case["prob_list"])}
 
 
 def _vote(case):
@@ -132,7 +123,7 @@ def _vote(case):
 
 @register(Spec(
     name="ensemble_predict", args=("ensemble_predict",), cases=_ensemble_cases,
-    call=_call_ensemble, expected=_expected_ensemble, tol=0.0,
+    call=_call_ensemble, expected=_expected_ensemble, tol=0.0, reference=("course_utils.search.ensemble_predict",),
     hints=(
         (lambda got, exp, case: got.shape == exp.shape and np.array_equal(got, _vote(case)),
          "these are the models' labels averaged: average the probabilities, (M, N, C) -> (N, C), then take the "
