@@ -13,3 +13,4 @@ from .dropout import *  # noqa: F403  notebook 07: curves per dropout rate, one 
 from .images import *  # noqa: F403  weights and digits as images
 from .init import *  # noqa: F403  notebook 05: preprocessing, activations and gradients per layer
 from .losses import *  # noqa: F403  one example under hinge and softmax
+from .trajectories import *  # noqa: F403  notebook 08: optimizer paths on surfaces, step lengths, loss curves

@@ -1,0 +1,111 @@
+"""Figures of notebook 08: optimizer paths on a 2-D surface, their loss per step, step lengths.
+
+Compute with :func:`course_utils.surfaces.run_2d`, then draw here.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["surface_grid", "plot_trajectories", "plot_path_losses", "plot_step_lengths", "plot_loss_curves"]
+
+
+def surface_grid(surface: Callable, xlim: Sequence[float], ylim: Sequence[float], num: int = 80):
+    """The values of ``surface`` on a num x num grid: (X, Y, Z), each (num, num), for contour plots."""
+    xs, ys = np.linspace(*xlim, num), np.linspace(*ylim, num)
+    X, Y = np.meshgrid(xs, ys)
+    Z = np.array([[surface(np.array([x, y]))[0] for x in xs] for y in ys])
+    return X, Y, Z
+
+
+def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xlim=(-10, 10), ylim=(-5, 5),
+                      minimum: Sequence[float] | None = (0.0, 0.0), title: str = "optimizer paths",
+                      ncols: int | None = None, grid=None, levels: int = 20):
+    """Contours of ``surface`` with one labelled path per rule, in one panel each (or all in one).
+
+    Inputs:
+    - surface: ``p -> (value, grad)`` (see :mod:`course_utils.surfaces`).
+    - paths: label -> (T + 1, 2) points, as returned by ``run_2d``.
+    - xlim, ylim: the region drawn; minimum: the point marked with a star (None: none).
+    - ncols: panels per row; None draws every path on one axes.
+    - grid: (X, Y, Z) from :func:`surface_grid`, to skip recomputing it (the widget does that).
+    Returns: the matplotlib Figure.
+    """
+    X, Y, Z = grid if grid is not None else surface_grid(surface, xlim, ylim)
+    labels = list(paths)
+    if ncols is None:
+        fig, ax = plt.subplots(figsize=(7, 4))
+        axes = [ax] * len(labels)
+    else:
+        nrows = -(-len(labels) // ncols)
+        fig, grid_axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3 * nrows), squeeze=False)
+        axes = list(grid_axes.ravel())
+        for ax in axes[len(labels):]:
+            ax.set_visible(False)
+    zmin = Z.min()
+    drawn = set()
+    for k, label in enumerate(labels):
+        ax = axes[k]
+        if id(ax) not in drawn:
+            ax.contour(X, Y, np.log1p(Z - zmin), levels=levels, colors="0.7", linewidths=0.6)
+            if minimum is not None:
+                ax.plot(*minimum, "*", color="k", markersize=10)
+            ax.set(xlim=xlim, ylim=ylim, xlabel="x", ylabel="y")
+            drawn.add(id(ax))
+        path = np.asarray(paths[label])
+        ax.plot(path[:, 0], path[:, 1], "o-", color=f"C{k}", markersize=2.5, linewidth=1, label=label)
+        if ncols is not None:
+            ax.set_title(label, fontsize=10)
+    if ncols is None:
+        axes[0].set_title(title)
+        axes[0].legend(fontsize=8, loc="best")
+    else:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_path_losses(surface: Callable, paths: Mapping[str, np.ndarray], *, title: str = "loss along each path",
+                     ax=None):
+    """The surface's value at every point of each path, against the step, on a log axis."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 3.4))
+    for k, (label, path) in enumerate(paths.items()):
+        values = np.array([surface(p)[0] for p in np.asarray(path)])
+        ax.plot(values, color=f"C{k}", label=label)
+    if all(np.all(np.array([surface(p)[0] for p in np.asarray(path)]) > 0) for path in paths.values()):
+        ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel="f(x, y)", title=title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_step_lengths(lengths: Mapping[str, np.ndarray], *, title: str = "step length per iteration"):
+    """|w_{t+1} - w_t| against t for each rule, both axes logarithmic."""
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for k, (label, steps) in enumerate(lengths.items()):
+        steps = np.asarray(steps)
+        ax.loglog(np.arange(1, len(steps) + 1), steps, color=f"C{k}", label=label)
+    ax.set(xlabel="iteration", ylabel="step length", title=title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_curves(losses: Mapping[str, np.ndarray], *, smooth: int = 1, title: str = "training loss",
+                     xlabel: str = "iteration", log: bool = True):
+    """One loss curve per label (a moving average over ``smooth`` iterations)."""
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for k, (label, loss) in enumerate(losses.items()):
+        loss = np.asarray(loss, dtype=float)
+        if smooth > 1 and len(loss) >= smooth:
+            loss = np.convolve(loss, np.ones(smooth) / smooth, mode="valid")
+        ax.plot(loss, color=f"C{k}", label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel="loss", title=title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
