@@ -70,7 +70,8 @@ def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xli
 def plot_path_losses(surface: Callable, paths: Mapping[str, np.ndarray], *, title: str = "loss along each path",
                      ax=None):
     """The surface's value at every point of each path, against the step, on a log axis."""
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 3.4))
+    own = ax is None
+    fig, ax = plt.subplots(figsize=(6, 3.4)) if own else (ax.figure, ax)
     for k, (label, path) in enumerate(paths.items()):
         values = np.array([surface(p)[0] for p in np.asarray(path)])
         ax.plot(values, color=f"C{k}", label=label)
@@ -78,7 +79,8 @@ def plot_path_losses(surface: Callable, paths: Mapping[str, np.ndarray], *, titl
         ax.set_yscale("log")
     ax.set(xlabel="step", ylabel="f(x, y)", title=title)
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    if own:
+        fig.tight_layout()
     return fig
 
 

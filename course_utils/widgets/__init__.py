@@ -7,3 +7,4 @@ from .classifiers import *  # noqa: F403  notebooks 02-03
 from .dropout import *  # noqa: F403  notebook 07
 from .init import *  # noqa: F403  notebook 05
 from .losses import *  # noqa: F403  notebook 02
+from .optimizers import *  # noqa: F403  notebook 08

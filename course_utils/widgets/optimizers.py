@@ -1,0 +1,94 @@
+"""An optimizer playground (notebook 08): rules, learning rate, momentum or decay, start and surface -> paths.
+
+Every redraw runs the chosen rules with :func:`course_utils.surfaces.run_2d` (a few hundred
+tiny steps: milliseconds) and draws the paths over the surface's contours beside the loss
+per step. The contour grid of each surface is computed once and kept.
+"""
+from __future__ import annotations
+
+import time
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from .. import optim
+from ..surfaces import SURFACES, run_2d
+from ..viz.trajectories import plot_path_losses, plot_trajectories, surface_grid
+
+__all__ = ["optimizer_playground", "playground_paths"]
+
+_VIEW = {"bowl": ((-10, 10), (-5, 5), (0.0, 0.0)), "valley": ((-10, 10), (-6, 6), (0.0, 0.0)),
+         "rosenbrock": ((-2, 2), (-1, 3), (1.0, 1.0)), "saddle": ((-3, 3), (-3, 3), (0.0, 0.0))}
+
+
+def playground_paths(rules, surface: str, *, lr: float, memory: float, start=(-7.0, 2.0), steps: int = 30):
+    """The path of each rule: name -> (steps + 1, 2). ``memory`` is momentum, decay_rate or beta1 as the rule takes."""
+    paths = {}
+    for name in rules:
+        hyper = {"lr": lr}
+        if name in ("sgd_momentum", "nesterov_momentum"):
+            hyper["momentum"] = memory
+        elif name == "rmsprop":
+            hyper["decay_rate"] = memory
+        elif name == "adam":
+            hyper["beta1"] = memory
+        paths[name] = run_2d(optim.RULES[name], SURFACES[surface], start, steps, **hyper)
+    return paths
+
+
+def optimizer_playground(*, rules=("sgd", "sgd_momentum", "adam"), surface: str = "bowl", lr: float = 0.1,
+                         memory: float = 0.9, start=(-7.0, 2.0), steps: int = 30) -> widgets.VBox:
+    """Controls for the rules, surface, lr (log slider), momentum/decay/beta1, start point and steps.
+
+    Returns: the widget. Its ``state`` dict holds the last redraw's ``paths`` (name -> points),
+    ``final`` (name -> the last point) and ``seconds`` (time of the redraw).
+    """
+    rule_box = widgets.SelectMultiple(options=list(optim.RULES), value=tuple(rules), description="rules",
+                                      rows=6)
+    surface_box = widgets.Dropdown(options=list(SURFACES), value=surface, description="surface")
+    lr_slider = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0.5, step=0.05, description="lr",
+                                       continuous_update=False)
+    memory_slider = widgets.FloatSlider(value=memory, min=0.0, max=0.99, step=0.01, description="mom./decay",
+                                        continuous_update=False)
+    x0 = widgets.FloatSlider(value=start[0], min=-10, max=10, step=0.5, description="start x",
+                             continuous_update=False)
+    y0 = widgets.FloatSlider(value=start[1], min=-5, max=5, step=0.5, description="start y",
+                             continuous_update=False)
+    steps_slider = widgets.IntSlider(value=steps, min=5, max=200, step=5, description="steps",
+                                     continuous_update=False)
+    out = widgets.Output()
+    controls = widgets.HBox([rule_box, widgets.VBox([surface_box, lr_slider, memory_slider]),
+                             widgets.VBox([x0, y0, steps_slider])])
+    box = widgets.VBox([controls, out])
+    box.state = {}
+    grids = {}
+
+    def redraw(_=None):
+        begin = time.perf_counter()
+        name = surface_box.value
+        xlim, ylim, minimum = _VIEW.get(name, ((-10, 10), (-5, 5), None))
+        if name not in grids:
+            grids[name] = surface_grid(SURFACES[name], xlim, ylim, num=60)
+        paths = playground_paths(rule_box.value, name, lr=lr_slider.value, memory=memory_slider.value,
+                                 start=(x0.value, y0.value), steps=steps_slider.value)
+        with out:
+            out.clear_output(wait=True)
+            if paths:
+                fig = plot_trajectories(SURFACES[name], paths, xlim=xlim, ylim=ylim, minimum=minimum,
+                                        grid=grids[name], title=f"{name}: paths from ({x0.value:g}, {y0.value:g})")
+                fig.set_size_inches(11, 4)
+                ax_loss = fig.add_axes((0.62, 0.15, 0.35, 0.72))
+                fig.axes[0].set_position((0.06, 0.15, 0.48, 0.72))
+                plot_path_losses(SURFACES[name], paths, ax=ax_loss, title="loss per step")
+                display(fig)
+                plt.close(fig)
+            else:
+                print("choose at least one rule")
+        box.state.update(paths=paths, final={k: p[-1] for k, p in paths.items()},
+                         seconds=time.perf_counter() - begin)
+
+    for control in (rule_box, surface_box, lr_slider, memory_slider, x0, y0, steps_slider):
+        control.observe(redraw, names="value")
+    redraw()
+    return box

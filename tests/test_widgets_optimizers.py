@@ -1,0 +1,34 @@
+"""widgets.optimizers: the playground builds without a browser, follows its controls, redraws fast."""
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+
+from course_utils import optim, surfaces
+from course_utils.widgets.optimizers import optimizer_playground, playground_paths
+
+
+def test_paths_are_those_of_run_2d():
+    paths = playground_paths(["sgd_momentum", "rmsprop"], "bowl", lr=0.1, memory=0.8)
+    assert np.allclose(paths["sgd_momentum"], surfaces.run_2d(optim.sgd_momentum, surfaces.bowl, (-7, 2), 30,
+                                                              lr=0.1, momentum=0.8))
+    assert np.allclose(paths["rmsprop"], surfaces.run_2d(optim.rmsprop, surfaces.bowl, (-7, 2), 30,
+                                                         lr=0.1, decay_rate=0.8))
+
+
+def test_controls_redraw_fast():
+    box = optimizer_playground()
+    assert set(box.state["paths"]) == {"sgd", "sgd_momentum", "adam"}
+    rules, middle, right = box.children[0].children
+    surface, lr, _ = middle.children
+    lr.value = 0.5
+    assert np.isclose(box.state["paths"]["sgd"][1][1], 2 - 0.5 * 4)
+    surface.value = "saddle"
+    rules.value = ("nesterov_momentum",)
+    right.children[2].value = 100
+    assert box.state["paths"]["nesterov_momentum"].shape == (101, 2)
+    times = []
+    for value in (0.01, 0.05, 0.2):
+        lr.value = value
+        times.append(box.state["seconds"])
+    assert np.median(times) < 0.2, f"redraws took {times}"
