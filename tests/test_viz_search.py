@@ -1,0 +1,40 @@
+"""viz.search: the figures draw from made-up runs and numbers, with the lines and points the notebook describes."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils.train import History
+from course_utils.viz.search import plot_grid_vs_random, plot_search_trials, plot_update_ratios
+
+
+def _run(ratio):
+    return History(loss=np.ones(4), train_acc=np.zeros(2), val_acc=np.zeros(2), iterations_per_epoch=2,
+                   update_ratio={"W1": np.full(4, ratio), "W2": np.full(4, 2 * ratio)})
+
+
+def test_update_ratios_one_line_per_run_and_layer_and_the_target():
+    fig = plot_update_ratios({"low": _run(1e-5), "good": _run(1e-3)})
+    ax = fig.axes[0]
+    assert len(ax.lines) == 5 and ax.get_yscale() == "log" and ax.get_legend() is not None
+    assert ax.lines[0].get_color() == ax.lines[1].get_color() != ax.lines[2].get_color()
+    plt.close(fig)
+
+
+def test_grid_vs_random_counts_distinct_values_in_the_titles():
+    grid = np.array([(a, b) for a in (0.2, 0.5, 0.8) for b in (0.2, 0.5, 0.8)])
+    rand = np.random.default_rng(0).uniform(size=(9, 2))
+    fig = plot_grid_vs_random(grid, rand, lambda a: np.exp(-((a - 0.6) / 0.1) ** 2))
+    assert [ax.get_title() for ax in fig.axes] == ["Grid search: 3 values of a", "Random search: 9 values of a"]
+    plt.close(fig)
+
+
+def test_search_trials_are_points_on_log_axes_coloured_by_accuracy():
+    coarse = np.array([[1e-3, 1e-4, 0.5], [1e-1, 1e-2, 0.9]])
+    fig = plot_search_trials({"coarse": coarse, "fine": coarse[:1]})
+    ax = fig.axes[0]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert [len(c.get_offsets()) for c in ax.collections] == [2, 1]
+    assert np.allclose(ax.collections[0].get_array(), [0.5, 0.9]) and len(fig.axes) == 2  # with the colour bar
+    plt.close(fig)
