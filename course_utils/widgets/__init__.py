@@ -8,3 +8,4 @@ from .dropout import *  # noqa: F403  notebook 07
 from .init import *  # noqa: F403  notebook 05
 from .losses import *  # noqa: F403  notebook 02
 from .optimizers import *  # noqa: F403  notebook 08
+from .search import *  # noqa: F403  notebook 09
