@@ -293,3 +293,11 @@ def _failure_table(spec: Spec, case: dict, outputs: Mapping[str, Any]) -> str:
         except CheckFailure:
             pass
     return format_rows(spec.name, rows) if rows else ""
+
+
+def pair(func: str, result: Any, names: str = "(out, cache)") -> Any:
+    """The student's result if it is a pair (tuple or list of two), else a CheckFailure saying what it is."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        kind = f"tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
+        raise CheckFailure(f"{func} must return the pair {names}, got a {kind}.")
+    return result

@@ -120,3 +120,14 @@ def precision_hint(got: np.ndarray, exp: np.ndarray, dtype: np.dtype, name: str)
         return (f"{name} differs from the float64 result by float32 rounding (every entry is a float32 number): "
                 "keep float64 throughout (no .astype(np.float32), no dtype=np.float32 arrays).")
     return None
+
+
+def matches(formula):
+    """A hint test: does the wrong output equal formula(case), where the right one does not?"""
+
+    def test(got, exp, case):
+        value = np.asarray(formula(case), dtype=float)
+        return (value.shape == got.shape == np.shape(exp) and not np.allclose(value, exp)
+                and np.allclose(got, value, rtol=1e-6, atol=1e-10))
+
+    return test

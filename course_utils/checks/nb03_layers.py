@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import layers as ref
 from ..losses import softmax_loss
-from ._core import CheckFailure
+from ._core import CheckFailure, pair
 from ._registry import register
 from ._shapes import ShapeSpec, named, read
 
@@ -32,12 +32,6 @@ _AFFINE_FIX = ("cache the original inputs, in this order: cache = AffineCache(x,
                "(x, w, b) works too), with x in its original shape (N, d1, ..., dk), not the flattened copy.")
 _RELU_FIX = "cache the input: cache = ReluCache(x) (relu_backward needs the sign of each entry of x)."
 
-
-def _pair(func: str, result, names: str = "(out, cache)"):
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        kind = type(result).__name__ if not isinstance(result, tuple) else f"tuple of {len(result)}"
-        raise CheckFailure(f"{func} must return the pair {names}, got a {kind}.")
-    return result
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -166,7 +160,7 @@ def _affine_forward_error(case: dict, message: str) -> str | None:
 
 
 def _call_affine_forward(student, case):
-    out, cache = _pair("affine_forward", student["affine_forward"](case["x"], case["w"], case["b"]))
+    out, cache = pair("affine_forward", student["affine_forward"](case["x"], case["w"], case["b"]))
     problem = _affine_cache_problem(cache, case)
     if problem:
         raise CheckFailure(f"affine_forward: {problem}.\n  Hint: {_AFFINE_FIX}")
@@ -280,7 +274,7 @@ def _affine_backward_outputs(student, case, cache) -> dict:
 
 
 def _call_affine_backward(student, case):
-    _, cache = _pair("affine_forward", student["affine_forward"](case["x"], case["w"], case["b"]))
+    _, cache = pair("affine_forward", student["affine_forward"](case["x"], case["w"], case["b"]))
     problem = _affine_cache_problem(cache, case)
     if problem is None and not (np.array_equal(cache[0], case["x"]) and np.array_equal(cache[1], case["w"])):
         problem = "its cache holds x and w with other values than the inputs"
@@ -353,7 +347,7 @@ def _relu_error(case: dict, message: str) -> str | None:
 
 
 def _call_relu_forward(student, case):
-    out, cache = _pair("relu_forward", student["relu_forward"](case["x"]))
+    out, cache = pair("relu_forward", student["relu_forward"](case["x"]))
     if np.shape(out) != case["x"].shape and np.size(out) != case["x"].size:
         raise CheckFailure(
             f"relu_forward: out has shape {np.shape(out)}, expected {case['x'].shape} like x.\n"
@@ -406,7 +400,7 @@ def _relu_backward_outputs(student, case, cache) -> dict:
 
 
 def _call_relu_backward(student, case):
-    _, cache = _pair("relu_forward", student["relu_forward"](case["x"]))
+    _, cache = pair("relu_forward", student["relu_forward"](case["x"]))
     held = _relu_cache_x(cache)
     problem = _relu_cache_problem(cache, case)
     if problem is None and not np.array_equal(held, case["x"]):
@@ -503,7 +497,7 @@ def _two_layer_error(case: dict, message: str) -> str | None:
 def _call_two_layer(student, case):
     params = {k: case[k] for k in ("W1", "b1", "W2", "b2")}
     result = student["two_layer_loss"](params, case["X"], case["y"], case["reg"])
-    loss, grads = _pair("two_layer_loss", result, "(loss, grads)")
+    loss, grads = pair("two_layer_loss", result, "(loss, grads)")
     if not isinstance(grads, dict):
         raise CheckFailure(f"two_layer_loss: grads must be a dict keyed like params, got a {type(grads).__name__}.")
     missing = [k for k in params if k not in grads]

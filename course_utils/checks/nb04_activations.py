@@ -22,7 +22,8 @@ import warnings
 import numpy as np
 
 from .. import layers as ref
-from ._core import CheckFailure
+from ._core import CheckFailure, pair
+from ._hints import matches
 from ._registry import register
 from ._shapes import ShapeSpec
 
@@ -60,12 +61,6 @@ def _cases(name: str, seed: int) -> list[dict]:
     return cases
 
 
-def _pair(func: str, result):
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        kind = f"tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise CheckFailure(f"{func} must return the pair (out, cache), got a {kind}.")
-    return result
-
 
 _SAFE_SIGMOID = ("np.exp(-x) overflows for x below about -709; take exp only of -|x|, which is <= 0: "
                  "e = np.exp(-np.abs(x)), then out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).")
@@ -77,7 +72,7 @@ def _caller(name: str):
         args = (case["x"], case["alpha"]) if "alpha" in case else (case["x"],)
         with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn"):
             warnings.simplefilter("always")
-            out, cache = _pair(f"{name}_forward", forward(*args))
+            out, cache = pair(f"{name}_forward", forward(*args))
         overflow = [w for w in caught if "overflow" in str(w.message)]
         if overflow and name == "sigmoid":
             raise CheckFailure(
@@ -104,17 +99,6 @@ def _sig(x):
     return ref.sigmoid_forward(x)[0]
 
 
-def _matches(formula):
-    """A hint test: does the wrong output equal formula(case), where the right one does not?"""
-
-    def test(got, exp, case):
-        value = np.asarray(formula(case), dtype=float)
-        return (value.shape == got.shape == np.shape(exp) and not np.allclose(value, exp)
-                and np.allclose(got, value, rtol=1e-6, atol=1e-10))
-
-    return test
-
-
 _NO_DOUT = ("dx is only the local gradient: multiply it by the upstream gradient, dx = dout * (local "
             "gradient) (the chain rule).")
 
@@ -125,14 +109,14 @@ _NO_DOUT = ("dx is only the local gradient: multiply it by the upstream gradient
     like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.sigmoid_forward",
                                                          "course_utils.layers.sigmoid_backward"),
     hints=(
-        (_matches(lambda c: c["dout"] * _sig(c["x"])),
+        (matches(lambda c: c["dout"] * _sig(c["x"])),
          "the local gradient is σ(x) (1 - σ(x)), not σ(x): dx = dout * out * (1 - out), with out the cached "
          "output."),
-        (_matches(lambda c: c["dout"] * _sig(_sig(c["x"])) * (1 - _sig(_sig(c["x"])))),
+        (matches(lambda c: c["dout"] * _sig(_sig(c["x"])) * (1 - _sig(_sig(c["x"])))),
          "the cache holds the output s = σ(x), not x: σ(s) (1 - σ(s)) is the derivative at the wrong point; use "
          "s directly, dx = dout * s * (1 - s)."),
-        (_matches(lambda c: _sig(c["x"]) * (1 - _sig(c["x"]))), _NO_DOUT),
-        (_matches(lambda c: 1 / (1 + np.exp(np.clip(c["x"], -700, 700)))),
+        (matches(lambda c: _sig(c["x"]) * (1 - _sig(c["x"]))), _NO_DOUT),
+        (matches(lambda c: 1 / (1 + np.exp(np.clip(c["x"], -700, 700)))),
          "σ(x) = 1 / (1 + exp(-x)): the minus sign inside exp is missing (out goes from 1 down to 0)."),
     ),
 ))
@@ -146,13 +130,13 @@ def check_sigmoid(sigmoid_forward, sigmoid_backward):
     like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.tanh_forward",
                                                       "course_utils.layers.tanh_backward"),
     hints=(
-        (_matches(lambda c: c["dout"] * (1 - np.tanh(np.tanh(c["x"])) ** 2)),
+        (matches(lambda c: c["dout"] * (1 - np.tanh(np.tanh(c["x"])) ** 2)),
          "the cache holds the output t = tanh(x), not x: 1 - tanh(t)² is the derivative at the wrong point; "
          "use t directly, dx = dout * (1 - t**2)."),
-        (_matches(lambda c: 1 - np.tanh(c["x"]) ** 2), _NO_DOUT),
-        (_matches(lambda c: c["dout"] * (1 - np.tanh(c["x"]))),
+        (matches(lambda c: 1 - np.tanh(c["x"]) ** 2), _NO_DOUT),
+        (matches(lambda c: c["dout"] * (1 - np.tanh(c["x"]))),
          "the local gradient is 1 - tanh(x)², with the square: dx = dout * (1 - out**2)."),
-        (_matches(lambda c: c["dout"] * np.tanh(c["x"]) * (1 - np.tanh(c["x"]))),
+        (matches(lambda c: c["dout"] * np.tanh(c["x"]) * (1 - np.tanh(c["x"]))),
          "that is the sigmoid's derivative pattern; tanh's is 1 - tanh(x)²: dx = dout * (1 - out**2)."),
     ),
 ))
@@ -169,18 +153,18 @@ _ALPHA_SIDE = "alpha multiplies the negative inputs only: out = np.where(x > 0, 
     like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.leaky_relu_forward",
                                                       "course_utils.layers.leaky_relu_backward"),
     hints=(
-        (_matches(lambda c: np.where(c["x"] > 0, c["alpha"] * c["x"], c["x"])), _ALPHA_SIDE),
-        (_matches(lambda c: np.where(c["x"] > 0, c["alpha"] * c["dout"], c["dout"])),
+        (matches(lambda c: np.where(c["x"] > 0, c["alpha"] * c["x"], c["x"])), _ALPHA_SIDE),
+        (matches(lambda c: np.where(c["x"] > 0, c["alpha"] * c["dout"], c["dout"])),
          "the slope is 1 where x > 0 and alpha elsewhere: dx = np.where(x > 0, dout, alpha * dout)."),
-        (_matches(lambda c: np.where(c["x"] > 0, c["x"], 0.01 * c["x"])),
+        (matches(lambda c: np.where(c["x"] > 0, c["x"], 0.01 * c["x"])),
          "use the alpha you are given, not 0.01: the check calls leaky_relu_forward(x, alpha) with other values."),
-        (_matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.01 * c["dout"])),
+        (matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.01 * c["dout"])),
          "use the alpha of the forward pass (keep it in the cache), not 0.01."),
-        (_matches(lambda c: np.maximum(c["x"], 0)),
+        (matches(lambda c: np.maximum(c["x"], 0)),
          "that is a plain ReLU: the negative inputs give alpha * x, not 0."),
-        (_matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.0)),
+        (matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.0)),
          "that is the plain ReLU's gradient: where x <= 0 the slope is alpha, dx = alpha * dout there."),
-        (_matches(lambda c: np.where(c["x"] > 0, 1.0, c["alpha"])), _NO_DOUT),
+        (matches(lambda c: np.where(c["x"] > 0, 1.0, c["alpha"])), _NO_DOUT),
     ),
 ))
 def check_leaky_relu(leaky_relu_forward, leaky_relu_backward):
@@ -193,18 +177,18 @@ def check_leaky_relu(leaky_relu_forward, leaky_relu_backward):
     like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.elu_forward",
                                                       "course_utils.layers.elu_backward"),
     hints=(
-        (_matches(lambda c: np.where(c["x"] > 0, c["x"], c["alpha"] * np.exp(np.minimum(c["x"], 0)))),
+        (matches(lambda c: np.where(c["x"] > 0, c["x"], c["alpha"] * np.exp(np.minimum(c["x"], 0)))),
          "the negative side is alpha * (exp(x) - 1), which is 0 at x = 0 (continuous) and tends to -alpha: the "
          "- 1 is missing."),
-        (_matches(lambda c: np.where(c["x"] > 0, c["alpha"] * np.expm1(np.minimum(c["x"], 0)), c["x"])),
+        (matches(lambda c: np.where(c["x"] > 0, c["alpha"] * np.expm1(np.minimum(c["x"], 0)), c["x"])),
          "the branches are swapped: x where x > 0, alpha * (exp(x) - 1) elsewhere."),
-        (_matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * c["alpha"] * np.expm1(np.minimum(c["x"], 0)))),
+        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * c["alpha"] * np.expm1(np.minimum(c["x"], 0)))),
          "the derivative of alpha * (exp(x) - 1) is alpha * exp(x) (the - 1 goes): where x <= 0, "
          "dx = dout * alpha * np.exp(x), which is dout * (out + alpha)."),
-        (_matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * np.exp(np.minimum(c["x"], 0)))),
+        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * np.exp(np.minimum(c["x"], 0)))),
          "the derivative where x <= 0 is alpha * exp(x): multiply by alpha."),
-        (_matches(lambda c: np.where(c["x"] > 0, 1.0, c["alpha"] * np.exp(np.minimum(c["x"], 0)))), _NO_DOUT),
-        (_matches(lambda c: np.where(c["x"] > 0, c["x"], np.expm1(np.minimum(c["x"], 0)))),
+        (matches(lambda c: np.where(c["x"] > 0, 1.0, c["alpha"] * np.exp(np.minimum(c["x"], 0)))), _NO_DOUT),
+        (matches(lambda c: np.where(c["x"] > 0, c["x"], np.expm1(np.minimum(c["x"], 0)))),
          "use the alpha you are given: the negative side is alpha * (exp(x) - 1)."),
     ),
 ))

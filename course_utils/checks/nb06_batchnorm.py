@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import layers as ref
 from ._core import CheckFailure
+from ._hints import matches
 from ._registry import register
 from ._shapes import ShapeSpec
 
@@ -129,17 +130,6 @@ def _backward_expected(case):
     return dict(zip(("dx", "dgamma", "dbeta"), ref.batchnorm_backward(case["dout"], cache)))
 
 
-def _matches(formula):
-    """A hint test: does the wrong output equal formula(case), where the right one does not?"""
-
-    def test(got, exp, case):
-        value = np.asarray(formula(case), dtype=float)
-        return (value.shape == got.shape == np.shape(exp) and not np.allclose(value, exp)
-                and np.allclose(got, value, rtol=1e-6, atol=1e-10))
-
-    return test
-
-
 def _normalized(case, var, eps_outside=False):
     x = case["x"]
     scale = np.sqrt(var) + 1e-5 if eps_outside else np.sqrt(var + 1e-5)
@@ -160,23 +150,23 @@ _EPS = "eps goes inside the square root: (x - mean) / np.sqrt(var + eps), not / 
 _MOMENTUM_SIDE = ("momentum weighs the OLD running average: running = momentum * running + (1 - momentum) * "
                   "batch statistic (and use the momentum you are given, not 0.9).")
 _FORWARD_HINTS = (
-    (_matches(lambda c: _normalized(c, c["x"].var(axis=0, ddof=1))), _DDOF),
-    (_matches(_std_of(lambda c: _normalized(c, c["x"].var(axis=0, ddof=1)))), _DDOF),
-    (_matches(lambda c: _normalized(c, c["x"].var(axis=0), eps_outside=True)), _EPS),
-    (_matches(_std_of(lambda c: _normalized(c, c["x"].var(axis=0), eps_outside=True))), _EPS),
-    (_matches(_swapped("mean", lambda x: x.mean(axis=0))), _MOMENTUM_SIDE),
-    (_matches(_swapped("var", lambda x: x.var(axis=0))), _MOMENTUM_SIDE),
-    (_matches(lambda c: c["x"].mean(axis=0)), "return the updated running average, not this batch's mean."),
-    (_matches(lambda c: c["x"].var(axis=0)), "return the updated running average, not this batch's variance."),
+    (matches(lambda c: _normalized(c, c["x"].var(axis=0, ddof=1))), _DDOF),
+    (matches(_std_of(lambda c: _normalized(c, c["x"].var(axis=0, ddof=1)))), _DDOF),
+    (matches(lambda c: _normalized(c, c["x"].var(axis=0), eps_outside=True)), _EPS),
+    (matches(_std_of(lambda c: _normalized(c, c["x"].var(axis=0), eps_outside=True))), _EPS),
+    (matches(_swapped("mean", lambda x: x.mean(axis=0))), _MOMENTUM_SIDE),
+    (matches(_swapped("var", lambda x: x.var(axis=0))), _MOMENTUM_SIDE),
+    (matches(lambda c: c["x"].mean(axis=0)), "return the updated running average, not this batch's mean."),
+    (matches(lambda c: c["x"].var(axis=0)), "return the updated running average, not this batch's variance."),
 )
 
 _BATCH_STATS = ("in test mode normalize with the running averages you were given (running.mean, running.var), "
                 "not this batch's statistics: a prediction must not depend on the other examples in the batch.")
 _TEST_HINTS = (
-    (_matches(lambda c: _normalized(c, c["x"].var(axis=0))), _BATCH_STATS),
-    (_matches(lambda c: c["momentum"] * c["running_mean"] + (1 - c["momentum"]) * c["x"].mean(axis=0)),
+    (matches(lambda c: _normalized(c, c["x"].var(axis=0))), _BATCH_STATS),
+    (matches(lambda c: c["momentum"] * c["running_mean"] + (1 - c["momentum"]) * c["x"].mean(axis=0)),
      "test mode leaves the running averages as they are: return them unchanged."),
-    (_matches(lambda c: c["momentum"] * c["running_var"] + (1 - c["momentum"]) * c["x"].var(axis=0)),
+    (matches(lambda c: c["momentum"] * c["running_var"] + (1 - c["momentum"]) * c["x"].var(axis=0)),
      "test mode leaves the running averages as they are: return them unchanged."),
 )
 
@@ -186,12 +176,12 @@ def _direct_only(c):
 
 
 _BACKWARD_HINTS = (
-    (_matches(_direct_only),
+    (matches(_direct_only),
      "that is only the direct path through x - mean: the mean and the variance depend on every x too, so add "
      "the gradients that flow back through them (dvar, then dmu)."),
-    (_matches(lambda c: c["dout"] * c["gamma"]),
+    (matches(lambda c: c["dout"] * c["gamma"]),
      "dx must also go through the division by sqrt(var + eps), and through the mean and the variance."),
-    (_matches(lambda c: c["dout"] * ((c["x"] - c["x"].mean(axis=0)) / np.sqrt(c["x"].var(axis=0) + 1e-5))),
+    (matches(lambda c: c["dout"] * ((c["x"] - c["x"].mean(axis=0)) / np.sqrt(c["x"].var(axis=0) + 1e-5))),
      "dgamma = sum over the batch of dout * x_hat: np.sum(dout * x_hat, axis=0)."),
 )
 _ERROR_HINT = ("the sums over the batch give arrays of shape (D,); keep every per-feature quantity (mean, var, "

@@ -29,7 +29,7 @@ import copy
 import numpy as np
 
 from ..gradcheck import numerical_gradient_array
-from ._core import CheckFailure, Spec
+from ._core import CheckFailure, Spec, pair
 from ._registry import register
 
 __all__ = ["check_dropout_forward", "check_dropout_backward"]
@@ -66,15 +66,9 @@ def _backward_cases(seed: int) -> list[dict]:
     return cases
 
 
-def _pair(func: str, result):
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        kind = f"tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise CheckFailure(f"{func} must return the pair (out, cache), got a {kind}.")
-    return result
-
 
 def _out(func: str, result, shape) -> np.ndarray:
-    out = np.array(_pair(func, result)[0], dtype=np.float64, copy=True)  # a copy: out may be x itself
+    out = np.array(pair(func, result)[0], dtype=np.float64, copy=True)  # a copy: out may be x itself
     if out.shape != shape:
         raise CheckFailure(f"{func}: out has shape {out.shape}, expected {shape} like x: dropout zeroes units of x, "
                            "it keeps x's shape (draw the mask with rng.random(x.shape)).")
@@ -186,7 +180,7 @@ def _call_backward(student, case):
     forward, backward = student["dropout_forward"], student["dropout_backward"]
     x, p, rng = case["x"], case["p_drop"], case["rng"]
     x0 = x.copy()
-    out, cache = _pair("dropout_forward", forward(x, p, train=True, rng=copy.deepcopy(rng)))
+    out, cache = pair("dropout_forward", forward(x, p, train=True, rng=copy.deepcopy(rng)))
     out = np.array(out, dtype=np.float64, copy=True)
     if out.shape != x0.shape:
         raise CheckFailure(f"dropout_forward: out has shape {out.shape}, expected {x0.shape} like x.")
