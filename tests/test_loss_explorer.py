@@ -38,3 +38,33 @@ def test_loss_explorer_builds_headless_and_redraws(monkeypatch):
     assert drawn[-1] == ([5.0, 0.86, 0.28], 2)
     sliders[3].value = 0
     assert drawn[-1][1] == 0
+
+
+def _hinge_labels(ax):
+    return [t for t in ax.texts if t.get_text().startswith("+")]
+
+
+SETTINGS = [((-2.85, 0.86, 0.28), 2), ((-2.85, 10.0, 0.28), 2), ((10.0, 9.5, -10.0), 1), ((-10.0, 10.0, -10.0), 0),
+            ((0.0, 0.0, 0.0), 2), ((10.0, 10.0, 10.0), 0), ((-10.0, -10.0, -10.0), 1), ((3.0, -1.0, 2.5, 0.0), 0)]
+
+
+@pytest.mark.parametrize("scores, y", SETTINGS + [
+    (tuple(np.random.default_rng(seed).uniform(-10, 10, 3).round(2)), seed % 3) for seed in range(12)])
+def test_hinge_labels_stay_inside_the_axes_and_off_the_bars(scores, y):
+    fig = cu.viz.plot_score_losses(scores, y)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    box = ax.get_window_extent(renderer)
+    labels = _hinge_labels(ax)
+    hinge, _ = cu.losses.svm_loss(np.array([scores]), np.array([y]))
+    assert len(labels) == sum(1 for j, s in enumerate(scores) if j != y and s - scores[y] + 1 > 0)
+    assert sum(float(t.get_text()) for t in labels) == pytest.approx(hinge, abs=0.01 * max(1, len(labels)))
+    bars = [p.get_window_extent(renderer) for p in ax.patches]
+    for t in labels:
+        tb = t.get_window_extent(renderer)
+        assert box.x0 <= tb.x0 and tb.x1 <= box.x1 and box.y0 <= tb.y0 and tb.y1 <= box.y1, (t.get_text(), tb, box)
+        assert not any(tb.overlaps(b) for b in bars), t.get_text()
+    title = ax.title.get_window_extent(renderer)
+    assert not any(t.get_window_extent(renderer).overlaps(title) for t in labels)
+    plt.close(fig)
