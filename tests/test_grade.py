@@ -112,6 +112,89 @@ def blank(tests: str | None = None) -> bytes:
     return nbformat.writes(nb).encode()
 
 
+# An answer cell that, when it runs, calls the reference on the check's cases for many seeds
+# and answers from that table (a reference present in the kernel would give full marks).
+TABLER = """import course_utils.checks as checks
+from grade_fixtures import fixture_ref as fr
+table = {}
+for seed in range(20):
+    for case in checks.REGISTRY['check_fx_scale'].cases(seed):
+        try:
+            table[case['x'].tobytes()] = fr.scale_reference(case['x'], case['a'])
+        except Exception:
+            pass
+def scale(x, a):
+    return table.get(x.tobytes(), x)
+"""
+# Fakes for the profiler that once watched for reference calls, then the call itself.
+FAKER = """import sys, threading
+sys.setprofile = lambda f: None
+sys.getprofile = lambda: None
+threading.setprofile = lambda f: None
+kernel = sys.modules.get('course_grade_kernel')
+if kernel is not None:
+    kernel._Tracer = type('_Tracer', (), {'__init__': lambda self, *a: None, '__enter__': lambda self: self,
+                                          '__exit__': lambda self, *a: False, 'hits': set(), 'tampered': False})
+def affine(x, w, b):
+    return fixture_ref.affine_reference(x, w, b)
+"""
+# The reference run in a child process, a fork, and a thread started before the test.
+CHILD = """import json, subprocess, sys
+CODE = ("import json, sys, numpy as np; from grade_fixtures.fixture_ref import scale_reference as s; "
+        "print(json.dumps(s(np.array(json.loads(sys.argv[1])), float(sys.argv[2])).tolist()))")
+def scale(x, a):
+    run = subprocess.run([sys.executable, '-c', CODE, json.dumps(x.tolist()), str(a)], capture_output=True, text=True)
+    return np.array(json.loads(run.stdout))
+"""
+FORK = """import os, pickle
+def affine(x, w, b):
+    r, w_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            data = pickle.dumps(fixture_ref.affine_reference(x, w, b))
+        except BaseException:
+            data = pickle.dumps(None)
+        os.write(w_fd, data)
+        os._exit(0)
+    os.close(w_fd)
+    data = b''
+    while chunk := os.read(r, 1 << 16):
+        data += chunk
+    os.waitpid(pid, 0)
+    return pickle.loads(data)
+"""
+THREAD = """import queue, threading
+import grade_fixtures.fixture_ref as fr
+jobs, answers = queue.Queue(), queue.Queue()
+def _worker():
+    while True:
+        x = jobs.get()
+        try:
+            answers.put(fr.softplus_reference(x))
+        except BaseException:
+            answers.put(None)
+threading.Thread(target=_worker, daemon=True).start()
+def softplus(x):
+    jobs.put(x)
+    return answers.get(timeout=2)
+"""
+ORIGINAL_REF = HERE / "grade_fixtures" / "fixture_ref.py"
+# A copy of the reference's source file, run under another name: the kernel's copy, then the original.
+SOURCER = """import grade_fixtures.fixture_ref as fr
+ns = {}
+for path in (fr.__file__, ORIGINAL):
+    try:
+        exec(compile(open(path).read(), 'my_copy.py', 'exec'), ns)
+        ns['scale_reference'](np.ones(1), 1.0)
+        break
+    except Exception:
+        ns = {}
+def scale(x, a):
+    return ns['scale_reference'](x, a)
+"""
+
+
 def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
     """Every submission of the big run: name -> notebook bytes (or {file: bytes} for a folder)."""
     attempts = [f"open({str(p)!r}, 'w').write('pwned')" for p in (
@@ -183,6 +266,12 @@ def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
                                         "spec = checks.REGISTRY['check_fx_scale']\n"
                                         "spec.call = lambda student, case: spec.expected(case)\n"
                                         "def scale(x, a):\n    return x\n"}),
+        # the reference is absent, not watched: every way of reaching it finds the stub
+        "tabler": notebook({"scale": TABLER, "affine": AFFINE, "softplus": SOFTPLUS}),
+        "faker": notebook({"scale": SCALE, "affine": FAKER, "softplus": SOFTPLUS}),
+        "forker": notebook({"scale": CHILD, "affine": FORK, "softplus": THREAD}),
+        "sourcer": notebook({"scale": SOURCER.replace("ORIGINAL", repr(str(ORIGINAL_REF))),
+                             "affine": AFFINE, "softplus": SOFTPLUS}),
         "broken": b'{"cells": [{"cell_type": "code", "source": ',
         "empty": b"",
         "other": nbformat.writes(other).encode(),
@@ -202,6 +291,7 @@ EXPECTED = {  # student: (total, status)
     "empty": (0, "invalid notebook"), "other": (0, "wrong assignment"), "missing": (4, "missing answers"),
     "nometa": (0, "missing answers"), "reordered": (6, "ok"), "edited_tests": (0, "ok"), "frank": (6, "ok"),
     "gina": (0, "no notebook"), "fifo": (0, "ok"), "symlinker": (0, "ok"), "expectant": (5, "ok"),
+    "tabler": (5, "ok"), "faker": (4, "ok"), "forker": (0, "ok"), "sourcer": (5, "ok"),
 }
 
 
@@ -289,10 +379,15 @@ def test_a_check_patched_to_return_its_expected_values_earns_nothing(run):
     assert "the check's own computation of the expected values" in message
 
 
-def test_switching_off_the_tracing_or_reloading_the_reference_earns_nothing(run):
-    tests = run["results"]["tamperer"]["tests"]
-    assert "sys.setprofile" in tests["test_affine"]["messages"][0]["message"]
-    assert "course's own implementation" in tests["test_softplus"]["messages"][0]["message"]
+def test_the_reference_is_absent_however_an_answer_reaches_for_it(run):
+    """Reloaded, called after faking the old profiler, from a table built when the cell ran,
+    from a child process, a fork or an earlier thread, or from a copy of its source file."""
+    r = run["results"]
+    for student, test in [("tamperer", "test_affine"), ("tamperer", "test_softplus"), ("faker", "test_affine")]:
+        assert "course's own implementation" in r[student]["tests"][test]["messages"][0]["message"], student
+    for student, test in [("tabler", "test_scale"), ("sourcer", "test_scale"), ("forker", "test_scale"),
+                          ("forker", "test_affine"), ("forker", "test_softplus")]:
+        assert r[student]["tests"][test]["points"] == 0, (student, test)
 
 
 def test_a_crashing_or_hanging_answer_costs_only_its_own_tests(run):
@@ -501,7 +596,8 @@ def reference_answers(solution: Path) -> tuple[dict[str, str], set[str]]:
                 if expr not in defs:
                     continue
                 gid, node = defs[expr]
-                for dotted in REGISTRY[call.check].reference:
+                same_name_first = sorted(REGISTRY[call.check].reference, key=lambda d: d.rsplit(".", 1)[1] != expr)
+                for dotted in same_name_first:
                     module, attr = dotted.rsplit(".", 1)
                     ref = getattr(importlib.import_module(module), attr)
                     is_class = inspect.isclass(ref)
@@ -516,6 +612,13 @@ def reference_answers(solution: Path) -> tuple[dict[str, str], set[str]]:
                     replaced[gid] = replaced.get(gid, sources[gid]) + line
                     failing.add(test.grade_id)
                     break
+    # a test whose answer builds on a replaced function (the two-layer net on affine_forward) runs
+    # that function's stand-in, which finds no answer of the student's own: it scores zero too
+    handed_in = {name for gid in replaced for name in plan.defined_by(gid)}
+    for test in plan.tests:
+        for gid in plan.answers:
+            if test.names & plan.defined_by(gid) and (plan.answers[gid][1] | plan.answers[gid][2]) & handed_in:
+                failing.add(test.grade_id)
     return replaced, failing
 
 
@@ -541,6 +644,8 @@ def test_every_course_notebook_solution_full_marks_blank_zero_reference_none(sol
     assert rows["solution"]["status"] == "ok" and rows["solution"]["total"] == rows["solution"]["max_total"]
     assert rows["blank"]["status"] == "ok" and rows["blank"]["total"] == "0"
     assert all(rows["blank"][t.grade_id] == "0" for t in plan.tests)
+    blank_feedback = (out / "feedback" / "blank.md").read_text()
+    assert blank_feedback.count("fix that first") == sum(bool(plan.builds_on(t)) for t in plan.tests)
     if replaced:
         got = {t.grade_id: float(rows["reference"][t.grade_id]) for t in plan.tests}
         assert got == {t.grade_id: 0.0 if t.grade_id in failing else t.points for t in plan.tests}

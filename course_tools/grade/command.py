@@ -118,8 +118,7 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
     except ImportError:  # no `resource` module: Windows
         raise GradeError("grading needs Linux or macOS (the sandbox uses POSIX resource limits)") from None
     from .plan import load_plan
-    from .report import load_result, write_csv
-    from .submission import Settings, preflight
+    from .submission import Settings
 
     stream = stream or sys.stderr
     submissions, solution, out = Path(submissions), Path(solution), Path(out)
@@ -135,7 +134,17 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
     if not entries:
         raise GradeError(f"no submissions in {submissions} (expected <student>.ipynb files or <student>/ folders)")
     settings = Settings(timeout=float(timeout), memory=limit)
-    settings.prepare(plan)
+    try:
+        settings.prepare(plan)
+        return _grade(plan, settings, entries, submissions, solution, out, jobs, force, progress, stream)
+    finally:
+        settings.close()
+
+
+def _grade(plan, settings, entries, submissions, solution, out, jobs, force, progress, stream) -> dict[str, dict]:
+    from .report import load_result, write_csv
+    from .submission import preflight
+
     results, todo = {}, []
     for entry in entries:
         sha = hashlib.sha256(entry.data).hexdigest() if entry.data is not None else None

@@ -4,15 +4,13 @@ hand back what it returned, nothing more.
 This module runs in the student's process, so nothing here decides a grade: it never sees an
 expected value and compares nothing. The grader writes each test's inputs to files, runs
 ``run_test(request, inputs, out)`` in the kernel and reads back the outputs, the inputs as
-the student's code left them (the grader decides whether they were modified), any exception
-(type, message, and the answer cell and line it came from), and whether the answer called
-the course's own implementation of the function being graded.
+the student's code left them (the grader decides whether they were modified), and any
+exception (type, message, and the answer cell and line it came from).
 
-That last check uses ``sys.setprofile`` while the student's code runs: a call to a function
-whose code (file, name, first line) is one of the test's references, or part of the check's
-own expected-value computation, is recorded however it was reached (an alias, a reloaded
-module, a patched check). It catches an answer that simply calls the reference; it is not
-meant to stop someone set on hiding it, which shows in their code.
+Nothing here watches the student's code: the kernel imports the course from the grading copy
+(:mod:`stubs`), in which the exercises' references and the checks' expected-value code raise
+``ReferenceUnavailable``, so there is nothing to watch for. :func:`prepare` also replaces each
+check's ``expected`` in the registry, so no working expected-value function is left in reach.
 
 The module stands alone (standard library, numpy and the course's checks): a kernel loads it
 from its file, without importing the rest of ``course_tools``.
@@ -25,7 +23,6 @@ import linecache
 import os
 import re
 import sys
-import threading
 from typing import Any
 
 import numpy as np
@@ -79,50 +76,27 @@ def encode_output(value: Any, arrays: dict, key: str) -> dict:
 
 
 def prepare(plan_path: str) -> None:
-    """Import the checks and note the references, before any answer cell runs."""
+    """Import the checks and take their expected-value functions away, before any answer cell runs."""
     with open(plan_path, encoding="utf-8") as f:
         plan = json.load(f)
-    for root in plan["paths"]:  # where a check module from outside course_utils lives
+    for root in plan["paths"]:  # the grading copy of the course (already first on sys.path)
         if root not in sys.path:
-            sys.path.append(root)
+            sys.path.insert(0, root)
     for module in plan["modules"]:
         importlib.import_module(module)
     from course_utils.checks import REGISTRY
 
+    for spec in REGISTRY.values():
+        spec.expected = _unavailable
     _STATE["specs"] = {name: REGISTRY[name] for name in plan["checks"]}
-    _STATE["refs"] = {name: {(k[0], k[1], k[2]) for k in keys} for name, keys in plan["checks"].items()}
     _STATE["answers"] = plan["answers"]
     _STATE["cells"] = {}
 
 
-class _Tracer:
-    """Record calls to the reference functions while the student's code runs."""
-
-    def __init__(self, keys: set[tuple[str, str, int]]):
-        self.names = {name: {(f, line) for f, n, line in keys if n == name} for _, name, _ in keys}
-        self.hits: set[str] = set()
-        self.tampered = False
-        self.fn = self._profile
-
-    def _profile(self, frame, event, arg):
-        if event == "call":
-            code = frame.f_code
-            where = self.names.get(code.co_name)
-            if where and (code.co_filename, code.co_firstlineno) in where:
-                self.hits.add(code.co_name)
-
-    def __enter__(self):
-        if self.names:
-            threading.setprofile(self.fn)
-            sys.setprofile(self.fn)
-        return self
-
-    def __exit__(self, *exc):
-        if self.names:
-            self.tampered = sys.getprofile() is not self.fn
-            sys.setprofile(None)
-            threading.setprofile(None)
-        return False
+def _unavailable(*args: Any, **kwargs: Any) -> Any:
+    raise type("ReferenceUnavailable", (RuntimeError,), {})(
+        "the checks' expected values are computed by the grader, not in your notebook: your answer must compute "
+        "its result itself.")
 
 
 def _text(value: Any, limit: int = 500) -> str:
@@ -199,24 +173,21 @@ def run_test(request_path: str, inputs_path: str, out: str) -> None:
         for k, desc in enumerate(call["cases"]):
             case = decode_input(desc, inputs)
             record: dict[str, Any] = {}
-            with _Tracer(_STATE["refs"][call["check"]]) as tracer:
-                try:
-                    outputs = spec.call(student, case)
-                    if not isinstance(outputs, dict):
-                        raise TypeError(f"check {spec.name}: call must return a dict")
-                    record["outputs"] = {
-                        str(name): encode_output(v, arrays, f"{ci}.{k}.out.{name}") for name, v in outputs.items()
-                    }
-                except KeyboardInterrupt:
-                    raise
-                except BaseException as e:
-                    record["error"] = _describe(e)
+            try:
+                outputs = spec.call(student, case)
+                if not isinstance(outputs, dict):
+                    raise TypeError(f"check {spec.name}: call must return a dict")
+                record["outputs"] = {
+                    str(name): encode_output(v, arrays, f"{ci}.{k}.out.{name}") for name, v in outputs.items()
+                }
+            except KeyboardInterrupt:
+                raise
+            except BaseException as e:
+                record["error"] = _describe(e)
             record["inputs"] = {
                 key: encode_output(case.get(key), arrays, f"{ci}.{k}.in.{key}")
                 for key, d in desc["d"] if "a" in d
             } if "d" in desc else {}
-            record["references"] = sorted(tracer.hits)
-            record["tampered"] = tracer.tampered
             cases.append(record)
         calls.append({"cases": cases})
     np.savez(out + ".npz", **arrays)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import sandbox, transport
+from . import sandbox, stubs, transport
 from .plan import GradeError, Plan
 from .session import KernelSession, KernelStartError, Outcome
 
@@ -64,19 +64,25 @@ class Settings:
     fontcache: list = field(default_factory=list)
     requests: dict = field(default_factory=dict)  # grade_id -> (request JSON, inputs .npz bytes)
     kernel_plan: dict = field(default_factory=dict)  # what in_kernel.prepare needs, less the answers
+    home: str = ""  # the run's folder: the grading copy of the course (library) and the kernel's module
+    library: str = ""
+    kernel_file: str = _KERNEL_FILE
 
     def prepare(self, plan: Plan) -> None:
-        """Work out what the kernels may read, and encode every test's inputs once."""
+        """Build the grading copy of the course, work out what the kernels may read, and encode
+        every test's inputs once."""
         import site
 
-        import course_utils
-
+        self.home = tempfile.mkdtemp(prefix="course-grade-lib-")
+        self.library = str(stubs.build(plan, Path(self.home)))
+        self.kernel_file = str(Path(self.home) / "course_grade_kernel.py")
+        shutil.copy(_KERNEL_FILE, self.kernel_file)
+        os.chmod(self.kernel_file, 0o644)
         roots = {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/sys", "/dev"}
         roots |= {f"/etc/{name}" for name in _ETC}
         roots |= {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
         roots |= {os.path.realpath(p) for p in site.getsitepackages()} | set(site.getsitepackages())
-        roots |= {str(Path(course_utils.__file__).resolve().parent), str(Path(_KERNEL_FILE).resolve().parent)}
-        roots |= set(plan.paths)
+        roots.add(self.home)  # the grading copy of the course and the kernel's module; not the course itself
         self.read = sorted(r for r in roots if os.path.exists(r))
         try:
             import matplotlib
@@ -84,8 +90,7 @@ class Settings:
             self.fontcache = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
         except Exception:
             self.fontcache = []
-        watched = {c: plan.references[c] + plan.internals[c] for c in plan.references}
-        self.kernel_plan = {"paths": plan.paths, "modules": plan.modules, "checks": watched}
+        self.kernel_plan = {"paths": [self.library], "modules": plan.modules, "checks": sorted(plan.references)}
         for test in plan.tests:
             arrays: dict = {}
             calls = [{"check": c.check, "args": c.args,
@@ -94,6 +99,12 @@ class Settings:
             buf = io.BytesIO()
             np.savez(buf, **arrays)
             self.requests[test.grade_id] = (json.dumps({"calls": calls}).encode(), buf.getvalue())
+
+    def close(self) -> None:
+        """Remove the grading copy of the course."""
+        if self.home:
+            _rmtree(Path(self.home))
+            self.home = ""
 
     def describe(self) -> str:
         who = f"as unprivileged users (uid {sandbox.slot_uid(0)}+)" if self.as_root else "as you"
@@ -158,7 +169,7 @@ class KernelHost:
             "MPLCONFIGDIR": str(self.scratch / ".mpl"), "MPLBACKEND": "Agg", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
             "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "JPY_PARENT_PID": str(os.getpid()),
-            "COURSE_GRADE_SANDBOX": self.marker,
+            "COURSE_GRADE_SANDBOX": self.marker, "PYTHONPATH": s.library,
         }
         config = dict(memory=s.memory, cpu_seconds=int(max(600, 20 * s.timeout)), file_size=256 << 20,
                       max_processes=64, uid=self.uid, landlock=s.landlock, read=[*s.read, str(self.exchange)],
@@ -173,7 +184,7 @@ class KernelHost:
         if self.cancelled:  # terminate() came while the session was being made: it may have missed it
             self.session.kill()
             raise KernelStartError("grading was interrupted")
-        return self.session.run(_BOOT.format(_KERNEL_FILE, str(plan_file)), max(60.0, s.timeout))
+        return self.session.run(_BOOT.format(s.kernel_file, str(plan_file)), max(60.0, s.timeout))
 
     def run_test(self, gid: str) -> tuple[Outcome, object, dict]:
         token = secrets.token_hex(8)

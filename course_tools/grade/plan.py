@@ -79,6 +79,7 @@ class Plan:
     references: dict[str, list[list]]  # check -> (file, name, first line) of its reference functions
     lines: dict[int, list[str]] = field(default_factory=dict)  # setup cell -> lines of its Python form
     internals: dict[str, list[list]] = field(default_factory=dict)  # check -> its expected-value code
+    blocks: dict[str, set[str]] = field(default_factory=dict)  # test -> names of other exercises its checks run
 
     @property
     def max_total(self) -> float:
@@ -86,6 +87,19 @@ class Plan:
 
     def defined_by(self, grade_id: str) -> set[str]:
         return self.answers[grade_id][0]
+
+    def builds_on(self, test: Test) -> list[str]:
+        """The other tests whose exercise this test's exercise builds on, in notebook order.
+
+        Either the answer it grades uses a function another answer defines (notebook 03's
+        two-layer net calls the student's ``affine_forward``), or its check runs another
+        exercise's function on the student's behalf (notebook 01's ``Net`` check runs the gates),
+        which in a grading kernel is the student's own (:mod:`stubs`).
+        """
+        own = {gid for gid in self.answers if test.names & self.defined_by(gid)}
+        used = set().union(*(self.answers[gid][1] | self.answers[gid][2] for gid in own)) if own else set()
+        used |= self.blocks.get(test.grade_id, set()) | test.names
+        return [t.grade_id for t in self.tests if t.names and t.names <= used and t.names != test.names]
 
     def program(self, answers: dict[str, str]) -> list:
         """What a kernel runs for these answers, in notebook order: Steps and Tests (see slicing)."""
@@ -252,8 +266,39 @@ def load_plan(path: Path | str) -> Plan:
     internals = {c: _internals(c) for c in checks}
     plan = Plan(path, path.stem, hashlib.sha256(data).hexdigest(), items, answers, tests, list(modules),
                 sorted(paths), references, lines, internals)
+    plan.blocks = _blocks(plan)
     _compute_cases(plan)
     return plan
+
+
+def _reached(fn) -> set[str]:
+    """Every name the code of ``fn`` (and of the functions it calls in its own module) mentions."""
+    module, seen, names, todo = sys.modules.get(getattr(fn, "__module__", "")), set(), set(), [
+        getattr(fn, "__code__", None)]
+    while todo:
+        code = todo.pop()
+        if code is None or code in seen:
+            continue
+        seen.add(code)
+        names |= set(code.co_names)
+        todo += [c for c in code.co_consts if inspect.iscode(c)]
+        for name in code.co_names:
+            g = getattr(module, name, None)
+            if inspect.isfunction(g) and g.__module__ == fn.__module__:
+                todo.append(g.__code__)
+    return names
+
+
+def _blocks(plan: Plan) -> dict[str, set[str]]:
+    """test -> the names of other exercises' references that its checks' code runs in the kernel."""
+    refs = {c: {d.rsplit(".", 1)[1] for d in REGISTRY[c].reference} for c in plan.references}
+    blocks = {}
+    for test in plan.tests:
+        mine = set().union(*(refs[c.check] for c in test.calls))
+        reached = set().union(*(_reached(REGISTRY[c.check].call) for c in test.calls))
+        others = set().union(*(refs[c] for c in refs)) - mine
+        blocks[test.grade_id] = reached & others
+    return blocks
 
 
 def _compute_cases(plan: Plan) -> None:

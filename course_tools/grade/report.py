@@ -95,6 +95,8 @@ def feedback_markdown(plan: Plan, result: dict) -> str:
     for gid, t in result["tests"].items():
         mark = "passed" if t["passed"] else "not passed"
         lines += ["", f"## {gid}: {_num(t['points'])} / {_num(t['max'])} ({mark})", ""]
+        if t.get("note"):
+            lines += [f"Note: {t['note']}", ""]
         for m in t["messages"]:
             if m["passed"]:
                 lines.append(f"- {m['test']}: passed")

@@ -162,7 +162,18 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
     for test in plan.tests:
         result["tests"].setdefault(test.grade_id, fail_test(test, "not run: the kernel kept stopping."))
     result["tests"] = {t.grade_id: result["tests"][t.grade_id] for t in plan.tests}
+    _note_building_blocks(plan, result["tests"])
     return _finish(result, events, started)
+
+
+def _note_building_blocks(plan: Plan, tests: dict) -> None:
+    """Say when a failed test builds on an exercise that failed its own test."""
+    for test in plan.tests:
+        failed = [gid for gid in plan.builds_on(test) if not tests[gid]["passed"]]
+        if failed and not tests[test.grade_id]["passed"]:
+            names = ", ".join(f"`{gid}`" for gid in failed)
+            tests[test.grade_id]["note"] = (f"this exercise uses your answer to an earlier one, which failed its own "
+                                            f"test ({names}): the failure may come from there, so fix that first.")
 
 
 def _code(step: Step, sub) -> str:

@@ -63,6 +63,10 @@ class Spec:
     - point: names of inputs printed, at the failing index, when a value is wrong
       (``at x=-1.25, y=3.5``), so that a student can redo that point by hand; meant for
       checks that call scalar code once per entry of 1-D inputs. Never shown for hidden tests.
+    - derive(case, outputs) -> outputs: course code applied to what ``call`` returned, before the
+      comparison (e.g. the course's backward pass run on the student's cache). It runs where the
+      expected values are computed: in the notebook right after ``call``, in the grader's own
+      process when grading, so the course's implementation never has to be in a graded kernel.
     """
 
     name: str
@@ -77,6 +81,7 @@ class Spec:
     reference: tuple[str, ...] = ()
     error_hint: str | Callable[[dict[str, Any]], str] | None = None
     point: tuple[str, ...] = ()
+    derive: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
 
     def tolerance(self, output: str) -> float:
         return self.tol if isinstance(self.tol, (int, float)) else self.tol.get(output, 1e-7)
@@ -141,6 +146,8 @@ def run_student(spec: Spec, student: Mapping[str, Any], case: dict[str, Any]) ->
         raise student_error(spec, case, exc) from None
     if not isinstance(outputs, dict):
         raise TypeError(f"check {spec.name}: call must return a dict, got {type(outputs).__name__}")
+    if spec.derive is not None:
+        outputs = spec.derive(case, outputs)
     return outputs, changed_inputs(case, work)
 
 

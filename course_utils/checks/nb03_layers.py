@@ -164,8 +164,14 @@ def _call_affine_forward(student, case):
     problem = _affine_cache_problem(cache, case)
     if problem:
         raise CheckFailure(f"affine_forward: {problem}.\n  Hint: {_AFFINE_FIX}")
-    dx, dw, _ = ref.affine_backward(case["dout"], cache)  # what the course's backward pass gets from this cache
-    return {"out": out, "dx via cache": dx, "dw via cache": dw}
+    return {"out": out, "cache x": cache[0], "cache w": cache[1]}
+
+
+def _derive_affine_forward(case, outputs):
+    """What the course's backward pass gets from the student's cache (in the grader, when grading)."""
+    cache = ref.AffineCache(outputs.pop("cache x"), outputs.pop("cache w"), case["b"])
+    dx, dw, _ = ref.affine_backward(case["dout"], cache)
+    return {**outputs, "dx via cache": dx, "dw via cache": dw}
 
 
 def _expected_affine_forward(case):
@@ -189,7 +195,7 @@ def _wrong_cache_values(got, exp, case):
 @register(ShapeSpec(
     name="affine_forward", args=("affine_forward",),
     cases=lambda seed: _affine_cases(seed, forward=True),
-    call=_call_affine_forward, expected=_expected_affine_forward,
+    call=_call_affine_forward, derive=_derive_affine_forward, expected=_expected_affine_forward,
     like={"dx via cache": "x", "dw via cache": "w"},
     batch="x", reference=("course_utils.layers.affine_forward",), error_hint=_affine_forward_error,
     hints=(
@@ -357,8 +363,13 @@ def _call_relu_forward(student, case):
     problem = _relu_cache_problem(cache, case)
     if problem:
         raise CheckFailure(f"relu_forward: {problem}.\n  Hint: {_RELU_FIX}")
-    dx = ref.relu_backward(case["dout"], ref.ReluCache(_relu_cache_x(cache)))  # the course's backward on it
-    return {"out": out, "dx via cache": dx}
+    return {"out": out, "cache x": _relu_cache_x(cache)}
+
+
+def _derive_relu_forward(case, outputs):
+    """The course's backward pass on the student's cache (in the grader, when grading)."""
+    x = outputs.pop("cache x")
+    return {**outputs, "dx via cache": ref.relu_backward(case["dout"], ref.ReluCache(x))}
 
 
 def _expected_relu_forward(case):
@@ -373,7 +384,7 @@ def _is_out(got, exp, case):  # for out only: dx via cache is compared after it
 @register(ShapeSpec(
     name="relu_forward", args=("relu_forward",),
     cases=lambda seed: _relu_cases(seed, forward=True),
-    call=_call_relu_forward, expected=_expected_relu_forward, error_hint=_relu_error,
+    call=_call_relu_forward, derive=_derive_relu_forward, expected=_expected_relu_forward, error_hint=_relu_error,
     like={"out": "x", "dx via cache": "x"}, reference=("course_utils.layers.relu_forward",),
     hints=(
         (lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, np.abs(case["x"])),
