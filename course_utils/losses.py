@@ -82,7 +82,8 @@ def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     return float(loss), dscores
 
 
-def _linear_loss(score_loss, W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, func: str):
+def _linear_loss(score_loss, W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, func: str,
+                 bias_row: bool = False):
     W = np.asarray(W, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     if W.ndim != 2 or X.ndim != 2 or X.shape[1] != W.shape[0]:
@@ -90,32 +91,43 @@ def _linear_loss(score_loss, W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: f
     scores = X @ W                          # stage 1: scores (N, C)
     data_loss, dscores = score_loss(scores, y)  # stage 2: loss and dscores (N, C)
     dW = X.T @ dscores                      # stage 3: back through the product, (D, C)
-    loss = data_loss + 0.5 * reg * float(np.sum(W * W))
-    dW = dW + reg * W
+    penalized = W
+    if bias_row:
+        if W.shape[0] < 2 or not np.all(X[:, -1] == 1.0):
+            raise ValueError(f"{func}: bias_row=True needs the bias trick: a last column of ones in X "
+                             f"(and at least one more column), got X {X.shape}")
+        penalized = np.vstack([W[:-1], np.zeros((1, W.shape[1]))])
+    loss = data_loss + 0.5 * reg * float(np.sum(penalized * penalized))
+    dW = dW + reg * penalized
     return loss, dW
 
 
-def linear_svm_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
+def linear_svm_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, *,
+                    bias_row: bool = False) -> tuple[float, np.ndarray]:
     """SVM loss of a linear classifier scores = X W, with L2 regularization.
 
     Inputs:
     - W: (D, C) weights; X: (N, D) examples (a bias is a constant-1 column of X);
       y: (N,) int labels; reg: regularization strength.
+    - bias_row: True when X's last column is the constant 1 of the bias trick: the last row of
+      W (the biases) is then left out of the penalty. Default False: all of W is penalized.
     Returns: (loss, dW): mean hinge loss + 0.5 * reg * sum(W**2), and its gradient (D, C).
 
     Notes: computed in stages, scores -> dscores (by :func:`svm_loss`) -> dW = X^T dscores + reg W,
     the same chain rule as every layer of a net.
     """
-    return _linear_loss(svm_loss, W, X, y, reg, "linear_svm_loss")
+    return _linear_loss(svm_loss, W, X, y, reg, "linear_svm_loss", bias_row)
 
 
-def linear_softmax_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
+def linear_softmax_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, *,
+                        bias_row: bool = False) -> tuple[float, np.ndarray]:
     """Softmax loss of a linear classifier scores = X W, with L2 regularization.
 
     Inputs:
     - W: (D, C) weights; X: (N, D) examples; y: (N,) int labels; reg: regularization strength.
+    - bias_row: as in :func:`linear_svm_loss` (True: the last row of W, the biases, is not penalized).
     Returns: (loss, dW): mean cross-entropy + 0.5 * reg * sum(W**2), and its gradient (D, C).
 
     Notes: the stages are those of :func:`linear_svm_loss` with :func:`softmax_loss` in the middle.
     """
-    return _linear_loss(softmax_loss, W, X, y, reg, "linear_softmax_loss")
+    return _linear_loss(softmax_loss, W, X, y, reg, "linear_softmax_loss", bias_row)

@@ -117,3 +117,37 @@ def test_linear_bad_shapes(f):
     W, X, y = _problem()
     with pytest.raises(ValueError, match="X must be"):
         f(W.T, X, y, 0.0)
+
+
+def _bias_problem(seed=3, N=9, D=5, C=4):
+    rng = np.random.default_rng(seed)
+    X = np.hstack([rng.standard_normal((N, D - 1)), np.ones((N, 1))])
+    return rng.standard_normal((D, C)), X, rng.integers(0, C, N)
+
+
+@pytest.mark.parametrize("f", LINEAR_LOSSES)
+def test_bias_row_false_is_the_default(f):
+    W, X, y = _bias_problem()
+    loss, dW = f(W, X, y, 0.7)
+    loss_b, dW_b = f(W, X, y, 0.7, bias_row=False)
+    assert loss == loss_b and np.array_equal(dW, dW_b)
+
+
+@pytest.mark.parametrize("f, score_loss", list(zip(LINEAR_LOSSES, SCORE_LOSSES)))
+def test_bias_row_leaves_the_last_row_out_of_the_penalty(f, score_loss):
+    W, X, y = _bias_problem()
+    reg = 0.7
+    loss, dW = f(W, X, y, reg, bias_row=True)
+    data_loss, dscores = score_loss(X @ W, y)
+    assert loss == pytest.approx(data_loss + 0.5 * reg * np.sum(W[:-1] ** 2))
+    np.testing.assert_allclose(dW[-1], (X.T @ dscores)[-1])
+    np.testing.assert_allclose(dW[:-1], (X.T @ dscores)[:-1] + reg * W[:-1])
+    num = numerical_gradient(lambda w: f(w, X, y, reg, bias_row=True)[0], W.copy())
+    assert rel_error(num, dW) < 1e-6
+
+
+@pytest.mark.parametrize("f", LINEAR_LOSSES)
+def test_bias_row_needs_the_bias_trick(f):
+    W, X, y = _bias_problem()
+    with pytest.raises(ValueError, match="bias_row=True needs the bias trick: a last column of ones in X"):
+        f(W, X * 2.0, y, 0.1, bias_row=True)
