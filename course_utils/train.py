@@ -1,7 +1,8 @@
 """The training loop: mini-batches, an update rule per parameter, a history, a progress bar.
 
 Introduced in notebook 02 (a linear classifier trained on digits) and used by every later
-notebook to train nets.
+notebook to train nets. :func:`minibatch_sgd` is the bare loop of notebook 02's exercise (the
+weights W of a linear classifier and a loss function, nothing else), before :func:`train` takes over.
 
 A model is anything with the interface of :mod:`course_utils.models`: a ``params`` dict of
 arrays, ``loss(X, y)`` returning ``(loss, grads)`` in train mode with ``grads`` keyed like
@@ -27,7 +28,7 @@ from tqdm.auto import tqdm
 from . import optim
 from .models import accuracy
 
-__all__ = ["History", "train"]
+__all__ = ["History", "train", "minibatch_sgd"]
 
 
 @dataclass
@@ -192,3 +193,32 @@ def _default_lr(rule: Callable) -> float:
         raise ValueError(f"train: lr_decay needs a learning rate to decay: give hyper=dict(lr=...) for "
                          f"{getattr(rule, '__name__', rule)!r}")
     return float(default)
+
+
+def minibatch_sgd(loss_fn: Callable, W: np.ndarray, X: np.ndarray, y: np.ndarray, lr: float, reg: float,
+                  num_iters: int, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Mini-batch stochastic gradient descent on the weights of a linear classifier.
+
+    Inputs:
+    - loss_fn: ``loss_fn(W, X_batch, y_batch, reg) -> (loss, dW)``, e.g. ``losses.linear_svm_loss``.
+    - W: (D, C) initial weights (not modified); X: (N, D) training examples; y: (N,) int labels.
+    - lr: learning rate; reg: regularization strength, passed on to loss_fn.
+    - num_iters: number of updates; batch_size: B, examples per mini-batch.
+    - rng: the generator the mini-batches are drawn from.
+    Returns: (W, loss_history): the weights after num_iters updates, (D, C), and the loss of
+    the mini-batch at each iteration, (num_iters,), measured before that iteration's update.
+
+    Notes: the four steps of every training loop in this course: sample a mini-batch (B
+    indices drawn with replacement, ``rng.choice(N, B)``), forward (the loss on that batch),
+    backward (its gradient dW), update (``W -= lr * dW``: a small step against the gradient).
+    The reference of notebook 02's ``train_sgd`` exercise.
+    """
+    W = np.array(W, dtype=np.float64, copy=True)
+    X, y = np.asarray(X), np.asarray(y)
+    loss_history = np.zeros(num_iters)
+    for it in range(num_iters):
+        idx = rng.choice(len(X), size=batch_size)
+        loss, dW = loss_fn(W, X[idx], y[idx], reg)
+        W -= lr * dW
+        loss_history[it] = loss
+    return W, loss_history
