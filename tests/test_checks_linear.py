@@ -373,3 +373,204 @@ def test_svm_mask_that_counts_every_class():
         counted[rows, y] = -counted.sum(axis=1)
         return margins.sum() / N + 0.5 * reg * np.sum(W * W), X.T @ counted / N + reg * W
     _fails(cu.checks.check_svm_loss_vectorized, f, r"\(margins > 0\), not \(margins >= 0\)")
+
+
+# --- the training loop and the predictions ---------------------------------------------------------------------
+
+def sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng, *, sample="choice", sign=-1.0, use_batch=True,
+        batch_outside=False, same_idx_for_y=True, assign=True, step_lr=True, history_inside=True, copy=True,
+        reg_passed=None):
+    """A right mini-batch SGD; keyword arguments switch in the usual mistakes."""
+    W = W.copy() if copy else W
+    N = X.shape[0]
+    history = []
+    fixed = np.random.default_rng(0)
+    draw = {
+        "choice": lambda: rng.choice(N, batch_size),
+        "no replacement": lambda: rng.choice(N, batch_size, replace=False),
+        "integers": lambda: rng.integers(0, N, batch_size),
+        "permutation": lambda: rng.permutation(N)[:batch_size],
+        "global": lambda: np.random.choice(N, batch_size),
+        "fresh generator": lambda: np.random.default_rng().choice(N, batch_size),
+        "fixed seed": lambda: fixed.choice(N, batch_size),
+        "seeded anew": lambda: np.random.default_rng(0).choice(N, batch_size),
+        "from the batch size": lambda: rng.choice(batch_size, batch_size),
+    }[sample]
+    idx = draw() if batch_outside else None
+    loss = None
+    for _ in range(num_iters):
+        if not batch_outside:
+            idx = draw()
+        X_batch, y_batch = (X[idx], y[idx if same_idx_for_y else draw()]) if use_batch else (X, y)
+        loss, dW = loss_fn(W, X_batch, y_batch, reg if reg_passed is None else reg_passed)
+        step = (lr if step_lr else 1.0) * dW
+        if assign:
+            W = W + sign * step if copy else W.__iadd__(sign * step)
+        if history_inside:
+            history.append(loss)
+    if not history_inside:
+        history.append(loss)
+    return W, history
+
+
+def sgd_epochs(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
+    """Another right answer: a new permutation every epoch, full batches walked through in order, vectorized history."""
+    N = X.shape[0]
+    history = np.zeros(num_iters)
+    order, start = rng.permutation(N), 0
+    for it in range(num_iters):
+        if start + batch_size > N:
+            order, start = rng.permutation(N), 0
+        idx = order[start:start + batch_size]
+        start += batch_size
+        history[it], dW = loss_fn(W, X[idx], y[idx], reg)
+        W = W - lr * dW
+    return W, history
+
+
+def sgd_with(**mistake):
+    return lambda loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng: sgd(
+        loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng, **mistake)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("train_sgd", [sgd_with(), sgd_with(sample="no replacement"), sgd_with(sample="integers"),
+                                       sgd_with(sample="permutation"), sgd_epochs],
+                         ids=["choice", "no replacement", "integers", "permutation", "epochs"])
+def test_train_sgd_right_answers_written_differently_pass(train_sgd, seed, capsys):
+    cu.checks.check_train_sgd(train_sgd=train_sgd, seed=seed)
+    assert "\u2713 train_sgd: all 2 quantities match" in capsys.readouterr().out
+
+
+def test_the_reference_sgd_passes():
+    cu.checks.check_train_sgd(cu.train.minibatch_sgd, verbose=False)
+
+
+@pytest.mark.parametrize("mistake, match", [
+    (dict(sample="global"), r"numpy's global generator np.random.*Hint: sample the batch from the rng"),
+    (dict(sample="fresh generator"), r"different mini-batches for two generators seeded alike"),
+    (dict(sample="fixed seed"), r"same mini-batches for two generators seeded differently: it ignores rng"),
+    (dict(batch_outside=True), r"the same mini-batch at every iteration.*inside the loop"),
+    (dict(sample="seeded anew"), r"the same mini-batch at every iteration.*not from a generator made anew"),
+    (dict(sample="from the batch size"), r"only ever hold 22% of the N examples.*not from range\(batch_size\)"),
+    (dict(sign=+1.0), r"W changed by -1 times -lr \* dW at every iteration.*W moved uphill: the update is "
+                      r"W -= lr \* dW"),
+    (dict(use_batch=False), r"all N examples of X at iteration 0, not a mini-batch.*X\[idx\], y\[idx\]"),
+    (dict(same_idx_for_y=False), r"labels that are not those of the batch's examples.*same indices"),
+    (dict(assign=False), r"W never changed: assign the update"),
+    (dict(step_lr=False), r"the step is dW itself: multiply the gradient by the learning rate"),
+    (dict(history_inside=False), r"loss_history has shape \(1,\), expected one loss per iteration, shape \(25,\)"),
+    (dict(copy=False), r"train_sgd modified its input `W` in place"),
+    (dict(reg_passed=0.0), r"passed reg = 0 to loss_fn, expected the reg it was given"),
+], ids=["global rng", "fresh generator", "fixed seed", "same batch", "seeded anew", "range(B)", "plus", "whole X",
+        "y mismatch", "not assigned", "no lr", "history outside", "in place", "reg"])
+def test_train_sgd_mistakes_fail_with_their_hint(mistake, match):
+    _fails(cu.checks.check_train_sgd, sgd_with(**mistake), match)
+
+
+def test_train_sgd_other_mistakes():
+    def swapped(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
+        W, history = sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng)
+        return history, W
+    _fails(cu.checks.check_train_sgd, swapped, r"returned W with shape \(25,\), expected shape \(D, C\) = \(7, 3\)")
+
+    def twice(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
+        history = []
+        for _ in range(num_iters):
+            idx = rng.choice(len(X), batch_size)
+            loss = loss_fn(W, X[idx], y[idx], reg)[0]
+            dW = loss_fn(W, X[idx], y[idx], reg)[1]
+            W = W - lr * dW
+            history.append(loss)
+        return W, history
+    _fails(cu.checks.check_train_sgd, twice, r"called loss_fn more times than once per iteration.*one call per "
+                                             r"iteration")
+
+    def own_loss(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
+        return W.copy(), [0.0] * num_iters
+    _fails(cu.checks.check_train_sgd, own_loss, r"never called loss_fn")
+
+    def only_lr(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
+        W = W.copy()
+        history = []
+        for _ in range(num_iters):
+            idx = rng.choice(len(X), batch_size)
+            loss, dW = loss_fn(W, X[idx], y[idx], reg)
+            W -= lr * dW / batch_size
+            history.append(loss)
+        return W, history
+    _fails(cu.checks.check_train_sgd, only_lr, r"divided by batch_size again")
+
+    def loss_after_update(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
+        W, history = sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng)
+        return W, np.cumsum(history) / np.arange(1, num_iters + 1)  # a running mean instead
+    _fails(cu.checks.check_train_sgd, loss_after_update, r"loss_history / loss_fn's losses.* is wrong.*"
+                                                          r"loss_history\[t\] is the loss that loss_fn returned")
+
+
+def test_train_sgd_blank_gets_the_short_message():
+    def train_sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
+        raise NotImplementedError()
+    with pytest.raises(NotImplementedError, match=r'^train_sgd is not filled in yet: write your code in its cell, '
+                                                  r'in place of "raise NotImplementedError\(\)".$'):
+        cu.checks.check_train_sgd(train_sgd=train_sgd)
+
+
+def predict_loops(W, X):
+    labels = np.zeros(X.shape[0], dtype=int)
+    for i in range(X.shape[0]):
+        scores = X[i] @ W
+        best = 0
+        for j in range(1, W.shape[1]):
+            if scores[j] > scores[best]:
+                best = j
+        labels[i] = best
+    return labels
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("predict", [lambda W, X: np.argmax(X @ W, axis=1), lambda W, X: (X @ W).argmax(1).tolist(),
+                                     predict_loops, cu.models.linear_predict], ids=["argmax", "list", "loops", "ref"])
+def test_predict_right_answers_pass(predict, seed):
+    cu.checks.check_predict(predict=predict, seed=seed, verbose=False)
+
+
+@pytest.mark.parametrize("predict, match", [
+    (lambda W, X: X @ W, r"returned an array of shape \(13, 4\), the scores.*np.argmax\(scores, axis=1\)"),
+    (lambda W, X: np.argmax(X @ W, axis=0), r"shape \(4,\), one value per class.*along the classes, axis=1"),
+    (lambda W, X: np.argmax(X @ W), r"returned one number.*without an axis flattens"),
+    (lambda W, X: np.argmin(X @ W, axis=1), r"labels\[.*\] is wrong.*argmin picks the lowest score"),
+    (lambda W, X: np.argmax(X @ W, axis=1) + 1, r"labels start at 0.*no \+ 1"),
+    (lambda W, X: np.max(X @ W, axis=1), r"its label is where that score is.*not np.max"),
+    (lambda W, X: np.argmax(X @ W.T, axis=1), r"raised ValueError.*the scores are X @ W, \(N, C\)"),
+], ids=["scores", "axis 0", "no axis", "argmin", "plus one", "max", "W.T"])
+def test_predict_mistakes_fail_with_their_hint(predict, match):
+    _fails(cu.checks.check_predict, predict, match)
+
+
+def test_predict_blank_gets_the_short_message():
+    def predict(W, X):
+        raise NotImplementedError()
+    with pytest.raises(NotImplementedError, match=r"^predict is not filled in yet"):
+        cu.checks.check_predict(predict=predict)
+
+
+def test_training_checks_name_their_references():
+    assert REGISTRY["check_train_sgd"].reference == ("course_utils.train.minibatch_sgd",)
+    assert REGISTRY["check_predict"].reference == ("course_utils.models.linear_predict",)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_training_checks_split_for_the_grader(seed):
+    for name, student in (("check_train_sgd", {"train_sgd": sgd_epochs}),
+                          ("check_predict", {"predict": predict_loops})):
+        spec = REGISTRY[name]
+        for case in spec.cases(seed):
+            outputs, modified = run_student(spec, student, case)
+            assert all(r.ok for r in verify(spec, case, outputs, spec.expected(case), modified))
+    spec = REGISTRY["check_train_sgd"]
+    case = spec.cases(seed)[0]
+    outputs, modified = run_student(spec, {"train_sgd": sgd_epochs}, case)
+    outputs["loss_history / loss_fn's losses"] = outputs["loss_history / loss_fn's losses"] * 1.01
+    with pytest.raises(CheckFailure, match="loss_history / loss_fn's losses"):
+        verify(spec, case, outputs, spec.expected(case), modified)

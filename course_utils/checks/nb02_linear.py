@@ -1,4 +1,5 @@
-"""Checks for notebook 02: the SVM and softmax losses of a linear classifier, naive and vectorized.
+"""Checks for notebook 02: the SVM and softmax losses of a linear classifier, naive and vectorized,
+then the training loop (mini-batch SGD) and the predictions.
 
 Every check calls the student's ``f(W, X, y, reg) -> (loss, dW)`` on random, non-trivial
 inputs (``reg > 0``, margins on both sides of zero) and compares with
@@ -8,19 +9,46 @@ does not shift by the row maximum overflows and is caught. When a result is wron
 recognise the usual slips: the regularization term or its gradient forgotten or doubled,
 dividing by N twice or not at all, the correct class counted in the SVM's margin sum, the -1
 of the softmax gradient forgotten.
+
+``train_sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng) -> (W, loss_history)`` draws
+its mini-batches from ``rng``, and there is more than one right way to do that
+(``rng.choice(N, B)`` with or without replacement, ``rng.integers(0, N, B)``,
+``rng.permutation(N)[:B]``), each giving other batches from the same generator. So the check
+does not ask for the course's batches: it hands the student's code a ``loss_fn`` that records
+every call (a softmax loss written here), and judges what any right answer does:
+
+- one call of loss_fn per iteration, on batch_size rows of X with their own labels, and the
+  given reg (yes-or-no, judged while the code runs, each with its own message);
+- the batches come from ``rng`` alone: the same seed gives the same batches, another seed
+  other ones, numpy's global generator is left alone; they change from one iteration to the
+  next and over the run reach most of the N examples;
+- W changes at every iteration by exactly -lr * dW, with the dW that loss_fn returned for that
+  iteration's batch (compared as the ratio of the change to -lr * dW, entry by entry: 1); a
+  ratio that is the same wrong number everywhere (-1, 0, 1/lr, lr, 1/batch_size) is a known
+  slip, named while the code runs;
+- loss_history holds the losses loss_fn returned, one per iteration (ratio 1).
+
+``predict(W, X)`` is compared with :func:`course_utils.models.linear_predict`; the usual wrong
+shapes (the scores themselves, an argmax over the wrong axis or over the flattened array) get
+their own messages.
 """
 from __future__ import annotations
+
+import copy
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import losses as ref
-from ._core import CheckFailure, Spec
+from .. import models
+from ._core import CheckFailure, Spec, pair
 from ._registry import register
 from ._shapes import ShapeSpec, read
 
 __all__ = [
     "check_svm_loss_naive", "check_svm_loss_vectorized",
     "check_softmax_loss_naive", "check_softmax_loss_vectorized",
+    "check_train_sgd", "check_predict",
 ]
 
 _REF = {"svm": (ref.svm_loss, ref.linear_svm_loss), "softmax": (ref.softmax_loss, ref.linear_softmax_loss)}
@@ -326,4 +354,305 @@ def check_softmax_loss_vectorized(softmax_loss_vectorized):
     """Check softmax_loss_vectorized(W, X, y, reg) -> (loss, dW), also for scores in the thousands (notebook 02)."""
 
 
-CASE_SIZES = dict.fromkeys(__all__, _sizes)
+
+_SGD = {0: dict(N=40, D=7, C=3, B=9, T=25, lr=0.3, reg=0.05), 1: dict(N=44, D=6, C=4, B=8, T=21, lr=0.2, reg=0.1),
+        2: dict(N=37, D=5, C=3, B=11, T=23, lr=0.5, reg=0.02)}
+
+
+def _sgd_cases(seed: int) -> list[dict]:
+    p = _SGD[seed % 3]
+    rng = np.random.default_rng(2000 + seed)
+    X = rng.standard_normal((p["N"], p["D"]))
+    return [dict(W=0.5 * rng.standard_normal((p["D"], p["C"])), X=X, y=rng.permutation(np.arange(p["N"]) % p["C"]),
+                 lr=p["lr"], reg=p["reg"], num_iters=p["T"], batch_size=p["B"],
+                 rng=np.random.default_rng(2100 + seed), other_rng=np.random.default_rng(2200 + seed))]
+
+
+def _sgd_sizes(case: dict) -> dict[str, int]:
+    (N, D), C = case["X"].shape, case["W"].shape[1]
+    return dict(N=N, D=D, C=C, B=case["batch_size"], T=case["num_iters"])
+
+
+def _softmax(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
+    """The loss_fn train_sgd is judged with: mean cross-entropy + 0.5 * reg * sum(W**2), and dW."""
+    scores = X @ W
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs = e / e.sum(axis=1, keepdims=True)
+    rows = np.arange(len(y))
+    loss = -np.log(probs[rows, y]).mean() + 0.5 * reg * float(np.sum(W * W))
+    probs[rows, y] -= 1
+    return float(loss), X.T @ probs / len(y) + reg * W
+
+
+class _Call(NamedTuple):
+    W: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    reg: float
+    loss: float
+    dW: np.ndarray
+
+
+_ORDER = "call it as loss, dW = loss_fn(W, X_batch, y_batch, reg)"
+
+
+class _LossRecorder:
+    """The loss_fn handed to train_sgd: the softmax loss of a batch, noting every call."""
+
+    def __init__(self, D: int, C: int):
+        self.D, self.C = D, C
+        self.calls: list[_Call] = []
+
+    def __call__(self, W, X_batch, y_batch, reg):
+        W, X_batch, y_batch = np.asarray(W), np.asarray(X_batch), np.asarray(y_batch)
+        if W.shape != (self.D, self.C):
+            raise CheckFailure(f"train_sgd called loss_fn with W of shape {W.shape}, expected (D, C) = "
+                               f"{(self.D, self.C)}.\n  Hint: {_ORDER}, W first.")
+        if X_batch.ndim != 2 or X_batch.shape[1] != self.D:
+            raise CheckFailure(f"train_sgd called loss_fn with X_batch of shape {X_batch.shape}, expected "
+                               "(batch_size, D): rows of X.\n  Hint: X_batch = X[idx] takes whole rows of X; "
+                               f"{_ORDER}.")
+        if y_batch.shape != (len(X_batch),):
+            raise CheckFailure(f"train_sgd called loss_fn with y_batch of shape {y_batch.shape} and X_batch of shape "
+                               f"{X_batch.shape}: one label per example.\n  Hint: take both with the same indices, "
+                               "X_batch = X[idx] and y_batch = y[idx].")
+        if not np.issubdtype(y_batch.dtype, np.integer):
+            raise CheckFailure(f"train_sgd called loss_fn with y_batch of dtype {y_batch.dtype}, expected integer "
+                               "labels.\n  Hint: y_batch = y[idx], with idx an array of integer indices.")
+        W, X_batch = np.array(W, dtype=np.float64), np.array(X_batch, dtype=np.float64)
+        loss, dW = _softmax(W, X_batch, y_batch, float(reg))
+        self.calls.append(_Call(W, X_batch, y_batch.copy(), float(reg), loss, dW.copy()))
+        return loss, dW
+
+
+def _global_state() -> tuple:
+    state = np.random.get_state()
+    return state[1].copy(), state[2]
+
+
+class _Run(NamedTuple):
+    batches: list[np.ndarray]  # the indices into X of each iteration's batch
+    calls: list[_Call]
+    W: np.ndarray
+    history: np.ndarray
+
+
+def _sgd_run(train_sgd, case: dict, W: np.ndarray, X: np.ndarray, rng: np.random.Generator) -> _Run:
+    """One call of the student's train_sgd, with everything about its use of loss_fn checked."""
+    sizes = _sgd_sizes(case)
+    N, D, C, B, T = (sizes[k] for k in "NDCBT")
+    recorder = _LossRecorder(D, C)
+    rows = {X_row.tobytes(): i for i, X_row in enumerate(np.array(X, dtype=np.float64))}  # before any write into X
+    before = _global_state()
+    result = train_sgd(loss_fn=recorder, W=W, X=X, y=case["y"], lr=case["lr"], reg=case["reg"], num_iters=T,
+                       batch_size=B, rng=rng)
+    state = _global_state()
+    if before[1] != state[1] or not np.array_equal(before[0], state[0]):
+        raise CheckFailure(
+            "train_sgd drew from (or reseeded) numpy's global generator np.random.\n  Hint: sample the batch "
+            "from the rng it is given, idx = rng.choice(N, batch_size), so that a seeded run gives the same "
+            "batches every time and nothing else changes them.")
+    W_out, history = pair("train_sgd", result, "(W, loss_history)")
+    calls = recorder.calls
+    if not calls:
+        raise CheckFailure(f"train_sgd never called loss_fn.\n  Hint: at every iteration, {_ORDER}, on that "
+                           "iteration's mini-batch.")
+    if len(calls) != T:
+        raise CheckFailure(f"train_sgd called loss_fn {'more' if len(calls) > T else 'fewer'} times than once per "
+                           "iteration.\n  Hint: one call per iteration, loss, dW = loss_fn(W, X_batch, y_batch, "
+                           "reg), inside the loop over range(num_iters).")
+    W_out = np.asarray(W_out, dtype=np.float64) if W_out is not None else None
+    if W_out is None or W_out.shape != (D, C):
+        got = "None" if W_out is None else f"shape {W_out.shape}"
+        raise CheckFailure(f"train_sgd returned W with {got}, expected shape (D, C) = {(D, C)} like the W it "
+                           "was given.\n  Hint: return the updated weights W and the list of losses, in that "
+                           "order: return W, loss_history.")
+    try:
+        history = np.asarray(history, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailure("train_sgd: loss_history is not a list of numbers.\n  Hint: append the loss that "
+                           "loss_fn returns (a number) at each iteration.") from None
+    if history.shape != (T,):
+        raise CheckFailure(f"train_sgd: loss_history has shape {history.shape}, expected one loss per iteration, "
+                           f"shape {(T,)}.\n  Hint: append each iteration's loss inside the loop (not once after "
+                           "it), and nothing else.")
+    batches = []
+    for t, call in enumerate(calls):
+        if len(call.X) == N and B != N:
+            raise CheckFailure(
+                f"train_sgd gave loss_fn all N examples of X at iteration {t}, not a mini-batch of batch_size "
+                "examples.\n  Hint: sample idx = rng.choice(N, batch_size) and pass X[idx], y[idx]: each step of "
+                "SGD looks at a small random batch.")
+        if len(call.X) != B:
+            raise CheckFailure(f"train_sgd gave loss_fn an X_batch of shape {call.X.shape} at iteration {t}, "
+                               f"expected {(B, D)}: batch_size rows.\n  Hint: draw batch_size indices at every "
+                               "iteration, idx = rng.choice(N, batch_size).")
+        idx = np.array([rows.get(r.tobytes(), -1) for r in call.X])
+        if np.any(idx < 0):
+            raise CheckFailure(f"train_sgd gave loss_fn rows that are not rows of X (iteration {t}).\n  Hint: the "
+                               "batch is X_batch = X[idx], whole rows of X, unchanged.")
+        if not np.array_equal(call.y, case["y"][idx]):
+            raise CheckFailure(f"train_sgd gave loss_fn labels that are not those of the batch's examples (iteration "
+                               f"{t}).\n  Hint: take both with the same indices, X_batch = X[idx] and "
+                               "y_batch = y[idx].")
+        if call.reg != case["reg"]:
+            raise CheckFailure(f"train_sgd passed reg = {call.reg:g} to loss_fn, expected the reg it was given.\n"
+                               f"  Hint: {_ORDER}.")
+        batches.append(idx)
+    return _Run(batches, calls, W_out, history)
+
+
+def _same_batches(a: _Run, b: _Run) -> bool:
+    return all(np.array_equal(np.sort(x), np.sort(y)) for x, y in zip(a.batches, b.batches))
+
+
+def _call_sgd(student, case):
+    train_sgd = student["train_sgd"]
+    W0, X0 = case["W"].copy(), case["X"].copy()  # the code may write into them: later runs get pristine copies
+    run = _sgd_run(train_sgd, case, case["W"], case["X"], copy.deepcopy(case["rng"]))
+    N, T = len(X0), case["num_iters"]
+    if all(np.array_equal(np.sort(b), np.sort(run.batches[0])) for b in run.batches[1:]):
+        raise CheckFailure("train_sgd used the same mini-batch at every iteration.\n  Hint: draw a new batch inside "
+                           "the loop, idx = rng.choice(N, batch_size) as the loop's first line, from the rng it is "
+                           "given (not from a generator made anew at each iteration).")
+    again = _sgd_run(train_sgd, case, W0.copy(), X0.copy(), copy.deepcopy(case["rng"]))
+    if not _same_batches(run, again):
+        raise CheckFailure("train_sgd gave different mini-batches for two generators seeded alike.\n  Hint: draw "
+                           "the batches from the rng it is given, rng.choice(N, batch_size), not from a new "
+                           "generator (np.random.default_rng()) or np.random.")
+    other = _sgd_run(train_sgd, case, W0.copy(), X0.copy(), copy.deepcopy(case["other_rng"]))
+    if _same_batches(run, other):
+        raise CheckFailure("train_sgd gave the same mini-batches for two generators seeded differently: it ignores "
+                           "rng (a fixed seed inside, or batches taken in order?).\n  Hint: draw the batches from the "
+                           "rng it is given, idx = rng.choice(N, batch_size).")
+    seen = len(np.unique(np.concatenate(run.batches)))
+    if seen < 0.75 * N:
+        raise CheckFailure(f"train_sgd's mini-batches only ever hold {seen / N:.0%} of the N examples of X over the "
+                           "whole run.\n  Hint: draw the indices from all N = X.shape[0] examples, "
+                           "rng.choice(N, batch_size), not from range(batch_size).")
+    Ws = [c.W for c in run.calls] + [run.W]
+    change = np.stack([Ws[t + 1] - Ws[t] for t in range(T)])
+    step = np.stack([-case["lr"] * c.dW for c in run.calls])
+    tiny = np.abs(step) <= 1e-9 * np.abs(step).max()  # (never in practice) a ratio there would be rounding noise
+    ratio = np.where(tiny, 1.0, change / np.where(tiny, 1.0, step))
+    _update_slip(ratio, case)
+    losses = np.array([c.loss for c in run.calls])
+    return {"W's change / (-lr * dW)": ratio, "loss_history / loss_fn's losses": run.history / losses}
+
+
+def _expected_sgd(case):
+    T, (D, C) = case["num_iters"], case["W"].shape
+    return {"W's change / (-lr * dW)": np.ones((T, D, C)), "loss_history / loss_fn's losses": np.ones(T)}
+
+
+_UPDATE_SLIPS = (
+    (lambda c: -1.0, "W moved uphill: the update is W -= lr * dW (minus: a small step against the gradient), not "
+                     "W += lr * dW."),
+    (lambda c: 0.0, "W never changed: assign the update, W -= lr * dW (or W = W - lr * dW); the expression "
+                    "W - lr * dW alone makes a new array and throws it away."),
+    (lambda c: 1 / c["lr"], "the step is dW itself: multiply the gradient by the learning rate, W -= lr * dW."),
+    (lambda c: c["lr"], "the step is lr * lr * dW: multiply the gradient by the learning rate once."),
+    (lambda c: 1 / c["batch_size"], "the step is divided by batch_size again: the dW that loss_fn returns is "
+                                    "already a mean over the batch; W -= lr * dW."),
+)
+
+
+def _update_slip(ratio: np.ndarray, case: dict) -> None:
+    """A CheckFailure for an update that is a known slip: the same wrong factor at every iteration."""
+    for value, hint in _UPDATE_SLIPS:
+        if np.allclose(ratio, value(case), rtol=1e-6, atol=1e-9):
+            raise CheckFailure(f"train_sgd: W changed by {value(case):.4g} times -lr * dW at every iteration, "
+                               f"expected exactly -lr * dW.\n  Hint: {hint}")
+
+
+_SGD_HINTS = (
+    (lambda got, exp, case: got.ndim == 3, "at every iteration W must change by exactly -lr * dW, with the dW that "
+                                           "loss_fn returned for that iteration's batch, and by nothing else."),
+    (lambda got, exp, case: got.ndim == 1, "loss_history[t] is the loss that loss_fn returned at iteration t "
+                                           "(before that iteration's update), appended inside the loop."),
+)
+
+
+@register(Spec(
+    name="train_sgd", args=("train_sgd",), cases=_sgd_cases, call=_call_sgd, expected=_expected_sgd, tol=1e-6,
+    hints=_SGD_HINTS, reference=("course_utils.train.minibatch_sgd",),
+))
+def check_train_sgd(train_sgd):
+    """Check train_sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng) -> (W, loss_history) (notebook 02).
+
+    Any right way of drawing the mini-batches from rng passes: the check records what train_sgd
+    gives loss_fn and judges the batches, the update W -= lr * dW and the loss history.
+    """
+
+
+_PREDICT = {0: (13, 5, 4), 1: (11, 6, 3), 2: (15, 7, 5)}
+
+
+def _predict_cases(seed: int) -> list[dict]:
+    N, D, C = _PREDICT[seed % 3]
+    rng = np.random.default_rng(2300 + seed)
+    return [dict(W=rng.standard_normal((D, C)), X=rng.standard_normal((N, D)))]
+
+
+def _call_predict(student, case):
+    labels = student["predict"](case["W"], case["X"])
+    N, C = case["X"].shape[0], case["W"].shape[1]
+    shape = np.shape(labels) if labels is not None else None
+    if shape == (N, C):
+        raise CheckFailure(f"predict returned an array of shape {shape}, the scores: expected the labels, shape "
+                           f"{(N,)}.\n  Hint: the label of an example is the index of its largest score, "
+                           "np.argmax(scores, axis=1).")
+    if shape == (C,):
+        raise CheckFailure(f"predict returned an array of shape {shape}, one value per class: expected one label "
+                           f"per example, shape {(N,)}.\n  Hint: np.argmax(scores, axis=0) picks the best example "
+                           "of each class; take it along the classes, axis=1.")
+    if shape == ():
+        raise CheckFailure(f"predict returned one number, expected one label per example, shape {(N,)}.\n  Hint: "
+                           "np.argmax without an axis flattens the scores; use np.argmax(scores, axis=1).")
+    return {"labels": labels}
+
+
+def _expected_predict(case):
+    return {"labels": models.linear_predict(case["W"], case["X"])}
+
+
+def _labels_are(f):
+    def test(got, exp, case):
+        want = f(case["X"] @ case["W"])
+        return got.shape == want.shape and np.allclose(got, want)
+    return test
+
+
+_PREDICT_HINTS = (
+    (_labels_are(lambda s: s.argmin(axis=1)), "argmin picks the lowest score: the predicted class is the one with "
+                                              "the highest, np.argmax(scores, axis=1)."),
+    (_labels_are(lambda s: s.argmax(axis=1) + 1), "labels start at 0, the index of the column: no + 1."),
+    (_labels_are(lambda s: s.max(axis=1)), "that is each example's highest score; its label is where that score "
+                                           "is, np.argmax(scores, axis=1), not np.max."),
+)
+
+
+def _predict_error_hint(case: dict, message: str) -> str | None:
+    if read(message, _predict_sizes(case)) is not None:
+        return "X is (N, D) and W is (D, C): the scores are X @ W, (N, C), one row per example."
+    return None
+
+
+def _predict_sizes(case: dict) -> dict[str, int]:
+    (N, D), C = case["X"].shape, case["W"].shape[1]
+    return dict(N=N, D=D, C=C)
+
+
+@register(ShapeSpec(
+    name="predict", args=("predict",), cases=_predict_cases, call=_call_predict, expected=_expected_predict,
+    hints=_PREDICT_HINTS, error_hint=_predict_error_hint, reference=("course_utils.models.linear_predict",),
+))
+def check_predict(predict):
+    """Check predict(W, X) -> labels (N,), the argmax of each row of X @ W (notebook 02)."""
+
+
+CASE_SIZES = {
+    **dict.fromkeys(["check_svm_loss_naive", "check_svm_loss_vectorized", "check_softmax_loss_naive",
+                     "check_softmax_loss_vectorized"], _sizes),
+    "check_train_sgd": _sgd_sizes, "check_predict": _predict_sizes,
+}
