@@ -13,5 +13,6 @@ from .dropout import *  # noqa: F403  notebook 07: curves per dropout rate, one 
 from .images import *  # noqa: F403  weights and digits as images
 from .init import *  # noqa: F403  notebook 05: preprocessing, activations and gradients per layer
 from .losses import *  # noqa: F403  one example under hinge and softmax
+from .regions import *  # noqa: F403  notebook 03: class regions in grids, threshold units, ReLU cells, seeds
 from .search import *  # noqa: F403  notebook 09: update/weight ratios, grid against random search, trials
 from .trajectories import *  # noqa: F403  notebook 08: optimizer paths on surfaces, step lengths, loss curves
