@@ -1,15 +1,23 @@
-"""One example's scores under the two losses: hinge margins and softmax probabilities.
+"""Figures of notebook 02 (linear classifiers): the losses, and how they are minimized.
 
-Introduced in notebook 02 (linear classifiers).
+- :func:`plot_score_losses`: one example's scores under the two losses (hinge margins and
+  softmax probabilities), drawn by the loss explorer;
+- :func:`plot_along_line`: losses and accuracy along a line in weight space (flat accuracy,
+  smooth loss);
+- :func:`plot_strategies`: the loss per evaluation of random search, random local search and
+  gradient descent;
+- :func:`plot_search_grid`: validation accuracy over a grid of learning rates and
+  regularization strengths;
+- :func:`plot_templates`: the columns of W as images, one row per trained classifier.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_score_losses"]
+__all__ = ["plot_score_losses", "plot_along_line", "plot_strategies", "plot_search_grid", "plot_templates"]
 
 
 def plot_score_losses(scores: Sequence[float], y: int, *, class_names: Sequence[str] | None = None):
@@ -68,3 +76,133 @@ def _draw_hinge(ax, s: np.ndarray, y: int, margins: np.ndarray, names: list[str]
     ax.set_ylim(lo - 0.06 * span, hi + 0.2 * span)
     ax.set(title=f"SVM: hinge loss {margins.sum():.2f}", ylabel="score")
     ax.set_xlabel("class (green: correct; red dashes: margin line $s_y - 1$)", fontsize=9)
+
+
+def plot_along_line(panels: Mapping[str, tuple], *, title: str = "The loss and the accuracy along a line in weight "
+                                                                  "space"):
+    """Losses and accuracy at W + t * direction: one column per range of t, one row per quantity.
+
+    Inputs:
+    - panels: column title -> (ts, losses, accuracy), with ts (T,) the positions, losses a
+      mapping loss name -> (T,) values, accuracy (T,) (as ``landscape.along_line`` returns them).
+      Every column must name the same losses.
+    - title: the figure's title.
+    Returns: the Figure: a row per loss (line plots), then a row of accuracy (a step plot), the
+    columns sharing their t axis.
+
+    Notes: accuracy counts right answers, so it is drawn as steps: flat between the points where
+    an example crosses a decision boundary, and there it jumps. A zoomed column makes the flat
+    stretches plain.
+    """
+    if not panels:
+        raise ValueError("plot_along_line: panels is empty")
+    names = list(next(iter(panels.values()))[1])
+    rows = len(names) + 1
+    fig, axes = plt.subplots(rows, len(panels), figsize=(5.0 * len(panels), 1.9 * rows + 0.6), sharex="col",
+                             squeeze=False)
+    for c, (col_title, (ts, losses, acc)) in enumerate(panels.items()):
+        if list(losses) != names:
+            raise ValueError(f"plot_along_line: every panel must name the losses {names}, got {list(losses)}")
+        for r, name in enumerate(names):
+            axes[r, c].plot(ts, losses[name], color=f"C{r}")
+            axes[r, c].set_ylabel(f"{name} loss")
+        axes[-1, c].step(ts, 100 * np.asarray(acc), where="mid", color="C2")
+        axes[-1, c].set(ylabel="training accuracy (%)", xlabel="t (W + t * direction)")
+        axes[0, c].set_title(col_title)
+        for ax in axes[:, c]:
+            ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_strategies(results: Mapping[str, object], *, title: str = "Three ways downhill, same budget"):
+    """Training loss per loss evaluation for each strategy, with its validation accuracy in the legend.
+
+    Inputs:
+    - results: strategy name -> an object with ``losses`` (S, E) (one curve per seed), ``val_acc``
+      (S,) and ``step`` (the step size used), as ``landscape.compare_strategies`` returns.
+    - title: the figure's title.
+    Returns: the Figure (log-scale loss; the median over seeds drawn thick, each seed thin).
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.9))
+    for k, (name, res) in enumerate(results.items()):
+        losses = np.atleast_2d(np.asarray(res.losses))
+        evals = np.arange(1, losses.shape[1] + 1)
+        for curve in losses:
+            ax.plot(evals, curve, color=f"C{k}", lw=0.6, alpha=0.4)
+        acc = np.asarray(res.val_acc)
+        accs = f"{acc.min():.0%}" if f"{acc.min():.0%}" == f"{acc.max():.0%}" else f"{acc.min():.0%}-{acc.max():.0%}"
+        ax.plot(evals, np.median(losses, axis=0), color=f"C{k}", lw=2,
+                label=f"{name} (step {res.step:g}): val acc {accs}")
+    ax.set(yscale="log", xlabel="loss evaluations", ylabel="training loss", title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_search_grid(lrs: Sequence[float], regs: Sequence[float], val_acc: np.ndarray, *,
+                     title: str = "Validation accuracy", ax: plt.Axes | None = None):
+    """A heat map of validation accuracy over learning rates (columns) and regularization strengths (rows).
+
+    Inputs:
+    - lrs: (L,) learning rates; regs: (R,) regularization strengths; val_acc: (R, L) accuracies.
+    - title: the axes title; ax: draw into this Axes (default: a new figure).
+    Returns: the Figure; every cell is labelled with its accuracy (%) and the best one is outlined.
+    """
+    acc = np.asarray(val_acc, dtype=np.float64)
+    if acc.shape != (len(regs), len(lrs)):
+        raise ValueError(f"plot_search_grid: val_acc must be (len(regs), len(lrs)) = {(len(regs), len(lrs))}, "
+                         f"got {acc.shape}")
+    created = ax is None
+    if created:
+        _, ax = plt.subplots(figsize=(1.0 * len(lrs) + 2.4, 0.62 * len(regs) + 1.6))
+    fig = ax.figure
+    im = ax.imshow(100 * acc, cmap="viridis", vmin=0, vmax=100, aspect="auto", origin="lower")
+    for i in range(len(regs)):
+        for j in range(len(lrs)):
+            ax.text(j, i, f"{100 * acc[i, j]:.0f}", ha="center", va="center", fontsize=9,
+                    color="black" if acc[i, j] > 0.6 else "white")
+    i, j = np.unravel_index(int(np.argmax(acc)), acc.shape)
+    ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
+    ax.set_xticks(range(len(lrs)), [f"{v:g}" for v in lrs])
+    ax.set_yticks(range(len(regs)), [f"{v:g}" for v in regs])
+    ax.set(xlabel="learning rate", ylabel="regularization strength", title=title)
+    fig.colorbar(im, ax=ax, label="validation accuracy (%)")
+    if created:
+        fig.tight_layout()
+    return fig
+
+
+def plot_templates(weights: Mapping[str, np.ndarray], *, shape: tuple[int, int] = (8, 8),
+                   title: str = "Templates: the columns of W as images"):
+    """The columns of several weight matrices as images: one row per matrix, one column per class.
+
+    Inputs:
+    - weights: row label -> W (H * W_img, C), without a bias row; all with the same C.
+    - shape: (H, W_img) of one image; title: the figure's title.
+    Returns: the Figure. Each row has one symmetric colour scale around 0 (red positive, blue
+    negative), so within a row the templates compare; the row label gives that row's largest
+    weight, since a strongly regularized W is much smaller.
+    """
+    mats = {k: np.asarray(v, dtype=np.float64) for k, v in weights.items()}
+    Cs = {m.shape[1] for m in mats.values()}
+    if not mats or len(Cs) != 1 or any(m.ndim != 2 or m.shape[0] != shape[0] * shape[1] for m in mats.values()):
+        raise ValueError(f"plot_templates: every W must be ({shape[0] * shape[1]}, C) with the same C, got "
+                         f"{[m.shape for m in mats.values()]}")
+    C = Cs.pop()
+    fig, axes = plt.subplots(len(mats), C, figsize=(1.05 * C + 1.8, 1.3 * len(mats) + 0.7), squeeze=False)
+    for r, (label, W) in enumerate(mats.items()):
+        scale = float(np.abs(W).max()) or 1.0
+        for c in range(C):
+            ax = axes[r, c]
+            ax.imshow(W[:, c].reshape(shape), cmap="RdBu_r", vmin=-scale, vmax=scale)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(str(c))
+        axes[r, 0].set_ylabel(f"{label}\nmax |w| {scale:.2g}", fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
