@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import inspect
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -179,6 +180,62 @@ def softplus(x):
     jobs.put(x)
     return answers.get(timeout=2)
 """
+# Results that would cost the grader gigabytes: many compressed members, each within the
+# per-array limit (12 x 32 MB of zeros, a few hundred kB on disk).
+NPZ_BOMB = """import sys, zipfile, numpy as _np
+_kernel = sys.modules['course_grade_kernel']
+_real = _kernel.np.savez
+class _Np:
+    def __getattr__(self, name):
+        return getattr(_np, name)
+    def savez(self, file, **arrays):
+        with zipfile.ZipFile(file, 'w', zipfile.ZIP_DEFLATED) as z:
+            for i in range(12):
+                with z.open(f'big{i}.npy', 'w', force_zip64=True) as f:
+                    _np.lib.format.write_array(f, _np.zeros(1 << 22))
+_kernel.np = _Np()
+def scale(x, a):
+    return a * x
+"""
+# Results nested 100,000 deep, then execute replies whose fields have the wrong types.
+MALFORMED = """import sys, json as _json
+_kernel = sys.modules['course_grade_kernel']
+class _Deep:
+    load = staticmethod(_json.load)
+    loads = staticmethod(_json.loads)
+    @staticmethod
+    def dump(obj, f, *args, **kwargs):
+        f.write('[' * 100000 + ']' * 100000)
+        _kernel.json = _json
+_kernel.json = _Deep
+def scale(x, a):
+    return a * x
+"""
+GARBLER = """_session = get_ipython().kernel.session
+_send = _session.send
+def _garbled(stream, msg_or_type, content=None, *args, **kwargs):
+    if msg_or_type == 'execute_reply':
+        content = {'status': ['error'], 'ename': {'deep': [[[1]]]}, 'evalue': 7, 'traceback': 5}
+    return _send(stream, msg_or_type, content, *args, **kwargs)
+_session.send = _garbled
+def softplus(x):
+    return np.logaddexp(0.0, x)
+"""
+# Start-up files a restarted kernel would run, then a crash that restarts it.
+STARTUP = """import os
+_sleep = 'import time\\ntime.sleep(1000)\\n'
+for folder, name in [(os.path.join(os.environ.get('IPYTHONDIR', '.ipython'), 'profile_default', 'startup'), '00.py'),
+                     (os.path.join(os.path.expanduser('~'), '.ipython', 'profile_default', 'startup'), '00.py'),
+                     (os.environ.get('JUPYTER_CONFIG_DIR', '.jupyter'), 'ipython_kernel_config.py'),
+                     (os.environ.get('MPLCONFIGDIR', '.mpl'), 'matplotlibrc'), ('.', 'numpy.py'), ('.', 'json.py')]:
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, name), 'w') as f:
+            f.write('backend: module://numpy\\n' if name == 'matplotlibrc' else _sleep)
+    except OSError:
+        pass
+os._exit(1)
+"""
 ORIGINAL_REF = HERE / "grade_fixtures" / "fixture_ref.py"
 # A copy of the reference's source file, run under another name: the kernel's copy, then the original.
 SOURCER = """import grade_fixtures.fixture_ref as fr
@@ -272,6 +329,15 @@ def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
         "forker": notebook({"scale": CHILD, "affine": FORK, "softplus": THREAD}),
         "sourcer": notebook({"scale": SOURCER.replace("ORIGINAL", repr(str(ORIGINAL_REF))),
                              "affine": AFFINE, "softplus": SOFTPLUS}),
+        # the grader's own process stays bounded whatever comes back
+        "bomber": notebook({"scale": NPZ_BOMB, "affine": AFFINE, "softplus": SOFTPLUS}),
+        "malformer": notebook({"scale": MALFORMED, "affine": AFFINE, "softplus": GARBLER}),
+        "verbose": notebook({"scale": SCALE + "PAD = '" + "x" * (5 << 20) + "'\n", "affine": AFFINE,
+                             "softplus": SOFTPLUS}),
+        "starter": notebook({"scale": STARTUP + SCALE, "affine": AFFINE, "softplus": SOFTPLUS}),
+        LONG_NAME: {"fixture.ipynb": notebook(GOOD)},
+        "ann lee": notebook(GOOD),
+        "ann_lee": notebook({"scale": SCALE, "affine": AFFINE, "softplus": "def softplus(x):\n    return x\n"}),
         "broken": b'{"cells": [{"cell_type": "code", "source": ',
         "empty": b"",
         "other": nbformat.writes(other).encode(),
@@ -290,14 +356,33 @@ EXPECTED = {  # student: (total, status)
     "writer": (6, "ok"), "refcaller": (3, "ok"), "tamperer": (1, "ok"), "broken": (0, "invalid notebook"),
     "empty": (0, "invalid notebook"), "other": (0, "wrong assignment"), "missing": (4, "missing answers"),
     "nometa": (0, "missing answers"), "reordered": (6, "ok"), "edited_tests": (0, "ok"), "frank": (6, "ok"),
-    "gina": (0, "no notebook"), "fifo": (0, "ok"), "symlinker": (0, "ok"), "expectant": (5, "ok"),
+    "gina": (0, "no notebook"), "fifo": (0, "unreadable results"), "symlinker": (0, "unreadable results"),
+    "expectant": (5, "ok"),
     "tabler": (5, "ok"), "faker": (4, "ok"), "forker": (0, "ok"), "sourcer": (5, "ok"),
+    "bomber": (0, "unreadable results"), "malformer": (2, "unreadable results"), "verbose": (5, "missing answers"),
+    "starter": (5, "exit"), "ann_lee": (3, "ok"),
 }
+LONG_NAME = "a" * 245  # a folder name as long as a file system allows, once the grader adds to it
+SPECIAL = {  # hand-ins that are not notebook files: key -> (total, status)
+    "linked": (0, "invalid notebook"), "fifo_handin": (0, "invalid notebook"), "zero": (0, "invalid notebook"),
+    "dirlink": (0, "invalid notebook"),
+}
+
+
+def _key(handin: str) -> str:
+    """The row key of a hand-in whose name is not a safe file name (see command._student_key)."""
+    from course_tools.grade.command import _student_key
+
+    return _student_key(handin.removesuffix("/").removesuffix(".ipynb"), handin)
+
+
+EXPECTED.update({_key(LONG_NAME + "/"): (6, "ok"), _key("ann lee.ipynb"): (6, "ok")})
+EXPECTED.update(SPECIAL)
 
 
 def _digest(folder: Path) -> dict:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
 
 
 @pytest.fixture(scope="module")
@@ -313,10 +398,17 @@ def run(tmp_path_factory):
                 (subs / name / file).write_bytes(data)
         else:
             (subs / f"{name}.ipynb").write_bytes(content)
+    (subs / "linked.ipynb").symlink_to(SOLUTION)  # the solution itself, through a link
+    (subs / "zero.ipynb").symlink_to("/dev/zero")  # endless bytes
+    os.mkfifo(subs / "fifo_handin.ipynb")  # a read that never ends
+    (subs / "dirlink").symlink_to(HERE / "grade_fixtures")  # a folder elsewhere
     before = _digest(subs)
     start = time.monotonic()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     results = grade(subs, SOLUTION, out, jobs=2, timeout=3, memory="1G", progress=False)
-    return dict(results=results, subs=subs, out=out, before=before, seconds=time.monotonic() - start)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak
+    return dict(results=results, subs=subs, out=out, before=before, seconds=time.monotonic() - start,
+                grown_kb=grown)
 
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))
@@ -329,8 +421,8 @@ def test_grades_csv_has_one_row_per_submission(run):
     with open(run["out"] / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["student"] for r in rows] == sorted(EXPECTED)
-    assert list(rows[0]) == ["student", "test_scale", "test_affine", "test_softplus", "total", "max_total", "status",
-                             "detail"]
+    assert list(rows[0]) == ["student", "handin", "test_scale", "test_affine", "test_softplus", "total", "max_total",
+                             "status", "detail"]
     good = next(r for r in rows if r["student"] == "good")
     assert (good["test_scale"], good["test_affine"], good["test_softplus"], good["total"], good["max_total"]) == \
         ("1", "2", "3", "6", "6")
@@ -425,6 +517,59 @@ def test_submissions_change_nothing_outside_their_scratch_folder(run):
 
 def test_the_run_time_is_bounded(run):
     assert run["seconds"] < 120
+
+
+def test_hand_ins_that_are_links_pipes_or_devices_are_refused_unread(run):
+    r = run["results"]
+    assert "link" in r["linked"]["detail"] and "link" in r["zero"]["detail"] and "link" in r["dirlink"]["detail"]
+    assert "not a regular file" in r["fifo_handin"]["detail"]
+
+
+def test_the_graders_memory_stays_bounded_whatever_comes_back(run):
+    assert run["grown_kb"] < 400 << 10, f"the grader grew by {run['grown_kb'] >> 10} MB"
+    assert "could not read" in run["results"]["bomber"]["tests"]["test_scale"]["messages"][0]["message"]
+
+
+def test_malformed_results_and_replies_cost_only_their_own_tests(run):
+    tests = run["results"]["malformer"]["tests"]
+    assert (tests["test_scale"]["points"], tests["test_affine"]["points"], tests["test_softplus"]["points"]) == \
+        (0, 2, 0)
+
+
+def test_an_oversized_answer_cell_is_not_parsed(run):
+    r = run["results"]["verbose"]
+    assert any("more than the 100,000" in n for n in r["notes"]) and r["seconds"] < 30
+
+
+def test_start_up_files_written_by_a_hand_in_never_run(run):
+    r = run["results"]["starter"]
+    assert r["tests"]["test_affine"]["points"] == 2 and r["seconds"] < 30
+
+
+def test_rows_are_keyed_by_the_real_hand_in_name(run):
+    rows = {r["handin"]: r for r in read_csv(run["out"])}
+    assert rows["ann lee.ipynb"]["total"] == "6" and rows["ann_lee.ipynb"]["total"] == "3"
+    assert rows["ann lee.ipynb"]["student"] != rows["ann_lee.ipynb"]["student"]
+    assert rows[LONG_NAME + "/"]["total"] == "6"
+    for handin in ("ann lee.ipynb", "ann_lee.ipynb", LONG_NAME + "/"):
+        assert (run["out"] / "feedback" / f"{rows[handin]['student']}.md").is_file()
+
+
+def test_a_new_hand_in_never_takes_over_an_earlier_row(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "ann_lee.ipynb").write_bytes(notebook(GOOD))
+    grade(subs, SOLUTION, out, jobs=1, timeout=10, progress=False)
+    before = (out / "feedback" / "ann_lee.md").read_text()
+    (subs / "ann lee.ipynb").write_bytes(notebook({"scale": SCALE, "affine": AFFINE, "softplus": "x = 1\n"}))
+    (subs / "ann lee").mkdir()
+    (subs / "ann lee" / "fixture.ipynb").write_bytes(notebook(GOOD))
+    grade(subs, SOLUTION, out, jobs=1, timeout=10, progress=False)
+    assert (out / "feedback" / "ann_lee.md").read_text() == before
+    rows = {r["handin"]: r for r in read_csv(out)}
+    assert rows["ann_lee.ipynb"]["total"] == "6"
+    for handin in ("ann lee.ipynb", "ann lee/"):  # one student, two hand-ins: neither is guessed
+        assert rows[handin]["status"] == "invalid notebook" and "two hand-ins" in rows[handin]["detail"]
 
 
 def setup_code(plan, answers: dict) -> str:

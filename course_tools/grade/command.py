@@ -20,11 +20,13 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import datetime
+import errno
 import hashlib
 import os
 import queue
 import re
 import signal
+import stat
 import sys
 import threading
 import time
@@ -41,56 +43,117 @@ MAX_NOTEBOOK_BYTES = 100 << 20
 
 @dataclass
 class Entry:
-    student: str
+    student: str  # the row's key and the name of its files: the hand-in's name, made safe (see _student_key)
+    handin: str  # the hand-in's real file or folder name, as on disk ("ann lee.ipynb", "bob/")
     source: str
     data: bytes | None = None
     problem: tuple[str, str] | None = None
     sha: str | None = None
 
 
-def _student_name(raw: str, taken: set) -> str:
-    name = re.sub(r"[^\w.@+-]", "_", raw).lstrip(".") or "student"
-    unique, n = name, 2
-    while unique in taken:
-        unique, n = f"{name}~{n}", n + 1
-    taken.add(unique)
-    return unique
+_SAFE = re.compile(r"[\w@+-][\w.@+-]{0,79}")
+MAX_FOLDER_ENTRIES = 2000  # files looked at in one student's folder
+
+
+def _student_key(stem: str, handin: str) -> str:
+    """The name of a hand-in's row and files: its name when that is a safe file name, otherwise
+    the name made safe plus a hash of the real name, so two hand-ins never share a row."""
+    if _SAFE.fullmatch(stem) and stem.isascii():
+        return stem
+    safe = re.sub(r"[^\w.@+-]", "_", stem, flags=re.ASCII).lstrip(".")[:60] or "student"
+    return f"{safe}-{_hash(handin)}"
+
+
+def _hash(handin: str) -> str:
+    return hashlib.sha256(handin.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
 def _read(entry: Entry, path: Path) -> Entry:
+    """Read a hand-in's bytes: only a regular file, never through a link, at most MAX_NOTEBOOK_BYTES."""
     try:
-        size = path.stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        link = e.errno == errno.ELOOP or path.is_symlink()
+        entry.problem = ("invalid notebook", "the hand-in is a link, not a notebook file: hand in the file itself"
+                         if link else f"the file cannot be read ({e.__class__.__name__})")
+        return entry
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            entry.problem = ("invalid notebook", "the hand-in is not a regular file (a pipe, device or socket)")
+        elif info.st_size > MAX_NOTEBOOK_BYTES:
             entry.problem = ("invalid notebook", f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
         else:
-            entry.data = path.read_bytes()
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(MAX_NOTEBOOK_BYTES + 1)
+            if len(data) > MAX_NOTEBOOK_BYTES:
+                entry.problem = ("invalid notebook", f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+            else:
+                entry.data = data
     except OSError as e:
         entry.problem = ("invalid notebook", f"the file cannot be read ({e.__class__.__name__})")
+    finally:
+        os.close(fd)
     return entry
+
+
+def _notebooks_in(folder: Path) -> list[Path]:
+    """The .ipynb files in a student's folder (links to folders are not followed; bounded)."""
+    found, seen = [], 0
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        seen += len(files) + len(dirs)
+        found += [Path(root) / f for f in files if f.endswith(".ipynb") and not f.startswith(".")]
+        if seen > MAX_FOLDER_ENTRIES:
+            break
+    return sorted(found)
 
 
 def find_submissions(folder: Path, name: str) -> list[Entry]:
     """Every submission in ``folder``, read into memory (or with the reason it cannot be)."""
-    entries, taken = [], set()
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.name == "__MACOSX":
+    entries = []
+    with os.scandir(folder) as it:
+        items = sorted(it, key=lambda e: e.name)
+    for item in items:
+        if item.name.startswith(".") or item.name == "__MACOSX":
             continue
-        if path.is_file() and path.suffix == ".ipynb":
-            entries.append(_read(Entry(_student_name(path.stem, taken), path.name), path))
-        elif path.is_dir():
-            found = sorted(p for p in path.rglob("*.ipynb")
-                           if not any(part.startswith(".") for part in p.relative_to(path).parts))
-            named = [p for p in found if p.name == f"{name}.ipynb"]
-            entry = Entry(_student_name(path.name, taken), f"{path.name}/")
-            if named or len(found) == 1:
-                pick = (named or found)[0]
-                entry.source = str(pick.relative_to(folder))
-                entries.append(_read(entry, pick))
-            else:
-                why = (f"has {len(found)} notebooks and none is named {name}.ipynb" if found
-                       else "has no .ipynb file")
-                entry.problem = ("no notebook", f"the folder {why}")
-                entries.append(entry)
+        path = Path(item.path)
+        is_dir = item.is_dir(follow_symlinks=False)
+        if is_dir:
+            entry = Entry(_student_key(item.name, item.name + "/"), item.name + "/", item.name + "/")
+        elif item.name.endswith(".ipynb"):
+            entry = Entry(_student_key(item.name[:-6], item.name), item.name, item.name)
+        elif item.is_symlink() and item.is_dir():
+            entry = Entry(_student_key(item.name, item.name + "/"), item.name + "/", item.name + "/",
+                          problem=("invalid notebook", "the hand-in is a link to a folder: hand in the folder itself"))
+            entries.append(entry)
+            continue
+        else:
+            continue
+        if not is_dir:
+            entries.append(_read(entry, path))
+            continue
+        found = _notebooks_in(path)
+        named = [p for p in found if p.name == f"{name}.ipynb"]
+        if named or len(found) == 1:
+            pick = (named or found)[0]
+            entry.source = str(pick.relative_to(folder))
+            entries.append(_read(entry, pick))
+        else:
+            why = (f"has {len(found)} notebooks and none is named {name}.ipynb" if found
+                   else "has no .ipynb file")
+            entry.problem = ("no notebook", f"the folder {why}")
+            entries.append(entry)
+    by_stem: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_stem.setdefault(entry.handin.removesuffix("/").removesuffix(".ipynb"), []).append(entry)
+    for same in by_stem.values():
+        if len(same) > 1:  # ann.ipynb and ann/: one student, two hand-ins
+            both = " and ".join(e.handin for e in same)
+            for entry in same:
+                entry.student = f"{entry.student}-{_hash(entry.handin)}"
+                entry.data, entry.problem = None, ("invalid notebook", f"two hand-ins for one student ({both}): "
+                                                   "keep one and grade again")
     return entries
 
 
@@ -150,7 +213,8 @@ def _grade(plan, settings, entries, submissions, solution, out, jobs, force, pro
         sha = hashlib.sha256(entry.data).hexdigest() if entry.data is not None else None
         entry.sha = sha
         old = None if force else load_result(out, entry.student)
-        if old and old.get("submission_sha256") == sha and old.get("solution_sha256") == plan.sha256:
+        if old and old.get("submission_sha256") == sha and old.get("solution_sha256") == plan.sha256 \
+                and old.get("handin", entry.handin) == entry.handin:
             results[entry.student] = old
         else:
             todo.append(entry)
@@ -195,10 +259,15 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream) -> None
             slots.put(slot)
         if stop.is_set():
             return
-        result.update(student=entry.student, source=entry.source, submission_sha256=entry.sha, solution=plan.name,
-                      solution_sha256=plan.sha256, graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
+        result.update(student=entry.student, handin=entry.handin, source=entry.source, submission_sha256=entry.sha,
+                      solution=plan.name, solution_sha256=plan.sha256,
+                      graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
         with lock:
-            save_result(out, plan, result)
+            try:
+                save_result(out, plan, result)
+            except OSError as e:  # its own files cannot be written: the row still says so
+                result.update(status="grader error", detail=f"its result could not be saved ({e.__class__.__name__}: "
+                                                            f"{str(e)[:120]})")
             results[entry.student] = result
             write_csv(out, plan, results)
         bar.finished(entry.student, result, plan)

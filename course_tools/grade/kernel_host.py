@@ -15,6 +15,7 @@ import secrets
 import shutil
 import signal
 import stat
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import sandbox, stubs, transport
+from . import cgroups, sandbox, stubs, transport
 from .plan import GradeError, Plan
 from .session import KernelSession, KernelStartError, Outcome
 
@@ -56,9 +57,12 @@ class Settings:
 
     timeout: float = 30.0
     memory: int = 2 << 30
+    disk: int = 512 << 20
     output_limit: int = 4 << 20
     as_root: bool = field(default_factory=lambda: hasattr(os, "geteuid") and os.geteuid() == 0)
     landlock: int = field(default_factory=sandbox.landlock_abi)
+    bwrap: str | None = None  # bubblewrap's path when kernels get their own namespaces (root, Linux)
+    cgroups: bool = False  # whether each submission gets its own control group (root, Linux)
     run_id: str = field(default_factory=lambda: secrets.token_hex(6))
     read: list = field(default_factory=list)
     fontcache: list = field(default_factory=list)
@@ -67,18 +71,25 @@ class Settings:
     home: str = ""  # the run's folder: the grading copy of the course (library) and the kernel's module
     library: str = ""
     kernel_file: str = _KERNEL_FILE
+    sandbox_file: str = ""
 
     def prepare(self, plan: Plan) -> None:
         """Build the grading copy of the course, work out what the kernels may read, and encode
         every test's inputs once."""
         import site
 
+        if self.as_root and sys.platform.startswith("linux"):
+            self.bwrap = shutil.which("bwrap")
+            self.cgroups = cgroups.available()
         self.home = tempfile.mkdtemp(prefix="course-grade-lib-")
         self.library = str(stubs.build(plan, Path(self.home)))
         self.kernel_file = str(Path(self.home) / "course_grade_kernel.py")
         shutil.copy(_KERNEL_FILE, self.kernel_file)
-        os.chmod(self.kernel_file, 0o644)
-        roots = {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/sys", "/dev"}
+        self.sandbox_file = str(Path(self.home) / "course_grade_sandbox.py")
+        shutil.copy(sandbox.__file__, self.sandbox_file)
+        for f in (self.kernel_file, self.sandbox_file):
+            os.chmod(f, 0o644)
+        roots = {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", *sandbox.DEVICES}
         roots |= {f"/etc/{name}" for name in _ETC}
         roots |= {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
         roots |= {os.path.realpath(p) for p in site.getsitepackages()} | set(site.getsitepackages())
@@ -106,49 +117,92 @@ class Settings:
             _rmtree(Path(self.home))
             self.home = ""
 
+    @property
+    def full(self) -> bool:
+        """Whether kernels run with every wall: namespaces, control groups, a disk quota."""
+        return bool(self.bwrap and self.cgroups and self.as_root)
+
     def describe(self) -> str:
-        who = f"as unprivileged users (uid {sandbox.slot_uid(0)}+)" if self.as_root else "as you"
+        who = "each submission as a user of its own" if self.as_root else "as you"
         walls = "no Landlock on this system"
         if self.landlock:
-            walls = (f"Landlock ABI {self.landlock}: reads only Python and the course, writes only a scratch folder"
-                     + (", no network" if self.landlock >= 4 else "")
+            walls = (f"Landlock ABI {self.landlock}: reads only Python and the grading copy of the course, writes "
+                     "only a scratch folder" + (", no network" if self.landlock >= 4 else "")
                      + (", no signals out" if self.landlock >= 6 else ""))
+        if self.full:
+            walls = ("own namespaces (bubblewrap: no network at all, only its own processes, /dev with null, zero "
+                     f"and random), a control group (memory for all its processes, 64 tasks, 1 CPU), "
+                     f"{self.disk / 2**20:.0f} MB of scratch space, no capabilities; " + walls)
+        else:
+            missing = [m for m, ok in (("root", self.as_root), ("bubblewrap (apt install bubblewrap)", self.bwrap),
+                                       ("control groups", self.cgroups)) if not ok]
+            walls += f"; without {', '.join(missing)}: no namespaces, per-process limits, no disk quota"
         return f"kernels run {who}; {walls}; memory {self.memory / 2**30:.3g} GiB; {self.timeout:g} s per cell"
+
+    @property
+    def start_timeout(self) -> float:
+        """Seconds a kernel may take to start, or to run the grader's set-up: the cell limit, at least 10 s."""
+        return max(10.0, self.timeout)
 
 
 class KernelHost:
-    """A sandboxed kernel for one submission in one slot.
+    """A sandboxed kernel for one submission.
 
-    Two folders: the kernel's scratch folder (its cwd and home, which it owns and may fill
-    with anything, symlinks included), and the grader's exchange folder, owned by the grader:
-    test inputs and the connection file go there, readable but not writable by the kernel,
-    and only ``exchange/out`` (the kernel's) receives results under names the grader draws at
-    random for each test. After the scratch folder is set up, the grader never writes in it
-    and reads results only as regular files, never through a link.
+    Its folder holds three parts: ``x`` (the grader's exchange: test inputs, the plan and the
+    connection file, readable but not writable by the kernel), ``home`` (the kernel's HOME,
+    the grader's and empty, so no start-up or configuration file of the student's can exist),
+    and ``w``, the kernel's writable space: ``w/scratch`` (its working folder, temporary files
+    and matplotlib's cache) and ``w/out`` (the results, under names the grader draws at random
+    for each test). ``w`` is emptied before every (re)start of the kernel, and with full
+    isolation it is a tmpfs of ``Settings.disk`` bytes, counted in the submission's memory. The
+    grader never writes in ``w`` after setting it up and reads results only as regular files,
+    never through a link.
+
+    With full isolation (root, bubblewrap, control groups) the submission also has a user id
+    and a control group of its own; :meth:`close` ends every process in that group.
     """
 
     def __init__(self, settings: Settings, slot: int):
         self.settings, self.slot = settings, slot
-        self.uid = sandbox.slot_uid(slot) if settings.as_root else None
+        self.uid = sandbox.fresh_uid() if settings.as_root else None
         self.marker = f"course-grade-{settings.run_id}-{slot}"
-        self.scratch = Path(tempfile.mkdtemp(prefix=f"course-grade-{slot}-"))
-        self.exchange = Path(tempfile.mkdtemp(prefix=f"course-grade-x{slot}-"))
-        os.chmod(self.exchange, 0o711)
-        for sub in ("tmp", ".mpl"):
-            (self.scratch / sub).mkdir()
-        for f in settings.fontcache:
-            shutil.copy(f, self.scratch / ".mpl" / f.name)
-        (self.exchange / "out").mkdir(mode=0o700)
-        for path in [self.scratch, *self.scratch.rglob("*"), self.exchange / "out"]:
-            self._own(path)
+        self.root = Path(tempfile.mkdtemp(prefix=f"course-grade-{slot}-"))
+        os.chmod(self.root, 0o711)
+        self.exchange, self.home, self.work = self.root / "x", self.root / "home", self.root / "w"
+        self.scratch, self.out = self.work / "scratch", self.work / "out"
+        self.exchange.mkdir(mode=0o711)
+        self.home.mkdir(mode=0o755)
+        self.work.mkdir(mode=0o711)
+        self.mounted = False
+        self.group = None
         self.session: KernelSession | None = None
         self.starts = 0
         self.cancelled = False
+        if settings.full:
+            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={settings.disk},mode=0711,nosuid,nodev", "tmpfs",
+                            str(self.work)], check=True, capture_output=True, timeout=30)
+            self.mounted = True
+            self.group = cgroups.create(memory=settings.memory + (256 << 20), pids=64, cpus=1.0)
 
     def _own(self, path: Path) -> None:
         """Give a path the grader just created to the kernel's user."""
         if self.uid is not None:
             os.chown(path, self.uid, self.uid, follow_symlinks=False)
+
+    def _fresh_work(self) -> None:
+        """Empty the kernel's writable space: nothing of a previous kernel's survives a restart."""
+        for path in list(self.work.iterdir()):
+            if path.is_dir() and not path.is_symlink():
+                _rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        for folder in (self.scratch, self.scratch / "tmp", self.scratch / ".mpl", self.out):
+            folder.mkdir()
+            os.chmod(folder, 0o711 if folder == self.scratch else 0o700)  # bubblewrap enters scratch without caps
+            self._own(folder)
+        for f in self.settings.fontcache:
+            shutil.copy(f, self.scratch / ".mpl" / f.name)
+            self._own(self.scratch / ".mpl" / f.name)
 
     def _publish(self, name: str, data: bytes) -> Path:
         """A new file in the exchange folder for the kernel (and no other user) to read."""
@@ -162,35 +216,43 @@ class KernelHost:
     def start(self, answers: dict) -> Outcome:
         s = self.settings
         env = {
-            "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.scratch),
-            "TMPDIR": str(self.scratch / "tmp"), "IPYTHONDIR": str(self.scratch / ".ipython"),
-            "JUPYTER_CONFIG_DIR": str(self.scratch / ".jupyter"), "JUPYTER_DATA_DIR": str(self.scratch / ".jupyter"),
-            "JUPYTER_RUNTIME_DIR": str(self.scratch / ".jupyter"), "JUPYTER_PLATFORM_DIRS": "1",
+            "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home),
+            "TMPDIR": str(self.scratch / "tmp"), "IPYTHONDIR": str(self.home / ".ipython"),
+            "JUPYTER_CONFIG_DIR": str(self.home / ".jupyter"), "JUPYTER_DATA_DIR": str(self.home / ".jupyter"),
+            "JUPYTER_RUNTIME_DIR": str(self.scratch / "tmp"), "JUPYTER_PLATFORM_DIRS": "1",
             "MPLCONFIGDIR": str(self.scratch / ".mpl"), "MPLBACKEND": "Agg", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
             "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "JPY_PARENT_PID": str(os.getpid()),
-            "COURSE_GRADE_SANDBOX": self.marker, "PYTHONPATH": s.library,
+            "COURSE_GRADE_SANDBOX": self.marker, "PYTHONPATH": s.library, "PYTHONNOUSERSITE": "1",
         }
         config = dict(memory=s.memory, cpu_seconds=int(max(600, 20 * s.timeout)), file_size=256 << 20,
-                      max_processes=64, uid=self.uid, landlock=s.landlock, read=[*s.read, str(self.exchange)],
-                      write=[str(self.scratch), str(self.exchange / "out"), "/dev/null"])
+                      max_processes=64, uid=self.uid, landlock=s.landlock,
+                      read=[*s.read, str(self.exchange), str(self.home)],
+                      write=[str(self.scratch), str(self.out), "/dev/null"],
+                      cgroups=self.group.procs_files if self.group else [],
+                      bwrap=s.bwrap if s.full else None, cwd=str(self.scratch), script=s.sandbox_file)
+        if s.full:  # the grader is outside the kernel's process namespace; bubblewrap ties their lives
+            del env["JPY_PARENT_PID"]
         self.close_session()
+        if self.group is not None:
+            self.group.kill_all()
+        self._fresh_work()
         self.starts += 1
         plan = json.dumps({**s.kernel_plan, "answers": answers}).encode()
         plan_file = self._publish(f"plan-{self.starts}.json", plan)
         self.session = KernelSession(self.scratch, self.exchange / f"kernel-{self.starts}.json", config, env,
-                                     output_limit=s.output_limit)
-        self.session.start(timeout=max(60.0, s.timeout))
+                                     output_limit=s.output_limit, group=self.group)
+        self.session.start(timeout=s.start_timeout)
         if self.cancelled:  # terminate() came while the session was being made: it may have missed it
             self.session.kill()
             raise KernelStartError("grading was interrupted")
-        return self.session.run(_BOOT.format(s.kernel_file, str(plan_file)), max(60.0, s.timeout))
+        return self.session.run(_BOOT.format(s.kernel_file, str(plan_file)), s.start_timeout)
 
     def run_test(self, gid: str) -> tuple[Outcome, object, dict]:
         token = secrets.token_hex(8)
         request, inputs = self.settings.requests[gid]
         files = [self._publish(f"{token}.json", request), self._publish(f"{token}.npz", inputs)]
-        out = self.exchange / "out" / token
+        out = self.out / token
         outcome = self.session.run(_RUN.format(str(files[0]), str(files[1]), str(out)), self.settings.timeout)
         results, arrays = None, {}
         if outcome.kind == "ok":
@@ -225,10 +287,14 @@ class KernelHost:
             self.session = None
 
     def close(self) -> None:
+        """End every process of the submission and remove its folders."""
         self.close_session()
+        if self.group is not None:
+            self.group.remove()
         sandbox.sweep(uid=self.uid, marker=self.marker)
-        for folder in (self.scratch, self.exchange):
-            _rmtree(folder)
+        if self.mounted:
+            subprocess.run(["umount", "-l", str(self.work)], capture_output=True, timeout=30)
+        _rmtree(self.root)
 
 
 def _rmtree(path: Path) -> None:

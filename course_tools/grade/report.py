@@ -65,13 +65,18 @@ def write_csv(out: Path, plan: Plan, results: dict[str, dict]) -> None:
     gids = [t.grade_id for t in plan.tests]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", *gids, "total", "max_total", "status", "detail"])
+    writer.writerow(["student", "handin", *gids, "total", "max_total", "status", "detail"])
     for student in sorted(results):
         r = results[student]
-        name = f"'{student}" if student[:1] in "=+-@" else student
         points = [_num(r["tests"][g]["points"]) if g in r.get("tests", {}) else "0" for g in gids]
-        writer.writerow([name, *points, _num(r["total"]), _num(plan.max_total), r["status"], r.get("detail", "")])
+        writer.writerow([_cell(student), _cell(str(r.get("handin", ""))), *points, _num(r["total"]),
+                         _num(plan.max_total), r["status"], _cell(r.get("detail", ""))])
     atomic_write(out / "grades.csv", buf.getvalue())
+
+
+def _cell(text: str) -> str:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _block(text: str, indent: str = "  ") -> str:

@@ -27,14 +27,17 @@ old kernel, or macOS), only the resource limits apply and the grader says so at 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import json
 import os
 import re
 import resource
 import signal
 import sys
+from pathlib import Path
 
-__all__ = ["parse_size", "landlock_abi", "launcher_command", "sweep", "slot_uid"]
+__all__ = ["parse_size", "landlock_abi", "launcher_command", "bwrap_command", "sweep", "slot_uid", "fresh_uid",
+           "DEVICES"]
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 _SYS_CREATE, _SYS_ADD_RULE, _SYS_RESTRICT = 444, 445, 446  # the same on every Linux architecture
@@ -43,6 +46,8 @@ _CAP_DAC_READ_SEARCH = 2
 _FS_READ = (1 << 0) | (1 << 2) | (1 << 3)  # execute, read file, read dir
 _FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)  # rights a rule on a file may carry
 UID_BASE = 1_900_000_000  # dedicated kernel users live above this (no such users exist)
+DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")  # all of /dev a kernel may use
+_uids = itertools.count()
 
 
 def parse_size(text: str) -> int:
@@ -54,12 +59,18 @@ def parse_size(text: str) -> int:
 
 
 def slot_uid(slot: int) -> int:
-    """The dedicated user id of a parallel slot (used only when the grader runs as root).
+    """The first dedicated user id of this grader process (see :func:`fresh_uid`)."""
+    return UID_BASE + (os.getpid() % 500_000) * 4096 + slot % 4096
 
-    Each grader process gets its own block of 256 ids (from its process id), so two graders
-    running at once never share a kernel user, and cleaning up after one never touches the other.
+
+def fresh_uid() -> int:
+    """A user id no other submission of this run has had (used only when the grader runs as root).
+
+    Each grader process draws from its own block of 4,096 ids (from its process id), so two
+    graders running at once never share a kernel user; within a run, an id comes back only
+    after 4,096 submissions, long after every process of its earlier owner was ended.
     """
-    return UID_BASE + (os.getpid() % 400_000) * 256 + slot % 256
+    return slot_uid(next(_uids))
 
 
 def _libc():
@@ -125,13 +136,20 @@ def _limit(which: int, value: int) -> None:
         pass  # a limit the platform does not support (e.g. RLIMIT_AS on macOS)
 
 
-def apply(config: dict) -> None:
-    """Put this process under the limits in ``config`` (see :func:`launcher_command`)."""
+def apply_outer(config: dict) -> None:
+    """The limits set before the namespaces: the submission's control groups and rlimits."""
+    for procs in config.get("cgroups", ()):
+        with open(procs, "w") as f:  # from now on, this process and all it starts belong to the group
+            f.write(str(os.getpid()))
     _limit(resource.RLIMIT_DATA, config["memory"])
     _limit(resource.RLIMIT_AS, config["memory"] + (1 << 30))  # Python, numpy and the kernel's code: ~1 GB
     _limit(resource.RLIMIT_CPU, config["cpu_seconds"])
     _limit(resource.RLIMIT_FSIZE, config["file_size"])
     _limit(resource.RLIMIT_CORE, 0)
+
+
+def apply_inner(config: dict) -> None:
+    """The limits set last, inside the namespaces: processes, Landlock, the dedicated user."""
     if config.get("uid") is not None:
         _limit(resource.RLIMIT_NPROC, config["max_processes"])
     elif os.getuid() != 0 and os.path.isdir("/proc"):  # the limit counts all our user's tasks (threads)
@@ -139,7 +157,39 @@ def apply(config: dict) -> None:
     if config.get("landlock"):
         _landlock(config["read"], config["write"], config["landlock"])
     if config.get("uid") is not None:
-        _become(config["uid"], keep_read=bool(config.get("landlock")))
+        _become(config["uid"], keep_read=bool(config.get("landlock")) and not config.get("bwrap"))
+
+
+def apply(config: dict) -> None:
+    """Put this process under the limits in ``config`` (see :func:`launcher_command`)."""
+    apply_outer(config)
+    apply_inner(config)
+
+
+def bwrap_command(config: dict) -> list[str]:
+    """bubblewrap's arguments for a kernel: new namespaces (no network, its own processes, IPC and
+    host name), a file system of read-only binds (``read``), the writable ``write`` folders, a
+    /dev with only null, zero, random and urandom, and a fresh /proc. Capabilities are dropped
+    but for changing user, which :func:`apply_inner` then gives up with all the others."""
+    args = [config["bwrap"], "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "grading",
+            "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    read = [p for p in config["read"] if p not in ("/proc", "/sys", "/dev") and not p.startswith("/dev/")]
+    write = [p for p in config["write"] if not p.startswith("/dev/")]
+    parents = sorted({str(a) for p in read + write for a in Path(p).parents if str(a) != "/"},
+                     key=lambda a: a.count("/"))
+    for folder in parents:  # bubblewrap would make them 0700, which the kernel's user cannot enter
+        args += ["--perms", "0755", "--dir", folder]
+    for path in read:
+        args += ["--ro-bind-try", path, path]
+    args += ["--proc", "/proc", "--tmpfs", "/dev"]
+    for dev in DEVICES:
+        args += ["--dev-bind", dev, dev]
+    args += ["--symlink", "/proc/self/fd", "/dev/fd", "--symlink", "/proc/self/fd/0", "/dev/stdin",
+             "--symlink", "/proc/self/fd/1", "/dev/stdout", "--symlink", "/proc/self/fd/2", "/dev/stderr"]
+    for path in write:
+        args += ["--bind", path, path]
+    return args + ["--chdir", config["cwd"]]
 
 
 class _CapHeader(ctypes.Structure):
@@ -190,9 +240,17 @@ def launcher_command(config: dict, kernel_argv: list[str]) -> list[str]:
 
     ``config`` holds ``memory``, ``cpu_seconds``, ``file_size`` and ``max_processes`` (ints),
     ``uid`` (an int, or None to keep the grader's user), ``landlock`` (the ABI to use, 0 for
-    none) and the ``read`` and ``write`` path lists for Landlock.
+    none), the ``read`` and ``write`` path lists, ``cgroups`` (the ``cgroup.procs`` files of the
+    submission's groups), and ``bwrap`` (bubblewrap's path, or None) with ``cwd``. With
+    bubblewrap the chain is: this file (groups, rlimits) -> bwrap (namespaces, mounts) -> this
+    file again inside (Landlock, user) -> the kernel.
     """
-    return [sys.executable, "-I", os.path.abspath(__file__), json.dumps(config), "--", *kernel_argv]
+    me = [sys.executable, "-I", os.path.abspath(__file__)]
+    if config.get("bwrap"):  # inside, this file is read from its copy in the run's folder (``script``)
+        inner = [sys.executable, "-I", config.get("script") or os.path.abspath(__file__)]
+        return [*me, "--outer", json.dumps(config), "--", *bwrap_command(config), "--",
+                *inner, "--inner", json.dumps(config), "--", *kernel_argv]
+    return [*me, "--all", json.dumps(config), "--", *kernel_argv]
 
 
 def _processes():
@@ -252,15 +310,15 @@ def sweep(*, uid: int | None = None, marker: str | None = None, keep: frozenset 
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) < 3 or argv[1] != "--":
-        sys.exit("usage: sandbox.py CONFIG_JSON -- COMMAND ...")
-    config = json.loads(argv[0])
+    if len(argv) < 4 or argv[0] not in ("--outer", "--inner", "--all") or argv[2] != "--":
+        sys.exit("usage: sandbox.py --outer|--inner|--all CONFIG_JSON -- COMMAND ...")
+    stage, config, command = argv[0], json.loads(argv[1]), argv[3:]
     try:
-        apply(config)
+        {"--outer": apply_outer, "--inner": apply_inner, "--all": apply}[stage](config)
     except OSError as e:
         sys.stderr.write(f"sandbox: cannot apply the limits: {e}\n")
         os._exit(97)
-    os.execve(argv[2], argv[2:], dict(os.environ))
+    os.execve(command[0], command, dict(os.environ))
 
 
 if __name__ == "__main__":

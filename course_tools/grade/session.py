@@ -46,6 +46,15 @@ _COUNTED = {"stream", "display_data", "update_display_data", "execute_result", "
 _MEMORY_SIGNS = ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory", "Unable to allocate")
 
 
+def _short(value, limit: int) -> str:
+    """A field of a kernel's reply as a string of at most ``limit`` characters, whatever it holds."""
+    try:
+        text = value if isinstance(value, str) else repr(value)[:limit]
+    except Exception:
+        text = "?"
+    return text[:limit]
+
+
 class KernelStartError(Exception):
     """The kernel did not start (the message ends with what it printed)."""
 
@@ -76,9 +85,12 @@ class KernelSession:
     the grader's folder, not replace it; it is deleted once the kernel has answered.
     """
 
-    def __init__(self, scratch: Path, connection_file: Path, config: dict, env: dict, *, output_limit: int = 4 << 20):
+    def __init__(self, scratch: Path, connection_file: Path, config: dict, env: dict, *, output_limit: int = 4 << 20,
+                 group=None):
         self.scratch, self.conn, self.config, self.env = Path(scratch), Path(connection_file), config, env
         self.output_limit = output_limit
+        self.group = group  # the submission's control group (cgroups.Group), if it has one
+        self._ooms = group.oom_kills() if group is not None else 0
         self.proc: subprocess.Popen | None = None
         self.printed = 0
         self._stderr: collections.deque = collections.deque(maxlen=64)
@@ -159,10 +171,13 @@ class KernelSession:
         if self.shell in events:
             try:
                 _, reply = self.session.recv(self.shell, mode=zmq.NOBLOCK)
-            except (ValueError, KeyError, zmq.ZMQError):
-                return None  # a malformed or unsigned message: ignore it
-            if reply and reply.get("parent_header", {}).get("msg_id") == request["header"]["msg_id"]:
-                return reply
+                parent = reply.get("parent_header") if isinstance(reply, dict) else None
+                if isinstance(parent, dict) and parent.get("msg_id") == request["header"]["msg_id"]:
+                    return reply if isinstance(reply.get("content"), dict) else {**reply, "content": {}}
+            except zmq.ZMQError:
+                return None
+            except Exception:  # malformed, unsigned, deeply nested: the kernel is the student's; ignore it
+                return None
         return None
 
     def _drain_iopub(self) -> None:
@@ -206,23 +221,46 @@ class KernelSession:
             if stopped is not None:
                 return Outcome(stopped, seconds)
             if content.get("status") == "ok":
-                return Outcome("ok", seconds)
-            ename = str(content.get("ename", ""))[:80]
-            return Outcome("error", seconds, ename=ename, evalue=str(content.get("evalue", ""))[:1000],
-                           traceback=[str(t)[:2000] for t in content.get("traceback", [])[-8:]],
-                           memory=ename == "MemoryError")
+                return Outcome("ok", seconds, memory=self.out_of_memory())
+            ename = _short(content.get("ename", ""), 80)
+            tb = content.get("traceback")
+            return Outcome("error", seconds, ename=ename, evalue=_short(content.get("evalue", ""), 1000),
+                           traceback=[_short(t, 2000) for t in (tb[-8:] if isinstance(tb, list) else [])],
+                           memory=ename == "MemoryError" or self.out_of_memory())
 
     def _died(self, start: float) -> Outcome:
         code = self.proc.wait()
+        if self.config.get("bwrap") and code > 128:  # bubblewrap passes on a signal as 128 + its number
+            code = -(code - 128)
         time.sleep(0.05)  # let the stderr reader catch the last lines
         tail = self.stderr_tail()
-        memory = any(s in tail for s in _MEMORY_SIGNS)
+        memory = any(s in tail for s in _MEMORY_SIGNS) or self.out_of_memory()
         return Outcome("died", time.monotonic() - start, alive=False, exit_code=code, memory=memory)
+
+    def out_of_memory(self) -> bool:
+        """Whether the control group's memory limit killed a process since the kernel started."""
+        return self.group is not None and self.group.oom_kills() > self._ooms
+
+    def _kernel_pid(self) -> int | None:
+        """The kernel's process id as this process sees it (inside bubblewrap it is process 2)."""
+        if not self.config.get("bwrap"):
+            return self.proc.pid
+        for pid in self.group.pids() if self.group is not None else ():
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    nspid = next((line.split()[1:] for line in f if line.startswith("NSpid:")), [])
+            except OSError:
+                continue
+            if len(nspid) == 2 and nspid[1] == "2":
+                return pid
+        return None
 
     def interrupt(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
+            pid = self._kernel_pid()
             try:
-                os.kill(self.proc.pid, signal.SIGINT)
+                if pid is not None:
+                    os.kill(pid, signal.SIGINT)
             except ProcessLookupError:
                 pass
 

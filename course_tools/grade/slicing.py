@@ -50,7 +50,7 @@ def transform(source: str) -> tuple[ast.Module, str] | None:
     try:
         code = TransformerManager().transform_cell(source)
         return ast.parse(code), code
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # code nested too deeply to read, too
         return None
 
 

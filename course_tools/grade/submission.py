@@ -8,6 +8,7 @@ what depends on it: the kernel is restarted without that cell and grading goes o
 """
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -23,9 +24,10 @@ from .verdict import evaluate, fail_test
 __all__ = ["Settings", "grade_submission", "preflight", "read_submission", "unreadable", "STATUSES"]
 
 MAX_RESTARTS = 3
+MAX_ANSWER_CHARS = 100_000  # an answer cell is a few functions: a few thousand characters
 _RAISED = (("MemoryError", "memory", "ran out of memory"), ("SystemExit", "exit", "called sys.exit()"))
 STATUSES = ("invalid notebook", "no notebook", "wrong assignment", "grader error", "kernel died", "memory",
-            "timeout", "output limit", "exit", "missing answers", "ok")  # most serious first
+            "timeout", "output limit", "exit", "unreadable results", "missing answers", "ok")  # most serious first
 
 
 def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
@@ -59,29 +61,55 @@ class Submission:
     problem: tuple[str, str] | None = None  # (status, detail) when nothing can be graded
 
 
+def _cells(data: bytes) -> list:
+    """The cells of a notebook file, read as plain JSON (nbformat's validation is not needed to
+    find answer cells, and costs time and memory on a large hand-in); nbformat for old formats."""
+    nb = json.loads(data.decode("utf-8"))
+    if isinstance(nb, dict) and isinstance(nb.get("nbformat"), int) and nb["nbformat"] < 4:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        raise ValueError("no list of cells")
+    return cells
+
+
+def _text(source) -> str | None:
+    if isinstance(source, list) and all(isinstance(s, str) for s in source):
+        return "".join(source)
+    return source if isinstance(source, str) else None
+
+
 def read_submission(data: bytes, plan: Plan) -> Submission:
-    """Take a submission's answer cells by grade_id; never raises on bad input."""
+    """Take a submission's answer cells by grade_id; never raises on bad input.
+
+    An answer cell longer than ``MAX_ANSWER_CHARS`` is not graded (it would cost the grader
+    time and memory to read), nor is one nested too deeply for Python to parse.
+    """
     if not data.strip():
         return Submission(problem=("invalid notebook", "the file is empty"))
     try:
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-        cells = list(nb.cells)
-    except Exception as e:  # any way a file can fail to be a notebook
+        cells = _cells(data)
+    except Exception as e:  # any way a file can fail to be a notebook (deep nesting included)
         return Submission(problem=("invalid notebook", f"not a readable notebook ({e.__class__.__name__})"))
     sub, foreign = Submission(), set()
     tests = {t.grade_id for t in plan.tests}
     for cell in cells:
         meta = cell.get("metadata", {}) if isinstance(cell, dict) else {}
-        gid = (meta.get("nbgrader") or {}).get("grade_id") if isinstance(meta, dict) else None
-        source = cell.get("source") if isinstance(cell, dict) else None
+        nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
+        gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
+        source = _text(cell.get("source")) if isinstance(cell, dict) else None
         if not isinstance(gid, str):
             continue
-        if gid in plan.answers and cell.get("cell_type") == "code" and isinstance(source, str):
+        if gid in plan.answers and cell.get("cell_type") == "code" and source is not None:
+            if len(source) > MAX_ANSWER_CHARS:
+                sub.notes.append(f"answer cell {gid!r} has {len(source):,} characters, more than the "
+                                 f"{MAX_ANSWER_CHARS:,} the grader reads; it was not graded")
+                continue
             if gid in sub.answers:
                 sub.notes.append(f"two cells have grade_id {gid!r}; the last one was graded")
             sub.answers[gid] = source
         elif gid not in plan.answers and gid not in tests:
-            foreign.add(gid)
+            foreign.add(gid[:80])
     sub.missing = [gid for gid in plan.answers if gid not in sub.answers]
     if not sub.answers:
         if foreign:
@@ -139,7 +167,17 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                 o, results, arrays = kernel.run_test(item.grade_id)
                 problem = _problem(o, settings)
                 if o.kind == "ok":
-                    verdict = result["tests"][item.grade_id] = evaluate(item, results, arrays, plan, context)
+                    try:
+                        verdict = evaluate(item, results, arrays, plan, context)
+                    except Exception:  # results crafted to break the comparison: this test only
+                        verdict = fail_test(item, "the grader could not read what your code returned.")
+                    if not isinstance(results, dict) or verdict["messages"][0]["message"].startswith(
+                            "the grader could not read"):
+                        events.append(("unreadable results", f"{item.grade_id}: what the kernel sent back could "
+                                                             "not be read"))
+                    result["tests"][item.grade_id] = verdict
+                    if problem:  # the test ran, but a process of the submission ran out of memory
+                        events.append((problem[0], f"{item.grade_id}: your code {problem[1]}"))
                     for ename, kind, what in _RAISED:
                         if ename in verdict.get("errors", ()):
                             events.append((kind, f"{item.grade_id}: your code {what}"))

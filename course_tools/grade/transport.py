@@ -29,6 +29,7 @@ __all__ = ["encode", "decode_input", "encode_output", "decode_output", "load_npz
 MAX_ARRAYS = 4096
 MAX_NPZ_BYTES = 256 << 20
 MAX_JSON_BYTES = 8 << 20
+MAX_TOTAL_BYTES = 64 << 20  # all arrays of one test's results together (an exercise returns far less)
 _NUMERIC = "biufc"  # the dtypes accepted back from a kernel
 
 
@@ -118,14 +119,16 @@ def read_json(path, max_bytes: int = MAX_JSON_BYTES) -> Any:
         raise TransportError(f"{path}: not valid JSON ({e.__class__.__name__})") from None
 
 
-def load_npz(path, max_elements: int = MAX_ELEMENTS) -> dict[str, np.ndarray]:
+def load_npz(path, max_elements: int = MAX_ELEMENTS, max_total: int = MAX_TOTAL_BYTES) -> dict[str, np.ndarray]:
     """Every array in an ``.npz`` file, checked before it is read.
 
-    Each member's header (dtype, shape) is read first: only numeric dtypes and at most
-    ``max_elements`` entries are accepted, so a forged header can neither make the grader
-    allocate a huge array nor unpickle anything.
+    Each member's header (dtype, shape) is read first: only numeric dtypes, at most
+    ``max_elements`` entries per array and ``max_total`` bytes for all arrays together are
+    accepted, so a forged header or a pile of small compressed members can neither make the
+    grader allocate huge arrays nor unpickle anything.
     """
     out: dict[str, np.ndarray] = {}
+    total = 0
     try:
         with open_regular(path, MAX_NPZ_BYTES) as f, zipfile.ZipFile(f) as zf:
             members = zf.infolist()
@@ -143,6 +146,9 @@ def load_npz(path, max_elements: int = MAX_ELEMENTS) -> dict[str, np.ndarray]:
                     raise TransportError(f"{path}: array of dtype {dtype} is not accepted")
                 if math.prod(shape) > max_elements or info.file_size > max_elements * 16 + 4096:
                     raise TransportError(f"{path}: array larger than {max_elements} entries")
+                total += math.prod(shape) * dtype.itemsize
+                if total > max_total:  # many members, each within the limit, add up to too much
+                    raise TransportError(f"{path}: more than {max_total >> 20} MB of arrays in all")
                 with zf.open(info) as fp:
                     out[info.filename[:-4]] = np.lib.format.read_array(fp, allow_pickle=False)
     except (OSError, zipfile.BadZipFile, ValueError, EOFError) as e:
