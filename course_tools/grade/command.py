@@ -1,7 +1,7 @@
 """``course grade``: grade handed-in notebooks with the solution notebook's tests.
 
     course grade SUBMISSIONS --solution solutions/NN_topic.ipynb --out OUT
-                 [--jobs N] [--timeout SECONDS] [--memory-limit SIZE] [--force]
+                 [--jobs N] [--timeout SECONDS] [--memory-limit SIZE] [--disk-limit SIZE] [--force]
 
 ``SUBMISSIONS`` holds ``<student>.ipynb`` files or ``<student>/`` folders with the notebook
 inside. Each submission is read into memory, then graded in its own sandboxed kernel
@@ -174,7 +174,7 @@ def _check_arguments(submissions: Path, solution: Path, out: Path, jobs: int, ti
 
 
 def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float = 30.0, memory: str | int = "2G",
-          force: bool = False, progress: bool = True, stream=None) -> dict[str, dict]:
+          disk: str | int = "512M", force: bool = False, progress: bool = True, stream=None) -> dict[str, dict]:
     """Grade every submission; returns ``{student: result}``. GradeError if the grader cannot run."""
     try:
         from . import sandbox
@@ -189,14 +189,17 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
         limit = sandbox.parse_size(memory) if isinstance(memory, str) else int(memory)
+        space = sandbox.parse_size(disk) if isinstance(disk, str) else int(disk)
     except ValueError as e:
         raise GradeError(str(e)) from None
     _check_arguments(submissions, solution, out, jobs, timeout, limit)
+    if space < 16 << 20:
+        raise GradeError("--disk-limit must be at least 16M")
     plan = load_plan(solution)
     entries = find_submissions(submissions, plan.name)
     if not entries:
         raise GradeError(f"no submissions in {submissions} (expected <student>.ipynb files or <student>/ folders)")
-    settings = Settings(timeout=float(timeout), memory=limit)
+    settings = Settings(timeout=float(timeout), memory=limit, disk=space)
     try:
         settings.prepare(plan)
         return _grade(plan, settings, entries, submissions, solution, out, jobs, force, progress, stream)
@@ -306,6 +309,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: number of cores)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds allowed per cell (default 30)")
     parser.add_argument("--memory-limit", default="2G", help="memory per student kernel, e.g. 2G or 512M (default 2G)")
+    parser.add_argument("--disk-limit", default="512M",
+                        help="scratch space per submission, e.g. 512M (default; needs root and bubblewrap)")
     parser.add_argument("--force", action="store_true", help="grade again students who already have a result")
 
 
@@ -317,7 +322,7 @@ def run(args: argparse.Namespace) -> int:
     old = signal.signal(signal.SIGTERM, on_term) if threading.current_thread() is threading.main_thread() else None
     try:
         grade(args.submissions, args.solution, args.out, jobs=args.jobs, timeout=args.timeout,
-              memory=args.memory_limit, force=args.force, progress=True)
+              memory=args.memory_limit, disk=args.disk_limit, force=args.force, progress=True)
         return 0
     except GradeError as e:
         print(f"course grade: {e}", file=sys.stderr)

@@ -170,10 +170,11 @@ def bwrap_command(config: dict) -> list[str]:
     """bubblewrap's arguments for a kernel: new namespaces (no network, its own processes, IPC and
     host name), a file system of read-only binds (``read``), the writable ``write`` folders, a
     /dev with only null, zero, random and urandom, and a fresh /proc. Capabilities are dropped
-    but for changing user, which :func:`apply_inner` then gives up with all the others."""
+    but for changing user and the bounding set, which :func:`apply_inner` then gives up with
+    all the others."""
     args = [config["bwrap"], "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "grading",
-            "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+            "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
     read = [p for p in config["read"] if p not in ("/proc", "/sys", "/dev") and not p.startswith("/dev/")]
     write = [p for p in config["write"] if not p.startswith("/dev/")]
     parents = sorted({str(a) for p in read + write for a in Path(p).parents if str(a) != "/"},
@@ -218,18 +219,18 @@ def _become(uid: int, keep_read: bool) -> None:
     with open("/proc/sys/kernel/cap_last_cap") as f:
         last = int(f.read())
     for cap in range(last + 1):
-        if cap not in keep:
-            libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+        if cap not in keep and libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), f"cannot drop capability {cap} from the bounding set")
     if keep:
         libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0)
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
+    bits = sum(1 << c for c in keep)  # nothing at all, inheritable set included, unless kept
+    data = (_CapData * 2)(_CapData(bits, bits, bits), _CapData(0, 0, 0))
+    if libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
     if keep:
-        bits = sum(1 << c for c in keep)
-        data = (_CapData * 2)(_CapData(bits, bits, bits), _CapData(0, 0, 0))
-        if libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data) != 0:
-            raise OSError(ctypes.get_errno(), "capset failed")
         for cap in keep:
             if libc.prctl(_PR_CAP_AMBIENT, 2, cap, 0, 0) != 0:
                 raise OSError(ctypes.get_errno(), "raising an ambient capability failed")
