@@ -5,8 +5,9 @@
 - :mod:`plan`: reads the solution notebook into a grading plan (answers, setup, tests, cases).
 - :mod:`slicing`: which setup statements of the solution an answer needs.
 - :mod:`submission`: grades one hand-in from start to finish in its own kernel.
-- :mod:`kernel_host`, :mod:`session`, :mod:`sandbox`: where that kernel lives, how it is
-  started and spoken to, and the limits it runs under.
+- :mod:`kernel_host`, :mod:`session`, :mod:`sandbox`, :mod:`cgroups`: where that kernel lives,
+  how it is started and spoken to, and the limits and namespaces it runs under.
+- :mod:`stubs`: the grading copy of the course, in which the exercises' references are absent.
 - :mod:`in_kernel`: the only grader code that runs inside the student's kernel.
 - :mod:`transport`: the files that carry inputs in and outputs back.
 - :mod:`verdict`: points and messages from what came back, in the grader's process.

@@ -1,28 +1,31 @@
 """Start a grading kernel inside limits, and clean up whatever it leaves behind.
 
-The grader launches every student kernel as ``python sandbox.py CONFIG -- KERNEL COMMAND``.
-This file runs as a plain script (standard library only, nothing from the course is
-imported) so that the limits are in place before one line of the kernel, or of the student's
-code, runs; it then replaces itself with the kernel (``os.execve``), which inherits them all:
+The grader launches every student kernel through this file, which runs as a plain script
+(standard library only, nothing from the course is imported) so that the limits are in place
+before one line of the kernel, or of the student's code, runs; it then replaces itself with the
+next program (``os.execve``), which inherits them all. With full isolation (root, Linux,
+bubblewrap, control groups) the chain is::
 
-- resource limits: memory (``--memory-limit`` bounds the data the kernel allocates; its
-  address space may exceed that by 1 GB, which Python, numpy and the kernel's code take),
-  CPU seconds (a backstop for
-  processes that escape the per-cell timeout), file size, no core dumps, and, for a
-  dedicated user id, the number of processes;
-- when the grader runs as root: a dedicated unprivileged user id per parallel slot, so a
-  kernel can neither write to the course, the submissions or the results, nor signal the
-  grader or another student's kernel;
-- on Linux 5.13 or later, a Landlock ruleset (it needs no privileges): the kernel may read
-  only the Python installation, the system folders and the course package, may write only
-  in its scratch folder, gets no TCP network (it talks to the grader over Unix sockets),
-  and, on Linux 6.12 or later, may not signal any process outside its own sandbox.
+    sandbox.py --outer   join the submission's control groups (memory of all its processes,
+                         tasks, CPU), set resource limits (data, address space, CPU seconds,
+                         file size, no core dumps)
+    bwrap                new namespaces: no network (only an empty loopback of its own), its own
+                         processes, IPC and host name; a file system of read-only binds (Python,
+                         the grading copy of the course) plus the kernel's scratch folder; a /dev
+                         with null, zero, random and urandom only; a fresh /proc
+    sandbox.py --inner   Landlock (reads and writes as above, no TCP, no signals out), then the
+                         submission's own user id, with every capability given up (bounding and
+                         inheritable sets included) and no new privileges
+    the kernel
 
-Notes
------
-Landlock and the dedicated user are two independent walls; either one alone keeps a
-submission's writes inside its scratch folder. Without both (an unprivileged grader on an
-old kernel, or macOS), only the resource limits apply and the grader says so at the start.
+Without bubblewrap (``--all``) the same file applies what it can in one step: resource limits;
+as root a user id per submission (keeping only CAP_DAC_READ_SEARCH, under Landlock, when Python
+lives in a folder only root may enter, such as ``/root/.pyenv``); on Linux 5.13 or later a
+Landlock ruleset (no privileges needed) that lets the kernel read only Python, the system
+folders and the grading copy of the course, write only its scratch folder, use only the four
+devices above, and, on Linux 6.12 or later, signal no process outside its own sandbox.
+:func:`sweep` then kills what a submission left running, by user id or by a marker in its
+environment; with control groups, :mod:`cgroups` does it exactly.
 """
 from __future__ import annotations
 
