@@ -127,10 +127,7 @@ class _Stubber(ast.NodeTransformer):
             _stub_function(node, f"{self.module}.{qualname}", delegate=False)
             self.done.add(qualname)
             return node
-        self.scope.append(node.name)
-        self.generic_visit(node)
-        self.scope.pop()
-        return node
+        return self._inside(node)
 
     visit_FunctionDef = visit_AsyncFunctionDef = _function
 
@@ -140,6 +137,10 @@ class _Stubber(ast.NodeTransformer):
             _stub_class(node, f"{self.module}.{qualname}")
             self.done.add(qualname)
             return node
+        return self._inside(node)
+
+    def _inside(self, node):
+        """Visit what a function or class holds, with its name on the scope."""
         self.scope.append(node.name)
         self.generic_visit(node)
         self.scope.pop()
