@@ -1,4 +1,6 @@
 """Tests for viz.curves and viz.images: figures with titles, labels and legends, no plt.show()."""
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -58,6 +60,69 @@ def test_plot_timings_log_axes():
     assert ax.get_title() == "Speed-up" and ax.get_xlabel() and ax.get_ylabel()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["loops", "vectorized"]
     assert any(t.get_text() == "1000x" for t in ax.texts)
+
+
+def _ratio_label(fig):
+    (label,) = [t for t in fig.axes[0].texts if t.get_text().endswith("x")]
+    return label
+
+
+def _clear_of_lines(fig, label) -> list[str]:
+    """What the ratio label touches or sticks out of: lines (sampled every pixel), markers, the axes' edge."""
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = label.get_window_extent(renderer)
+    problems = []
+    frame = ax.get_window_extent(renderer)
+    if not (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1):
+        problems.append(f"label {box} outside the axes {frame}")
+    for line in ax.lines:
+        pts = ax.transData.transform(line.get_xydata())
+        half_width = line.get_linewidth() * fig.dpi / 72 / 2
+        radius = line.get_markersize() * fig.dpi / 72 / 2
+        for a, b in zip(pts[:-1], pts[1:]):
+            steps = int(np.hypot(*(b - a))) + 2
+            for p in a + np.linspace(0, 1, steps)[:, None] * (b - a):
+                if box.padded(half_width).contains(*p):
+                    problems.append(f"{line.get_label()} passes through the label at {p}")
+                    break
+        for p in pts:
+            dx = max(box.x0 - p[0], 0, p[0] - box.x1)
+            dy = max(box.y0 - p[1], 0, p[1] - box.y1)
+            if np.hypot(dx, dy) < radius:
+                problems.append(f"a marker of {line.get_label()} at {p} touches the label")
+    return problems
+
+
+TIMINGS = {
+    # notebook 01: forward slower than backward by 1.6x, parallel lines of slope 1 (the label used to sit on one)
+    "forward/backward": ([300, 900, 3000, 9000], {"forward": [2.1e-4, 6.3e-4, 2.18e-3, 6.63e-3],
+                                                   "backward": [1.3e-4, 3.8e-4, 1.42e-3, 4.26e-3]}, "1.6x"),
+    "parallel 1.5x": ([10, 100, 1000], {"a": [1.5e-5, 1.5e-4, 1.5e-3], "b": [1e-5, 1e-4, 1e-3]}, "1.5x"),
+    "faster first": ([10, 100, 1000], {"a": [1e-5, 1e-4, 1e-3], "b": [2e-5, 2.2e-4, 2.4e-3]}, "2.4x"),
+    "Jacobian/mask": ([64, 256, 1024, 4096], {"Jacobian product": [6e-6, 2e-5, 1.5e-3, 5e-2],
+                                              "masked gradient": [1.3e-6, 1.6e-6, 2e-6, 1e-5]}, "5000x"),
+    "loops/vectorized": ([50, 200, 800], {"loops": [2e-3, 8e-3, 3.2e-2], "vectorized": [5e-5, 6e-5, 1e-4]}, "320x"),
+    "three lines": ([10, 100, 1000], {"a": [1e-4, 1e-3, 1e-2], "b": [1e-5, 1e-4, 1e-3], "c": [1e-6, 1e-5, 1e-4]},
+                    "10x"),
+}
+
+
+@pytest.mark.parametrize("name", TIMINGS)
+def test_plot_timings_ratio_label_never_touches_a_line(name):
+    sizes, times, text = TIMINGS[name]
+    fig = cu.viz.plot_timings(sizes, times, title=name)
+    label = _ratio_label(fig)
+    assert label.get_text() == text
+    assert not _clear_of_lines(fig, label)
+    fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")  # as the notebook's inline backend draws it
+    assert not _clear_of_lines(fig, label)
+
+
+def test_plot_timings_without_a_visible_gap_has_no_arrow():
+    fig = cu.viz.plot_timings([10, 100], {"a": [1.2e-5, 1.2e-4], "b": [1e-5, 1e-4]})
+    assert not [t for t in fig.axes[0].texts if t.get_text()]
 
 
 def test_plot_digits_grid():

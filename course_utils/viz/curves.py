@@ -73,23 +73,41 @@ def plot_timings(sizes: Sequence[int], times: Mapping[str, Sequence[float]], *,
 
     Notes: on log-log axes a cost proportional to N is a line of slope 1, a fixed overhead
     per call a flat line, and a speed-up a vertical gap between two lines; the ratio of the
-    first two implementations at the largest size is marked with an arrow.
+    first two implementations at the largest size (slower over faster) is marked with an
+    arrow. Its label goes to the right of the arrow, past the last point, where no line is
+    drawn (the x axis is widened to make room), so it never sits on a line.
     """
     sizes = np.asarray(sizes)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for k, (label, t) in enumerate(times.items()):
         ax.loglog(sizes, np.asarray(t), "o-", color=f"C{k}", label=label)
-    if len(times) >= 2:
-        slow, fast = (float(np.asarray(t)[-1]) for t in list(times.values())[:2])
-        ratio = slow / fast
-        if max(ratio, 1 / ratio) >= 1.5:  # a gap too small to see needs no arrow
-            x = sizes[-1]
-            ax.annotate("", xy=(x, fast), xytext=(x, slow), arrowprops=dict(arrowstyle="<->", color="0.4"))
-            ax.annotate(f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x", xy=(x, np.sqrt(slow * fast)),
-                        xytext=(-6, 0), textcoords="offset points", ha="right", va="center")
     ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short log ranges
     ax.set(xlabel=xlabel, ylabel="time per call (s)", title=title)
     ax.grid(alpha=0.3, which="both")
-    ax.legend()
     fig.tight_layout()
+    if len(times) >= 2:
+        first, second = (float(np.asarray(t)[-1]) for t in list(times.values())[:2])
+        slow, fast = max(first, second), min(first, second)
+        if slow / fast >= 1.5:  # a gap too small to see needs no arrow
+            _ratio_arrow(ax, float(sizes[-1]), slow, fast)
+    ax.legend()
     return fig
+
+
+def _ratio_arrow(ax, x: float, slow: float, fast: float) -> None:
+    """A double arrow from fast to slow at x, its label just right of it; the x axis widened to fit the label."""
+    ratio = slow / fast
+    ax.annotate("", xy=(x, fast), xytext=(x, slow), arrowprops=dict(arrowstyle="<->", color="0.4"))
+    offset = 7  # points between the arrow and the label: clear of the last markers (radius 3 points)
+    label = ax.annotate(f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x", xy=(x, np.sqrt(slow * fast)),
+                        xytext=(offset, 0), textcoords="offset points", ha="left", va="center")
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    needed = offset * fig.dpi / 72 + label.get_window_extent(renderer).width + 6  # pixels right of x
+    for _ in range(2):  # the axes' width in pixels hardly changes between the two passes
+        left, right = np.log(ax.get_xlim())
+        width = ax.get_window_extent(renderer).width
+        at = (np.log(x) - left) / (right - left) * width  # pixels from the axes' left edge to x
+        if at + needed <= width:
+            break
+        ax.set_xlim(right=float(np.exp(left + (np.log(x) - left) * width / (width - needed))))
