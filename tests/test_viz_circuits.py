@@ -1,4 +1,4 @@
-"""draw_circuit and the circuit explorer widget (headless)."""
+"""draw_circuit: layout and drawing of circuits (the explorer widget: test_widgets_circuits.py)."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -7,7 +7,6 @@ import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import pytest
 
-import course_utils as cu
 from course_utils.circuits import Value
 from course_utils.viz.circuits import GRAD_COLOR, VALUE_COLOR, circuit_layout, draw_circuit
 
@@ -116,27 +115,3 @@ def test_draws_into_a_given_axes_and_handles_a_single_input():
     v = Value(2.0, "a")
     v.backward()
     draw_circuit(v)
-
-
-# the widget
-def test_circuit_explorer_builds_headless_and_redraws_on_change(monkeypatch):
-    import ipywidgets as widgets
-
-    import course_utils.widgets.circuits as wc
-
-    calls, drawn = [], []
-    monkeypatch.setattr(wc, "display", lambda fig: drawn.append(fig))
-
-    def build(x, y, z):
-        calls.append((x, y, z))
-        return (Value(x, "x") + Value(y, "y")) * Value(z, "z")
-
-    box = cu.widgets.circuit_explorer(build, x=(-5, 5, -2), y=(-5, 5, 5), z=(-5, 5))
-    assert isinstance(box, widgets.VBox)
-    sliders = [w for w in box.children[0].children if isinstance(w, widgets.FloatSlider)]
-    assert [s.description for s in sliders] == ["x", "y", "z"]
-    assert calls == [(-2, 5, 0.0)] and len(drawn) == 1
-    sliders[2].value = -4.0
-    assert calls[-1] == (-2, 5, -4.0) and len(drawn) == 2
-    grads = {t.get_text() for t in _texts(drawn[-1], GRAD_COLOR)}
-    assert {"-4.00", "3.00"} <= grads  # backward was run on the rebuilt circuit
