@@ -5,9 +5,14 @@ Introduced in notebook 01 (backprop circuits) and used by all later notebooks.
 Notes
 -----
 Centered differences, (f(x+h) - f(x-h)) / 2h, have an error of order h**2 rather than
-h for the one-sided form, which is why every check in the course uses them. The input
-array is perturbed in place for speed and restored exactly (the saved value is written
-back, not recomputed as x + h - h, which can differ in the last bit).
+h for the one-sided form, which is why every check in the course uses them. The step
+h = 1e-5 balances that truncation error, about h**2 |f'''| / 6, against round-off: f is
+known to about eps = 2.2e-16 of its size, an error divided by h, so it grows like
+eps |f| / h as h shrinks; the sum is smallest near h = eps**(1/3), about 6e-6 (notebook 01
+draws both against h). Near a kink (a ReLU at 0, a hinge) a step that straddles it gives
+a numerical gradient that is neither one-sided slope. The input array is perturbed in
+place for speed and restored exactly (the saved value is written back, not recomputed as
+x + h - h, which can differ in the last bit).
 """
 from __future__ import annotations
 
@@ -24,8 +29,12 @@ def rel_error(a, b) -> float:
     Inputs: a, b: arrays (or scalars) of the same shape.
     Returns: max |a - b| / max(1e-8, |a| + |b|), a float.
 
-    Notes: the floor 1e-8 keeps the ratio finite where both are zero; an error near 1e-7
-    or below means two float64 gradients agree.
+    Notes: the relative error of one entry is usually written |a - b| / max(|a|, |b|); the sum
+    |a| + |b| lies between that max and twice it (the same verdicts, within a factor of 2); the floor
+    1e-8 keeps the ratio finite where both are zero. The rule of thumb for float64 gradients:
+    1e-7 or below, they agree; 1e-2 or above, one is wrong; in between, suspicious: expected
+    near a kink or for small gradients deep in a network (round-off dominates them), a bug
+    elsewhere. Notebook 01 shows each case.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)

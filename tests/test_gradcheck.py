@@ -50,3 +50,20 @@ def test_grad_check_sparse_finds_agreement_and_disagreement():
     assert min(r[3] for r in bad) > 0.5
     with pytest.raises(ValueError, match="expected \\(5, 6\\)"):
         grad_check_sparse(f, x, np.cos(x).T)
+
+
+def test_the_default_step_is_near_the_best_for_a_smooth_function():
+    """Notebook 01's claim: truncation (h**2) and round-off (eps / h) meet near h = 1e-5."""
+    x = np.array([1.0])
+    steps = np.logspace(-1, -13, 25)
+    errors = np.array([rel_error(numerical_gradient(lambda v: np.exp(v[0]), x, h=h), np.exp(x)) for h in steps])
+    assert 1e-8 <= steps[np.argmin(errors)] <= 1e-4 and errors[np.isclose(steps, 1e-5)][0] < 1e-10
+    assert errors[0] > 1e-4 and errors[-1] > 1e-6  # too big a step, too small a step
+
+
+def test_a_step_across_a_kink_gives_neither_slope():
+    relu = lambda v: np.sum(np.maximum(0, v))
+    x = np.array([0.0, 3e-6, -3e-6, 2e-5])
+    grad = numerical_gradient(relu, x, h=1e-5)
+    np.testing.assert_allclose(grad, [0.5, 0.65, 0.35, 1.0])
+    assert rel_error(grad[:1], np.zeros(1)) == 1.0  # the analytic slope at 0 is right, the check says wrong

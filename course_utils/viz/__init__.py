@@ -10,6 +10,7 @@ from .circuits import *  # noqa: F403  notebook 01
 from .classifiers import *  # noqa: F403  notebooks 02-03
 from .curves import *  # noqa: F403  training curves, timings
 from .dropout import *  # noqa: F403  notebook 07: curves per dropout rate, one pass vs an average of masks
+from .gradcheck import *  # noqa: F403  notebook 01: relative errors of gradient checks, step size, kinks
 from .images import *  # noqa: F403  weights and digits as images
 from .init import *  # noqa: F403  notebook 05: preprocessing, activations and gradients per layer
 from .losses import *  # noqa: F403  one example under hinge and softmax
