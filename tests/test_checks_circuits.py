@@ -5,6 +5,7 @@ import pytest
 import course_utils as cu
 from course_utils import circuits as ref
 from course_utils.checks import REGISTRY, run_student, verify
+from course_utils.checks._failure import NotFilledIn
 
 checks = cu.checks
 
@@ -14,8 +15,12 @@ def _fails(check, match, **student):
         check(**student, verbose=False)
 
 
+ALL = ("check_grads_xyz", "check_gates", "check_sigmoid_gate", "check_net", "check_vector_relu_backward",
+       "check_matmul_backward")
+
+
 def test_checks_are_registered():
-    for name in ("check_grads_xyz", "check_gates", "check_sigmoid_gate", "check_net", "check_vector_relu_backward"):
+    for name in ALL:
         assert name in REGISTRY and hasattr(checks, name)
 
 
@@ -28,6 +33,10 @@ def relu_backward(dout, x):
     return dout * (x > 0)
 
 
+def matmul_backward(dD, X, W):
+    return dD @ W.T, X.T @ dD
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_correct_answers_pass(seed, capsys):
     checks.check_grads_xyz(grads_xyz=grads_xyz, seed=seed)
@@ -35,8 +44,9 @@ def test_correct_answers_pass(seed, capsys):
     checks.check_sigmoid_gate(SigmoidGate=ref.SigmoidGate, seed=seed)
     checks.check_net(Net=ref.Net, seed=seed)
     checks.check_vector_relu_backward(relu_backward=relu_backward, seed=seed)
+    checks.check_matmul_backward(matmul_backward=matmul_backward, seed=seed)
     out = capsys.readouterr().out
-    assert out.count("\u2713") == 5 and "FAIL" not in out
+    assert out.count("\u2713") == 6 and "FAIL" not in out
 
 
 def test_student_written_gates_with_numpy_results_pass(capsys):
@@ -264,7 +274,8 @@ def test_vector_relu_in_place_is_caught():
 
 def test_call_and_verify_work_apart():
     """The autograder runs call in the student's kernel and verify in its own process."""
-    for name, student in [("check_net", {"Net": ref.Net}), ("check_grads_xyz", {"grads_xyz": grads_xyz})]:
+    for name, student in [("check_net", {"Net": ref.Net}), ("check_grads_xyz", {"grads_xyz": grads_xyz}),
+                          ("check_matmul_backward", {"matmul_backward": matmul_backward})]:
         spec = REGISTRY[name]
         for case in spec.cases(1):
             outputs, modified = run_student(spec, student, case)
@@ -273,7 +284,7 @@ def test_call_and_verify_work_apart():
 
 
 def test_cases_are_deterministic_and_never_all_zero():
-    for name in ("check_grads_xyz", "check_gates", "check_sigmoid_gate", "check_net", "check_vector_relu_backward"):
+    for name in ALL:
         spec = REGISTRY[name]
         for seed in (0, 1, 2):
             a, b = spec.cases(seed), spec.cases(seed)
@@ -523,3 +534,126 @@ class SigFromInput:
 def test_other_correct_scalar_answers_pass(seed):
     checks.check_grads_xyz(grads_xyz=lambda x, y, z: [np.float64(z), z * 1.0, np.add(x, y)], seed=seed, verbose=False)
     checks.check_sigmoid_gate(SigmoidGate=SigFromInput, seed=seed, verbose=False)
+
+
+# (6) the matrix-multiply gate D = X W
+def test_blank_matmul_backward_gets_the_one_line_message():
+    def matmul_backward(dD, X, W):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    with pytest.raises(NotFilledIn) as info:
+        checks.check_matmul_backward(matmul_backward=matmul_backward)
+    assert str(info.value) == ('matmul_backward is not filled in yet: write your code in its cell, in place of '
+                               '"raise NotImplementedError()".')
+
+
+SHAPES_DX = r"dX = dD @ W\.T, \(N, M\) @ \(M, D\)"
+SHAPES_DW = r"dW = X\.T @ dD, \(D, N\) @ \(N, M\): the batch axis N is summed"
+
+
+@pytest.mark.parametrize("wrong, match", [
+    # dD @ W instead of dD @ W.T: numpy refuses, and the hint names the transpose
+    (lambda dD, X, W: (dD @ W, X.T @ dD),
+     r"matmul_backward raised ValueError: matmul: .*\n  at .*`.*`\n  Hint: dD is \(N, M\), so the factor right of it "
+     r"must start with M: W\.T is \(M, D\), " + SHAPES_DX),
+    (lambda dD, X, W: (np.dot(dD, W), X.T @ dD), r"raised ValueError: shapes .* not aligned.*W\.T is \(M, D\)"),
+    # X @ dD: the transpose of X missing
+    (lambda dD, X, W: (dD @ W.T, X @ dD),
+     r"raised ValueError.*Hint: a factor ending in D met one starting with the batch size N: transpose X and put it "
+     r"first, " + SHAPES_DW),
+    # the order of the factors swapped
+    (lambda dD, X, W: (dD @ W.T, dD @ X), r"raised ValueError.*Hint: the factors are in the wrong order: " + SHAPES_DW),
+    (lambda dD, X, W: (dD @ W.T, dD.T @ X),
+     r"matmul_backward: dW has shape \(3, 4\), expected \(4, 3\) like W\.\n  "
+     r"Hint: this is dW transposed \(dD\.T @ X\): put X\.T first, " + SHAPES_DW),
+    (lambda dD, X, W: (W @ dD.T, X.T @ dD),
+     r"dX has shape \(4, 5\), expected \(5, 4\) like X\.\n  Hint: this is dX transposed \(W @ dD\.T\): put dD first"),
+    (lambda dD, X, W: (dD @ W.T, X.T @ dD.T), r"Hint: dD is already \(N, M\): do not transpose it"),
+    # forgetting the upstream gradient: X.T for dW (W.T for dX), or dD replaced by ones
+    (lambda dD, X, W: (dD @ W.T, X.T),
+     r"dW has shape \(4, 5\), expected \(4, 3\) like W\.\n  Hint: dW = X\.T leaves out the upstream gradient dD"),
+    (lambda dD, X, W: (W.T, X.T @ dD),
+     r"dX has shape .* like X\.\n  Hint: dX = W\.T leaves out the upstream gradient dD"),
+    (lambda dD, X, W: (dD @ W.T, X.T @ np.ones_like(dD)),
+     r"dW\[.*is wrong.*forget the upstream gradient dD\? dW is X\.T"),
+    (lambda dD, X, W: (np.ones_like(dD) @ W.T, X.T @ dD),
+     r"dX\[.*is wrong.*forget the upstream gradient dD\? dX is dD"),
+    # sign
+    (lambda dD, X, W: (dD @ W.T, -(X.T @ dD)), r"dW\[\d, \d\] is wrong.*every entry has the wrong sign"),
+    (lambda dD, X, W: (-dD @ W.T, X.T @ dD), r"dX\[\d, \d\] is wrong.*every entry has the wrong sign"),
+    # other slips
+    (lambda dD, X, W: (X.T @ dD, dD @ W.T),
+     r"dX has shape .*Hint: this is dW: return the pair in the order \(dX, dW\)"),
+    (lambda dD, X, W: (dD * W, X.T @ dD),
+     r"raised ValueError: operands could not be broadcast.*Hint: \* multiplies entry by entry; these gradients are "
+     r"matrix products"),
+    (lambda dD, X, W: (dD @ W.T, X.T @ dD / X.shape[0]), r"dW.*off by a factor of 1/N"),
+    (lambda dD, X, W: (dD @ W.T, (X.T @ dD).astype(np.float32)), r"dW.*low precision \(float32\)"),
+    (lambda dD, X, W: (dD @ W.T, X.T @ dD, None), r"must return the pair \(dX, dW\), got a tuple of 3"),
+    (lambda dD, X, W: (dD @ W.T, None), "dW is None"),
+])
+def test_matmul_backward_failures(wrong, match):
+    _fails(checks.check_matmul_backward, match, matmul_backward=wrong)
+
+
+def matmul_outer_products(dD, X, W):
+    """A loop over the examples: each adds the outer product of its row of X and its row of dD to dW."""
+    dX, dW = np.zeros(X.shape), np.zeros(W.shape)
+    for n in range(X.shape[0]):
+        dX[n] = W @ dD[n]
+        dW += np.outer(X[n], dD[n])
+    return dX, dW
+
+
+def matmul_entry_loops(dD, X, W):
+    N, D = X.shape
+    M = W.shape[1]
+    dX, dW = np.zeros((N, D)), np.zeros((D, M))
+    for n in range(N):
+        for d in range(D):
+            for m in range(M):
+                dX[n, d] += dD[n, m] * W[d, m]
+                dW[d, m] += X[n, d] * dD[n, m]
+    return dX, dW
+
+
+@pytest.mark.parametrize("answer", [
+    matmul_outer_products,
+    matmul_entry_loops,
+    lambda dD, X, W: (np.einsum("nm,dm->nd", dD, W), np.einsum("nd,nm->dm", X, dD)),
+    lambda dD, X, W: (np.dot(dD, W.T), np.dot(X.T, dD)),
+    lambda dD, X, W: [np.matmul(dD, W.transpose()), (dD.T @ X).T],
+    lambda dD, X, W: (W.dot(dD.T).T, np.tensordot(X, dD, axes=(0, 0))),
+], ids=["outer products", "entry loops", "einsum", "np.dot", "matmul, list", "dot.T, tensordot"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_matmul_backward_written_differently_passes(answer, seed):
+    checks.check_matmul_backward(matmul_backward=answer, seed=seed, verbose=False)
+
+
+def test_matmul_backward_in_place_is_caught():
+    def in_place(dD, X, W):
+        dD *= 1.5
+        return dD @ W.T / 1.5, X.T @ dD / 1.5
+
+    _fails(checks.check_matmul_backward, "modified its input `dD` in place", matmul_backward=in_place)
+
+
+def test_matmul_reference_is_the_course_affine_backward_and_matches_numerical_gradients():
+    spec = REGISTRY["check_matmul_backward"]
+    assert spec.reference == ("course_utils.layers.affine_backward",)
+    case = spec.cases(1)[0]
+    expected = spec.expected(case)
+    X, W, dD = case["X"].copy(), case["W"].copy(), case["dD"]
+    assert cu.gradcheck.rel_error(expected["dX"], cu.gradcheck.numerical_gradient_array(lambda v: v @ W, X, dD)) < 1e-8
+    assert cu.gradcheck.rel_error(expected["dW"], cu.gradcheck.numerical_gradient_array(lambda v: X @ v, W, dD)) < 1e-8
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_matmul_cases_have_distinct_sizes(seed):
+    from course_utils.checks.nb01_circuits import CASE_SIZES
+
+    for case in REGISTRY["check_matmul_backward"].cases(seed):
+        sizes = CASE_SIZES["check_matmul_backward"](case)
+        assert len(set(sizes.values())) == 3 and min(sizes.values()) > 1
+

@@ -17,12 +17,15 @@ from __future__ import annotations
 import numpy as np
 
 from .. import circuits as ref
-from ._core import CheckFailure, Spec
+from .. import layers
+from ._core import CheckFailure, Spec, pair
 from ._failure import Failure, code_name, describe_line, student_frames
+from ._hints import matches
 from ._registry import register
-from ._shapes import ShapeSpec, read
+from ._shapes import ShapeSpec, named, read
 
-__all__ = ["check_grads_xyz", "check_gates", "check_sigmoid_gate", "check_net", "check_vector_relu_backward"]
+__all__ = ["check_grads_xyz", "check_gates", "check_sigmoid_gate", "check_net", "check_vector_relu_backward",
+           "check_matmul_backward"]
 
 FORGOT_DOUT = ("did you forget to multiply by the upstream gradient dout? A gate's backward returns "
                "(local gradient) * dout for each input.")
@@ -440,11 +443,102 @@ def check_vector_relu_backward(relu_backward):
     """Check relu_backward(dout, x) -> dx, the masked gradient of an elementwise ReLU (notebook 01)."""
 
 
+# (6) the backward of the matrix-multiply gate D = X W, from the shapes
+def _matmul_cases(seed):
+    rng = np.random.default_rng(seed + 150)
+    N, D, M = ((5, 4, 3), (6, 3, 7), (4, 7, 5))[seed % 3]  # all different, so a wrong product cannot fit
+    return [dict(dD=rng.standard_normal((N, M)), X=rng.standard_normal((N, D)), W=rng.standard_normal((D, M)))]
+
+
+def _matmul_sizes(case):
+    (N, D), M = case["X"].shape, case["W"].shape[1]
+    return dict(N=N, D=D, M=M)
+
+
+_DX = "dX = dD @ W.T, (N, M) @ (M, D)"
+_DW = "dW = X.T @ dD, (D, N) @ (N, M): the batch axis N is summed"
+_BOTH = f"{_DX}, the shape of X; {_DW}, the shape of W"
+
+
+def _matmul_shape_hint(name: str, got, case) -> str:
+    """Why dX or dW came out with the wrong shape, from the shape it has (and its values where they tell)."""
+    sizes = _matmul_sizes(case)
+    shape = named(np.shape(got), sizes)
+    X, W, dD = case["X"], case["W"], case["dD"]
+    if name == "dX":
+        if shape == "(M, D)" and matches(lambda c: c["W"].T)(got, np.zeros_like(got), case):
+            return f"dX = W.T leaves out the upstream gradient dD: multiply by it, {_DX}."
+        if shape == "(D, N)":
+            return f"this is dX transposed (W @ dD.T): put dD first, {_DX}."
+        if shape == "(D, M)" and np.allclose(got, X.T @ dD):
+            return "this is dW: return the pair in the order (dX, dW)."
+        return f"dX must have the shape of X, (N, D); of dD (N, M) and W (D, M), only {_DX} has it."
+    if shape == "(D, N)" and np.allclose(got, X.T):
+        return f"dW = X.T leaves out the upstream gradient dD: multiply by it, {_DW}."
+    if shape == "(M, D)":
+        return f"this is dW transposed (dD.T @ X): put X.T first, {_DW}."
+    if shape == "(N, D)" and np.allclose(got, dD @ W.T):
+        return "this is dX: return the pair in the order (dX, dW)."
+    return f"dW must have the shape of W, (D, M); of X (N, D) and dD (N, M), only {_DW}, has it."
+
+
+def _matmul_call(student, case):
+    dX, dW = pair("matmul_backward", student["matmul_backward"](case["dD"], case["X"], case["W"]), "(dX, dW)")
+    for name, got, like in (("dX", dX, "X"), ("dW", dW, "W")):
+        if got is not None and np.ndim(got) and np.shape(got) != case[like].shape:
+            raise CheckFailure(Failure("matmul_backward", "shape", name, expected=case[like].shape,
+                                       got=np.shape(got), like=like, hint=_matmul_shape_hint(name, got, case)))
+    return dict(dX=dX, dW=dW)
+
+
+def _matmul_expected(case):
+    no_bias = np.zeros(case["W"].shape[1])
+    dX, dW, _ = layers.affine_backward(case["dD"], layers.AffineCache(case["X"], case["W"], no_bias))
+    return dict(dX=dX, dW=dW)
+
+
+def _matmul_error(case, message):
+    s = read(message, _matmul_sizes(case))
+    if s is None:
+        return None
+    if s.kind == "product":
+        if (s.left, s.right) == ("M", "D"):  # dD @ W, or dD @ X.T
+            return (f"dD is (N, M), so the factor right of it must start with M: W.T is (M, D), {_DX}. "
+                    f"(And {_DW}.)")
+        if (s.left, s.right) == ("D", "N"):  # X @ dD, or W.T @ dD
+            return (f"a factor ending in D met one starting with the batch size N: transpose X and put it first, "
+                    f"{_DW}; and {_DX}.")
+        if (s.left, s.right) == ("M", "N"):  # dD @ X
+            return f"the factors are in the wrong order: {_DW}."
+        if (s.left, s.right) == ("N", "M"):  # X.T @ dD.T
+            return f"dD is already (N, M): do not transpose it, {_DW}."
+        return f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_BOTH}."
+    if s.kind == "broadcast":
+        return f"* multiplies entry by entry; these gradients are matrix products: {_BOTH}."
+    return None
+
+
+@register(ShapeSpec(
+    name="matmul_backward", args=("matmul_backward",), cases=_matmul_cases, call=_matmul_call,
+    expected=_matmul_expected, like={"dX": "X", "dW": "W"}, batch="X", error_hint=_matmul_error,
+    tol=1e-9,  # sums of a few products of numbers near 1: float64 is good to 1e-14 here, float32 to 1e-7 only
+    hints=(
+        (matches(lambda c: np.ones_like(c["dD"]) @ c["W"].T),
+         f"did you forget the upstream gradient dD? dX is dD times the local gradient: {_DX}."),
+        (matches(lambda c: c["X"].T @ np.ones_like(c["dD"])),
+         f"did you forget the upstream gradient dD? dW is X.T times dD: {_DW}."),
+    ),
+    reference=("course_utils.layers.affine_backward",),
+))
+def check_matmul_backward(matmul_backward):
+    """Check matmul_backward(dD, X, W) -> (dX, dW), the backward of D = X @ W (notebook 01)."""
+
+
 def _points(case):
     return {"points": len(case["x"])}  # scalar code, one call per point: no shapes to mix up
 
 
 CASE_SIZES = {
     "check_grads_xyz": _points, "check_gates": _points, "check_sigmoid_gate": _points, "check_net": _points,
-    "check_vector_relu_backward": _relu_sizes,
+    "check_vector_relu_backward": _relu_sizes, "check_matmul_backward": _matmul_sizes,
 }
