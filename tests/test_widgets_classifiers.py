@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils.widgets.classifiers import TOY_DATASETS, TOY_TRAINING, classifier_explorer
+from course_utils.widgets.classifiers import TOY_DATASETS, TOY_TRAINING, TOY_WEIGHT_SCALE, classifier_explorer
 
 
 def _controls(box):
@@ -37,7 +37,7 @@ def test_two_units_never_separate_the_circles_whatever_the_seed():
     X, y = TOY_DATASETS["circles"]()
     accs = []
     for seed in range(5):
-        net = cu.models.FullyConnectedNet([2], 2, 2, reg=1e-3, weight_scale=0.1, seed=seed)
+        net = cu.models.FullyConnectedNet([2], 2, 2, reg=1e-3, weight_scale=TOY_WEIGHT_SCALE, seed=seed)
         cu.train.train(net, X, y, rng=np.random.default_rng(seed), verbose=False, **TOY_TRAINING)
         accs.append(cu.models.accuracy(net, X, y))
     assert max(accs) < 0.9
@@ -72,3 +72,14 @@ def test_same_settings_same_result():
 def test_rejects_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         classifier_explorer(**kwargs)
+
+
+def test_the_toy_recipe_is_plain_sgd_from_small_weights():
+    """Notebook 03 comes before momentum (notebook 08) and weight scales (notebook 05)."""
+    assert TOY_TRAINING["rule"] is cu.optim.sgd and set(TOY_TRAINING["hyper"]) == {"lr"}
+    assert TOY_WEIGHT_SCALE == 0.01
+
+
+def test_seed_3_with_three_units_misses_as_the_notebook_says():
+    box = classifier_explorer(dataset="circles", hidden_size=3, seed=3)
+    assert box.state["train_acc"] < 0.9

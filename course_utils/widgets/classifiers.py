@@ -16,12 +16,12 @@ from ..viz.classifiers import plot_decision_boundary
 
 __all__ = ["TOY_TRAINING", "TOY_DATASETS", "classifier_explorer"]
 
-#: How the explorer trains its net (and how notebook 03 trains its toy nets): SGD with
-#: momentum, 300 epochs of mini-batches of 100, initial weights of std 0.1.
-TOY_TRAINING = dict(
-    rule=optim.sgd_momentum, hyper=dict(lr=0.3, momentum=0.9), num_epochs=300, batch_size=100,
-)
-TOY_WEIGHT_SCALE = 0.1
+#: How the explorer trains its net (and how notebook 03 trains its toy nets): plain SGD with
+#: lr 2.0, 300 epochs of mini-batches of 100 (momentum and other rules come in notebook 08).
+TOY_TRAINING = dict(rule=optim.sgd, hyper=dict(lr=2.0), num_epochs=300, batch_size=100)
+#: Initial weights of std 0.01, FullyConnectedNet's default: every score starts near 0, so the
+#: first loss is close to log C (notebook 03's sanity check; notebook 05 is about this choice).
+TOY_WEIGHT_SCALE = 0.01
 
 #: The data sets the explorer offers, each a fixed draw (seed 0).
 TOY_DATASETS = {
@@ -48,8 +48,9 @@ def classifier_explorer(
     Notes: every redraw builds ``models.FullyConnectedNet([hidden_size], 2, C, reg=reg)`` and
     trains it with ``train.train`` and TOY_TRAINING; the generator comes from the seed slider,
     so the same settings always give the same picture. Try the circles with 2 and 3 hidden units:
-    two ReLUs can only carve the plane with two lines, which never enclose the inner circle;
-    three lines make a triangle around it.
+    with two ReLUs the inner circle's region always runs out to the edge of the plane; with
+    three it can be closed, a hexagon, since the boundary bends where it crosses each unit's
+    line and a closed boundary crosses each of the three lines twice.
     """
     if dataset not in TOY_DATASETS:
         raise ValueError(f"classifier_explorer: dataset must be one of {', '.join(TOY_DATASETS)}, got {dataset!r}")
