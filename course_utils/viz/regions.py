@@ -38,7 +38,7 @@ def plot_region_grid(
     *,
     ncols: int | None = None,
     suptitle: str | None = None,
-    resolution: int = 150,
+    resolution: int = 120,
     class_names: Sequence[str] | None = None,
 ) -> Figure:
     """Decision regions of several models on the same 2-D data, in a grid, one legend outside.
@@ -73,7 +73,7 @@ def plot_threshold_regions(
     X: np.ndarray | None = None,
     y: np.ndarray | None = None,
     extent: tuple[float, float, float, float] = (-1.5, 1.5, -1.5, 1.5),
-    resolution: int = 300,
+    resolution: int = 160,
     suptitle: str | None = None,
 ) -> Figure:
     """Regions of nets of threshold units, one panel each.
@@ -159,7 +159,7 @@ def plot_relu_cells(
     y: np.ndarray,
     *,
     suptitle: str | None = None,
-    resolution: int = 250,
+    resolution: int = 160,
     padding: float = 0.1,
 ) -> Figure:
     """Decision regions of one-hidden-layer ReLU nets (2 classes) with the lines where their
