@@ -120,9 +120,10 @@ def relu_backward(dout: np.ndarray, cache: ReluCache) -> np.ndarray:
 
     Notes: the local gradient is 1 where x > 0 and 0 elsewhere (we take 0 at x = 0), so the
     ReLU is a gate that routes dout through where the unit was on. Its Jacobian is diagonal:
-    an elementwise product, never a matrix. Notebook 03.
+    an elementwise product, never a matrix: dout times the mask of the units that were on.
+    Notebook 03.
     """
-    return np.where(cache.x > 0, dout, 0.0)
+    return dout * (cache.x > 0)
 
 
 class SigmoidCache(NamedTuple):
@@ -420,7 +421,7 @@ def dropout_forward(x: np.ndarray, p_drop: float, *, train: bool = True,
         return x, DropoutCache(None)
     if rng is None:
         raise ValueError("dropout_forward: train mode needs rng, a np.random.Generator for the mask")
-    mask = (rng.random(x.shape) >= p_drop) / (1.0 - p_drop)
+    mask = (rng.random(x.shape) >= p_drop).astype(x.dtype) / (1.0 - p_drop)  # in x's dtype: float32 stays float32
     return x * mask, DropoutCache(mask)
 
 
