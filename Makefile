@@ -5,11 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/course.json
+E2E_SCREENSHOTS ?= tests/e2e/screenshots
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_FLAGS ?=
 GRADE_FLAGS ?=
 
-.PHONY: lab test release release-check grade bench clean
+.PHONY: lab test e2e release release-check grade bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,12 +22,26 @@ $(STAMP): pyproject.toml
 	  $(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$e > /dev/null 2>&1; done
 	@touch $(STAMP)
 
-lab: $(STAMP)
+# The course's lab opens on the notebook, not under a "get notified about official Jupyter news?"
+# toast: JupyterLab 4's notification settings, as defaults for this environment only (overrides.d
+# leaves a user's own overrides.json alone). Its own target, so an existing .venv gets it too.
+$(LAB_SETTINGS): $(STAMP) Makefile
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
+
+lab: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
 
-test: $(STAMP)
+# The browser tests (tests/e2e, marker `browser`) run here too when Chromium is installed, and skip
+# with a line saying so when it is not.
+test: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/ruff check --quiet .
-	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax tests solutions $(PYTEST_FLAGS)
+	MPLBACKEND=Agg E2E_SCREENSHOTS=$(E2E_SCREENSHOTS) $(BIN)/python -m pytest --nbval-lax tests solutions $(PYTEST_FLAGS)
+
+# Only the browser tests: every notebook run in JupyterLab in headless Chromium, with screenshots.
+e2e: $(STAMP) $(LAB_SETTINGS)
+	@MPLBACKEND=Agg E2E_SCREENSHOTS=$(E2E_SCREENSHOTS) $(BIN)/python -m pytest tests/e2e -m browser $(PYTEST_FLAGS); \
+	  status=$$?; echo "make e2e: screenshots of the notebooks in $(abspath $(E2E_SCREENSHOTS))/"; exit $$status
 
 release: $(STAMP)
 	$(BIN)/course release

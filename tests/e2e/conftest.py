@@ -1,0 +1,168 @@
+"""Browser tests: the course in JupyterLab, driven by headless Chromium (marker ``browser``).
+
+One JupyterLab server and one Chromium serve the whole session. The server runs from this Python's
+environment on a scratch copy of ``notebooks/`` and ``solutions/`` with a scratch HOME. Notebook
+tests take their notebook from :class:`Runner`, which starts the next notebook's Run All in
+another tab while the current one is being looked at (the kernel computes while the browser
+checks). Screenshots go to ``tests/e2e/screenshots/`` (or ``$E2E_SCREENSHOTS``).
+
+Without Chromium the tests skip and say how to enable them; in CI (``CI`` set) they fail instead.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from labdriver import LabPage, LabServer, NotebookRun, find_chromium, launch_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS") or Path(__file__).parent / "screenshots").resolve()
+LOOKAHEAD = 1  # notebooks running ahead of the one under test (2 cores: one more kernel at most)
+NO_CHROMIUM = ("browser tests skipped: no Chromium on this machine. Install Debian's chromium package "
+               "(`apt-get install chromium`) or set CHROMIUM=/path/to/chromium, then run `make e2e` or `make test`.")
+
+ORDER = pytest.StashKey[list]()
+TIMES = pytest.StashKey[dict]()
+SKIPPED = pytest.StashKey[bool]()
+
+
+def pytest_collection_finish(session):
+    """Remember the order in which the notebook tests will run, for the runner's look-ahead."""
+    order = []
+    for item in session.items:
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if params and "notebook" in params and Path(__file__).parent in item.path.parents:
+            order.append(params["notebook"])
+    session.config.stash[ORDER] = order
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if config.stash.get(SKIPPED, False):
+        terminalreporter.write_line(NO_CHROMIUM, yellow=True, bold=True)
+    times = {p: s for p, s in config.stash.get(TIMES, {}).items() if p.startswith(("notebooks/", "solutions/"))}
+    if times:
+        shots = sorted(SCREENSHOTS.glob("*.png"))
+        terminalreporter.write_sep("-", "browser tests")
+        terminalreporter.write_line("Run All in JupyterLab: " + ", ".join(
+            f"{Path(p).stem[:2]} {s:.1f} s" + (" (student)" if p.startswith("notebooks/") else "")
+            for p, s in times.items()))
+        terminalreporter.write_line(f"{len(shots)} screenshot(s) in {SCREENSHOTS}")
+
+
+@pytest.fixture(scope="session")
+def chromium(request) -> str:
+    path = find_chromium()
+    if path is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI: no Chromium for the browser tests (.ci/run installs Debian's chromium package)")
+        request.config.stash[SKIPPED] = True
+        pytest.skip(NO_CHROMIUM)
+    return path
+
+
+@pytest.fixture(scope="session")
+def lab_root(tmp_path_factory, chromium) -> Path:
+    """A scratch course: copies of notebooks/ and solutions/, a HOME beside it."""
+    base = tmp_path_factory.mktemp("e2e")
+    for folder in ("notebooks", "solutions"):
+        (base / "course" / folder).mkdir(parents=True)
+        for nb in sorted((ROOT / folder).glob("*.ipynb")):
+            shutil.copy2(nb, base / "course" / folder / nb.name)
+    return base / "course"
+
+
+@pytest.fixture(scope="session")
+def lab(lab_root) -> LabServer:
+    server = LabServer(lab_root, lab_root.parent / "home", lab_root.parent / "jupyterlab.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    chrome = launch_chromium(pw, chromium)
+    yield chrome
+    chrome.close()
+    pw.stop()
+
+
+@pytest.fixture(scope="session")
+def screenshots(chromium) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    return SCREENSHOTS
+
+
+class Runner:
+    """Notebooks opened and Run All started in test order, ``lookahead`` ahead of the one taken,
+    each in a Lab of a small pool (one notebook per Lab at a time, booted once)."""
+
+    def __init__(self, server: LabServer, browser, order: list[str], times: dict, lookahead: int = LOOKAHEAD):
+        self.server, self.browser, self.order, self.times = server, browser, order, times
+        self.lookahead = lookahead
+        self.labs: list[LabPage] = []
+        self.started: dict[str, NotebookRun] = {}
+
+    def lab(self) -> LabPage:
+        """A Lab of the pool with no notebook open (booted if none is free)."""
+        self.labs = [lab for lab in self.labs if not lab.broken]
+        free = next((lab for lab in self.labs if not lab.busy), None)
+        if free is None:
+            free = LabPage(self.server, self.browser)
+            self.labs.append(free)
+        return free
+
+    def _start(self, path: str) -> None:
+        if path not in self.started:
+            run = NotebookRun(self.server, self.browser, path, lab=self.lab())
+            self.started[path] = run  # closed by close() even if opening fails
+            run.open().run_all()
+
+    def take(self, path: str) -> NotebookRun:
+        self._start(path)
+        if path in self.order:
+            at = self.order.index(path)
+            for ahead in self.order[at + 1: at + 1 + self.lookahead]:
+                try:
+                    self._start(ahead)
+                except Exception:  # its own test starts it again and reports the failure
+                    self.started.pop(ahead).close()
+        run = self.started.pop(path)
+        self.order = [p for p in self.order if p != path]
+        try:
+            run.wait_idle()
+        except BaseException:
+            run.close()
+            raise
+        self.times[path] = run.seconds
+        return run
+
+    def close(self) -> None:
+        for run in self.started.values():
+            run.close()
+        self.started.clear()
+        for lab in self.labs:
+            if not lab.broken:
+                lab.close()
+
+
+@pytest.fixture(scope="session")
+def runner(request, lab, browser) -> Runner:
+    times = request.config.stash.setdefault(TIMES, {})
+    r = Runner(lab, browser, list(request.config.stash.get(ORDER, [])), times)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def notebook_run(runner, notebook) -> NotebookRun:
+    """The notebook ``notebook`` (a path under the scratch course) after Run All, in its own tab."""
+    run = runner.take(notebook)
+    yield run
+    run.close()
