@@ -12,7 +12,6 @@ import matplotlib.pyplot as plt
 import pytest
 
 import course_utils as cu
-import course_utils.widgets.circuits as wc
 from course_utils.circuits import Value
 from course_utils.viz.circuits import GRAD_COLOR
 from course_utils.widgets.circuits import slider_grid
@@ -34,9 +33,8 @@ def _grad_texts(fig):
     return {t.get_text() for t in fig.axes[0].texts if mcolors.same_color(t.get_color(), GRAD_COLOR) and t.get_text()}
 
 
-def test_circuit_explorer_builds_headless_and_redraws_on_change(monkeypatch):
-    calls, drawn = [], []
-    monkeypatch.setattr(wc, "display", lambda fig: drawn.append(fig))
+def test_circuit_explorer_builds_headless_and_redraws_on_change():
+    calls = []
 
     def build(x, y, z):
         calls.append((x, y, z))
@@ -44,12 +42,22 @@ def test_circuit_explorer_builds_headless_and_redraws_on_change(monkeypatch):
 
     box = cu.widgets.circuit_explorer(build, x=(-5, 5, -2), y=(-5, 5, 5), z=(-5, 5))
     assert isinstance(box, widgets.VBox)
-    sliders = _sliders(box)
+    sliders, image = _sliders(box), box.children[1]
     assert [s.description for s in sliders] == ["x", "y", "z"]
-    assert calls == [(-2, 5, 0.0)] and len(drawn) == 1
+    assert calls == [(-2, 5, 0.0)]
+    first = bytes(image.value)
+    assert isinstance(image, widgets.Image) and first.startswith(b"\x89PNG")
     sliders[2].value = -4.0
-    assert calls[-1] == (-2, 5, -4.0) and len(drawn) == 2
-    assert {"-4.00", "3.00"} <= _grad_texts(drawn[-1])  # backward was run on the rebuilt circuit
+    assert calls[-1] == (-2, 5, -4.0) and bytes(image.value) != first
+    assert box.state["circuit"].data == -12.0
+    assert {"-4.00", "3.00"} <= _grad_texts(box.state["figure"])  # backward was run on the rebuilt circuit
+    assert box.state["seconds"] < 1.0, f"a redraw took {box.state['seconds']:.2f} s"
+
+
+def test_the_explorer_captures_no_output():
+    """A PNG in an Image widget, no Output widget: nothing for a notebook runner to answer."""
+    box = cu.widgets.circuit_explorer(lambda x: Value(x, "x") * 2, x=(-3, 3, 1.0))
+    assert not [w for w in (box, *box.children, *box.children[0].children) if isinstance(w, widgets.Output)]
 
 
 def _assert_round(slider):
@@ -80,8 +88,7 @@ def _notebook_explorer():
     return eval(compile(ast.Expression(tree.body[-1].value), "cell", "eval"), namespace)
 
 
-def test_the_notebooks_sliders_start_on_their_grid_and_read_round(monkeypatch):
-    monkeypatch.setattr(wc, "display", lambda fig: None)
+def test_the_notebooks_sliders_start_on_their_grid_and_read_round():
     sliders = _sliders(_notebook_explorer())
     assert len(sliders) == 5
     for s in sliders:
@@ -91,8 +98,7 @@ def test_the_notebooks_sliders_start_on_their_grid_and_read_round(monkeypatch):
 
 @pytest.mark.parametrize("spec", [(-3, 3, 2.0), (-3, 3), (-5, 5, -2), (0, 1), (-1, 1, 0.3), (0, 1.03), (-2.5, 2.5),
                                   (0, 100), (-3, 3, 2.15, 0.05), (1e-3, 2e-3)])
-def test_every_slider_starts_on_a_round_grid(spec, monkeypatch):
-    monkeypatch.setattr(wc, "display", lambda fig: None)
+def test_every_slider_starts_on_a_round_grid(spec):
     box = cu.widgets.circuit_explorer(lambda x: Value(x, "x") * 2, x=spec)
     (slider,) = _sliders(box)
     _assert_round(slider)
@@ -120,9 +126,8 @@ def test_off_grid_ranges_are_refused_with_the_reason(spec, match):
         cu.widgets.circuit_explorer(lambda x: Value(x, "x"), x=spec)
 
 
-def test_the_browsers_float_noise_never_reaches_the_circuit(monkeypatch):
+def test_the_browsers_float_noise_never_reaches_the_circuit():
     seen = []
-    monkeypatch.setattr(wc, "display", lambda fig: None)
 
     def build(x):
         seen.append(x)

@@ -1,17 +1,20 @@
 """Circuit explorer: sliders for a circuit's inputs, redrawn with values and gradients (notebook 01)."""
 from __future__ import annotations
 
+import io
 import math
+import time
 from collections.abc import Callable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-from IPython.display import display
 
 from ..circuits import Value
 from ..viz.circuits import draw_circuit
 
 __all__ = ["circuit_explorer", "slider_grid"]
+
+_DPI = 100  # the inline backend's resolution, so the explorer's drawing matches the notebook's figures
 
 
 def _decimals(step: float) -> int:
@@ -83,27 +86,39 @@ def circuit_explorer(build: Callable[..., Value], /, *, title: str | None = None
     - ranges: one keyword per input of build, ``name=(low, high)``, ``(low, high, start)`` or
       ``(low, high, start, step)``; see :func:`slider_grid` for the default step and start.
     - title: figure title (default: the output's value).
-    Returns: a VBox holding the sliders and the figure's Output (display it, or leave it as
-    the last expression of a cell).
+    Returns: a VBox holding the sliders and the drawing (display it, or leave it as the last
+    expression of a cell). Its ``state`` dict holds the last redraw's ``circuit`` (the output
+    Value, after backward), ``figure`` (the closed matplotlib Figure) and ``seconds``.
 
     Notes: the circuit is rebuilt from scratch on every change, because a Value graph records
     one forward pass: new inputs mean a new graph. The inputs are rounded to the sliders' decimals
     before the circuit is built, so the browser's float arithmetic (-3 + 43 * 0.1 =
-    1.2999999999999998) never shows up in the drawing.
+    1.2999999999999998) never shows up in the drawing. The drawing is a PNG in an Image widget
+    rather than a figure displayed into an Output widget: nothing is captured as output, so the
+    picture is replaced without flicker, and a notebook runner (nbclient, which answers every
+    output captured by an Output widget with a message of its own) has no extra messages to race.
     """
     sliders, decimals = {}, {}
     for name, spec in ranges.items():
         low, high, start, step, decimals[name] = slider_grid(name, spec)
         sliders[name] = widgets.FloatSlider(value=start, min=low, max=high, step=step, description=name,
                                             continuous_update=False, readout_format=f".{decimals[name]}f")
+    image = widgets.Image(format="png")
+    box = widgets.VBox([widgets.HBox(list(sliders.values()), layout=widgets.Layout(flex_flow="row wrap")), image])
+    box.state = {}
 
-    def redraw(**inputs):
-        out = build(**{name: round(value, decimals[name]) for name, value in inputs.items()})
+    def redraw(change=None):
+        start = time.perf_counter()
+        out = build(**{name: round(s.value, decimals[name]) for name, s in sliders.items()})
         out.backward()
         fig = draw_circuit(out, title=title if title is not None else f"output {out.data:.4f}")
-        display(fig)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=_DPI, bbox_inches="tight")
         plt.close(fig)
+        image.value = png.getvalue()
+        box.state.update(circuit=out, figure=fig, seconds=time.perf_counter() - start)
 
-    output = widgets.interactive_output(redraw, sliders)
-    return widgets.VBox([widgets.HBox(list(sliders.values()), layout=widgets.Layout(flex_flow="row wrap")),
-                         output])
+    for slider in sliders.values():
+        slider.observe(redraw, names="value")
+    redraw()
+    return box
