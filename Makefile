@@ -55,8 +55,18 @@ grade: $(STAMP)
 	  { echo "usage: make grade SUBMISSIONS=folder SOLUTION=solutions/NN_topic.ipynb OUT=folder [GRADE_FLAGS=...]"; exit 2; }
 	$(BIN)/course grade $(SUBMISSIONS) --solution $(SOLUTION) --out $(OUT) $(GRADE_FLAGS)
 
-bench: $(STAMP)
-	$(BIN)/python tests/bench_grade.py
+# PyTorch, the yardstick of the training-step benchmark (the optional extra `bench`), is installed
+# here only, never by make test; pip takes the CPU wheel of this version from the machine's disk.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+# make bench [BENCH="step grade"]: each benchmark (benchmarks/<name>.py) prints a table and writes it
+# to benchmarks/results/<name>.md.
+BENCH ?= step notebooks widgets grade
+bench: $(BENCH_STAMP)
+	@for b in $(BENCH); do echo "make bench: $$b"; $(BIN)/python -m benchmarks.$$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

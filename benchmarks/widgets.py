@@ -1,0 +1,173 @@
+"""Benchmark 4: each widget's redraw, from a control's change to the figure drawn, without a browser.
+
+Each solution notebook with a widget runs in a fresh kernel (figures drawn by the inline
+backend, PNG, as in JupyterLab) up to its widget cell; then a cell added after it moves every
+control of the widget in turn to other values (each option of a drop-down, the ends and the
+middle of a slider) and times each change: the widget's callback computes, draws into its
+output and the kernel renders the PNG before the change returns. What a browser then does
+with the image is not counted.
+
+    python -m benchmarks.widgets [--repeats 3] [NAME ...]
+
+Targets: every redraw under 150 ms, or under 500 ms where it trains a net (the redraw calls
+``course_utils.train.train``; counted, not guessed).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import time
+from pathlib import Path
+
+from benchmarks._common import ROOT, load, markdown_table, report
+
+LIMIT, LIMIT_TRAINING = 0.150, 0.500
+
+# Run in the kernel right after a widget cell: times every control's changes, prints one JSON line.
+_TIMING_CELL = r'''
+import json as _json, time as _time
+import ipywidgets as _w
+import course_utils.train as _train_module
+
+def _bench_controls(box):
+    kinds = (_w.widget_int._Int, _w.widget_float._Float, _w.widget_selection._Selection, _w.Checkbox,
+             _w.ToggleButton)
+    found, todo = [], [box]
+    while todo:
+        w = todo.pop(0)
+        if isinstance(w, kinds) and not getattr(w, "disabled", False):
+            found.append(w)
+        todo.extend(getattr(w, "children", ()))
+    return found
+
+def _bench_values(c):
+    """(trait, value) pairs to set in turn: other options, or the ends and middle of a slider, then back."""
+    if isinstance(c, _w.widget_selection._Selection):
+        return [("index", i) for i in range(len(c.options)) if i != c.index][:4] + [("index", c.index)]
+    if isinstance(c, (_w.Checkbox, _w.ToggleButton)):
+        return [("value", not c.value), ("value", c.value)]
+    if isinstance(c, _w.FloatLogSlider):
+        values = [c.base ** c.min, c.base ** c.max, c.base ** ((c.min + c.max) / 2)]
+    else:
+        mid = c.min + (c.max - c.min) / 2
+        values = [c.min, c.max, int(mid) if isinstance(c, _w.widget_int._Int) else mid]
+    return [("value", v) for v in values] + [("value", c.value)]
+
+def _bench_widget(box, repeats):
+    calls = []
+    original = _train_module.train
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+    _train_module.train = counting
+    rows = []
+    try:
+        for c in _bench_controls(box):
+            name = (c.description or type(c).__name__).strip()
+            times, trains = [], 0
+            for _ in range(repeats):
+                for trait, v in _bench_values(c):
+                    if getattr(c, trait) == v:
+                        continue
+                    before = len(calls)
+                    start = _time.perf_counter()
+                    setattr(c, trait, v)
+                    times.append(_time.perf_counter() - start)
+                    trains += len(calls) > before
+            if times:
+                rows.append(dict(control=name, times=times, trains=trains > 0))
+    finally:
+        _train_module.train = original
+    return rows
+
+print("BENCH-WIDGET " + _json.dumps(_bench_widget(Out[COUNT], REPEATS)))  # Out: a notebook may have taken `_`
+'''
+
+
+def widget_name(code: str) -> str | None:
+    """``classifier_explorer`` when the cell's last statement is an expression ``cu.widgets.<explorer>(...)``."""
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:  # IPython magics
+        return None
+    last = body[-1] if body else None
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        func = last.value.func
+        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) and func.value.attr == "widgets"
+                and func.attr.endswith(("explorer", "playground"))):
+            return func.attr
+    return None
+
+
+def bench_notebook(path: Path, repeats: int) -> list[dict]:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    names = {i: widget_name(c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"}
+    cells = [i for i, name in names.items() if name]
+    if not cells:
+        return []
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the inline backend, as in JupyterLab
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    results = []
+    with client.setup_kernel(env=env):
+        for index, cell in enumerate(nb.cells[:cells[-1] + 1]):
+            if cell.cell_type != "code":
+                continue
+            client.execute_cell(cell, index)
+            if index in cells:
+                probe = nbformat.v4.new_code_cell(_TIMING_CELL.replace("REPEATS", str(repeats))
+                                                  .replace("COUNT", str(cell.execution_count)))
+                nb.cells.append(probe)  # nbclient executes cells of its notebook
+                client.execute_cell(probe, len(nb.cells) - 1)
+                nb.cells.pop()
+                text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+                line = next((ln for ln in text.splitlines() if ln.startswith("BENCH-WIDGET ")), None)
+                if line is None:
+                    raise SystemExit(f"{path.name} cell {index}: the widget's controls could not be timed:\n{text}")
+                for row in json.loads(line.split(" ", 1)[1]):
+                    results.append(dict(notebook=path.stem, widget=names[index], **row))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="notebooks (default: every one in solutions/)")
+    parser.add_argument("--repeats", type=int, default=3, help="passes over each control's values")
+    args = parser.parse_args()
+    paths = sorted((ROOT / "solutions").glob("*.ipynb"))
+    if args.names:
+        paths = [p for p in paths if any(p.stem.startswith(n) for n in args.names)]
+    before = load()
+    rows, misses = [], []
+    for path in paths:
+        start = time.perf_counter()
+        results = bench_notebook(path, args.repeats)
+        print(f"{path.stem}: {len(results)} control(s) timed in {time.perf_counter() - start:.1f} s, "
+              f"load {load()}", flush=True)
+        for r in results:
+            times = sorted(r["times"])
+            median, worst = times[len(times) // 2], times[-1]
+            limit = LIMIT_TRAINING if r["trains"] else LIMIT
+            ok = median < limit
+            rows.append([r["notebook"][:2], r["widget"], r["control"], "yes" if r["trains"] else "",
+                         f"{1e3 * median:.0f}", f"{1e3 * worst:.0f}", len(times), f"{1e3 * limit:.0f}",
+                         "met" if ok else "**missed**"])
+            if not ok:
+                misses.append(f"{r['widget']} ({r['control']}) {1e3 * median:.0f} ms")
+    header = ["nb", "widget", "control", "trains a net", "median redraw (ms)", "slowest (ms)", "changes",
+              "target (ms)", ""]
+    notes = ["A redraw: setting the control's value in the kernel until the callback returns, the figure drawn "
+             "and rendered to PNG by the inline backend; BLAS threads: the kernel's default.",
+             "Targets judged on the median redraw of each control. "
+             + ("Missed: " + "; ".join(misses) + "." if misses else "All met in this run.")]
+    report("widgets", "Widgets: from a control's change to the redrawn figure", markdown_table(header, rows),
+           notes=notes, load_before=before)
+
+
+if __name__ == "__main__":
+    main()
