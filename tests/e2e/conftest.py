@@ -2,9 +2,9 @@
 
 One JupyterLab server and one Chromium serve the whole session. The server runs from this Python's
 environment on a scratch copy of ``notebooks/`` and ``solutions/`` with a scratch HOME. Notebook
-tests take their notebook from :class:`Runner`, which starts the next notebook's Run All in
-another tab while the current one is being looked at (the kernel computes while the browser
-checks). Screenshots go to ``tests/e2e/screenshots/`` (or ``$E2E_SCREENSHOTS``).
+tests take their notebook from :class:`Runner`, which starts the next notebook's Run All in a
+second Lab while the current one is being looked at (one kernel computes while the browser checks
+the other notebook). Screenshots go to ``tests/e2e/screenshots/`` (or ``$E2E_SCREENSHOTS``).
 
 Without Chromium the tests skip and say how to enable them; in CI (``CI`` set) they fail instead.
 """
@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
-from labdriver import LabPage, LabServer, NotebookRun, find_chromium, launch_chromium
+
+from .labdriver import LabPage, LabServer, NotebookRun, find_chromium, launch_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS") or Path(__file__).parent / "screenshots").resolve()
@@ -26,6 +28,8 @@ NO_CHROMIUM = ("browser tests skipped: no Chromium on this machine. Install Debi
 ORDER = pytest.StashKey[list]()
 TIMES = pytest.StashKey[dict]()
 SKIPPED = pytest.StashKey[bool]()
+SPAN = pytest.StashKey[list]()  # when the first browser test was set up and the last one torn down
+HERE = Path(__file__).parent
 
 
 def pytest_collection_finish(session):
@@ -33,9 +37,21 @@ def pytest_collection_finish(session):
     order = []
     for item in session.items:
         params = getattr(item, "callspec", None) and item.callspec.params
-        if params and "notebook" in params and Path(__file__).parent in item.path.parents:
+        if params and "notebook" in params and HERE in item.path.parents:
             order.append(params["notebook"])
     session.config.stash[ORDER] = order
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if HERE in item.path.parents:
+        item.config.stash.setdefault(SPAN, [time.monotonic(), 0.0])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    if HERE in item.path.parents and SPAN in item.config.stash:
+        item.config.stash[SPAN][1] = time.monotonic()
 
 
 def pytest_terminal_summary(terminalreporter, config):
@@ -46,12 +62,14 @@ def pytest_terminal_summary(terminalreporter, config):
         shots = sorted(SCREENSHOTS.glob("*.png"))
         terminalreporter.write_sep("-", "browser tests")
         terminalreporter.write_line("Run All in JupyterLab: " + ", ".join(
-            f"{Path(p).stem[:2]} {s:.1f} s" + (" (student)" if p.startswith("notebooks/") else "")
+            f"{Path(p).stem[:2]} {s:.0f} s" + (" (student)" if p.startswith("notebooks/") else "")
             for p, s in times.items()))
-        terminalreporter.write_line(f"{len(shots)} screenshot(s) in {SCREENSHOTS}")
+        begin, end = config.stash.get(SPAN, [0.0, 0.0])
+        terminalreporter.write_line(f"{len(shots)} screenshot(s) in {SCREENSHOTS}; "
+                                    f"the browser tests took {max(0.0, end - begin):.0f} s")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(request) -> str:
     path = find_chromium()
     if path is None:
@@ -62,7 +80,7 @@ def chromium(request) -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_root(tmp_path_factory, chromium) -> Path:
     """A scratch course: copies of notebooks/ and solutions/, a HOME beside it."""
     base = tmp_path_factory.mktemp("e2e")
@@ -73,14 +91,14 @@ def lab_root(tmp_path_factory, chromium) -> Path:
     return base / "course"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab(lab_root) -> LabServer:
     server = LabServer(lab_root, lab_root.parent / "home", lab_root.parent / "jupyterlab.log").start()
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium):
     from playwright.sync_api import sync_playwright
 
@@ -91,7 +109,7 @@ def browser(chromium):
     pw.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshots(chromium) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):
@@ -152,7 +170,7 @@ class Runner:
                 lab.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def runner(request, lab, browser) -> Runner:
     times = request.config.stash.setdefault(TIMES, {})
     r = Runner(lab, browser, list(request.config.stash.get(ORDER, [])), times)

@@ -383,8 +383,7 @@ class NotebookRun:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.path}: Lab did not save the notebook")
             time.sleep(0.1)
-        self.page.wait_for_selector(f"{_PANEL} .jp-mod-dirty", state="detached")
-        for _ in range(50):  # the write may still be in progress
+        for _ in range(50):  # the server writes in place (keeping a copy aside): it may not be done yet
             try:
                 return nbformat.read(self.file, as_version=4)
             except Exception:

@@ -4,7 +4,8 @@ that stops Run All. The same checks as for a solution notebook must name each br
 other."""
 import nbformat
 import pytest
-from labdriver import solution_problems
+
+from .labdriver import solution_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 

@@ -12,7 +12,8 @@ that ``make e2e`` prints.
 from pathlib import Path
 
 import pytest
-from labdriver import solution_problems, student_problems
+
+from .labdriver import solution_problems, student_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENT = [f"notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]

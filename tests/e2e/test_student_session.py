@@ -7,7 +7,8 @@ import time
 
 import nbformat
 import pytest
-from labdriver import STDERR, NotebookRun, error_summary, first_exercise
+
+from .labdriver import STDERR, NotebookRun, error_summary, first_exercise
 
 pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 
