@@ -67,7 +67,8 @@ def test_makefile_has_every_documented_target_and_installs_only_into_the_venv():
     for target in ("lab", "test", "release", "grade", "bench"):
         assert re.search(rf"^{target}:", makefile, flags=re.M), f"Makefile lacks `{target}`"
     pip_lines = re.findall(r"^\t.*pip install.*$", makefile, flags=re.M)
-    assert pip_lines and all("$(BIN)/python -m pip install" in line for line in pip_lines)
+    into_venv = ("$(BIN)/python -m pip install", "$(BIN)/python -m uv pip install --python $(BIN)/python ")
+    assert pip_lines and all(any(way in line for way in into_venv) for line in pip_lines), pip_lines
 
 
 def test_package_declares_the_course_command():
