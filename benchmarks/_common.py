@@ -94,11 +94,14 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
-def report(name: str, title: str, body: str, *, notes: list[str] = (), load_before: str | None = None) -> Path:
-    """Print the table with its header and write both to benchmarks/results/<name>.md."""
+def report(name: str, title: str, body: str, *, notes: list[str] = (), load_before: str | None = None,
+           at: str | None = None) -> Path:
+    """Print the table with its header and write both to benchmarks/results/<name>.md.
+
+    ``at`` names what was measured when it is not this checkout (default: its commit)."""
     when = time.strftime("%Y-%m-%d %H:%M")
     head = [f"## {title}", "",
-            f"Measured {when} at commit {commit()} on {platform.machine()} with {cores()} cores "
+            f"Measured {when} at {at or 'commit ' + commit()} on {platform.machine()} with {cores()} cores "
             f"({platform.processor() or platform.platform(terse=True)}), Python {platform.python_version()}, "
             f"numpy {np.__version__}; load average {load_before or '?'} before, {load()} after."]
     text = "\n".join([*head, "", body, "", *[f"- {n}" for n in notes]]).rstrip() + "\n"
