@@ -49,6 +49,13 @@ def seconds_by_file(junit: Path, top: int = 8) -> dict[str, float]:
     return shown
 
 
+def failures(junit: Path) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    return [f"{case.get('classname')}::{case.get('name')}" for case in ET.parse(junit).iter("testcase")
+            if case.find("failure") is not None or case.find("error") is not None]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the clone (its path is printed)")
@@ -78,6 +85,7 @@ def main() -> None:
         summary = next((ln.strip("= ") for ln in reversed(text.splitlines()) if re.search(r"\d+ (passed|failed)", ln)),
                        f"no pytest summary (exit {code})")
         by_file = seconds_by_file(junit) if junit.exists() else {}
+        failed = failures(junit) if junit.exists() else []
     finally:
         if args.keep:
             print(f"kept {tmp}")
@@ -89,7 +97,7 @@ def main() -> None:
             *[[f"&nbsp;&nbsp;of which {name}", f"{sec:.0f}"] for name, sec in by_file.items()],
             ["**first make test**", f"**{total:.0f}**"]]
     imports.sort()
-    notes = [f"pytest: {summary}.",
+    notes = [f"pytest: {summary}." + (f" Failed: {', '.join(failed)}." if failed else ""),
              f"`import nbformat` in the new environment: {imports[1]:.1f} s (median of 3 fresh processes).",
              f"Target: the first make test under {TARGET / 60:.1f} minutes: "
              + ("met." if total < TARGET else f"missed ({total / 60:.1f} minutes).")]
