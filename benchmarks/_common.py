@@ -116,3 +116,19 @@ def report(name: str, title: str, body: str, *, notes: list[str] = (), load_befo
 def fmt_ms(seconds: float) -> str:
     ms = seconds * 1e3
     return f"{ms:.3f}" if ms < 1 else f"{ms:.2f}" if ms < 100 else f"{ms:.0f}"
+
+
+def notebook_client(nb, path: Path):
+    """An nbclient NotebookClient for notebook ``nb`` read from ``path``, run in the notebook's folder.
+
+    nbclient imitates JupyterLab's Output widget by answering, on the shell channel, every output
+    such a widget captures; now and then that leaves it waiting for a reply until its timeout after
+    a widget's cell. The kernel's work (computing, drawing, rendering the PNG) is the same without the
+    imitation, so the benchmarks switch it off: a widget's outputs are simply not kept.
+    """
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(Path(path).parent.resolve())}})
+    client.widget_registry = {}
+    return client

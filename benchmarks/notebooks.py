@@ -16,7 +16,7 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks._common import ROOT, load, markdown_table, report
+from benchmarks._common import ROOT, load, markdown_table, notebook_client, report
 
 PER_NOTEBOOK, TOTAL = 10.0, 45.0
 
@@ -24,7 +24,6 @@ PER_NOTEBOOK, TOTAL = 10.0, 45.0
 def run_notebook(path: Path, *, agg: bool) -> dict:
     """Execute one notebook in a new kernel; the seconds of each phase and of each cell."""
     import nbformat
-    from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     env = dict(os.environ)
@@ -32,8 +31,7 @@ def run_notebook(path: Path, *, agg: bool) -> dict:
         env["MPLBACKEND"] = "Agg"
     else:
         env.pop("MPLBACKEND", None)  # the kernel's own default: the inline backend, as in JupyterLab
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    client = notebook_client(nb, path)
     start = time.perf_counter()
     cells = []
     with client.setup_kernel(env=env):

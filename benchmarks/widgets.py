@@ -21,7 +21,7 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks._common import ROOT, load, markdown_table, report
+from benchmarks._common import ROOT, load, markdown_table, notebook_client, report
 
 LIMIT, LIMIT_TRAINING = 0.150, 0.500
 
@@ -103,7 +103,6 @@ def widget_name(code: str) -> str | None:
 
 def bench_notebook(path: Path, repeats: int) -> list[dict]:
     import nbformat
-    from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     names = {i: widget_name(c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"}
@@ -111,8 +110,7 @@ def bench_notebook(path: Path, repeats: int) -> list[dict]:
     if not cells:
         return []
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the inline backend, as in JupyterLab
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    client = notebook_client(nb, path)
     results = []
     with client.setup_kernel(env=env):
         for index, cell in enumerate(nb.cells[:cells[-1] + 1]):
