@@ -23,6 +23,7 @@ it); without it the PyTorch columns say so.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -163,6 +164,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 32, 256, 1024])
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
+    if args.threads > 1:  # PyTorch's OpenMP threads spin after each product, taking the cores numpy's BLAS
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # threads need next: they sleep instead (before import)
     before = load()
     version = torch_version()
     print(f"training step of FullyConnectedNet({HIDDEN}, {INPUT}, {CLASSES}), {args.threads} thread(s); "
@@ -172,7 +175,8 @@ def main() -> None:
               "course / PyTorch"]
     with threadpool_limits(args.threads, user_api="blas"):
         numpy_blas = blas()
-    notes = [f"Threads: {args.threads} for numpy's BLAS and for PyTorch (torch.set_num_threads); "
+    notes = [f"Threads: {args.threads} for numpy's BLAS and for PyTorch (torch.set_num_threads"
+             + (f", OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}" if args.threads > 1 else "") + "); "
              f"numpy's BLAS: {numpy_blas}; PyTorch {version or 'not installed'}.",
              "Times are medians over interleaved rounds; ratios are medians of the per-round ratios.",
              "Floor: the matrix products of the step alone (forward, dW of each layer, dx of every layer but "
