@@ -59,8 +59,11 @@ class PhaseClock:
 
         def timed(*args, **kwargs):
             outer = getattr(clock.local, "mark", None)
+            inside = getattr(clock.local, "inside", False)  # within a grade_submission of this thread
             if mark:
                 clock.local.mark = mark
+            if mark == "submission":
+                clock.local.inside = True
             start = time.perf_counter()
             try:
                 return original(*args, **kwargs)
@@ -68,8 +71,10 @@ class PhaseClock:
                 elapsed = time.perf_counter() - start
                 if mark:
                     clock.local.mark = outer
+                if mark == "submission":
+                    clock.local.inside = inside
                 label = phase(outer) if callable(phase) else phase
-                if label and (outer is not None or mark == "submission"):
+                if label and (inside or mark == "submission"):
                     clock.add(label, elapsed)
 
         setattr(owner, name, timed)
