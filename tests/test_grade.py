@@ -656,7 +656,10 @@ def test_ctrl_c_keeps_finished_results_and_stops_every_kernel(tmp_path):
     subs.mkdir()
     (subs / "a_good.ipynb").write_bytes(notebook(GOOD))
     (subs / "b_slow.ipynb").write_bytes(notebook({"scale": "import time\ntime.sleep(60)\n" + SCALE}))
-    code = ("import sys\nfrom grade_fixtures import fixture_checks\nfrom course_tools import cli\n"
+    # Ctrl-C on a terminal: SIGINT raises KeyboardInterrupt, even where this test run ignores it
+    # (a job started in the background by a shell without job control starts with SIGINT ignored)
+    code = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            "from grade_fixtures import fixture_checks\nfrom course_tools import cli\n"
             f"sys.exit(cli.main(['grade', {str(subs)!r}, '--solution', {str(SOLUTION)!r}, '--out', {str(out)!r}, "
             "'--jobs', '1', '--timeout', '100']))")
     env = dict(os.environ, PYTHONPATH=str(HERE))
@@ -676,11 +679,13 @@ def test_ctrl_c_keeps_finished_results_and_stops_every_kernel(tmp_path):
 
 
 def _children_of(pid: int) -> list[int]:
-    """Processes started for the grader ``pid`` (kernels carry JPY_PARENT_PID in their environment)."""
-    found, needle = [], f"JPY_PARENT_PID={pid}\0".encode()
+    """Processes started for the grader ``pid``: kernels carry JPY_PARENT_PID in their environment,
+    or (with bubblewrap, where the grader is outside their namespace) live in its control groups."""
+    found, needle, group = [], f"JPY_PARENT_PID={pid}\0".encode(), f"/course-grade-{pid}-".encode()
     for entry in os.listdir("/proc"):
         try:
-            if entry.isdigit() and needle in Path(f"/proc/{entry}/environ").read_bytes():
+            if entry.isdigit() and (needle in Path(f"/proc/{entry}/environ").read_bytes()
+                                    or group in Path(f"/proc/{entry}/cgroup").read_bytes()):
                 found.append(int(entry))
         except OSError:
             continue

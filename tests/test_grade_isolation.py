@@ -181,11 +181,13 @@ def run(tmp_path_factory):
 
 
 def _kernel_processes() -> list[int]:
+    """Processes of the kernel users this test run's grader handed out (its own block of ids)."""
+    first = sandbox.slot_uid(0)
     found = []
     for name in os.listdir("/proc"):
         if name.isdigit():
             try:
-                if os.stat(f"/proc/{name}").st_uid >= sandbox.UID_BASE:
+                if first <= os.stat(f"/proc/{name}").st_uid < first + 4096:
                     found.append(int(name))
             except OSError:
                 pass
