@@ -204,10 +204,10 @@ def build(plan, dest: Path) -> Path:
     """
     lib = Path(dest) / "lib"
     lib.mkdir(parents=True)
+    from course_utils.checks import REGISTRY
+
     functions: dict[str, set[str]] = defaultdict(set)
     for check in plan.references:
-        from course_utils.checks import REGISTRY
-
         for dotted in REGISTRY[check].reference:
             module, qualname = _locate(dotted)
             functions[module].add(qualname)
