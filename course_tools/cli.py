@@ -1,4 +1,5 @@
-"""The ``course`` command: ``course release [--check] [--force]`` and ``course grade ...``."""
+"""The ``course`` command: ``course release [--check] [--force]``, ``course grade ...`` and
+``course grade merge ...``."""
 from __future__ import annotations
 
 import argparse
@@ -70,13 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     from . import grade
 
-    g = sub.add_parser("grade", help="grade submitted notebooks with the solution's tests")
+    g = sub.add_parser(
+        "grade", help="grade submitted notebooks with the solution's tests",
+        epilog="`course grade merge OUT1 OUT2 ... --out OUT` merges the outputs of sharded runs (--shard I/N); "
+               "a submissions folder named merge is written ./merge.",
+    )
     grade.add_arguments(g)
     g.set_defaults(run=grade.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:2] == ["grade", "merge"]:
+        from .grade.shards import run_merge
+
+        return run_merge(argv[2:])
     args = build_parser().parse_args(argv)
     return args.run(args)
 

@@ -2,6 +2,8 @@
 
     course grade SUBMISSIONS --solution solutions/NN_topic.ipynb --out OUT
                  [--jobs N] [--timeout SECONDS] [--memory-limit SIZE] [--disk-limit SIZE] [--force]
+                 [--shard I/N]
+    course grade merge OUT1 OUT2 ... --out OUT      (see :mod:`shards`)
 
 ``SUBMISSIONS`` holds ``<student>.ipynb`` files or ``<student>/`` folders with the notebook
 inside. Each submission is read into memory, then graded in its own sandboxed kernel
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .plan import GradeError
+from .shards import Shard
 
 __all__ = ["grade", "add_arguments", "run", "GradeError"]
 
@@ -109,14 +112,17 @@ def _notebooks_in(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def find_submissions(folder: Path, name: str) -> list[Entry]:
-    """Every submission in ``folder``, read into memory (or with the reason it cannot be)."""
+def find_submissions(folder: Path, name: str, shard: Shard | None = None, peek: bool = False) -> list[Entry]:
+    """Every submission in ``folder`` (of ``shard`` only, when given), read into memory (or with
+    the reason it cannot be); with ``peek``, the first one found, unread."""
     entries = []
     with os.scandir(folder) as it:
         items = sorted(it, key=lambda e: e.name)
     for item in items:
         if item.name.startswith(".") or item.name == "__MACOSX":
             continue
+        if shard is not None and not shard.holds(item.name.removesuffix(".ipynb")):
+            continue  # another shard's (ann.ipynb and ann/ land in the same one, so the check below still sees both)
         path = Path(item.path)
         is_dir = item.is_dir(follow_symlinks=False)
         if is_dir:
@@ -130,6 +136,8 @@ def find_submissions(folder: Path, name: str) -> list[Entry]:
             continue
         else:
             continue
+        if peek:
+            return [entry]
         if not is_dir:
             entries.append(_read(entry, path))
             continue
@@ -174,8 +182,10 @@ def _check_arguments(submissions: Path, solution: Path, out: Path, jobs: int, ti
 
 
 def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float = 30.0, memory: str | int = "2G",
-          disk: str | int = "512M", force: bool = False, progress: bool = True, stream=None) -> dict[str, dict]:
-    """Grade every submission; returns ``{student: result}``. GradeError if the grader cannot run."""
+          disk: str | int = "512M", force: bool = False, progress: bool = True, stream=None,
+          shard: Shard | str | None = None) -> dict[str, dict]:
+    """Grade every submission (or one shard's share of them, ``shard="2/4"``); returns
+    ``{student: result}``. GradeError if the grader cannot run."""
     try:
         from . import sandbox
     except ImportError:  # no `resource` module: Windows
@@ -195,19 +205,22 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
     _check_arguments(submissions, solution, out, jobs, timeout, limit)
     if space < 16 << 20:
         raise GradeError("--disk-limit must be at least 16M")
+    shard = Shard.parse(shard) if isinstance(shard, str) else shard
+    Shard.check_out(out, shard)
     plan = load_plan(solution)
-    entries = find_submissions(submissions, plan.name)
-    if not entries:
+    entries = find_submissions(submissions, plan.name, shard)
+    if not entries and (shard is None or not find_submissions(submissions, plan.name, peek=True)):
         raise GradeError(f"no submissions in {submissions} (expected <student>.ipynb files or <student>/ folders)")
     settings = Settings(timeout=float(timeout), memory=limit, disk=space)
     try:
         settings.prepare(plan)
-        return _grade(plan, settings, entries, submissions, solution, out, jobs, force, progress, stream)
+        return _grade(plan, settings, entries, submissions, solution, out, jobs, force, progress, stream, shard)
     finally:
         settings.close()
 
 
-def _grade(plan, settings, entries, submissions, solution, out, jobs, force, progress, stream) -> dict[str, dict]:
+def _grade(plan, settings, entries, submissions, solution, out, jobs, force, progress, stream,
+           shard) -> dict[str, dict]:
     from .report import load_result, write_csv
     from .submission import preflight
 
@@ -221,7 +234,8 @@ def _grade(plan, settings, entries, submissions, solution, out, jobs, force, pro
             results[entry.student] = old
         else:
             todo.append(entry)
-    stream.write(f"course grade: {len(todo)} of {len(entries)} submission(s) to grade against {solution}"
+    share = f" in shard {shard} of {submissions}" if shard else ""
+    stream.write(f"course grade: {len(todo)} of {len(entries)} submission(s){share} to grade against {solution}"
                  f"{f' ({len(entries) - len(todo)} already graded)' if len(todo) < len(entries) else ''}; "
                  f"{jobs} at a time; {settings.describe()}\n")
     if not settings.landlock and not settings.as_root:
@@ -230,11 +244,11 @@ def _grade(plan, settings, entries, submissions, solution, out, jobs, force, pro
     if any(e.data is not None for e in todo):
         preflight(plan, settings)
     write_csv(out, plan, results)
-    _run_all(plan, settings, todo, results, out, jobs, progress, stream)
+    _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard)
     return results
 
 
-def _run_all(plan, settings, todo, results, out, jobs, progress, stream) -> None:
+def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) -> None:
     from .report import Progress, save_result, write_csv
     from .submission import STATUSES, grade_submission, unreadable
 
@@ -263,8 +277,8 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream) -> None
         if stop.is_set():
             return
         result.update(student=entry.student, handin=entry.handin, source=entry.source, submission_sha256=entry.sha,
-                      solution=plan.name, solution_sha256=plan.sha256,
-                      graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
+                      solution=plan.name, solution_sha256=plan.sha256, shard=str(shard) if shard else None,
+                      graded_at=datetime.datetime.now().astimezone().isoformat(timespec="seconds"))
         with lock:
             try:
                 save_result(out, plan, result)
@@ -312,6 +326,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--disk-limit", default="512M",
                         help="scratch space per submission, e.g. 512M (default; needs root and bubblewrap)")
     parser.add_argument("--force", action="store_true", help="grade again students who already have a result")
+    parser.add_argument("--shard", metavar="I/N", default=None,
+                        help="grade only shard I of N (1 <= I <= N; a hand-in's shard depends on its name alone); "
+                             "give each shard its own --out, then `course grade merge`")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -322,7 +339,7 @@ def run(args: argparse.Namespace) -> int:
     old = signal.signal(signal.SIGTERM, on_term) if threading.current_thread() is threading.main_thread() else None
     try:
         grade(args.submissions, args.solution, args.out, jobs=args.jobs, timeout=args.timeout,
-              memory=args.memory_limit, disk=args.disk_limit, force=args.force, progress=True)
+              memory=args.memory_limit, disk=args.disk_limit, force=args.force, progress=True, shard=args.shard)
         return 0
     except GradeError as e:
         print(f"course grade: {e}", file=sys.stderr)

@@ -22,7 +22,8 @@ from tqdm import tqdm
 
 from .plan import Plan
 
-__all__ = ["atomic_write", "load_result", "save_result", "write_csv", "feedback_markdown", "Progress"]
+__all__ = ["atomic_write", "load_result", "save_result", "write_csv", "write_gradebook", "feedback_markdown",
+           "Progress"]
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -62,7 +63,11 @@ def _num(x: float) -> str:
 
 def write_csv(out: Path, plan: Plan, results: dict[str, dict]) -> None:
     """Rebuild ``grades.csv``: one row per student, one column per graded test."""
-    gids = [t.grade_id for t in plan.tests]
+    write_gradebook(out, [t.grade_id for t in plan.tests], plan.max_total, results)
+
+
+def write_gradebook(out: Path, gids: list[str], max_total: float, results: dict[str, dict]) -> None:
+    """``grades.csv`` with the test columns ``gids`` (in this order) out of ``max_total`` points."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["student", "handin", *gids, "total", "max_total", "status", "detail"])
@@ -70,7 +75,7 @@ def write_csv(out: Path, plan: Plan, results: dict[str, dict]) -> None:
         r = results[student]
         points = [_num(r["tests"][g]["points"]) if g in r.get("tests", {}) else "0" for g in gids]
         writer.writerow([_cell(student), _cell(str(r.get("handin", ""))), *points, _num(r["total"]),
-                         _num(plan.max_total), r["status"], _cell(r.get("detail", ""))])
+                         _num(max_total), r["status"], _cell(r.get("detail", ""))])
     atomic_write(out / "grades.csv", buf.getvalue())
 
 
