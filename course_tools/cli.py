@@ -1,5 +1,5 @@
 """The ``course`` command: ``course release [--check] [--force]``, ``course grade ...`` and
-``course grade merge ...``."""
+``course grade merge ...`` and ``course export gradescope ...``."""
 from __future__ import annotations
 
 import argparse
@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_arguments(g)
     g.set_defaults(run=grade.run)
+
+    from . import gradescope
+
+    exp = sub.add_parser("export", help="export the autograder to another grading platform")
+    targets = exp.add_subparsers(dest="target", required=True)
+    gs = targets.add_parser("gradescope", help="a Gradescope autograder bundle (autograder.zip) for one notebook")
+    gradescope.add_arguments(gs)
+    gs.set_defaults(run=gradescope.export_command)
     return parser
 
 
