@@ -16,29 +16,19 @@ GRADE_FLAGS ?=
 # The packages are installed by uv, itself installed into .venv by pip: uv fetches, unpacks and
 # compiles in parallel, a fresh install in seconds where pip takes a minute and a half. uv reads no
 # pip configuration, so where it cannot reach an index pip does the install instead.
-JUPYTER_ETC := $(VENV)/etc/jupyter
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/python -m uv pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[dev]' || \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@# nbgrader (tests only) would add its instructor panels to the students' JupyterLab: switched off
-	@# by writing the files `jupyter labextension disable --level=sys_prefix @jupyter/nbgrader` and
-	@# `jupyter server extension disable --sys-prefix` write (five Jupyter start-ups, 25 s, saved)
-	@mkdir -p $(JUPYTER_ETC)/labconfig $(JUPYTER_ETC)/jupyter_server_config.d
-	@printf '%s\n' '{"disabledExtensions": {"@jupyter/nbgrader": true}, "lockedExtensions": {"@jupyter/nbgrader": true}}' \
-	  > $(JUPYTER_ETC)/labconfig/page_config.json
-	@for e in formgrader validate_assignment assignment_list course_list; do \
-	  printf '{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.%s": false}}}\n' $$e \
-	    > $(JUPYTER_ETC)/jupyter_server_config.d/nbgrader.server_extensions.$$e.json; done
 	@touch $(STAMP)
 
-# The course's lab opens on the notebook, not under a "get notified about official Jupyter news?"
-# toast: JupyterLab 4's notification settings, as defaults for this environment only (overrides.d
-# leaves a user's own overrides.json alone). Its own target, so an existing .venv gets it too.
-$(LAB_SETTINGS): $(STAMP) Makefile
-	@mkdir -p $(dir $@)
-	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
+# The course's JupyterLab settings, for this environment only (a user's own settings are left alone):
+# the lab opens on the notebook, not under a "get notified about official Jupyter news?" toast, and
+# nbgrader (tests only) adds no instructor panels. The same module serves a hub's image (postBuild).
+# Its own target, so an existing .venv gets them too.
+$(LAB_SETTINGS): $(STAMP) Makefile course_tools/lab_settings.py
+	@$(BIN)/python -m course_tools.lab_settings $(VENV)
 
 lab: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
