@@ -337,22 +337,22 @@ def _printable(text: str) -> str:
 def _hide_broken_bwrap() -> str | None:
     """As root, bubblewrap may be installed yet unable to make namespaces in this container: then
     leave it off the PATH for this run (the grader looks it up there) and say so."""
-    path = shutil.which("bwrap")
-    if path is None or os.geteuid() != 0:
-        return None
-    try:
-        probe = subprocess.run([path, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                                "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"],
-                               capture_output=True, timeout=30)
-        if probe.returncode == 0:
-            return None
-        why = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-    except (OSError, subprocess.TimeoutExpired) as e:
-        why = [e.__class__.__name__]
-    folder = os.path.dirname(path)
-    os.environ["PATH"] = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                         if p and os.path.realpath(p) != os.path.realpath(folder))
-    return f"bubblewrap cannot make namespaces in this container ({why[0][:120]}), so it is not used"
+    why = None
+    while os.geteuid() == 0 and (path := shutil.which("bwrap")):
+        try:
+            probe = subprocess.run([path, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                                    "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+                                    "true"], capture_output=True, timeout=30)
+            if probe.returncode == 0:
+                return None  # a working bubblewrap further along the PATH: it is the one used
+            why = (probe.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1][:120]
+        except (OSError, subprocess.TimeoutExpired) as e:
+            why = e.__class__.__name__
+        folder = os.path.realpath(os.path.dirname(path))
+        os.environ["PATH"] = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
+                                             if p and os.path.realpath(p) != folder)
+        why = f"bubblewrap cannot make namespaces in this container ({why}), so it is not used"
+    return why
 
 
 def _isolation(plan, config: dict) -> tuple[str, list[str]]:
