@@ -222,7 +222,6 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
 def _grade(plan, settings, entries, submissions, solution, out, jobs, force, progress, stream,
            shard) -> dict[str, dict]:
     from .report import load_result, write_csv
-    from .submission import preflight
 
     results, todo = {}, []
     for entry in entries:
@@ -241,11 +240,38 @@ def _grade(plan, settings, entries, submissions, solution, out, jobs, force, pro
     if not settings.landlock and not settings.as_root:
         stream.write("course grade: warning: without Landlock (Linux 5.13+) or root, student code runs as you and "
                      "could write to your files; grade in a container or as root.\n")
-    if any(e.data is not None for e in todo):
-        preflight(plan, settings)
     write_csv(out, plan, results)
     _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard)
     return results
+
+
+class _Preflight(threading.Thread):
+    """One kernel started with the grader's bootstrap alone, while the first hand-ins are graded
+    (it used to cost every run its start-up before any hand-in began). No result is saved before
+    it has succeeded; if it fails, the grader cannot run: every kernel is stopped, nothing of this
+    run is saved, and its GradeError is raised."""
+
+    def __init__(self, plan, settings, slot: int, stop: threading.Event, active: dict):
+        super().__init__(name="grade-preflight", daemon=True)
+        self.args, self.stop, self.active = (plan, settings, slot), stop, active
+        self.error: GradeError | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        from .submission import preflight
+
+        try:
+            preflight(*self.args)
+        except GradeError as e:
+            self.error = e
+            self.stop.set()
+            for kernel in list(self.active.values()):
+                kernel.terminate()
+        except Exception as e:  # a bug here must still end the run cleanly
+            self.error = GradeError(f"the grader's first kernel failed: {e.__class__.__name__}: {e}")
+            self.stop.set()
+        finally:
+            self.done.set()
 
 
 def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) -> None:
@@ -253,6 +279,10 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
     from .submission import STATUSES, grade_submission, unreadable
 
     stop, active, lock = threading.Event(), {}, threading.Lock()
+    check = None
+    if any(e.data is not None for e in todo):
+        check = _Preflight(plan, settings, jobs, stop, active)  # slots 0..jobs-1 are the hand-ins'
+        check.start()
     slots: queue.Queue = queue.Queue()
     for i in range(jobs):
         slots.put(i)
@@ -274,6 +304,8 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
             result = unreadable(plan, "grader error", f"{e.__class__.__name__}: {e}")
         finally:
             slots.put(slot)
+        if check is not None:
+            check.done.wait()
         if stop.is_set():
             return
         result.update(student=entry.student, handin=entry.handin, source=entry.source, submission_sha256=entry.sha,
@@ -303,12 +335,18 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
         for kernel in list(active.values()):
             kernel.terminate()
         pool.shutdown(wait=True)
+        if check is not None:
+            check.join()
         bar.close()
         raise
     pool.shutdown(wait=True)
     for f in futures:
         f.result()
+    if check is not None:
+        check.join()
     bar.close()
+    if check is not None and check.error is not None:
+        raise check.error
     seconds = time.monotonic() - started
     counts = {s: sum(r["status"] == s for r in results.values()) for s in STATUSES}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)

@@ -313,9 +313,10 @@ def _rmtree(path: Path) -> None:
         shutil.rmtree(path, onerror=fix)
 
 
-def preflight(plan: Plan, settings: Settings) -> None:
-    """Start one kernel with the grader's bootstrap; GradeError if that is impossible."""
-    kernel = KernelHost(settings, 0)
+def preflight(plan: Plan, settings: Settings, slot: int = 0) -> None:
+    """Start one kernel with the grader's bootstrap; GradeError if that is impossible. ``slot``: one
+    no submission of the run uses while this runs (a slot's processes are ended together)."""
+    kernel = KernelHost(settings, slot)
     try:
         outcome = kernel.start({})
         if outcome.kind != "ok":
