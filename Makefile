@@ -65,7 +65,7 @@ $(BENCH_STAMP): $(STAMP)
 
 # make bench [BENCH="step grade"]: each benchmark (benchmarks/<name>.py) prints a table and writes it
 # to benchmarks/results/<name>.md; fresh_clone runs make test in a new clone (minutes).
-BENCH ?= step notebooks widgets grade fresh_clone
+BENCH ?= step notebooks widgets grade shards fresh_clone
 bench: $(BENCH_STAMP)
 	@for b in $(BENCH); do echo "make bench: $$b"; $(BIN)/python -m benchmarks.$$b || exit 1; done
 
