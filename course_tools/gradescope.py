@@ -442,19 +442,28 @@ def results_json(plan, result: dict, config: dict, isolation: str, notes: list[s
     }
 
 
-def _fallback(config: dict, why: str, seconds: float) -> dict:
-    """results.json when the grader itself failed: score 0, the tests listed, the reason."""
+def _fallback(config: dict, status: str, why: str, seconds: float) -> dict:
+    """results.json when grading did not finish (``status``: timeout or grader error): score 0, the
+    tests listed, the reason."""
     tests = [{"name": gid, "score": 0, "max_score": points, "status": "failed", "output": f"not graded: {why}"}
              for gid, points in config.get("tests", [])]
-    return {"score": 0, "execution_time": round(seconds, 1), "stdout_visibility": "hidden", "tests": tests,
-            "output": f"The autograder could not grade this submission: {why}. This is not a score for your work: "
-                      "tell your instructor, who can see the autograder's log."}
+    if status == "timeout":
+        output = f"**Score: 0**\n\nGrading note (timeout): {why}."
+    else:
+        output = (f"The autograder could not grade this submission: {why}. This is not a score for your work: "
+                  "tell your instructor, who can see the autograder's log.")
+    return {"score": 0, "execution_time": round(seconds, 1), "output": output, "stdout_visibility": "hidden",
+            "visibility": config.get("visibility", "visible"), "tests": tests,
+            "extra_data": {"status": status, "detail": why}}
 
 
-def _load_config(root: Path) -> dict:
+def _read_config(root: Path) -> dict:
+    return json.loads((root / "source" / CONFIG).read_text(encoding="utf-8"))
+
+
+def _sizes(config: dict) -> dict:
     from .grade.sandbox import parse_size
 
-    config = json.loads((root / "source" / CONFIG).read_text(encoding="utf-8"))
     config["memory"] = parse_size(config["memory_limit"])
     config["disk"] = parse_size(config.get("disk_limit", "512M"))
     return config
@@ -526,17 +535,17 @@ def run_autograder(root: Path | str) -> int:
 
     old = {s: signal.signal(s, on_deadline) for s in (signal.SIGALRM, signal.SIGTERM)}
     try:
-        config = _load_config(root)
-        signal.alarm(max(1, int(config["deadline"])))
-        data = _grade(root, config, started)
+        config = _read_config(root)
+        signal.alarm(max(1, int(config["deadline"])))  # before the grader's imports: they count too
+        data = _grade(root, _sizes(config), started)
         signal.alarm(0)
     except _Deadline:
-        data = _fallback(config, f"grading took longer than the {config.get('deadline', 0):g} s allowed",
-                         time.monotonic() - started)
+        data = _fallback(config, "timeout", f"grading took longer than the {config.get('deadline', 0):g} s allowed "
+                         "for one hand-in", time.monotonic() - started)
     except Exception as e:  # a bug or a broken bundle: the student still gets results.json
         signal.alarm(0)
         traceback.print_exc(file=sys.stdout)
-        data = _fallback(config, f"grader error ({e.__class__.__name__}: {str(e)[:200]})", time.monotonic() - started)
+        data = _fallback(config, "grader error", f"{e.__class__.__name__}: {str(e)[:200]}", time.monotonic() - started)
     finally:
         signal.alarm(0)
         for s, handler in old.items():
@@ -559,7 +568,7 @@ def check(root: Path | str) -> int:
 
     root = Path(root)
     try:
-        config = _load_config(root)
+        config = _sizes(_read_config(root))
         plan = load_plan(root / "source" / config["solution"])
     except (OSError, ValueError, KeyError, GradeError) as e:
         print(f"course_tools.gradescope check: the bundle cannot grade: {e}", file=sys.stderr)

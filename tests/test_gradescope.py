@@ -207,11 +207,18 @@ def graded(bundle, tmp_path_factory):
     if Path(course_utils.__file__).resolve().parent != REPO / "course_utils":
         pytest.skip("grading kernels need the course installed editable from this checkout (pip install -e .)")
     base = tmp_path_factory.mktemp("gradescope")
-    roots = {name: unpack(bundle, base / name) for name in ("honest", "blank", "hostile", "empty", "no_python")}
+    names = ("honest", "blank", "hostile", "empty", "slow", "no_python")
+    roots = {name: unpack(bundle, base / name) for name in names}
     (roots["honest"] / "submission" / SOLUTION.name).write_bytes(SOLUTION.read_bytes())
     (roots["blank"] / "submission" / "my work (1).ipynb").write_bytes(BLANK.read_bytes())
     (roots["hostile"] / "submission" / SOLUTION.name).write_bytes(hostile(roots["hostile"]))
     (roots["empty"] / "submission" / "README.txt").write_text("I forgot the notebook")
+    slow = nbformat.read(BLANK, as_version=4)
+    first = next(c for c in slow.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    first.source = "import time\ntime.sleep(600)"
+    nbformat.write(slow, roots["slow"] / "submission" / SOLUTION.name)
+    config = roots["slow"] / "source" / "course_autograder.json"  # a deadline shorter than export allows
+    config.write_text(json.dumps({**json.loads(config.read_text()), "deadline": 4, "timeout": 60}))
     digests = {name: _digest(root / "source") for name, root in roots.items()}
     procs = {}
     for name, root in roots.items():
@@ -280,6 +287,15 @@ def test_a_hand_in_without_a_notebook_gets_zero_and_the_reason(graded):
     assert "has no .ipynb file" in results["output"] and "Grading note (no notebook)" in results["output"]
     assert all("not graded" in t["output"] for t in results["tests"])
     assert "Grading environment:" in results["output"]
+
+
+@pytest.mark.kernel
+def test_a_hand_in_over_the_deadline_gets_zero_and_the_reason(graded):
+    r = graded["slow"]
+    assert r["code"] == 0 and r["results"]["score"] == 0, r["stdout"]
+    assert "took longer than the 4 s allowed" in r["results"]["output"]
+    assert r["results"]["extra_data"]["status"] == "timeout" and len(r["results"]["tests"]) == 6
+    assert r["results"]["execution_time"] < 45  # stopped at its deadline, not after its cell's 60 s
 
 
 @pytest.mark.kernel
