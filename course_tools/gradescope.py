@@ -431,6 +431,9 @@ def results_json(plan, result: dict, config: dict, isolation: str, notes: list[s
     lines = [whole]
     if handin:
         lines.append(f"Graded: `{handin.replace('`', '?')}` against {plan.name}.")
+    if result["status"] == "grader error":
+        lines.append("This is not a score for your work: the autograder itself failed. Tell your instructor, who "
+                     "can see the autograder's log.")
     lines.append(f"Grading environment: {isolation}.")
     lines += [f"Warning: {n}." for n in notes]
     return {
