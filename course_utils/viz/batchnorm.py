@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_sweep", "plot_batch_noise", "plot_batch_statistics"]
+__all__ = ["plot_sweep", "plot_batch_noise", "plot_batch_statistics", "update_batch_statistics"]
 
 
 def plot_sweep(values: Sequence[float], results: Mapping[str, Sequence[float]], *, xlabel: str,
@@ -79,13 +79,29 @@ def plot_batch_statistics(means: np.ndarray, stds: np.ndarray, true_mean: float,
     Returns: the Figure.
     """
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.0))
-    for k, (ax, values, true, what) in enumerate(zip(axes, (means, stds), (true_mean, true_std), ("mean", "std"))):
-        ax.hist(values, bins=bins, range=None if limits is None else limits[k], color=f"C{k}", alpha=0.75,
-                histtype="stepfilled", label=f"batch {what}s")
+    for k, (ax, true, what) in enumerate(zip(axes, (true_mean, true_std), ("mean", "std"))):
+        ax.stairs([0], [0, 1], fill=True, color=f"C{k}", alpha=0.75, label=f"batch {what}s")  # filled below
         ax.axvline(true, color="k", ls="--", label=f"whole-set {what}")
-        ax.set(title=f"batch {what}, N={batch_size}: spread {np.std(values):.3f}", xlabel=what, ylabel="batches")
+        ax.set(xlabel=what, ylabel="batches")
         if limits is not None:
             ax.set_xlim(limits[k])
         ax.legend(fontsize=8)
+    update_batch_statistics(fig, means, stds, batch_size=batch_size, bins=bins, limits=limits)
     fig.tight_layout()
+    return fig
+
+
+def update_batch_statistics(fig, means: np.ndarray, stds: np.ndarray, *, batch_size: int, bins: int = 30,
+                            limits: tuple[tuple[float, float], ...] | None = None):
+    """Refill a figure of :func:`plot_batch_statistics` with the statistics of other batches (same arguments).
+
+    Returns: the Figure. Notes: the widget of notebook 06 calls this on every change of the batch
+    size; the histograms, titles and count axes change, the layout stays.
+    """
+    for k, (ax, values, what) in enumerate(zip(fig.axes, (means, stds), ("mean", "std"))):
+        counts, edges = np.histogram(values, bins=bins, range=None if limits is None else limits[k])
+        ax.patches[0].set_data(counts, edges)
+        ax.set_title(f"batch {what}, N={batch_size}: spread {np.std(values):.3f}")
+        ax.relim()
+        ax.autoscale_view()
     return fig

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_dropout_runs", "plot_mask_average"]
+__all__ = ["plot_dropout_runs", "highlight_dropout_run", "plot_mask_average"]
 
 
 def plot_dropout_runs(runs: Mapping[float, object], *, highlight: float | None = None,
@@ -26,17 +26,32 @@ def plot_dropout_runs(runs: Mapping[float, object], *, highlight: float | None =
     ps = list(runs)
     for k, p in enumerate(ps):
         h = runs[p]
-        alpha = 1.0 if highlight is None or np.isclose(p, highlight) else 0.2
-        ax.plot(h.epochs, h.train_acc, color=f"C{k}", alpha=alpha, label=f"p_drop={p:g}")
-        ax.plot(h.epochs, h.val_acc, color=f"C{k}", alpha=alpha, linestyle="--")
+        ax.plot(h.epochs, h.train_acc, color=f"C{k}", label=f"p_drop={p:g}")
+        ax.plot(h.epochs, h.val_acc, color=f"C{k}", linestyle="--")
     ax.set(xlabel="epoch", ylabel="accuracy", title=title, ylim=(0.5, 1.01))
-    ax.legend(loc="lower right", fontsize=8)
     gaps = [runs[p].train_acc[-1] - runs[p].val_acc[-1] for p in ps]
-    bars = ax_gap.bar([f"{p:g}" for p in ps], gaps, color=[f"C{k}" for k in range(len(ps))])
-    for bar, p in zip(bars, ps):
-        bar.set_alpha(1.0 if highlight is None or np.isclose(p, highlight) else 0.3)
+    ax_gap.bar([f"{p:g}" for p in ps], gaps, color=[f"C{k}" for k in range(len(ps))])
     ax_gap.set(xlabel="p_drop", ylabel="train - val accuracy", title="gap at the last epoch")
+    highlight_dropout_run(fig, runs, highlight)
     fig.tight_layout()
+    return fig
+
+
+def highlight_dropout_run(fig, runs: Mapping[float, object], highlight: float | None):
+    """Redraw a figure of :func:`plot_dropout_runs` in place: ``highlight``'s run in full colour, the others faint.
+
+    Inputs: fig and runs: the figure and the runs it was drawn from; highlight: a p_drop of runs,
+    or None for all alike.
+    Returns: the Figure. Notes: the widget of notebook 07 calls this on every change of its
+    slider; only colours change, so the figure keeps its layout.
+    """
+    ax, ax_gap = fig.axes
+    for k, p in enumerate(runs):  # per run, in order: a train line, a validation line, a bar
+        alpha = 1.0 if highlight is None or np.isclose(p, highlight) else 0.2
+        ax.lines[2 * k].set_alpha(alpha)
+        ax.lines[2 * k + 1].set_alpha(alpha)
+        ax_gap.patches[k].set_alpha(1.0 if alpha == 1.0 else 0.3)
+    ax.legend(loc="lower right", fontsize=8)  # anew: a legend copies its lines' alpha when it is made
     return fig
 
 

@@ -9,8 +9,11 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_preprocessing", "plot_layer_histograms", "plot_gradient_stats"]
+__all__ = ["plot_preprocessing", "plot_layer_histograms", "update_layer_histograms", "plot_gradient_stats"]
+
+_LEGEND_WIDTH = 1.3  # inches at the right of the histograms for their legend, so that it covers no panel
 
 
 def plot_preprocessing(steps: Mapping[str, np.ndarray], *, title: str = "Preprocessing, step by step"):
@@ -50,35 +53,55 @@ def plot_layer_histograms(runs: Mapping[str, Sequence[np.ndarray]], *, bins: int
     row share the x range, so a shrinking or saturating signal is seen at a glance.
 
     Notes: the histograms are counted with np.histogram and drawn as filled steps (one artist
-    per panel, not one bar per bin), so that the widget of notebook 05 redraws quickly.
+    per panel, not one bar per bin), and the margins are fixed in inches rather than found by
+    tight_layout: both keep the widget of notebook 05 quick, and it refills the figure with
+    :func:`update_layer_histograms` rather than drawing a new one.
     """
     if not runs:
         raise ValueError("plot_layer_histograms: runs is empty")
     num_layers = max(len(v) for v in runs.values())
-    fig, axes = plt.subplots(len(runs), num_layers, figsize=(1.45 * num_layers + 0.8, 1.8 * len(runs) + 0.9),
-                             squeeze=False)
-    for r, (row, (label, acts)) in enumerate(zip(axes, runs.items())):
+    fig, axes = plt.subplots(len(runs), num_layers, squeeze=False,
+                             figsize=(1.45 * num_layers + 0.8 + _LEGEND_WIDTH, 1.8 * len(runs) + 0.9))
+    for r, (row, label) in enumerate(zip(axes, runs)):
+        for ax in row:
+            ax.stairs([0], [0, 1], fill=True, color=f"C{r}", label=label)  # filled by update_layer_histograms
+            ax.tick_params(labelsize=6)
+            ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 5, 10]))  # few tick labels to draw
+            ax.set_yticks([])
+        row[0].set_ylabel(label, fontsize=8)
+    fig.suptitle(title)
+    fig.supxlabel("activation (the x axis of every panel)", fontsize=8)  # once, not under each panel
+    fig.legend(handles=[row[0].patches[0] for row in axes], loc="center right", fontsize=7, title="row",
+               title_fontsize=7, borderaxespad=1.5)
+    width, height = fig.get_size_inches()
+    # fixed margins in inches: much faster than tight_layout with dozens of small axes
+    fig.subplots_adjust(left=0.6 / width, right=1 - (_LEGEND_WIDTH + 0.1) / width, bottom=0.5 / height,
+                        top=1 - 0.85 / height, wspace=0.15, hspace=1.1)
+    return update_layer_histograms(fig, runs, bins=bins)
+
+
+def update_layer_histograms(fig, runs: Mapping[str, Sequence[np.ndarray]], *, bins: int = 40):
+    """Refill a figure of :func:`plot_layer_histograms` with other runs: as many rows, at most as many layers.
+
+    Returns: the Figure. Notes: the widget of notebook 05 calls this when init or activation
+    changes; histograms, titles, labels and ranges change, the layout stays.
+    """
+    rows = np.reshape(fig.axes, (len(runs), -1))
+    for row, (label, acts), legend_text in zip(rows, runs.items(), fig.legends[0].texts):
         hi = max(float(np.abs(h).max()) for h in acts) or 1.0
         lo = -hi if min(float(h.min()) for h in acts) < 0 else 0.0
+        legend_text.set_text(label)
+        row[0].set_ylabel(label, fontsize=8)
         for i, ax in enumerate(row):
+            ax.set_visible(i < len(acts))
             if i >= len(acts):
-                ax.axis("off")
                 continue
             h = np.asarray(acts[i])
             counts, edges = np.histogram(h, bins=bins, range=(lo, hi))
-            ax.stairs(counts, edges, fill=True, color=f"C{r}", label=label if i == 0 else None)
+            ax.patches[0].set_data(counts, edges)
             ax.set_title(f"layer {i + 1}\nμ={h.mean():.2g} σ={h.std():.2g}", fontsize=7)
-            ax.tick_params(labelsize=6)
-            ax.set_yticks([])
-            if i == 0:
-                ax.set_ylabel(label, fontsize=8)
-            ax.set_xlabel("activation", fontsize=6)
-    fig.suptitle(title)
-    fig.legend(loc="upper left", fontsize=7, title="row", title_fontsize=7)
-    height = fig.get_figheight()
-    # fixed margins in inches: much faster than tight_layout with dozens of small axes
-    fig.subplots_adjust(left=0.6 / fig.get_figwidth(), right=0.99, bottom=0.4 / height, top=1 - 0.85 / height,
-                        wspace=0.15, hspace=1.1)
+            ax.relim()
+            ax.autoscale_view()
     return fig
 
 

@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["surface_grid", "plot_trajectories", "plot_path_losses", "plot_step_lengths", "plot_loss_curves"]
+__all__ = ["surface_grid", "draw_surface", "plot_trajectories", "plot_path_losses", "plot_step_lengths",
+           "plot_loss_curves"]
 
 
 def surface_grid(surface: Callable, xlim: Sequence[float], ylim: Sequence[float], num: int = 80):
@@ -18,6 +19,21 @@ def surface_grid(surface: Callable, xlim: Sequence[float], ylim: Sequence[float]
     X, Y = np.meshgrid(xs, ys)
     Z = np.array([[surface(np.array([x, y]))[0] for x in xs] for y in ys])
     return X, Y, Z
+
+
+def draw_surface(ax, surface: Callable, *, xlim=(-10, 10), ylim=(-5, 5),
+                 minimum: Sequence[float] | None = (0.0, 0.0), grid=None, levels: int = 20):
+    """Grey contours of ``surface`` (of log(1 + f - min f), so the levels crowd neither the minimum nor the rim)
+    on ``ax``, its minimum starred, over the region xlim x ylim with the axes labelled x and y.
+
+    grid: (X, Y, Z) from :func:`surface_grid`, to skip recomputing it. Returns: the Axes.
+    """
+    X, Y, Z = grid if grid is not None else surface_grid(surface, xlim, ylim)
+    ax.contour(X, Y, np.log1p(Z - Z.min()), levels=levels, colors="0.7", linewidths=0.6)
+    if minimum is not None:
+        ax.plot(*minimum, "*", color="k", markersize=10)
+    ax.set(xlim=xlim, ylim=ylim, xlabel="x", ylabel="y")
+    return ax
 
 
 def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xlim=(-10, 10), ylim=(-5, 5),
@@ -33,7 +49,7 @@ def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xli
     - grid: (X, Y, Z) from :func:`surface_grid`, to skip recomputing it (the widget does that).
     Returns: the matplotlib Figure.
     """
-    X, Y, Z = grid if grid is not None else surface_grid(surface, xlim, ylim)
+    grid = grid if grid is not None else surface_grid(surface, xlim, ylim)
     labels = list(paths)
     if ncols is None:
         fig, ax = plt.subplots(figsize=(7, 4))
@@ -44,15 +60,11 @@ def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xli
         axes = list(grid_axes.ravel())
         for ax in axes[len(labels):]:
             ax.set_visible(False)
-    zmin = Z.min()
     drawn = set()
     for k, label in enumerate(labels):
         ax = axes[k]
         if id(ax) not in drawn:
-            ax.contour(X, Y, np.log1p(Z - zmin), levels=levels, colors="0.7", linewidths=0.6)
-            if minimum is not None:
-                ax.plot(*minimum, "*", color="k", markersize=10)
-            ax.set(xlim=xlim, ylim=ylim, xlabel="x", ylabel="y")
+            draw_surface(ax, surface, xlim=xlim, ylim=ylim, minimum=minimum, grid=grid, levels=levels)
             drawn.add(id(ax))
         path = np.asarray(paths[label])
         ax.plot(path[:, 0], path[:, 1], "o-", color=f"C{k}", markersize=2.5, linewidth=1, label=label)
@@ -69,14 +81,16 @@ def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xli
 
 def plot_path_losses(surface: Callable, paths: Mapping[str, np.ndarray], *, title: str = "loss along each path",
                      ax=None):
-    """The surface's value at every point of each path, against the step, on a log axis."""
+    """The surface's value at every point of each path, against the step, on a log axis (linear where a
+    value is not positive)."""
     own = ax is None
     fig, ax = plt.subplots(figsize=(6, 3.4)) if own else (ax.figure, ax)
+    positive = True
     for k, (label, path) in enumerate(paths.items()):
         values = np.array([surface(p)[0] for p in np.asarray(path)])
         ax.plot(values, color=f"C{k}", label=label)
-    if all(np.all(np.array([surface(p)[0] for p in np.asarray(path)]) > 0) for path in paths.values()):
-        ax.set_yscale("log")
+        positive &= bool(np.all(values > 0))
+    ax.set_yscale("log" if positive else "linear")
     ax.set(xlabel="step", ylabel="f(x, y)", title=title)
     ax.legend(fontsize=8)
     if own:

@@ -6,12 +6,13 @@ histograms show how far their means and standard deviations stray from the whole
 """
 from __future__ import annotations
 
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
-import numpy as np
-from IPython.display import display
+import time
 
-from ..viz.batchnorm import plot_batch_statistics
+import ipywidgets as widgets
+import numpy as np
+
+from ..viz.batchnorm import plot_batch_statistics, update_batch_statistics
+from ._render import FigureImage
 
 __all__ = ["batch_statistics", "batch_stats_explorer"]
 
@@ -42,8 +43,8 @@ def batch_stats_explorer(values: np.ndarray, *, batch_size: int = 16, num_batche
 
     Inputs: values: (M,) one feature over a data set, M >= 256; batch_size: the initial N;
     num_batches: batches per redraw; seed: each redraw uses ``default_rng(seed)``.
-    Returns: the widget; its ``state`` dict holds the last redraw's ``batch_size``, ``means``
-    and ``stds``.
+    Returns: the widget; its ``state`` dict holds the last redraw's ``batch_size``, ``means``,
+    ``stds``, ``figure`` and ``seconds``.
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or len(values) < 256:
@@ -54,18 +55,21 @@ def batch_stats_explorer(values: np.ndarray, *, batch_size: int = 16, num_batche
     slider = widgets.SelectionSlider(options=[2, 4, 8, 16, 32, 64, 128, 256], value=batch_size,
                                      description="batch size N", continuous_update=False,
                                      style={"description_width": "100px"}, layout=widgets.Layout(width="420px"))
-    out = widgets.Output()
-    box = widgets.VBox([slider, out])
+    image = FigureImage()
+    box = widgets.VBox([slider, image.widget])
     box.state = {}
 
     def redraw(batch_size):
+        start = time.perf_counter()
         means, stds = batch_statistics(values, batch_size, num_batches=num_batches, rng=np.random.default_rng(seed))
-        box.state.update(batch_size=batch_size, means=means, stds=stds)
-        with out:
-            out.clear_output(wait=True)
+        if image.figure is None:
             fig = plot_batch_statistics(means, stds, true_mean, true_std, batch_size=batch_size, limits=limits)
-            display(fig)
-            plt.close(fig)
+        else:  # the same figure, refilled: no new axes, no new layout
+            fig = update_batch_statistics(image.figure, means, stds, batch_size=batch_size, limits=limits)
+        image.show(fig)
+        box.state.update(batch_size=batch_size, means=means, stds=stds, figure=fig,
+                         seconds=time.perf_counter() - start)
 
-    widgets.interactive_output(redraw, {"batch_size": slider})
+    slider.observe(lambda change: redraw(change["new"]), names="value")
+    redraw(batch_size)
     return box

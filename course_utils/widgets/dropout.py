@@ -9,10 +9,9 @@ import time
 from collections.abc import Mapping
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
-from IPython.display import display
 
-from ..viz.dropout import plot_dropout_runs
+from ..viz.dropout import highlight_dropout_run, plot_dropout_runs
+from ._render import FigureImage
 
 __all__ = ["dropout_explorer"]
 
@@ -23,7 +22,7 @@ def dropout_explorer(runs: Mapping[float, object], *, p_drop: float | None = Non
     Inputs: runs: p_drop -> :class:`course_utils.train.History` (at least one);
     p_drop: the rate shown first (default: the first of runs).
     Returns: the widget. Its ``state`` dict holds the last redraw's ``p_drop``,
-    ``train_acc`` and ``val_acc`` (the final accuracies) and ``seconds`` (drawing time).
+    ``train_acc`` and ``val_acc`` (the final accuracies), ``figure`` and ``seconds`` (drawing time).
     """
     if not runs:
         raise ValueError("dropout_explorer: runs is empty; give p_drop -> History for at least one rate")
@@ -34,20 +33,17 @@ def dropout_explorer(runs: Mapping[float, object], *, p_drop: float | None = Non
         raise ValueError(f"dropout_explorer: p_drop={p_drop!r} is not one of the runs' rates {rates}")
     slider = widgets.SelectionSlider(options=[(f"{p:g}", p) for p in rates], value=p_drop, description="p_drop",
                                      continuous_update=False, layout=widgets.Layout(width="360px"))
-    out = widgets.Output()
-    box = widgets.VBox([slider, out])
+    runs = {q: runs[q] for q in rates}
+    fig, image = plot_dropout_runs(runs, highlight=p_drop), FigureImage()  # drawn once; a change recolours it
+    box = widgets.VBox([slider, image.widget])
     box.state = {}
 
     def redraw(p):
         start = time.perf_counter()
+        image.show(highlight_dropout_run(fig, runs, p))
         h = runs[p]
-        with out:
-            out.clear_output(wait=True)
-            fig = plot_dropout_runs({q: runs[q] for q in rates}, highlight=p)
-            display(fig)
-            plt.close(fig)
         box.state.update(p_drop=p, train_acc=float(h.train_acc[-1]), val_acc=float(h.val_acc[-1]),
-                         seconds=time.perf_counter() - start)
+                         figure=fig, seconds=time.perf_counter() - start)
 
     slider.observe(lambda change: redraw(change["new"]), names="value")
     redraw(p_drop)

@@ -8,12 +8,11 @@ from __future__ import annotations
 import time
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from .. import init as init_mod
-from ..viz.init import plot_layer_histograms
+from ..viz.init import plot_layer_histograms, update_layer_histograms
+from ._render import FigureImage
 
 __all__ = ["init_explorer"]
 
@@ -29,11 +28,11 @@ def init_explorer(*, init: str = "xavier", activation: str = "tanh", depth: int 
     'relu' or 'sigmoid'; depth, 2 to 12 layers; num_examples and width: the size of the
     experiment (fixed for the widget's life); seed: the generator of the data and weights.
     Returns: the widget. Its ``state`` dict holds the last redraw's ``stats`` (list of
-    (mean, std) per layer, as :func:`course_utils.init.forward_stats` returns) and ``seconds``
-    (compute and draw time).
+    (mean, std) per layer, as :func:`course_utils.init.forward_stats` returns), ``figure`` and
+    ``seconds`` (compute and draw time).
 
     Notes: every redraw builds its generators from ``seed``, so the same settings always give
-    the same picture.
+    the same picture. One figure per depth is made on first use and then only refilled.
     """
     if init not in _INITS:
         raise ValueError(f"init_explorer: init must be one of {', '.join(_INITS)}, got {init!r}")
@@ -50,25 +49,29 @@ def init_explorer(*, init: str = "xavier", activation: str = "tanh", depth: int 
         depth=widgets.IntSlider(value=depth, min=2, max=12, description="layers", continuous_update=False,
                                 style=style, layout=layout),
     )
-    out = widgets.Output()
-    box = widgets.VBox([*controls.values(), out])
+    image, stds = FigureImage(), widgets.Label()
+    box = widgets.VBox([*controls.values(), image.widget, stds])
     box.state = {}
+    figures = {}  # depth -> its figure
 
-    def redraw(init, activation, depth):
+    def redraw(_=None):
         start = time.perf_counter()
+        init, activation, depth = (controls[name].value for name in ("init", "activation", "depth"))
         X = np.random.default_rng(seed).standard_normal((num_examples, width))
         run = init_mod.forward_pass(X, [width] * depth, init=init, activation=activation,
                                     rng=np.random.default_rng(seed + 1))
+        runs = {f"{init} / {activation}": run.activations}
+        if depth in figures:
+            update_layer_histograms(figures[depth], runs)
+        else:
+            figures[depth] = plot_layer_histograms(
+                runs, title=f"{num_examples} examples through {depth} layers of {width}")
+        image.show(figures[depth])
         stats = [(float(h.mean()), float(h.std())) for h in run.activations]
-        line = "std per layer: " + ", ".join(f"{s:.3g}" for _, s in stats)
-        with out:
-            out.clear_output(wait=True)
-            fig = plot_layer_histograms({f"{init} / {activation}": run.activations},
-                                        title=f"{num_examples} examples through {depth} layers of {width}")
-            display(fig)
-            plt.close(fig)
-            print(line)
-        box.state.update(stats=stats, seconds=time.perf_counter() - start)
+        stds.value = "std per layer: " + ", ".join(f"{s:.3g}" for _, s in stats)
+        box.state.update(stats=stats, figure=figures[depth], seconds=time.perf_counter() - start)
 
-    widgets.interactive_output(redraw, controls)
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
     return box

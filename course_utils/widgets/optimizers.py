@@ -2,19 +2,20 @@
 
 Every redraw runs the chosen rules with :func:`course_utils.surfaces.run_2d` (a few hundred
 tiny steps: milliseconds) and draws the paths over the surface's contours beside the loss
-per step. The contour grid of each surface is computed once and kept.
+per step. Each surface's figure, with its contours, is made once and kept; a redraw replaces
+only the paths and the loss curves.
 """
 from __future__ import annotations
 
 import time
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
-from IPython.display import display
+from matplotlib.figure import Figure
 
 from .. import optim
 from ..surfaces import SURFACES, run_2d
-from ..viz.trajectories import plot_path_losses, plot_trajectories, surface_grid
+from ..viz.trajectories import draw_surface, plot_path_losses, surface_grid
+from ._render import FigureImage
 
 __all__ = ["optimizer_playground", "playground_paths"]
 
@@ -37,12 +38,43 @@ def playground_paths(rules, surface: str, *, lr: float, memory: float, start=(-7
     return paths
 
 
+class _SurfaceFigure:
+    """One surface's contours (left), where :meth:`draw` puts the paths, beside their loss per step (right)."""
+
+    def __init__(self, name: str):
+        xlim, ylim, minimum = _VIEW.get(name, ((-10, 10), (-5, 5), None))
+        self.name = name
+        self.figure = Figure(figsize=(11, 4))
+        self.ax_path = self.figure.add_axes((0.06, 0.15, 0.48, 0.72))
+        self.ax_loss = self.figure.add_axes((0.62, 0.15, 0.35, 0.72))
+        draw_surface(self.ax_path, SURFACES[name], xlim=xlim, ylim=ylim, minimum=minimum,
+                     grid=surface_grid(SURFACES[name], xlim, ylim, num=60))
+        self.lines = []
+
+    def draw(self, paths, *, title: str) -> Figure:
+        for line in self.lines + self.ax_loss.lines:
+            line.remove()
+        self.ax_loss.relim()  # forget the removed curves' range
+        self.lines = [self.ax_path.plot(p[:, 0], p[:, 1], "o-", color=f"C{k}", markersize=2.5, linewidth=1,
+                                        label=label)[0] for k, (label, p) in enumerate(paths.items())]
+        if paths:
+            self.ax_path.set_title(title)
+            self.ax_path.legend(fontsize=8, loc="best")
+            plot_path_losses(SURFACES[self.name], paths, ax=self.ax_loss, title="loss per step")
+        else:
+            self.ax_path.set_title("choose at least one rule")
+            for ax in (self.ax_path, self.ax_loss):
+                if ax.get_legend() is not None:
+                    ax.get_legend().remove()
+        return self.figure
+
+
 def optimizer_playground(*, rules=("sgd", "sgd_momentum", "adam"), surface: str = "bowl", lr: float = 0.1,
                          memory: float = 0.9, start=(-7.0, 2.0), steps: int = 30) -> widgets.VBox:
     """Controls for the rules, surface, lr (log slider), momentum/decay/beta1, start point and steps.
 
     Returns: the widget. Its ``state`` dict holds the last redraw's ``paths`` (name -> points),
-    ``final`` (name -> the last point) and ``seconds`` (time of the redraw).
+    ``final`` (name -> the last point), ``figure`` and ``seconds`` (time of the redraw).
     """
     rule_box = widgets.SelectMultiple(options=list(optim.RULES), value=tuple(rules), description="rules",
                                       rows=6)
@@ -57,35 +89,23 @@ def optimizer_playground(*, rules=("sgd", "sgd_momentum", "adam"), surface: str 
                              continuous_update=False)
     steps_slider = widgets.IntSlider(value=steps, min=5, max=200, step=5, description="steps",
                                      continuous_update=False)
-    out = widgets.Output()
     controls = widgets.HBox([rule_box, widgets.VBox([surface_box, lr_slider, memory_slider]),
                              widgets.VBox([x0, y0, steps_slider])])
-    box = widgets.VBox([controls, out])
+    image = FigureImage()
+    box = widgets.VBox([controls, image.widget])
     box.state = {}
-    grids = {}
+    figures = {}  # surface -> its _SurfaceFigure, made on first use
 
     def redraw(_=None):
         begin = time.perf_counter()
         name = surface_box.value
-        xlim, ylim, minimum = _VIEW.get(name, ((-10, 10), (-5, 5), None))
-        if name not in grids:
-            grids[name] = surface_grid(SURFACES[name], xlim, ylim, num=60)
+        if name not in figures:
+            figures[name] = _SurfaceFigure(name)
         paths = playground_paths(rule_box.value, name, lr=lr_slider.value, memory=memory_slider.value,
                                  start=(x0.value, y0.value), steps=steps_slider.value)
-        with out:
-            out.clear_output(wait=True)
-            if paths:
-                fig = plot_trajectories(SURFACES[name], paths, xlim=xlim, ylim=ylim, minimum=minimum,
-                                        grid=grids[name], title=f"{name}: paths from ({x0.value:g}, {y0.value:g})")
-                fig.set_size_inches(11, 4)
-                ax_loss = fig.add_axes((0.62, 0.15, 0.35, 0.72))
-                fig.axes[0].set_position((0.06, 0.15, 0.48, 0.72))
-                plot_path_losses(SURFACES[name], paths, ax=ax_loss, title="loss per step")
-                display(fig)
-                plt.close(fig)
-            else:
-                print("choose at least one rule")
-        box.state.update(paths=paths, final={k: p[-1] for k, p in paths.items()},
+        fig = figures[name].draw(paths, title=f"{name}: paths from ({x0.value:g}, {y0.value:g})")
+        image.show(fig)
+        box.state.update(paths=paths, final={k: p[-1] for k, p in paths.items()}, figure=fig,
                          seconds=time.perf_counter() - begin)
 
     for control in (rule_box, surface_box, lr_slider, memory_slider, x0, y0, steps_slider):

@@ -9,33 +9,49 @@ import time
 from collections.abc import Mapping
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
+from matplotlib.figure import Figure
+
+from ._render import FigureImage
 
 __all__ = ["learning_rate_explorer"]
 
 
-def _draw(runs: Mapping[float, object], lr: float, layers: tuple[str, ...]):
-    fig, (ax_loss, ax_ratio) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for other in sorted(runs):
-        h = runs[other]
-        loss = np.where(np.isfinite(h.loss), h.loss, np.nan)
-        chosen = other == lr
-        ax_loss.plot(loss, color="C0" if chosen else "0.8", lw=1.6 if chosen else 0.8, zorder=3 if chosen else 1,
-                     label=f"lr = {other:g}" if chosen else None)
-    h = runs[lr]
-    for i, name in enumerate(layers):
-        ax_ratio.plot(h.update_ratio[name], color=f"C{i + 1}", lw=1, label=name)
-    ax_ratio.axhspan(1e-3, 1e-2, color="C2", alpha=0.12, label="0.1% to 1%")
-    ax_loss.set(yscale="log", xlabel="iteration", ylabel="mini-batch loss",
-                title=f"Loss at lr = {lr:g} (the other rates in grey)")
-    ax_ratio.set(yscale="log", xlabel="iteration", ylabel="norm(update) / norm(W)",
-                 title="Update/weight ratio per layer")
-    ax_loss.legend(loc="upper right")
-    ax_ratio.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    return fig
+class _RateFigure:
+    """Every run's loss (grey, the chosen one in colour) beside the chosen run's update/weight ratios.
+
+    Built once, with a line per run and per layer, and laid out once; :meth:`choose` only restyles
+    and refills the lines.
+    """
+
+    def __init__(self, runs: Mapping[float, object], layers: tuple[str, ...], lr: float):
+        self.runs = runs
+        self.figure = Figure(figsize=(10, 3.6))
+        self.ax_loss, self.ax_ratio = self.figure.subplots(1, 2)
+        self.loss_lines = {rate: self.ax_loss.plot(np.where(np.isfinite(h.loss), h.loss, np.nan))[0]
+                           for rate, h in sorted(runs.items())}
+        self.ratio_lines = {name: self.ax_ratio.plot([], [], color=f"C{i + 1}", lw=1, label=name)[0]
+                            for i, name in enumerate(layers)}
+        self.ax_ratio.axhspan(1e-3, 1e-2, color="C2", alpha=0.12, label="0.1% to 1%")
+        self.ax_loss.set(yscale="log", xlabel="iteration", ylabel="mini-batch loss")
+        self.ax_ratio.set(yscale="log", xlabel="iteration", ylabel="norm(update) / norm(W)",
+                          title="Update/weight ratio per layer")
+        self.ax_ratio.legend(loc="upper right", fontsize=8)
+        self.choose(lr)
+        self.figure.tight_layout()
+
+    def choose(self, lr: float) -> Figure:
+        for rate, line in self.loss_lines.items():
+            chosen = rate == lr
+            line.set(color="C0" if chosen else "0.8", lw=1.6 if chosen else 0.8, zorder=3 if chosen else 1)
+        self.ax_loss.legend([self.loss_lines[lr]], [f"lr = {lr:g}"], loc="upper right")
+        self.ax_loss.set_title(f"Loss at lr = {lr:g} (the other rates in grey)")
+        for name, line in self.ratio_lines.items():
+            ratio = self.runs[lr].update_ratio[name]
+            line.set_data(np.arange(len(ratio)), ratio)
+        self.ax_ratio.relim()
+        self.ax_ratio.autoscale_view()
+        return self.figure
 
 
 def learning_rate_explorer(runs: Mapping[float, object], *, lr: float | None = None,
@@ -45,7 +61,7 @@ def learning_rate_explorer(runs: Mapping[float, object], *, lr: float | None = N
     Inputs: runs: learning rate -> :class:`course_utils.train.History` (at least one); lr: the
     rate shown first (default: the smallest); layers: the weights whose ratios are drawn.
     Returns: the widget. Its ``state`` dict holds the last redraw's ``lr``, ``final_loss``,
-    the median ``ratios`` per layer and ``seconds`` (drawing time).
+    the median ``ratios`` per layer, ``figure`` and ``seconds`` (drawing time).
     """
     if not runs:
         raise ValueError("learning_rate_explorer: runs is empty; give lr -> History for at least one rate")
@@ -58,19 +74,16 @@ def learning_rate_explorer(runs: Mapping[float, object], *, lr: float | None = N
         raise ValueError(f"learning_rate_explorer: the runs have no update ratios for {missing}")
     slider = widgets.SelectionSlider(options=[(f"{r:g}", r) for r in rates], value=lr, description="lr",
                                      continuous_update=False, layout=widgets.Layout(width="420px"))
-    out = widgets.Output()
-    box = widgets.VBox([slider, out])
+    drawing, image = _RateFigure(runs, layers, lr), FigureImage()
+    box = widgets.VBox([slider, image.widget])
     box.state = {}
 
     def redraw(rate):
         start = time.perf_counter()
-        with out:
-            out.clear_output(wait=True)
-            fig = _draw(runs, rate, layers)
-            display(fig)
-            plt.close(fig)
+        fig = drawing.choose(rate)
+        image.show(fig)
         h = runs[rate]
-        box.state.update(lr=rate, final_loss=float(h.loss[-1]),
+        box.state.update(lr=rate, final_loss=float(h.loss[-1]), figure=fig,
                          ratios={name: float(np.median(h.update_ratio[name])) for name in layers},
                          seconds=time.perf_counter() - start)
 
