@@ -58,3 +58,19 @@ def test_hand_ins_are_graded_while_the_first_kernel_proves_the_grader_works(tmp_
     assert seen == {"overlap": True, "saved before the check passed": []}
     assert {s: (r["status"], r["total"]) for s, r in results.items()} == {"good": ("ok", 6), "blank": ("ok", 0)}
     assert sorted(p.name for p in (out / "results").iterdir()) == ["blank.json", "good.json"]
+
+
+def test_the_kernels_home_is_read_only_even_for_the_graders_own_user():
+    """Without root the kernel runs as the grader's user under Landlock: a HOME whose mode allows
+    writing would make IPython try to create ~/.ipython there, which Landlock refuses, and no
+    kernel would start. A read-only HOME sends IPython to a temporary folder instead."""
+    import stat
+
+    from course_tools.grade.kernel_host import KernelHost, Settings
+
+    host = KernelHost(Settings(), 0)
+    try:
+        assert stat.S_IMODE(host.home.stat().st_mode) & 0o222 == 0
+    finally:
+        host.close()
+    assert not host.root.exists()

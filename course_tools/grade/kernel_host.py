@@ -171,7 +171,11 @@ class KernelHost:
         self.exchange, self.home, self.work = self.root / "x", self.root / "home", self.root / "w"
         self.scratch, self.out = self.work / "scratch", self.work / "out"
         self.exchange.mkdir(mode=0o711)
-        self.home.mkdir(mode=0o755)
+        self.home.mkdir()
+        # read-only even for its owner: a kernel that runs as the grader's user (no root) sees a HOME it
+        # cannot write, so IPython keeps its profile in a temporary folder instead of failing under
+        # Landlock when it tries to create ~/.ipython there
+        os.chmod(self.home, 0o555)
         self.work.mkdir(mode=0o711)
         self.mounted = False
         self.group = None
