@@ -19,15 +19,16 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 __all__ = ["DPI", "FigureImage", "png_bytes"]
 
 DPI = 100  # the inline backend's resolution, so an explorer's figure matches the notebook's other figures
 
 
-def png_bytes(fig: Figure, *, bbox_inches=None) -> bytes:
-    """The figure as PNG bytes at :data:`DPI`, drawn once (``bbox_inches``: a fixed Bbox in inches, or None for
-    the whole figure; never "tight", which draws twice)."""
+def png_bytes(fig: Figure, *, bbox_inches: Bbox | None = None) -> bytes:
+    """The figure as PNG bytes at :data:`DPI`, drawn once (``bbox_inches``: the part to save, in inches, or None
+    for the whole figure; not "tight", which draws twice)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox_inches)
     return buffer.getvalue()
@@ -43,13 +44,20 @@ class FigureImage:
     every ``savefig`` draw the figure an extra time to lay it out) and it gets an Agg canvas of its
     own (a ``Figure()`` made without pyplot would get a new one, and a new renderer, per save:
     about a fifth of a redraw).
+
+    ``crop=True`` crops the PNG to the figure's ink, as the inline backend does, for a figure
+    sized to its content (the circuit explorer's, made anew on every change): the ink's box is
+    measured when a figure of a new size is shown, and kept while the size stays, so a redraw
+    of the same circuit with other numbers is still one draw.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, crop: bool = False) -> None:
         self.widget = widgets.Image(format="png")
         self.figure: Figure | None = None
+        self.crop = crop
+        self._crop_box: tuple[tuple[float, float], Bbox] | None = None  # (figure size, box), both in inches
 
-    def show(self, fig: Figure | None = None, *, bbox_inches=None) -> None:
+    def show(self, fig: Figure | None = None) -> None:
         if fig is not None and fig is not self.figure:
             plt.close(fig)
             engine = fig.get_layout_engine()
@@ -61,4 +69,11 @@ class FigureImage:
             self.figure = fig
         if self.figure is None:
             raise ValueError("FigureImage.show: no figure yet; pass one")
-        self.widget.value = png_bytes(self.figure, bbox_inches=bbox_inches)
+        box = None
+        if self.crop:
+            size = tuple(self.figure.get_size_inches())
+            if self._crop_box is None or self._crop_box[0] != size:
+                ink = self.figure.get_tightbbox(self.figure.canvas.get_renderer())
+                self._crop_box = size, ink.padded(plt.rcParams["savefig.pad_inches"])
+            box = self._crop_box[1]
+        self.widget.value = png_bytes(self.figure, bbox_inches=box)

@@ -7,12 +7,11 @@ places where the unit passes (almost) nothing back to the layers below it.
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from .. import layers
 from ..viz.activations import plot_activations
+from ._render import FigureImage
 
 __all__ = ["activation_curve", "activation_explorer"]
 
@@ -52,21 +51,21 @@ def activation_explorer(*, name: str = "sigmoid", x_max: float = 10.0, threshold
                                          description="|f'| below", readout_format=".0e",
                                          continuous_update=False, style=style, layout=layout),
     )
-    out = widgets.Output()
-    box = widgets.VBox([*controls.values(), out])
+    image = FigureImage()
+    box = widgets.VBox([*controls.values(), image.widget])
     box.state = {}
 
-    def redraw(name, x_max, threshold):
+    def redraw(_=None):
+        name, x_max, threshold = (controls[k].value for k in ("name", "x_max", "threshold"))
         x = np.linspace(-x_max, x_max, 801)
         f, grad = activation_curve(name, x)
         box.state.update(x=x, out=f, grad=grad, saturated=float(np.mean(np.abs(grad) < threshold)))
-        with out:
-            out.clear_output(wait=True)
-            title = f"{name}: |f'| < {threshold:.0e} on {box.state['saturated']:.0%} of the range"
-            fig = plot_activations(x, {title: (f, grad)}, saturation=threshold)
-            fig.set_size_inches(6.5, 3.6)
-            display(fig)
-            plt.close(fig)
+        title = f"{name}: |f'| < {threshold:.0e} on {box.state['saturated']:.0%} of the range"
+        fig = plot_activations(x, {title: (f, grad)}, saturation=threshold)
+        fig.set_size_inches(6.5, 3.6)
+        image.show(fig)
 
-    widgets.interactive_output(redraw, controls)
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
     return box

@@ -1,21 +1,17 @@
 """Circuit explorer: sliders for a circuit's inputs, redrawn with values and gradients (notebook 01)."""
 from __future__ import annotations
 
-import io
 import math
 import time
 from collections.abc import Callable
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 
 from ..circuits import Value
 from ..viz.circuits import draw_circuit
+from ._render import FigureImage
 
 __all__ = ["circuit_explorer", "slider_grid"]
-
-_DPI = 100  # the inline backend's resolution, so the explorer's drawing matches the notebook's figures
-
 
 def _decimals(step: float) -> int:
     """How many decimals write ``step`` exactly (0.05 -> 2, 0.1 -> 1, 2 -> 0)."""
@@ -93,18 +89,17 @@ def circuit_explorer(build: Callable[..., Value], /, *, title: str | None = None
     Notes: the circuit is rebuilt from scratch on every change, because a Value graph records
     one forward pass: new inputs mean a new graph. The inputs are rounded to the sliders' decimals
     before the circuit is built, so the browser's float arithmetic (-3 + 43 * 0.1 =
-    1.2999999999999998) never shows up in the drawing. The drawing is a PNG in an Image widget
-    rather than a figure displayed into an Output widget: nothing is captured as output, so the
-    picture is replaced without flicker, and a notebook runner (nbclient, which answers every
-    output captured by an Output widget with a message of its own) has no extra messages to race.
+    1.2999999999999998) never shows up in the drawing. The drawing is a PNG in an Image widget,
+    drawn once per change (see :mod:`course_utils.widgets._render`).
     """
     sliders, decimals = {}, {}
     for name, spec in ranges.items():
         low, high, start, step, decimals[name] = slider_grid(name, spec)
         sliders[name] = widgets.FloatSlider(value=start, min=low, max=high, step=step, description=name,
                                             continuous_update=False, readout_format=f".{decimals[name]}f")
-    image = widgets.Image(format="png")
-    box = widgets.VBox([widgets.HBox(list(sliders.values()), layout=widgets.Layout(flex_flow="row wrap")), image])
+    image = FigureImage(crop=True)
+    box = widgets.VBox([widgets.HBox(list(sliders.values()), layout=widgets.Layout(flex_flow="row wrap")),
+                        image.widget])
     box.state = {}
 
     def redraw(change=None):
@@ -112,10 +107,7 @@ def circuit_explorer(build: Callable[..., Value], /, *, title: str | None = None
         out = build(**{name: round(s.value, decimals[name]) for name, s in sliders.items()})
         out.backward()
         fig = draw_circuit(out, title=title if title is not None else f"output {out.data:.4f}")
-        png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=_DPI, bbox_inches="tight")
-        plt.close(fig)
-        image.value = png.getvalue()
+        image.show(fig)
         box.state.update(circuit=out, figure=fig, seconds=time.perf_counter() - start)
 
     for slider in sliders.values():

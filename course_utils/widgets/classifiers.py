@@ -7,12 +7,11 @@ and a regularization strength, and a small two-layer net is trained from scratch
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
 from .. import data, models, optim, train
 from ..viz.classifiers import plot_decision_boundary
+from ._render import FigureImage
 
 __all__ = ["TOY_TRAINING", "TOY_DATASETS", "classifier_explorer"]
 
@@ -71,25 +70,26 @@ def classifier_explorer(
         seed=widgets.IntSlider(value=seed, min=0, max=9, description="seed", continuous_update=False,
                                style=style, layout=layout),
     )
-    out = widgets.Output()
-    box = widgets.VBox([*controls.values(), out])
+    image = FigureImage()
+    box = widgets.VBox([*controls.values(), image.widget])
     box.state = {}
 
-    def redraw(dataset, hidden_size, reg, seed):
+    def redraw(_=None):
+        dataset, hidden_size, reg, seed = (controls[k].value for k in ("dataset", "hidden_size", "reg", "seed"))
         X, y = TOY_DATASETS[dataset]()
         model = models.FullyConnectedNet([hidden_size], 2, int(y.max()) + 1, reg=reg,
                                          weight_scale=TOY_WEIGHT_SCALE, seed=seed)
         history = train.train(model, X, y, rng=np.random.default_rng(seed), verbose=False, **TOY_TRAINING)
         acc = models.accuracy(model, X, y)
         box.state.update(model=model, history=history, train_acc=acc)
-        with out:
-            out.clear_output(wait=True)
-            fig = plot_decision_boundary(
-                model, X, y, resolution=120,
-                title=f"{dataset}, {hidden_size} hidden units, reg {reg:.0e}\ntraining accuracy {acc:.1%}",
-            )
-            display(fig)
-            plt.close(fig)
+        fig = plot_decision_boundary(
+            model, X, y, resolution=120,
+            title=f"{dataset}, {hidden_size} hidden units, reg {reg:.0e}\ntraining accuracy {acc:.1%}",
+        )
+        fig.tight_layout()  # margins as a notebook cell's figure has them: the PNG is the figure at its own size
+        image.show(fig)
 
-    widgets.interactive_output(redraw, controls)
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
     return box

@@ -4,10 +4,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
-from IPython.display import display
 
 from ..viz.losses import plot_score_losses
+from ._render import FigureImage
 
 __all__ = ["loss_explorer"]
 
@@ -16,7 +15,7 @@ def loss_explorer(scores: Sequence[float] = (-2.85, 0.86, 0.28), y: int = 2, *, 
     """Sliders for each class score and a dropdown for the correct class; redraws both losses.
 
     Inputs: scores: starting scores (C of them); y: starting correct class; limit: slider range.
-    Returns: a VBox of the controls and the figure's Output.
+    Returns: a VBox of the controls and the figure (an Image widget).
 
     Notes: drag a wrong class's score below the margin line and its hinge term vanishes while
     the cross-entropy keeps shrinking: the SVM is satisfied, softmax never quite is.
@@ -28,11 +27,13 @@ def loss_explorer(scores: Sequence[float] = (-2.85, 0.86, 0.28), y: int = 2, *, 
     }
     correct = widgets.Dropdown(options=list(range(len(scores))), value=int(y), description="correct")
 
-    def redraw(correct, **named):
-        fig = plot_score_losses([named[f"s{j}"] for j in range(len(named))], correct)
-        display(fig)
-        plt.close(fig)
+    image = FigureImage()
 
-    output = widgets.interactive_output(redraw, {"correct": correct, **sliders})
+    def redraw(_=None):
+        image.show(plot_score_losses([s.value for s in sliders.values()], correct.value))
+
+    for control in (*sliders.values(), correct):
+        control.observe(redraw, names="value")
+    redraw()
     return widgets.VBox([widgets.HBox([*sliders.values(), correct], layout=widgets.Layout(flex_flow="row wrap")),
-                         output])
+                         image.widget])
