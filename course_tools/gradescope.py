@@ -247,6 +247,7 @@ def export(solution: Path | str, out: Path | str, *, force: bool = False, timeou
     beside it (as ``course release --force`` does).
     """
     from .grade.plan import GradeError, load_plan
+    from .grade.report import atomic_write
 
     solution, out = Path(solution), Path(out)
     _check_export_arguments(solution, out, force, timeout, memory, deadline, visibility)
@@ -281,15 +282,7 @@ def export(solution: Path | str, out: Path | str, *, force: bool = False, timeou
         backup.mkdir(parents=True, exist_ok=True)
         shutil.copy2(out, backup / out.name)
         lines.append(f"{out}: replaced (the previous bundle is kept in {backup / out.name})")
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(buf.getvalue())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(out, buf.getvalue())
     tests = ", ".join(f"{t.grade_id} ({_num(t.points)})" for t in plan.tests)
     lines.append(f"{out}: Gradescope autograder for {plan.name}, {len(plan.tests)} tests, {_num(plan.max_total)} "
                  f"points: {tests}; {timeout:g} s per cell, {memory} per kernel, {deadline:g} s per hand-in. "

@@ -4,6 +4,7 @@ import ast
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -178,16 +179,23 @@ def _readme_code() -> list[str]:
 
 def test_every_course_and_make_command_in_the_readme_exists():
     from course_tools.cli import build_parser
+    from course_tools.grade.shards import merge_parser
 
     code = _readme_code()
+
     commands = {m.group(1) for line in code
-                if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade) .*)$", line))}
+                if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|export) .*)$", line))}
     concrete = {c for c in commands if "[" not in c and "..." not in c}  # not the usage summaries
     assert {"course release --check", "course release --force"} <= concrete, sorted(concrete)
     assert any(c.startswith("course grade ") for c in concrete) and any("store-outputs" in c for c in concrete)
+    assert any(c.startswith("course grade merge ") for c in concrete), sorted(concrete)
     for command in sorted(concrete):
+        words = shlex.split(re.sub(r"\$\{?\w+\}?", "1", command))[1:]  # a job's variables: any number
         try:
-            build_parser().parse_args(command.split()[1:])
+            if words[:2] == ["grade", "merge"]:
+                merge_parser().parse_args(words[2:])
+            else:
+                build_parser().parse_args(words)
         except SystemExit:
             raise AssertionError(f"the README's `{command}` is not a valid course command") from None
     targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), flags=re.M))

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .plan import GradeError
 
-__all__ = ["Shard", "merge", "run_merge", "MergeError"]
+__all__ = ["Shard", "merge", "merge_parser", "run_merge", "MergeError"]
 
 _SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 _STUDENT = re.compile(r"[\w@+-][\w.@+-]{0,99}", re.ASCII)
@@ -250,8 +250,8 @@ def merge(outputs: list[Path], out: Path, stream=None) -> dict[str, dict]:
     return merged
 
 
-def run_merge(argv: list[str]) -> int:
-    """``course grade merge OUT1 OUT2 ... --out OUT``; returns the exit status."""
+def merge_parser():
+    """The command line of ``course grade merge``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="course grade merge",
@@ -260,7 +260,12 @@ def run_merge(argv: list[str]) -> int:
     parser.add_argument("outputs", nargs="+", type=Path, help="the --out folders of the shards")
     parser.add_argument("--out", type=Path, required=True, help="folder for the merged gradebook (may exist: "
                                                                 "newer results in it are kept)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run_merge(argv: list[str]) -> int:
+    """``course grade merge OUT1 OUT2 ... --out OUT``; returns the exit status."""
+    args = merge_parser().parse_args(argv)
     try:
         merge(args.outputs, args.out)
         return 0
