@@ -12,7 +12,8 @@ own steps from outside (its functions are wrapped in this process, never changed
 - cleanup: ending the submission's processes and removing its folders (``KernelHost.close``);
 - other: the rest (reading the hand-in, the verdicts in the grader's process, reports).
 
-Before the first submission, a run builds its plan, the grading copy and a preflight kernel once.
+Before the first submission, a run builds its plan and the grading copy once; its preflight kernel
+(proof that grading kernels can start) starts beside the first submissions and is not counted.
 
     python -m benchmarks.grade [--solution solutions/03_layers_and_two_layer_net.ipynb] [--copies 20] [--rounds 2]
 
