@@ -44,10 +44,10 @@ def test_redraw_is_fast():
     control = _controls(box)["function"]
     times = []
     for name in ("tanh", "relu", "elu", "sigmoid"):
-        start = time.perf_counter()
+        start = time.process_time()
         control.value = name
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 0.5, times
+        times.append(time.process_time() - start)
+    assert np.median(times) < 0.5, times  # CPU seconds: a loaded machine stretches only the wall clock
 
 
 def test_rejects_unknown_settings():

@@ -4,9 +4,11 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from course_utils.viz.batchnorm import plot_batch_statistics
 from course_utils.widgets.batchnorm import batch_statistics, batch_stats_explorer
 
 
@@ -35,10 +37,25 @@ def test_explorer_redraws_fast_and_narrows_with_n():
     wide = box.state["means"].std()
     times = []
     for n in (16, 64, 256, 8):
-        start = time.perf_counter()
+        start = time.process_time()
         slider.value = n
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
         assert box.state["batch_size"] == n and len(box.state["means"]) == 400
     slider.value = 256
     assert box.state["means"].std() < wide / 4
-    assert np.median(times) < 0.5, times
+    assert np.median(times) < 0.5, times  # CPU seconds: a loaded machine stretches only the wall clock
+
+
+def test_a_refilled_figure_shows_what_a_new_one_shows():
+    values = np.random.default_rng(3).exponential(size=1000)
+    box = batch_stats_explorer(values, batch_size=4)
+    box.children[0].value = 64
+    refilled = box.state["figure"]
+    fresh = plot_batch_statistics(box.state["means"], box.state["stds"], values.mean(), values.std(), batch_size=64,
+                                  limits=[ax.get_xlim() for ax in refilled.axes])
+    for a, b in zip(refilled.axes, fresh.axes):
+        assert a.get_title() == b.get_title() and "N=64" in a.get_title()
+        assert np.allclose(a.get_xlim(), b.get_xlim()) and np.allclose(a.get_ylim(), b.get_ylim())
+        np.testing.assert_array_equal(a.patches[0].get_data().values, b.patches[0].get_data().values)
+        assert [t.get_text() for t in a.get_legend().get_texts()] == [t.get_text() for t in b.get_legend().get_texts()]
+    plt.close(fresh)

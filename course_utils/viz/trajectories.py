@@ -82,14 +82,17 @@ def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xli
 def plot_path_losses(surface: Callable, paths: Mapping[str, np.ndarray], *, title: str = "loss along each path",
                      ax=None):
     """The surface's value at every point of each path, against the step, on a log axis (linear where a
-    value is not positive)."""
+    value is not positive). A diverged path's curve stops where its values pass 1e100 (a log axis up to
+    near the largest float cannot label its ticks)."""
     own = ax is None
     fig, ax = plt.subplots(figsize=(6, 3.4)) if own else (ax.figure, ax)
     positive = True
     for k, (label, path) in enumerate(paths.items()):
-        values = np.array([surface(p)[0] for p in np.asarray(path)])
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = np.array([surface(p)[0] for p in np.asarray(path)])
+        values[~(np.abs(values) < 1e100)] = np.nan  # also inf and nan
         ax.plot(values, color=f"C{k}", label=label)
-        positive &= bool(np.all(values > 0))
+        positive &= bool(np.all(values[np.isfinite(values)] > 0))
     ax.set_yscale("log" if positive else "linear")
     ax.set(xlabel="step", ylabel="f(x, y)", title=title)
     ax.legend(fontsize=8)
