@@ -152,7 +152,7 @@ def test_make_passes_pytest_flags_with_their_quotes():
                           env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     runs = [line for line in proc.stdout.splitlines() if "-m pytest" in line]
-    assert len(runs) == 1 and runs[0].endswith("pytest --nbval-lax tests solutions -m 'not kernel'"), proc.stdout
+    assert len(runs) == 1 and runs[0].endswith("--nbval-lax tests solutions -m 'not kernel'"), proc.stdout
 
 
 def test_grading_tests_skip_with_a_clear_message_in_a_checkout_that_is_not_installed(tmp_path):

@@ -54,19 +54,36 @@ def pytest_runtest_teardown(item):
         item.config.stash[SPAN][1] = time.monotonic()
 
 
-def pytest_terminal_summary(terminalreporter, config):
+def summary_lines(config) -> list[tuple[str, dict]]:
+    """What the end of the run says about the browser tests: (text, markup); "-- " opens a section."""
+    lines = []
     if config.stash.get(SKIPPED, False):
-        terminalreporter.write_line(NO_CHROMIUM, yellow=True, bold=True)
+        lines.append((NO_CHROMIUM, {"yellow": True, "bold": True}))
     times = {p: s for p, s in config.stash.get(TIMES, {}).items() if p.startswith(("notebooks/", "solutions/"))}
     if times:
         shots = sorted(SCREENSHOTS.glob("*.png"))
-        terminalreporter.write_sep("-", "browser tests")
-        terminalreporter.write_line("Run All in JupyterLab: " + ", ".join(
-            f"{Path(p).stem[:2]} {s:.0f} s" + (" (student)" if p.startswith("notebooks/") else "")
-            for p, s in times.items()))
         begin, end = config.stash.get(SPAN, [0.0, 0.0])
-        terminalreporter.write_line(f"{len(shots)} screenshot(s) in {SCREENSHOTS}; "
-                                    f"the browser tests took {max(0.0, end - begin):.0f} s")
+        lines += [("-- browser tests", {}),
+                  ("Run All in JupyterLab: " + ", ".join(
+                      f"{Path(p).stem[:2]} {s:.0f} s" + (" (student)" if p.startswith("notebooks/") else "")
+                      for p, s in times.items()), {}),
+                  (f"{len(shots)} screenshot(s) in {SCREENSHOTS}; the browser tests took {max(0.0, end - begin):.0f} s",
+                   {})]
+    return lines
+
+
+def pytest_sessionfinish(session):
+    """In a pytest-xdist worker, the summary goes back to the main process (the top conftest prints it)."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput.setdefault("summary", []).extend(summary_lines(session.config))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for text, markup in summary_lines(config):
+        if text.startswith("-- "):
+            terminalreporter.write_sep("-", text[3:])
+        else:
+            terminalreporter.write_line(text, **markup)
 
 
 @pytest.fixture(scope="package")
