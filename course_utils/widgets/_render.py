@@ -30,7 +30,8 @@ def png_bytes(fig: Figure, *, bbox_inches: Bbox | None = None) -> bytes:
     """The figure as PNG bytes at :data:`DPI`, drawn once (``bbox_inches``: the part to save, in inches, or None
     for the whole figure; not "tight", which draws twice)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox_inches)
+    # zlib's fastest level: a third less time than the default 6 for about 6% more bytes, on a local link
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox_inches, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -78,11 +78,12 @@ def optimizer_playground(*, rules=("sgd", "sgd_momentum", "adam"), surface: str 
     """
     rule_box = widgets.SelectMultiple(options=list(optim.RULES), value=tuple(rules), description="rules",
                                       rows=6)
-    surface_box = widgets.Dropdown(options=list(SURFACES), value=surface, description="surface")
-    lr_slider = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0.5, step=0.05, description="lr",
+    wide = {"description_width": "90px"}  # room for "mom./decay" in full, the column's labels aligned
+    surface_box = widgets.Dropdown(options=list(SURFACES), value=surface, description="surface", style=wide)
+    lr_slider = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0.5, step=0.05, description="lr", style=wide,
                                        continuous_update=False)
     memory_slider = widgets.FloatSlider(value=memory, min=0.0, max=0.99, step=0.01, description="mom./decay",
-                                        continuous_update=False)
+                                        style=wide, continuous_update=False)
     x0 = widgets.FloatSlider(value=start[0], min=-10, max=10, step=0.5, description="start x",
                              continuous_update=False)
     y0 = widgets.FloatSlider(value=start[1], min=-5, max=5, step=0.5, description="start y",
