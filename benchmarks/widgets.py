@@ -3,9 +3,10 @@
 Each solution notebook with a widget runs in a fresh kernel (figures drawn by the inline
 backend, PNG, as in JupyterLab) up to its widget cell; then a cell added after it moves every
 control of the widget in turn to other values (each option of a drop-down, the ends and the
-middle of a slider) and times each change: the widget's callback computes, draws into its
-output and the kernel renders the PNG before the change returns. What a browser then does
-with the image is not counted.
+middle of a slider) and times each change: the widget's callback computes, draws and renders
+the PNG it sends (an explorer's Image widget; a figure displayed into an Output widget is
+rendered by the inline backend) before the change returns. What a browser then does with the
+image is not counted.
 
     python -m benchmarks.widgets [--repeats 3] [NAME ...]
 
@@ -160,7 +161,8 @@ def main() -> None:
     header = ["nb", "widget", "control", "trains a net", "median redraw (ms)", "slowest (ms)", "changes",
               "target (ms)", ""]
     notes = ["A redraw: setting the control's value in the kernel until the callback returns, the figure drawn "
-             "and rendered to PNG by the inline backend; BLAS threads: the kernel's default.",
+             "and rendered to the PNG the widget sends; BLAS threads: the kernel's default. Medians over "
+             f"{args.repeats} passes over each control's values.",
              "Targets judged on the median redraw of each control. "
              + ("Missed: " + "; ".join(misses) + "." if misses else "All met in this run.")]
     report("widgets", "Widgets: from a control's change to the redrawn figure", markdown_table(header, rows),
