@@ -63,6 +63,7 @@ def activation_explorer(*, name: str = "sigmoid", x_max: float = 10.0, threshold
         title = f"{name}: |f'| < {threshold:.0e} on {box.state['saturated']:.0%} of the range"
         fig = plot_activations(x, {title: (f, grad)}, saturation=threshold)
         fig.set_size_inches(6.5, 3.6)
+        fig.tight_layout()  # again, at this size: the PNG is the whole figure
         image.show(fig)
 
     for control in controls.values():
