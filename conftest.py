@@ -35,6 +35,24 @@ SHARED_SCOPES = ("module", "package")
 SUMMARY = pytest.StashKey[list]()
 
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def pytest_configure(config):
+    """Kernels, notebook runs and graders that the tests start get one BLAS thread (unless the
+    caller set a number), as the browser tests' kernels do: on two busy cores, a second BLAS
+    thread waits for a core, spinning (the whole run took 7 % more CPU). The test processes
+    themselves keep numpy's own default, loaded before the variables are set, so the tests of
+    thread limits still start from it. Not in pytest-xdist's main process: its workers inherit
+    its environment."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    import numpy  # noqa: F401  (its BLAS reads the variables once, when loaded)
+
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+
+
 def _shared_group(item) -> str | None:
     """The group of an item that asks (itself or through its fixtures) for a module- or
     package-scoped fixture of the project's own; autouse fixtures are not asked for, and they
