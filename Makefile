@@ -34,9 +34,10 @@ lab: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
 
 # The browser tests (tests/e2e, marker `browser`) run here too when Chromium is installed, and skip
-# with a line saying so when it is not. The tests run in PYTEST_WORKERS processes (pytest-xdist;
-# conftest.py keeps what shares a kernel, a server or a grading run in one of them); 0: in this one.
-PYTEST_WORKERS ?= 2
+# with a line saying so when it is not. The tests run in PYTEST_WORKERS processes (pytest-xdist: three
+# keep two cores busy while kernels, Lab and Chromium wait on each other; conftest.py keeps what shares
+# a kernel, a server or a grading run in one of them); 0: all in one process.
+PYTEST_WORKERS ?= 3
 test: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/ruff check --quiet .
 	MPLBACKEND=Agg E2E_SCREENSHOTS=$(E2E_SCREENSHOTS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --nbval-lax tests solutions $(PYTEST_FLAGS)

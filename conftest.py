@@ -9,7 +9,8 @@ of the suite waits on kernels, JupyterLab and Chromium, so workers overlap that 
 that share something stay in one worker, in their order, as one group:
 
 - the cells of one notebook (nbval runs them in one kernel, in order);
-- the browser tests (one JupyterLab server and one Chromium for them all);
+- the browser tests, in BROWSER_GROUPS groups (each worker that runs a group starts its own
+  JupyterLab server and Chromium; the notebooks are dealt to the groups in turn);
 - the tests of a module (or package) that ask for a fixture of that module's (or package's)
   scope, such as one grading run whose results many tests read: the run happens once.
 
@@ -17,8 +18,8 @@ Everything else is handed out test by test, the longest groups first. Each item 
 group as an ``xdist_group`` mark. pytest-xdist 3.8 passes that mark to its scheduler by appending
 it to the test's id, which pytest 9.2's structured ids no longer allow (pytest-xdist issue
 1386): here each worker writes its groups to a file beside the run's temporary folder instead,
-and :class:`GroupScheduling` reads them. Lines a worker leaves for the end of the run (the
-browser tests' summary) come back in ``config.workeroutput["summary"]`` and are printed here.
+and :class:`GroupScheduling` reads them. The browser tests' summary at the end of the run is
+:class:`BrowserReport`'s, from what each process that ran browser tests reports.
 """
 from __future__ import annotations
 
@@ -32,13 +33,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 E2E = ROOT / "tests" / "e2e"
 SHARED_SCOPES = ("module", "package")
-SUMMARY = pytest.StashKey[list]()
+BROWSER_GROUPS = 2  # under pytest-xdist: two Labs and Chromiums, the browser tests in two workers
 
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def pytest_configure(config):
+def _one_blas_thread_for_children(config):
     """Kernels, notebook runs and graders that the tests start get one BLAS thread (unless the
     caller set a number), as the browser tests' kernels do: on two busy cores, a second BLAS
     thread waits for a core, spinning (the whole run took 7 % more CPU). The test processes
@@ -73,11 +74,11 @@ def _shared_group(item) -> str | None:
     return None
 
 
-def xdist_group(item) -> str | None:
+def xdist_group(item, browser_index: int = 0) -> str | None:
     if item.path.suffix == ".ipynb":
         return f"notebook:{item.path.relative_to(ROOT)}"
     if E2E in item.path.parents:
-        return "browser"
+        return f"browser:{browser_index % BROWSER_GROUPS + 1}"
     return _shared_group(item)
 
 
@@ -87,10 +88,12 @@ def _groups_file(testrunuid: str, worker: str) -> Path:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
+    browser = 0
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.kernel)
-        group = xdist_group(item)
+        group = xdist_group(item, browser)
+        browser += E2E in item.path.parents
         if group and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(group))
 
@@ -115,7 +118,7 @@ def pytest_collection_finish(session):
 def _order(scope: str, kernel: bool) -> int:
     """Which work goes first: the browser tests (the longest), the other groups (shared grading
     runs, notebooks), other tests that start kernels, then the rest (short unit tests)."""
-    if scope == "browser":
+    if scope.startswith("browser:"):
         return 0
     return 1 if scope.startswith(("module:", "package:", "notebook:")) else 2 if kernel else 3
 
@@ -171,16 +174,42 @@ def pytest_xdist_make_scheduler(config, log):
     return GroupScheduling(config, log)
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error):
-    """A worker finished: keep the lines it left for the summary."""
-    lines = getattr(node, "workeroutput", {}).get("summary", [])
-    node.config.stash.setdefault(SUMMARY, []).extend(lines)
+class BrowserReport:
+    """The browser tests' lines at the end of the run, over every process that ran some: each
+    notebook's Run All time, the screenshots, and how long the browser tests took (the first one
+    set up to the last one torn down). ``tests/e2e/conftest.py`` adds what a process saw."""
+
+    def __init__(self):
+        self.skipped, self.times, self.spans, self.screenshots = "", {}, [], ""
+
+    def add(self, data: dict) -> None:
+        self.skipped = self.skipped or data["skipped"]
+        self.times.update(data["times"])
+        self.spans += [data["span"]] if data["span"][1] else []
+        self.screenshots = self.screenshots or data["screenshots"]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        if "browser" in getattr(node, "workeroutput", {}):
+            self.add(node.workeroutput["browser"])
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.skipped:
+            terminalreporter.write_line(self.skipped, yellow=True, bold=True)
+        if not self.times:
+            return
+        order = sorted(self.times, key=lambda p: (not p.startswith("notebooks/"), Path(p).name))
+        took = max(end for _, end in self.spans) - min(begin for begin, _ in self.spans) if self.spans else 0.0
+        terminalreporter.write_sep("-", "browser tests")
+        terminalreporter.write_line("Run All in JupyterLab: " + ", ".join(
+            f"{Path(p).stem[:2]} {self.times[p]:.0f} s" + (" (student)" if p.startswith("notebooks/") else "")
+            for p in order))
+        shots = len(list(Path(self.screenshots).glob("*.png")))
+        where = f" in {len(self.spans)} processes" if len(self.spans) > 1 else ""
+        terminalreporter.write_line(f"{shots} screenshot(s) in {self.screenshots}; "
+                                    f"the browser tests took {took:.0f} s{where}")
 
 
-def pytest_terminal_summary(terminalreporter, config):
-    for text, markup in config.stash.get(SUMMARY, []):
-        if text.startswith("-- "):
-            terminalreporter.write_sep("-", text[3:])
-        else:
-            terminalreporter.write_line(text, **markup)
+def pytest_configure(config):
+    config.pluginmanager.register(BrowserReport(), "browser-report")
+    _one_blas_thread_for_children(config)

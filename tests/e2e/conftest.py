@@ -1,10 +1,13 @@
 """Browser tests: the course in JupyterLab, driven by headless Chromium (marker ``browser``).
 
-One JupyterLab server and one Chromium serve the whole session. The server runs from this Python's
-environment on a scratch copy of ``notebooks/`` and ``solutions/`` with a scratch HOME. Notebook
-tests take their notebook from :class:`Runner`, which starts the next notebook's Run All in a
-second Lab while the current one is being looked at (one kernel computes while the browser checks
-the other notebook). Screenshots go to ``tests/e2e/screenshots/`` (or ``$E2E_SCREENSHOTS``).
+One JupyterLab server and one Chromium serve the browser tests of a process: all of them in
+``make e2e``; under pytest-xdist (``make test``) they are split into groups (conftest.py at the
+top), each group in one worker with its own server and Chromium. The server runs from this
+Python's environment on a scratch copy of ``notebooks/`` and ``solutions/`` with a scratch HOME.
+Notebook tests take their notebook from :class:`Runner`, which starts the next notebook's Run
+All (the next one this process runs) in a second Lab while the current one is being looked at
+(one kernel computes while the browser checks the other notebook). Screenshots go to
+``tests/e2e/screenshots/`` (or ``$E2E_SCREENSHOTS``).
 
 Without Chromium the tests skip and say how to enable them; in CI (``CI`` set) they fail instead.
 """
@@ -21,69 +24,59 @@ from .labdriver import LabPage, LabServer, NotebookRun, find_chromium, launch_ch
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS") or Path(__file__).parent / "screenshots").resolve()
-LOOKAHEAD = 1  # notebooks running ahead of the one under test (2 cores: one more kernel at most)
+# Notebooks running ahead of the one under test (2 cores: one more kernel at most). None in a
+# pytest-xdist worker: the other workers keep the cores busy, and a second Lab costs a boot.
+LOOKAHEAD = 0 if os.environ.get("PYTEST_XDIST_WORKER") else 1
 NO_CHROMIUM = ("browser tests skipped: no Chromium on this machine. Install Debian's chromium package "
                "(`apt-get install chromium`) or set CHROMIUM=/path/to/chromium, then run `make e2e` or `make test`.")
+STARTED = time.time()  # screenshots older than this are a previous run's (xdist collects before any test runs)
 
-ORDER = pytest.StashKey[list]()
+ORDER = pytest.StashKey[dict]()
 TIMES = pytest.StashKey[dict]()
 SKIPPED = pytest.StashKey[bool]()
 SPAN = pytest.StashKey[list]()  # when the first browser test was set up and the last one torn down
 HERE = Path(__file__).parent
 
 
+def _group(item) -> str:
+    """The tests of one group run in one process (only a pytest-xdist worker runs part of them)."""
+    mark = item.get_closest_marker("xdist_group")
+    return str(mark.args[0]) if mark and mark.args and hasattr(item.config, "workerinput") else ""
+
+
 def pytest_collection_finish(session):
-    """Remember the order in which the notebook tests will run, for the runner's look-ahead."""
-    order = []
+    """Remember the order in which the notebook tests will run, per group, for the runner's look-ahead."""
+    order = {}
     for item in session.items:
         params = getattr(item, "callspec", None) and item.callspec.params
         if params and "notebook" in params and HERE in item.path.parents:
-            order.append(params["notebook"])
+            order.setdefault(_group(item), []).append(params["notebook"])
     session.config.stash[ORDER] = order
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     if HERE in item.path.parents:
-        item.config.stash.setdefault(SPAN, [time.monotonic(), 0.0])
+        item.config.stash.setdefault(SPAN, [time.time(), 0.0])
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item):
     if HERE in item.path.parents and SPAN in item.config.stash:
-        item.config.stash[SPAN][1] = time.monotonic()
-
-
-def summary_lines(config) -> list[tuple[str, dict]]:
-    """What the end of the run says about the browser tests: (text, markup); "-- " opens a section."""
-    lines = []
-    if config.stash.get(SKIPPED, False):
-        lines.append((NO_CHROMIUM, {"yellow": True, "bold": True}))
-    times = {p: s for p, s in config.stash.get(TIMES, {}).items() if p.startswith(("notebooks/", "solutions/"))}
-    if times:
-        shots = sorted(SCREENSHOTS.glob("*.png"))
-        begin, end = config.stash.get(SPAN, [0.0, 0.0])
-        lines += [("-- browser tests", {}),
-                  ("Run All in JupyterLab: " + ", ".join(
-                      f"{Path(p).stem[:2]} {s:.0f} s" + (" (student)" if p.startswith("notebooks/") else "")
-                      for p, s in times.items()), {}),
-                  (f"{len(shots)} screenshot(s) in {SCREENSHOTS}; the browser tests took {max(0.0, end - begin):.0f} s",
-                   {})]
-    return lines
+        item.config.stash[SPAN][1] = time.time()
 
 
 def pytest_sessionfinish(session):
-    """In a pytest-xdist worker, the summary goes back to the main process (the top conftest prints it)."""
-    if hasattr(session.config, "workeroutput"):
-        session.config.workeroutput.setdefault("summary", []).extend(summary_lines(session.config))
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    for text, markup in summary_lines(config):
-        if text.startswith("-- "):
-            terminalreporter.write_sep("-", text[3:])
-        else:
-            terminalreporter.write_line(text, **markup)
+    """What the end of the run says about the browser tests is printed by the top conftest's
+    browser report; a pytest-xdist worker sends its part to the main process."""
+    config = session.config
+    times = {p: s for p, s in config.stash.get(TIMES, {}).items() if p.startswith(("notebooks/", "solutions/"))}
+    data = {"skipped": NO_CHROMIUM if config.stash.get(SKIPPED, False) else "", "times": times,
+            "span": config.stash.get(SPAN, [0.0, 0.0]), "screenshots": str(SCREENSHOTS)}
+    if hasattr(config, "workeroutput"):
+        config.workeroutput["browser"] = data
+    elif config.pluginmanager.get_plugin("browser-report"):
+        config.pluginmanager.get_plugin("browser-report").add(data)
 
 
 @pytest.fixture(scope="package")
@@ -129,17 +122,20 @@ def browser(chromium):
 @pytest.fixture(scope="package")
 def screenshots(chromium) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SCREENSHOTS.glob("*.png"):
-        old.unlink()
+    for old in SCREENSHOTS.glob("*.png"):  # a previous run's (another process of this run may be writing too)
+        if old.stat().st_mtime < STARTED:
+            old.unlink(missing_ok=True)
     return SCREENSHOTS
 
 
 class Runner:
-    """Notebooks opened and Run All started in test order, ``lookahead`` ahead of the one taken,
-    each in a Lab of a small pool (one notebook per Lab at a time, booted once)."""
+    """Notebooks opened and Run All started in test order, ``lookahead`` ahead of the one taken
+    (in the order of its group: ``orders``), each in a Lab of a small pool (one notebook per Lab at
+    a time, booted once)."""
 
-    def __init__(self, server: LabServer, browser, order: list[str], times: dict, lookahead: int = LOOKAHEAD):
-        self.server, self.browser, self.order, self.times = server, browser, order, times
+    def __init__(self, server: LabServer, browser, orders: dict[str, list[str]], times: dict,
+                 lookahead: int = LOOKAHEAD):
+        self.server, self.browser, self.orders, self.times = server, browser, orders, times
         self.lookahead = lookahead
         self.labs: list[LabPage] = []
         self.started: dict[str, NotebookRun] = {}
@@ -161,15 +157,16 @@ class Runner:
 
     def take(self, path: str) -> NotebookRun:
         self._start(path)
-        if path in self.order:
-            at = self.order.index(path)
-            for ahead in self.order[at + 1: at + 1 + self.lookahead]:
+        order = next((o for o in self.orders.values() if path in o), [])
+        if order:
+            at = order.index(path)
+            for ahead in order[at + 1: at + 1 + self.lookahead]:
                 try:
                     self._start(ahead)
                 except Exception:  # its own test starts it again and reports the failure
                     self.started.pop(ahead).close()
+            order.remove(path)
         run = self.started.pop(path)
-        self.order = [p for p in self.order if p != path]
         try:
             run.wait_idle()
         except BaseException:
@@ -190,7 +187,7 @@ class Runner:
 @pytest.fixture(scope="package")
 def runner(request, lab, browser) -> Runner:
     times = request.config.stash.setdefault(TIMES, {})
-    r = Runner(lab, browser, list(request.config.stash.get(ORDER, [])), times)
+    r = Runner(lab, browser, {g: list(o) for g, o in request.config.stash.get(ORDER, {}).items()}, times)
     yield r
     r.close()
 
