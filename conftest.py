@@ -101,7 +101,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(tryfirst=True)  # before the worker tells the main process its collection
 def pytest_collection_finish(session):
     worker = getattr(session.config, "workerinput", None)
-    if worker is None:
+    if worker is None or not session.config.getvalue("loadgroup"):  # only GroupScheduling reads the file
         return
     groups, kernel = {}, []
     for item in session.items:
