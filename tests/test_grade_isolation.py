@@ -34,8 +34,9 @@ if _missing:
         raise RuntimeError(f"CI must run the isolation tests, but this machine lacks {', '.join(_missing)}")
     pytest.skip(f"full isolation needs {', '.join(_missing)}", allow_module_level=True)
 
-UNIX_PATH = "/tmp/course-grade-test.sock"
-ABSTRACT = "\0course-grade-test"
+# listening sockets outside the sandbox; named per test run, so two runs on one machine never collide
+UNIX_PATH = f"/tmp/course-grade-test-{os.getpid()}.sock"
+ABSTRACT = f"\0course-grade-test-{os.getpid()}"
 
 
 def probe(condition: str) -> str:
