@@ -43,12 +43,6 @@ def _texts(fig, color):
     return [t for t in fig.axes[0].texts if mcolors.same_color(t.get_color(), color) and t.get_text()]
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.mark.parametrize("name", EXPRESSIONS)
 def test_draws_values_above_and_gradients_below_each_wire(name):
     out = EXPRESSIONS[name]()

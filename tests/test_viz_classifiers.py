@@ -11,12 +11,6 @@ import course_utils as cu
 from course_utils.models import FullyConnectedNet
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def circles():
     return cu.data.make_circles(n=60, seed=0)

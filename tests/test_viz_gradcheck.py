@@ -3,20 +3,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.colors as mcolors
-import matplotlib.pyplot as plt
 import numpy as np
-import pytest
 
 import course_utils as cu
 from course_utils.viz.gradcheck import VERDICTS
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 
 
 def _legend(ax):
