@@ -40,3 +40,21 @@ def test_controls_redraw_fast():
     assert len(ax_loss.lines) == 1 and len(ax_loss.lines[0].get_ydata()) == 101
     rules.value = ()
     assert ax_path.get_title() == "choose at least one rule" and not ax_loss.lines
+
+
+def test_the_start_stays_in_view_when_the_surface_changes():
+    box = optimizer_playground(start=(-7.0, 2.0))
+    _, middle, right = box.children[0].children
+    surface, x0, y0 = middle.children[0], right.children[0], right.children[1]
+    for name in ("rosenbrock", "saddle", "valley", "bowl"):
+        before = box.state["redraws"]
+        surface.value = name
+        assert box.state["redraws"] == before + 1  # one redraw, not one per moved slider
+        ax_path = box.state["figure"].axes[0]
+        (x_lo, x_hi), (y_lo, y_hi) = ax_path.get_xlim(), ax_path.get_ylim()
+        first = next(iter(box.state["paths"].values()))[0]
+        assert x_lo <= first[0] <= x_hi and y_lo <= first[1] <= y_hi, (name, first)
+        assert (x0.min, x0.max, y0.min, y0.max) == (x_lo, x_hi, y_lo, y_hi)
+    x0.value, y0.value = -4.0, 1.0  # a start the student chose, inside the next view too, is kept
+    surface.value = "valley"
+    assert tuple(box.state["paths"]["sgd"][0]) == (-4.0, 1.0)
