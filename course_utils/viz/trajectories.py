@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["surface_grid", "draw_surface", "plot_trajectories", "plot_path_losses", "plot_step_lengths",
-           "plot_loss_curves"]
+           "plot_loss_curves", "plot_iterations_vs_kappa"]
 
 
 def surface_grid(surface: Callable, xlim: Sequence[float], ylim: Sequence[float], num: int = 80):
@@ -126,5 +126,23 @@ def plot_loss_curves(losses: Mapping[str, np.ndarray], *, smooth: int = 1, title
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel="loss", title=title)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_iterations_vs_kappa(kappas: np.ndarray, measured: Mapping[str, np.ndarray],
+                             theory: Mapping[str, np.ndarray] | None = None, *,
+                             title: str = "iterations to tolerance against the condition number"):
+    """Measured iterations (markers) and the theory's (dashed, same colour) against κ, both axes logarithmic.
+
+    measured, theory: label -> (K,) iterations at each κ of ``kappas``.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for k, (label, its) in enumerate(measured.items()):
+        ax.loglog(kappas, its, "o-", color=f"C{k}", label=f"{label}, measured")
+        if theory is not None and label in theory:
+            ax.loglog(kappas, np.maximum(theory[label], 1), "--", color=f"C{k}", alpha=0.7, label=f"{label}, theory")
+    ax.set(xlabel="condition number κ", ylabel="iterations", title=title)
+    ax.legend(fontsize=9, loc="upper left")
     fig.tight_layout()
     return fig
