@@ -26,8 +26,7 @@ import numpy as np
 
 from . import optim
 
-__all__ = ["curvatures", "quadratic", "iterations_to_tolerance", "theory_iterations",
-           "newton_step", "RULES"]
+__all__ = ["curvatures", "quadratic", "iterations_to_tolerance", "theory_iterations", "RULES"]
 
 RULES = {"gradient descent": optim.sgd, "momentum": optim.sgd_momentum, "nesterov": optim.nesterov_momentum}
 
@@ -103,8 +102,3 @@ def theory_iterations(rule: str, kappa, tol: float = 1e-3) -> np.ndarray:
             "nesterov": 1 - 1 / root}[rule]
     with np.errstate(divide="ignore"):
         return np.where(rate > 0, np.log(1 / tol) / -np.log(np.where(rate > 0, rate, 0.5)), 1.0)
-
-
-def newton_step(x: np.ndarray, grad: np.ndarray, hessian: np.ndarray) -> np.ndarray:
-    """x - H⁻¹ grad: the minimum of the quadratic model at x, in one step (solved, never inverted)."""
-    return np.asarray(x, dtype=np.float64) - np.linalg.solve(hessian, grad)
