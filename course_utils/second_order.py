@@ -21,7 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["newton_step", "lbfgs_direction", "backtracking", "lbfgs", "LbfgsRun"]
+from .losses import linear_softmax_loss
+
+__all__ = ["newton_step", "lbfgs_direction", "backtracking", "lbfgs", "LbfgsRun", "first_order", "softmax_regression",
+           "evaluations_to"]
 
 
 def newton_step(x: np.ndarray, grad: np.ndarray, hessian: np.ndarray) -> np.ndarray:
@@ -86,14 +89,15 @@ class LbfgsRun:
 
 
 def lbfgs(fun: Callable, x0: np.ndarray, *, memory: int = 10, max_iter: int = 100, gtol: float = 1e-6,
-          max_evaluations: int | None = None, direction: Callable = lbfgs_direction,
+          target: float | None = None, max_evaluations: int | None = None, direction: Callable = lbfgs_direction,
           batches: Iterable | None = None) -> LbfgsRun:
     """Minimize fun with L-BFGS and a backtracking line search.
 
     Inputs:
     - fun: x -> (loss, grad) for x of shape (D,); with ``batches``, (x, batch) -> (loss, grad).
     - x0: (D,) the start (not modified); memory: the pairs kept, m.
-    - max_iter: iterations at most; gtol: stop when |grad| falls below it (full batch only);
+    - max_iter: iterations at most; gtol: stop when |grad| falls below it, target: once the loss is at
+      most this (both full batch only);
       max_evaluations: stop before an iteration once this many evaluations are used (None: no limit).
     - direction: (grad, S, Y) -> direction, :func:`lbfgs_direction` or a student's.
     - batches: None for the full batch, or an iterable giving one batch per iteration; the
@@ -114,7 +118,8 @@ def lbfgs(fun: Callable, x0: np.ndarray, *, memory: int = 10, max_iter: int = 10
     for _ in range(max_iter):
         losses.append(float(f))
         evals.append(count)
-        if (stream is None and np.linalg.norm(g) < gtol) or (max_evaluations is not None and count >= max_evaluations):
+        done = stream is None and (np.linalg.norm(g) < gtol or (target is not None and f <= target))
+        if done or (max_evaluations is not None and count >= max_evaluations):
             break
         d = direction(g, np.array(S).reshape(len(S), len(x)), np.array(Y).reshape(len(Y), len(x)))
         if not float(g @ d) < 0:  # not a descent direction: forget the pairs, go downhill
@@ -136,3 +141,46 @@ def lbfgs(fun: Callable, x0: np.ndarray, *, memory: int = 10, max_iter: int = 10
             skipped += 1
         f, g = f_new, g_new
     return LbfgsRun(x=x, loss=np.array(losses), evaluations=np.array(evals), skipped=skipped)
+
+
+def first_order(fun: Callable, x0: np.ndarray, rule: Callable, *, steps: int, target: float | None = None,
+                batches: Iterable | None = None, **hyper) -> tuple[np.ndarray, np.ndarray]:
+    """A rule of :mod:`course_utils.optim` on the same footing as :func:`lbfgs`: one evaluation per step.
+
+    Inputs: fun, x0 and batches as for :func:`lbfgs`; rule and its keywords; steps, the budget of
+    evaluations; target: stop once the loss is at most this (full batch).
+    Returns: (x, losses): the last point and the loss at the start of each step (T,). A run whose loss
+    is no longer finite, or above 100 times the first, stops there (diverged).
+    """
+    x, state, losses = np.array(x0, dtype=np.float64), None, []
+    stream = iter(batches) if batches is not None else None
+    for _ in range(steps):
+        f, g = fun(x, next(stream)) if stream is not None else fun(x)
+        losses.append(float(f))
+        if not np.isfinite(f) or f > 100 * losses[0] or (target is not None and f <= target):
+            break
+        x, state = rule(x, g, state, **hyper)
+    return x, np.array(losses)
+
+
+def evaluations_to(losses: np.ndarray, evaluations: np.ndarray, target: float) -> float:
+    """The evaluations spent until the loss first reached ``target`` (inf if it never did)."""
+    hit = np.flatnonzero(np.asarray(losses) <= target)
+    return float(np.asarray(evaluations)[hit[0]]) if hit.size else float("inf")
+
+
+def softmax_regression(X: np.ndarray, y: np.ndarray, reg: float) -> Callable:
+    """The full-batch loss of a linear softmax classifier with biases, as ``fun(w, idx=None) -> (loss, grad)``.
+
+    w is flat, (D + 1) * C (the last row of the (D + 1, C) matrix holds the biases, not penalized);
+    idx selects a mini-batch (None: all N examples). C is the number of classes in y.
+    """
+    Xb = np.hstack([np.asarray(X, dtype=np.float64), np.ones((len(X), 1))])
+    C = int(np.max(y)) + 1
+
+    def fun(w, idx=None):
+        rows = slice(None) if idx is None else idx
+        loss, dW = linear_softmax_loss(w.reshape(Xb.shape[1], C), Xb[rows], y[rows], reg, bias_row=True)
+        return loss, dW.ravel()
+    fun.num_params = Xb.shape[1] * C
+    return fun

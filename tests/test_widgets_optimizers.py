@@ -58,3 +58,31 @@ def test_the_start_stays_in_view_when_the_surface_changes():
     x0.value, y0.value = -4.0, 1.0  # a start the student chose, inside the next view too, is kept
     surface.value = "valley"
     assert tuple(box.state["paths"]["sgd"][0]) == (-4.0, 1.0)
+
+
+def test_conditioning_explorer_follows_kappa_and_sets_the_best_pair():
+    from course_utils.widgets.optimizers import conditioning_explorer, conditioning_paths
+
+    box = conditioning_explorer(kappa=100, momentum=0.9, lr=1.0, steps=300)
+    (left, right, best) = box.children[0].children
+    kappa, mu = left.children
+    lr, steps = right.children
+    assert set(box.state["iterations"]) == {"gradient descent, best lr", "momentum"}
+    kappa.value = 1e4
+    best.click()
+    assert np.isclose(lr.value, 4 / (1 + 0.01) ** 2, rtol=0.05) and mu.value == round((99 / 101) ** 2, 3)
+    steps.value = 600
+    reached = box.state["iterations"]
+    assert reached["momentum"] is not None and reached["gradient descent, best lr"] is None
+    times = []
+    for value in (0.5, 0.9, 0.95):
+        start = time.process_time()
+        mu.value = value
+        times.append(time.process_time() - start)
+    assert np.median(times) < 0.3, f"redraws took {times} CPU s"
+    lr.value = 3.9  # gradient descent's best lr stays stable; a diverging momentum run must not break the figure
+    mu.value = 0.0
+    ax_path, ax_dist = box.state["figure"].axes
+    assert np.isfinite(ax_path.get_ylim()).all() and ax_dist.get_ylim() == (1e-6, 1e3)
+    runs = conditioning_paths(1.0, lr=1.0, momentum=0.0, steps=3)
+    assert np.allclose(runs["momentum"][1], [1, 0, 0, 0])

@@ -161,7 +161,8 @@ def conditioning_paths(kappa: float, *, lr: float, momentum: float, steps: int, 
     surface = quadratic(np.array([1.0 / kappa, 1.0]))
     runs = {"gradient descent, best lr": run_2d(optim.sgd, surface, start, steps, lr=2 / (1 + 1 / kappa)),
             "momentum": run_2d(optim.sgd_momentum, surface, start, steps, lr=lr, momentum=momentum)}
-    return {name: (path, np.linalg.norm(path, axis=1) / np.linalg.norm(start)) for name, path in runs.items()}
+    with np.errstate(over="ignore"):  # a diverged path's distance is inf
+        return {name: (path, np.linalg.norm(path, axis=1) / np.linalg.norm(start)) for name, path in runs.items()}
 
 
 def _best_step(kappa: float) -> tuple[float, float]:
