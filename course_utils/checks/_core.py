@@ -54,7 +54,8 @@ class Spec:
     - like: for shape messages, the input an output should be shaped like (``{"dw": "w"}``).
     - batch: name of the input whose first dimension is the batch size N (for hints).
     - hints: extra ``(test(got, expected, case) -> bool, hint)`` pairs, tried after the
-      generic diagnosis finds nothing.
+      generic diagnosis finds nothing (before it with ``hints_first``: for hints that each test
+      one exact wrong formula, more specific than the generic "off by a constant factor").
     - reference: dotted names of course functions a graded answer must not simply call.
     - error_hint: the hint shown when the student's code raises an error of its own inside
       ``call`` (numpy's ValueError for shapes that do not fit, an IndexError, ...): a string,
@@ -78,6 +79,7 @@ class Spec:
     like: Mapping[str, str] = field(default_factory=dict)
     batch: str | None = None
     hints: tuple[tuple[Callable[..., bool], str], ...] = ()
+    hints_first: bool = False
     reference: tuple[str, ...] = ()
     error_hint: str | Callable[[dict[str, Any]], str] | None = None
     point: tuple[str, ...] = ()
@@ -210,7 +212,10 @@ def verify(
         name, got, exp, dtype, row = failures[0]
         ratio = np.abs(got - exp) / np.maximum(1e-8, np.abs(got) + np.abs(exp))
         ix = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), exp.shape)) if exp.ndim else ()
-        hint = diagnose(got, exp, batch_size=n) or precision_hint(got, exp, dtype, name)
+        hint = None
+        if spec.hints_first:
+            hint = next((text for test, text in spec.hints if test(got, exp, case)), None)
+        hint = hint or diagnose(got, exp, batch_size=n) or precision_hint(got, exp, dtype, name)
         for test, text in spec.hints:
             if hint is None and test(got, exp, case):
                 hint = text
