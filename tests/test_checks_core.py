@@ -445,3 +445,21 @@ def test_every_notebook_module_declares_case_sizes_and_they_are_distinct(module,
     for name, sizes in mod.CASE_SIZES.items():
         for case in checks.REGISTRY[name].cases(seed):
             assert distinct(sizes(case)), (name, seed, sizes(case))
+
+
+def test_hints_first_puts_a_named_cause_before_the_generic_factor():
+    scaled = lambda dout, x, w: (dout @ w.T, 0.1 * (x.T @ dout))
+    named = ((lambda got, exp, case: True, "lr is hard-coded"),)
+    with pytest.raises(AssertionError, match="constant factor"):
+        check(scaled, Spec(**{**SPEC.__dict__, "hints": named}))
+    with pytest.raises(AssertionError, match="lr is hard-coded"):
+        check(scaled, Spec(**{**SPEC.__dict__, "hints": named, "hints_first": True}))
+
+
+def test_a_spec_can_say_why_an_output_is_nan():
+    nan = lambda dout, x, w: (dout @ w.T, np.sqrt(-np.abs(x.T @ dout)))
+    with np.errstate(invalid="ignore"), pytest.raises(AssertionError, match="exp\\(\\) overflowed"):
+        check(nan)
+    spec = Spec(**{**SPEC.__dict__, "nonfinite_hint": lambda got, case: "a root of a negative number"})
+    with np.errstate(invalid="ignore"), pytest.raises(AssertionError, match="root of a negative number"):
+        check(nan, spec)

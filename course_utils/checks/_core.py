@@ -54,7 +54,8 @@ class Spec:
     - like: for shape messages, the input an output should be shaped like (``{"dw": "w"}``).
     - batch: name of the input whose first dimension is the batch size N (for hints).
     - hints: extra ``(test(got, expected, case) -> bool, hint)`` pairs, tried after the
-      generic diagnosis finds nothing.
+      generic diagnosis finds nothing; ``(quantity, test, hint)`` triples are tried only when
+      that output is the wrong one, and before the generic diagnosis (they know more).
     - reference: dotted names of course functions a graded answer must not simply call.
     - error_hint: the hint shown when the student's code raises an error of its own inside
       ``call`` (numpy's ValueError for shapes that do not fit, an IndexError, ...): a string,
@@ -67,6 +68,10 @@ class Spec:
       comparison (e.g. the course's backward pass run on the student's cache). It runs where the
       expected values are computed: in the notebook right after ``call``, in the grader's own
       process when grading, so the course's implementation never has to be in a graded kernel.
+    - hints_first: try ``hints`` before the generic diagnosis (for hints that name a cause more
+      precisely than "off by a constant factor", e.g. a hard-coded learning rate).
+    - nonfinite_hint(got, case) -> str or None: the hint when an output holds nan or inf (None:
+      the generic one about exp, division and log).
     """
 
     name: str
@@ -77,11 +82,13 @@ class Spec:
     tol: float | Mapping[str, float] = 1e-7
     like: Mapping[str, str] = field(default_factory=dict)
     batch: str | None = None
-    hints: tuple[tuple[Callable[..., bool], str], ...] = ()
+    hints: tuple[tuple[Any, ...], ...] = ()  # (test, hint) or (quantity, test, hint)
     reference: tuple[str, ...] = ()
     error_hint: str | Callable[[dict[str, Any]], str] | None = None
     point: tuple[str, ...] = ()
     derive: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
+    hints_first: bool = False
+    nonfinite_hint: Callable[[np.ndarray, dict[str, Any]], str | None] | None = None
 
     def tolerance(self, output: str) -> float:
         return self.tol if isinstance(self.tol, (int, float)) else self.tol.get(output, 1e-7)
@@ -200,7 +207,8 @@ def verify(
         bad = ~np.isfinite(got)
         if bad.any():
             ix = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise CheckFailure(Failure(func, "nonfinite", name, index=ix, got=got[ix], hint=_NONFINITE))
+            hint = spec.nonfinite_hint(got, case) if spec.nonfinite_hint is not None else None
+            raise CheckFailure(Failure(func, "nonfinite", name, index=ix, got=got[ix], hint=hint or _NONFINITE))
         dtype = got.dtype
         got = got.astype(np.float64)
         rows.append(Row(name, rel_error(got, exp), spec.tolerance(name)))
@@ -210,9 +218,11 @@ def verify(
         name, got, exp, dtype, row = failures[0]
         ratio = np.abs(got - exp) / np.maximum(1e-8, np.abs(got) + np.abs(exp))
         ix = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), exp.shape)) if exp.ndim else ()
-        hint = diagnose(got, exp, batch_size=n) or precision_hint(got, exp, dtype, name)
-        for test, text in spec.hints:
-            if hint is None and test(got, exp, case):
+        first = [(test, text) for *only, test, text in spec.hints if only == [name] or (not only and spec.hints_first)]
+        hint = next((text for test, text in first if test(got, exp, case)), None)
+        hint = hint or diagnose(got, exp, batch_size=n) or precision_hint(got, exp, dtype, name)
+        for *only, test, text in spec.hints:
+            if hint is None and not only and test(got, exp, case):
                 hint = text
         if hint is None and not np.any(got):
             hint = (f"{name} is all zeros: was it computed at all, or left at its initial np.zeros? Check that "
