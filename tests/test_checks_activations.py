@@ -1,4 +1,6 @@
 """The notebook 04 checks: correct activations pass however written, typical slips fail with the right hint."""
+import math
+import re
 import warnings
 
 import numpy as np
@@ -96,6 +98,49 @@ def elu_backward_exp(dout, cache):
     return dout * np.where(x > 0, 1.0, alpha * np.exp(x))
 
 
+def leaky_relu_forward_maximum(x, alpha=0.01):  # right for 0 < alpha < 1, the alphas the check uses
+    return np.maximum(x, alpha * x), (x, alpha)
+
+
+def leaky_relu_forward_copy(x, alpha=0.01):
+    out = x.copy()
+    out[x <= 0] *= alpha
+    return out, (x > 0, alpha)
+
+
+def leaky_relu_backward_loops(dout, cache):
+    positive, alpha = cache
+    dx = np.zeros(dout.shape)
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            dx[i, j] = dout[i, j] if positive[i, j] else alpha * dout[i, j]
+    return dx
+
+
+def elu_forward_loops(x, alpha=1.0):
+    out = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, j] = x[i, j] if x[i, j] > 0 else alpha * (math.exp(x[i, j]) - 1)
+    return out, (x, out, alpha)
+
+
+def elu_backward_mask(dout, cache):
+    x, out, alpha = cache
+    dx = dout.copy()
+    dx[x <= 0] = dout[x <= 0] * (out[x <= 0] + alpha)
+    return dx
+
+
+def sigmoid_forward_loops(x):
+    out = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            v = x[i, j]
+            out[i, j] = 1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v))
+    return out, out
+
+
 def fails(check, match, *, seed=0, **student):
     with pytest.raises(CheckFailure, match="(?s)" + match):
         check(**student, seed=seed, verbose=False)
@@ -108,13 +153,19 @@ def test_correct_implementations_pass(seed, capsys):
         checks.check_sigmoid(sigmoid_forward=sigmoid_forward, sigmoid_backward=sigmoid_backward, seed=seed)
         checks.check_sigmoid(sigmoid_forward=sigmoid_forward_clipped, sigmoid_backward=sigmoid_backward, seed=seed)
         checks.check_sigmoid(sigmoid_forward=sigmoid_forward_x, sigmoid_backward=sigmoid_backward_x, seed=seed)
+        checks.check_sigmoid(sigmoid_forward=sigmoid_forward_loops, sigmoid_backward=sigmoid_backward, seed=seed)
         for fwd in (tanh_forward, tanh_forward_exp, tanh_forward_sigmoid):
             checks.check_tanh(tanh_forward=fwd, tanh_backward=tanh_backward, seed=seed)
         checks.check_leaky_relu(leaky_relu_forward=leaky_relu_forward, leaky_relu_backward=leaky_relu_backward,
                                 seed=seed)
         checks.check_leaky_relu(leaky_relu_forward=leaky_relu_forward_mask,
                                 leaky_relu_backward=leaky_relu_backward_mask, seed=seed)
+        checks.check_leaky_relu(leaky_relu_forward=leaky_relu_forward_maximum,
+                                leaky_relu_backward=leaky_relu_backward, seed=seed)
+        checks.check_leaky_relu(leaky_relu_forward=leaky_relu_forward_copy,
+                                leaky_relu_backward=leaky_relu_backward_loops, seed=seed)
         checks.check_elu(elu_forward=elu_forward, elu_backward=elu_backward, seed=seed)
+        checks.check_elu(elu_forward=elu_forward_loops, elu_backward=elu_backward_mask, seed=seed)
         checks.check_elu(elu_forward=elu_forward_exp, elu_backward=elu_backward_exp, seed=seed)
     out = capsys.readouterr().out
     for name in ("sigmoid", "tanh", "leaky_relu", "elu"):
@@ -139,130 +190,212 @@ def test_cases_hold_large_magnitudes_and_no_zeros():
     assert np.abs(checks.REGISTRY["check_sigmoid"].cases(0)[0]["x"]).max() > 709
 
 
-def test_hidden_tests_use_another_alpha():
-    assert {c["alpha"] for s in (0, 1, 2) for c in checks.REGISTRY["check_leaky_relu"].cases(s)} == {0.01, 0.1, 0.2}
-    assert {c["alpha"] for s in (0, 1, 2) for c in checks.REGISTRY["check_elu"].cases(s)} == {1.0, 0.5, 1.5}
+@pytest.mark.parametrize("name, default", [("check_leaky_relu", 0.01), ("check_elu", 1.0)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_test_calls_with_the_default_and_another_alpha(name, default, seed):
+    """The visible test too: a hard-coded default must fail where the student sees it."""
+    alphas = [case.get("alpha") for case in checks.REGISTRY[name].cases(seed)]
+    assert None in alphas, "one call leaves alpha at its default"
+    assert any(a is not None and a != default for a in alphas), "one call passes another alpha="
 
 
-# ---- sigmoid slips ----
+def test_alpha_is_passed_as_a_keyword():
+    seen = []
 
-def test_naive_sigmoid_overflows():
-    def naive(x):
-        out = 1 / (1 + np.exp(-x))
-        return out, out
+    def forward(x, alpha=0.01):
+        seen.append(alpha)
+        return leaky_relu_forward(x, alpha=alpha)
 
-    fails(checks.check_sigmoid, "overflow.*np.abs", sigmoid_forward=naive, sigmoid_backward=sigmoid_backward)
+    def positional_only(x, a=0.01):
+        return leaky_relu_forward(x, a)
 
-
-def test_sigmoid_gradient_sigma_instead_of_sigma_one_minus_sigma():
-    fails(checks.check_sigmoid, r"not σ\(x\)", sigmoid_forward=sigmoid_forward,
-          sigmoid_backward=lambda dout, s: dout * s)
-
-
-def test_sigmoid_derivative_at_the_cached_output():
-    def at_out(dout, s):
-        t = sigmoid_forward(s)[0]
-        return dout * t * (1 - t)
-
-    fails(checks.check_sigmoid, "wrong point", sigmoid_forward=sigmoid_forward, sigmoid_backward=at_out)
-
-
-def test_sigmoid_dout_forgotten():
-    fails(checks.check_sigmoid, "chain rule", sigmoid_forward=sigmoid_forward,
-          sigmoid_backward=lambda dout, s: s * (1 - s))
-
-
-def test_sigmoid_sign_in_exp():
-    def wrong(x):
-        out = 1 / (1 + np.exp(np.clip(x, -700, 700)))
-        return out, out
-
-    fails(checks.check_sigmoid, "minus sign", sigmoid_forward=wrong, sigmoid_backward=sigmoid_backward)
-
-
-def test_input_modified_in_place():
-    def inplace(x):
-        np.clip(x, -500, 500, out=x)
-        out = 1 / (1 + np.exp(-x))
-        return out, out
-
-    fails(checks.check_sigmoid, "modified its input", sigmoid_forward=inplace, sigmoid_backward=sigmoid_backward)
-
-
-def test_backward_modifies_dout():
-    def inplace(dout, out):
-        dout *= 1 - out ** 2
-        return dout
-
-    fails(checks.check_tanh, "modified its input", tanh_forward=tanh_forward, tanh_backward=inplace)
-
-
-# ---- tanh slips ----
-
-def test_tanh_derivative_at_the_cached_output():
-    fails(checks.check_tanh, "wrong point", tanh_forward=tanh_forward,
-          tanh_backward=lambda dout, t: dout * (1 - np.tanh(t) ** 2))
-
-
-def test_tanh_dout_forgotten():
-    fails(checks.check_tanh, "chain rule", tanh_forward=tanh_forward, tanh_backward=lambda dout, t: 1 - t ** 2)
-
-
-def test_tanh_square_missing():
-    fails(checks.check_tanh, "with the square", tanh_forward=tanh_forward, tanh_backward=lambda dout, t: dout * (1 - t))
-
-
-# ---- leaky ReLU slips ----
-
-def test_leaky_relu_alpha_on_the_wrong_side():
-    fails(checks.check_leaky_relu, "negative inputs only",
-          leaky_relu_forward=lambda x, alpha=0.01: (np.where(x > 0, alpha * x, x), (x, alpha)),
+    checks.check_leaky_relu(leaky_relu_forward=forward, leaky_relu_backward=leaky_relu_backward, verbose=False)
+    assert seen == [0.01, 0.1]
+    fails(checks.check_leaky_relu, "cannot be called.*alpha", leaky_relu_forward=positional_only,
           leaky_relu_backward=leaky_relu_backward)
 
 
-def test_leaky_relu_backward_alpha_on_the_wrong_side():
-    fails(checks.check_leaky_relu, "slope is 1 where x > 0", leaky_relu_forward=leaky_relu_forward,
-          leaky_relu_backward=lambda dout, c: np.where(c[0] > 0, c[1] * dout, dout))
+# ---- typical wrong answers: each fails, on the visible test (seed 0), with the hint for its cause ----
+
+SOLUTION_LINES = ("np.where(x >= 0, 1 / (1 + e), e / (1 + e))", "dout * s * (1 - s)", "dout * (1 - out**2)",
+                  "np.where(x > 0, x, alpha * x)", "np.where(x > 0, dout, alpha * dout)", "dout * (out + alpha)")
 
 
-def test_leaky_relu_ignores_alpha():
-    def fixed(x, alpha=0.01):
-        return np.where(x > 0, x, 0.01 * x), (x, 0.01)
-
-    with pytest.raises(CheckFailure, match="not 0.01"):
-        checks.check_leaky_relu(leaky_relu_forward=fixed, leaky_relu_backward=leaky_relu_backward, seed=1,
-                                verbose=False)
-    checks.check_leaky_relu(leaky_relu_forward=fixed, leaky_relu_backward=leaky_relu_backward, verbose=False)
-
-
-def test_leaky_relu_as_plain_relu_and_dout_forgotten():
-    fails(checks.check_leaky_relu, "plain ReLU",
-          leaky_relu_forward=lambda x, alpha=0.01: (np.maximum(x, 0), (x, alpha)),
-          leaky_relu_backward=leaky_relu_backward)
-    fails(checks.check_leaky_relu, "chain rule", leaky_relu_forward=leaky_relu_forward,
-          leaky_relu_backward=lambda dout, c: np.where(c[0] > 0, 1.0, c[1]))
+def message(check, **student):
+    """The text of the failure on the visible test; no hint may print a solution line."""
+    with pytest.raises(CheckFailure) as info:
+        check(**student, verbose=False)
+    text = str(info.value)
+    assert not any(line in text for line in SOLUTION_LINES), text
+    assert "Traceback" not in text and len(text.splitlines()) <= 4, text
+    return text
 
 
-# ---- ELU slips ----
-
-def test_elu_negative_branch_without_minus_one():
-    def wrong(x, alpha=1.0):
-        out = np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0)))
-        return out, (x, out, alpha)
-
-    fails(checks.check_elu, "- 1 is missing", elu_forward=wrong, elu_backward=elu_backward_exp)
+def as_float32(forward):
+    def wrapped(x, **keywords):
+        out, cache = forward(x, **keywords)
+        return out.astype(np.float32), cache
+    return wrapped
 
 
-def test_elu_derivative_keeps_the_minus_one():
-    fails(checks.check_elu, r"the - 1 goes", elu_forward=elu_forward,
-          elu_backward=lambda dout, c: np.where(c[0] > 0, dout, dout * c[1]))
+def naive_sigmoid(x):
+    out = 1 / (1 + np.exp(-x))
+    return out, out
 
 
-def test_elu_derivative_without_alpha_and_dout_forgotten():
-    fails(checks.check_elu, "multiply by alpha", seed=1, elu_forward=elu_forward,
-          elu_backward=lambda dout, c: np.where(c[0] > 0, dout, dout * np.exp(np.minimum(c[0], 0))))
-    fails(checks.check_elu, "chain rule", elu_forward=elu_forward,
-          elu_backward=lambda dout, c: np.where(c[0] > 0, 1.0, c[2] * np.exp(np.minimum(c[0], 0))))
+def sigmoid_forward_inplace(x):
+    np.clip(x, -500, 500, out=x)
+    out = 1 / (1 + np.exp(-x))
+    return out, out
+
+
+def sigmoid_forward_sign(x):
+    out = 1 / (1 + np.exp(np.clip(x, -700, 700)))
+    return out, out
+
+
+def sigmoid_at_out(dout, s):
+    t = sigmoid_forward(s)[0]
+    return dout * t * (1 - t)
+
+
+SIGMOID_SLIPS = {
+    "overflow": (naive_sigmoid, sigmoid_backward, r"overflow.*-\|x\|"),
+    "σ instead of σ(1 - σ)": (sigmoid_forward, lambda dout, s: dout * s, r"not σ\(x\) alone"),
+    "derivative at the cached output": (sigmoid_forward, sigmoid_at_out, "wrong point"),
+    "dout forgotten": (sigmoid_forward, lambda dout, s: s * (1 - s), "chain rule"),
+    "sign in exp": (sigmoid_forward_sign, sigmoid_backward, "minus sign"),
+    "sign of the local gradient": (sigmoid_forward, lambda dout, s: dout * s * (s - 1), "wrong sign"),
+    "input modified in place": (sigmoid_forward_inplace, sigmoid_backward, "modified its input `x`"),
+    "float32": (as_float32(sigmoid_forward), sigmoid_backward, "float32"),
+}
+
+
+@pytest.mark.parametrize("slip", SIGMOID_SLIPS)
+def test_sigmoid_slips(slip):
+    forward, backward, hint = SIGMOID_SLIPS[slip]
+    assert re.search(hint, message(checks.check_sigmoid, sigmoid_forward=forward, sigmoid_backward=backward))
+
+
+def tanh_backward_inplace(dout, out):
+    dout *= 1 - out ** 2
+    return dout
+
+
+TANH_SLIPS = {
+    "derivative at the cached output": (tanh_forward, lambda dout, t: dout * (1 - np.tanh(t) ** 2), "wrong point"),
+    "dout forgotten": (tanh_forward, lambda dout, t: 1 - t ** 2, "chain rule"),
+    "square missing": (tanh_forward, lambda dout, t: dout * (1 - t), "with the square"),
+    "the sigmoid's pattern": (tanh_forward, lambda dout, t: dout * t * (1 - t), "sigmoid's pattern"),
+    "sign": (tanh_forward, lambda dout, t: dout * (t ** 2 - 1), "wrong sign"),
+    "dout modified in place": (tanh_forward, tanh_backward_inplace, "modified its input `dout`"),
+    "float32": (as_float32(tanh_forward), tanh_backward, "float32"),
+    "summed over the batch": (tanh_forward, lambda dout, t: np.sum(dout * (1 - t ** 2), axis=0), "shape"),
+}
+
+
+@pytest.mark.parametrize("slip", TANH_SLIPS)
+def test_tanh_slips(slip):
+    forward, backward, hint = TANH_SLIPS[slip]
+    assert re.search(hint, message(checks.check_tanh, tanh_forward=forward, tanh_backward=backward))
+
+
+def leaky_hardcoded(x, alpha=0.01):
+    return np.where(x > 0, x, 0.01 * x), (x, alpha)
+
+
+def leaky_backward_hardcoded(dout, cache):
+    return np.where(cache[0] > 0, dout, 0.01 * dout)
+
+
+def leaky_inplace(x, alpha=0.01):
+    x[x < 0] *= alpha
+    return x, (x, alpha)
+
+
+LEAKY_SLIPS = {
+    "alpha on the positive side": (lambda x, alpha=0.01: (np.where(x > 0, alpha * x, x), (x, alpha)),
+                                   leaky_relu_backward, "negative inputs only"),
+    "backward: alpha on the positive side": (leaky_relu_forward, lambda dout, c: np.where(c[0] > 0, c[1] * dout, dout),
+                                             "other way round"),
+    "forward hard-codes the default": (leaky_hardcoded, leaky_relu_backward, "fits alpha = 0.01, the default"),
+    "backward hard-codes the default": (leaky_relu_forward, leaky_backward_hardcoded,
+                                        "fits alpha = 0.01.*keep that alpha in the cache"),
+    "plain ReLU forward": (lambda x, alpha=0.01: (np.maximum(x, 0), (x, alpha)), leaky_relu_backward, "plain ReLU"),
+    "plain ReLU backward": (leaky_relu_forward, lambda dout, c: np.where(c[0] > 0, dout, 0.0),
+                            "dx is 0 where x <= 0"),
+    "dout forgotten": (leaky_relu_forward, lambda dout, c: np.where(c[0] > 0, 1.0, c[1]), "chain rule"),
+    "input modified in place": (leaky_inplace, leaky_relu_backward, "modified its input `x`"),
+    "float32": (as_float32(leaky_relu_forward), leaky_relu_backward, "float32"),
+    "sign": (leaky_relu_forward, lambda dout, c: -leaky_relu_backward(dout, c), "wrong sign"),
+}
+
+
+@pytest.mark.parametrize("slip", LEAKY_SLIPS)
+def test_leaky_relu_slips(slip):
+    forward, backward, hint = LEAKY_SLIPS[slip]
+    text = message(checks.check_leaky_relu, leaky_relu_forward=forward, leaky_relu_backward=backward)
+    assert re.search(hint, text, re.S), text
+
+
+def test_a_hard_coded_default_passes_only_the_calls_that_use_the_default():
+    case = checks.REGISTRY["check_leaky_relu"].cases(0)[0]
+    assert "alpha" not in case
+    out, cache = leaky_hardcoded(case["x"])
+    np.testing.assert_allclose(out, cu.layers.leaky_relu_forward(case["x"])[0])
+
+
+def elu_missing_minus_one(x, alpha=1.0):
+    out = np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0)))
+    return out, (x, out, alpha)
+
+
+def elu_hardcoded(x, alpha=1.0):
+    out = np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+    return out, (x, out, alpha)
+
+
+def elu_swapped(x, alpha=1.0):
+    out = np.where(x > 0, alpha * np.expm1(np.minimum(x, 0)), x)
+    return out, (x, out, alpha)
+
+
+def elu_inplace(x, alpha=1.0):
+    neg = x <= 0
+    x[neg] = alpha * np.expm1(x[neg])
+    return x, (neg, x, alpha)
+
+
+def elu_backward_of_inplace(dout, cache):
+    neg, out, alpha = cache
+    return np.where(neg, dout * (out + alpha), dout)
+
+
+def elu_backward_without_alpha(dout, cache):
+    x = cache[0]
+    return np.where(x > 0, dout, dout * np.exp(np.minimum(x, 0)))
+
+
+ELU_SLIPS = {
+    "- 1 missing": (elu_missing_minus_one, elu_backward_exp, "lacks the - 1"),
+    "branches swapped": (elu_swapped, elu_backward, "branches are swapped"),
+    "forward hard-codes the default": (elu_hardcoded, elu_backward, "fits alpha = 1.0, the default"),
+    "derivative keeps the - 1": (elu_forward, lambda dout, c: np.where(c[0] > 0, dout, dout * c[1]), "the - 1 goes"),
+    "derivative without alpha": (elu_forward, elu_backward_without_alpha, "lacks the factor alpha"),
+    "backward hard-codes the default": (elu_forward, lambda dout, c: np.where(c[0] > 0, dout, dout * (c[1] + 1.0)),
+                                        "uses 1.0 .the default."),
+    "dout forgotten": (elu_forward, lambda dout, c: np.where(c[0] > 0, 1.0, c[2] * np.exp(np.minimum(c[0], 0))),
+                       "chain rule"),
+    "input modified in place": (elu_inplace, elu_backward_of_inplace, "modified its input `x`"),
+    "float32": (as_float32(elu_forward), elu_backward, "float32"),
+}
+
+
+@pytest.mark.parametrize("slip", ELU_SLIPS)
+def test_elu_slips(slip):
+    forward, backward, hint = ELU_SLIPS[slip]
+    text = message(checks.check_elu, elu_forward=forward, elu_backward=backward)
+    assert re.search(hint, text, re.S), text
 
 
 def test_not_a_pair():

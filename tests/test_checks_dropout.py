@@ -28,6 +28,20 @@ def forward_binomial(x, p_drop, train=True, rng=None):
     return x, (None,)
 
 
+def forward_where_dict(x, p_drop, train=True, rng=None):
+    if not train:
+        return x * 1.0, {"mask": None}
+    mask = np.where(rng.uniform(size=x.shape) < p_drop, 0.0, 1 / (1 - p_drop))
+    return np.where(mask > 0, x * mask, 0.0), {"mask": mask}
+
+
+def forward_named(x, p_drop, train=True, rng=None):
+    if train:
+        mask = (rng.random(size=x.shape) >= p_drop) / (1 - p_drop)
+        return x * mask, cu.layers.DropoutCache(mask)
+    return x.copy(), cu.layers.DropoutCache(None)
+
+
 def backward(dout, cache):
     return dout * cache
 
@@ -37,21 +51,64 @@ def backward_tuple(dout, cache):
 
 
 def make_forward(*, keep=lambda p: 1 - p, scale=lambda p: 1 / (1 - p), test=lambda x, p: x, draw=None,
-                 inplace=False):
+                 inplace=False, cache=lambda mask, p: mask, dtype=np.float64):
     def forward(x, p_drop, train=True, rng=None):
         if not train:
             return test(x, p_drop), None
         u = draw(x.shape) if draw else rng.random(x.shape)
-        mask = (u < keep(p_drop)) * scale(p_drop)
+        mask = ((u < keep(p_drop)) * scale(p_drop)).astype(dtype)
         if inplace:
             x *= mask
             return x, mask
+        return x * mask, cache(mask, p_drop)
+    return forward
+
+
+def per_feature(shape):
+    def draw(rng):
+        return rng.random(shape[1])
+    return draw
+
+
+def forward_no_test_branch(x, p_drop, train=True, rng=None):
+    mask = (rng.random(x.shape) >= p_drop) / (1 - p_drop)
+    return x * mask, mask
+
+
+def forward_own_generator(x, p_drop, train=True, rng=None):
+    rng = rng or np.random.default_rng()  # no test-mode branch, and a generator of its own when given none
+    mask = (rng.random(x.shape) >= p_drop) / (1 - p_drop)
+    return x * mask, mask
+
+
+def forward_per(axis):
+    def forward(x, p_drop, train=True, rng=None):
+        if not train:
+            return x, None
+        u = rng.random(x.shape[1]) if axis == "feature" else rng.random((x.shape[0], 1))
+        mask = (u >= p_drop) / (1 - p_drop)
         return x * mask, mask
     return forward
 
 
-@pytest.mark.parametrize("forward, back", [(forward_ge, backward), (forward_lt, backward),
-                                           (forward_binomial, backward_tuple)], ids=["ge", "lt", "binomial"])
+def forward_hard_coded(x, p_drop, train=True, rng=None, scale_with_default=True):
+    if not train:
+        return x, None
+    mask = (rng.random(x.shape) >= 0.5) / 0.5
+    return x * mask, mask
+
+
+def forward_hard_coded_fraction(x, p_drop, train=True, rng=None):
+    if not train:
+        return x, None
+    mask = (rng.random(x.shape) >= 0.5) / (1 - p_drop)
+    return x * mask, mask
+
+
+@pytest.mark.parametrize("forward, back", [
+    (forward_ge, backward), (forward_lt, backward), (forward_binomial, backward_tuple),
+    (forward_where_dict, lambda dout, cache: dout * cache["mask"]), (forward_named, cu.layers.dropout_backward),
+], ids=["ge", "lt", "binomial", "where-dict", "named-tuple"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_right_answers_written_differently_pass(forward, back, seed):
     checks.check_dropout_forward(dropout_forward=forward, seed=seed, verbose=False)
@@ -75,8 +132,27 @@ def test_the_course_reference_passes():
     (make_forward(draw=lambda shape: np.random.default_rng().random(shape)), "seeded alike"),
     (make_forward(draw=lambda shape: np.random.default_rng(0).random(shape)), "ignores rng"),
     (make_forward(inplace=True), "modified its input `x` in place"),
+    (forward_per("feature"), "drawn per feature"),
+    (forward_per("example"), "drawn per example"),
+    (make_forward(cache=lambda mask, p: mask > 0), "unscaled mask"),
+    (make_forward(cache=lambda mask, p: (mask * (1 - p),)), "unscaled mask"),
+    (forward_no_test_branch, "no test-mode branch"),
+    (forward_own_generator, "no test-mode branch"),
+    (forward_hard_coded, "a default such as 0.5"),
+    (forward_hard_coded_fraction, "a default such as 0.5"),
+    (make_forward(dtype=np.float32), "float32 rounding"),
+    (lambda x, p, train=True, rng=None: make_forward(dtype=np.float32)(x.astype(np.float32), p, train, rng),
+     "float32"),
+    (lambda x, p, train=True, rng=None: (x.copy(), None), "no unit is dropped"),
+    (make_forward(keep=lambda p: 1.0), "no unit is dropped"),
+    (make_forward(cache=lambda mask, p: mask == 0), "not the one x was multiplied by"),
+    (make_forward(cache=lambda mask, p: None), "the cache holds no mask"),
+    (make_forward(cache=lambda mask, p: mask[:, :5]), "the cache holds no mask"),
 ], ids=["keep-swapped", "keep-swapped-scaled", "vanilla", "test-scaled", "test-divided", "times-keep",
-        "np.random", "fresh-generator", "fixed-seed", "inplace"])
+        "np.random", "fresh-generator", "fixed-seed", "inplace", "per-feature", "per-example", "cache-unscaled-bool",
+        "cache-unscaled-tuple", "no-test-branch", "no-test-branch-own-generator", "hard-coded-0.5",
+        "hard-coded-fraction", "float32-mask", "float32", "no-mask", "never-drops", "cache-drop-mask",
+        "cache-none", "cache-cut"])
 def test_wrong_forward_passes_fail_with_their_hint(forward, hint):
     with pytest.raises(AssertionError, match=hint):
         checks.check_dropout_forward(dropout_forward=forward, verbose=False)
@@ -93,7 +169,7 @@ def test_test_mode_needs_no_generator():
     def forward(x, p_drop, train=True, rng=None):
         mask = (rng.random(x.shape) >= p_drop) / (1 - p_drop)
         return (x * mask if train else x), mask
-    with pytest.raises(AttributeError):
+    with pytest.raises(AssertionError, match="no test-mode branch"):
         checks.check_dropout_forward(dropout_forward=forward, verbose=False)
 
 
@@ -141,6 +217,61 @@ def test_blank_answers_say_so():
 def test_the_verdict_prints_one_row_per_quantity(capsys):
     checks.check_dropout_forward(dropout_forward=forward_ge)
     out = capsys.readouterr().out
-    for name in ("dropped fraction", "kept out / x", "mean(out) / mean(x)", "test-mode out - x"):
+    for name in ("dropped fraction", "out / x, kept units", "mean(out) / mean(x)", "test-mode out - x"):
         assert name in out
     assert "\u2713 dropout_forward" in out
+
+
+@pytest.mark.parametrize("back, hint", [
+    (lambda dout, cache: (dout * cache).astype(np.float32), "float32"),
+    (lambda dout, cache: dout.copy(), "forward's mask"),
+], ids=["float32", "ignores-cache"])
+def test_more_wrong_backward_passes_fail_with_their_hint(back, hint):
+    with pytest.raises(AssertionError, match=hint):
+        checks.check_dropout_backward(dropout_forward=forward_ge, dropout_backward=back, verbose=False)
+
+
+def _through_the_grader(name, student, seed):
+    """Run a check as the grader does: call in 'the kernel', outputs through the transport, judging outside."""
+    from course_tools.grade import transport
+
+    spec = checks.REGISTRY[name]
+    for case in spec.cases(seed):
+        raw, modified = checks.run_student(spec.__class__(**{**spec.__dict__, "derive": None}), student, case)
+        arrays = {}
+        descs = {k: transport.encode_output(v, arrays, f"out.{k}") for k, v in raw.items()}
+        outputs = spec.derive(case, {k: transport.decode_output(d, arrays) for k, d in descs.items()})
+        checks.verify(spec, case, outputs, spec.expected(case), modified)
+
+
+@pytest.mark.parametrize("forward", [forward_ge, forward_binomial, forward_per("feature"), forward_no_test_branch,
+                                     forward_hard_coded, make_forward(cache=lambda mask, p: mask > 0),
+                                     make_forward(draw=lambda shape: np.random.rand(*shape))],
+                         ids=["ge", "binomial", "per-feature", "no-test-branch", "hard-coded", "cache-unscaled",
+                              "np.random"])
+def test_the_kernel_returns_raw_arrays_and_the_verdict_is_the_same_outside_it(forward):
+    """The part that calls the student's code returns no judged quantity; judging its arrays elsewhere agrees."""
+    spec = checks.REGISTRY["check_dropout_forward"]
+    raw = spec.call({"dropout_forward": forward}, spec.cases(0)[0])
+    assert not set(raw) & set(spec.expected(spec.cases(0)[0]))
+    assert all(v is None or isinstance(v, (np.ndarray, float)) for v in raw.values())
+    try:
+        checks.check_dropout_forward(dropout_forward=forward, verbose=False)
+        inside = None
+    except AssertionError as e:
+        inside = str(e)
+    try:
+        _through_the_grader("check_dropout_forward", {"dropout_forward": forward}, 0)
+        outside = None
+    except AssertionError as e:
+        outside = str(e)
+    assert inside == outside
+
+
+def test_the_backward_kernel_part_returns_raw_arrays():
+    spec = checks.REGISTRY["check_dropout_backward"]
+    case = spec.cases(0)[0]
+    raw = spec.call({"dropout_forward": forward_ge, "dropout_backward": backward}, case)
+    assert not set(raw) & set(spec.expected(case))
+    assert all(isinstance(v, np.ndarray) for v in raw.values())
+    _through_the_grader("check_dropout_backward", {"dropout_forward": forward_ge, "dropout_backward": backward}, 1)

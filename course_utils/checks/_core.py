@@ -54,7 +54,8 @@ class Spec:
     - like: for shape messages, the input an output should be shaped like (``{"dw": "w"}``).
     - batch: name of the input whose first dimension is the batch size N (for hints).
     - hints: extra ``(test(got, expected, case) -> bool, hint)`` pairs, tried after the
-      generic diagnosis finds nothing.
+      generic diagnosis finds nothing; ``(quantity, test, hint)`` triples are tried only when
+      that output is the wrong one, and before the generic diagnosis (they know more).
     - reference: dotted names of course functions a graded answer must not simply call.
     - error_hint: the hint shown when the student's code raises an error of its own inside
       ``call`` (numpy's ValueError for shapes that do not fit, an IndexError, ...): a string,
@@ -81,7 +82,7 @@ class Spec:
     tol: float | Mapping[str, float] = 1e-7
     like: Mapping[str, str] = field(default_factory=dict)
     batch: str | None = None
-    hints: tuple[tuple[Callable[..., bool], str], ...] = ()
+    hints: tuple[tuple[Any, ...], ...] = ()  # (test, hint) or (quantity, test, hint)
     reference: tuple[str, ...] = ()
     error_hint: str | Callable[[dict[str, Any]], str] | None = None
     point: tuple[str, ...] = ()
@@ -217,10 +218,11 @@ def verify(
         name, got, exp, dtype, row = failures[0]
         ratio = np.abs(got - exp) / np.maximum(1e-8, np.abs(got) + np.abs(exp))
         ix = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), exp.shape)) if exp.ndim else ()
-        hint = next((text for test, text in spec.hints if test(got, exp, case)), None) if spec.hints_first else None
+        first = [(test, text) for *only, test, text in spec.hints if only == [name] or (not only and spec.hints_first)]
+        hint = next((text for test, text in first if test(got, exp, case)), None)
         hint = hint or diagnose(got, exp, batch_size=n) or precision_hint(got, exp, dtype, name)
-        for test, text in spec.hints:
-            if hint is None and test(got, exp, case):
+        for *only, test, text in spec.hints:
+            if hint is None and not only and test(got, exp, case):
                 hint = text
         if hint is None and not np.any(got):
             hint = (f"{name} is all zeros: was it computed at all, or left at its initial np.zeros? Check that "

@@ -4,14 +4,16 @@ Each check takes the student's pair ``(<name>_forward, <name>_backward)``: ``_ca
 student's forward pass, then the student's backward pass on the student's own cache, and
 returns ``out`` and ``dx``; ``_expected_*`` does the same with :mod:`course_utils.layers`.
 Inputs are random, never 0 (the kink of the ReLUs), and every case has an N by D input with
-N != D (see ``CASE_SIZES``). The visible test (seed 0) and the hidden ones differ in values,
-sizes and, for leaky ReLU and ELU, in ``alpha``, so an answer that ignores ``alpha`` fails.
+N != D (see ``CASE_SIZES``). Every test, the visible one (seed 0) included, calls leaky ReLU and
+ELU once with ``alpha`` left at its default and once with another ``alpha=`` keyword, so an
+answer that ignores ``alpha`` (or hard-codes the default) fails where the student sees it.
 
 Notes: the sigmoid cases hold inputs of magnitude 750, where ``np.exp(-x)`` overflows
 (numpy warns ``overflow encountered in exp``): the exercise asks for a sigmoid that is safe
 for any input, so an overflow warning during the forward pass fails the check, with a hint.
 The other cases stay within |x| <= 40, so that tanh written with exponentials, or ELU with
-``np.where`` on ``np.exp(x)``, pass: they are correct there, only not safe everywhere.
+``np.where`` on ``np.exp(x)``, pass: they are correct there, only not safe everywhere. Leaky
+ReLU's alphas stay below 1, where ``np.maximum(x, alpha * x)`` is a correct answer too.
 The pair is checked together (not the cache alone with the course's backward pass): students
 choose what to cache, and the backward pass must read what their forward pass stored.
 """
@@ -36,7 +38,12 @@ _SHAPES = {
     "leaky_relu": [[(4, 6), (9, 2)], [(5, 8), (12, 7)], [(6, 11), (3, 14)]],
     "elu": [[(6, 4), (2, 9)], [(8, 5), (7, 12)], [(11, 6), (14, 3)]],
 }
-_ALPHA = {"leaky_relu": (0.01, 0.1, 0.2), "elu": (1.0, 0.5, 1.5)}
+# the alpha= keyword of each case, seeds 0, 1, 2 (None: the call leaves alpha at its default)
+_ALPHA = {"leaky_relu": [(None, 0.1), (0.2, None), (None, 0.3)], "elu": [(None, 0.5), (1.5, None), (None, 2.0)]}
+DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+# entrywise functions: float64 answers agree to 1e-13 however written (dx to 1e-9 only where 1 - tanh² is
+# about 1e-7 and tanh came from exponentials); float32 rounding shows as errors of about 3e-8
+_TOL = {"out": 1e-9, "dx": 1e-8}
 _SEED = {"sigmoid": 40, "tanh": 41, "leaky_relu": 42, "elu": 43}
 
 
@@ -48,31 +55,31 @@ def _sizes(case: dict) -> dict[str, int]:
 def _cases(name: str, seed: int) -> list[dict]:
     rng = np.random.default_rng(1000 * _SEED[name] + seed)
     cases = []
-    for N, D in _SHAPES[name][seed % 3]:
+    for k, (N, D) in enumerate(_SHAPES[name][seed % 3]):
         x = rng.standard_normal((N, D)) * 3
         x[np.abs(x) < 1e-3] = 0.5  # keep clear of 0, where the ReLUs have their kink
         x.flat[0], x.flat[1] = 40.0, -40.0  # saturated units: the local gradient is about 0 there
         if name == "sigmoid":
             x.flat[2], x.flat[3] = 750.0, -750.0  # np.exp(750) overflows
         case = dict(x=x, dout=rng.standard_normal((N, D)))
-        if name in _ALPHA:
-            case["alpha"] = _ALPHA[name][seed % 3]
+        if name in _ALPHA and _ALPHA[name][seed % 3][k] is not None:
+            case["alpha"] = _ALPHA[name][seed % 3][k]
         cases.append(case)
     return cases
 
 
 
-_SAFE_SIGMOID = ("np.exp(-x) overflows for x below about -709; take exp only of -|x|, which is <= 0: "
-                 "e = np.exp(-np.abs(x)), then out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).")
+_SAFE_SIGMOID = ("np.exp(-x) overflows for x below about -709: take exp only of -|x|, which is never "
+                 "positive, and use the form of σ for each sign of x given in the exercise.")
 
 
 def _caller(name: str):
     def call(student, case):
         forward, backward = student[f"{name}_forward"], student[f"{name}_backward"]
-        args = (case["x"], case["alpha"]) if "alpha" in case else (case["x"],)
+        keywords = {"alpha": case["alpha"]} if "alpha" in case else {}
         with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn"):
             warnings.simplefilter("always")
-            out, cache = pair(f"{name}_forward", forward(*args))
+            out, cache = pair(f"{name}_forward", forward(case["x"], **keywords))
         overflow = [w for w in caught if "overflow" in str(w.message)]
         if overflow and name == "sigmoid":
             raise CheckFailure(
@@ -89,7 +96,7 @@ def _expected(name: str):
     forward, backward = ref.ACTIVATIONS[name]
 
     def expected(case):
-        out, cache = forward(case["x"], case["alpha"]) if "alpha" in case else forward(case["x"])
+        out, cache = forward(case["x"], **({"alpha": case["alpha"]} if "alpha" in case else {}))
         return {"out": out, "dx": backward(case["dout"], cache)}
 
     return expected
@@ -99,25 +106,33 @@ def _sig(x):
     return ref.sigmoid_forward(x)[0]
 
 
-_NO_DOUT = ("dx is only the local gradient: multiply it by the upstream gradient, dx = dout * (local "
-            "gradient) (the chain rule).")
+def _alpha(case: dict, name: str) -> float:
+    """The alpha a case's call used: its keyword, or the default."""
+    return case.get("alpha", DEFAULT_ALPHA[name])
+
+
+def _neg(case: dict) -> np.ndarray:
+    """exp(x) where x <= 0 (and 1 elsewhere): ELU's negative side, never overflowing."""
+    return np.exp(np.minimum(case["x"], 0))
+
+
+_NO_DOUT = ("dx is only the local gradient: multiply it by the upstream gradient dout (the chain rule).")
 
 
 @register(ShapeSpec(
     name="sigmoid", args=("sigmoid_forward", "sigmoid_backward"),
     cases=lambda seed: _cases("sigmoid", seed), call=_caller("sigmoid"), expected=_expected("sigmoid"),
-    like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.sigmoid_forward",
+    tol=_TOL, like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.sigmoid_forward",
                                                          "course_utils.layers.sigmoid_backward"),
     hints=(
         (matches(lambda c: c["dout"] * _sig(c["x"])),
-         "the local gradient is σ(x) (1 - σ(x)), not σ(x): dx = dout * out * (1 - out), with out the cached "
-         "output."),
+         "dx: the local gradient is σ(x) (1 - σ(x)), not σ(x) alone."),
         (matches(lambda c: c["dout"] * _sig(_sig(c["x"])) * (1 - _sig(_sig(c["x"])))),
-         "the cache holds the output s = σ(x), not x: σ(s) (1 - σ(s)) is the derivative at the wrong point; use "
-         "s directly, dx = dout * s * (1 - s)."),
+         "dx: the cache holds the output s = σ(x), not x; applying σ to s again takes the derivative at the "
+         "wrong point: use s itself."),
         (matches(lambda c: _sig(c["x"]) * (1 - _sig(c["x"]))), _NO_DOUT),
         (matches(lambda c: 1 / (1 + np.exp(np.clip(c["x"], -700, 700)))),
-         "σ(x) = 1 / (1 + exp(-x)): the minus sign inside exp is missing (out goes from 1 down to 0)."),
+         "out goes from 1 down to 0 as x grows: the minus sign of exp(-x) is missing."),
     ),
 ))
 def check_sigmoid(sigmoid_forward, sigmoid_backward):
@@ -127,73 +142,82 @@ def check_sigmoid(sigmoid_forward, sigmoid_backward):
 @register(ShapeSpec(
     name="tanh", args=("tanh_forward", "tanh_backward"),
     cases=lambda seed: _cases("tanh", seed), call=_caller("tanh"), expected=_expected("tanh"),
-    like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.tanh_forward",
+    tol=_TOL, like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.tanh_forward",
                                                       "course_utils.layers.tanh_backward"),
     hints=(
         (matches(lambda c: c["dout"] * (1 - np.tanh(np.tanh(c["x"])) ** 2)),
-         "the cache holds the output t = tanh(x), not x: 1 - tanh(t)² is the derivative at the wrong point; "
-         "use t directly, dx = dout * (1 - t**2)."),
+         "dx: the cache holds the output t = tanh(x), not x; 1 - tanh(t)² is the derivative at the wrong "
+         "point: use t itself."),
         (matches(lambda c: 1 - np.tanh(c["x"]) ** 2), _NO_DOUT),
         (matches(lambda c: c["dout"] * (1 - np.tanh(c["x"]))),
-         "the local gradient is 1 - tanh(x)², with the square: dx = dout * (1 - out**2)."),
+         "dx: the local gradient is 1 - tanh(x)², with the square."),
         (matches(lambda c: c["dout"] * np.tanh(c["x"]) * (1 - np.tanh(c["x"]))),
-         "that is the sigmoid's derivative pattern; tanh's is 1 - tanh(x)²: dx = dout * (1 - out**2)."),
+         "dx: t (1 - t) is the sigmoid's pattern; tanh's local gradient is 1 - t², with t = tanh(x)."),
     ),
 ))
 def check_tanh(tanh_forward, tanh_backward):
     """Check tanh_forward and tanh_backward on its cache (notebook 04)."""
 
 
-_ALPHA_SIDE = "alpha multiplies the negative inputs only: out = np.where(x > 0, x, alpha * x)."
+def _leaky(case, alpha, where_positive, elsewhere):
+    return np.where(case["x"] > 0, where_positive, alpha * elsewhere)
+
+
+_DEFAULT_FORWARD = ("out fits alpha = {default}, the default, but this call passed another alpha=: use the alpha "
+                    "argument, never the default's value, in the function's body.")
+_DEFAULT_BACKWARD = ("dx fits alpha = {default}, the default, but the forward pass was called with another alpha=: "
+                     "keep that alpha in the cache and use it in the backward pass.")
 
 
 @register(ShapeSpec(
     name="leaky_relu", args=("leaky_relu_forward", "leaky_relu_backward"),
     cases=lambda seed: _cases("leaky_relu", seed), call=_caller("leaky_relu"), expected=_expected("leaky_relu"),
-    like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.leaky_relu_forward",
+    tol=_TOL, like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.leaky_relu_forward",
                                                       "course_utils.layers.leaky_relu_backward"),
     hints=(
-        (matches(lambda c: np.where(c["x"] > 0, c["alpha"] * c["x"], c["x"])), _ALPHA_SIDE),
-        (matches(lambda c: np.where(c["x"] > 0, c["alpha"] * c["dout"], c["dout"])),
-         "the slope is 1 where x > 0 and alpha elsewhere: dx = np.where(x > 0, dout, alpha * dout)."),
-        (matches(lambda c: np.where(c["x"] > 0, c["x"], 0.01 * c["x"])),
-         "use the alpha you are given, not 0.01: the check calls leaky_relu_forward(x, alpha) with other values."),
-        (matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.01 * c["dout"])),
-         "use the alpha of the forward pass (keep it in the cache), not 0.01."),
+        (matches(lambda c: np.where(c["x"] > 0, _alpha(c, "leaky_relu") * c["x"], c["x"])),
+         "out: alpha scales the negative inputs only; the positive ones pass unchanged."),
+        (matches(lambda c: np.where(c["x"] > 0, _alpha(c, "leaky_relu") * c["dout"], c["dout"])),
+         "dx: the slope is 1 where x > 0 and alpha where x <= 0; yours has them the other way round."),
+        (matches(lambda c: _leaky(c, 0.01, c["x"], c["x"])), _DEFAULT_FORWARD.format(default=0.01)),
+        (matches(lambda c: _leaky(c, 0.01, c["dout"], c["dout"])), _DEFAULT_BACKWARD.format(default=0.01)),
         (matches(lambda c: np.maximum(c["x"], 0)),
-         "that is a plain ReLU: the negative inputs give alpha * x, not 0."),
+         "out is 0 for the negative inputs, as in a plain ReLU: leaky ReLU gives them the slope alpha."),
         (matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.0)),
-         "that is the plain ReLU's gradient: where x <= 0 the slope is alpha, dx = alpha * dout there."),
-        (matches(lambda c: np.where(c["x"] > 0, 1.0, c["alpha"])), _NO_DOUT),
+         "dx is 0 where x <= 0, as in a plain ReLU: there the slope is alpha."),
+        (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "leaky_relu"))), _NO_DOUT),
     ),
 ))
 def check_leaky_relu(leaky_relu_forward, leaky_relu_backward):
-    """Check leaky_relu_forward(x, alpha) and leaky_relu_backward on its cache (notebook 04)."""
+    """Check leaky_relu_forward(x, alpha=...) and leaky_relu_backward on its cache (notebook 04)."""
+
+
+_ELU_ALPHA = ("dx where x <= 0 lacks the factor alpha, or uses 1.0 (the default) in its place: the local gradient "
+              "is alpha exp(x), with the alpha of the forward pass kept in the cache.")
 
 
 @register(ShapeSpec(
     name="elu", args=("elu_forward", "elu_backward"),
     cases=lambda seed: _cases("elu", seed), call=_caller("elu"), expected=_expected("elu"),
-    like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.elu_forward",
+    tol=_TOL, like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.elu_forward",
                                                       "course_utils.layers.elu_backward"),
     hints=(
-        (matches(lambda c: np.where(c["x"] > 0, c["x"], c["alpha"] * np.exp(np.minimum(c["x"], 0)))),
-         "the negative side is alpha * (exp(x) - 1), which is 0 at x = 0 (continuous) and tends to -alpha: the "
-         "- 1 is missing."),
-        (matches(lambda c: np.where(c["x"] > 0, c["alpha"] * np.expm1(np.minimum(c["x"], 0)), c["x"])),
-         "the branches are swapped: x where x > 0, alpha * (exp(x) - 1) elsewhere."),
-        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * c["alpha"] * np.expm1(np.minimum(c["x"], 0)))),
-         "the derivative of alpha * (exp(x) - 1) is alpha * exp(x) (the - 1 goes): where x <= 0, "
-         "dx = dout * alpha * np.exp(x), which is dout * (out + alpha)."),
-        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * np.exp(np.minimum(c["x"], 0)))),
-         "the derivative where x <= 0 is alpha * exp(x): multiply by alpha."),
-        (matches(lambda c: np.where(c["x"] > 0, 1.0, c["alpha"] * np.exp(np.minimum(c["x"], 0)))), _NO_DOUT),
-        (matches(lambda c: np.where(c["x"] > 0, c["x"], np.expm1(np.minimum(c["x"], 0)))),
-         "use the alpha you are given: the negative side is alpha * (exp(x) - 1)."),
+        (matches(lambda c: np.where(c["x"] > 0, c["x"], _alpha(c, "elu") * _neg(c))),
+         "out: the negative side is alpha (exp(x) - 1), which is 0 at x = 0 (continuous) and tends to -alpha; "
+         "yours lacks the - 1."),
+        (matches(lambda c: np.where(c["x"] > 0, _alpha(c, "elu") * (_neg(c) - 1), c["x"])),
+         "out: the branches are swapped: x where x > 0, alpha (exp(x) - 1) elsewhere."),
+        (matches(lambda c: np.where(c["x"] > 0, c["x"], _neg(c) - 1)), _DEFAULT_FORWARD.format(default=1.0)),
+        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * _alpha(c, "elu") * (_neg(c) - 1))),
+         "dx: the derivative of alpha (exp(x) - 1) is alpha exp(x): the - 1 goes."),
+        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * _neg(c))), _ELU_ALPHA),
+        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * (_alpha(c, "elu") * (_neg(c) - 1) + 1))),
+         _ELU_ALPHA),
+        (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "elu") * _neg(c))), _NO_DOUT),
     ),
 ))
 def check_elu(elu_forward, elu_backward):
-    """Check elu_forward(x, alpha) and elu_backward on its cache (notebook 04)."""
+    """Check elu_forward(x, alpha=...) and elu_backward on its cache (notebook 04)."""
 
 
 # check -> the named sizes of a case (the tests assert that they are pairwise distinct)
