@@ -4,16 +4,21 @@ Introduced in notebook 05 (the lecture's experiment: unit-Gaussian data through 
 500 units with weights of std 0.01, 1.0, Xavier and He); notebook 04 uses
 :func:`gradient_norms` for the vanishing gradients of deep sigmoid nets.
 
-Every weight matrix is drawn as ``rng.standard_normal((fan_in, fan_out)) * scale(init, fan_in)``,
+Every weight matrix is drawn as ``rng.standard_normal((fan_in, fan_out)) * scale(init, fan_in, fan_out)``,
 layer after layer from the same generator, with no biases: the experiments look at the weights
 alone.
 
 Notes
 -----
 A layer's pre-activation is a sum of fan_in products, so its variance is fan_in * var(w) times
-the variance coming in. Xavier (1/sqrt(fan_in)) makes that factor 1; a ReLU zeroes half of its
+the variance coming in. 'xavier' (1/sqrt(fan_in)) makes that factor 1; a ReLU zeroes half of its
 inputs and halves the variance, which He (sqrt(2/fan_in)) puts back. Anything smaller shrinks
 the signal geometrically with depth, anything larger saturates a tanh or blows up a ReLU.
+
+The course's 'xavier' is the lecture's form, 1/sqrt(fan_in), which is LeCun's (1998); Glorot and
+Bengio's (2010) own formula averages the two directions, sqrt(2/(fan_in + fan_out)), because the
+backward pass multiplies by W.T and so keeps the gradient's variance when var(w) = 1/fan_out.
+Both are here: 'xavier' and 'glorot'. They agree on square layers (fan_in == fan_out).
 """
 from __future__ import annotations
 
@@ -26,23 +31,26 @@ import numpy as np
 from . import layers
 from .timing import one_blas_thread
 
-__all__ = ["INITS", "scale", "init_weights", "Pass", "forward_pass", "forward_stats", "gradient_stats",
-           "gradient_norms"]
+__all__ = ["INITS", "scale", "init_weights", "Pass", "forward_pass", "forward_stats", "backward_stats",
+           "gradient_stats", "Experiment", "deep_experiment", "gradient_norms"]
 
-# name -> the weight std as a function of fan_in
+# name -> the weight std as a function of (fan_in, fan_out)
 INITS = {
-    "small": lambda fan_in: 0.01,
-    "large": lambda fan_in: 1.0,
-    "xavier": lambda fan_in: 1.0 / np.sqrt(fan_in),
-    "he": lambda fan_in: np.sqrt(2.0 / fan_in),
+    "small": lambda fan_in, fan_out: 0.01,
+    "large": lambda fan_in, fan_out: 1.0,
+    "xavier": lambda fan_in, fan_out: 1.0 / np.sqrt(fan_in),  # the lecture's and LeCun's form
+    "glorot": lambda fan_in, fan_out: np.sqrt(2.0 / (fan_in + fan_out)),  # Glorot and Bengio's own
+    "he": lambda fan_in, fan_out: np.sqrt(2.0 / fan_in),
 }
 
 
-def scale(init: str | float, fan_in: int) -> float:
+def scale(init: str | float, fan_in: int, fan_out: int | None = None) -> float:
     """The standard deviation of a layer's weights.
 
-    Inputs: init, one of 'small' (0.01), 'large' (1.0), 'xavier' (1/sqrt(fan_in)), 'he'
-    (sqrt(2/fan_in)), or a positive number used as it is; fan_in, the layer's number of inputs.
+    Inputs: init, one of 'small' (0.01), 'large' (1.0), 'xavier' (1/sqrt(fan_in), the lecture's
+    and LeCun's form), 'glorot' (sqrt(2/(fan_in + fan_out)), Glorot and Bengio's), 'he'
+    (sqrt(2/fan_in)), or a positive number used as it is; fan_in and fan_out, the layer's numbers
+    of inputs and outputs (fan_out is needed by 'glorot' only).
     """
     if isinstance(init, Real) and not isinstance(init, bool):
         if not init > 0:
@@ -50,7 +58,10 @@ def scale(init: str | float, fan_in: int) -> float:
         return float(init)
     if init not in INITS:
         raise ValueError(f"init: unknown init {init!r}; expected one of {', '.join(map(repr, INITS))} or a number")
-    return float(INITS[init](fan_in))
+    if init == "glorot" and fan_out is None:
+        raise ValueError("init: 'glorot' needs the layer's fan_out as well as its fan_in: "
+                         "scale('glorot', fan_in, fan_out)")
+    return float(INITS[init](fan_in, fan_out))
 
 
 def init_weights(dims: Sequence[int], *, init: str | float, rng: np.random.Generator) -> list[np.ndarray]:
@@ -58,7 +69,7 @@ def init_weights(dims: Sequence[int], *, init: str | float, rng: np.random.Gener
 
     Returns: a list of (dims[i], dims[i + 1]) arrays, drawn in order from rng.
     """
-    return [rng.standard_normal((fan_in, fan_out)) * scale(init, fan_in)
+    return [rng.standard_normal((fan_in, fan_out)) * scale(init, fan_in, fan_out)
             for fan_in, fan_out in zip(dims[:-1], dims[1:])]
 
 
@@ -68,6 +79,7 @@ class Pass(NamedTuple):
     weights: list[np.ndarray]
     activations: list[np.ndarray]  # (N, H_i) after each layer's nonlinearity
     caches: list[Any]  # (affine cache, activation cache) per layer
+    activation: str = "tanh"  # the nonlinearity's name in layers.ACTIVATIONS
 
 
 def _activation(name: str):
@@ -95,7 +107,7 @@ def forward_pass(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float
             h, activation_cache = forward(a)
             activations.append(h)
             caches.append((affine_cache, activation_cache))
-    return Pass(weights, activations, caches)
+    return Pass(weights, activations, caches, activation)
 
 
 def forward_stats(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh",
@@ -118,8 +130,15 @@ def gradient_stats(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | flo
     gets what the chain rule sends it. Layer i's dL/dh is the gradient reaching its output; its
     dL/dW = h_{i-1}^T (dL/dh_i * local gradient) is what an update would use.
     """
-    run = forward_pass(X, hidden_dims, init=init, activation=activation, rng=rng)
-    backward = _activation(activation)[1]
+    return backward_stats(forward_pass(X, hidden_dims, init=init, activation=activation, rng=rng), rng=rng)
+
+
+def backward_stats(run: Pass, *, rng: np.random.Generator) -> list[tuple[float, float]]:
+    """:func:`gradient_stats` of a forward pass already made: (std of dL/dh, std of dL/dW) per layer.
+
+    G, the read-out's weights (dL/dh of the last layer), is drawn from rng.
+    """
+    backward = _activation(run.activation)[1]
     dh = rng.standard_normal(run.activations[-1].shape)
     stats = []
     with one_blas_thread():
@@ -129,6 +148,39 @@ def gradient_stats(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | flo
             stats.append((float(dh.std()), float(dW.std())))
             dh = dx
     return stats[::-1]
+
+
+class Experiment(NamedTuple):
+    """The deep-net experiment over seeds (see :func:`deep_experiment`)."""
+
+    forward: np.ndarray  # (S, L, 2): per seed and hidden layer, mean and std of the activations
+    backward: np.ndarray  # (S, L, 2): per seed and hidden layer, std of dL/dh and of dL/dW
+    activations: list[np.ndarray]  # the first seed's activations, (N, H_i) per layer (for histograms)
+
+
+def deep_experiment(hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh",
+                    num_examples: int = 1000, input_dim: int | None = None,
+                    seeds: Sequence[int] = (0, 1, 2)) -> Experiment:
+    """The lecture's experiment, forward and backward, once per seed.
+
+    For each seed, a generator default_rng(seed) draws the data X (num_examples, input_dim;
+    input_dim defaults to hidden_dims[0]) as unit Gaussians, then the weights
+    (:func:`forward_pass`), then the read-out G of :func:`backward_stats`. Returns an
+    :class:`Experiment`: the per-layer statistics of every seed, and the activations of the
+    first seed only (a 10-layer run of 1000 x 500 holds 40 MB of them).
+    """
+    if not seeds:
+        raise ValueError("deep_experiment: seeds is empty")
+    forward, backward, first = [], [], None
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((num_examples, input_dim or hidden_dims[0]))
+        run = forward_pass(X, hidden_dims, init=init, activation=activation, rng=rng)
+        forward.append([(float(h.mean()), float(h.std())) for h in run.activations])
+        backward.append(backward_stats(run, rng=rng))
+        first = run.activations if first is None else first
+        del run
+    return Experiment(np.array(forward), np.array(backward), first)
 
 
 def gradient_norms(net: Any, X: np.ndarray, y: np.ndarray, *, param: str = "b") -> np.ndarray:

@@ -1,5 +1,5 @@
-"""The notebook 05 checks: pass on correct initializers and statistics written in several ways,
-fail with the right hint on the usual slips."""
+"""The notebook 05 checks: pass on correct preprocessing, initializers and statistics written in
+several ways, fail with the right hint on the usual slips."""
 import numpy as np
 import pytest
 
@@ -32,8 +32,9 @@ def init_weights_loop(dims, init, rng):
     return weights
 
 
-def layer_stats(X, weights, activation="tanh", *, how=None, pre=False, inplace=False):
-    f = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0)}[activation]
+def layer_stats(X, weights, activation="tanh", *, how=None, pre=False, inplace=False, fixed=None, dtype=None):
+    f = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0)}[fixed or activation]
+    X = X if dtype is None else X.astype(dtype)
     h, stats = X, []
     for W in weights:
         a = h @ W
@@ -69,10 +70,26 @@ def test_a_wrong_small_scale_names_its_init():
     (dict(xavier=lambda a, b: 1 / a), "not 1/fan_in"),
     (dict(he=lambda a, b: 1 / np.sqrt(a)), "factor 2 is missing"),
     (dict(he=lambda a, b: 2 / a), "square root is missing"),
+    (dict(xavier=lambda a, b: np.sqrt(2 / (a + b))), r"Glorot and Bengio's sqrt\(2 / \(fan_in \+ fan_out\)\).*LeCun"),
+    (dict(he=lambda a, b: np.sqrt(4 / (a + b))), r"averages fan_in and fan_out"),
+    (dict(small=lambda a, b: 0.01 * np.sqrt(2)), "only the 'small' weights are wrong"),
 ])
 def test_wrong_initializers_fail_with_their_hint(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         checks.check_init_weights(init_weights=make_init_weights(**wrong), verbose=False)
+
+
+def test_float32_weights_fail_with_the_precision_hint():
+    def float32(dims, init, rng):
+        return [w.astype(np.float32) for w in make_init_weights()(dims, init, rng)]
+    with pytest.raises(AssertionError, match="float32"):
+        checks.check_init_weights(init_weights=float32, verbose=False)
+
+
+def test_a_fixed_init_ignoring_the_argument_fails():
+    with pytest.raises(AssertionError, match="every init gets the same std"):
+        checks.check_init_weights(init_weights=lambda dims, init, rng: make_init_weights()(dims, "xavier", rng),
+                                  verbose=False)
 
 
 def test_weights_not_from_the_given_rng_fail_with_their_hint():
@@ -100,6 +117,9 @@ def test_correct_statistics_pass(f, seed):
     (dict(how=lambda h: (h.mean(axis=1).mean(), h.std(axis=1).mean())), "per example"),
     (dict(pre=True), "pre-activations"),
     (dict(inplace=True), "in place"),
+    (dict(fixed="tanh"), "the other nonlinearity: apply the one the activation argument names"),
+    (dict(fixed="relu"), "the other nonlinearity"),
+    (dict(dtype=np.float32), "float32"),
 ])
 def test_wrong_statistics_fail_with_their_hint(options, hint):
     with pytest.raises(AssertionError, match=hint):
@@ -114,3 +134,90 @@ def test_input_x_modified_in_place_is_named():
         return layer_stats(X, weights, activation)
     with pytest.raises(AssertionError, match="modified its input `X` in place"):
         checks.check_layer_stats(layer_stats=inplace, verbose=False)
+
+
+def preprocess(X_train, X_val, scale=True, eps=1e-8):
+    mean = X_train.mean(axis=0)
+    Z_train, Z_val = X_train - mean, X_val - mean
+    if scale:
+        std = X_train.std(axis=0) + eps
+        Z_train, Z_val = Z_train / std, Z_val / std
+    return Z_train, Z_val
+
+
+def preprocess_loops(X_train, X_val, scale=True, eps=1e-8):
+    """Column by column, with the std written out and a multiplication by its inverse."""
+    Z_train, Z_val = np.empty_like(X_train), np.empty_like(X_val)
+    for j in range(X_train.shape[1]):
+        mu = sum(X_train[:, j]) / len(X_train)
+        inv = 1 / (np.sqrt(np.mean((X_train[:, j] - mu) ** 2)) + eps) if scale else 1.0
+        Z_train[:, j] = (X_train[:, j] - mu) * inv
+        Z_val[:, j] = (X_val[:, j] - mu) * inv
+    return [Z_train, Z_val]
+
+
+@pytest.mark.parametrize("f", [preprocess, preprocess_loops], ids=["vectorized", "loops"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_correct_preprocessing_passes(f, seed):
+    checks.check_preprocess(preprocess=f, seed=seed, verbose=False)
+
+
+def _wrong(mean_of=lambda X: X.mean(axis=0), std_of=lambda X, eps: X.std(axis=0) + eps, own_val=False,
+           scale_always=None, eps_fixed=None, sign=1):
+    def f(X_train, X_val, scale=True, eps=1e-8):
+        scale = scale if scale_always is None else scale_always
+        eps = eps if eps_fixed is None else eps_fixed
+        out = []
+        for X in (X_train, X_val):
+            ref = X if own_val else X_train
+            Z = sign * (X - mean_of(ref))
+            out.append(Z / std_of(ref, eps) if scale else Z)
+        return tuple(out)
+    return f
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (_wrong(own_val=True), "validation set is centred .or scaled. with its own statistics"),
+    (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True), std_of=lambda X, e: X.std(axis=1, keepdims=True) + e),
+     r"(?s)raised ValueError.*taken per example \(axis=1\).*axis=0"),
+    (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True)), r"taken per example \(axis=1\)"),
+    (_wrong(std_of=lambda X, e: X.std(axis=1, keepdims=True) + e), r"taken per example \(axis=1\)"),
+    (_wrong(mean_of=lambda X: X.mean(axis=1)), r"taken per example \(axis=1\)"),
+    (_wrong(mean_of=lambda X: X.mean(), std_of=lambda X, e: X.std() + e), "one mean and one std of all the numbers"),
+    (_wrong(mean_of=lambda X: X.mean()), "one mean of all the numbers"),
+    (_wrong(scale_always=True), "called with scale=False, the result is divided by the std"),
+    (_wrong(scale_always=False), "centred but not divided by the std"),
+    (_wrong(eps_fixed=1e-8), "the result is that of another eps"),
+    (_wrong(eps_fixed=1e-5), "the result is that of another eps"),
+    (_wrong(std_of=lambda X, e: X.var(axis=0) + e), "divided by the variance"),
+    (_wrong(std_of=lambda X, e: X.std(axis=0, ddof=1) + e), r"sample std \(ddof=1"),
+    (_wrong(std_of=lambda X, e: np.sqrt(X.var(axis=0) + e)), "eps is added under the square root"),
+    (_wrong(std_of=lambda X, e: X.std(axis=0)), "(?s)nan.*0 in every training example.*std \\+ eps"),
+    (_wrong(sign=-1), "wrong sign"),
+])
+def test_wrong_preprocessing_fails_with_its_hint(wrong, hint):
+    with pytest.raises(AssertionError, match=hint):
+        checks.check_preprocess(preprocess=wrong, verbose=False)
+
+
+def test_preprocessing_in_place_float32_and_a_wrong_return_are_named():
+    def inplace(X_train, X_val, scale=True, eps=1e-8):
+        mean = X_train.mean(axis=0)
+        X_train -= mean
+        return preprocess(X_train + mean, X_val, scale, eps)
+
+    def float32(X_train, X_val, scale=True, eps=1e-8):
+        return preprocess(X_train.astype(np.float32), X_val.astype(np.float32), scale, np.float32(eps))
+
+    for f, hint in [(inplace, "modified its input `X_train` in place"), (float32, "float32"),
+                    (lambda X_train, X_val, scale, eps: preprocess(X_train, X_val, scale, eps)[0],
+                     r"must return the pair \(Z_train, Z_val\)")]:
+        with pytest.raises(AssertionError, match=hint):
+            checks.check_preprocess(preprocess=f, verbose=False)
+
+
+def test_blank_preprocessing_is_not_filled_in():
+    def blank(X_train, X_val, scale=True, eps=1e-8):
+        raise NotImplementedError()
+    with pytest.raises(checks.NotFilledIn, match="blank is not filled in yet"):
+        checks.check_preprocess(preprocess=blank, verbose=False)

@@ -11,9 +11,18 @@ from course_utils.models import FullyConnectedNet
 ])
 def test_scale(name, fan_in, expected):
     assert init.scale(name, fan_in) == pytest.approx(expected)
+    assert init.scale(name, fan_in, 3) == pytest.approx(expected)  # fan_out changes none of these
 
 
-@pytest.mark.parametrize("bad, match", [("glorot", "unknown init 'glorot'"), (0.0, "must be > 0"), (-1, "> 0")])
+def test_glorot_averages_the_fans_and_agrees_with_xavier_on_square_layers():
+    assert init.scale("glorot", 300, 100) == pytest.approx(np.sqrt(2 / 400)) == pytest.approx(0.0707, abs=1e-4)
+    assert init.scale("glorot", 500, 500) == pytest.approx(init.scale("xavier", 500))
+    weights = init.init_weights([6, 2], init="glorot", rng=np.random.default_rng(1))
+    np.testing.assert_allclose(weights[0], np.random.default_rng(1).standard_normal((6, 2)) / 2, rtol=1e-15)
+
+
+@pytest.mark.parametrize("bad, match", [("lecun", "unknown init 'lecun'"), (0.0, "must be > 0"), (-1, "> 0"),
+                                        ("glorot", "needs the layer's fan_out")])
 def test_scale_refuses_what_it_does_not_know(bad, match):
     with pytest.raises(ValueError, match=match):
         init.scale(bad, 10)
@@ -61,6 +70,23 @@ def test_gradient_stats_match_a_loop_through_the_layers():
     dh1 = da2 @ w2.T
     da1 = dh1 * (1 - h1 ** 2)
     np.testing.assert_allclose(stats, [(dh1.std(), (X.T @ da1).std()), (dh2.std(), (h1.T @ da2).std())])
+
+
+def test_deep_experiment_is_forward_and_gradient_stats_per_seed():
+    exp = init.deep_experiment([6, 5, 4], init="he", activation="relu", num_examples=20, seeds=(3, 4))
+    assert exp.forward.shape == exp.backward.shape == (2, 3, 2)
+    for s, seed in enumerate((3, 4)):
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((20, 6))
+        np.testing.assert_allclose(exp.backward[s], init.gradient_stats(X, [6, 5, 4], init="he", activation="relu",
+                                                                         rng=rng))
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((20, 6))
+        np.testing.assert_allclose(exp.forward[s], init.forward_stats(X, [6, 5, 4], init="he", activation="relu",
+                                                                       rng=rng))
+    assert [h.shape for h in exp.activations] == [(20, 6), (20, 5), (20, 4)]
+    with pytest.raises(ValueError, match="seeds is empty"):
+        init.deep_experiment([3], init="he", seeds=())
 
 
 def test_gradient_norms_are_the_norms_of_the_nets_gradients():

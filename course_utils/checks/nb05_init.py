@@ -18,9 +18,14 @@ from .. import layers as ref
 from ._core import CheckFailure, Spec
 from ._registry import register
 
-__all__ = ["check_init_weights", "check_layer_stats"]
+__all__ = ["check_init_weights", "check_layer_stats"]  # and ROUNDED, a hint nb05_preprocess shares
 
 INITS = ("xavier", "he", "small", "large")
+
+# tried last: an answer right to float32's precision, not to float64's, went through float32 somewhere
+ROUNDED = (lambda got, exp, case: bool(np.allclose(got, exp, rtol=1e-5, atol=1e-7)),
+           "right to about 6 digits but not to 15: something was rounded to float32 on the way; keep float64 "
+           "throughout (no .astype(np.float32), no dtype=np.float32 arrays).")
 
 
 def _draw(case: dict, std: dict) -> np.ndarray:
@@ -81,6 +86,11 @@ def _wrong(init):
     return test
 
 
+def _one_for_all(got, exp, case):
+    return any(got.shape == exp.shape and np.allclose(got, _draw(case, dict.fromkeys(STD, std)), rtol=1e-6, atol=1e-12)
+               for std in STD.values())
+
+
 def _same_spread_other_numbers(got, exp, case):
     return got.shape == exp.shape and 0.7 < got.std() / exp.std() < 1.4 and not np.allclose(got, exp)
 
@@ -88,7 +98,14 @@ def _same_spread_other_numbers(got, exp, case):
 @register(Spec(
     name="init_weights", args=("init_weights",), cases=_init_cases,
     call=_call_init_weights, expected=_expected_init_weights, reference=("course_utils.init.init_weights",),
+    tol=1e-9,  # float32 weights (rounding ~3e-8) must fail
     hints=(
+        (_like("xavier", lambda a, b: np.sqrt(2 / (a + b))),
+         "your 'xavier' std is Glorot and Bengio's sqrt(2 / (fan_in + fan_out)); this course's 'xavier' is the "
+         "lecture's 1/sqrt(fan_in) (LeCun's form), with fan_in alone. The two agree only when fan_in == fan_out."),
+        (_like("he", lambda a, b: np.sqrt(4 / (a + b))),
+         "your 'he' std averages fan_in and fan_out, sqrt(4 / (fan_in + fan_out)), as Glorot's does: He's is "
+         "sqrt(2 / fan_in), with fan_in alone."),
         (_like("xavier", lambda a, b: 1 / np.sqrt(b)),
          "the std uses fan_out (the layer's outputs, dims[i + 1]); Xavier and He scale by fan_in, the number of "
          "inputs summed into each unit."),
@@ -104,6 +121,8 @@ def _same_spread_other_numbers(got, exp, case):
          "He's std is sqrt(2 / fan_in): the square root is missing (2/fan_in is the variance)."),
         *((_wrong(init), f"only the {init!r} weights are wrong: their std is {text}.") for init, text in [
             ("xavier", "1/sqrt(fan_in)"), ("he", "sqrt(2/fan_in)"), ("small", "0.01"), ("large", "1.0")]),
+        (_one_for_all, "every init gets the same std: choose the std by the init argument ('small', 'large', "
+                       "'xavier' or 'he'), not a fixed one."),
         (_same_spread_other_numbers,
          "the spread is right but the numbers differ: draw from the rng you are given, layer after layer, exactly "
          "as rng.standard_normal((fan_in, fan_out)) * std (not np.random, not a new generator, not "
@@ -166,9 +185,14 @@ def _stats_like(**options):
     return test
 
 
+def _other_activation(got, exp, case):
+    other = {"tanh": "relu", "relu": "tanh"}[case["activation"]]
+    return got.shape == exp.shape and np.allclose(got, _reference_stats({**case, "activation": other}), rtol=1e-6)
+
+
 @register(Spec(
     name="layer_stats", args=("layer_stats",), cases=_stats_cases,
-    call=_call_layer_stats, expected=_expected_layer_stats,
+    call=_call_layer_stats, expected=_expected_layer_stats, tol=1e-9,
     hints=(
         (_stats_like(how=lambda h: (h.mean(axis=0).mean(), h.std(axis=0).mean())),
          "the std is taken per unit (axis=0) and then averaged: take one std over all N*H numbers of the layer, "
@@ -178,6 +202,9 @@ def _stats_like(**options):
          "layer, h.std() with no axis."),
         (_stats_like(pre=True), "these are the statistics of the pre-activations a = h @ W: take them after the "
                                 "nonlinearity, of h = activation(a)."),
+        (_other_activation, "these are the statistics of the other nonlinearity: apply the one the activation "
+                            "argument names ('tanh': np.tanh, 'relu': np.maximum(a, 0)), not a fixed one."),
+        ROUNDED,
     ),
 ))
 def check_layer_stats(layer_stats):
