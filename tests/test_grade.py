@@ -370,8 +370,8 @@ SPECIAL = {  # hand-ins that are not notebook files: key -> (total, status)
 
 
 def _key(handin: str) -> str:
-    """The row key of a hand-in whose name is not a safe file name (see command._student_key)."""
-    from course_tools.grade.command import _student_key
+    """The row key of a hand-in whose name is not a safe file name (see handins.student_key)."""
+    from course_tools.grade.handins import student_key as _student_key
 
     return _student_key(handin.removesuffix("/").removesuffix(".ipynb"), handin)
 
@@ -564,12 +564,18 @@ def test_a_new_hand_in_never_takes_over_an_earlier_row(tmp_path):
     (subs / "ann lee.ipynb").write_bytes(notebook({"scale": SCALE, "affine": AFFINE, "softplus": "x = 1\n"}))
     (subs / "ann lee").mkdir()
     (subs / "ann lee" / "fixture.ipynb").write_bytes(notebook(GOOD))
+    os.utime(subs / "ann lee", (time.time() + 5,) * 2)  # the folder came later
+    imitator = _key("ann lee.ipynb")  # a name shaped like another hand-in's row
+    (subs / f"{imitator}.ipynb").write_bytes(notebook({"scale": SCALE, "affine": AFFINE, "softplus": "x = 1\n"}))
     grade(subs, SOLUTION, out, jobs=1, timeout=10, progress=False)
     assert (out / "feedback" / "ann_lee.md").read_text() == before
     rows = {r["handin"]: r for r in read_csv(out)}
     assert rows["ann_lee.ipynb"]["total"] == "6"
-    for handin in ("ann lee.ipynb", "ann lee/"):  # one student, two hand-ins: neither is guessed
-        assert rows[handin]["status"] == "invalid notebook" and "two hand-ins" in rows[handin]["detail"]
+    # one name, a file and a folder: both graded, each in its own row; the imitator takes nobody's
+    assert (rows["ann lee.ipynb"]["total"], rows["ann lee/"]["total"], rows[f"{imitator}.ipynb"]["total"]) == \
+        ("3", "6", "3")
+    assert rows["ann lee.ipynb"]["student"] == imitator
+    assert len({r["student"] for r in rows.values()}) == len(rows) == 4
 
 
 def setup_code(plan, answers: dict) -> str:

@@ -9,12 +9,15 @@ what depends on it: the kernel is restarted without that cell and grading goes o
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
 
 import nbformat
+
+from course_utils.checks import Failure, render
 
 from .kernel_host import KernelHost, Settings, preflight
 from .plan import Plan, Step
@@ -200,18 +203,55 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
     for test in plan.tests:
         result["tests"].setdefault(test.grade_id, fail_test(test, "not run: the kernel kept stopping."))
     result["tests"] = {t.grade_id: result["tests"][t.grade_id] for t in plan.tests}
-    _note_building_blocks(plan, result["tests"])
+    _note_building_blocks(plan, result["tests"], sub.answers)
     return _finish(result, events, started)
 
 
-def _note_building_blocks(plan: Plan, tests: dict) -> None:
-    """Say when a failed test builds on an exercise that failed its own test."""
+def _note_building_blocks(plan: Plan, tests: dict, answers: dict) -> None:
+    """Say when a failed test builds on an exercise that failed its own test, and name every blank
+    exercise a failed test touches, each cause once: when the test failed only because of blank
+    exercises, that one sentence is its message."""
     for test in plan.tests:
+        t = tests[test.grade_id]
+        if t["passed"]:
+            continue
+        blank = _blank_answers(plan, test, answers)
         failed = [gid for gid in plan.builds_on(test) if not tests[gid]["passed"]]
-        if failed and not tests[test.grade_id]["passed"]:
+        if blank:
+            said = {render(Failure(name, "blank")) for gid in blank for name in plan.defined_by(gid) | {gid}}
+            quoted = [f"`{g}`" for g in blank]
+            names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+            text = (f"{names} {'are' if len(blank) > 1 else 'is'} not filled in yet: write your code in "
+                    f"{'their cells' if len(blank) > 1 else 'its cell'}, in place of \"raise NotImplementedError()\".")
+            if all(m["message"] in said for m in t["messages"] if not m["passed"]):
+                t["messages"] = [{"test": "all tests", "passed": False, "message": text}]
+                by_id = {t.grade_id: t for t in plan.tests}
+                failed = [gid for gid in failed if not _own_answers(plan, by_id[gid]) <= set(blank)]  # said already
+            else:
+                t["note"] = text
+        if failed:
             names = ", ".join(f"`{gid}`" for gid in failed)
-            tests[test.grade_id]["note"] = (f"this exercise uses your answer to an earlier one, which failed its own "
-                                            f"test ({names}): the failure may come from there, so fix that first.")
+            note = (f"this exercise uses your answer to an earlier one, which failed its own test ({names}): the "
+                    "failure may come from there, so fix that first.")
+            t["note"] = f"{t['note']} {note[0].upper()}{note[1:]}" if t.get("note") else note
+
+
+_BLANK = re.compile(r"^[ \t]*# YOUR CODE HERE[ \t]*\n[ \t]*raise NotImplementedError\(\)", re.M)
+
+
+def _own_answers(plan: Plan, test) -> set[str]:
+    """The answer cells that define what ``test`` passes to its checks."""
+    return {gid for gid in plan.answers if test.names & plan.defined_by(gid)}
+
+
+def _blank_answers(plan: Plan, test, answers: dict) -> list[str]:
+    """The answer cells, still as handed out (blank), that ``test`` runs: its own, the ones they
+    call and the ones its check runs."""
+    own = _own_answers(plan, test)
+    used = set().union(*(plan.answers[g][1] | plan.answers[g][2] for g in own)) if own else set()
+    used |= plan.blocks.get(test.grade_id, set())
+    touched = own | {gid for gid in plan.answers if used & plan.defined_by(gid)}
+    return [gid for gid in plan.answers if gid in touched and _BLANK.search(answers.get(gid) or "")]
 
 
 def _code(step: Step, sub) -> str:

@@ -15,6 +15,7 @@ the grader judges nothing its own way.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from course_utils.checks import (
@@ -34,8 +35,54 @@ from .plan import Call, Test
 __all__ = ["evaluate", "fail_test"]
 
 
+_NAME = re.compile(r"[A-Za-z_]\w{0,59}")
+
+
+def _hidden_exception(err: dict, call: Call, plan, context: dict, case: dict | None) -> str:
+    """What the student's code raised on a hidden test, in the grader's words alone: an exception's
+    message, and any text the kernel sent, may carry the hidden inputs (an answer can put them
+    there), so only the exception's type (a plain name), the answer cell and line, and which of the
+    check's quantities the message names are used."""
+    spec = REGISTRY[call.check]
+    etype, message = str(err.get("etype", "")), str(err.get("message", ""))
+    etype = etype if _NAME.fullmatch(etype) else "an exception"
+    where = err.get("where") if isinstance(err.get("where"), dict) else {}
+    cell, line = where.get("cell"), where.get("line")
+    at = (f" (answer cell `{cell}`, line {line})" if cell in plan.answers and isinstance(line, int)
+          and not isinstance(line, bool) else "")
+    if etype == "NameError":
+        for expr in call.args.values():
+            for gid in plan.answers:
+                if expr in plan.defined_by(gid) and f"'{expr}'" in message:
+                    return f"`{expr}` is not defined: your answer cell `{gid}` did not define it (see the visible " \
+                           "test)."
+    if etype == "NotImplementedError":  # the function that raised it, if it is one of the answers'
+        function = where.get("function")
+        known = any(function in plan.defined_by(gid) for gid in plan.answers) if isinstance(function, str) else False
+        return render(Failure(function if known else spec.name, "blank"))
+    if etype == "ReferenceUnavailable":
+        if message.startswith("the checks' expected values"):
+            return ("your code runs the check's own computation of the expected values, which only the grader "
+                    "has; no points for this test.")
+        return _reference_message(spec)
+    if etype == "SystemExit":
+        return f"your code called sys.exit(){at}; a graded function must return its result."
+    if etype in ("CheckFailure", "NotFilledIn"):
+        names = [q for e in call.expected for q in e] + list(call.args)
+        named = next((q for q in dict.fromkeys(names) if re.search(rf"\b{re.escape(q)}\b", message)), None)
+        return (f"{spec.name}: {named} is not what the check expects on a hidden test's inputs." if named else
+                f"{spec.name}: what it returned on a hidden test's inputs is not what the check expects.")
+    if etype == "TypeError" and not where and case is not None:  # in the check's own code
+        kind = check_code_error(spec.name, f"TypeError: {message}").kind
+        return render(Failure(spec.name, kind, raised="TypeError on a hidden test's inputs"))
+    return (f"{spec.name} raised {etype} on a hidden test's inputs{at}; its message is not shown (it could hold "
+            "the hidden inputs): run the visible test, or your own inputs, to see it.")
+
+
 def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = None) -> str:
     """What the student's code raised, in the words of the check's own messages."""
+    if call.hidden:
+        return _hidden_exception(err, call, plan, context, case)
     etype, message = str(err.get("etype", "Exception")), str(err.get("message", ""))
     where = err.get("where") if isinstance(err.get("where"), dict) else None
     at = f" (answer cell `{where.get('cell')}`, line {where.get('line')}: `{where.get('code')}`)" if where else ""
@@ -126,7 +173,8 @@ def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict
         for name in expected:
             value = outputs.get(name)
             if isinstance(value, transport.TooLarge):
-                return f"{spec.name}: {name} has shape {value.shape}, far more entries than expected."
+                shape = "" if call.hidden else f"shape {value.shape}, "  # the hidden inputs could be written in it
+                return f"{spec.name}: {name} has {shape}far more entries than expected."
             if isinstance(value, transport.BadDtype):
                 return render(Failure(spec.name, "dtype", name, got=str(value.dtype)))
         try:

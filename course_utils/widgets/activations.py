@@ -61,9 +61,7 @@ def activation_explorer(*, name: str = "sigmoid", x_max: float = 10.0, threshold
         f, grad = activation_curve(name, x)
         box.state.update(x=x, out=f, grad=grad, saturated=float(np.mean(np.abs(grad) < threshold)))
         title = f"{name}: |f'| < {threshold:.0e} on {box.state['saturated']:.0%} of the range"
-        fig = plot_activations(x, {title: (f, grad)}, saturation=threshold)
-        fig.set_size_inches(6.5, 3.6)
-        fig.tight_layout()  # again, at this size: the PNG is the whole figure
+        fig = plot_activations(x, {title: (f, grad)}, saturation=threshold, figsize=(6.5, 3.8))
         image.show(fig)
 
     for control in controls.values():
