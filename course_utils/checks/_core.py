@@ -59,8 +59,8 @@ class Spec:
     - reference: dotted names of course functions a graded answer must not simply call.
     - error_hint: the hint shown when the student's code raises an error of its own inside
       ``call`` (numpy's ValueError for shapes that do not fit, an IndexError, ...): a string,
-      or a function of the case (the inputs) that returns one. None: a generic hint chosen
-      from numpy's message.
+      or a function of the case (the inputs) that returns one (or None). None: a generic hint
+      chosen from numpy's message.
     - point: names of inputs printed, at the failing index, when a value is wrong
       (``at x=-1.25, y=3.5``), so that a student can redo that point by hand; meant for
       checks that call scalar code once per entry of 1-D inputs. Never shown for hidden tests.
@@ -107,7 +107,7 @@ class Spec:
     def hint_for_error(self, case: Mapping[str, Any], message: str) -> str | None:
         """The hint for an error the student's code raised: ``error_hint``, or numpy's usual ones."""
         if callable(self.error_hint):
-            return self.error_hint(case)
+            return self.error_hint(case) or numpy_hint(message)
         return self.error_hint or numpy_hint(message)
 
 
