@@ -48,7 +48,9 @@ def plot_dropout_runs(runs, *, highlight: float | None = None):
     _bars(ax_loss, x, runs.val_loss[-1], color="C3", label="validation")
     _bars(ax_loss, x, runs.train_loss_masked, color="C7", linestyle="--", label="training, train mode")
     _bars(ax_loss, x, runs.train_loss[-1], color="k", label="training, test mode")
-    ax_loss.set(xlabel="p_drop", ylabel="loss at the end", title="Losses at the last iteration")
+    highest = max(float(np.max(runs.val_loss[-1])), float(np.max(runs.train_loss_masked)))
+    ax_loss.set(xlabel="p_drop", ylabel="loss at the end", title="Losses at the last iteration",
+                ylim=(0, 1.5 * highest))  # room above the data for the legend
     ax_loss.legend(fontsize=9, loc="upper left")
     _bars(ax_acc, x, runs.val_acc[-1], color="C2")
     ax_acc.set(xlabel="p_drop", ylabel="validation accuracy", title="Validation accuracy at the end")
