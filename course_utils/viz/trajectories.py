@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["surface_grid", "draw_surface", "plot_trajectories", "plot_path_losses", "plot_step_lengths",
-           "plot_loss_curves"]
+           "plot_loss_curves", "plot_iterations_vs_kappa", "plot_lr_sweep", "plot_loss_gaps"]
 
 
 def surface_grid(surface: Callable, xlim: Sequence[float], ylim: Sequence[float], num: int = 80):
@@ -126,5 +126,58 @@ def plot_loss_curves(losses: Mapping[str, np.ndarray], *, smooth: int = 1, title
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel="loss", title=title)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_iterations_vs_kappa(kappas: np.ndarray, measured: Mapping[str, np.ndarray],
+                             theory: Mapping[str, np.ndarray] | None = None, *,
+                             title: str = "iterations to tolerance against the condition number"):
+    """Measured iterations (markers) and the theory's (dashed, same colour) against κ, both axes logarithmic.
+
+    measured, theory: label -> (K,) iterations at each κ of ``kappas``.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for k, (label, its) in enumerate(measured.items()):
+        ax.loglog(kappas, its, "o-", color=f"C{k}", label=f"{label}, measured")
+        if theory is not None and label in theory:
+            ax.loglog(kappas, np.maximum(theory[label], 1), "--", color=f"C{k}", alpha=0.7, label=f"{label}, theory")
+    ax.set(xlabel="condition number κ", ylabel="iterations", title=title)
+    ax.legend(fontsize=9, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_lr_sweep(lrs: Mapping[str, Sequence[float]], values: Mapping[str, np.ndarray], *,
+                  ylabel: str = "validation loss", title: str = "each rule across its learning rates"):
+    """One curve per rule: the mean over seeds against the learning rate, bars from the min to the max.
+
+    lrs: rule -> (L,) learning rates; values: rule -> (L, S) a result per lr and seed. Log x and y.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for k, (label, grid) in enumerate(lrs.items()):
+        v = np.asarray(values[label], dtype=float)
+        mean = v.mean(axis=1)
+        ax.errorbar(grid, mean, yerr=[mean - v.min(axis=1), v.max(axis=1) - mean], fmt="o-", color=f"C{k}",
+                    capsize=3, label=label)
+    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel=ylabel, title=title)
+    ax.legend(fontsize=9, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_gaps(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, target: float | None = None,
+                   title: str = "distance to the minimum loss", xlabel: str = "evaluations of loss and gradient"):
+    """The gap f - f* against the evaluations spent, one curve per method, log y; ``target``: a dotted line.
+
+    curves: label -> (evaluations (T,), gap (T,)).
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for k, (label, (evals, gap)) in enumerate(curves.items()):
+        ax.semilogy(evals, np.maximum(gap, 1e-16), color=f"C{k}", label=label)
+    if target is not None:
+        ax.axhline(target, color="0.5", linestyle=":", label=f"target {target:g}")
+    ax.set(xlabel=xlabel, ylabel="loss - minimum loss", title=title)
+    ax.legend(fontsize=9, loc="upper right")
     fig.tight_layout()
     return fig
