@@ -186,6 +186,13 @@ def ensemble_concatenate(prob_list):
     return np.mean(np.concatenate(prob_list), axis=0).argmax()
 
 
+def _failure(check, seed, **student) -> str:
+    """The message of the check's failure on the student's functions (it must fail)."""
+    with pytest.raises(AssertionError) as info:
+        check(**student, seed=seed, verbose=False)
+    return str(info.value)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("sample", [sample_right, sample_exp, sample_natural, sample_ratio, sample_loop,
                                     sample_one_call])
@@ -220,9 +227,7 @@ def test_right_ensembles_written_differently_pass(ensemble, seed):
     (sample_stacked, "2 * num values in one array"),
 ])
 def test_sampling_slips_fail_with_their_hint(sample, hint, seed):
-    with pytest.raises(AssertionError) as info:
-        checks.check_sample_hyperparams(sample_hyperparams=sample, seed=seed, verbose=False)
-    assert hint in str(info.value)
+    assert hint in _failure(checks.check_sample_hyperparams, seed, sample_hyperparams=sample)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -239,15 +244,12 @@ def test_sampling_slips_fail_with_their_hint(sample, hint, seed):
     (ensemble_per_model, "one value per model"),
 ])
 def test_ensemble_slips_fail_with_their_hint(ensemble, hint, seed):
-    with pytest.raises(AssertionError) as info:
-        checks.check_ensemble_predict(ensemble_predict=ensemble, seed=seed, verbose=False)
-    assert hint in str(info.value)
+    assert hint in _failure(checks.check_ensemble_predict, seed, ensemble_predict=ensemble)
 
 
 def test_the_in_place_hint_says_what_to_write_instead():
-    with pytest.raises(AssertionError) as info:
-        checks.check_ensemble_predict(ensemble_predict=ensemble_inplace, verbose=False)
-    assert "total = total + p" in str(info.value) and ".copy()` or build" not in str(info.value)
+    message = _failure(checks.check_ensemble_predict, 0, ensemble_predict=ensemble_inplace)
+    assert "total = total + p" in message and ".copy()` or build" not in message
 
 
 def test_every_wrong_ensemble_disagrees_with_the_average_in_every_case():
