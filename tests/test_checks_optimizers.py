@@ -327,7 +327,9 @@ def test_two_loop_answers_written_differently_pass(seed):
 LBFGS_WRONG = {
     "sign": (lambda grad, S, Y: -two_loop_lists(grad, S, Y), "wrong sign"),
     "gradient-only": (lambda grad, S, Y: -grad, "pairs in S and Y are not used"),
-    "loops-reversed": (two_loop(newest_first=False), "loops run the wrong way"),
+    "loops-reversed": (two_loop(first_down=False, second_up=False), "loops run the wrong way"),
+    "first-loop-up": (two_loop(first_down=False), "first loop runs the wrong way"),
+    "second-loop-down": (two_loop(second_up=False), "second loop runs the wrong way"),
     "no-scaling": (two_loop(gamma="none"), "H0 is not scaled"),
     "gamma-oldest": (two_loop(gamma="oldest"), "NEWEST pair"),
     "gamma-inverted": (two_loop(gamma="inverted"), "upside down"),

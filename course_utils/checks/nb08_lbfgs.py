@@ -32,11 +32,11 @@ def _cases(seed: int) -> list[dict]:
     return [first, empty]
 
 
-def _two_loop(grad, S, Y, *, newest_first=True, gamma="newest", rho_of="sy", swap=False):
+def _two_loop(grad, S, Y, *, first_down=True, second_up=True, gamma="newest", rho_of="sy", swap=False):
     """The two-loop recursion with one slip, named by the keywords (the defaults give the right one)."""
     m = len(S)
     rho = [1.0 / float((Y[i] if rho_of == "sy" else S[i]) @ S[i]) for i in range(m)]
-    first = list(reversed(range(m))) if newest_first else list(range(m))
+    first = list(reversed(range(m))) if first_down else list(range(m))
     q, alpha = np.array(grad, dtype=float), [0.0] * m
     for i in first:
         alpha[i] = rho[i] * float(S[i] @ q)
@@ -48,7 +48,7 @@ def _two_loop(grad, S, Y, *, newest_first=True, gamma="newest", rho_of="sy", swa
         scale = float(S[k] @ Y[k]) / float(Y[k] @ Y[k])
         scale = 1 / scale if gamma == "inverted" else scale
     r = scale * q
-    for i in reversed(first):
+    for i in (range(m) if second_up else reversed(range(m))):
         beta = rho[i] * float(Y[i] @ r)
         r = r + ((beta - alpha[i]) if swap else (alpha[i] - beta)) * S[i]
     return -r
@@ -61,9 +61,14 @@ def _variant(**slip):
 _HINTS = (
     (matches(lambda case: -case["grad"]),
      "that is -grad, the plain gradient step: the pairs in S and Y are not used (the two loops run over them)."),
-    (_variant(newest_first=False),
+    (_variant(first_down=False, second_up=False),
      "the loops run the wrong way: the first goes from the NEWEST pair to the oldest (i = m-1 down to 0), the "
      "second back from the oldest to the newest."),
+    (_variant(first_down=False),
+     "the first loop runs the wrong way: it goes from the NEWEST pair down to the oldest (i = m-1 down to 0); "
+     "only the second goes up from the oldest."),
+    (_variant(second_up=False),
+     "the second loop runs the wrong way: it goes back up from the OLDEST pair to the newest (i = 0 up to m-1)."),
     (_variant(gamma="none"),
      "H0 is not scaled: start the second loop from r = gamma * q with gamma = s·y / y·y of the newest pair."),
     (_variant(gamma="oldest"), "gamma comes from the NEWEST pair, S[-1] and Y[-1], not the oldest."),

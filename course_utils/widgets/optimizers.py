@@ -63,7 +63,7 @@ class _SurfaceFigure:
     def __init__(self, name: str):
         xlim, ylim, minimum = _VIEW.get(name, ((-10, 10), (-5, 5), None))
         self.name = name
-        self.figure = Figure(figsize=(11, 4))
+        self.figure = Figure(figsize=(9.6, 4))
         self.ax_path = self.figure.add_axes((0.06, 0.15, 0.48, 0.72))
         self.ax_loss = self.figure.add_axes((0.62, 0.15, 0.35, 0.72))
         draw_surface(self.ax_path, SURFACES[name], xlim=xlim, ylim=ylim, minimum=minimum,
@@ -78,7 +78,7 @@ class _SurfaceFigure:
                                         label=label)[0] for k, (label, p) in enumerate(paths.items())]
         if paths:
             self.ax_path.set_title(title)
-            self.ax_path.legend(fontsize=8, loc="best")
+            self.ax_path.legend(fontsize=10, loc="best")
             plot_path_losses(SURFACES[self.name], paths, ax=self.ax_loss, title="loss per step")
         else:
             self.ax_path.set_title("choose at least one rule")
@@ -194,7 +194,7 @@ def conditioning_explorer(*, kappa: float = 100.0, momentum: float = 0.9, lr: fl
     box = widgets.VBox([widgets.HBox([widgets.VBox([kappa_slider, mu_slider]), widgets.VBox([lr_slider, steps_slider]),
                                       best]), image.widget])
     box.state = {}
-    fig = Figure(figsize=(11, 4))
+    fig = Figure(figsize=(9.6, 4))
     ax_path = fig.add_axes((0.07, 0.15, 0.4, 0.72))
     ax_dist = fig.add_axes((0.57, 0.15, 0.4, 0.72))
     ax_path.set(xlabel="x (curvature 1/κ)", ylabel="y (curvature 1)")
@@ -204,8 +204,8 @@ def conditioning_explorer(*, kappa: float = 100.0, momentum: float = 0.9, lr: fl
                     ax_dist.plot([], [], color=f"C{k}", label=name)[0]) for k, name in enumerate(names)}
     ax_dist.axhline(tol, color="0.5", linestyle=":", label=f"tolerance {tol:g}")
     ax_dist.set(yscale="log", ylim=(1e-6, 1e3), xlabel="iteration", ylabel="distance to the minimum / at start")
-    ax_path.legend(fontsize=9, loc="lower left")
-    ax_dist.legend(fontsize=9, loc="upper right")
+    ax_path.legend(fontsize=10, loc="lower left")
+    ax_dist.legend(fontsize=10, loc="upper right")
     contours = []  # [(kappa, half-widths of the view, contour set)]
     holding = []
 
