@@ -285,7 +285,10 @@ TANH_SLIPS = {
     "sign": (tanh_forward, lambda dout, t: dout * (t ** 2 - 1), "wrong sign"),
     "dout modified in place": (tanh_forward, tanh_backward_inplace, "modified its input `dout`"),
     "float32": (as_float32(tanh_forward), tanh_backward, "float32"),
-    "summed over the batch": (tanh_forward, lambda dout, t: np.sum(dout * (1 - t ** 2), axis=0), "shape"),
+    "summed over the batch": (tanh_forward, lambda dout, t: np.sum(dout * (1 - t ** 2), axis=0),
+                              "shape.*summed or averaged over the batch axis"),
+    "summed over the features": (tanh_forward, lambda dout, t: np.mean(dout * (1 - t ** 2), axis=1),
+                                 "shape.*summed or averaged over the last axis"),
 }
 
 
