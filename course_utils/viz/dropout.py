@@ -51,7 +51,7 @@ def plot_dropout_runs(runs, *, highlight: float | None = None):
     highest = max(float(np.max(runs.val_loss[-1])), float(np.max(runs.train_loss_masked)))
     ax_loss.set(xlabel="p_drop", ylabel="loss at the end", title="Losses at the last iteration",
                 ylim=(0, 1.5 * highest))  # room above the data for the legend
-    ax_loss.legend(fontsize=9, loc="upper left")
+    ax_loss.legend(loc="upper left")
     _bars(ax_acc, x, runs.val_acc[-1], color="C2")
     ax_acc.set(xlabel="p_drop", ylabel="validation accuracy", title="Validation accuracy at the end")
     for a in (ax_loss, ax_acc):
@@ -74,7 +74,7 @@ def highlight_dropout_run(fig, runs, highlight: float | None):
         on = highlight is None or np.isclose(p, highlight)
         ax.lines[k].set_alpha(1.0 if on else 0.2)
         ax.collections[k].set_alpha(0.2 if on else 0.05)
-    ax.legend(loc="upper right", fontsize=9)  # anew: a legend copies its lines' alpha when it is made
+    ax.legend(loc="upper right")  # anew: a legend copies its lines' alpha when it is made
     return fig
 
 
@@ -99,12 +99,12 @@ def plot_mask_average(num_masks: Sequence[int], to_single, to_all, accuracy, *, 
     ax_p.plot(k[part], to_all[0].mean() / np.sqrt(k[part]), color="gray", linestyle=":", label="∝ 1/√k")
     ax_p.set(xscale="log", yscale="log", xlabel="masks averaged, k", ylabel="mean max |Δ probability|",
              title="Probabilities: noise shrinks, a gap stays")
-    ax_p.legend(fontsize=9, loc="lower left")
+    ax_p.legend(loc="lower left")
     _band(ax_a, k, accuracy, "C2", "average of k masks", marker="o")
     single = np.asarray(single_accuracy)
     ax_a.axhspan(single.min(), single.max(), color="k", alpha=0.1)
     ax_a.axhline(single.mean(), color="k", linestyle="--", label="single scaled pass")
     ax_a.set(xscale="log", xlabel="masks averaged, k", ylabel="validation accuracy", title="Accuracy")
-    ax_a.legend(fontsize=9, loc="lower right")
+    ax_a.legend(loc="lower right")
     fig.tight_layout()
     return fig
