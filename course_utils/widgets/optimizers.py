@@ -64,7 +64,7 @@ class _SurfaceFigure:
         xlim, ylim, minimum = _VIEW.get(name, ((-10, 10), (-5, 5), None))
         self.name = name
         self.figure = Figure(figsize=(9.6, 4))
-        self.ax_path = self.figure.add_axes((0.06, 0.15, 0.48, 0.72))
+        self.ax_path = self.figure.add_axes((0.08, 0.15, 0.46, 0.72))
         self.ax_loss = self.figure.add_axes((0.62, 0.15, 0.35, 0.72))
         draw_surface(self.ax_path, SURFACES[name], xlim=xlim, ylim=ylim, minimum=minimum,
                      grid=surface_grid(SURFACES[name], xlim, ylim, num=60))
@@ -195,17 +195,18 @@ def conditioning_explorer(*, kappa: float = 100.0, momentum: float = 0.9, lr: fl
                                       best]), image.widget])
     box.state = {}
     fig = Figure(figsize=(9.6, 4))
-    ax_path = fig.add_axes((0.07, 0.15, 0.4, 0.72))
-    ax_dist = fig.add_axes((0.57, 0.15, 0.4, 0.72))
+    ax_path = fig.add_axes((0.085, 0.15, 0.39, 0.72))
+    ax_dist = fig.add_axes((0.58, 0.15, 0.39, 0.72))
     ax_path.set(xlabel="x (curvature 1/κ)", ylabel="y (curvature 1)")
     ax_path.plot(0, 0, "*", color="k", markersize=10)
     names = ("gradient descent, best lr", "momentum")
     lines = {name: (ax_path.plot([], [], "-", color=f"C{k}", linewidth=1, label=name)[0],
                     ax_dist.plot([], [], color=f"C{k}", label=name)[0]) for k, name in enumerate(names)}
-    ax_dist.axhline(tol, color="0.5", linestyle=":", label=f"tolerance {tol:g}")
+    ax_dist.axhline(tol, color="0.5", linestyle=":")
+    ax_dist.text(0.01, tol * 1.6, f"tolerance {tol:g}", color="0.4", fontsize=10,
+                 transform=ax_dist.get_yaxis_transform())  # x in axes fraction, y in data
     ax_dist.set(yscale="log", ylim=(1e-6, 1e3), xlabel="iteration", ylabel="distance to the minimum / at start")
-    ax_path.legend(fontsize=10, loc="lower left")
-    ax_dist.legend(fontsize=10, loc="upper right")
+    ax_path.legend(fontsize=10, loc="lower left")  # the right panel's curves have the same colours
     contours = []  # [(kappa, half-widths of the view, contour set)]
     holding = []
 
@@ -239,7 +240,7 @@ def conditioning_explorer(*, kappa: float = 100.0, momentum: float = 0.9, lr: fl
         said = ", ".join(f"{n.split(',')[0]}: {i if i is not None else f'> {steps_slider.value}'}"
                          for n, i in iterations.items())
         ax_path.set_title(f"κ = {k:g}, lr = {lr_slider.value:.3g}, momentum = {mu_slider.value:.3g}")
-        ax_dist.set_title(f"iterations to {tol:g}: {said}", fontsize=10)
+        ax_dist.set_title(f"iterations to reach {tol:g}\n{said}", fontsize=10)
         image.show(fig)
         box.state.update(runs=runs, iterations=iterations, figure=fig, seconds=time.perf_counter() - begin)
 
