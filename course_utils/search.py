@@ -128,7 +128,12 @@ def log_loss(probs: np.ndarray, y: np.ndarray) -> float:
     return float(-np.mean(np.log(np.maximum(probs[np.arange(len(y)), y], 1e-300))))
 
 
-def spread(values: Sequence[float], *, digits: int = 3) -> str:
-    """'mean (min-max)' of values, each rounded to ``digits`` decimals: a result over seeds in one field."""
+def spread(values: Sequence[float], *, digits: int = 3, signed: bool = False) -> str:
+    """'mean (min–max)' of values, each rounded to ``digits`` decimals: a result over seeds in one field.
+
+    signed: write a + before positive numbers (for differences); the range then reads 'min to max'.
+    """
     v = np.asarray(values, dtype=float)
-    return f"{v.mean():.{digits}f} ({v.min():.{digits}f}–{v.max():.{digits}f})"
+    f = f"{{:{'+' if signed else ''}.{digits}f}}".format
+    sep = " to " if signed or v.min() < 0 else "–"
+    return f"{f(v.mean())} ({f(v.min())}{sep}{f(v.max())})"

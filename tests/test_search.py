@@ -116,3 +116,5 @@ def test_log_loss_of_sure_and_unsure_predictions():
 def test_spread_is_mean_then_min_and_max():
     assert search.spread([0.97, 0.99, 0.98]) == "0.980 (0.970–0.990)"
     assert search.spread([1, 2], digits=1) == "1.5 (1.0–2.0)"
+    assert search.spread([-0.004, 0.001], signed=True) == "-0.002 (-0.004 to +0.001)"
+    assert search.spread([-0.5, -0.25], digits=2) == "-0.38 (-0.50 to -0.25)"

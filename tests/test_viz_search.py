@@ -60,3 +60,19 @@ def test_ensembles_one_row_per_method_with_its_spread():
     assert np.allclose(sorted(seg[:, 0].tolist() for seg in bars.get_segments()), [[0.97, 0.99], [0.985, 0.985]])
     assert np.allclose(ax_loss.lines[0].get_xdata(), [0.085, 0.0725])
     assert "log-loss" in ax_loss.get_xlabel() and "accuracy" in ax_acc.get_xlabel()
+
+
+def _outside(fig, legend, ax) -> bool:
+    fig.canvas.draw()
+    box, frame = legend.get_window_extent(), ax.get_window_extent()
+    return box.x0 >= frame.x1 or box.y1 <= frame.y0 or box.x1 <= frame.x0 or box.y0 >= frame.y1
+
+
+def test_the_legends_stay_off_the_data():
+    fig = plot_update_ratios({"low": _run(1e-5), "good": _run(1e-3)})
+    assert _outside(fig, fig.axes[0].get_legend(), fig.axes[0])
+    grid = np.array([(a, b) for a in (0.2, 0.5, 0.8) for b in (0.2, 0.5, 0.8)])
+    fig = plot_grid_vs_random(grid, grid[::-1], lambda a: a)
+    (legend,) = fig.legends
+    assert all(_outside(fig, legend, ax) for ax in fig.axes)
+    assert [t.get_text() for t in legend.get_texts()] == ["trials", "score against a (scaled)"]

@@ -66,6 +66,9 @@ def diagnose(got: np.ndarray, exp: np.ndarray, *, batch_size: int | None = None)
     if got.ndim == 0 and exp.ndim > 0:
         return ("it is one number where an array is expected: a sum or mean without axis= adds up every axis; "
                 "give the axis, e.g. np.sum(dout, axis=0).")
+    if n and got.ndim == exp.ndim - 1 >= 1 and exp.shape[0] == n and got.shape in (exp.shape[1:], exp.shape[:-1]):
+        axis = "the batch axis, 0" if got.shape == exp.shape[1:] else "the last axis"
+        return f"it lost an axis: was it summed or averaged over {axis}? The expected result keeps that axis."
     if got.ndim == exp.ndim + 1 and got.shape[1:] == exp.shape and got.shape[0] != 1 and n in (None, got.shape[0]):
         if np.allclose(got.sum(axis=0), exp, rtol=1e-5, atol=1e-9):
             return "did you forget to sum over the batch (axis 0)? Add up the rows: np.sum(..., axis=0)."

@@ -20,14 +20,14 @@ def plot_update_ratios(histories: Mapping[str, object], *, layers: Sequence[str]
 
     Notes: a log axis, because the runs worth comparing differ by orders of magnitude.
     """
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
     styles = ("-", "--", ":", "-.")
     for i, (label, h) in enumerate(histories.items()):
         for name, style in zip(layers, styles):
             ax.semilogy(h.update_ratio[name], style, color=f"C{i}", label=f"{label}, {name}")
     ax.axhline(target, color="gray", lw=0.8, label=f"{target:g}, rule of thumb")
     ax.set(xlabel="iteration", ylabel="||update|| / ||W||", title=title)
-    ax.legend(fontsize=7, ncol=2, loc="center right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the runs fill the axes at every height
     fig.tight_layout()
     return fig
 
@@ -41,7 +41,7 @@ def plot_grid_vs_random(grid: np.ndarray, rand: np.ndarray, profile: Callable[[n
     - profile: a -> score along a, drawn scaled into the panel as a curve.
     Returns: the matplotlib Figure.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 4.2), sharey=True)
     a = np.linspace(0, 1, 200)
     p = profile(a)
     curve = 0.05 + 0.9 * (p - p.min()) / max(np.ptp(p), 1e-12)
@@ -51,9 +51,9 @@ def plot_grid_vs_random(grid: np.ndarray, rand: np.ndarray, profile: Callable[[n
         distinct = len(np.unique(np.round(pts[:, 0], 9)))
         ax.set(xlabel="a (important)", title=f"{name}: {distinct} values of a", xlim=(0, 1), ylim=(0, 1))
     axes[0].set_ylabel("b (unimportant)")
-    axes[1].legend(loc="center left", fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2)  # below both: clear of trials
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
@@ -81,7 +81,7 @@ def plot_search_trials(results: Mapping[str, np.ndarray], *,
         ax.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], "--", color="C3", lw=1.2, label="fine ranges")
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="reg", title=title)
     if sc is not None:
-        fig.colorbar(sc, ax=ax, label="validation accuracy", pad=0.02)
+        fig.colorbar(sc, ax=ax, label="validation accuracy (0.5 or less: darkest)", pad=0.02)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     fig.tight_layout()
     return fig
