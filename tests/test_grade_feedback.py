@@ -49,6 +49,7 @@ def run(tmp_path_factory):
     (subs / "good.ipynb").write_bytes(notebook(GOOD))
     (subs / "half.ipynb").write_bytes(notebook({"scale": SCALE, "affine": AFFINE, "softplus": SOFTPLUS.replace(
         "np.logaddexp(0.0, x)", "x")}))
+    (subs / "=eve\r,@x.ipynb").write_bytes(notebook(GOOD))  # a formula, a new row and a new cell in a name
     (subs / "patcher.ipynb").write_bytes(notebook({"scale": RUNNER_PATCHER, "affine": AFFINE, "softplus": SOFTPLUS}))
     results = grade(subs, SOLUTION, out, jobs=2, timeout=10, progress=False)
     return dict(results=results, out=out)
@@ -56,6 +57,17 @@ def run(tmp_path_factory):
 
 def test_the_honest_hand_in_still_earns_full_marks(run):
     assert (run["results"]["good"]["total"], run["results"]["good"]["status"]) == (6, "ok")
+
+
+def test_a_name_made_to_break_the_gradebook_stays_one_row_graded_in_full(run):
+    import csv
+
+    text = (run["out"] / "grades.csv").read_text()
+    rows = list(csv.reader(text.splitlines()))
+    assert len(rows) == 1 + len(run["results"]) and all(len(r) == len(rows[0]) for r in rows)
+    eve = next(r for r in rows if "eve" in r[1])
+    assert eve[1] == "'=eve\\x0d,@x.ipynb" and eve[rows[0].index("total")] == "6"
+    assert "\r" not in text
 
 
 def test_hidden_feedback_has_no_text_from_the_kernel(run):
