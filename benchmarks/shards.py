@@ -80,7 +80,8 @@ def main() -> None:
             runs = list(pool.map(lambda i: course("grade", str(subs), "--out", str(outs[i - 1]),
                                                   "--shard", f"{i}/{n}", *common), range(1, n + 1)))
         wall = time.perf_counter() - start
-        merge_seconds, _ = course("grade", "merge", *map(str, outs), "--out", str(tmp / "merged"))
+        merge_seconds, _ = course("grade", "merge", *map(str, outs), "--solution", str(args.solution),
+                                  "--out", str(tmp / "merged"))
         counts = [len((o / "grades.csv").read_text().splitlines()) - 1 for o in outs]
         rows = [[f"shard {i}/{n}", counts[i - 1], f"{s:.1f}", f"{s / max(counts[i - 1], 1):.2f}"]
                 for i, (s, _) in enumerate(runs, 1)]

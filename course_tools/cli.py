@@ -47,7 +47,10 @@ def _store_outputs(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="course", description="Author, release and grade the course notebooks.")
+    parser = argparse.ArgumentParser(
+        prog="course", description="Author, release and grade the course notebooks.",
+        epilog="`course grade merge OUT1 OUT2 ... --solution NOTEBOOK --out OUT` merges the outputs of sharded "
+               "`course grade --shard I/N` runs into one gradebook (`course grade merge --help`).")
     sub = parser.add_subparsers(dest="command", required=True)
 
     rel = sub.add_parser("release", help="build notebooks/ (student versions) from solutions/")
@@ -72,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import grade
 
     g = sub.add_parser(
-        "grade", help="grade submitted notebooks with the solution's tests",
+        "grade", help="grade submitted notebooks with the solution's tests; `grade merge` joins sharded outputs",
         epilog="`course grade merge OUT1 OUT2 ... --out OUT` merges the outputs of sharded runs (--shard I/N); "
                "a submissions folder named merge is written ./merge.",
     )

@@ -3,10 +3,11 @@
     course export gradescope --solution solutions/NN_topic.ipynb --out autograder.zip
                              [--timeout S] [--memory-limit SIZE] [--deadline S] [--visibility V] [--force]
 
-The zip holds, at its top (Gradescope unpacks it into ``/autograder/source``):
+The zip holds, at its top (Gradescope unpacks it into ``/autograder/source``), the two scripts
+rendered from ``course_tools/templates/gradescope/`` (:func:`render_template`) and the data:
 
 - ``setup.sh``: run once, as root, when Gradescope builds the assignment's image. It installs
-  Python 3.10+ with ``venv`` and bubblewrap from apt where they are missing, makes a venv in
+  Python 3.10+ with ``venv``, bubblewrap and libseccomp from apt where they are missing, makes a venv in
   ``/autograder/venv`` with the grading dependencies (``requirements.txt``: the course's, less
   JupyterLab), installs the course from ``course/`` (carried in the zip) *editable*, and ends
   with ``run_autograder``'s own self-check (the solution loads, the isolation it will have).
@@ -27,13 +28,14 @@ not), or, if there are several, the one named like the solution (``NN_topic.ipyn
 its score, ``max_score`` and the grader's feedback for it, worded as in ``course grade``'s
 feedback files, hidden tests included); and an ``output`` for the whole hand-in with the score,
 any grading note (why a hand-in could not be graded: no notebook, invalid notebook, wrong
-assignment, time or memory exceeded...) and the isolation line, the one ``course grade``
-prints. A hand-in that cannot be graded still gets a ``results.json``, with score 0 and the
-reason. Everything is written in one step once every kernel of the hand-in has ended, replacing
-whatever a hand-in may have put there; if Python itself cannot run, ``run_autograder`` writes a
-``results.json`` of its own that says so. A hand-in may take at most ``--deadline`` seconds in
-all (keep it under the assignment's autograder timeout on Gradescope), after which it gets
-score 0 with that reason.
+assignment, time or memory exceeded...). The isolation line (the one ``course grade`` prints)
+and any warning about the container go to the autograder's log, which only instructors see
+(``stdout_visibility`` hidden), never to the students' output. A hand-in that cannot be graded
+still gets a ``results.json``, with score 0 and the reason. Everything is written in one step
+once every kernel of the hand-in has ended, replacing whatever a hand-in may have put there; if
+Python itself cannot run, ``run_autograder`` writes a ``results.json`` of its own that says so.
+A hand-in may take at most ``--deadline`` seconds in all (keep it under the assignment's
+autograder timeout on Gradescope), after which it gets score 0 with that reason.
 
 Isolation on Gradescope. Gradescope runs ``run_autograder`` as root in a Docker container, and
 what the sandbox of :mod:`course_tools.grade.sandbox` can use depends on that container:
@@ -49,10 +51,10 @@ what the sandbox of :mod:`course_tools.grade.sandbox` can use depends on that co
   if it is installed but cannot make namespaces in the container, it is left out for the run.
 - no root (not Gradescope's default): the kernel runs as the grader's user, under Landlock if
   the host allows it; without Landlock nothing keeps it from reading the solution, which the
-  output then says, as ``course grade`` warns.
+  log then says, as ``course grade`` warns.
 
-``run_autograder`` writes the isolation it has in the output students and instructors see, and
-grades in every case. ``COURSE_AUTOGRADER_ROOT`` (default ``/autograder``) and
+``run_autograder`` writes the isolation it has in the autograder's log (for instructors only),
+and grades in every case. ``COURSE_AUTOGRADER_ROOT`` (default ``/autograder``) and
 ``COURSE_AUTOGRADER_PYTHON`` (default the venv's Python) let a test run the bundle in a scratch
 folder laid out like ``/autograder``.
 """
@@ -75,7 +77,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
-__all__ = ["ExportError", "export", "run_autograder", "results_json", "add_arguments", "main"]
+__all__ = ["ExportError", "export", "render_template", "run_autograder", "results_json", "add_arguments", "main"]
 
 CONFIG = "course_autograder.json"
 ROOT_VARIABLE, PYTHON_VARIABLE = "COURSE_AUTOGRADER_ROOT", "COURSE_AUTOGRADER_PYTHON"
@@ -90,79 +92,28 @@ class ExportError(Exception):
     """The bundle cannot be built: bad arguments or an unusable solution notebook."""
 
 
-SETUP_SH = r"""#!/usr/bin/env bash
-# Builds the grading environment of {name} once, as root, on Gradescope's Ubuntu image: Python 3.10+
-# with venv and bubblewrap from apt where they are missing, a venv in $ROOT/venv with the grading
-# dependencies (requirements.txt), and the course installed editable from course/ (an editable
-# install keeps the course's own code, with the exercises' references, out of the venv that
-# grading kernels may read). `bash setup.sh --dry-run` prints what it would do and changes nothing.
-set -euo pipefail
-root="${{{root_variable}:-/autograder}}"
-source_dir="$root/source"
-venv="$root/venv"
-dry=""
-if [ "${{1:-}}" = "--dry-run" ]; then dry=1; fi
-
-run() {{
-    echo "+ $*"
-    if [ -z "$dry" ]; then "$@"; fi
-}}
-
-apt_install() {{
-    command -v apt-get >/dev/null 2>&1 || return 1
-    run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" && return 0
-    run apt-get update -q && run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
-}}
-
-python_ok() {{
-    python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1
-}}
-
-if ! python_ok; then
-    apt_install python3 python3-venv || true
-    if [ -z "$dry" ] && ! python_ok; then
-        echo "setup.sh: the grader needs Python 3.10 or later with venv (python3 -m venv); this image has" \
-             "$(python3 --version 2>&1 || echo 'no python3'). Choose a newer Ubuntu base image on Gradescope." >&2
-        exit 1
-    fi
-fi
-if ! command -v bwrap >/dev/null 2>&1; then
-    apt_install bubblewrap || echo "setup.sh: bubblewrap could not be installed: kernels will run without" \
-                                   "namespaces of their own (run_autograder says so in its output)." >&2
-fi
-run python3 -m venv "$venv"
-run "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-run "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$source_dir/requirements.txt"
-run "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$source_dir/course"
-run "$venv/bin/python" -I -m course_tools.gradescope check --root "$root"
-"""
-
-RUN_AUTOGRADER = r"""#!/usr/bin/env bash
-# Grades the hand-in in $ROOT/submission against {name} and writes $ROOT/results/results.json
-# (Gradescope's format). Whatever happens, results.json exists when this script ends: if the grader
-# itself cannot run, this script writes one that says so (score 0).
-root="${{{root_variable}:-/autograder}}"
-python="${{{python_variable}:-$root/venv/bin/python}}"
-results="$root/results/results.json"
-mkdir -p "$root/results"
-rm -f "$results"
-limit=()
-if command -v timeout >/dev/null 2>&1; then limit=(timeout --kill-after=10 {hard_deadline}); fi
-status=0
-"${{limit[@]}}" "$python" -I -m course_tools.gradescope run --root "$root" || status=$?
-if [ "$status" -ne 0 ] || [ ! -f "$results" ]; then
-    echo "run_autograder: the grader did not finish (exit status $status); writing a results.json that says so" >&2
-    rm -f "$results"
-    why="The autograder could not grade this submission (exit status $status). This is not a score for your work:"
-    why="$why your instructor can see what happened in the autograder log."
-    printf '{{"score": 0, "output": "%s", "stdout_visibility": "hidden"}}\n' "$why" > "$results"
-fi
-exit 0
-"""
-
-
 # ---------------------------------------------------------------------------------------------
 # course export gradescope
+
+
+TEMPLATES = ("setup.sh", "run_autograder")  # course_tools/templates/gradescope/, rendered by render_template
+_PLACEHOLDER = re.compile(r"@@(\w+)@@")
+
+
+def render_template(name: str, values: dict) -> str:
+    """The bundle's script ``name`` (a file of ``course_tools/templates/gradescope``) with each
+    ``@@key@@`` replaced by ``values[key]``: a value must be a plain word or number (no quoting to
+    get wrong), and a placeholder without a value is an error."""
+    from importlib.resources import files
+
+    text = (files("course_tools") / "templates" / "gradescope" / name).read_text(encoding="utf-8")
+    wanted = set(_PLACEHOLDER.findall(text))
+    if not wanted <= set(values):
+        raise ExportError(f"template {name}: no value for the placeholders {sorted(wanted - set(values))}")
+    for key, value in values.items():
+        if not re.fullmatch(r"[\w.+-]+", str(value), re.ASCII):
+            raise ExportError(f"template {name}: {key}={value!r} is not a plain word (letters, digits, _.+-)")
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
 
 
 def _course_source() -> Path:
@@ -266,10 +217,10 @@ def export(solution: Path | str, out: Path | str, *, force: bool = False, timeou
     }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        fill = dict(name=plan.name, root_variable=ROOT_VARIABLE, python_variable=PYTHON_VARIABLE,
-                    hard_deadline=int(deadline) + 60)
-        _add(z, "setup.sh", SETUP_SH.format(**fill).encode(), 0o755)
-        _add(z, "run_autograder", RUN_AUTOGRADER.format(**fill).encode(), 0o755)
+        fill = dict(name=re.sub(r"[^\w.+-]", "_", plan.name, flags=re.ASCII), root_variable=ROOT_VARIABLE,
+                    python_variable=PYTHON_VARIABLE, hard_deadline=int(deadline) + 60)
+        for script in TEMPLATES:
+            _add(z, script, render_template(script, fill).encode(), 0o755)
         _add(z, CONFIG, (json.dumps(config, indent=1) + "\n").encode())
         _add(z, "requirements.txt", ("\n".join(_requirements(source)) + "\n").encode())
         _add(z, config["solution"], solution.read_bytes())
@@ -373,23 +324,15 @@ def _isolation(plan, config: dict) -> tuple[str, list[str]]:
 
 def _find_notebook(folder: Path, name: str):
     """The hand-in in Gradescope's submission folder, by the grader's rule for a student's folder
-    (:func:`course_tools.grade.command.find_submissions`): its one notebook, or the one named
-    ``<name>.ipynb``. Returns the grader's Entry: bytes read safely, or a problem."""
-    from .grade.command import Entry, _notebooks_in, _read
+    (:func:`course_tools.grade.handins.pick_notebook`): its one notebook, or the one named
+    ``<name>.ipynb``. Returns the grader's Handin: bytes read safely, or a problem."""
+    from .grade.handins import Handin, pick_notebook
 
-    entry = Entry(STUDENT, f"{folder.name}/", f"{folder.name}/")
+    handin = Handin(STUDENT, f"{folder.name}/", f"{folder.name}/")
     if not folder.is_dir() or folder.is_symlink():
-        entry.problem = ("no notebook", "nothing was handed in (no submission folder)")
-        return entry
-    found = _notebooks_in(folder)
-    named = [p for p in found if p.name == f"{name}.ipynb"]
-    if named or len(found) == 1:
-        pick = (named or found)[0]
-        entry.source = str(pick.relative_to(folder))
-        return _read(entry, pick)
-    why = f"has {len(found)} notebooks and none is named {name}.ipynb" if found else "has no .ipynb file"
-    entry.problem = ("no notebook", f"the submission {why}: hand in your {name}.ipynb")
-    return entry
+        handin.problem = ("no notebook", "nothing was handed in (no submission folder)")
+        return handin
+    return pick_notebook(handin, folder, name, folder, what="submission")
 
 
 def _sections(feedback: str, gids: list[str]) -> tuple[str, dict[str, str]]:
@@ -408,8 +351,9 @@ def _sections(feedback: str, gids: list[str]) -> tuple[str, dict[str, str]]:
     return "\n".join(preamble).strip() + ("\n\n" + closing if closing else ""), per
 
 
-def results_json(plan, result: dict, config: dict, isolation: str, notes: list[str], seconds: float) -> dict:
-    """Gradescope's results.json for one graded hand-in (``result`` as ``course grade`` saves it)."""
+def results_json(plan, result: dict, config: dict, seconds: float) -> dict:
+    """Gradescope's results.json for one graded hand-in (``result`` as ``course grade`` saves it). The
+    sandbox's description is not in it: students see the output, and it is the instructor's (the log)."""
     from .grade.report import feedback_markdown
 
     gids = [t.grade_id for t in plan.tests]
@@ -427,8 +371,6 @@ def results_json(plan, result: dict, config: dict, isolation: str, notes: list[s
     if result["status"] == "grader error":
         lines.append("This is not a score for your work: the autograder itself failed. Tell your instructor, who "
                      "can see the autograder's log.")
-    lines.append(f"Grading environment: {isolation}.")
-    lines += [f"Warning: {n}." for n in notes]
     return {
         "score": result["total"], "execution_time": round(seconds, 1), "output": "\n\n".join(lines),
         "output_format": "md", "test_output_format": "md", "visibility": config.get("visibility", "visible"),
@@ -502,7 +444,7 @@ def _grade(root: Path, config: dict, started: float) -> dict:
             shutil.rmtree(work, ignore_errors=True)
     result.update(student=STUDENT, source=entry.source if entry.data is not None else "",
                   submission_sha256=hashlib.sha256(entry.data).hexdigest() if entry.data is not None else None)
-    return results_json(plan, result, config, isolation, notes, time.monotonic() - started)
+    return results_json(plan, result, config, time.monotonic() - started)
 
 
 def _write(path: Path, data: dict) -> None:

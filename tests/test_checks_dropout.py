@@ -225,7 +225,8 @@ def test_the_verdict_prints_one_row_per_quantity(capsys):
 @pytest.mark.parametrize("back, hint", [
     (lambda dout, cache: (dout * cache).astype(np.float32), "float32"),
     (lambda dout, cache: dout.copy(), "forward's mask"),
-], ids=["float32", "ignores-cache"])
+    (lambda dout, cache: cache.copy(), "does not depend on dout"),
+], ids=["float32", "ignores-cache", "no-dout"])
 def test_more_wrong_backward_passes_fail_with_their_hint(back, hint):
     with pytest.raises(AssertionError, match=hint):
         checks.check_dropout_backward(dropout_forward=forward_ge, dropout_backward=back, verbose=False)

@@ -231,6 +231,10 @@ WRONG = {
     "rmsprop-decay-hardcoded": ("rmsprop", hardcoded(optim.rmsprop, decay_rate=0.99),
                                 "keyword argument `decay_rate`"),
     "rmsprop-lr-hardcoded": ("rmsprop", hardcoded(optim.rmsprop, lr=1e-2), "keyword argument `lr`"),
+    "adagrad-sign": ("adagrad", lambda w, dw, state=None, **h: optim.adagrad(w, -dw, state, **h), "wrong sign"),
+    "rmsprop-sign": ("rmsprop", lambda w, dw, state=None, **h: optim.rmsprop(w, -dw, state, **h), "wrong sign"),
+    "nesterov-uphill": ("nesterov_momentum", lambda w, dw, state=None, **h: optim.nesterov_momentum(w, -dw, state, **h),
+                        "wrong sign"),
     "adam-sign": ("adam", lambda w, dw, state=None, **h: optim.adam(w, -dw, state, **h), "wrong sign"),
     "adam-uncorrected": ("adam", adam_uncorrected, "bias correction is missing"),
     "adam-m-uncorrected": ("adam", adam_rule(correct_m=False), "m's bias correction is missing"),
@@ -270,3 +274,79 @@ def test_no_case_uses_a_default_hyperparameter(name):
     for seed in (0, 1, 2):
         for case in nb08._cases(name, seed):
             assert all(case[k] != v for k, v in defaults.items()), (seed, case)
+
+
+# --- L-BFGS: the two-loop recursion --------------------------------------------------------
+
+
+def two_loop_lists(grad, S, Y):
+    """The recursion over Python lists of pairs, newest first, with zip."""
+    pairs = list(zip(S, Y))[::-1]
+    q, alphas = grad.copy(), []
+    for s, y in pairs:
+        a = (s @ q) / (y @ s)
+        alphas.append(a)
+        q = q - a * y
+    r = q * ((S[-1] @ Y[-1]) / (Y[-1] @ Y[-1]) if len(S) else 1.0)
+    for (s, y), a in zip(reversed(pairs), reversed(alphas)):
+        r = r + s * (a - (y @ r) / (y @ s))
+    return -r
+
+
+def bfgs_matrix(grad, S, Y):
+    """Another valid formula: the inverse-Hessian approximation built as a matrix, pair by pair."""
+    D = len(grad)
+    H = np.eye(D) * ((S[-1] @ Y[-1]) / (Y[-1] @ Y[-1]) if len(S) else 1.0)
+    for s, y in zip(S, Y):
+        rho = 1 / (y @ s)
+        H = (np.eye(D) - rho * np.outer(s, y)) @ H @ (np.eye(D) - rho * np.outer(y, s)) + rho * np.outer(s, s)
+    return -H @ grad
+
+
+def two_loop(**slip):
+    from course_utils.checks.nb08_lbfgs import _two_loop
+
+    return lambda grad, S, Y: _two_loop(grad, S, Y, **slip)
+
+
+def two_loop_reversing_in_place(grad, S, Y):
+    S[:] = S[::-1]
+    Y[:] = Y[::-1]
+    return two_loop_lists(grad, S[::-1].copy(), Y[::-1].copy())
+
+
+def two_loop_no_empty_case(grad, S, Y):
+    gamma = (S[-1] @ Y[-1]) / (Y[-1] @ Y[-1])  # IndexError without pairs
+    return two_loop_lists(grad, S, Y) * 1.0 if gamma else None
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_two_loop_answers_written_differently_pass(seed):
+    from course_utils import second_order
+
+    for func in (second_order.lbfgs_direction, two_loop_lists, bfgs_matrix):
+        checks.check_lbfgs_direction(lbfgs_direction=func, seed=seed, verbose=False)
+
+
+LBFGS_WRONG = {
+    "sign": (lambda grad, S, Y: -two_loop_lists(grad, S, Y), "wrong sign"),
+    "gradient-only": (lambda grad, S, Y: -grad, "pairs in S and Y are not used"),
+    "loops-reversed": (two_loop(first_down=False, second_up=False), "loops run the wrong way"),
+    "first-loop-up": (two_loop(first_down=False), "first loop runs the wrong way"),
+    "second-loop-down": (two_loop(second_up=False), "second loop runs the wrong way"),
+    "no-scaling": (two_loop(gamma="none"), "H0 is not scaled"),
+    "gamma-oldest": (two_loop(gamma="oldest"), "NEWEST pair"),
+    "gamma-inverted": (two_loop(gamma="inverted"), "upside down"),
+    "rho-ss": (two_loop(rho_of="ss"), "not 1 / \\(s_i·s_i\\)"),
+    "alpha-beta-swapped": (two_loop(swap=True), "not \\(beta - alpha_i\\)"),
+    "in-place": (two_loop_reversing_in_place, "modified its input `S` in place"),
+    "no-pairs-crash": (two_loop_no_empty_case, "no pairs yet"),
+}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("case", list(LBFGS_WRONG))
+def test_two_loop_slips_fail_with_their_hint(case, seed):
+    func, hint = LBFGS_WRONG[case]
+    with pytest.raises(AssertionError, match=hint):
+        checks.check_lbfgs_direction(lbfgs_direction=func, seed=seed, verbose=False)

@@ -1,16 +1,34 @@
-"""Tests for viz.activations: every figure has a title, axis labels and a legend, and draws the data given."""
+"""Tests for viz.activations: every figure has a title, axis labels and a legend clear of the data, draws the data
+given, shows the spread over seeds, and fits JupyterLab at 1366x768 with text no smaller than the body's."""
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import course_utils as cu
 
 
-def _labelled(ax):
+def _labelled(ax, legend=True):
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
-    assert ax.get_legend() is not None
+    assert (ax.get_legend() is not None) == legend
+
+
+def _readable(fig):
+    """At most 9.6 inches wide (shown unscaled in the Lab at 1366x768), no text under 10 pt, legends outside."""
+    assert fig.get_size_inches()[0] <= 9.6
+    fig.canvas.draw()
+    texts = [t for ax in fig.axes for t in [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(),
+                                               *ax.get_yticklabels()] if t.get_text()]
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + fig.legends
+    texts += [t for legend in legends for t in legend.get_texts()]
+    assert texts and min(t.get_fontsize() for t in texts) >= 10
+    renderer = fig.canvas.get_renderer()
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            assert not box.overlaps(ax.get_window_extent(renderer)), "a legend covers the data"
 
 
 def test_plot_activations_draws_f_and_its_gradient():
@@ -20,12 +38,13 @@ def test_plot_activations_draws_f_and_its_gradient():
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == list(curves)
     for ax, (out, grad) in zip(visible, curves.values()):
-        _labelled(ax)
+        _labelled(ax, legend=False)
         np.testing.assert_allclose(ax.lines[0].get_ydata(), out)
         np.testing.assert_allclose(ax.lines[1].get_ydata(), grad)
     assert max(curves["sigmoid"][1]) == pytest.approx(0.25)
-    labels = [t.get_text() for t in visible[0].get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]  # one legend, above the panels
     assert labels == ["f(x)", "f'(x)", "|f'| < 0.01"]
+    _readable(fig)
 
 
 def test_activation_curve_is_the_layers_backward_pass():
@@ -45,6 +64,17 @@ def test_plot_gradient_norms_bars_per_layer():
     assert ax.get_yscale() == "log"
     heights = [p.get_height() for p in ax.patches]
     np.testing.assert_allclose(heights, [0.01, 0.05, 0.003, 0.014, 0.055])
+    _readable(fig)
+
+
+def test_plot_gradient_norms_over_seeds_draws_the_mean_and_min_max():
+    per_seed = np.array([[0.01, 0.04], [0.02, 0.06], [0.03, 0.05]])
+    fig = cu.viz.plot_gradient_norms({"2 hidden layers": per_seed})
+    ax = fig.axes[0]
+    np.testing.assert_allclose([p.get_height() for p in ax.patches], [0.02, 0.05])
+    (segments,) = [c.get_segments() for c in ax.collections if len(c.get_segments()) == 2]
+    np.testing.assert_allclose([(s[0][1], s[1][1]) for s in segments], [(0.01, 0.03), (0.04, 0.06)])
+    assert "3 seeds" in ax.get_ylabel()
 
 
 def test_plot_per_epoch_and_paths():
@@ -53,7 +83,22 @@ def test_plot_per_epoch_and_paths():
     ax = fig.axes[0]
     _labelled(ax)
     np.testing.assert_allclose(ax.lines[1].get_xdata(), [0, 1, 2])
+    _readable(fig)
     path = np.array([[-1.0, 1.0], [-0.5, 1.5], [0.5, -0.5]])
     fig = cu.viz.plot_paths_2d({"positive inputs": path}, np.array([1.0, -1.0]))
     _labelled(fig.axes[0])
     np.testing.assert_allclose(fig.axes[0].lines[0].get_xydata(), path)
+    _readable(fig)
+
+
+def test_plot_per_epoch_over_seeds_draws_every_seed_and_the_median():
+    runs = np.array([[0.0, 0.5, 0.9], [0.0, 0.4, 0.7], [0.0, 0.6, 0.8]])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
+    cu.viz.plot_per_epoch({"leaky": runs}, ylabel="accuracy", title="Accuracy", ax=left, legend=False)
+    cu.viz.plot_per_epoch({"leaky": runs}, ylabel="accuracy", title="Accuracy", ax=right)
+    _labelled(left, legend=False)
+    _labelled(right)
+    assert len(right.lines) == 4  # three seeds and their median
+    np.testing.assert_allclose(right.lines[-1].get_ydata(), [0.0, 0.5, 0.8])
+    assert [t.get_text() for t in right.get_legend().get_texts()] == ["leaky"]
+    _readable(fig)

@@ -39,6 +39,25 @@ def test_plot_histories_compares_runs_without_val():
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["SVM loss", "softmax loss"]
 
 
+def test_a_diverging_run_is_clipped_and_marked_where_it_leaves_the_axis():
+    blown = _history()
+    blown.loss = blown.loss.copy()
+    blown.loss[20:] = 10.0 ** np.arange(1, 21)
+    fig = cu.viz.plot_histories({"good": _history(), "lr=3": blown})
+    ax_loss = fig.axes[0]
+    top = ax_loss.get_ylim()[1]
+    assert top == pytest.approx(3 * max(_history().loss[0], blown.loss[0]))
+    (mark,) = [line for line in ax_loss.lines if line.get_marker() == "x"]
+    assert (mark.get_xdata()[0], mark.get_ydata()[0]) == (20, top)
+    labels = [t.get_text() for t in ax_loss.get_legend().get_texts()]
+    assert labels == ["good loss", "lr=3 loss (diverged at iteration 20)"]
+
+
+def test_runs_that_do_not_diverge_keep_their_autoscaled_axis():
+    fig = cu.viz.plot_histories({"a": _history(), "b": _history()})
+    assert fig.axes[0].get_ylim()[1] < 3.0 and not any(line.get_marker() == "x" for line in fig.axes[0].lines)
+
+
 def test_plot_history_short_run():
     fig = cu.viz.plot_history(_history(T=3, E=1))
     assert len(fig.axes[0].lines) == 2

@@ -45,3 +45,28 @@ def test_other_figures_are_labelled():
         ax = fig.axes[0]
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and ax.get_legend()
         plt.close(fig)
+
+
+def test_iterations_against_kappa_are_on_log_axes_with_theory_dashed():
+    from course_utils.viz.trajectories import plot_iterations_vs_kappa
+
+    kappas = np.logspace(0, 4, 5)
+    fig = plot_iterations_vs_kappa(kappas, {"gd": kappas * 3, "momentum": np.sqrt(kappas) * 3},
+                                   {"gd": kappas * 3.5, "momentum": np.sqrt(kappas) * 3.5})
+    ax = fig.axes[0]
+    assert ax.get_xscale() == ax.get_yscale() == "log" and len(ax.lines) == 4
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "--", "-", "--"]
+    assert "κ" in ax.get_xlabel() and len(ax.get_legend().get_texts()) == 4
+    plt.close(fig)
+
+
+def test_lr_sweep_bars_span_min_to_max_and_gaps_are_floored():
+    from course_utils.viz.trajectories import plot_loss_gaps, plot_lr_sweep
+
+    fig = plot_lr_sweep({"sgd": [0.1, 1.0]}, {"sgd": np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5]])})
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and np.allclose(ax.lines[0].get_ydata(), [2.0, 0.5])
+    plt.close(fig)
+    fig = plot_loss_gaps({"a": (np.arange(1, 4), np.array([1.0, 1e-3, 0.0]))}, target=1e-5)
+    assert fig.axes[0].lines[0].get_ydata()[-1] == 1e-16 and len(fig.axes[0].lines) == 2
+    plt.close(fig)

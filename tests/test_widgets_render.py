@@ -27,6 +27,14 @@ def _history(k, p):
                    update_ratio={"W1": np.full(60, 10.0 ** -k), "W2": np.full(60, 2 * 10.0 ** -k)})
 
 
+def _dropout_runs():
+    T, P, S = 16, 3, 3
+    curve = np.linspace(1.0, 0.5, T)[:, None, None] + np.linspace(0, 0.2, P)[:, None] + np.linspace(0, 0.1, S)
+    return cu.dropout.DropoutRuns(p_drops=np.array([0.0, 0.25, 0.5]), seeds=np.arange(S), steps=np.arange(T) * 20,
+                                  train_loss=curve / 10, train_loss_masked=curve[-1] / 5, val_loss=curve,
+                                  val_acc=1 - curve / 4, params={}, hidden_dims=[8])
+
+
 EXPLORERS = {
     "circuit": (lambda: cu.widgets.circuit_explorer(lambda x, y: Value(x, "x") * Value(y, "y") + Value(x, "x"),
                                                     x=(-3, 3, 1.0), y=(-3, 3, 2.0)), LIMIT),
@@ -35,8 +43,9 @@ EXPLORERS = {
     "activation": (lambda: cu.widgets.activation_explorer(), LIMIT),
     "init": (lambda: cu.widgets.init_explorer(), LIMIT),
     "batch": (lambda: cu.widgets.batch_stats_explorer(np.random.default_rng(0).exponential(size=1000)), LIMIT),
-    "dropout": (lambda: cu.widgets.dropout_explorer({p: _history(1, p) for p in (0.0, 0.25, 0.5)}), LIMIT),
+    "dropout": (lambda: cu.widgets.dropout_explorer(_dropout_runs()), LIMIT),
     "optimizer": (lambda: cu.widgets.optimizer_playground(), LIMIT),
+    "conditioning": (lambda: cu.widgets.conditioning_explorer(), LIMIT),
     "learning_rate": (lambda: cu.widgets.learning_rate_explorer({lr: _history(k, 0.1) for k, lr in
                                                                  enumerate((1e-4, 1e-2, 1.0))}), LIMIT),
 }

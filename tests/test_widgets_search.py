@@ -29,11 +29,13 @@ def test_slider_redraws_fast_and_reports_the_ratios():
     box.children[0].value = 1.0
     assert box.state["final_loss"] == np.inf
     ax_loss, ax_ratio = box.state["figure"].axes  # the same figure, restyled and refilled
-    assert ax_loss.get_title().startswith("Loss at lr = 1 ")
-    assert [t.get_text() for t in ax_loss.get_legend().get_texts()] == ["lr = 1"]
-    assert [line.get_linewidth() for line in ax_loss.lines] == [0.8, 0.8, 1.6]
+    assert ax_loss.get_title() == "lr = 1: diverged at iteration 55 (x)"
+    assert ax_loss.get_legend() is None  # the title names the chosen rate; a legend would sit on the curves
+    assert [line.get_linewidth() for line in ax_loss.lines[:3]] == [0.8, 0.8, 1.6]
     np.testing.assert_allclose(ax_ratio.lines[0].get_ydata(), 0.1)
     assert ax_ratio.get_ylim()[1] > 0.2  # rescaled to the ratios of lr = 1
+    box.children[0].value = 1e-2
+    assert ax_loss.get_title().startswith("Loss at lr = 0.01 ")
 
 
 def test_bad_arguments():
@@ -43,3 +45,15 @@ def test_bad_arguments():
         learning_rate_explorer(_runs(), lr=0.5)
     with pytest.raises(ValueError, match="no update ratios"):
         learning_rate_explorer(_runs(), layers=("W3",))
+
+
+def test_a_run_that_blows_up_is_clipped_and_the_axis_stays_readable():
+    runs = _runs()
+    runs[1.0].loss[30:] = 2.3 * 10.0 ** np.arange(1, 31)  # 1e30 and on, as a real lr = 3 run does
+    box = learning_rate_explorer(runs, lr=1.0)
+    ax_loss = box.state["figure"].axes[0]
+    low, high = ax_loss.get_ylim()
+    assert high <= 3 * 2.3 + 1e-9 and low > 0  # three times the highest start, not 1e30
+    (mark,) = [line for line in ax_loss.lines if line.get_marker() == "x"]
+    assert mark.get_xdata()[0] == 30 and mark.get_ydata()[0] == high
+    assert ax_loss.lines[2].get_ydata().tolist()[29:] == [runs[1.0].loss[29], high]  # up to the edge, then no more

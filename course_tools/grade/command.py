@@ -6,11 +6,11 @@
     course grade merge OUT1 OUT2 ... --out OUT      (see :mod:`shards`)
 
 ``SUBMISSIONS`` holds ``<student>.ipynb`` files or ``<student>/`` folders with the notebook
-inside. Each submission is read into memory, then graded in its own sandboxed kernel
-(:mod:`submission`, :mod:`sandbox`), several at once (``--jobs``). The student's code only
-ever runs there; the tests' inputs, the expected values and every comparison stay in this
-process (:mod:`plan`, :mod:`verdict`), so an answer that patches numpy, the
-checks or the builtins in its own kernel changes nothing but its own outputs.
+inside; :mod:`handins` finds them, names their rows and reads each into memory. Each is then
+graded in its own sandboxed kernel (:mod:`submission`, :mod:`sandbox`), several at once
+(``--jobs``). The student's code only ever runs there; the tests' inputs, the expected values
+and every comparison stay in this process (:mod:`plan`, :mod:`verdict`), so an answer that
+patches numpy, the checks or the builtins in its own kernel changes nothing but its own outputs.
 
 Results: ``OUT/grades.csv``, ``OUT/feedback/<student>.md`` and ``OUT/results/<student>.json``,
 written as each submission finishes (:mod:`report`). A re-run skips the students whose
@@ -22,148 +22,21 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import datetime
-import errno
 import hashlib
 import os
 import queue
-import re
 import signal
-import stat
 import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
+from .handins import Handin, any_handins, find_handins
 from .plan import GradeError
 from .shards import Shard
 
 __all__ = ["grade", "add_arguments", "run", "GradeError"]
-
-MAX_NOTEBOOK_BYTES = 100 << 20
-
-
-@dataclass
-class Entry:
-    student: str  # the row's key and the name of its files: the hand-in's name, made safe (see _student_key)
-    handin: str  # the hand-in's real file or folder name, as on disk ("ann lee.ipynb", "bob/")
-    source: str
-    data: bytes | None = None
-    problem: tuple[str, str] | None = None
-    sha: str | None = None
-
-
-_SAFE = re.compile(r"[\w@+-][\w.@+-]{0,79}")
-MAX_FOLDER_ENTRIES = 2000  # files looked at in one student's folder
-
-
-def _student_key(stem: str, handin: str) -> str:
-    """The name of a hand-in's row and files: its name when that is a safe file name, otherwise
-    the name made safe plus a hash of the real name, so two hand-ins never share a row."""
-    if _SAFE.fullmatch(stem) and stem.isascii():
-        return stem
-    safe = re.sub(r"[^\w.@+-]", "_", stem, flags=re.ASCII).lstrip(".")[:60] or "student"
-    return f"{safe}-{_hash(handin)}"
-
-
-def _hash(handin: str) -> str:
-    return hashlib.sha256(handin.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-
-
-def _read(entry: Entry, path: Path) -> Entry:
-    """Read a hand-in's bytes: only a regular file, never through a link, at most MAX_NOTEBOOK_BYTES."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as e:
-        link = e.errno == errno.ELOOP or path.is_symlink()
-        entry.problem = ("invalid notebook", "the hand-in is a link, not a notebook file: hand in the file itself"
-                         if link else f"the file cannot be read ({e.__class__.__name__})")
-        return entry
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            entry.problem = ("invalid notebook", "the hand-in is not a regular file (a pipe, device or socket)")
-        elif info.st_size > MAX_NOTEBOOK_BYTES:
-            entry.problem = ("invalid notebook", f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
-        else:
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                data = f.read(MAX_NOTEBOOK_BYTES + 1)
-            if len(data) > MAX_NOTEBOOK_BYTES:
-                entry.problem = ("invalid notebook", f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
-            else:
-                entry.data = data
-    except OSError as e:
-        entry.problem = ("invalid notebook", f"the file cannot be read ({e.__class__.__name__})")
-    finally:
-        os.close(fd)
-    return entry
-
-
-def _notebooks_in(folder: Path) -> list[Path]:
-    """The .ipynb files in a student's folder (links to folders are not followed; bounded)."""
-    found, seen = [], 0
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        seen += len(files) + len(dirs)
-        found += [Path(root) / f for f in files if f.endswith(".ipynb") and not f.startswith(".")]
-        if seen > MAX_FOLDER_ENTRIES:
-            break
-    return sorted(found)
-
-
-def find_submissions(folder: Path, name: str, shard: Shard | None = None, peek: bool = False) -> list[Entry]:
-    """Every submission in ``folder`` (of ``shard`` only, when given), read into memory (or with
-    the reason it cannot be); with ``peek``, the first one found, unread."""
-    entries = []
-    with os.scandir(folder) as it:
-        items = sorted(it, key=lambda e: e.name)
-    for item in items:
-        if item.name.startswith(".") or item.name == "__MACOSX":
-            continue
-        if shard is not None and not shard.holds(item.name.removesuffix(".ipynb")):
-            continue  # another shard's (ann.ipynb and ann/ land in the same one, so the check below still sees both)
-        path = Path(item.path)
-        is_dir = item.is_dir(follow_symlinks=False)
-        if is_dir:
-            entry = Entry(_student_key(item.name, item.name + "/"), item.name + "/", item.name + "/")
-        elif item.name.endswith(".ipynb"):
-            entry = Entry(_student_key(item.name[:-6], item.name), item.name, item.name)
-        elif item.is_symlink() and item.is_dir():
-            entry = Entry(_student_key(item.name, item.name + "/"), item.name + "/", item.name + "/",
-                          problem=("invalid notebook", "the hand-in is a link to a folder: hand in the folder itself"))
-            entries.append(entry)
-            continue
-        else:
-            continue
-        if peek:
-            return [entry]
-        if not is_dir:
-            entries.append(_read(entry, path))
-            continue
-        found = _notebooks_in(path)
-        named = [p for p in found if p.name == f"{name}.ipynb"]
-        if named or len(found) == 1:
-            pick = (named or found)[0]
-            entry.source = str(pick.relative_to(folder))
-            entries.append(_read(entry, pick))
-        else:
-            why = (f"has {len(found)} notebooks and none is named {name}.ipynb" if found
-                   else "has no .ipynb file")
-            entry.problem = ("no notebook", f"the folder {why}")
-            entries.append(entry)
-    by_stem: dict[str, list[Entry]] = {}
-    for entry in entries:
-        by_stem.setdefault(entry.handin.removesuffix("/").removesuffix(".ipynb"), []).append(entry)
-    for same in by_stem.values():
-        if len(same) > 1:  # ann.ipynb and ann/: one student, two hand-ins
-            both = " and ".join(e.handin for e in same)
-            for entry in same:
-                entry.student = f"{entry.student}-{_hash(entry.handin)}"
-                entry.data, entry.problem = None, ("invalid notebook", f"two hand-ins for one student ({both}): "
-                                                   "keep one and grade again")
-    return entries
-
 
 def _check_arguments(submissions: Path, solution: Path, out: Path, jobs: int, timeout: float, memory: int) -> None:
     if not submissions.is_dir():
@@ -208,8 +81,8 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
     shard = Shard.parse(shard) if isinstance(shard, str) else shard
     Shard.check_out(out, shard)
     plan = load_plan(solution)
-    entries = find_submissions(submissions, plan.name, shard)
-    if not entries and (shard is None or not find_submissions(submissions, plan.name, peek=True)):
+    entries = find_handins(submissions, plan.name, shard.holds if shard else None)
+    if not entries and (shard is None or not any_handins(submissions)):
         raise GradeError(f"no submissions in {submissions} (expected <student>.ipynb files or <student>/ folders)")
     settings = Settings(timeout=float(timeout), memory=limit, disk=space)
     try:
@@ -229,7 +102,8 @@ def _grade(plan, settings, entries, submissions, solution, out, jobs, force, pro
         entry.sha = sha
         old = None if force else load_result(out, entry.student)
         if old and old.get("submission_sha256") == sha and old.get("solution_sha256") == plan.sha256 \
-                and old.get("handin", entry.handin) == entry.handin:
+                and old.get("handin", entry.handin) == entry.handin \
+                and all(n in old.get("notes", ()) for n in entry.notes):
             results[entry.student] = old
         else:
             todo.append(entry)
@@ -240,7 +114,9 @@ def _grade(plan, settings, entries, submissions, solution, out, jobs, force, pro
     if not settings.landlock and not settings.as_root:
         stream.write("course grade: warning: without Landlock (Linux 5.13+) or root, student code runs as you and "
                      "could write to your files; grade in a container or as root.\n")
-    write_csv(out, plan, results)
+    write_csv(out, plan, results)  # an empty shard's output too: an empty gradebook that merge accepts
+    for folder in ("results", "feedback"):
+        (out / folder).mkdir(exist_ok=True)
     _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard)
     return results
 
@@ -289,7 +165,7 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
     bar = Progress(len(todo), stream, progress)
     started = time.monotonic()
 
-    def work(entry: Entry) -> None:
+    def work(entry: Handin) -> None:
         if stop.is_set():
             return
         slot = slots.get()
@@ -308,6 +184,8 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
             check.done.wait()
         if stop.is_set():
             return
+        if entry.notes:
+            result["notes"] = [*entry.notes, *result.get("notes", [])]
         result.update(student=entry.student, handin=entry.handin, source=entry.source, submission_sha256=entry.sha,
                       solution=plan.name, solution_sha256=plan.sha256, shard=str(shard) if shard else None,
                       graded_at=datetime.datetime.now().astimezone().isoformat(timespec="seconds"))

@@ -61,6 +61,7 @@ class Settings:
     output_limit: int = 4 << 20
     as_root: bool = field(default_factory=lambda: hasattr(os, "geteuid") and os.geteuid() == 0)
     landlock: int = field(default_factory=sandbox.landlock_abi)
+    seccomp: bool = field(default_factory=sandbox.seccomp_available)  # a filter on socket families and keyrings
     bwrap: str | None = None  # bubblewrap's path when kernels get their own namespaces (root, Linux)
     cgroups: bool = False  # whether each submission gets its own control group (root, Linux)
     run_id: str = field(default_factory=lambda: secrets.token_hex(6))
@@ -118,17 +119,29 @@ class Settings:
             self.home = ""
 
     @property
+    def linux(self) -> bool:
+        return sys.platform.startswith("linux")
+
+    @property
     def full(self) -> bool:
         """Whether kernels run with every wall: namespaces, control groups, a disk quota."""
         return bool(self.bwrap and self.cgroups and self.as_root)
 
     def describe(self) -> str:
+        """What holds for every kernel of this run, on this machine (the banner ``course grade`` prints)."""
         who = "each submission as a user of its own" if self.as_root else "as you"
         walls = "no Landlock on this system"
         if self.landlock:
             walls = (f"Landlock ABI {self.landlock}: reads only Python and the grading copy of the course, writes "
-                     "only a scratch folder" + (", no network" if self.landlock >= 4 else "")
+                     "only a scratch folder" + (", no TCP" if self.landlock >= 4 else "")
                      + (", no signals out" if self.landlock >= 6 else ""))
+        if self.seccomp:
+            walls += "; seccomp: sockets of no family but Unix (no UDP, TCP or raw network), no keyrings, no io_uring"
+        elif self.linux:
+            walls += "; no seccomp filter (libseccomp is not installed): the user's keyring is reachable"
+        walls += ("; its sockets and files its own user's alone" if self.as_root else
+                  "; its sockets and files owner-only (but every kernel runs as you, so one can reach another's)")
+        walls += ", a session keyring of its own" if self.linux else ""
         if self.full:
             walls = ("own namespaces (bubblewrap: no network at all, only its own processes, /dev with null, zero "
                      f"and random), a control group (memory for all its processes, 64 tasks, 1 CPU), "
@@ -136,7 +149,10 @@ class Settings:
         else:
             missing = [m for m, ok in (("root", self.as_root), ("bubblewrap (apt install bubblewrap)", self.bwrap),
                                        ("control groups", self.cgroups)) if not ok]
-            walls += f"; without {', '.join(missing)}: no namespaces, per-process limits, no disk quota"
+            network = ("no network" if self.seccomp else "UDP reaches the network" if self.landlock >= 4 else
+                       "UDP and TCP reach the network") + ", Unix sockets outside reachable by path"
+            walls += (f"; without {', '.join(missing)}: no namespaces ({network}; the machine's processes are "
+                      "visible), per-process limits, no disk quota")
         return f"kernels run {who}; {walls}; memory {self.memory / 2**30:.3g} GiB; {self.timeout:g} s per cell"
 
     @property
@@ -230,7 +246,7 @@ class KernelHost:
             "COURSE_GRADE_SANDBOX": self.marker, "PYTHONPATH": s.library, "PYTHONNOUSERSITE": "1",
         }
         config = dict(memory=s.memory, cpu_seconds=int(max(600, 20 * s.timeout)), file_size=256 << 20,
-                      max_processes=64, uid=self.uid, landlock=s.landlock,
+                      max_processes=64, uid=self.uid, landlock=s.landlock, seccomp=s.seccomp,
                       read=[*s.read, str(self.exchange), str(self.home)],
                       write=[str(self.scratch), str(self.out), "/dev/null"],
                       cgroups=self.group.procs_files if self.group else [],

@@ -24,6 +24,7 @@ import copy
 import hashlib
 import importlib
 import inspect
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ import nbformat
 
 from course_utils.checks import REGISTRY
 
-from ..release import BEGIN_HIDDEN, END_HIDDEN, region_lines
+from ..release import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, region_lines
 from .slicing import Step, Unit, names, program, python_of, transform
 
 __all__ = ["GradeError", "Plan", "Test", "Call", "Step", "load_plan"]
@@ -255,6 +256,7 @@ def load_plan(path: Path | str) -> Plan:
                 items.append(Unit(i, start, stmt.end_lineno, *names(stmt)))
     if not tests:
         raise GradeError(f"{path}: no graded test cells (nbgrader metadata with \"grade\": true and points)")
+    _refuse_student_version(path, nb)
     checks = sorted({c.check for t in tests for c in t.calls})
     modules, paths = {}, set()
     for check in checks:
@@ -269,6 +271,22 @@ def load_plan(path: Path | str) -> Plan:
     plan.blocks = _blocks(plan)
     _compute_cases(plan)
     return plan
+
+
+_BLANK = re.compile(r"^[ \t]*# YOUR CODE HERE[ \t]*\n[ \t]*raise NotImplementedError\(\)", re.M)
+
+
+def _refuse_student_version(path: Path, nb) -> None:
+    """GradeError when ``nb`` is a student version (``course release``'s blanks in its answer cells):
+    its tests lack the hidden ones, and grading against it would silently drop them."""
+    blank = [c.metadata["nbgrader"].get("grade_id") for c in nb.cells
+             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+             and BEGIN_SOLUTION not in c.source and _BLANK.search(c.source)]
+    if blank:
+        shown = ", ".join(f"`{g}`" for g in blank[:3]) + (f" and {len(blank) - 3} more" if len(blank) > 3 else "")
+        raise GradeError(f"{path} is a student version, not a solution: its answer cell(s) {shown} hold "
+                         "`# YOUR CODE HERE` and `raise NotImplementedError()`, and its test cells lack the hidden "
+                         f"tests. Grade against the solution notebook (solutions/{path.name}).")
 
 
 def _reached(fn) -> set[str]:

@@ -69,19 +69,26 @@ def write_csv(out: Path, plan: Plan, results: dict[str, dict]) -> None:
 def write_gradebook(out: Path, gids: list[str], max_total: float, results: dict[str, dict]) -> None:
     """``grades.csv`` with the test columns ``gids`` (in this order) out of ``max_total`` points."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", "handin", *gids, "total", "max_total", "status", "detail"])
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([_cell(x) for x in ["student", "handin", *gids, "total", "max_total", "status", "detail"]])
     for student in sorted(results):
         r = results[student]
         points = [_num(r["tests"][g]["points"]) if g in r.get("tests", {}) else "0" for g in gids]
         writer.writerow([_cell(student), _cell(str(r.get("handin", ""))), *points, _num(r["total"]),
-                         _num(max_total), r["status"], _cell(r.get("detail", ""))])
+                         _num(max_total), _cell(str(r["status"])), _cell(str(r.get("detail", "")))])
     atomic_write(out / "grades.csv", buf.getvalue())
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _cell(text: str) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A CSV cell that stays one cell of one row and that a spreadsheet shows as text: control
+    characters (a ``\\r`` would start a row of its own) are written as escapes such as ``\\x0d``, and
+    a leading ``=``, ``+``, ``-`` or ``@`` (a formula) gets a ``'`` before it."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                        text)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _block(text: str, indent: str = "  ") -> str:
@@ -107,11 +114,15 @@ def feedback_markdown(plan: Plan, result: dict) -> str:
         lines += ["", f"## {gid}: {_num(t['points'])} / {_num(t['max'])} ({mark})", ""]
         if t.get("note"):
             lines += [f"Note: {t['note']}", ""]
+        failed: dict[str, list[str]] = {}  # each distinct message once, with every test that gave it
         for m in t["messages"]:
             if m["passed"]:
                 lines.append(f"- {m['test']}: passed")
             else:
-                lines += [f"- {m['test']}: failed", "", _block(m["message"]), ""]
+                failed.setdefault(m["message"], []).append(m["test"])
+        for message, labels in failed.items():
+            which = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+            lines += [f"- {which}: failed", "", _block(message), ""]
     lines += ["", "Hidden tests run your code on other inputs; their inputs and expected values are not shown."]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -30,6 +30,7 @@ environment; with control groups, :mod:`cgroups` does it exactly.
 from __future__ import annotations
 
 import ctypes
+import errno
 import itertools
 import json
 import os
@@ -39,8 +40,8 @@ import signal
 import sys
 from pathlib import Path
 
-__all__ = ["parse_size", "landlock_abi", "launcher_command", "bwrap_command", "sweep", "slot_uid", "fresh_uid",
-           "DEVICES"]
+__all__ = ["parse_size", "landlock_abi", "seccomp_available", "launcher_command", "bwrap_command", "sweep",
+           "slot_uid", "fresh_uid", "DEVICES"]
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 _SYS_CREATE, _SYS_ADD_RULE, _SYS_RESTRICT = 444, 445, 446  # the same on every Linux architecture
@@ -132,6 +133,90 @@ def _landlock(read: list[str], write: list[str], abi: int) -> None:
     os.close(fd)
 
 
+_SCMP_ACT_ALLOW, _SCMP_ACT_ERRNO = 0x7FFF0000, 0x00050000
+_SCMP_CMP_NE = 1
+_KEYCTL_JOIN_SESSION_KEYRING = 1
+_SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}  # the keyctl syscall, on the machines grading runs on
+_AF_UNIX = 1
+_EOPNOTSUPP = 95  # what a refused socket gets: libzmq (the kernel's own messaging) takes it for "no such interface"
+_DENIED = (  # (syscall, errno): what a kernel never needs and could reach the world or the machine's state with
+    ("add_key", 1), ("request_key", 1), ("keyctl", 1),  # keyrings: EPERM
+    ("io_uring_setup", 38), ("io_uring_enter", 38), ("io_uring_register", 38),  # sockets behind seccomp's back
+)
+
+
+class _ArgCmp(ctypes.Structure):
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
+                ("datum_b", ctypes.c_uint64)]
+
+
+def _libseccomp():
+    """libseccomp (the C library, through ctypes), or None where it is not installed."""
+    if not sys.platform.startswith("linux"):
+        return None
+    for name in ("libseccomp.so.2", "libseccomp.so"):
+        try:
+            lib = ctypes.CDLL(name, use_errno=True)
+        except OSError:
+            continue
+        lib.seccomp_init.restype = ctypes.c_void_p
+        lib.seccomp_init.argtypes = [ctypes.c_uint32]
+        lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+        lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                               ctypes.POINTER(_ArgCmp)]
+        lib.seccomp_load.argtypes = [ctypes.c_void_p]
+        lib.seccomp_release.argtypes = [ctypes.c_void_p]
+        return lib
+    return None
+
+
+def seccomp_available() -> bool:
+    """Whether a kernel's process can be given the seccomp filter of :func:`_seccomp` here."""
+    return _libseccomp() is not None
+
+
+def _seccomp() -> None:
+    """A seccomp filter: sockets of no family but AF_UNIX (no UDP, TCP, raw, netlink or packet
+    socket: EOPNOTSUPP), no keyrings and no io_uring; system calls of another architecture
+    (32-bit ones on a 64-bit machine) end the process (libseccomp's default)."""
+    lib = _libseccomp()
+    if lib is None:
+        raise OSError("libseccomp is not installed")
+    ctx = lib.seccomp_init(_SCMP_ACT_ALLOW)
+    if not ctx:
+        raise OSError("seccomp_init failed")
+    try:
+        rules = [("socket", _SCMP_ACT_ERRNO | _EOPNOTSUPP, [_ArgCmp(0, _SCMP_CMP_NE, _AF_UNIX, 0)])]
+        rules += [(name, _SCMP_ACT_ERRNO | err, []) for name, err in _DENIED]
+        for name, action, cmps in rules:
+            nr = lib.seccomp_syscall_resolve_name(name.encode())
+            if nr < 0:
+                continue  # not a system call on this architecture
+            array = (_ArgCmp * max(1, len(cmps)))(*cmps)
+            res = lib.seccomp_rule_add_array(ctx, action, nr, len(cmps), array)
+            if res < 0:
+                raise OSError(-res, f"seccomp_rule_add({name}) failed")
+        res = lib.seccomp_load(ctx)
+        if res < 0:
+            raise OSError(-res, "seccomp_load failed")
+    finally:
+        lib.seccomp_release(ctx)
+
+
+def _fresh_keyring() -> None:
+    """Join a new, empty session keyring: nothing the grader's session holds is reachable, and
+    nothing a kernel adds to one outlives it."""
+    nr = _SYS_KEYCTL.get(os.uname().machine)
+    if nr is None:
+        return
+    libc = _libc()
+    libc.syscall.restype = ctypes.c_long
+    if libc.syscall(ctypes.c_long(nr), ctypes.c_long(_KEYCTL_JOIN_SESSION_KEYRING), None) < 0:
+        err = ctypes.get_errno()
+        if err not in (errno.EPERM, errno.ENOSYS, errno.EACCES):  # a container that allows no keyrings at all
+            raise OSError(err, "cannot join a new session keyring")
+
+
 def _limit(which: int, value: int) -> None:
     try:
         resource.setrlimit(which, (value, value))
@@ -157,10 +242,15 @@ def apply_inner(config: dict) -> None:
         _limit(resource.RLIMIT_NPROC, config["max_processes"])
     elif os.getuid() != 0 and os.path.isdir("/proc"):  # the limit counts all our user's tasks (threads)
         _limit(resource.RLIMIT_NPROC, _tasks(os.getuid()) + 4 * config["max_processes"])
+    os.umask(0o077)  # the kernel's sockets and files: its own user's alone, whatever the grader's umask
     if config.get("landlock"):
         _landlock(config["read"], config["write"], config["landlock"])
     if config.get("uid") is not None:
         _become(config["uid"], keep_read=bool(config.get("landlock")) and not config.get("bwrap"))
+    if sys.platform.startswith("linux"):
+        _fresh_keyring()
+    if config.get("seccomp"):
+        _seccomp()
 
 
 def apply(config: dict) -> None:

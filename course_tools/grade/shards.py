@@ -137,8 +137,44 @@ class _Output:
     records: dict[str, dict]
 
 
-def _load_output(folder: Path) -> _Output:
-    """One grading output: its gradebook's test columns and its result records."""
+def _checked(path: Path, record: dict, plan) -> dict:
+    """A result record as the solution allows it: each test's points between 0 and the solution's
+    points for it, the total recomputed from them, the maximum the solution's (MergeError otherwise)."""
+    from .handins import student_key
+
+    student, tests = path.stem, record["tests"]
+    if record.get("solution_sha256") != plan.sha256:
+        raise MergeError(f"{path} was graded against another solution than {plan.path} (solution "
+                         f"{str(record.get('solution'))[:60]} {str(record.get('solution_sha256'))[:12]}): grade it "
+                         "again with this solution, or merge with the solution it was graded against")
+    if sorted(tests) != sorted(t.grade_id for t in plan.tests):
+        raise MergeError(f"{path}: its tests ({', '.join(sorted(tests)[:8])}) are not the solution's")
+    for t in plan.tests:
+        got = tests[t.grade_id]
+        points = got.get("points") if isinstance(got, dict) else None
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points <= t.points:
+            raise MergeError(f"{path}: {t.grade_id} has {points!r} points, not a number from 0 to the solution's "
+                             f"{t.points:g}: the record was edited, or is not this solution's; grade it again")
+    handin = record.get("handin")
+    stem = handin.removesuffix("/").removesuffix(".ipynb") if isinstance(handin, str) else None
+    key = student_key(stem, handin) if stem else None
+    if key is None or not (student == key or student.startswith(key + "-")):
+        raise MergeError(f"{path}: its row {student!r} is not the row of its hand-in {handin!r}; grade it again")
+    shard = record.get("shard")
+    if shard is not None:
+        try:
+            own = Shard.parse(shard)
+        except GradeError:
+            own = None
+        if own is None or not own.holds(stem):
+            raise MergeError(f"{path} says it was graded in shard {shard!r}, but {handin!r} belongs to shard "
+                             f"{shard_of(stem, own.count) if own else '?'}: the record was moved or edited; "
+                             "grade it again")
+    return {**record, "total": sum(tests[t.grade_id]["points"] for t in plan.tests), "max_total": plan.max_total}
+
+
+def _load_output(folder: Path, plan) -> _Output:
+    """One grading output: its gradebook's test columns and its result records, checked against ``plan``."""
     csv_path, results = folder / "grades.csv", folder / "results"
     if not folder.is_dir():
         raise MergeError(f"no grading output at {folder} (no such folder)")
@@ -152,6 +188,10 @@ def _load_output(folder: Path) -> _Output:
     fixed = ["student", "handin"], ["total", "max_total", "status", "detail"]
     if header[:2] != fixed[0] or header[-4:] != fixed[1]:
         raise MergeError(f"{csv_path} is not a gradebook of `course grade` (unexpected columns)")
+    gids = [t.grade_id for t in plan.tests]
+    if header[2:-4] != gids:
+        raise MergeError(f"{folder} was graded against a different solution than {plan.path} "
+                         f"(tests {', '.join(header[2:-4]) or 'none'} vs {', '.join(gids)})")
     records = {}
     for path in sorted(results.glob("*.json")):
         if path.name.startswith("."):
@@ -162,18 +202,26 @@ def _load_output(folder: Path) -> _Output:
             raise MergeError(f"{path} is not a result record of `course grade`; remove it or grade again")
         if record.get("student") != student or not _STUDENT.fullmatch(student):
             raise MergeError(f"{path}: its student ({record.get('student')!r}) does not match its file name")
-        records[student] = record
+        records[student] = _checked(path, record, plan)
     return _Output(folder, header[2:-4], records)
 
 
-def merge(outputs: list[Path], out: Path, stream=None) -> dict[str, dict]:
+def merge(outputs: list[Path], out: Path, solution: Path | str, stream=None) -> dict[str, dict]:
     """Merge grading outputs into ``out``; returns ``{student: result}`` as merged. Nothing is
-    written unless every output can be merged (MergeError says why not)."""
-    from .report import atomic_write, write_gradebook
+    written unless every output can be merged (MergeError says why not).
+
+    Every record is checked against ``solution`` (the notebook the outputs were graded against):
+    its tests and their points, its total recomputed from them; the feedback files are written
+    again from the records. A student in two of ``outputs`` is refused (a hand-in belongs to one
+    shard); a result already in ``out`` is replaced only by a newer one.
+    """
+    from .plan import load_plan
+    from .report import atomic_write, feedback_markdown, write_gradebook
 
     stream = stream or sys.stderr
     if not outputs:
-        raise MergeError("name the grading outputs to merge: course grade merge OUT1 OUT2 ... --out OUT")
+        raise MergeError("name the grading outputs to merge: course grade merge OUT1 OUT2 ... --solution NOTEBOOK "
+                         "--out OUT")
     outputs = [Path(o) for o in outputs]
     out = Path(out)
     seen = {}
@@ -182,32 +230,27 @@ def merge(outputs: list[Path], out: Path, stream=None) -> dict[str, dict]:
         if key in seen:
             raise MergeError(f"{o} is named twice")
         seen[key] = o
-    loaded = [_load_output(o) for o in outputs]
+    plan = load_plan(solution)
+    loaded = [_load_output(o, plan) for o in outputs]
     existing = None
     if out.exists():
         if not out.is_dir():
             raise MergeError(f"--out {out} is a file, not a folder")
         if any(out.iterdir()):
-            existing = next((x for x in loaded if x.folder.resolve() == out.resolve()), None) or _load_output(out)
-    sources = loaded + ([existing] if existing is not None and existing not in loaded else [])
+            existing = next((x for x in loaded if x.folder.resolve() == out.resolve()), None) or _load_output(out, plan)
 
-    base = sources[0]
-    for o in sources[1:]:
-        if o.gids != base.gids:
-            raise MergeError(f"{o.folder} and {base.folder} were graded against different solutions "
-                             f"(tests {', '.join(o.gids) or 'none'} vs {', '.join(base.gids) or 'none'})")
-    solutions = {}
-    for o in sources:
-        for student, r in o.records.items():
-            solutions.setdefault((r.get("solution"), r.get("solution_sha256")), (o.folder, student))
-    if len(solutions) > 1:
-        (a, (fa, sa)), (b, (fb, sb)) = list(solutions.items())[:2]
-        raise MergeError(f"{fa} and {fb} were graded against different solutions ({sa} against {a[0]} "
-                         f"{str(a[1])[:12]}, {sb} against {b[0]} {str(b[1])[:12]}): grade them again with one "
-                         "solution notebook")
+    owner: dict[str, tuple[str, _Output]] = {}
+    for o in loaded:
+        for student in o.records:
+            other = owner.get(student.casefold())
+            if other is not None:
+                raise MergeError(f"{student} appears in both {other[1].folder} and {o.folder} (as {other[0]} and "
+                                 f"{student}): each hand-in is graded in one shard, so one of them is not this "
+                                 "run's; merge a later batch into the merged gradebook instead (--out)")
+            owner[student.casefold()] = (student, o)
 
     chosen: dict[str, tuple[dict, _Output]] = {}
-    for o in sources:
+    for o in ([existing] if existing is not None and existing not in loaded else []) + loaded:
         for student, r in o.records.items():
             if student not in chosen:
                 chosen[student] = (r, o)
@@ -233,18 +276,14 @@ def merge(outputs: list[Path], out: Path, stream=None) -> dict[str, dict]:
         record, source = chosen[student]
         record = {**record, "shard": None}
         merged[student] = record
-        if source is existing and source.records[student] == record:
+        if source is existing and _read_json(out / "results" / f"{student}.json") == record:
             continue  # already there, as it is
-        try:
-            feedback = _read_bytes(source.folder / "feedback" / f"{student}.md").decode("utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise MergeError(f"{source.folder / 'feedback' / (student + '.md')} cannot be read "
-                             f"({e.__class__.__name__}): grade that output again") from None
-        atomic_write(out / "feedback" / f"{student}.md", feedback)
+        atomic_write(out / "feedback" / f"{student}.md", feedback_markdown(plan, record))
         atomic_write(out / "results" / f"{student}.json", json.dumps(record, indent=1) + "\n")
         written += 1
-    max_total = next((r.get("max_total") for r in merged.values() if isinstance(r.get("max_total"), (int, float))), 0)
-    write_gradebook(out, base.gids, max_total, merged)
+    write_gradebook(out, [t.grade_id for t in plan.tests], plan.max_total, merged)
+    for folder in ("results", "feedback"):
+        (out / folder).mkdir(exist_ok=True)
     stream.write(f"course grade merge: {len(merged)} student(s) from {len(outputs)} output(s) into "
                  f"{out / 'grades.csv'} ({written} result(s) written)\n")
     return merged
@@ -258,6 +297,9 @@ def merge_parser():
                                      description="Merge the outputs of sharded `course grade --shard I/N` runs "
                                                  "into one grades.csv, feedback/ and results/.")
     parser.add_argument("outputs", nargs="+", type=Path, help="the --out folders of the shards")
+    parser.add_argument("--solution", type=Path, required=True,
+                        help="the solution notebook the shards were graded against (the points and totals are "
+                             "checked against it)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the merged gradebook (may exist: "
                                                                 "newer results in it are kept)")
     return parser
@@ -267,7 +309,7 @@ def run_merge(argv: list[str]) -> int:
     """``course grade merge OUT1 OUT2 ... --out OUT``; returns the exit status."""
     args = merge_parser().parse_args(argv)
     try:
-        merge(args.outputs, args.out)
+        merge(args.outputs, args.out, args.solution)
         return 0
     except GradeError as e:
         print(f"course grade merge: {e}", file=sys.stderr)

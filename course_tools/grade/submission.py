@@ -9,12 +9,15 @@ what depends on it: the kernel is restarted without that cell and grading goes o
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
 
 import nbformat
+
+from course_utils.checks import Failure, render
 
 from .kernel_host import KernelHost, Settings, preflight
 from .plan import Plan, Step
@@ -184,7 +187,8 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                 else:
                     if problem:
                         events.append((problem[0], f"{item.grade_id}: your code {problem[1]}"))
-                    reason = f"your code {problem[1]}." if problem else f"the test could not run ({o.ename})."
+                    ename = o.ename if re.fullmatch(r"[A-Za-z_]\w{0,59}", o.ename or "") else "an exception"
+                    reason = f"your code {problem[1]}." if problem else f"the test could not run ({ename})."
                     result["tests"][item.grade_id] = fail_test(item, reason)
                 alive = o.alive
             if not alive:
@@ -200,18 +204,69 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
     for test in plan.tests:
         result["tests"].setdefault(test.grade_id, fail_test(test, "not run: the kernel kept stopping."))
     result["tests"] = {t.grade_id: result["tests"][t.grade_id] for t in plan.tests}
-    _note_building_blocks(plan, result["tests"])
+    _note_building_blocks(plan, result["tests"], sub.answers)
     return _finish(result, events, started)
 
 
-def _note_building_blocks(plan: Plan, tests: dict) -> None:
-    """Say when a failed test builds on an exercise that failed its own test."""
+def _note_building_blocks(plan: Plan, tests: dict, answers: dict) -> None:
+    """Say when a failed test builds on an exercise that failed its own test, and name every blank
+    exercise a failed test touches, each cause once: when the test failed only because of blank
+    exercises, that one sentence is its message."""
     for test in plan.tests:
+        t = tests[test.grade_id]
+        if t["passed"]:
+            continue
+        blank = _blank_answers(plan, test, answers)
         failed = [gid for gid in plan.builds_on(test) if not tests[gid]["passed"]]
-        if failed and not tests[test.grade_id]["passed"]:
+        if blank:
+            defined = set(blank).union(*(plan.defined_by(gid) for gid in blank))
+            quoted = [f"`{name}`" for gid in blank for name in _names_in(plan, gid, answers[gid])]
+            names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+            text = (f"{names} {'are' if len(quoted) > 1 else 'is'} not filled in yet: write your code in "
+                    f"{'their cells' if len(blank) > 1 else 'its cell'}, in place of \"raise NotImplementedError()\".")
+            if all(_blank_function(m["message"]) in defined for m in t["messages"] if not m["passed"]):
+                t["messages"] = [{"test": "all tests", "passed": False, "message": text}]
+                by_id = {t.grade_id: t for t in plan.tests}
+                failed = [gid for gid in failed if not _own_answers(plan, by_id[gid]) <= set(blank)]  # said already
+            else:
+                t["note"] = text
+        if failed:
             names = ", ".join(f"`{gid}`" for gid in failed)
-            tests[test.grade_id]["note"] = (f"this exercise uses your answer to an earlier one, which failed its own "
-                                            f"test ({names}): the failure may come from there, so fix that first.")
+            note = (f"this exercise uses your answer to an earlier one, which failed its own test ({names}): the "
+                    "failure may come from there, so fix that first.")
+            t["note"] = f"{t['note']} {note[0].upper()}{note[1:]}" if t.get("note") else note
+
+
+_BLANK = re.compile(r"^[ \t]*# YOUR CODE HERE[ \t]*\n[ \t]*raise NotImplementedError\(\)", re.M)
+_SAID_BLANK = render(Failure("@", "blank")).split("@", 1)[1]  # " is not filled in yet: ..."
+
+
+def _blank_function(message: str) -> str | None:
+    """The function (``Net`` of ``Net.forward``) a message says is blank, or None."""
+    name = message[:-len(_SAID_BLANK)] if message.endswith(_SAID_BLANK) else ""
+    return name.split(".")[0] if re.fullmatch(r"\w+(\.\w+)*", name) else None
+
+
+def _names_in(plan: Plan, gid: str, source: str) -> list[str]:
+    """The public functions and classes an answer cell defines, in the order it defines them (its
+    grade_id if none)."""
+    names = [n for n in plan.defined_by(gid) if not n.startswith("_") and re.search(rf"\b{re.escape(n)}\b", source)]
+    return sorted(names, key=lambda n: re.search(rf"\b{re.escape(n)}\b", source).start()) or [gid]
+
+
+def _own_answers(plan: Plan, test) -> set[str]:
+    """The answer cells that define what ``test`` passes to its checks."""
+    return {gid for gid in plan.answers if test.names & plan.defined_by(gid)}
+
+
+def _blank_answers(plan: Plan, test, answers: dict) -> list[str]:
+    """The answer cells, still as handed out (blank), that ``test`` runs: its own, the ones they
+    call and the ones its check runs."""
+    own = _own_answers(plan, test)
+    used = set().union(*(plan.answers[g][1] | plan.answers[g][2] for g in own)) if own else set()
+    used |= plan.blocks.get(test.grade_id, set())
+    touched = own | {gid for gid in plan.answers if used & plan.defined_by(gid)}
+    return [gid for gid in plan.answers if gid in touched and _BLANK.search(answers.get(gid) or "")]
 
 
 def _code(step: Step, sub) -> str:

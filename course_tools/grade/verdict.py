@@ -9,12 +9,14 @@ and is told so.
 
 A visible test's failure is reported with the check's own message (what the student saw in
 the notebook). A hidden test's failure says which quantity is wrong and why, but never the
-expected values or shapes, nor the test's code or inputs. Both are wordings of the one
-``Failure`` that ``verify`` raises (``render`` and ``render_hidden`` in course_utils.checks):
-the grader judges nothing its own way.
+expected values or shapes, nor the test's code or inputs, nor any text the kernel sent (an
+exception's message can carry the hidden inputs: :func:`_hidden_exception`). Both are wordings
+of the one ``Failure`` that ``verify`` raises (``render`` and ``render_hidden`` in
+course_utils.checks): the grader judges nothing its own way.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from course_utils.checks import (
@@ -34,20 +36,19 @@ from .plan import Call, Test
 __all__ = ["evaluate", "fail_test"]
 
 
-def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = None) -> str:
-    """What the student's code raised, in the words of the check's own messages."""
-    etype, message = str(err.get("etype", "Exception")), str(err.get("message", ""))
-    where = err.get("where") if isinstance(err.get("where"), dict) else None
-    at = f" (answer cell `{where.get('cell')}`, line {where.get('line')}: `{where.get('code')}`)" if where else ""
+_NAME = re.compile(r"[A-Za-z_]\w{0,59}")
+
+
+def _named_cause(etype: str, message: str, function: str, at: str, call: Call, plan, why) -> str | None:
+    """The causes a visible and a hidden test name in the same words (the grader's): a name the
+    answer did not define (``why(gid)`` says why), a blank function, the course's reference
+    called, sys.exit. None for any other exception."""
     spec = REGISTRY[call.check]
-    function = str(where.get("function") or "<module>") if where else "<module>"
-    function = spec.name if function.startswith("<") else function
     if etype == "NameError":
         for expr in call.args.values():
             for gid in plan.answers:
                 if expr in plan.defined_by(gid) and f"'{expr}'" in message:
-                    why = context.get(gid, f"your answer cell `{gid}` did not define it")
-                    return f"`{expr}` is not defined: {why}."
+                    return f"`{expr}` is not defined: {why(gid)}."
     if etype == "NotImplementedError":
         return render(Failure(function, "blank"))
     if etype == "ReferenceUnavailable":
@@ -57,16 +58,61 @@ def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = N
         return _reference_message(spec)
     if etype == "SystemExit":
         return f"your code called sys.exit(){at}; a graded function must return its result."
+    return None
+
+
+def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> str:
+    """What the student's code raised on a hidden test, in the grader's words alone: an exception's
+    message, and any text the kernel sent, may carry the hidden inputs (an answer can put them
+    there), so only the exception's type (a plain name), the answer cell and line, the function
+    (one the answers define) and which of the check's quantities the message names are used."""
+    spec = REGISTRY[call.check]
+    etype, message = str(err.get("etype", "")), str(err.get("message", ""))
+    etype = etype if _NAME.fullmatch(etype) else "an exception"
+    where = err.get("where") if isinstance(err.get("where"), dict) else {}
+    cell, line, function = where.get("cell"), where.get("line"), where.get("function")
+    at = (f" (answer cell `{cell}`, line {line})" if cell in plan.answers and isinstance(line, int)
+          and not isinstance(line, bool) else "")
+    known = isinstance(function, str) and any(function in plan.defined_by(gid) for gid in plan.answers)
+    said = _named_cause(etype, message, function if known else spec.name, at, call, plan,
+                        lambda gid: f"your answer cell `{gid}` did not define it (see the visible test)")
+    if said:
+        return said
+    if etype in ("CheckFailure", "NotFilledIn"):
+        names = [q for e in call.expected for q in e] + list(call.args)
+        named = next((q for q in dict.fromkeys(names) if re.search(rf"\b{re.escape(q)}\b", message)), None)
+        return (f"{spec.name}: {named} is not what the check expects on a hidden test's inputs." if named else
+                f"{spec.name}: what it returned on a hidden test's inputs is not what the check expects.")
+    if etype == "TypeError" and not where and case is not None:  # in the check's own code
+        kind = check_code_error(spec.name, f"TypeError: {message}").kind
+        return render(Failure(spec.name, kind, raised="TypeError on a hidden test's inputs"))
+    return (f"{spec.name} raised {etype} on a hidden test's inputs{at}; its message is not shown (it could hold "
+            "the hidden inputs): run the visible test, or your own inputs, to see it.")
+
+
+def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = None) -> str:
+    """What the student's code raised, in the words of the check's own messages (a hidden test's:
+    :func:`_hidden_exception`)."""
+    if call.hidden:
+        return _hidden_exception(err, call, plan, case)
+    etype, message = str(err.get("etype", "Exception")), str(err.get("message", ""))
+    where = err.get("where") if isinstance(err.get("where"), dict) else None
+    at = f" (answer cell `{where.get('cell')}`, line {where.get('line')}: `{where.get('code')}`)" if where else ""
+    spec = REGISTRY[call.check]
+    function = str(where.get("function") or "<module>") if where else "<module>"
+    function = spec.name if function.startswith("<") else function
+    said = _named_cause(etype, message, function, at, call, plan,
+                        lambda gid: context.get(gid, f"your answer cell `{gid}` did not define it"))
+    if said:
+        return said
     if etype in ("CheckFailure", "NotFilledIn"):  # raised by the check's own call, about what the code returned
-        failure = Failure(spec.name, "message", text=message)
-        return render_hidden(failure) if call.hidden else render(failure)
+        return render(Failure(spec.name, "message", text=message))
     if etype in ("TypeError", "ValueError") and where is None and case is not None:  # in the check's own code
-        failure = check_code_error(spec.name, f"{etype}: {message}")
-        return render_hidden(failure) if call.hidden else render(failure)
+        return render(check_code_error(spec.name, f"{etype}: {message}"))
     if etype in ("ValueError", "IndexError") and case is not None:
         failure = Failure(function, "exception", raised=f"{etype}: {message}".rstrip(": "), where=at[2:-1] or None,
                           hint=spec.hint_for_error(case, message))
-        return render_hidden(failure) if call.hidden else render(failure)
+        return render(failure)
     return f"{etype}: {message}{at}"
 
 
@@ -126,7 +172,8 @@ def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict
         for name in expected:
             value = outputs.get(name)
             if isinstance(value, transport.TooLarge):
-                return f"{spec.name}: {name} has shape {value.shape}, far more entries than expected."
+                shape = "" if call.hidden else f"shape {value.shape}, "  # the hidden inputs could be written in it
+                return f"{spec.name}: {name} has {shape}far more entries than expected."
             if isinstance(value, transport.BadDtype):
                 return render(Failure(spec.name, "dtype", name, got=str(value.dtype)))
         try:

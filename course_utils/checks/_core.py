@@ -59,8 +59,8 @@ class Spec:
     - reference: dotted names of course functions a graded answer must not simply call.
     - error_hint: the hint shown when the student's code raises an error of its own inside
       ``call`` (numpy's ValueError for shapes that do not fit, an IndexError, ...): a string,
-      or a function of the case (the inputs) that returns one. None: a generic hint chosen
-      from numpy's message.
+      or a function of the case (the inputs) that returns one (or None). None: a generic hint
+      chosen from numpy's message.
     - point: names of inputs printed, at the failing index, when a value is wrong
       (``at x=-1.25, y=3.5``), so that a student can redo that point by hand; meant for
       checks that call scalar code once per entry of 1-D inputs. Never shown for hidden tests.
@@ -72,6 +72,10 @@ class Spec:
       precisely than "off by a constant factor", e.g. a hard-coded learning rate).
     - nonfinite_hint(got, case) -> str or None: the hint when an output holds nan or inf (None:
       the generic one about exp, division and log).
+    - shape_hint(got, expected, case) -> str or None: the hint when an output has the wrong shape
+      (None: the generic diagnosis, e.g. a sum without axis=).
+    - inplace_hint: what to do instead, when the student's code writes into an input (None: the
+      generic advice, ``x = x.copy()`` or a new array instead of ``+=``).
     """
 
     name: str
@@ -89,6 +93,8 @@ class Spec:
     derive: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
     hints_first: bool = False
     nonfinite_hint: Callable[[np.ndarray, dict[str, Any]], str | None] | None = None
+    shape_hint: Callable[[np.ndarray, np.ndarray, dict[str, Any]], str | None] | None = None
+    inplace_hint: str | None = None
 
     def tolerance(self, output: str) -> float:
         return self.tol if isinstance(self.tol, (int, float)) else self.tol.get(output, 1e-7)
@@ -101,7 +107,7 @@ class Spec:
     def hint_for_error(self, case: Mapping[str, Any], message: str) -> str | None:
         """The hint for an error the student's code raised: ``error_hint``, or numpy's usual ones."""
         if callable(self.error_hint):
-            return self.error_hint(case)
+            return self.error_hint(case) or numpy_hint(message)
         return self.error_hint or numpy_hint(message)
 
 
@@ -189,7 +195,7 @@ def verify(
     """
     func = spec.name
     for key, ix in (modified or {}).items():
-        raise CheckFailure(Failure(func, "inplace", key, index=ix))
+        raise CheckFailure(Failure(func, "inplace", key, index=ix, hint=spec.inplace_hint))
     n = spec.batch_size(case)
     rows, failures = [], []
     for name, exp_value in expected.items():
@@ -198,8 +204,9 @@ def verify(
             raise CheckFailure(Failure(func, "missing", name))
         got = as_float_array(outputs[name], func, name)
         if got.shape != exp.shape:
+            hint = spec.shape_hint(got, exp, case) if spec.shape_hint is not None else None
             raise CheckFailure(Failure(func, "shape", name, expected=exp.shape, got=got.shape, like=spec.like.get(name),
-                                       hint=diagnose(got.astype(np.float64), exp, batch_size=n)))
+                                       hint=hint or diagnose(got.astype(np.float64), exp, batch_size=n)))
         if not np.issubdtype(got.dtype, np.floating) and not np.all(np.mod(exp, 1) == 0):
             raise CheckFailure(Failure(func, "dtype", name, got=str(got.dtype), hint=(
                 "start from a float array: np.zeros(shape) rather than dtype=int, / rather than //, "

@@ -158,8 +158,9 @@ def render(f: Failure) -> str:
                 "exercise asks for, in that order (did you forget a `return`?).")
     if f.kind == "inplace":
         where = f" (first change at index ({_ix(f.index)}))" if f.index else ""
-        return (f"{func} modified its input `{q}` in place{where}. Never write into an input: use "
-                f"`{q} = {q}.copy()` or build a new array instead of `+=`, `*=` or slice assignment.")
+        advice = f.hint or (f"use `{q} = {q}.copy()` or build a new array instead of `+=`, `*=` or slice "
+                            "assignment.")
+        return f"{func} modified its input `{q}` in place{where}. Never write into an input: {advice}"
     if f.kind == "missing":
         return f"{func}: {q} is missing from what it returned."
     if f.kind == "none":
@@ -207,7 +208,7 @@ def render_hidden(f: Failure) -> str:
     if f.kind in ("signature", "returned"):
         return render(Failure(func, f.kind, raised=_redact(f.raised)))
     if f.kind == "inplace":
-        return render(Failure(func, "inplace", q))
+        return render(Failure(func, "inplace", q, hint=f.hint))
     if f.kind == "shape":
         return f"{func}: {q} has the wrong shape.{_hint(_redact(f.hint))}"
     if f.kind == "nonfinite":

@@ -60,9 +60,15 @@ def diagnose(got: np.ndarray, exp: np.ndarray, *, batch_size: int | None = None)
     if got.shape == exp.shape[::-1] and got.ndim >= 2:
         return ("the result has the transposed shape: check the order of the factors in the matrix product "
                 "(the batch axis N is summed over in a gradient such as x.T @ dout).")
+    if n and exp.ndim == 1 and exp.shape[0] != n and got.shape in ((n,), (n, 1)):
+        return (f"it has one entry per example (N={n}) where one per column is expected: the sum or mean went over "
+                "axis 1; take it over the batch, axis 0.")
     if got.ndim == 0 and exp.ndim > 0:
         return ("it is one number where an array is expected: a sum or mean without axis= adds up every axis; "
                 "give the axis, e.g. np.sum(dout, axis=0).")
+    if n and got.ndim == exp.ndim - 1 >= 1 and exp.shape[0] == n and got.shape in (exp.shape[1:], exp.shape[:-1]):
+        axis = "the batch axis, 0" if got.shape == exp.shape[1:] else "the last axis"
+        return f"it lost an axis: was it summed or averaged over {axis}? The expected result keeps that axis."
     if got.ndim == exp.ndim + 1 and got.shape[1:] == exp.shape and got.shape[0] != 1 and n in (None, got.shape[0]):
         if np.allclose(got.sum(axis=0), exp, rtol=1e-5, atol=1e-9):
             return "did you forget to sum over the batch (axis 0)? Add up the rows: np.sum(..., axis=0)."
@@ -94,6 +100,8 @@ def _diagnose_values(got: np.ndarray, exp: np.ndarray, n: int | None) -> str | N
     if denom == 0 or not np.any(got):
         return None  # all zeros: the exercise's own hint (or verify's) says more
     scale = float(np.vdot(got, exp)) / denom
+    if abs(scale) < 1e-6:  # (nearly) zero: no factor to name; the exercise's own hints say more
+        return None
     if abs(scale - 1) > 1e-3 and close(got, scale * exp):
         named = [(2.0, "off by a factor of 2: is a term counted twice, or a 0.5 missing?"),
                  (0.5, "off by a factor of 1/2: is a factor 2 (or a term) missing?")]

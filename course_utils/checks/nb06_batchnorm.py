@@ -1,30 +1,33 @@
 """Checks for notebook 06: batchnorm forward (train and test mode) and both backward passes.
 
 The forward checks call the student's ``batchnorm_forward(x, gamma, beta, running, train=...,
-momentum=..., eps=...)`` and compare ``out`` and the returned running averages (anything with
-``.mean`` and ``.var``, or a pair) with :func:`course_utils.layers.batchnorm_forward`. The train
-check also compares the per-feature mean and standard deviation of ``out``, which are beta and
-about gamma: the first rows of its table say whether the normalization itself is right.
-The backward checks run the student's forward pass in train mode, then the student's backward
-pass on the student's own cache (students choose what to cache), and compare dx, dgamma and
-dbeta with the course's backward pass; the course's pass is itself tested against centered
-differences in ``tests/test_layers.py``.
+momentum=..., eps=...)`` and compare ``out``, the returned running averages (anything with
+``.mean`` and ``.var``, or a pair) and the cache with :func:`course_utils.layers.batchnorm_forward`.
+The train check also compares the per-feature mean and standard deviation of ``out``, which are
+beta and about gamma: the first rows of its table say whether the normalization itself is right.
+The cache is the contract the backward passes read (``x, x_hat, mu, var, gamma, eps, train =
+cache`` and ``cache.x_hat``...): a wrong cache fails here, with a hint about the cache, not later.
+The backward checks call the student's backward pass on a correct ``BatchnormCache`` made from
+the test's inputs, so a wrong forward pass never shows up as a wrong backward pass; the course's
+backward pass is itself tested against centered differences in ``tests/test_layers.py``.
 
 Notes: inputs are ReLU activations of a random layer (non-negative, skewed, means far from 0),
 shifted so that no feature is centred already, plus one feature whose variance is about 1e-6,
 of the order of eps: there ``(x - mu) / (sqrt(var) + eps)`` and ``/ sqrt(var + eps)`` differ
-by far more than the tolerance, so eps in the wrong place fails. The hidden tests change
-``momentum`` (0.8, 0.7), so an answer that hard-codes 0.9 fails.
+by far more than the tolerance, so eps in the wrong place fails. Every test, the visible one
+included, passes a momentum and an eps other than the defaults (0.9, 1e-5), so an answer that
+writes the defaults into its code fails with a hint that says so. Tolerances are tight enough
+(1e-9) that a result rounded to float32 fails. The hints are in ``_batchnorm_hints``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .. import layers as ref
+from . import _batchnorm_hints as hints
 from ._core import CheckFailure
-from ._hints import matches
 from ._registry import register
-from ._shapes import ShapeSpec
+from ._shapes import ShapeSpec, read
 
 __all__ = ["check_batchnorm_forward", "check_batchnorm_forward_test", "check_batchnorm_backward",
            "check_batchnorm_backward_alt"]
@@ -36,9 +39,11 @@ _SHAPES = {
     "batchnorm_backward": [[(10, 6, 4), (17, 3, 5)], [(14, 5, 8), (22, 7, 3)], [(19, 4, 6), (8, 9, 2)]],
     "batchnorm_backward_alt": [[(11, 4, 7), (18, 6, 2)], [(16, 8, 3), (25, 5, 4)], [(13, 3, 9), (29, 7, 6)]],
 }
-_MOMENTUM = (0.9, 0.8, 0.7)
+_MOMENTUM = (0.8, 0.7, 0.95)  # never the default 0.9, the visible test (seed 0) included
+_EPS = (1e-3, 1e-4, 3e-3)  # never the default 1e-5
 _SEED = {"batchnorm_forward": 60, "batchnorm_forward_test": 61, "batchnorm_backward": 62,
          "batchnorm_backward_alt": 63}
+_TOL = 1e-9
 
 
 def _sizes(case: dict) -> dict[str, int]:
@@ -55,12 +60,15 @@ def _cases(name: str, seed: int) -> list[dict]:
         x[:, -1] = 2.0 + 1e-3 * rng.standard_normal(N)  # variance ~1e-6, the order of eps
         case = dict(x_in=x_in, x=x, gamma=rng.uniform(0.5, 2.0, D), beta=rng.standard_normal(D),
                     running_mean=rng.standard_normal(D), running_var=rng.uniform(0.5, 3.0, D),
-                    momentum=_MOMENTUM[seed % 3])
+                    momentum=_MOMENTUM[seed % 3], eps=_EPS[seed % 3])
         if name == "batchnorm_forward_test":  # the statistics of training, far from this batch's own
             case["running_mean"] = x.mean(axis=0) + rng.uniform(1.0, 2.0, D) * rng.choice([-1, 1], D)
             case["running_var"] = x.var(axis=0) * rng.uniform(2.0, 4.0, D) + 0.1
-        if name.startswith("batchnorm_backward"):
-            case["dout"] = rng.standard_normal((N, D))
+        if name.startswith("batchnorm_backward"):  # the cache of a correct forward pass, written out here
+            mu, var = x.mean(axis=0), x.var(axis=0)
+            case.update(mu=mu, var=var, x_hat=(x - mu) / np.sqrt(var + case["eps"]),
+                        dout=rng.standard_normal((N, D)))
+            del case["running_mean"], case["running_var"], case["momentum"], case["beta"]
         cases.append(case)
     return cases
 
@@ -85,13 +93,37 @@ def _mean_var(func: str, running):
                        f".mean and .var), got {type(running).__name__}.")
 
 
+_CONTRACT = ("  Hint: the cache is a cu.layers.BatchnormCache, as the exercise says: the backward passes unpack "
+             "its seven fields in order (x, x_hat, mu, var, gamma, eps, _ = cache) and read cache.x_hat, "
+             "cache.var, cache.gamma and cache.eps.")
+
+
+def _cache_fields(cache) -> dict:
+    """The fields of the student's cache as the backward passes read them (CheckFailure if they cannot)."""
+    try:
+        items = tuple(cache)
+    except TypeError:
+        items = None
+    if items is None or len(items) != 7:
+        what = f"a {type(cache).__name__} of {len(items)}" if items is not None else f"a {type(cache).__name__}"
+        raise CheckFailure(f"batchnorm_forward: the cache is {what}, not the seven fields the backward passes "
+                           f"read.\n{_CONTRACT}")
+    for i, name in enumerate(hints.FIELDS):
+        if name in ("x_hat", "var", "gamma", "eps") and not hasattr(cache, name):
+            raise CheckFailure(f"batchnorm_forward: the cache has no field named {name} (cache.{name}).\n{_CONTRACT}")
+        if hasattr(cache, name) and getattr(cache, name) is not items[i]:
+            raise CheckFailure(f"batchnorm_forward: cache.{name} is not the cache's field number {i + 1}: the "
+                               f"fields are in another order.\n{_CONTRACT}")
+    return {f"cache.{name}": value for name, value in zip(hints.FIELDS, items)}
+
+
 def _forward_caller(train: bool):
     def call(student, case):
-        out, _, running = _triple("batchnorm_forward", student["batchnorm_forward"](
+        out, cache, running = _triple("batchnorm_forward", student["batchnorm_forward"](
             case["x"], case["gamma"], case["beta"], ref.Running(case["running_mean"], case["running_var"]),
-            train=train, momentum=case["momentum"], eps=1e-5))
+            train=train, momentum=case["momentum"], eps=case["eps"]))
         mean, var = _mean_var("batchnorm_forward", running)
-        result = {"out": out, "running_mean": mean, "running_var": var}
+        result = {"out": out, "running_mean": mean, "running_var": var, **_cache_fields(cache)}
         if train and isinstance(out, np.ndarray) and out.shape == case["x"].shape:
             result = {"out_mean": out.mean(axis=0), "out_std": out.std(axis=0), **result}
         return result
@@ -101,21 +133,31 @@ def _forward_caller(train: bool):
 
 def _forward_expected(train: bool):
     def expected(case):
-        out, _, running = ref.batchnorm_forward(case["x"], case["gamma"], case["beta"], _running(case),
-                                                train=train, momentum=case["momentum"], eps=1e-5)
+        out, cache, running = ref.batchnorm_forward(case["x"], case["gamma"], case["beta"], _running(case),
+                                                    train=train, momentum=case["momentum"], eps=case["eps"])
         result = {"out": out, "running_mean": running.mean, "running_var": running.var}
         if train:
             result = {"out_mean": out.mean(axis=0), "out_std": out.std(axis=0), **result}
-        return result
+        return {**result, **{f"cache.{name}": getattr(cache, name) for name in hints.FIELDS}}
 
     return expected
 
 
+def _per_feature_rows(case, outputs):
+    """Derive: a cache's per-feature field kept as (1, D) (keepdims=True) is read as the (D,) it holds."""
+    D = case["x"].shape[1]
+    outputs = dict(outputs)
+    for name in ("cache.mu", "cache.var", "cache.gamma"):
+        value = outputs.get(name)
+        if isinstance(value, np.ndarray) and value.shape == (1, D):
+            outputs[name] = value.reshape(D)
+    return outputs
+
+
 def _backward_caller(backward_name: str):
     def call(student, case):
-        _, cache, _ = _triple("batchnorm_forward", student["batchnorm_forward"](
-            case["x"], case["gamma"], case["beta"], ref.Running(case["running_mean"], case["running_var"]),
-            train=True, momentum=case["momentum"], eps=1e-5))
+        cache = ref.BatchnormCache(case["x"], case["x_hat"], case["mu"], case["var"], case["gamma"], case["eps"],
+                                   True)
         grads = student[backward_name](case["dout"], cache)
         if not isinstance(grads, (tuple, list)) or len(grads) != 3:
             raise CheckFailure(f"{backward_name} must return (dx, dgamma, dbeta).")
@@ -125,106 +167,55 @@ def _backward_caller(backward_name: str):
 
 
 def _backward_expected(case):
-    _, cache, _ = ref.batchnorm_forward(case["x"], case["gamma"], case["beta"], _running(case), train=True,
-                                        momentum=case["momentum"], eps=1e-5)
+    cache = ref.BatchnormCache(case["x"], case["x_hat"], case["mu"], case["var"], case["gamma"], case["eps"], True)
     return dict(zip(("dx", "dgamma", "dbeta"), ref.batchnorm_backward(case["dout"], cache)))
 
 
-def _normalized(case, var, eps_outside=False):
-    x = case["x"]
-    scale = np.sqrt(var) + 1e-5 if eps_outside else np.sqrt(var + 1e-5)
-    return case["gamma"] * (x - x.mean(axis=0)) / scale + case["beta"]
+def _error_hint(case, message):
+    return hints.error_hint(case, message, read)
 
 
-def _std_of(formula):
-    return lambda c: formula(c).std(axis=0)
+_LIKE = {"out": "x", "running_mean": "gamma", "running_var": "gamma", "out_mean": "gamma", "out_std": "gamma",
+         "cache.x": "x", "cache.x_hat": "x", "cache.mu": "gamma", "cache.var": "gamma", "cache.gamma": "gamma"}
 
 
-def _swapped(key, stat):
-    return lambda c: (1 - c["momentum"]) * c[f"running_{key}"] + c["momentum"] * stat(c["x"])
-
-
-_DDOF = ("the variance is the biased one, the mean of (x - mean)² over the batch (divide by N, not N - 1): "
-         "np.var(x, axis=0), without ddof=1.")
-_EPS = "eps goes inside the square root: (x - mean) / np.sqrt(var + eps), not / (np.sqrt(var) + eps)."
-_MOMENTUM_SIDE = ("momentum weighs the OLD running average: running = momentum * running + (1 - momentum) * "
-                  "batch statistic (and use the momentum you are given, not 0.9).")
-_FORWARD_HINTS = (
-    (matches(lambda c: _normalized(c, c["x"].var(axis=0, ddof=1))), _DDOF),
-    (matches(_std_of(lambda c: _normalized(c, c["x"].var(axis=0, ddof=1)))), _DDOF),
-    (matches(lambda c: _normalized(c, c["x"].var(axis=0), eps_outside=True)), _EPS),
-    (matches(_std_of(lambda c: _normalized(c, c["x"].var(axis=0), eps_outside=True))), _EPS),
-    (matches(_swapped("mean", lambda x: x.mean(axis=0))), _MOMENTUM_SIDE),
-    (matches(_swapped("var", lambda x: x.var(axis=0))), _MOMENTUM_SIDE),
-    (matches(lambda c: c["x"].mean(axis=0)), "return the updated running average, not this batch's mean."),
-    (matches(lambda c: c["x"].var(axis=0)), "return the updated running average, not this batch's variance."),
-)
-
-_BATCH_STATS = ("in test mode normalize with the running averages you were given (running.mean, running.var), "
-                "not this batch's statistics: a prediction must not depend on the other examples in the batch.")
-_TEST_HINTS = (
-    (matches(lambda c: _normalized(c, c["x"].var(axis=0))), _BATCH_STATS),
-    (matches(lambda c: c["momentum"] * c["running_mean"] + (1 - c["momentum"]) * c["x"].mean(axis=0)),
-     "test mode leaves the running averages as they are: return them unchanged."),
-    (matches(lambda c: c["momentum"] * c["running_var"] + (1 - c["momentum"]) * c["x"].var(axis=0)),
-     "test mode leaves the running averages as they are: return them unchanged."),
-)
-
-
-def _direct_only(c):
-    return c["dout"] * c["gamma"] / np.sqrt(c["x"].var(axis=0) + 1e-5)
-
-
-_BACKWARD_HINTS = (
-    (matches(_direct_only),
-     "that is only the direct path through x - mean: the mean and the variance depend on every x too, so add "
-     "the gradients that flow back through them (dvar, then dmu)."),
-    (matches(lambda c: c["dout"] * c["gamma"]),
-     "dx must also go through the division by sqrt(var + eps), and through the mean and the variance."),
-    (matches(lambda c: c["dout"] * ((c["x"] - c["x"].mean(axis=0)) / np.sqrt(c["x"].var(axis=0) + 1e-5))),
-     "dgamma = sum over the batch of dout * x_hat: np.sum(dout * x_hat, axis=0)."),
-)
-_ERROR_HINT = ("the sums over the batch give arrays of shape (D,); keep every per-feature quantity (mean, var, "
-               "dvar, dmu) of shape (D,) and every per-example one of shape (N, D).")
-
-
-def _forward_spec(name: str, train: bool, hints):
+def _forward_spec(name: str, train: bool):
+    expected = _forward_expected(train)
     return ShapeSpec(
         name="batchnorm_forward", args=("batchnorm_forward",), cases=lambda seed: _cases(name, seed),
-        call=_forward_caller(train), expected=_forward_expected(train), tol=1e-7,
-        like={"out": "x", "running_mean": "gamma", "running_var": "gamma", "out_mean": "gamma",
-              "out_std": "gamma"},
-        batch="x", hints=hints, reference=("course_utils.layers.batchnorm_forward",), error_hint=_ERROR_HINT)
+        call=_forward_caller(train), expected=expected, tol=_TOL, like=_LIKE, batch="x",
+        hints=hints.forward_hints(expected) if train else hints.test_mode_hints(expected),
+        reference=("course_utils.layers.batchnorm_forward",), error_hint=_error_hint, derive=_per_feature_rows)
 
 
-@register(_forward_spec("batchnorm_forward", True, _FORWARD_HINTS))
+@register(_forward_spec("batchnorm_forward", True))
 def check_batchnorm_forward(batchnorm_forward):
-    """Check batchnorm_forward in train mode: out, its per-feature mean and std, the running averages (notebook 06)."""
+    """Check batchnorm_forward in train mode: out, its mean and std, the running averages, the cache (notebook 06)."""
 
 
-@register(_forward_spec("batchnorm_forward_test", False, _TEST_HINTS))
+@register(_forward_spec("batchnorm_forward_test", False))
 def check_batchnorm_forward_test(batchnorm_forward):
     """Check batchnorm_forward(..., train=False): normalized with the running averages, which stay (notebook 06)."""
 
 
 def _backward_spec(backward_name: str):
     return ShapeSpec(
-        name=backward_name, args=("batchnorm_forward", backward_name),
+        name=backward_name, args=(backward_name,),
         cases=lambda seed: _cases(backward_name, seed), call=_backward_caller(backward_name),
-        expected=_backward_expected, tol={"dx": 1e-6, "dgamma": 1e-7, "dbeta": 1e-7},
-        like={"dx": "x", "dgamma": "gamma", "dbeta": "beta"}, batch="x", hints=_BACKWARD_HINTS,
+        expected=_backward_expected, tol=_TOL, like={"dx": "x", "dgamma": "gamma", "dbeta": "gamma"}, batch="x",
+        hints=hints.backward_hints(_backward_expected, closed_form=backward_name.endswith("_alt")),
         reference=("course_utils.layers.batchnorm_backward", "course_utils.layers.batchnorm_backward_alt"),
-        error_hint=_ERROR_HINT)
+        error_hint=_error_hint)
 
 
 @register(_backward_spec("batchnorm_backward"))
-def check_batchnorm_backward(batchnorm_forward, batchnorm_backward):
-    """Check batchnorm_backward, node by node through the graph, on the cache of your forward pass (notebook 06)."""
+def check_batchnorm_backward(batchnorm_backward):
+    """Check batchnorm_backward, node by node through the graph, on a correct cache (notebook 06)."""
 
 
 @register(_backward_spec("batchnorm_backward_alt"))
-def check_batchnorm_backward_alt(batchnorm_forward, batchnorm_backward_alt):
-    """Check the simplified batchnorm_backward_alt on the cache of your forward pass (notebook 06)."""
+def check_batchnorm_backward_alt(batchnorm_backward_alt):
+    """Check the simplified batchnorm_backward_alt on a correct cache of the forward pass (notebook 06)."""
 
 
 # check -> the named sizes of a case (the tests assert that they are pairwise distinct)

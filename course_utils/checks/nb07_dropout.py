@@ -325,6 +325,8 @@ _BACKWARD_HINTS = (
      "checked with the mask held fixed: draw the mask from the rng you are given (run check_dropout_forward first)."),
     ("dx, dropped units", lambda got, exp, case: True, _NEW_MASK),
     ("dx / numerical dx, kept units", lambda got, exp, case: np.any(got == 0), _NEW_MASK),
+    ("dx / numerical dx, kept units", lambda got, exp, case: np.allclose(got[got != 1] * case["dout"][got != 1], 1),
+     "dx does not depend on dout: the backward pass multiplies the upstream gradient by the mask, dx = dout * mask."),
     ("dx / numerical dx, kept units", _kept_at(lambda p: 1 - p, right=1.0),
      "dx misses the factor 1 / (1 - p_drop) (an unscaled mask in the cache?): the forward multiplied x by the "
      "scaled mask, so the backward multiplies dout by that same scaled mask."),

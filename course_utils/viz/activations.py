@@ -2,7 +2,12 @@
 
 Every function here draws what it is given: the notebook (or the widget) computes the curves
 with :mod:`course_utils.layers`, the gradient norms with :func:`course_utils.init.gradient_norms`,
-and passes the arrays in.
+and passes the arrays in. Results over several seeds come as 2-D arrays (one row per seed) and
+are drawn with their spread: every seed's line, or a bar with its min-max range.
+
+Notes: text is drawn at matplotlib's default 10 pt or larger (titles 12 pt) and no figure is
+wider than 9.6 inches, so that in JupyterLab at 1366x768 a figure is shown at full size and its
+text is as large as the notebook's body text; legends sit outside the data.
 """
 from __future__ import annotations
 
@@ -15,23 +20,25 @@ __all__ = ["plot_activations", "plot_gradient_norms", "plot_per_epoch", "plot_pa
 
 
 def plot_activations(x: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
-                     saturation: float | None = None, ncols: int = 3):
+                     saturation: float | None = None, ncols: int = 3, figsize: tuple[float, float] | None = None):
     """One panel per activation: f(x) and its local gradient f'(x).
 
     Inputs:
     - x: (P,) the inputs, increasing.
     - curves: name -> (f(x), f'(x)), two (P,) arrays each.
     - saturation: if given, shade where |f'(x)| < saturation (the unit passes almost no gradient).
-    - ncols: panels per row.
+    - ncols: panels per row; figsize: (width, height) in inches (default: 3.1 by 2.6 per panel).
     Returns: the matplotlib Figure.
 
     Notes: the gradient is drawn dashed on the same axes as the function, so the place where
-    the curve flattens and the place where the gradient dies are seen to be the same.
+    the curve flattens and the place where the gradient dies are seen to be the same. One
+    legend for all panels, above them, so that it covers no curve.
     """
     n = len(curves)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.9 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize or (3.1 * ncols, 2.6 * nrows + 0.5), squeeze=False)
+    handles = {}
     for ax, (name, (out, grad)) in zip(axes.flat, curves.items()):
         ax.plot(x, out, color="C0", label="f(x)")
         ax.plot(x, grad, "--", color="C3", label="f'(x)")
@@ -44,49 +51,77 @@ def plot_activations(x: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.nd
         ax.axvline(0, color="0.6", lw=0.6)
         ax.set(title=name, xlabel="x", ylabel="value")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        handles.update(zip(*reversed(ax.get_legend_handles_labels())))
     for ax in axes.flat[n:]:
         ax.set_visible(False)
-    fig.tight_layout()
+    fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=len(handles), frameon=False)
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / height))
     return fig
+
+
+def _rows(values) -> np.ndarray:
+    """values as a 2-D array, one row per seed (a 1-D array is one seed)."""
+    return np.atleast_2d(np.asarray(values, dtype=float))
 
 
 def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradient norm per layer"):
     """Grouped bars: the gradient norm of each hidden layer, one group per network.
 
-    Inputs: norms: label (e.g. '3 hidden layers') -> (L,) norms, first layer first.
+    Inputs: norms: label (e.g. '3 hidden layers') -> (L,) norms, first layer first, or (S, L),
+    one row per seed: the bar is then the mean over seeds and its whisker the min-max range.
     Returns: the matplotlib Figure (log scale: a constant ratio per layer is a straight staircase).
     """
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
     width = 0.8 / len(norms)
     for k, (label, values) in enumerate(norms.items()):
-        layers = np.arange(1, len(values) + 1)
-        ax.bar(layers + (k - (len(norms) - 1) / 2) * width, values, width=width, color=f"C{k}", label=label)
-    longest = max(len(v) for v in norms.values())
+        rows = _rows(values)
+        mean = rows.mean(axis=0)
+        layers = np.arange(1, rows.shape[1] + 1) + (k - (len(norms) - 1) / 2) * width
+        spread = np.array([mean - rows.min(axis=0), rows.max(axis=0) - mean]) if len(rows) > 1 else None
+        ax.bar(layers, mean, width=width, color=f"C{k}", label=label)
+        if spread is not None:
+            ax.errorbar(layers, mean, yerr=spread, fmt="none", ecolor="k", elinewidth=1, capsize=3)
+    longest = max(_rows(v).shape[1] for v in norms.values())
     ax.set_xticks(np.arange(1, longest + 1))
-    ax.set(yscale="log", xlabel="hidden layer (1 = next to the input)", ylabel="norm of the bias gradient",
-           title=title)
+    seeds = max(len(_rows(v)) for v in norms.values())
+    ylabel = "norm of the bias gradient" + (f"\n(mean, min-max of {seeds} seeds)" if seeds > 1 else "")
+    ax.set(yscale="log", xlabel="hidden layer (1 = next to the input)", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     fig.tight_layout()
     return fig
 
 
 def plot_per_epoch(series: Mapping[str, np.ndarray], *, ylabel: str, title: str, logy: bool = False,
-                   xlabel: str = "epoch"):
+                   xlabel: str = "epoch", ax=None, legend: bool = True):
     """One curve per series over epochs 0..E (epoch 0: before training).
 
-    Inputs: series: label -> (E + 1,) values; ylabel, title, xlabel: the texts; logy: log scale.
+    Inputs: series: label -> (E + 1,) values, or (S, E + 1), one row per seed: then every seed
+    is a thin line and the median over seeds a thick one. ylabel, title, xlabel: the texts;
+    logy: log scale; ax: the axes to draw in (default: a new figure); legend: draw one, to the
+    right of the axes (clear of the curves).
     Returns: the matplotlib Figure. Used for per-layer gradient norms and dead-unit fractions.
     """
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=(7.5, 3.6)) if ax is None else (ax.figure, ax)
+    many = False
     for k, (label, values) in enumerate(series.items()):
-        ax.plot(np.arange(len(values)), values, "o-", ms=3, color=f"C{k}", label=label)
+        rows = _rows(values)
+        epochs = np.arange(rows.shape[1])
+        if len(rows) > 1:
+            many = True
+            for row in rows:
+                ax.plot(epochs, row, "-", lw=0.8, alpha=0.45, color=f"C{k}")
+            ax.plot(epochs, np.median(rows, axis=0), "o-", ms=3, lw=2, color=f"C{k}", label=label)
+        else:
+            ax.plot(epochs, rows[0], "o-", ms=3, color=f"C{k}", label=label)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     if logy:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend()
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0,
+                  title="median (thick), seeds (thin)" if many else None, title_fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -98,15 +133,15 @@ def plot_paths_2d(paths: Mapping[str, np.ndarray], target: np.ndarray, *,
     Inputs: paths: label -> (T + 1, 2) successive weights; target: (2,) the weights sought.
     Returns: the matplotlib Figure.
     """
-    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
     for k, (label, path) in enumerate(paths.items()):
         ax.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1, color=f"C{k}", label=label)
         ax.plot(*path[0], "o", color=f"C{k}", ms=6)
-    ax.plot(*target, "*", color="k", ms=14, label="target w*")
+    ax.plot(*target, "*", color="k", ms=14, linestyle="none", label="target w*")
     ax.axhline(0, color="0.6", lw=0.6)
     ax.axvline(0, color="0.6", lw=0.6)
     ax.set(xlabel="w1", ylabel="w2", title=title, aspect="equal")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     fig.tight_layout()
     return fig

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import NullFormatter
 
-__all__ = ["plot_history", "plot_histories", "plot_timings"]
+__all__ = ["plot_history", "plot_histories", "plot_timings", "loss_ceiling", "clip_diverged"]
 
 
 def _smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -19,6 +19,35 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
         return values
     kernel = np.ones(window) / window
     return np.convolve(values, kernel, mode="valid")
+
+
+def loss_ceiling(losses: Sequence[np.ndarray], *, factor: float = 3.0) -> float:
+    """The top of a loss axis that keeps diverging runs from flattening the others: factor x the largest start.
+
+    Inputs: losses: one (T,) loss curve per run; factor: how far above the largest first loss.
+    Returns: the ceiling (inf when no run has a finite first loss).
+
+    Notes: a healthy run's loss stays below where it started, give or take the mini-batch noise,
+    so three times the highest start is above every healthy curve; a diverging run crosses it
+    within a few iterations on its way to 1e30 or NaN.
+    """
+    starts = [float(loss[0]) for loss in map(np.asarray, losses) if len(loss) and np.isfinite(loss[0])]
+    return factor * max(starts) if starts else float("inf")
+
+
+def clip_diverged(loss: np.ndarray, ceiling: float) -> tuple[np.ndarray, int | None]:
+    """A loss curve up to the iteration where it first exceeds ceiling or stops being finite.
+
+    Inputs: loss: (T,) the loss per iteration; ceiling: see :func:`loss_ceiling`.
+    Returns: (shown, left): the first ``left`` values, and ``left`` (None, and the whole curve,
+    when the run never leaves the axis).
+    """
+    loss = np.asarray(loss, dtype=float)
+    out = ~np.isfinite(loss) | (loss > ceiling)
+    if not out.any():
+        return loss, None
+    left = int(np.argmax(out))
+    return loss[:left], left
 
 
 def plot_histories(histories: Mapping[str, object], *, title: str = "Training", smooth: int = 10):
@@ -31,25 +60,36 @@ def plot_histories(histories: Mapping[str, object], *, title: str = "Training", 
 
     Notes: the raw mini-batch loss is noisy (each batch is a different sample), so it is drawn
     faint with its moving average on top; accuracies are measured once per epoch, epoch 0
-    being the untrained model. Solid lines are train accuracy, dashed lines validation.
+    being the untrained model. Solid lines are train accuracy, dashed lines validation. A run
+    whose loss diverges is drawn up to where it leaves the axis (three times the highest start,
+    :func:`loss_ceiling`), marked there with an x, so the other runs keep a readable scale.
     """
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
+    ceiling = loss_ceiling([h.loss for h in histories.values()])
+    clipped = False
     for k, (label, h) in enumerate(histories.items()):
         color = f"C{k}"
         name = f"{label} " if label else ""
-        loss = np.asarray(h.loss)
-        ax_loss.plot(np.arange(len(loss)), loss, color=color, alpha=0.3, lw=0.8)
+        loss, left = clip_diverged(h.loss, ceiling)
+        raw = loss if left is None else np.append(loss, ceiling)  # the faint line runs up to the edge
+        ax_loss.plot(np.arange(len(raw)), raw, color=color, alpha=0.3, lw=0.8)
         smooth_loss = _smooth(loss, smooth)
         offset = len(loss) - len(smooth_loss)
-        ax_loss.plot(np.arange(offset, len(loss)), smooth_loss, color=color, label=f"{name}loss".strip())
+        ax_loss.plot(np.arange(offset, len(loss)), smooth_loss, color=color,
+                     label=f"{name}loss".strip() + ("" if left is None else f" (diverged at iteration {left})"))
+        if left is not None:
+            clipped = True
+            ax_loss.plot([left], [ceiling], "x", color=color, ms=9, mew=2, clip_on=False)
         epochs = np.arange(len(h.train_acc))
         ax_acc.plot(epochs, h.train_acc, "o-", color=color, ms=3, label=f"{name}train")
         if len(h.val_acc):
             ax_acc.plot(epochs, h.val_acc, "s--", color=color, ms=3, label=f"{name}val")
     ax_loss.set(xlabel="iteration", ylabel="loss", title="Mini-batch loss")
+    if clipped:
+        ax_loss.set_ylim(0, ceiling)
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0, 1.02))
     ax_loss.legend()
-    ax_acc.legend(loc="lower right")
+    ax_acc.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: accuracies fill the whole axes
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
     fig.suptitle(title)

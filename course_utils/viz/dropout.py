@@ -1,7 +1,7 @@
-"""Figures of notebook 07: training curves per dropout rate, and one pass against an average of masks."""
+"""Figures of notebook 07: validation curves per dropout rate over seeds, and one pass against an average of masks."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -9,71 +9,102 @@ import numpy as np
 __all__ = ["plot_dropout_runs", "highlight_dropout_run", "plot_mask_average"]
 
 
-def plot_dropout_runs(runs: Mapping[float, object], *, highlight: float | None = None,
-                      title: str = "Train (solid) and validation (dashed) accuracy"):
-    """Train and validation accuracy per epoch for each dropout rate, and the final gap.
+def _band(ax, x, values, color, label, **kw):
+    """The mean over seeds (last axis) as a line, min to max as a shaded band; returns (line, band)."""
+    values = np.asarray(values)
+    (line,) = ax.plot(x, values.mean(axis=-1), color=color, label=label, **kw)
+    band = ax.fill_between(x, values.min(axis=-1), values.max(axis=-1), color=color, alpha=0.2, linewidth=0)
+    return line, band
+
+
+def _bars(ax, x, values, **kw):
+    """Mean over seeds (last axis) with min-max error bars."""
+    values = np.asarray(values)
+    mean = values.mean(axis=-1)
+    err = np.stack([mean - values.min(axis=-1), values.max(axis=-1) - mean])
+    return ax.errorbar(x, mean, yerr=err, capsize=4, marker="o", **kw)
+
+
+def plot_dropout_runs(runs, *, highlight: float | None = None):
+    """Validation loss while training, per dropout rate; losses and accuracy at the end against p_drop.
 
     Inputs:
-    - runs: p_drop -> :class:`course_utils.train.History` (with validation accuracies).
-    - highlight: the p_drop drawn in full colour (the others faint); None draws all alike.
-    - title: the left panel's title.
+    - runs: a :class:`course_utils.dropout.DropoutRuns` (P rates, S seeds).
+    - highlight: the p_drop drawn in full colour in the left panel (the others faint); None: all alike.
     Returns: the matplotlib Figure.
 
-    Notes: the gap between the two curves is what the model learned about its training set
-    and not about digits in general; the right panel shows it at the last epoch.
+    Notes: lines are means over the seeds, bands and error bars span their min to max. The
+    middle panel puts the training loss measured in test mode (the net a user gets) beside
+    the one measured in train mode (with masks, what the optimizer sees).
     """
-    fig, (ax, ax_gap) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw=dict(width_ratios=(2, 1)))
-    ps = list(runs)
+    fig, (ax, ax_loss, ax_acc) = plt.subplots(1, 3, figsize=(12, 3.8), gridspec_kw=dict(width_ratios=(1.4, 1, 1)))
+    ps = runs.p_drops
     for k, p in enumerate(ps):
-        h = runs[p]
-        ax.plot(h.epochs, h.train_acc, color=f"C{k}", label=f"p_drop={p:g}")
-        ax.plot(h.epochs, h.val_acc, color=f"C{k}", linestyle="--")
-    ax.set(xlabel="epoch", ylabel="accuracy", title=title, ylim=(0.5, 1.01))
-    gaps = [runs[p].train_acc[-1] - runs[p].val_acc[-1] for p in ps]
-    ax_gap.bar([f"{p:g}" for p in ps], gaps, color=[f"C{k}" for k in range(len(ps))])
-    ax_gap.set(xlabel="p_drop", ylabel="train - val accuracy", title="gap at the last epoch")
+        _band(ax, runs.steps, runs.val_loss[:, k], f"C{k}", f"p_drop={p:g}")
+    top = 1.6 * float(np.max(runs.val_loss[-1]))  # the first iterations' high loss off the top: the end matters
+    ax.set(xlabel="iteration", ylabel="validation loss", title="Validation loss while training",
+           ylim=(0.8 * float(np.min(runs.val_loss)), max(top, 1.05 * float(np.max(runs.val_loss[-1])))))
+    x = np.arange(len(ps))
+    _bars(ax_loss, x, runs.val_loss[-1], color="C3", label="validation")
+    _bars(ax_loss, x, runs.train_loss_masked, color="C7", linestyle="--", label="training, train mode")
+    _bars(ax_loss, x, runs.train_loss[-1], color="k", label="training, test mode")
+    highest = max(float(np.max(runs.val_loss[-1])), float(np.max(runs.train_loss_masked)))
+    ax_loss.set(xlabel="p_drop", ylabel="loss at the end", title="Losses at the last iteration",
+                ylim=(0, 1.5 * highest))  # room above the data for the legend
+    ax_loss.legend(loc="upper left")
+    _bars(ax_acc, x, runs.val_acc[-1], color="C2")
+    ax_acc.set(xlabel="p_drop", ylabel="validation accuracy", title="Validation accuracy at the end")
+    for a in (ax_loss, ax_acc):
+        a.set_xticks(x, [f"{p:g}" for p in ps])
     highlight_dropout_run(fig, runs, highlight)
     fig.tight_layout()
     return fig
 
 
-def highlight_dropout_run(fig, runs: Mapping[float, object], highlight: float | None):
-    """Redraw a figure of :func:`plot_dropout_runs` in place: ``highlight``'s run in full colour, the others faint.
+def highlight_dropout_run(fig, runs, highlight: float | None):
+    """Redraw a figure of :func:`plot_dropout_runs` in place: ``highlight``'s curve in full colour, the others faint.
 
-    Inputs: fig and runs: the figure and the runs it was drawn from; highlight: a p_drop of runs,
-    or None for all alike.
+    Inputs: fig and runs: the figure and the runs it was drawn from; highlight: one of
+    ``runs.p_drops``, or None for all alike.
     Returns: the Figure. Notes: the widget of notebook 07 calls this on every change of its
-    slider; only colours change, so the figure keeps its layout.
+    slider; only transparency changes, so the figure keeps its layout.
     """
-    ax, ax_gap = fig.axes
-    for k, p in enumerate(runs):  # per run, in order: a train line, a validation line, a bar
-        alpha = 1.0 if highlight is None or np.isclose(p, highlight) else 0.2
-        ax.lines[2 * k].set_alpha(alpha)
-        ax.lines[2 * k + 1].set_alpha(alpha)
-        ax_gap.patches[k].set_alpha(1.0 if alpha == 1.0 else 0.3)
-    ax.legend(loc="lower right", fontsize=8)  # anew: a legend copies its lines' alpha when it is made
+    ax = fig.axes[0]
+    for k, p in enumerate(runs.p_drops):  # per rate, in order: a line and a band
+        on = highlight is None or np.isclose(p, highlight)
+        ax.lines[k].set_alpha(1.0 if on else 0.2)
+        ax.collections[k].set_alpha(0.2 if on else 0.05)
+    ax.legend(loc="upper right")  # anew: a legend copies its lines' alpha when it is made
     return fig
 
 
-def plot_mask_average(num_masks: Sequence[int], agreement: Sequence[float], prob_diff: Sequence[float],
-                      accuracy: Sequence[float], *, single_accuracy: float):
-    """How an average over masks approaches the single scaled pass, as the number of masks grows.
+def plot_mask_average(num_masks: Sequence[int], to_single, to_all, accuracy, *, single_accuracy):
+    """How the average of k masks approaches the single scaled pass, as k grows, over seeds.
 
     Inputs:
-    - num_masks: (K,) numbers of random masks averaged; agreement: (K,) fraction of examples
-      whose predicted label is that of the single pass; prob_diff: (K,) mean over examples of
-      the largest |difference| of softmax probabilities; accuracy: (K,) the average's accuracy.
-    - single_accuracy: the accuracy of the single pass without dropout (test mode).
+    - num_masks: (K,) the numbers k of masks averaged.
+    - to_single: (K, S) mean over examples of the largest |difference| of probabilities between
+      the average of k masks and the single test pass, per seed; to_all: (K, S) the same between
+      the average of k masks and the average of all of them.
+    - accuracy: (K, S) validation accuracy of the average of k masks.
+    - single_accuracy: (S,) validation accuracy of the single test pass.
     Returns: the matplotlib Figure.
     """
-    fig, (ax_p, ax_a) = plt.subplots(1, 2, figsize=(10, 3.4))
-    ax_p.loglog(num_masks, prob_diff, "o-", color="C0")
-    ax_p.set(xlabel="masks averaged", ylabel="mean max |Δ probability|",
-             title="average of masks vs one pass: probabilities")
-    ax_a.semilogx(num_masks, agreement, "o-", color="C1", label="same label as the single pass")
-    ax_a.semilogx(num_masks, accuracy, "s-", color="C2", label="accuracy of the average")
-    ax_a.axhline(single_accuracy, color="C2", linestyle=":", label="accuracy of the single pass")
-    ax_a.set(xlabel="masks averaged", ylabel="fraction of examples", title="labels")
-    ax_a.legend(loc="lower right", fontsize=8)
+    k = np.asarray(num_masks, dtype=float)
+    fig, (ax_p, ax_a) = plt.subplots(1, 2, figsize=(11, 3.8))
+    _band(ax_p, k, to_single, "C0", "average of k masks vs the single pass", marker="o")
+    to_all = np.asarray(to_all)
+    part = k < k[-1]
+    _band(ax_p, k[part], to_all[part], "C1", f"average of k vs of all {int(k[-1])} masks", marker="s")
+    ax_p.plot(k[part], to_all[0].mean() / np.sqrt(k[part]), color="gray", linestyle=":", label="∝ 1/√k")
+    ax_p.set(xscale="log", yscale="log", xlabel="masks averaged, k", ylabel="mean max |Δ probability|",
+             title="Probabilities: noise shrinks, a gap stays")
+    ax_p.legend(loc="lower left")
+    _band(ax_a, k, accuracy, "C2", "average of k masks", marker="o")
+    single = np.asarray(single_accuracy)
+    ax_a.axhspan(single.min(), single.max(), color="k", alpha=0.1)
+    ax_a.axhline(single.mean(), color="k", linestyle="--", label="single scaled pass")
+    ax_a.set(xscale="log", xlabel="masks averaged, k", ylabel="validation accuracy", title="Accuracy")
+    ax_a.legend(loc="lower right")
     fig.tight_layout()
     return fig

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_update_ratios", "plot_grid_vs_random", "plot_search_trials"]
+__all__ = ["plot_update_ratios", "plot_grid_vs_random", "plot_search_trials", "plot_ensembles"]
 
 
 def plot_update_ratios(histories: Mapping[str, object], *, layers: Sequence[str] = ("W1", "W2"),
@@ -20,14 +20,14 @@ def plot_update_ratios(histories: Mapping[str, object], *, layers: Sequence[str]
 
     Notes: a log axis, because the runs worth comparing differ by orders of magnitude.
     """
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
     styles = ("-", "--", ":", "-.")
     for i, (label, h) in enumerate(histories.items()):
         for name, style in zip(layers, styles):
             ax.semilogy(h.update_ratio[name], style, color=f"C{i}", label=f"{label}, {name}")
     ax.axhline(target, color="gray", lw=0.8, label=f"{target:g}, rule of thumb")
     ax.set(xlabel="iteration", ylabel="||update|| / ||W||", title=title)
-    ax.legend(fontsize=7, ncol=2, loc="center right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the runs fill the axes at every height
     fig.tight_layout()
     return fig
 
@@ -41,7 +41,7 @@ def plot_grid_vs_random(grid: np.ndarray, rand: np.ndarray, profile: Callable[[n
     - profile: a -> score along a, drawn scaled into the panel as a curve.
     Returns: the matplotlib Figure.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 4.2), sharey=True)
     a = np.linspace(0, 1, 200)
     p = profile(a)
     curve = 0.05 + 0.9 * (p - p.min()) / max(np.ptp(p), 1e-12)
@@ -51,29 +51,65 @@ def plot_grid_vs_random(grid: np.ndarray, rand: np.ndarray, profile: Callable[[n
         distinct = len(np.unique(np.round(pts[:, 0], 9)))
         ax.set(xlabel="a (important)", title=f"{name}: {distinct} values of a", xlim=(0, 1), ylim=(0, 1))
     axes[0].set_ylabel("b (unimportant)")
-    axes[1].legend(loc="center left", fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2)  # below both: clear of trials
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
 def plot_search_trials(results: Mapping[str, np.ndarray], *,
+                       box: tuple[tuple[float, float], tuple[float, float]] | None = None,
                        title: str = "Validation accuracy of each trial (colour)"):
     """Each trial at its (lr, reg) on log axes, coloured by validation accuracy; one marker per stage.
 
     Inputs:
     - results: stage name (e.g. "coarse", "fine") -> (T, 3) rows of (lr, reg, val_acc).
+    - box: optional ((lr_lo, lr_hi), (reg_lo, reg_hi)), drawn as a dashed rectangle (the fine ranges).
     Returns: the matplotlib Figure.
+
+    Notes: the colour scale starts at 0.5, so the good trials (0.9 and above) are told apart; a
+    worse trial is drawn in the darkest colour. The legend sits below the axes, clear of the trials.
     """
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    fig, ax = plt.subplots(figsize=(6.5, 4.8))
     sc = None
     for (name, res), marker in zip(results.items(), ("o", "s", "^", "D")):
         res = np.asarray(res)
-        sc = ax.scatter(res[:, 0], res[:, 1], c=res[:, 2], vmin=0, vmax=1, cmap="viridis", marker=marker,
-                        edgecolors="k", label=name)
+        sc = ax.scatter(res[:, 0], res[:, 1], c=res[:, 2], vmin=0.5, vmax=1, cmap="viridis", marker=marker,
+                        s=40, edgecolors="k", label=name)
+    if box is not None:
+        (x0, x1), (y0, y1) = box
+        ax.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], "--", color="C3", lw=1.2, label="fine ranges")
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="reg", title=title)
     if sc is not None:
-        fig.colorbar(sc, ax=ax, label="validation accuracy")
-    ax.legend()
+        fig.colorbar(sc, ax=ax, label="validation accuracy (0.5 or less: darkest)", pad=0.02)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_ensembles(accuracy: Mapping[str, Sequence[float]], log_loss: Mapping[str, Sequence[float]], *,
+                   title: str = "Ensembles on the validation set"):
+    """Each method's validation accuracy and log-loss: the mean over seeds as a dot, min to max as a bar.
+
+    Inputs:
+    - accuracy, log_loss: method name -> its values over seeds (same names, in the order drawn top-down).
+    Returns: the matplotlib Figure.
+
+    Notes: the spread is drawn because the differences between methods are a few examples of
+    the validation set; a mean alone would hide that. A dotted line marks the first method's mean.
+    """
+    names = list(accuracy)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 0.45 * len(names) + 1.6), sharey=True)
+    pos = np.arange(len(names))[::-1]
+    for ax, values, label in ((axes[0], accuracy, "validation accuracy"), (axes[1], log_loss, "validation log-loss")):
+        v = [np.asarray(values[n], dtype=float) for n in names]
+        mean = np.array([x.mean() for x in v])
+        ax.hlines(pos, [x.min() for x in v], [x.max() for x in v], color="C0", lw=3, alpha=0.45)
+        ax.plot(mean, pos, "o", color="C0")
+        ax.axvline(mean[0], color="0.5", ls=":", lw=1)  # the first method's mean, for reference
+        ax.set(xlabel=f"{label} (dot: mean, bar: min to max)")
+        ax.grid(alpha=0.3, axis="x")
+    axes[0].set_yticks(pos, names)
+    fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["surface_grid", "draw_surface", "plot_trajectories", "plot_path_losses", "plot_step_lengths",
-           "plot_loss_curves"]
+           "plot_loss_curves", "plot_iterations_vs_kappa", "plot_lr_sweep", "plot_loss_gaps"]
 
 
 def surface_grid(surface: Callable, xlim: Sequence[float], ylim: Sequence[float], num: int = 80):
@@ -56,7 +56,7 @@ def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xli
         axes = [ax] * len(labels)
     else:
         nrows = -(-len(labels) // ncols)
-        fig, grid_axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3 * nrows), squeeze=False)
+        fig, grid_axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.7 * nrows), squeeze=False)
         axes = list(grid_axes.ravel())
         for ax in axes[len(labels):]:
             ax.set_visible(False)
@@ -72,7 +72,7 @@ def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xli
             ax.set_title(label, fontsize=10)
     if ncols is None:
         axes[0].set_title(title)
-        axes[0].legend(fontsize=8, loc="best")
+        axes[0].legend(fontsize=10, loc="best")
     else:
         fig.suptitle(title)
     fig.tight_layout()
@@ -95,7 +95,7 @@ def plot_path_losses(surface: Callable, paths: Mapping[str, np.ndarray], *, titl
         positive &= bool(np.all(values[np.isfinite(values)] > 0))
     ax.set_yscale("log" if positive else "linear")
     ax.set(xlabel="step", ylabel="f(x, y)", title=title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
     if own:
         fig.tight_layout()
     return fig
@@ -108,7 +108,7 @@ def plot_step_lengths(lengths: Mapping[str, np.ndarray], *, title: str = "step l
         steps = np.asarray(steps)
         ax.loglog(np.arange(1, len(steps) + 1), steps, color=f"C{k}", label=label)
     ax.set(xlabel="iteration", ylabel="step length", title=title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -125,6 +125,68 @@ def plot_loss_curves(losses: Mapping[str, np.ndarray], *, smooth: int = 1, title
     if log:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel="loss", title=title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_iterations_vs_kappa(kappas: np.ndarray, measured: Mapping[str, np.ndarray],
+                             theory: Mapping[str, np.ndarray] | None = None, *,
+                             title: str = "iterations to tolerance against the condition number"):
+    """Measured iterations (markers) and the theory's (dashed, same colour) against κ, both axes logarithmic.
+
+    measured, theory: label -> (K,) iterations at each κ of ``kappas``.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for k, (label, its) in enumerate(measured.items()):
+        ax.loglog(kappas, its, "o-", color=f"C{k}", label=f"{label}, measured")
+        if theory is not None and label in theory:
+            ax.loglog(kappas, np.maximum(theory[label], 1), "--", color=f"C{k}", alpha=0.7, label=f"{label}, theory")
+    ax.set(xlabel="condition number κ", ylabel="iterations", title=title)
+    ax.legend(fontsize=10, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_lr_sweep(lrs: Mapping[str, Sequence[float]], values: Mapping[str, np.ndarray], *,
+                  best: Mapping[str, tuple[float, np.ndarray]] | None = None, ylabel: str = "validation loss",
+                  title: str = "each rule across its learning rates"):
+    """One curve per rule: a result against the learning rate (the mean over seeds, bars from min to max).
+
+    lrs: rule -> (L,) learning rates; values: rule -> (L,) or (L, S) results per lr (and seed);
+    best: rule -> (lr, (S,) results on other seeds), drawn as a square with min-max bars. Log x and y;
+    the legend outside the axes, on the right.
+    """
+    fig, ax = plt.subplots(figsize=(9.2, 4.2))
+    for k, (label, grid) in enumerate(lrs.items()):
+        v = np.asarray(values[label], dtype=float).reshape(len(grid), -1)
+        mean = v.mean(axis=1)
+        ax.errorbar(grid, mean, yerr=[mean - v.min(axis=1), v.max(axis=1) - mean], fmt="o-", color=f"C{k}",
+                    capsize=3, label=label)
+        if best is not None and label in best:
+            lr, other = best[label][0], np.asarray(best[label][1], dtype=float)
+            ax.errorbar([lr], [other.mean()], yerr=[[other.mean() - other.min()], [other.max() - other.mean()]],
+                        fmt="s", color=f"C{k}", markerfacecolor="white", capsize=4, markersize=8)
+    if best is not None:
+        ax.plot([], [], "s", color="0.3", markerfacecolor="white", label="best lr, other seeds")
+    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel=ylabel, title=title)
+    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_gaps(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, target: float | None = None,
+                   title: str = "distance to the minimum loss", xlabel: str = "evaluations of loss and gradient"):
+    """The gap f - f* against the evaluations spent, one curve per method, log y; ``target``: a dotted line.
+
+    curves: label -> (evaluations (T,), gap (T,)).
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for k, (label, (evals, gap)) in enumerate(curves.items()):
+        ax.semilogy(evals, np.maximum(gap, 1e-16), color=f"C{k}", label=label)
+    if target is not None:
+        ax.axhline(target, color="0.5", linestyle=":", label=f"target {target:g}")
+    ax.set(xlabel=xlabel, ylabel="loss - minimum loss", title=title)
+    ax.legend(fontsize=10, loc="upper right")
     fig.tight_layout()
     return fig

@@ -11,11 +11,12 @@ import numpy as np
 
 from .. import layers
 from ..viz.activations import plot_activations
-from ._render import FigureImage
+from ._render import DPI, FigureImage
 
 __all__ = ["activation_curve", "activation_explorer"]
 
 _NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+_SIZE = (6.5, 3.8)  # the figure, in inches
 
 
 def activation_curve(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,6 +53,8 @@ def activation_explorer(*, name: str = "sigmoid", x_max: float = 10.0, threshold
                                          continuous_update=False, style=style, layout=layout),
     )
     image = FigureImage()
+    # at the PNG's own size: a VBox stretches its children to its width, which would enlarge the text past the screen
+    image.widget.layout = widgets.Layout(width=f"{round(_SIZE[0] * DPI)}px", max_width="100%")
     box = widgets.VBox([*controls.values(), image.widget])
     box.state = {}
 
@@ -61,9 +64,7 @@ def activation_explorer(*, name: str = "sigmoid", x_max: float = 10.0, threshold
         f, grad = activation_curve(name, x)
         box.state.update(x=x, out=f, grad=grad, saturated=float(np.mean(np.abs(grad) < threshold)))
         title = f"{name}: |f'| < {threshold:.0e} on {box.state['saturated']:.0%} of the range"
-        fig = plot_activations(x, {title: (f, grad)}, saturation=threshold)
-        fig.set_size_inches(6.5, 3.6)
-        fig.tight_layout()  # again, at this size: the PNG is the whole figure
+        fig = plot_activations(x, {title: (f, grad)}, saturation=threshold, figsize=_SIZE)
         image.show(fig)
 
     for control in controls.values():

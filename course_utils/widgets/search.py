@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..viz.curves import clip_diverged, loss_ceiling
 from ._render import FigureImage
 
 __all__ = ["learning_rate_explorer"]
@@ -21,22 +22,36 @@ class _RateFigure:
     """Every run's loss (grey, the chosen one in colour) beside the chosen run's update/weight ratios.
 
     Built once, with a line per run and per layer, and laid out once; :meth:`choose` only restyles
-    and refills the lines.
+    and refills the lines. A diverging run is drawn up to where it leaves the loss axis (three
+    times the highest start, :func:`course_utils.viz.curves.loss_ceiling`) and marked there with
+    an x: its 1e30 would otherwise squash every other curve into the bottom decade.
     """
 
     def __init__(self, runs: Mapping[float, object], layers: tuple[str, ...], lr: float):
         self.runs = runs
-        self.figure = Figure(figsize=(10, 3.6))
+        self.figure = Figure(figsize=(10, 3.9))
         self.ax_loss, self.ax_ratio = self.figure.subplots(1, 2)
-        self.loss_lines = {rate: self.ax_loss.plot(np.where(np.isfinite(h.loss), h.loss, np.nan))[0]
-                           for rate, h in sorted(runs.items())}
+        self.ceiling = loss_ceiling([h.loss for h in runs.values()])
+        self.loss_lines, self.left, self.marks = {}, {}, {}
+        for rate, h in sorted(runs.items()):
+            shown, self.left[rate] = clip_diverged(h.loss, self.ceiling)
+            if self.left[rate] is not None:
+                shown = np.append(shown, self.ceiling)  # the line runs up to the edge, to its x
+            self.loss_lines[rate] = self.ax_loss.plot(shown)[0]
+            if self.left[rate] is not None:
+                self.marks[rate] = self.ax_loss.plot([self.left[rate]], [self.ceiling], "x", ms=8, mew=2,
+                                                     clip_on=False)[0]
+        shown = np.concatenate([line.get_ydata() for line in self.loss_lines.values()])
+        shown = shown[shown > 0]
+        if self.marks and shown.size:
+            self.ax_loss.set_ylim(shown.min() / 1.5, self.ceiling)
         self.ratio_lines = {name: self.ax_ratio.plot([], [], color=f"C{i + 1}", lw=1, label=name)[0]
                             for i, name in enumerate(layers)}
         self.ax_ratio.axhspan(1e-3, 1e-2, color="C2", alpha=0.12, label="0.1% to 1%")
         self.ax_loss.set(yscale="log", xlabel="iteration", ylabel="mini-batch loss")
         self.ax_ratio.set(yscale="log", xlabel="iteration", ylabel="norm(update) / norm(W)",
                           title="Update/weight ratio per layer")
-        self.ax_ratio.legend(loc="upper right", fontsize=8)
+        self.ax_ratio.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=9)
         self.choose(lr)
         self.figure.tight_layout()
 
@@ -44,8 +59,11 @@ class _RateFigure:
         for rate, line in self.loss_lines.items():
             chosen = rate == lr
             line.set(color="C0" if chosen else "0.8", lw=1.6 if chosen else 0.8, zorder=3 if chosen else 1)
-        self.ax_loss.legend([self.loss_lines[lr]], [f"lr = {lr:g}"], loc="upper right")
-        self.ax_loss.set_title(f"Loss at lr = {lr:g} (the other rates in grey)")
+            if rate in self.marks:
+                self.marks[rate].set(color="C3" if chosen else "0.7", zorder=4 if chosen else 2)
+        left = self.left[lr]
+        self.ax_loss.set_title(f"Loss at lr = {lr:g} (the other rates in grey)" if left is None else
+                               f"lr = {lr:g}: diverged at iteration {left} (x)")
         for name, line in self.ratio_lines.items():
             ratio = self.runs[lr].update_ratio[name]
             line.set_data(np.arange(len(ratio)), ratio)
