@@ -7,7 +7,7 @@ The zip holds, at its top (Gradescope unpacks it into ``/autograder/source``), t
 rendered from ``course_tools/templates/gradescope/`` (:func:`render_template`) and the data:
 
 - ``setup.sh``: run once, as root, when Gradescope builds the assignment's image. It installs
-  Python 3.10+ with ``venv`` and bubblewrap from apt where they are missing, makes a venv in
+  Python 3.10+ with ``venv``, bubblewrap and libseccomp from apt where they are missing, makes a venv in
   ``/autograder/venv`` with the grading dependencies (``requirements.txt``: the course's, less
   JupyterLab), installs the course from ``course/`` (carried in the zip) *editable*, and ends
   with ``run_autograder``'s own self-check (the solution loads, the isolation it will have).

@@ -71,21 +71,21 @@ def iterations_to_tolerance(rule: str, kappas: Sequence[float], *, lrs: Sequence
     if rule != "gradient descent":
         hyper["momentum"] = mu_grid[None, :, None]
     x = np.ones((len(kappas), len(lr_grid), dim))
-    limit = tol * np.sqrt(dim)
+    limit = tol * tol * dim  # the squared distance, |x0|² = dim
     found = np.full(len(kappas), max_iter + 1)
     best = np.zeros(len(kappas), dtype=int)
-    active = np.arange(len(kappas))
+    active, lam_active = np.arange(len(kappas)), lam
     state = None
     with np.errstate(over="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):
-            x, state = RULES[rule](x, lam[active] * x, state, **hyper)
-            done = np.linalg.norm(x, axis=-1) <= limit  # (active, settings)
-            hit = done.any(axis=1)
-            if hit.any():
+            x, state = RULES[rule](x, lam_active * x, state, **hyper)
+            done = np.einsum("ksd,ksd->ks", x, x) <= limit  # (active, settings)
+            if done.any():
+                hit = done.any(axis=1)
                 found[active[hit]] = it
                 best[active[hit]] = np.argmax(done[hit], axis=1)
                 keep = ~hit
-                active, x = active[keep], x[keep]
+                active, lam_active, x = active[keep], lam_active[keep], x[keep]
                 state = {k: v[keep] for k, v in state.items()} if state else state
                 if not len(active):
                     break

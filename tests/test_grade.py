@@ -79,12 +79,18 @@ GOOD = {"scale": SCALE, "affine": AFFINE, "softplus": SOFTPLUS}
 @pytest.fixture(scope="module", autouse=True)
 def fixture_checks():
     """Register the fixture's checks for this module only (other tests see the course's alone)."""
-    from grade_fixtures import fixture_checks as module
+    from grade_fixtures.fixture_checks import registered
 
-    REGISTRY.update({name: getattr(module, name).spec for name in module.__all__})
-    yield
-    for name in module.__all__:
-        REGISTRY.pop(name, None)
+    with registered():
+        yield
+
+
+def probe(condition: str) -> str:
+    """A scale answer that is right only if ``condition`` (code that sets ``held``) holds: full
+    marks for a hand-in with it prove the wall it tests."""
+    body = "\n".join("    " + line for line in condition.strip().splitlines())
+    return f"def _check():\n{body}\n    return held\nHELD = _check()\n" \
+           "def scale(x, a):\n    return a * x if HELD else x\n"
 
 
 def notebook(answers: dict | None = None, *, drop=()) -> bytes:
@@ -801,7 +807,9 @@ def test_every_course_notebook_solution_full_marks_blank_zero_reference_none(sol
     assert rows["blank"]["status"] == "ok" and rows["blank"]["total"] == "0"
     assert all(rows["blank"][t.grade_id] == "0" for t in plan.tests)
     blank_feedback = (out / "feedback" / "blank.md").read_text()
-    assert blank_feedback.count("fix that first") == sum(bool(plan.builds_on(t)) for t in plan.tests)
+    # one cause, said once: a test that builds on other exercises names every blank one it runs
+    assert "fix that first" not in blank_feedback
+    assert blank_feedback.count("are not filled in yet") >= sum(bool(plan.builds_on(t)) for t in plan.tests)
     if replaced:
         got = {t.grade_id: float(rows["reference"][t.grade_id]) for t in plan.tests}
         assert got == {t.grade_id: 0.0 if t.grade_id in failing else t.points for t in plan.tests}

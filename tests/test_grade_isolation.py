@@ -22,7 +22,7 @@ pytestmark = pytest.mark.kernel
 if not sys.platform.startswith("linux"):
     pytest.skip("isolation per submission needs Linux", allow_module_level=True)
 
-from test_grade import AFFINE, GOOD, SCALE, SOFTPLUS, SOLUTION, fixture_checks, notebook  # noqa: E402, F401
+from test_grade import AFFINE, GOOD, SCALE, SOFTPLUS, SOLUTION, fixture_checks, notebook, probe  # noqa: E402, F401
 
 from course_tools.grade import cgroups, grade, sandbox  # noqa: E402
 
@@ -37,13 +37,6 @@ if _missing:
 # listening sockets outside the sandbox; named per test run, so two runs on one machine never collide
 UNIX_PATH = f"/tmp/course-grade-test-{os.getpid()}.sock"
 ABSTRACT = f"\0course-grade-test-{os.getpid()}"
-
-
-def probe(condition: str) -> str:
-    """A scale answer that is right only if ``condition`` (code that sets ``held``) holds."""
-    body = "\n".join("    " + line for line in condition.strip().splitlines())
-    return f"def _check():\n{body}\n    return held\nHELD = _check()\n" \
-           "def scale(x, a):\n    return a * x if HELD else x\n"
 
 
 DEVICES = probe("""

@@ -56,14 +56,10 @@ GIDS = list(POINTS)
 @pytest.fixture(scope="module", autouse=True)
 def fixture_checks():
     """The fixture solution's checks, for this module only (merge reads the solution)."""
-    from grade_fixtures import fixture_checks as module
+    from grade_fixtures.fixture_checks import registered
 
-    from course_utils.checks import REGISTRY
-
-    REGISTRY.update({name: getattr(module, name).spec for name in module.__all__})
-    yield
-    for name in module.__all__:
-        REGISTRY.pop(name, None)
+    with registered():
+        yield
 
 
 def record(student, total, *, sha="a", when="2026-11-29T10:00:00+00:00", solution=None, shard="auto", status="ok",

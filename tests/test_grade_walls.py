@@ -22,7 +22,7 @@ pytestmark = pytest.mark.kernel
 if not sys.platform.startswith("linux"):
     pytest.skip("the walls tested here are Linux's", allow_module_level=True)
 
-from test_grade import AFFINE, GOOD, SOFTPLUS, SOLUTION, fixture_checks, notebook  # noqa: E402, F401
+from test_grade import AFFINE, GOOD, SOFTPLUS, SOLUTION, fixture_checks, notebook, probe  # noqa: E402, F401
 
 from course_tools.grade import grade, sandbox  # noqa: E402
 from course_tools.grade.kernel_host import Settings  # noqa: E402
@@ -32,12 +32,6 @@ if not sandbox.seccomp_available():
 
 KEY = f"course-grade-test-{os.getpid()}"
 
-
-def probe(condition: str) -> str:
-    """A scale answer that is right only if ``condition`` (code that sets ``held``) holds."""
-    body = "\n".join("    " + line for line in condition.strip().splitlines())
-    return f"def _check():\n{body}\n    return held\nHELD = _check()\n" \
-           "def scale(x, a):\n    return a * x if HELD else x\n"
 
 
 NETWORK = probe("""
@@ -156,7 +150,7 @@ def test_the_banner_says_what_holds_here(run):
     banner = run["log"].splitlines()[0]
     assert "without bubblewrap" in banner and "no namespaces (no network" in banner
     assert "seccomp: sockets of no family but Unix" in banner and "no keyrings" in banner
-    assert "owner-only" in banner
+    assert "its sockets and files its own user's alone" in banner
 
 
 def test_the_network_probe_escapes_where_the_filter_is_missing(tmp_path, monkeypatch):

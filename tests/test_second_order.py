@@ -86,3 +86,40 @@ def test_lbfgs_on_mini_batches_uses_one_batch_per_iteration():
             yield idx
     run = lbfgs(fun, np.zeros(15), max_iter=30, batches=batches())
     assert len(run.loss) == 30 and len(seen) == 31 and np.all(np.isfinite(run.loss))
+
+
+def test_softmax_regression_gradient_and_batches():
+    from course_utils.gradcheck import numerical_gradient, rel_error
+    from course_utils.second_order import softmax_regression
+
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((30, 4)), rng.integers(0, 3, 30)
+    fun = softmax_regression(X, y, reg=0.1)
+    assert fun.num_params == 5 * 3
+    w = rng.standard_normal(15)
+    loss, grad = fun(w)
+    assert rel_error(grad, numerical_gradient(lambda v: fun(v)[0], w)) < 1e-7
+    part, _ = fun(w, np.arange(10))
+    assert np.isfinite(part) and part != loss
+    # the biases (last row) are not penalized: a change in them alone moves only the data term
+    w_bias = w.copy()
+    w_bias[-3:] += 1.0
+    assert np.isclose(fun(w_bias)[0] - softmax_regression(X, y, reg=0.0)(w_bias)[0],
+                      fun(w)[0] - softmax_regression(X, y, reg=0.0)(w)[0])
+
+
+def test_first_order_stops_at_the_target_or_on_divergence_and_counts_evaluations():
+    from course_utils.optim import sgd
+    from course_utils.second_order import evaluations_to, first_order
+
+    fun = lambda x: (float(x @ x), 2 * x)
+    x, losses = first_order(fun, np.ones(3), sgd, steps=100, target=1e-6, lr=0.25)
+    assert losses[-1] <= 1e-6 < losses[-2] and len(losses) < 100
+    assert evaluations_to(losses, np.arange(1, len(losses) + 1), 1e-6) == len(losses)
+    _, diverged = first_order(fun, np.ones(3), sgd, steps=100, lr=2.0)
+    assert len(diverged) < 10 and diverged[-1] > 100 * diverged[0]
+    assert evaluations_to(diverged, np.arange(1, len(diverged) + 1), 1e-6) == np.inf
+    batches = iter([0.5, 2.0, 1.0])
+    _, per_batch = first_order(lambda x, b: (b * float(x @ x), 2 * b * x), np.ones(2), sgd, steps=3, batches=batches,
+                               lr=0.1)
+    assert np.isclose(per_batch[0], 1.0) and len(per_batch) == 3

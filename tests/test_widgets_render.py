@@ -45,6 +45,7 @@ EXPLORERS = {
     "batch": (lambda: cu.widgets.batch_stats_explorer(np.random.default_rng(0).exponential(size=1000)), LIMIT),
     "dropout": (lambda: cu.widgets.dropout_explorer(_dropout_runs()), LIMIT),
     "optimizer": (lambda: cu.widgets.optimizer_playground(), LIMIT),
+    "conditioning": (lambda: cu.widgets.conditioning_explorer(), LIMIT),
     "learning_rate": (lambda: cu.widgets.learning_rate_explorer({lr: _history(k, 0.1) for k, lr in
                                                                  enumerate((1e-4, 1e-2, 1.0))}), LIMIT),
 }

@@ -1,7 +1,9 @@
 """``course grade``: the autograder, one module per job.
 
-- :mod:`command`: the ``course grade`` command: finds the hand-ins, runs them a few at a time,
-  shows progress, writes the gradebook.
+- :mod:`command`: the ``course grade`` command: runs the hand-ins a few at a time, shows
+  progress, writes the gradebook.
+- :mod:`handins`: finds the hand-ins, names their rows and reads them (for ``course grade`` and
+  the Gradescope bundle alike).
 - :mod:`plan`: reads the solution notebook into a grading plan (answers, setup, tests, cases).
 - :mod:`slicing`: which setup statements of the solution an answer needs.
 - :mod:`submission`: grades one hand-in from start to finish in its own kernel.

@@ -149,7 +149,9 @@ def _scan(folder: Path) -> list[Handin]:
 
 
 def _show(name: str) -> str:
-    return repr(name) if not name.isprintable() else f"`{name}`"
+    """A hand-in's name for a message: as code (never markdown or HTML), control characters escaped."""
+    text = name if name.isprintable() else repr(name)[1:-1]
+    return "`" + text.replace("`", "'") + "`"
 
 
 def _separate(handins: list[Handin]) -> None:

@@ -119,6 +119,10 @@ class Settings:
             self.home = ""
 
     @property
+    def linux(self) -> bool:
+        return sys.platform.startswith("linux")
+
+    @property
     def full(self) -> bool:
         """Whether kernels run with every wall: namespaces, control groups, a disk quota."""
         return bool(self.bwrap and self.cgroups and self.as_root)
@@ -133,9 +137,11 @@ class Settings:
                      + (", no signals out" if self.landlock >= 6 else ""))
         if self.seccomp:
             walls += "; seccomp: sockets of no family but Unix (no UDP, TCP or raw network), no keyrings, no io_uring"
-        else:
+        elif self.linux:
             walls += "; no seccomp filter (libseccomp is not installed): the user's keyring is reachable"
-        walls += "; its sockets and files owner-only, a session keyring of its own"
+        walls += ("; its sockets and files its own user's alone" if self.as_root else
+                  "; its sockets and files owner-only (but every kernel runs as you, so one can reach another's)")
+        walls += ", a session keyring of its own" if self.linux else ""
         if self.full:
             walls = ("own namespaces (bubblewrap: no network at all, only its own processes, /dev with null, zero "
                      f"and random), a control group (memory for all its processes, 64 tasks, 1 CPU), "

@@ -187,7 +187,8 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                 else:
                     if problem:
                         events.append((problem[0], f"{item.grade_id}: your code {problem[1]}"))
-                    reason = f"your code {problem[1]}." if problem else f"the test could not run ({o.ename})."
+                    ename = o.ename if re.fullmatch(r"[A-Za-z_]\w{0,59}", o.ename or "") else "an exception"
+                    reason = f"your code {problem[1]}." if problem else f"the test could not run ({ename})."
                     result["tests"][item.grade_id] = fail_test(item, reason)
                 alive = o.alive
             if not alive:
@@ -218,12 +219,12 @@ def _note_building_blocks(plan: Plan, tests: dict, answers: dict) -> None:
         blank = _blank_answers(plan, test, answers)
         failed = [gid for gid in plan.builds_on(test) if not tests[gid]["passed"]]
         if blank:
-            said = {render(Failure(name, "blank")) for gid in blank for name in plan.defined_by(gid) | {gid}}
-            quoted = [f"`{g}`" for g in blank]
+            defined = set(blank).union(*(plan.defined_by(gid) for gid in blank))
+            quoted = [f"`{name}`" for gid in blank for name in _names_in(plan, gid, answers[gid])]
             names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-            text = (f"{names} {'are' if len(blank) > 1 else 'is'} not filled in yet: write your code in "
+            text = (f"{names} {'are' if len(quoted) > 1 else 'is'} not filled in yet: write your code in "
                     f"{'their cells' if len(blank) > 1 else 'its cell'}, in place of \"raise NotImplementedError()\".")
-            if all(m["message"] in said for m in t["messages"] if not m["passed"]):
+            if all(_blank_function(m["message"]) in defined for m in t["messages"] if not m["passed"]):
                 t["messages"] = [{"test": "all tests", "passed": False, "message": text}]
                 by_id = {t.grade_id: t for t in plan.tests}
                 failed = [gid for gid in failed if not _own_answers(plan, by_id[gid]) <= set(blank)]  # said already
@@ -237,6 +238,20 @@ def _note_building_blocks(plan: Plan, tests: dict, answers: dict) -> None:
 
 
 _BLANK = re.compile(r"^[ \t]*# YOUR CODE HERE[ \t]*\n[ \t]*raise NotImplementedError\(\)", re.M)
+_SAID_BLANK = render(Failure("@", "blank")).split("@", 1)[1]  # " is not filled in yet: ..."
+
+
+def _blank_function(message: str) -> str | None:
+    """The function (``Net`` of ``Net.forward``) a message says is blank, or None."""
+    name = message[:-len(_SAID_BLANK)] if message.endswith(_SAID_BLANK) else ""
+    return name.split(".")[0] if re.fullmatch(r"\w+(\.\w+)*", name) else None
+
+
+def _names_in(plan: Plan, gid: str, source: str) -> list[str]:
+    """The public functions and classes an answer cell defines, in the order it defines them (its
+    grade_id if none)."""
+    names = [n for n in plan.defined_by(gid) if not n.startswith("_") and re.search(rf"\b{re.escape(n)}\b", source)]
+    return sorted(names, key=lambda n: re.search(rf"\b{re.escape(n)}\b", source).start()) or [gid]
 
 
 def _own_answers(plan: Plan, test) -> set[str]:

@@ -9,9 +9,10 @@ and is told so.
 
 A visible test's failure is reported with the check's own message (what the student saw in
 the notebook). A hidden test's failure says which quantity is wrong and why, but never the
-expected values or shapes, nor the test's code or inputs. Both are wordings of the one
-``Failure`` that ``verify`` raises (``render`` and ``render_hidden`` in course_utils.checks):
-the grader judges nothing its own way.
+expected values or shapes, nor the test's code or inputs, nor any text the kernel sent (an
+exception's message can carry the hidden inputs: :func:`_hidden_exception`). Both are wordings
+of the one ``Failure`` that ``verify`` raises (``render`` and ``render_hidden`` in
+course_utils.checks): the grader judges nothing its own way.
 """
 from __future__ import annotations
 
@@ -40,28 +41,18 @@ __all__ = ["evaluate", "fail_test"]
 _NAME = re.compile(r"[A-Za-z_]\w{0,59}")
 
 
-def _hidden_exception(err: dict, call: Call, plan, context: dict, case: dict | None) -> str:
-    """What the student's code raised on a hidden test, in the grader's words alone: an exception's
-    message, and any text the kernel sent, may carry the hidden inputs (an answer can put them
-    there), so only the exception's type (a plain name), the answer cell and line, and which of the
-    check's quantities the message names are used."""
+def _named_cause(etype: str, message: str, function: str, at: str, call: Call, plan, why) -> str | None:
+    """The causes a visible and a hidden test name in the same words (the grader's): a name the
+    answer did not define (``why(gid)`` says why), a blank function, the course's reference
+    called, sys.exit. None for any other exception."""
     spec = REGISTRY[call.check]
-    etype, message = str(err.get("etype", "")), str(err.get("message", ""))
-    etype = etype if _NAME.fullmatch(etype) else "an exception"
-    where = err.get("where") if isinstance(err.get("where"), dict) else {}
-    cell, line = where.get("cell"), where.get("line")
-    at = (f" (answer cell `{cell}`, line {line})" if cell in plan.answers and isinstance(line, int)
-          and not isinstance(line, bool) else "")
     if etype == "NameError":
         for expr in call.args.values():
             for gid in plan.answers:
                 if expr in plan.defined_by(gid) and f"'{expr}'" in message:
-                    return f"`{expr}` is not defined: your answer cell `{gid}` did not define it (see the visible " \
-                           "test)."
-    if etype == "NotImplementedError":  # the function that raised it, if it is one of the answers'
-        function = where.get("function")
-        known = any(function in plan.defined_by(gid) for gid in plan.answers) if isinstance(function, str) else False
-        return render(Failure(function if known else spec.name, "blank"))
+                    return f"`{expr}` is not defined: {why(gid)}."
+    if etype == "NotImplementedError":
+        return render(Failure(function, "blank"))
     if etype == "ReferenceUnavailable":
         if message.startswith("the checks' expected values"):
             return ("your code runs the check's own computation of the expected values, which only the grader "
@@ -69,6 +60,26 @@ def _hidden_exception(err: dict, call: Call, plan, context: dict, case: dict | N
         return _reference_message(spec)
     if etype == "SystemExit":
         return f"your code called sys.exit(){at}; a graded function must return its result."
+    return None
+
+
+def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> str:
+    """What the student's code raised on a hidden test, in the grader's words alone: an exception's
+    message, and any text the kernel sent, may carry the hidden inputs (an answer can put them
+    there), so only the exception's type (a plain name), the answer cell and line, the function
+    (one the answers define) and which of the check's quantities the message names are used."""
+    spec = REGISTRY[call.check]
+    etype, message = str(err.get("etype", "")), str(err.get("message", ""))
+    etype = etype if _NAME.fullmatch(etype) else "an exception"
+    where = err.get("where") if isinstance(err.get("where"), dict) else {}
+    cell, line, function = where.get("cell"), where.get("line"), where.get("function")
+    at = (f" (answer cell `{cell}`, line {line})" if cell in plan.answers and isinstance(line, int)
+          and not isinstance(line, bool) else "")
+    known = isinstance(function, str) and any(function in plan.defined_by(gid) for gid in plan.answers)
+    said = _named_cause(etype, message, function if known else spec.name, at, call, plan,
+                        lambda gid: f"your answer cell `{gid}` did not define it (see the visible test)")
+    if said:
+        return said
     if etype in ("CheckFailure", "NotFilledIn"):
         names = [q for e in call.expected for q in e] + list(call.args)
         named = next((q for q in dict.fromkeys(names) if re.search(rf"\b{re.escape(q)}\b", message)), None)
@@ -82,40 +93,28 @@ def _hidden_exception(err: dict, call: Call, plan, context: dict, case: dict | N
 
 
 def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = None) -> str:
-    """What the student's code raised, in the words of the check's own messages."""
+    """What the student's code raised, in the words of the check's own messages (a hidden test's:
+    :func:`_hidden_exception`)."""
     if call.hidden:
-        return _hidden_exception(err, call, plan, context, case)
+        return _hidden_exception(err, call, plan, case)
     etype, message = str(err.get("etype", "Exception")), str(err.get("message", ""))
     where = err.get("where") if isinstance(err.get("where"), dict) else None
     at = f" (answer cell `{where.get('cell')}`, line {where.get('line')}: `{where.get('code')}`)" if where else ""
     spec = REGISTRY[call.check]
     function = str(where.get("function") or "<module>") if where else "<module>"
     function = spec.name if function.startswith("<") else function
-    if etype == "NameError":
-        for expr in call.args.values():
-            for gid in plan.answers:
-                if expr in plan.defined_by(gid) and f"'{expr}'" in message:
-                    why = context.get(gid, f"your answer cell `{gid}` did not define it")
-                    return f"`{expr}` is not defined: {why}."
-    if etype == "NotImplementedError":
-        return render(Failure(function, "blank"))
-    if etype == "ReferenceUnavailable":
-        if message.startswith("the checks' expected values"):
-            return ("your code runs the check's own computation of the expected values, which only the grader "
-                    "has; no points for this test.")
-        return _reference_message(spec)
-    if etype == "SystemExit":
-        return f"your code called sys.exit(){at}; a graded function must return its result."
+    said = _named_cause(etype, message, function, at, call, plan,
+                        lambda gid: context.get(gid, f"your answer cell `{gid}` did not define it"))
+    if said:
+        return said
     if etype in ("CheckFailure", "NotFilledIn"):  # raised by the check's own call, about what the code returned
-        failure = Failure(spec.name, "message", text=message)
-        return render_hidden(failure) if call.hidden else render(failure)
+        return render(Failure(spec.name, "message", text=message))
     if etype in ("TypeError", "ValueError") and where is None and case is not None:  # in the check's own code
-        failure = check_code_error(spec.name, f"{etype}: {message}")
-        return render_hidden(failure) if call.hidden else render(failure)
+        return render(check_code_error(spec.name, f"{etype}: {message}"))
     if etype in ("ValueError", "IndexError") and case is not None:
         failure = Failure(function, "exception", raised=f"{etype}: {message}".rstrip(": "), where=at[2:-1] or None,
                           hint=spec.hint_for_error(case, message))
-        return render_hidden(failure) if call.hidden else render(failure)
+        return render(failure)
     return f"{etype}: {message}{at}"
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from ._blank import needs
 from ._core import Row, Spec, as_float_array, format_rows, run_check, run_student, verify
 from ._failure import (
     CheckFailure,
@@ -41,5 +42,5 @@ globals().update(CHECKS)
 __all__ = [
     "CheckFailure", "Failure", "NotFilledIn", "Row", "Spec", "REGISTRY", "as_float_array", "changed_inputs",
     "check_code_error",
-    "diagnose", "format_rows", "render", "render_hidden", "run_check", "run_student", "verify",
+    "diagnose", "format_rows", "needs", "render", "render_hidden", "run_check", "run_student", "verify",
 ] + sorted(CHECKS)

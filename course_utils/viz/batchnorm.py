@@ -19,24 +19,37 @@ def plot_sweep(values: Sequence[float], results: Mapping[str, Sequence[float]], 
 
     Inputs:
     - values: (K,) the swept values, increasing and positive.
-    - results: label (e.g. 'batchnorm', 'plain') -> (K,) the measured quantity at each value.
+    - results: label (e.g. 'batchnorm', 'plain') -> (K,) the measured quantity at each value, or
+      (K, S) its value for each of S seeds: then the line is the median and a bar spans min to max.
     - xlabel, ylabel, title: the axes' words; chance: if given, a dotted line at chance level.
     - ax: the Axes to draw into, or None for a new figure.
     Returns: the Axes.
 
     Notes: the x axis is logarithmic because such sweeps span orders of magnitude; a flat line
-    means the outcome does not depend on that choice.
+    means the outcome does not depend on that choice. The legend sits right of the axes, where
+    it covers no point.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 3.8))
+        _, ax = plt.subplots(figsize=(8.0, 3.8))
     for i, (label, ys) in enumerate(results.items()):
-        ax.plot(values, ys, "o-", color=f"C{i}", label=label)
+        ys = np.asarray(ys, dtype=float)
+        if ys.ndim == 1:
+            ax.plot(values, ys, "o-", color=f"C{i}", label=label)
+            continue
+        mid, low, high = np.median(ys, axis=1), ys.min(axis=1), ys.max(axis=1)
+        ax.plot(values, mid, "o-", color=f"C{i}", label=f"{label} (median)")
+        ax.errorbar(values, mid, yerr=[mid - low, high - mid], fmt="none", ecolor=f"C{i}", capsize=4, lw=1.5,
+                    label=f"{label}: min to max of {ys.shape[1]} seeds")
     if chance is not None:
         ax.axhline(chance, color="0.5", ls=":", label="chance")
     ax.set_xscale("log")
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(0, 1.02))
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(xlabel, fontsize=12)
+    ax.set_ylabel(ylabel, fontsize=12)
+    ax.set_title(title, fontsize=13)
+    ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3, which="both")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
     ax.figure.tight_layout()
     return ax
 
@@ -52,7 +65,7 @@ def plot_batch_noise(batch_sizes: Sequence[int], spreads: Mapping[str, Sequence[
     Notes: the guide starts at the first spread of the first series, so a line parallel to it
     falls like 1/sqrt(N): four times the batch halves the noise.
     """
-    _, ax = plt.subplots(figsize=(6.4, 3.8))
+    _, ax = plt.subplots(figsize=(8.0, 3.8))
     sizes = np.asarray(batch_sizes, dtype=float)
     first = None
     for i, (label, ys) in enumerate(spreads.items()):
@@ -60,9 +73,13 @@ def plot_batch_noise(batch_sizes: Sequence[int], spreads: Mapping[str, Sequence[
         first = ys[0] if first is None else first
     if first is not None:
         ax.plot(sizes, first * np.sqrt(sizes[0] / sizes), "k--", lw=1, label=r"$\propto 1/\sqrt{N}$")
-    ax.set(xscale="log", yscale="log", xlabel="batch size N", ylabel="std over batches", title=title)
+    ax.set(xscale="log", yscale="log")
+    ax.set_xlabel("batch size N", fontsize=12)
+    ax.set_ylabel("std over batches", fontsize=12)
+    ax.set_title(title, fontsize=13)
+    ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3, which="both")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
     ax.figure.tight_layout()
     return ax
 
@@ -78,14 +95,16 @@ def plot_batch_statistics(means: np.ndarray, stds: np.ndarray, true_mean: float,
       redraws can be compared; None: matplotlib's.
     Returns: the Figure.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.0))
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.9))
     for k, (ax, true, what) in enumerate(zip(axes, (true_mean, true_std), ("mean", "std"))):
         ax.stairs([0], [0, 1], fill=True, color=f"C{k}", alpha=0.75, label=f"batch {what}s")  # filled below
         ax.axvline(true, color="k", ls="--", label=f"whole-set {what}")
-        ax.set(xlabel=what, ylabel="batches")
+        ax.set_xlabel(f"batch {what}", fontsize=12)
+        ax.set_ylabel("batches", fontsize=12)
+        ax.tick_params(labelsize=11)
         if limits is not None:
             ax.set_xlim(limits[k])
-        ax.legend(fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=11, frameon=False)
     update_batch_statistics(fig, means, stds, batch_size=batch_size, bins=bins, limits=limits)
     fig.tight_layout()
     return fig
@@ -101,7 +120,7 @@ def update_batch_statistics(fig, means: np.ndarray, stds: np.ndarray, *, batch_s
     for k, (ax, values, what) in enumerate(zip(fig.axes, (means, stds), ("mean", "std"))):
         counts, edges = np.histogram(values, bins=bins, range=None if limits is None else limits[k])
         ax.patches[0].set_data(counts, edges)
-        ax.set_title(f"batch {what}, N={batch_size}: spread {np.std(values):.3f}")
+        ax.set_title(f"batch {what}, N={batch_size}: spread {np.std(values):.3f}", fontsize=13)
         ax.relim()
         ax.autoscale_view()
     return fig

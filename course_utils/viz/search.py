@@ -81,7 +81,7 @@ def plot_search_trials(results: Mapping[str, np.ndarray], *,
         ax.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], "--", color="C3", lw=1.2, label="fine ranges")
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="reg", title=title)
     if sc is not None:
-        fig.colorbar(sc, ax=ax, label="validation accuracy", pad=0.02)
+        fig.colorbar(sc, ax=ax, label="validation accuracy (0.5 or less: darkest)", pad=0.02)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     fig.tight_layout()
     return fig

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the grading environment of @@name@@ once, as root, on Gradescope's Ubuntu image: Python 3.10+
-# with venv and bubblewrap from apt where they are missing, a venv in $ROOT/venv with the grading
+# with venv, bubblewrap and libseccomp from apt where they are missing, a venv in $ROOT/venv with the grading
 # dependencies (requirements.txt), and the course installed editable from course/ (an editable
 # install keeps the course's own code, with the exercises' references, out of the venv that
 # grading kernels may read). `bash setup.sh --dry-run` prints what it would do and changes nothing.
@@ -36,7 +36,11 @@ if ! python_ok; then
 fi
 if ! command -v bwrap >/dev/null 2>&1; then
     apt_install bubblewrap || echo "setup.sh: bubblewrap could not be installed: kernels will run without" \
-                                   "namespaces of their own (run_autograder says so in its output)." >&2
+                                   "namespaces of their own (run_autograder says so in its log)." >&2
+fi
+if ! ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2'; then
+    apt_install libseccomp2 || echo "setup.sh: libseccomp could not be installed: kernels will run without" \
+                                    "the seccomp filter on sockets and keyrings (run_autograder says so in its log)." >&2
 fi
 run python3 -m venv "$venv"
 run "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
