@@ -30,6 +30,16 @@ LEAKERS = {
 }
 
 
+# Replaces the grader's runner in its own kernel by one that raises an exception named after the
+# test's request (which holds the hidden inputs' description): the whole test fails, and says so
+# without that name.
+RUNNER_PATCHER = """import sys
+def _leak(request, inputs, out):
+    raise type('LEAK' + open(request).read()[:40].replace(' ', ''), (Exception,), {})()
+sys.modules['course_grade_kernel'].run_test = _leak
+""" + SCALE
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     base = tmp_path_factory.mktemp("feedback")
@@ -39,12 +49,25 @@ def run(tmp_path_factory):
     (subs / "good.ipynb").write_bytes(notebook(GOOD))
     (subs / "half.ipynb").write_bytes(notebook({"scale": SCALE, "affine": AFFINE, "softplus": SOFTPLUS.replace(
         "np.logaddexp(0.0, x)", "x")}))
+    (subs / "=eve\r,@x.ipynb").write_bytes(notebook(GOOD))  # a formula, a new row and a new cell in a name
+    (subs / "patcher.ipynb").write_bytes(notebook({"scale": RUNNER_PATCHER, "affine": AFFINE, "softplus": SOFTPLUS}))
     results = grade(subs, SOLUTION, out, jobs=2, timeout=10, progress=False)
     return dict(results=results, out=out)
 
 
 def test_the_honest_hand_in_still_earns_full_marks(run):
     assert (run["results"]["good"]["total"], run["results"]["good"]["status"]) == (6, "ok")
+
+
+def test_a_name_made_to_break_the_gradebook_stays_one_row_graded_in_full(run):
+    import csv
+
+    text = (run["out"] / "grades.csv").read_text()
+    rows = list(csv.reader(text.splitlines()))
+    assert len(rows) == 1 + len(run["results"]) and all(len(r) == len(rows[0]) for r in rows)
+    eve = next(r for r in rows if "eve" in r[1])
+    assert eve[1] == "'=eve\\x0d,@x.ipynb" and eve[rows[0].index("total")] == "6"
+    assert "\r" not in text
 
 
 def test_hidden_feedback_has_no_text_from_the_kernel(run):
@@ -63,6 +86,13 @@ def test_hidden_feedback_has_no_text_from_the_kernel(run):
     text = (run["out"] / "feedback" / "leaker.md").read_text()
     hidden_parts = re.findall(r"- hidden test.*?```text\n(.*?)```", text, re.S)
     assert hidden_parts and not any("LEAK" in part for part in hidden_parts)
+
+
+def test_a_runner_patched_to_raise_what_it_was_sent_earns_nothing_and_shows_none_of_it(run):
+    r = run["results"]["patcher"]
+    assert r["total"] == 0 and r["status"] == "ok"
+    assert "LEAK" not in (run["out"] / "feedback" / "patcher.md").read_text()
+    assert all(t["messages"][0]["message"] == "the test could not run (an exception)." for t in r["tests"].values())
 
 
 def test_each_distinct_cause_is_said_once_per_test(run):

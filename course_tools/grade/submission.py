@@ -187,7 +187,8 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                 else:
                     if problem:
                         events.append((problem[0], f"{item.grade_id}: your code {problem[1]}"))
-                    reason = f"your code {problem[1]}." if problem else f"the test could not run ({o.ename})."
+                    ename = o.ename if re.fullmatch(r"[A-Za-z_]\w{0,59}", o.ename or "") else "an exception"
+                    reason = f"your code {problem[1]}." if problem else f"the test could not run ({ename})."
                     result["tests"][item.grade_id] = fail_test(item, reason)
                 alive = o.alive
             if not alive:

@@ -11,9 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_preprocessing", "plot_layer_histograms", "update_layer_histograms", "plot_gradient_stats"]
-
-_LEGEND_WIDTH = 1.3  # inches at the right of the histograms for their legend, so that it covers no panel
+__all__ = ["plot_preprocessing", "plot_layer_histograms", "update_layer_histograms", "plot_gradient_stats",
+           "plot_runs_by_init"]
 
 
 def plot_preprocessing(steps: Mapping[str, np.ndarray], *, title: str = "Preprocessing, step by step"):
@@ -43,89 +42,139 @@ def plot_preprocessing(steps: Mapping[str, np.ndarray], *, title: str = "Preproc
     return fig
 
 
+_PANEL, _SIGMA, _LEFT = 2.8, 1.0, 0.8  # inches: a run's panel, its sigmas at its right; the layer names
+_ROW, _TOP, _BOTTOM = 0.42, 0.95, 0.6  # inches: per layer, above the panels (titles), below (x labels)
+
+
 def plot_layer_histograms(runs: Mapping[str, Sequence[np.ndarray]], *, bins: int = 40,
                           title: str = "Activations per layer"):
-    """Per-layer histograms of the activations, one row of small panels per run.
+    """Per-layer histograms of the activations: one panel per run, one histogram per layer, stacked.
 
-    Inputs: runs, label (e.g. 'xavier / tanh') -> list of (N, H) activations, one per layer;
-    bins: histogram bins; title: the figure's title.
-    Returns: the Figure. Each panel is titled with the layer and its mean and std; panels of a
-    row share the x range, so a shrinking or saturating signal is seen at a glance.
+    Inputs: runs, label (e.g. 'xavier / tanh') -> list of (N, H) activations, one per layer (the
+    same number of layers in every run); bins: histogram bins; title: the figure's title.
+    Returns: the Figure. Each panel is titled with its run; layer 1 is the top row, the rows are
+    named at the left of the first panel, and each row's std (σ) is written at its right. A row is
+    its histogram scaled to its own highest bin (for nonnegative activations, such as a ReLU's,
+    the highest bin after the first: the first holds the exact 0s, half of all values, and is cut
+    at the row's height). Every row of a panel shares the x range, which spans 99.9% of each
+    layer's values, so a shrinking or saturating signal is seen at a glance.
 
-    Notes: the histograms are counted with np.histogram and drawn as filled steps (one artist
-    per panel, not one bar per bin), and the margins are fixed in inches rather than found by
+    Notes: every text is at least 10 pt, so the figure stays readable when a notebook scales it
+    down to a laptop's width. The histograms are counted with np.histogram and drawn as filled
+    steps (one artist per layer), and the margins are fixed in inches rather than found by
     tight_layout: both keep the widget of notebook 05 quick, and it refills the figure with
     :func:`update_layer_histograms` rather than drawing a new one.
     """
     if not runs:
         raise ValueError("plot_layer_histograms: runs is empty")
-    num_layers = max(len(v) for v in runs.values())
-    fig, axes = plt.subplots(len(runs), num_layers, squeeze=False,
-                             figsize=(1.45 * num_layers + 0.8 + _LEGEND_WIDTH, 1.8 * len(runs) + 0.9))
-    for r, (row, label) in enumerate(zip(axes, runs)):
-        for ax in row:
-            ax.stairs([0], [0, 1], fill=True, color=f"C{r}", label=label)  # filled by update_layer_histograms
-            ax.tick_params(labelsize=6)
-            ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 5, 10]))  # few tick labels to draw
-            ax.set_yticks([])
-        row[0].set_ylabel(label, fontsize=8)
-    fig.suptitle(title)
-    fig.supxlabel("activation (the x axis of every panel)", fontsize=8)  # once, not under each panel
-    fig.legend(handles=[row[0].patches[0] for row in axes], loc="center right", fontsize=7, title="row",
-               title_fontsize=7, borderaxespad=1.5)
-    width, height = fig.get_size_inches()
-    # fixed margins in inches: much faster than tight_layout with dozens of small axes
-    fig.subplots_adjust(left=0.6 / width, right=1 - (_LEGEND_WIDTH + 0.1) / width, bottom=0.5 / height,
-                        top=1 - 0.85 / height, wspace=0.15, hspace=1.1)
+    num_layers = {len(v) for v in runs.values()}
+    if len(num_layers) != 1 or not min(num_layers):
+        raise ValueError(f"plot_layer_histograms: every run needs the same number (>= 1) of layers, got {num_layers}")
+    num_layers = num_layers.pop()
+    width = _LEFT + len(runs) * (_PANEL + _SIGMA)
+    height = num_layers * _ROW + _TOP + _BOTTOM
+    fig, axes = plt.subplots(1, len(runs), squeeze=False, figsize=(width, height))
+    for r, ax in enumerate(axes[0]):
+        for i in range(num_layers):
+            base = num_layers - 1 - i  # layer 1 on top
+            ax.stairs([base], [0, 1], baseline=base, fill=True, color=f"C{r}", alpha=0.85)
+            ax.text(1.02, base + 0.3, "", transform=ax.get_yaxis_transform(), fontsize=10, va="center")
+        ax.set_yticks(np.arange(num_layers) + 0.3, [f"layer {num_layers - k}" for k in range(num_layers)]
+                      if r == 0 else [], fontsize=10)  # the rows are the same layers in every panel
+        ax.tick_params(axis="y", length=0)
+        ax.tick_params(axis="x", labelsize=10)
+        ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
+        ax.set_ylim(-0.1, num_layers)
+        ax.set_xlabel("activation", fontsize=10)
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+    fig.suptitle(title, fontsize=12)
+    fig.subplots_adjust(left=_LEFT / width, right=1 - _SIGMA / width, bottom=_BOTTOM / height,
+                        top=1 - _TOP / height, wspace=_SIGMA / _PANEL)
     return update_layer_histograms(fig, runs, bins=bins)
 
 
 def update_layer_histograms(fig, runs: Mapping[str, Sequence[np.ndarray]], *, bins: int = 40):
-    """Refill a figure of :func:`plot_layer_histograms` with other runs: as many rows, at most as many layers.
+    """Refill a figure of :func:`plot_layer_histograms` with other runs: as many runs and layers.
 
     Returns: the Figure. Notes: the widget of notebook 05 calls this when init or activation
-    changes; histograms, titles, labels and ranges change, the layout stays.
+    changes; histograms, titles, σ and ranges change, the layout stays.
     """
-    rows = np.reshape(fig.axes, (len(runs), -1))
-    for row, (label, acts), legend_text in zip(rows, runs.items(), fig.legends[0].texts):
-        hi = max(float(np.abs(h).max()) for h in acts) or 1.0
+    for ax, (label, acts) in zip(fig.axes, runs.items()):
+        if len(acts) != len(ax.patches):
+            raise ValueError(f"update_layer_histograms: the figure has {len(ax.patches)} layers, got {len(acts)}")
+        # the x range: 99.9% of every layer's values (a ReLU's rare large outputs would squeeze the rest)
+        hi = max(float(np.quantile(np.abs(h), 0.999)) for h in acts) or 1.0
         lo = -hi if min(float(h.min()) for h in acts) < 0 else 0.0
-        legend_text.set_text(label)
-        row[0].set_ylabel(label, fontsize=8)
-        for i, ax in enumerate(row):
-            ax.set_visible(i < len(acts))
-            if i >= len(acts):
-                continue
-            h = np.asarray(acts[i])
-            counts, edges = np.histogram(h, bins=bins, range=(lo, hi))
-            ax.patches[0].set_data(counts, edges)
-            ax.set_title(f"layer {i + 1}\nμ={h.mean():.2g} σ={h.std():.2g}", fontsize=7)
-            ax.relim()
-            ax.autoscale_view()
+        ax.set_title(label, fontsize=11)
+        for i, (h, patch, text) in enumerate(zip(acts, ax.patches, ax.texts)):
+            base = len(acts) - 1 - i
+            counts, edges = np.histogram(np.asarray(h), bins=bins, range=(lo, hi))
+            top = counts[1:].max() if lo == 0 and counts[1:].any() else counts.max()  # a ReLU's 0s: clipped
+            patch.set_data(base + 0.9 * np.minimum(counts / max(1, top), 1.0), edges, baseline=base)
+            text.set_text(f"σ={np.std(h):.2g}")
+        ax.set_xlim(lo, hi)
     return fig
 
 
-def plot_gradient_stats(runs: Mapping[str, Sequence[tuple[float, float]]], *,
-                        title: str = "Gradients per layer at initialization"):
+def plot_gradient_stats(runs: Mapping[str, np.ndarray], *, title: str = "Gradients per layer at initialization"):
     """std of dL/dh (left) and of dL/dW (right) per layer, log scale, one line per run.
 
-    Inputs: runs, label -> list of (std of dL/dh, std of dL/dW), first layer first (as
-    :func:`course_utils.init.gradient_stats` returns); title: the figure's title.
-    Returns: the Figure.
+    Inputs: runs, label -> (L, 2) array of (std of dL/dh, std of dL/dW) per layer, first layer
+    first (as :func:`course_utils.init.gradient_stats` returns), or (S, L, 2) for S seeds (as
+    :attr:`course_utils.init.Experiment.backward`): then the line is the median over the seeds
+    and a band spans their min to max. title: the figure's title.
+    Returns: the Figure; the legend sits at the right, beside the panels.
     """
     if not runs:
         raise ValueError("plot_gradient_stats: runs is empty")
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
     for k, (label, stats) in enumerate(runs.items()):
         stats = np.asarray(stats, dtype=np.float64)
-        layers = np.arange(1, len(stats) + 1)
+        stats = stats[None] if stats.ndim == 2 else stats
+        layers = np.arange(1, stats.shape[1] + 1)
         for j, ax in enumerate(axes):
-            ax.semilogy(layers, stats[:, j], "o-", color=f"C{k}", label=label)
-    for ax, what in zip(axes, ["std of dL/dh (gradient reaching the layer)", "std of dL/dW (the weight update)"]):
+            ax.semilogy(layers, np.median(stats[:, :, j], axis=0), "o-", color=f"C{k}", label=label)
+            if len(stats) > 1:
+                ax.fill_between(layers, stats[:, :, j].min(axis=0), stats[:, :, j].max(axis=0), color=f"C{k}",
+                                alpha=0.25, lw=0)
+    seeds = " (line: median over the seeds; band: min to max)" if any(np.ndim(v) == 3 for v in runs.values()) else ""
+    for ax, what in zip(axes, ["std of dL/dh (reaching the layer)", "std of dL/dW (the weight update)"]):
         ax.set_xlabel("layer")
         ax.set_ylabel("std (log scale)")
-        ax.set_title(what, fontsize=10)
-        ax.legend(fontsize=8)
+        ax.set_title(what)
+        ax.set_xticks(layers)
+        ax.grid(alpha=0.3)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="center right")
+    fig.suptitle(title + seeds)
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    return fig
+
+
+def plot_runs_by_init(histories: Mapping[str, Sequence[object]], *, title: str = "Training by initialization",
+                      smooth: int = 10):
+    """Mini-batch loss (left) and validation accuracy per epoch (right), one color per init, one line per seed.
+
+    Inputs: histories, label -> list of :class:`course_utils.train.History` (one per seed);
+    title: the figure's title; smooth: window of the moving average drawn over the loss.
+    Returns: the Figure; the legend (one entry per label) sits at the right, beside the panels.
+    """
+    if not histories:
+        raise ValueError("plot_runs_by_init: histories is empty")
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.2))
+    for k, (label, runs) in enumerate(histories.items()):
+        for s, h in enumerate(runs):
+            loss = np.asarray(h.loss, dtype=np.float64)
+            window = max(1, min(smooth, len(loss)))
+            smoothed = np.convolve(loss, np.ones(window) / window, mode="valid")
+            ax_loss.plot(np.arange(window - 1, len(loss)), smoothed, color=f"C{k}", lw=1.2,
+                         label=label if s == 0 else None)
+            ax_acc.plot(np.arange(len(h.val_acc)), h.val_acc, "o-", color=f"C{k}", ms=3, lw=1.2)
+    ax_loss.set(xlabel="iteration", ylabel=f"loss (moving average of {smooth})", title="Mini-batch loss")
+    ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy", ylim=(0, 1.02))
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+    fig.legend(*ax_loss.get_legend_handles_labels(), loc="center right", title="init (a line per seed)")
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.84, 1))
     return fig
