@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
+
 from course_utils.checks import (
     REGISTRY,
     CheckFailure,
@@ -166,21 +168,38 @@ def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict
         if "error" in crec:
             return _exception(crec["error"], call, plan, context, case)
         outputs = {str(k): transport.decode_output(d, arrays) for k, d in crec["outputs"].items()}
-        if spec.derive is not None:  # the course's part of the check, here rather than in the kernel
-            outputs = spec.derive(case, outputs)
         after = {str(k): transport.decode_output(d, arrays) for k, d in crec["inputs"].items()}
-        for name in expected:
-            value = outputs.get(name)
+        limit = size_limit(case, expected)
+        outputs = {k: _bounded(v, limit) for k, v in outputs.items()}
+        for name, value in outputs.items():  # before any arithmetic, the course's derive included
             if isinstance(value, transport.TooLarge):
                 shape = "" if call.hidden else f"shape {value.shape}, "  # the hidden inputs could be written in it
                 return f"{spec.name}: {name} has {shape}far more entries than expected."
-            if isinstance(value, transport.BadDtype):
+            if isinstance(value, transport.BadDtype) and name in expected:
                 return render(Failure(spec.name, "dtype", name, got=str(value.dtype)))
         try:
+            if spec.derive is not None:  # the check's judging and the course's part of it, here, not in the kernel
+                outputs = spec.derive(case, outputs)
+            after = {k: _bounded(v, limit) for k, v in after.items()}
             verify(spec, case, outputs, expected, changed_inputs(case, after))
         except CheckFailure as e:
             return render_hidden(e.failure) if call.hidden else render(e.failure)
     return None
+
+
+def size_limit(case: dict, expected: dict) -> int:
+    """The most entries any one array the kernel sends back may have for this case: many times the
+    largest input or expected output, so an honest answer never meets it, while an array that
+    the grader's arithmetic would blow up (a huge cache broadcast against the inputs) is refused."""
+    sizes = [np.size(v) for v in (*case.values(), *expected.values()) if isinstance(v, (np.ndarray, float, int))]
+    return 16 * max(sizes, default=1) + 1024
+
+
+def _bounded(value: Any, limit: int) -> Any:
+    """``value``, or a TooLarge in its place when it is an array of more than ``limit`` entries."""
+    if isinstance(value, np.ndarray) and value.size > limit:
+        return transport.TooLarge(value.shape)
+    return value
 
 
 def fail_test(test: Test, reason: str) -> dict:

@@ -15,17 +15,20 @@ its mini-batches from ``rng``, and there is more than one right way to do that
 (``rng.choice(N, B)`` with or without replacement, ``rng.integers(0, N, B)``,
 ``rng.permutation(N)[:B]``), each giving other batches from the same generator. So the check
 does not ask for the course's batches: it hands the student's code a ``loss_fn`` that records
-every call (a softmax loss written here), and judges what any right answer does:
+every call (a squared-error loss written here, which no exercise asks for), and judges what
+any right answer does. In the student's code only ``_call_sgd`` runs: it returns what train_sgd
+gave loss_fn at each call and what it returned, raw; ``_judge_sgd`` (the spec's ``derive``, a
+pure function of those arrays and the case) recomputes each loss and dW itself and decides:
 
 - one call of loss_fn per iteration, on batch_size rows of X with their own labels, and the
-  given reg (yes-or-no, judged while the code runs, each with its own message);
+  given reg (each with its own message);
 - the batches come from ``rng`` alone: the same seed gives the same batches, another seed
   other ones, numpy's global generator is left alone; they change from one iteration to the
   next and over the run reach most of the N examples;
 - W changes at every iteration by exactly -lr * dW, with the dW that loss_fn returned for that
   iteration's batch (compared as the ratio of the change to -lr * dW, entry by entry: 1); a
   ratio that is the same wrong number everywhere (-1, 0, 1/lr, lr, 1/batch_size) is a known
-  slip, named while the code runs;
+  slip, named as such;
 - loss_history holds the losses loss_fn returned, one per iteration (ratio 1).
 
 ``predict(W, X)`` is compared with :func:`course_utils.models.linear_predict`; the usual wrong
@@ -35,7 +38,6 @@ their own messages.
 from __future__ import annotations
 
 import copy
-from typing import NamedTuple
 
 import numpy as np
 
@@ -373,35 +375,24 @@ def _sgd_sizes(case: dict) -> dict[str, int]:
     return dict(N=N, D=D, C=C, B=case["batch_size"], T=case["num_iters"])
 
 
-def _softmax(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
-    """The loss_fn train_sgd is judged with: mean cross-entropy + 0.5 * reg * sum(W**2), and dW."""
-    scores = X @ W
-    e = np.exp(scores - scores.max(axis=1, keepdims=True))
-    probs = e / e.sum(axis=1, keepdims=True)
-    rows = np.arange(len(y))
-    loss = -np.log(probs[rows, y]).mean() + 0.5 * reg * float(np.sum(W * W))
-    probs[rows, y] -= 1
-    return float(loss), X.T @ probs / len(y) + reg * W
-
-
-class _Call(NamedTuple):
-    W: np.ndarray
-    X: np.ndarray
-    y: np.ndarray
-    reg: float
-    loss: float
-    dW: np.ndarray
+def _squares(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
+    """The loss_fn train_sgd is judged with, and dW: half the mean squared distance of the scores X @ W to the
+    one-hot labels, plus 0.5 * reg * sum(W**2). No exercise asks for it, so it gives nothing away."""
+    err = X @ W
+    err[np.arange(len(y)), y] -= 1.0
+    loss = 0.5 * float(np.sum(err * err)) / len(y) + 0.5 * reg * float(np.sum(W * W))
+    return loss, X.T @ err / len(y) + reg * W
 
 
 _ORDER = "call it as loss, dW = loss_fn(W, X_batch, y_batch, reg)"
 
 
 class _LossRecorder:
-    """The loss_fn handed to train_sgd: the softmax loss of a batch, noting every call."""
+    """The loss_fn handed to train_sgd: notes every call (the grader recomputes the losses from the notes)."""
 
     def __init__(self, D: int, C: int):
         self.D, self.C = D, C
-        self.calls: list[_Call] = []
+        self.calls: list[tuple] = []
 
     def __call__(self, W, X_batch, y_batch, reg):
         W, X_batch, y_batch = np.asarray(W), np.asarray(X_batch), np.asarray(y_batch)
@@ -420,124 +411,177 @@ class _LossRecorder:
             raise CheckFailure(f"train_sgd called loss_fn with y_batch of dtype {y_batch.dtype}, expected integer "
                                "labels.\n  Hint: y_batch = y[idx], with idx an array of integer indices.")
         W, X_batch = np.array(W, dtype=np.float64), np.array(X_batch, dtype=np.float64)
-        loss, dW = _softmax(W, X_batch, y_batch, float(reg))
-        self.calls.append(_Call(W, X_batch, y_batch.copy(), float(reg), loss, dW.copy()))
+        if len(y_batch) and (y_batch.min() < 0 or y_batch.max() >= self.C):
+            raise CheckFailure(f"train_sgd called loss_fn with labels outside 0..{self.C - 1}.\n  Hint: y_batch = "
+                               "y[idx], the labels of the batch's examples.")
+        loss, dW = _squares(W, X_batch, y_batch, float(reg))
+        self.calls.append((W, X_batch, y_batch.copy(), float(reg)))
         return loss, dW
 
 
-def _global_state() -> tuple:
-    state = np.random.get_state()
-    return state[1].copy(), state[2]
+def _global_state() -> np.ndarray:
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    return np.concatenate([keys.astype(np.float64), [pos, has_gauss, gauss]])
 
 
-class _Run(NamedTuple):
-    batches: list[np.ndarray]  # the indices into X of each iteration's batch
-    calls: list[_Call]
-    W: np.ndarray
-    history: np.ndarray
+_RUNS = ("", "same seed: ", "other seed: ")  # the prefixes of each run's raw outputs
 
 
-def _sgd_run(train_sgd, case: dict, W: np.ndarray, X: np.ndarray, rng: np.random.Generator) -> _Run:
-    """One call of the student's train_sgd, with everything about its use of loss_fn checked."""
+def _sgd_run(train_sgd, case: dict, W: np.ndarray, X: np.ndarray, rng: np.random.Generator, prefix: str) -> dict:
+    """One call of the student's train_sgd: what it gave loss_fn at each call, and what it returned (raw)."""
+    sizes = _sgd_sizes(case)
+    recorder = _LossRecorder(sizes["D"], sizes["C"])
+    result = train_sgd(loss_fn=recorder, W=W, X=X, y=case["y"], lr=case["lr"], reg=case["reg"],
+                       num_iters=sizes["T"], batch_size=sizes["B"], rng=rng)
+    W_out, history = pair("train_sgd", result, "(W, loss_history)")
+    calls, raw = recorder.calls, {}
+    if calls and len({c[1].shape for c in calls}) == 1:  # batches of one size stack; any other is judged by size
+        raw = {f"{what} at each call": np.stack([c[i] for c in calls])
+               for i, what in enumerate(("W", "X_batch", "y_batch"))}
+    else:
+        raw = {"batch sizes": np.array([len(c[1]) for c in calls], dtype=np.float64)}
+    raw["reg at each call"] = np.array([c[3] for c in calls], dtype=np.float64)
+    raw["W returned"], raw["loss_history"] = _raw_value(W_out), _raw_value(history)
+    return {prefix + k: v for k, v in raw.items()}
+
+
+def _raw_value(value):
+    """What train_sgd returned, as an array of numbers where it is one (else the object, for its type)."""
+    if isinstance(value, np.ndarray):
+        return np.array(value, copy=True)
+    try:
+        return np.array(value, dtype=np.float64) if isinstance(value, (list, tuple)) else value
+    except (TypeError, ValueError):
+        return value
+
+
+def _call_sgd(student, case):
+    """Student code only: three runs of train_sgd (its rng, the same seed again, another seed), their raw calls
+    of loss_fn and results, and numpy's global generator around them; nothing is compared here."""
+    train_sgd = student["train_sgd"]
+    W0, X0 = case["W"].copy(), case["X"].copy()  # the code may write into them: later runs get pristine copies
+    raw = {"np.random before": _global_state()}
+    raw.update(_sgd_run(train_sgd, case, case["W"], case["X"], copy.deepcopy(case["rng"]), _RUNS[0]))
+    raw["np.random after"] = _global_state()
+    raw.update(_sgd_run(train_sgd, case, W0.copy(), X0.copy(), copy.deepcopy(case["rng"]), _RUNS[1]))
+    raw.update(_sgd_run(train_sgd, case, W0.copy(), X0.copy(), copy.deepcopy(case["other_rng"]), _RUNS[2]))
+    return raw
+
+
+def _exact(value, shape, kind="biuf") -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind in kind and value.shape == shape
+
+
+def _judged_run(case: dict, raw: dict, prefix: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray,
+                                                              np.ndarray, np.ndarray]:
+    """One run's batches (indices into X), W at each call, W returned and loss_history, every shape checked
+    before any arithmetic; a CheckFailure for the first thing wrong."""
     sizes = _sgd_sizes(case)
     N, D, C, B, T = (sizes[k] for k in "NDCBT")
-    recorder = _LossRecorder(D, C)
-    rows = {X_row.tobytes(): i for i, X_row in enumerate(np.array(X, dtype=np.float64))}  # before any write into X
-    before = _global_state()
-    result = train_sgd(loss_fn=recorder, W=W, X=X, y=case["y"], lr=case["lr"], reg=case["reg"], num_iters=T,
-                       batch_size=B, rng=rng)
-    state = _global_state()
-    if before[1] != state[1] or not np.array_equal(before[0], state[0]):
-        raise CheckFailure(
-            "train_sgd drew from (or reseeded) numpy's global generator np.random.\n  Hint: sample the batch "
-            "from the rng it is given, idx = rng.choice(N, batch_size), so that a seeded run gives the same "
-            "batches every time and nothing else changes them.")
-    W_out, history = pair("train_sgd", result, "(W, loss_history)")
-    calls = recorder.calls
-    if not calls:
-        raise CheckFailure(f"train_sgd never called loss_fn.\n  Hint: at every iteration, {_ORDER}, on that "
-                           "iteration's mini-batch.")
-    if len(calls) != T:
-        raise CheckFailure(f"train_sgd called loss_fn {'more' if len(calls) > T else 'fewer'} times than once per "
+    get = lambda key: raw.get(prefix + key)
+    sizes_seen = get("batch sizes")
+    if sizes_seen is not None:  # batches of several sizes
+        if isinstance(sizes_seen, np.ndarray) and sizes_seen.size == 0:
+            raise CheckFailure(f"train_sgd never called loss_fn.\n  Hint: at every iteration, {_ORDER}, on that "
+                               "iteration's mini-batch.")
+        raise CheckFailure(f"train_sgd gave loss_fn X_batch of different sizes, expected {(B, D)} at every "
+                           "iteration.\n  Hint: draw batch_size indices at every iteration, idx = rng.choice(N, "
+                           "batch_size).")
+    Ws, Xs, ys, regs = get("W at each call"), get("X_batch at each call"), get("y_batch at each call"), \
+        get("reg at each call")
+    if not (isinstance(Ws, np.ndarray) and Ws.ndim == 3 and Ws.shape[1:] == (D, C) and Ws.shape[0] <= 4 * T):
+        raise CheckFailure("train_sgd: the grader could not read its calls of loss_fn.")
+    calls = Ws.shape[0]
+    if calls != T:
+        raise CheckFailure(f"train_sgd called loss_fn {'more' if calls > T else 'fewer'} times than once per "
                            "iteration.\n  Hint: one call per iteration, loss, dW = loss_fn(W, X_batch, y_batch, "
                            "reg), inside the loop over range(num_iters).")
-    W_out = np.asarray(W_out, dtype=np.float64) if W_out is not None else None
-    if W_out is None or W_out.shape != (D, C):
-        got = "None" if W_out is None else f"shape {W_out.shape}"
+    size = Xs.shape[1] if isinstance(Xs, np.ndarray) and Xs.ndim == 3 else -1
+    if not (_exact(Xs, (T, size, D), "f") and _exact(ys, (T, size), "iu") and _exact(regs, (T,), "f")
+            and Ws.dtype.kind == "f" and 0 < size <= N):
+        raise CheckFailure("train_sgd: the grader could not read its calls of loss_fn.")
+    if size == N and B != N:
+        raise CheckFailure(
+            "train_sgd gave loss_fn all N examples of X at iteration 0, not a mini-batch of batch_size examples.\n"
+            "  Hint: sample idx = rng.choice(N, batch_size) and pass X[idx], y[idx]: each step of SGD looks at a "
+            "small random batch.")
+    if size != B:
+        raise CheckFailure(f"train_sgd gave loss_fn an X_batch of shape {(size, D)} at iteration 0, expected "
+                           f"{(B, D)}: batch_size rows.\n  Hint: draw batch_size indices at every iteration, "
+                           "idx = rng.choice(N, batch_size).")
+    W_out, history = get("W returned"), get("loss_history")
+    if not _exact(W_out, (D, C)):
+        got = "None" if W_out is None else f"shape {W_out.shape}" if isinstance(W_out, np.ndarray) else \
+            type(W_out).__name__
         raise CheckFailure(f"train_sgd returned W with {got}, expected shape (D, C) = {(D, C)} like the W it "
                            "was given.\n  Hint: return the updated weights W and the list of losses, in that "
                            "order: return W, loss_history.")
-    try:
-        history = np.asarray(history, dtype=np.float64)
-    except (TypeError, ValueError):
+    if not (isinstance(history, np.ndarray) and history.dtype.kind in "biuf"):
         raise CheckFailure("train_sgd: loss_history is not a list of numbers.\n  Hint: append the loss that "
-                           "loss_fn returns (a number) at each iteration.") from None
+                           "loss_fn returns (a number) at each iteration.")
     if history.shape != (T,):
         raise CheckFailure(f"train_sgd: loss_history has shape {history.shape}, expected one loss per iteration, "
                            f"shape {(T,)}.\n  Hint: append each iteration's loss inside the loop (not once after "
                            "it), and nothing else.")
+    rows = {X_row.tobytes(): i for i, X_row in enumerate(np.array(case["X"], dtype=np.float64))}
     batches = []
-    for t, call in enumerate(calls):
-        if len(call.X) == N and B != N:
-            raise CheckFailure(
-                f"train_sgd gave loss_fn all N examples of X at iteration {t}, not a mini-batch of batch_size "
-                "examples.\n  Hint: sample idx = rng.choice(N, batch_size) and pass X[idx], y[idx]: each step of "
-                "SGD looks at a small random batch.")
-        if len(call.X) != B:
-            raise CheckFailure(f"train_sgd gave loss_fn an X_batch of shape {call.X.shape} at iteration {t}, "
-                               f"expected {(B, D)}: batch_size rows.\n  Hint: draw batch_size indices at every "
-                               "iteration, idx = rng.choice(N, batch_size).")
-        idx = np.array([rows.get(r.tobytes(), -1) for r in call.X])
+    for t in range(T):
+        idx = np.array([rows.get(r.tobytes(), -1) for r in Xs[t]])
         if np.any(idx < 0):
             raise CheckFailure(f"train_sgd gave loss_fn rows that are not rows of X (iteration {t}).\n  Hint: the "
                                "batch is X_batch = X[idx], whole rows of X, unchanged.")
-        if not np.array_equal(call.y, case["y"][idx]):
+        if not np.array_equal(ys[t], case["y"][idx]):
             raise CheckFailure(f"train_sgd gave loss_fn labels that are not those of the batch's examples (iteration "
                                f"{t}).\n  Hint: take both with the same indices, X_batch = X[idx] and "
                                "y_batch = y[idx].")
-        if call.reg != case["reg"]:
-            raise CheckFailure(f"train_sgd passed reg = {call.reg:g} to loss_fn, expected the reg it was given.\n"
+        if regs[t] != case["reg"]:
+            raise CheckFailure(f"train_sgd passed reg = {regs[t]:g} to loss_fn, expected the reg it was given.\n"
                                f"  Hint: {_ORDER}.")
         batches.append(idx)
-    return _Run(batches, calls, W_out, history)
+    return batches, Ws, Xs, W_out.astype(np.float64), history.astype(np.float64)
 
 
-def _same_batches(a: _Run, b: _Run) -> bool:
-    return all(np.array_equal(np.sort(x), np.sort(y)) for x, y in zip(a.batches, b.batches))
+def _same_batches(a: list, b: list) -> bool:
+    return all(np.array_equal(np.sort(x), np.sort(y)) for x, y in zip(a, b))
 
 
-def _call_sgd(student, case):
-    train_sgd = student["train_sgd"]
-    W0, X0 = case["W"].copy(), case["X"].copy()  # the code may write into them: later runs get pristine copies
-    run = _sgd_run(train_sgd, case, case["W"], case["X"], copy.deepcopy(case["rng"]))
-    N, T = len(X0), case["num_iters"]
-    if all(np.array_equal(np.sort(b), np.sort(run.batches[0])) for b in run.batches[1:]):
+def _judge_sgd(case, raw):
+    """The compared quantities from the raw outputs of ``_call_sgd`` and the case alone (no student code): a
+    CheckFailure for the first thing wrong with the batches, else the update and loss history as ratios."""
+    before, after = raw.get("np.random before"), raw.get("np.random after")
+    if not (_exact(before, (627,), "f") and _exact(after, (627,), "f") and np.array_equal(before, after)):
+        raise CheckFailure(
+            "train_sgd drew from (or reseeded) numpy's global generator np.random.\n  Hint: sample the batch "
+            "from the rng it is given, idx = rng.choice(N, batch_size), so that a seeded run gives the same "
+            "batches every time and nothing else changes them.")
+    batches, Ws, Xs, W_out, history = _judged_run(case, raw, _RUNS[0])
+    N, T = len(case["X"]), case["num_iters"]
+    if all(np.array_equal(np.sort(b), np.sort(batches[0])) for b in batches[1:]):
         raise CheckFailure("train_sgd used the same mini-batch at every iteration.\n  Hint: draw a new batch inside "
                            "the loop, idx = rng.choice(N, batch_size) as the loop's first line, from the rng it is "
                            "given (not from a generator made anew at each iteration).")
-    again = _sgd_run(train_sgd, case, W0.copy(), X0.copy(), copy.deepcopy(case["rng"]))
-    if not _same_batches(run, again):
+    if not _same_batches(batches, _judged_run(case, raw, _RUNS[1])[0]):
         raise CheckFailure("train_sgd gave different mini-batches for two generators seeded alike.\n  Hint: draw "
                            "the batches from the rng it is given, rng.choice(N, batch_size), not from a new "
                            "generator (np.random.default_rng()) or np.random.")
-    other = _sgd_run(train_sgd, case, W0.copy(), X0.copy(), copy.deepcopy(case["other_rng"]))
-    if _same_batches(run, other):
+    if _same_batches(batches, _judged_run(case, raw, _RUNS[2])[0]):
         raise CheckFailure("train_sgd gave the same mini-batches for two generators seeded differently: it ignores "
                            "rng (a fixed seed inside, or batches taken in order?).\n  Hint: draw the batches from the "
                            "rng it is given, idx = rng.choice(N, batch_size).")
-    seen = len(np.unique(np.concatenate(run.batches)))
+    seen = len(np.unique(np.concatenate(batches)))
     if seen < 0.75 * N:
         raise CheckFailure(f"train_sgd's mini-batches only ever hold {seen / N:.0%} of the N examples of X over the "
                            "whole run.\n  Hint: draw the indices from all N = X.shape[0] examples, "
                            "rng.choice(N, batch_size), not from range(batch_size).")
-    Ws = [c.W for c in run.calls] + [run.W]
-    change = np.stack([Ws[t + 1] - Ws[t] for t in range(T)])
-    step = np.stack([-case["lr"] * c.dW for c in run.calls])
-    tiny = np.abs(step) <= 1e-9 * np.abs(step).max()  # (never in practice) a ratio there would be rounding noise
-    ratio = np.where(tiny, 1.0, change / np.where(tiny, 1.0, step))
-    _update_slip(ratio, case)
-    losses = np.array([c.loss for c in run.calls])
-    return {"W's change / (-lr * dW)": ratio, "loss_history / loss_fn's losses": run.history / losses}
+    y = case["y"]
+    losses, dWs = zip(*(_squares(Ws[t], Xs[t], y[batches[t]], float(case["reg"])) for t in range(T)))
+    with np.errstate(all="ignore"):
+        change = np.diff(np.concatenate([Ws, W_out[None]]), axis=0)
+        step = -case["lr"] * np.stack(dWs)
+        tiny = np.abs(step) <= 1e-9 * np.abs(step).max()  # (never in practice) a ratio there would be rounding noise
+        ratio = np.where(tiny, 1.0, change / np.where(tiny, 1.0, step))
+        _update_slip(ratio, case)
+        return {"W's change / (-lr * dW)": ratio, "loss_history / loss_fn's losses": history / np.array(losses)}
 
 
 def _expected_sgd(case):
@@ -574,7 +618,8 @@ _SGD_HINTS = (
 
 
 @register(Spec(
-    name="train_sgd", args=("train_sgd",), cases=_sgd_cases, call=_call_sgd, expected=_expected_sgd, tol=1e-6,
+    name="train_sgd", args=("train_sgd",), cases=_sgd_cases, call=_call_sgd, derive=_judge_sgd,
+    expected=_expected_sgd, tol=1e-6,
     hints=_SGD_HINTS, reference=("course_utils.train.minibatch_sgd",),
 ))
 def check_train_sgd(train_sgd):

@@ -1,0 +1,176 @@
+"""Hand-ins built to earn points without the work, or to bring the grader down: each earns
+nothing, harms no other hand-in, and leaves the run whole (every row written).
+
+Unearned points: a blank answer whose cell replaces a check's kernel-side call, or the kernel's
+whole test runner, with one that returns the values the grader expects. The kernel only sends
+back raw results of the student's functions; every expected value and every comparison lives in
+the grader's process, so forged "verdict" values read as what they are (nothing to judge).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.kernel
+
+if not sys.platform.startswith("linux"):
+    pytest.skip("the grading sandbox and these tests need Linux", allow_module_level=True)
+
+from course_tools import cli  # noqa: E402
+from course_tools.grade import verdict  # noqa: E402
+from course_tools.release import release_notebook  # noqa: E402
+from course_utils.checks import REGISTRY, CheckFailure, verify  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+NB02 = REPO / "solutions" / "02_linear_classifiers.ipynb"
+NB07 = REPO / "solutions" / "07_dropout.ipynb"
+
+# The values each check's judging expects when nothing is wrong: constants, whatever the inputs.
+_CONSTANTS = '''
+import numpy as _np
+def _constants(check, case):
+    if check == "check_train_sgd":
+        T, (D, C) = case["num_iters"], case["W"].shape
+        return {"W's change / (-lr * dW)": _np.ones((T, D, C)), "loss_history / loss_fn's losses": _np.ones(T)}
+    if check == "check_dropout_forward":
+        x, p = case["x"], case["p_drop"]
+        return {"out / x, kept units": _np.full(x.shape, 1 / (1 - p)), "whole columns dropped": 0.0,
+                "whole rows dropped": 0.0, "dropped fraction": p, "mean(out) / mean(x)": 1.0,
+                "cache mask / (out / x)": _np.ones(x.shape), "test mode, rng=None: error": 0.0,
+                "test-mode out - x": _np.zeros(x.shape), "np.random changed": 0.0,
+                "same seed: units that differ": 0.0, "other seed: same output": 0.0}
+    if check == "check_dropout_backward":
+        shape = case["x"].shape
+        return {"same seed: units that differ": 0.0, "dx, dropped units": _np.zeros(shape),
+                "dx / numerical dx, kept units": _np.ones(shape)}
+    return {}
+'''
+
+# A check's kernel-side call replaced by one that returns those constants.
+FORGED_CALL = _CONSTANTS + '''
+from course_utils.checks import REGISTRY as _REGISTRY
+for _name in ("check_train_sgd", "check_dropout_forward", "check_dropout_backward"):
+    _REGISTRY[_name].call = (lambda name: lambda student, case: _constants(name, case))(_name)
+'''
+
+# The kernel's whole test runner replaced by one that writes those constants as the results.
+FORGED_RUNNER = _CONSTANTS + '''
+import json as _json, sys as _sys
+_kernel = _sys.modules["course_grade_kernel"]
+def _forged_run(request_path, inputs_path, out):
+    with open(request_path) as f:
+        request = _json.load(f)
+    with _np.load(inputs_path) as npz:
+        inputs = dict(npz)
+    arrays, calls = {}, []
+    for ci, call in enumerate(request["calls"]):
+        cases = []
+        for k, desc in enumerate(call["cases"]):
+            case = _kernel.decode_input(desc, inputs)
+            cases.append({"outputs": {name: _kernel.encode_output(v, arrays, f"{ci}.{k}.{name}")
+                                      for name, v in _constants(call["check"], case).items()},
+                          "inputs": {key: _kernel.encode_output(case[key], arrays, f"{ci}.{k}.in.{key}")
+                                     for key, d in desc["d"] if "a" in d}})
+        calls.append({"cases": cases})
+    _np.savez(out + ".npz", **arrays)
+    with open(out + ".json", "w") as f:
+        _json.dump({"calls": calls}, f)
+_kernel.run_test = _forged_run
+'''
+
+
+def _with_cells(solution: Path, extra: dict[str, str], blank: bool = True) -> str:
+    """The released (blank) notebook of ``solution``, or the solution, with code appended to answer cells."""
+    nb = release_notebook(solution) if blank else nbformat.read(solution, as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in extra and cell.metadata["nbgrader"].get("solution"):
+            cell.source += "\n" + extra[gid]
+    return nbformat.writes(nb)
+
+
+def _grade(tmp: Path, solution: Path, handins: dict[str, str]) -> dict[str, dict]:
+    subs, out = tmp / "subs", tmp / "out"
+    subs.mkdir()
+    for name, text in handins.items():
+        (subs / f"{name}.ipynb").write_text(text)
+    assert cli.main(["grade", str(subs), "--solution", str(solution), "--out", str(out), "--jobs", "2"]) == 0
+    with open(out / "grades.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert set(rows) == set(handins)  # every hand-in has its row: the run is whole
+    results = {name: json.loads((out / "results" / f"{name}.json").read_text()) for name in handins}
+    return {name: {"row": rows[name], **results[name]} for name in handins}
+
+
+@pytest.fixture(scope="module")
+def graded02(tmp_path_factory):
+    return _grade(tmp_path_factory.mktemp("nb02"), NB02, {
+        "honest": NB02.read_text(),
+        "forged_call": _with_cells(NB02, {"train_sgd": FORGED_CALL}),
+        "forged_runner": _with_cells(NB02, {"train_sgd": FORGED_RUNNER}),
+    })
+
+
+@pytest.fixture(scope="module")
+def graded07(tmp_path_factory):
+    return _grade(tmp_path_factory.mktemp("nb07"), NB07, {
+        "honest": NB07.read_text(),
+        "forged_call": _with_cells(NB07, {"dropout_forward": FORGED_CALL}),
+        "forged_runner": _with_cells(NB07, {"dropout_forward": FORGED_RUNNER}),
+    })
+
+
+def test_a_forged_train_sgd_verdict_earns_nothing(graded02):
+    assert graded02["honest"]["total"] == graded02["honest"]["max_total"]
+    for name in ("forged_call", "forged_runner"):
+        assert graded02[name]["total"] == 0, name
+        assert graded02[name]["tests"]["test_train_sgd"]["points"] == 0
+
+
+def test_forged_dropout_verdicts_earn_nothing(graded07):
+    assert graded07["honest"]["total"] == graded07["honest"]["max_total"]
+    for name in ("forged_call", "forged_runner"):
+        assert graded07[name]["total"] == 0, name
+
+
+def _perturbed(value, rng: np.random.Generator):
+    """The case with every float array's values and every generator redrawn (same shapes, same sizes)."""
+    if isinstance(value, dict):
+        return {k: _perturbed(v, rng) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_perturbed(v, rng) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value + rng.standard_normal(value.shape)
+    if isinstance(value, np.random.Generator):
+        return np.random.default_rng(rng.integers(1 << 62))
+    return value
+
+
+@pytest.mark.parametrize("check", sorted(REGISTRY))
+def test_no_check_passes_on_values_a_kernel_could_forge(check):
+    """Outputs equal to the expected values of a case with other input values never pass: where the
+    expected values do not depend on the inputs (a check that judges ratios or properties), the
+    kernel must send raw results that the grader's ``derive`` turns into them."""
+    spec = REGISTRY[check]
+    rng = np.random.default_rng(0)
+    for seed in (0, 1):
+        for case in spec.cases(seed):
+            expected = spec.expected(case)
+            try:
+                forged = spec.expected(_perturbed(case, rng))
+            except Exception:
+                continue
+            limit = verdict.size_limit(case, expected)
+            assert limit >= max(np.size(v) for v in expected.values())
+            try:
+                outputs = spec.derive(case, dict(forged)) if spec.derive is not None else forged
+                verify(spec, case, outputs, expected)
+            except (CheckFailure, KeyError, TypeError, ValueError, AttributeError, IndexError):
+                continue
+            pytest.fail(f"{check}(seed={seed}) passes on expected values made from other inputs")
