@@ -193,8 +193,9 @@ def _wrong(mean_of=lambda X: X.mean(axis=0), std_of=lambda X, eps: X.std(axis=0)
     (_wrong(std_of=lambda X, e: X.std(axis=0, ddof=1) + e), r"sample std \(ddof=1"),
     (_wrong(std_of=lambda X, e: np.sqrt(X.var(axis=0) + e)), "eps is added under the square root"),
     (_wrong(std_of=lambda X, e: X.std(axis=0)), "(?s)nan.*0 in every training example.*std \\+ eps"),
-    (_wrong(sign=-1), "wrong sign"),
+    (_wrong(sign=-1), r"wrong sign: subtract the mean from the data, X - mean \(not mean - X\)"),
 ])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the answer without eps divides by 0
 def test_wrong_preprocessing_fails_with_its_hint(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         checks.check_preprocess(preprocess=wrong, verbose=False)
