@@ -185,7 +185,9 @@ def _forward_spec(name: str, train: bool):
         name="batchnorm_forward", args=("batchnorm_forward",), cases=lambda seed: _cases(name, seed),
         call=_forward_caller(train), expected=expected, tol=_TOL, like=_LIKE, batch="x",
         hints=hints.forward_hints(expected) if train else hints.test_mode_hints(expected),
-        reference=("course_utils.layers.batchnorm_forward",), error_hint=_error_hint, derive=_per_feature_rows)
+        reference=("course_utils.layers.batchnorm_forward",), error_hint=_error_hint, derive=_per_feature_rows,
+        inplace_hint=("compute new arrays instead: x - mu rather than x -= mu, and new running averages rather than "
+                      "*= or += on running.mean and running.var (the caller still holds the old ones)."))
 
 
 @register(_forward_spec("batchnorm_forward", True))
@@ -205,7 +207,7 @@ def _backward_spec(backward_name: str):
         expected=_backward_expected, tol=_TOL, like={"dx": "x", "dgamma": "gamma", "dbeta": "gamma"}, batch="x",
         hints=hints.backward_hints(_backward_expected, closed_form=backward_name.endswith("_alt")),
         reference=("course_utils.layers.batchnorm_backward", "course_utils.layers.batchnorm_backward_alt"),
-        error_hint=_error_hint)
+        error_hint=_error_hint, inplace_hint="compute dx as a new array; never write into dout or the cache.")
 
 
 @register(_backward_spec("batchnorm_backward"))
