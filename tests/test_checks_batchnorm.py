@@ -19,7 +19,8 @@ Shuffled = namedtuple("Shuffled", "x_hat x mu var gamma eps train")  # the right
 def make_forward(*, ddof=0, eps_outside=False, swap_momentum=False, test_batch_stats=False, in_place=False,
                  sum_over_n=False, eps_fixed=None, momentum_fixed=None, axis=0, keepdims=False, swapped=False,
                  no_update=False, update_in_test=False, running_ddof=0, no_affine=False, float32=False,
-                 float32_out=False, in_place_running=False, cache=None, own_cache=False, cache_keepdims=False):
+                 float32_out=False, in_place_running=False, cache=None, own_cache=False, cache_keepdims=False,
+                 var_by_squares=False):
     """batchnorm_forward with one slip switched on (none: a correct answer written by hand)."""
 
     def batchnorm_forward(x, gamma, beta, running, train=True, momentum=0.9, eps=1e-5):
@@ -34,6 +35,8 @@ def make_forward(*, ddof=0, eps_outside=False, swap_momentum=False, test_batch_s
             mu = x.sum(axis=0) / N if sum_over_n else np.mean(x, axis=axis, keepdims=keepdims or cache_keepdims)
             var = ((x - mu) ** 2).sum(axis=0 if axis == 0 else axis, keepdims=keepdims or cache_keepdims) \
                 / (N - ddof if axis == 0 else x[0].size if axis == 1 else x.size)
+            if var_by_squares:  # E[x²] - E[x]²: valid, with some cancellation where the variance is tiny
+                var = (x ** 2).mean(axis=0) - mu ** 2
         else:
             mu, var = running.mean, running.var
         if (train and not no_update) or update_in_test:
@@ -148,10 +151,12 @@ def fails(check, *args, match, seed=0):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("forward", [
-    make_forward(), make_forward(sum_over_n=True), make_forward(own_cache=True), make_forward(cache_keepdims=True),
+    make_forward(), make_forward(sum_over_n=True), make_forward(var_by_squares=True), make_forward(own_cache=True),
+    make_forward(cache_keepdims=True),
     make_forward(cache=lambda **k: Cache(k["x"], k["x_hat"], k["mu"], k["var"], k["gamma"], k["eps"], k["train"])),
     cu.layers.batchnorm_forward,
-], ids=["by-hand", "sum-over-n", "own-namedtuple", "keepdims-in-cache", "x-itself-in-cache", "reference"])
+], ids=["by-hand", "sum-over-n", "mean-of-squares", "own-namedtuple", "keepdims-in-cache", "x-itself-in-cache",
+        "reference"])
 def test_correct_forward_passes(forward, seed):
     checks.check_batchnorm_forward(forward, seed=seed, verbose=False)
     checks.check_batchnorm_forward_test(forward, seed=seed, verbose=False)
