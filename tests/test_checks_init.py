@@ -53,7 +53,29 @@ def layer_stats_comprehension(X, weights, activation):
     return [(float(np.mean(h)), float(np.sqrt(np.mean((h - h.mean()) ** 2)))) for h in hs[1:]]
 
 
-@pytest.mark.parametrize("f", [make_init_weights(), init_weights_loop], ids=["comprehension", "loop"])
+def init_weights_normal(dims, init, rng):
+    """rng.normal(0, std) draws the same numbers as std * rng.standard_normal."""
+    stds = {"small": lambda a: 0.01, "large": lambda a: 1, "xavier": lambda a: a ** -0.5,
+            "he": lambda a: (2 / a) ** 0.5}
+    return [rng.normal(0.0, stds[init](a), size=(a, b)) for a, b in zip(dims[:-1], dims[1:])]
+
+
+def init_weights_scaled_in_place(dims, init, rng):
+    weights = []
+    for a, b in zip(dims[:-1], dims[1:]):
+        W = rng.standard_normal((a, b))
+        if init == "xavier":
+            W /= np.sqrt(a)
+        elif init == "he":
+            W *= np.sqrt(2) / np.sqrt(a)
+        elif init == "small":
+            W *= 0.01
+        weights.append(W)
+    return weights
+
+
+@pytest.mark.parametrize("f", [make_init_weights(), init_weights_loop, init_weights_normal,
+                               init_weights_scaled_in_place], ids=["comprehension", "loop", "normal", "in place"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_correct_initializers_pass(f, seed):
     checks.check_init_weights(init_weights=f, seed=seed, verbose=False)
