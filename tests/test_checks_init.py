@@ -53,7 +53,29 @@ def layer_stats_comprehension(X, weights, activation):
     return [(float(np.mean(h)), float(np.sqrt(np.mean((h - h.mean()) ** 2)))) for h in hs[1:]]
 
 
-@pytest.mark.parametrize("f", [make_init_weights(), init_weights_loop], ids=["comprehension", "loop"])
+def init_weights_normal(dims, init, rng):
+    """rng.normal(0, std) draws the same numbers as std * rng.standard_normal."""
+    stds = {"small": lambda a: 0.01, "large": lambda a: 1, "xavier": lambda a: a ** -0.5,
+            "he": lambda a: (2 / a) ** 0.5}
+    return [rng.normal(0.0, stds[init](a), size=(a, b)) for a, b in zip(dims[:-1], dims[1:])]
+
+
+def init_weights_scaled_in_place(dims, init, rng):
+    weights = []
+    for a, b in zip(dims[:-1], dims[1:]):
+        W = rng.standard_normal((a, b))
+        if init == "xavier":
+            W /= np.sqrt(a)
+        elif init == "he":
+            W *= np.sqrt(2) / np.sqrt(a)
+        elif init == "small":
+            W *= 0.01
+        weights.append(W)
+    return weights
+
+
+@pytest.mark.parametrize("f", [make_init_weights(), init_weights_loop, init_weights_normal,
+                               init_weights_scaled_in_place], ids=["comprehension", "loop", "normal", "in place"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_correct_initializers_pass(f, seed):
     checks.check_init_weights(init_weights=f, seed=seed, verbose=False)
@@ -193,8 +215,9 @@ def _wrong(mean_of=lambda X: X.mean(axis=0), std_of=lambda X, eps: X.std(axis=0)
     (_wrong(std_of=lambda X, e: X.std(axis=0, ddof=1) + e), r"sample std \(ddof=1"),
     (_wrong(std_of=lambda X, e: np.sqrt(X.var(axis=0) + e)), "eps is added under the square root"),
     (_wrong(std_of=lambda X, e: X.std(axis=0)), "(?s)nan.*0 in every training example.*std \\+ eps"),
-    (_wrong(sign=-1), "wrong sign"),
+    (_wrong(sign=-1), r"wrong sign: subtract the mean from the data, X - mean \(not mean - X\)"),
 ])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the answer without eps divides by 0
 def test_wrong_preprocessing_fails_with_its_hint(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         checks.check_preprocess(preprocess=wrong, verbose=False)

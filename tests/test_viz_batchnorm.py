@@ -34,3 +34,17 @@ def test_batch_statistics_histograms_with_fixed_limits():
     assert left.get_xlim() == (0, 2) and right.get_xlim() == (1, 3)
     assert "N=8" in left.get_title() and left.get_legend() is not None
     plt.close("all")
+
+
+def test_sweep_over_seeds_draws_the_median_and_a_min_to_max_bar_with_the_legend_beside_the_axes():
+    results = {"batchnorm": [[0.9, 0.95, 0.93], [0.5, 0.7, 0.6]], "plain": [[0.1, 0.1, 0.1], [0.2, 0.4, 0.3]]}
+    ax = plot_sweep([1e-2, 1.0], results, xlabel="weight scale", title="t")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.93, 0.6])
+    bars = ax.collections[0].get_segments()
+    np.testing.assert_allclose([seg[:, 1] for seg in bars], [[0.9, 0.95], [0.5, 0.7]])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "batchnorm: min to max of 3 seeds" in labels
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1  # right of the axes: it covers no point
+    plt.close("all")

@@ -51,7 +51,8 @@ def _formula(case: dict, *, mean_of=lambda X: X.mean(axis=0), std_of=lambda X: X
     for X in (case["X_train"], case["X_val"]):
         stats_of = X if own_val else case["X_train"]
         Z = X - mean_of(stats_of)
-        out.append(Z / (std_of(stats_of) + eps) if scale else Z)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a variant without eps: 0/0 at a constant feature
+            out.append(Z / (std_of(stats_of) + eps) if scale else Z)
     return out[0], out[1]
 
 
@@ -116,6 +117,8 @@ def _error_hint(case, message):
     tol=1e-9, hints_first=True, error_hint=_error_hint, nonfinite_hint=_nonfinite_hint,
     like={f"Z_{s}{label}": f"X_{s}" for s in ("train", "val") for label in _LABELS},
     hints=(
+        (lambda got, exp, case: bool(np.any(exp)) and np.allclose(got, -exp, rtol=1e-11, atol=1e-14),
+         "every entry has the wrong sign: subtract the mean from the data, X - mean (not mean - X)."),
         (_is(own_val=True), "the validation set is centred (or scaled) with its own statistics: use the training set's "
                             "mean and std for both sets (statistics from the validation data leak it into the model)."),
         (_is(mean_of=lambda X: X.mean(), std_of=lambda X: X.std()),

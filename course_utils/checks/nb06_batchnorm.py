@@ -17,7 +17,9 @@ of the order of eps: there ``(x - mu) / (sqrt(var) + eps)`` and ``/ sqrt(var + e
 by far more than the tolerance, so eps in the wrong place fails. Every test, the visible one
 included, passes a momentum and an eps other than the defaults (0.9, 1e-5), so an answer that
 writes the defaults into its code fails with a hint that says so. Tolerances are tight enough
-(1e-9) that a result rounded to float32 fails. The hints are in ``_batchnorm_hints``.
+(1e-9) that a result rounded to float32 fails; only the cached variance gets 1e-7, for the valid
+mean(x²) - mean(x)², which loses a few digits on the feature of tiny variance. The hints are in
+``_batchnorm_hints``.
 """
 from __future__ import annotations
 
@@ -179,13 +181,19 @@ _LIKE = {"out": "x", "running_mean": "gamma", "running_var": "gamma", "out_mean"
          "cache.x": "x", "cache.x_hat": "x", "cache.mu": "gamma", "cache.var": "gamma", "cache.gamma": "gamma"}
 
 
+# the variance of the feature of tiny variance written as mean(x²) - mu² loses up to ~7e-9 of it to cancellation
+_FORWARD_TOL = {**dict.fromkeys(_LIKE, _TOL), "cache.eps": _TOL, "cache.var": 1e-7}
+
+
 def _forward_spec(name: str, train: bool):
     expected = _forward_expected(train)
     return ShapeSpec(
         name="batchnorm_forward", args=("batchnorm_forward",), cases=lambda seed: _cases(name, seed),
-        call=_forward_caller(train), expected=expected, tol=_TOL, like=_LIKE, batch="x",
+        call=_forward_caller(train), expected=expected, tol=_FORWARD_TOL, like=_LIKE, batch="x",
         hints=hints.forward_hints(expected) if train else hints.test_mode_hints(expected),
-        reference=("course_utils.layers.batchnorm_forward",), error_hint=_error_hint, derive=_per_feature_rows)
+        reference=("course_utils.layers.batchnorm_forward",), error_hint=_error_hint, derive=_per_feature_rows,
+        inplace_hint=("compute new arrays instead: x - mu rather than x -= mu, and new running averages rather than "
+                      "*= or += on running.mean and running.var (the caller still holds the old ones)."))
 
 
 @register(_forward_spec("batchnorm_forward", True))
@@ -205,7 +213,7 @@ def _backward_spec(backward_name: str):
         expected=_backward_expected, tol=_TOL, like={"dx": "x", "dgamma": "gamma", "dbeta": "gamma"}, batch="x",
         hints=hints.backward_hints(_backward_expected, closed_form=backward_name.endswith("_alt")),
         reference=("course_utils.layers.batchnorm_backward", "course_utils.layers.batchnorm_backward_alt"),
-        error_hint=_error_hint)
+        error_hint=_error_hint, inplace_hint="compute dx as a new array; never write into dout or the cache.")
 
 
 @register(_backward_spec("batchnorm_backward"))
