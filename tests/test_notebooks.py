@@ -119,6 +119,8 @@ def test_blank_student_notebook_fails_every_check(solution):
     graded = _graded(nb)
     assert graded, f"{student.name} has no graded check cells"
     nb.cells = nb.cells[: nb.cells.index(graded[-1]) + 1]
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    nb.cells.append(nbformat.from_dict(first))  # a second Run All runs the first cell again
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,  # as course_tools.execute runs one
                    resources={"metadata": {"path": str(student.parent)}}).execute()
     passed = [
@@ -126,3 +128,5 @@ def test_blank_student_notebook_fails_every_check(solution):
         if not any(o.output_type == "error" for o in c.outputs)
     ]
     assert not passed, f"{student.name}: these checks pass on the blank notebook: {passed}"
+    again = nb.cells[-1].outputs
+    assert not again, f"{student.name}: its first cell prints on a second run: {again}"
