@@ -309,3 +309,75 @@ def test_folders_thousands_deep_are_walked_and_removed_without_recursion(tmp_pat
     os.chmod(top / "d", 0o500)  # read-only (a kernel running as the grader's user can do that)
     remove_tree(top)
     assert not top.exists() and (tmp_path / "outside" / "kept.txt").read_text() == "kept"
+
+
+# Messages a kernel sends the grader on its own channels. The relay reads them with caps (frames
+# per message, bytes per frame, its own memory); the grader stops that kernel with a status.
+_SEND = '''
+import json as _json
+_k = get_ipython().kernel
+def _signed(header, content=b"{}", parent=None):
+    parent = parent if parent is not None else _json.dumps(_k.get_parent("shell")["header"], default=str).encode()
+    parts = [header, parent, b"{}", content]
+    return [b"<IDS|MSG>", _k.session.sign(parts), *parts]
+'''
+
+IOPUB_FRAMES = _SEND + '''
+_big = b"x" * (4 << 20)
+_k.iopub_thread.send_multipart([b"stream", *_signed(b'{"msg_type": "stream"}', _big)] + [_big] * 40)
+import time as _time; _time.sleep(3)
+'''
+
+IOPUB_LIST_HEADER = _SEND + '''
+_k.iopub_thread.send_multipart([b"stream", *_signed(b"[1, 2, 3]")])
+import time as _time; _time.sleep(3)
+'''
+
+SHELL_MEMORY = _SEND + '''
+_big = b"x" * ((4 << 20) - 4096)
+_k.shell_stream.send_multipart(list(_k._parent_ident["shell"]) + _signed(b'{"msg_type": "x"}', _big) + [_big] * 150)
+import time as _time; _time.sleep(3)
+'''
+
+SHELL_DEEP_HEADER = _SEND + '''
+_deep = b"[" * 100000 + b"]" * 100000
+_k.shell_stream.send_multipart(list(_k._parent_ident["shell"]) + _signed(_deep))
+import time as _time; _time.sleep(3)
+'''
+
+SHELL_BIG_FRAMES = _SEND + '''
+_big = b"x" * (5 << 20)
+_k.shell_stream.send_multipart(list(_k._parent_ident["shell"]) + _signed(b'{"msg_type": "x"}', _big) + [_big] * 10)
+import time as _time; _time.sleep(3)
+'''
+
+
+@pytest.fixture(scope="module")
+def graded_messages(tmp_path_factory):
+    import resource
+
+    from course_tools.grade import session
+    tmp = tmp_path_factory.mktemp("messages")
+    memory, session.RELAY_MEMORY = session.RELAY_MEMORY, 384 << 20  # 600 MB of frames then kill the relay
+    hostile = (("iopub_frames", IOPUB_FRAMES), ("iopub_list_header", IOPUB_LIST_HEADER), ("shell_memory", SHELL_MEMORY),
+               ("shell_deep_header", SHELL_DEEP_HEADER), ("shell_big_frames", SHELL_BIG_FRAMES))
+    handins = {"honest": NB03.read_text(),
+               **{name: _with_cells(NB03, {"relu_forward": code}, blank=False) for name, code in hostile}}
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        graded = _grade(tmp, NB03, handins)
+    finally:
+        session.RELAY_MEMORY = memory
+    return graded, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) << 10
+
+
+@pytest.mark.parametrize("name", ["iopub_frames", "iopub_list_header", "shell_memory", "shell_deep_header",
+                                  "shell_big_frames"])
+def test_a_hostile_message_stops_only_its_own_kernel(graded_messages, name):
+    graded, grown = graded_messages
+    assert graded["honest"]["total"] == graded["honest"]["max_total"]
+    r = graded[name]
+    assert r["status"] == "bad message", (r["status"], r["detail"])
+    assert r["tests"]["test_relu_forward"]["points"] == 0
+    assert r["tests"]["test_affine_forward"]["points"] == r["tests"]["test_affine_forward"]["max"]
+    assert grown < 256 << 20  # the grader never held the messages

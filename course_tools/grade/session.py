@@ -15,9 +15,15 @@ Why not ``jupyter_client``'s ``BlockingKernelClient``: messages are still signed
 checked with its :class:`~jupyter_client.session.Session`, but the loop around them is written
 here because the kernel is hostile. The blocking client deserializes every iopub message in
 full (a flood would be parsed, not just counted), has no cap on a message's size, no output
-limit, and does not notice a kernel process that died while it waits for a reply. Here iopub
-frames are only measured, never decoded beyond the header, and a message larger than the
-whole output allowance is refused by zmq itself.
+limit, and does not notice a kernel process that died while it waits for a reply.
+
+Nor does this process read the kernel's sockets: libzmq caps a frame's size but not the number
+of frames in a message, and holds them all before the first can be read. A :mod:`relay` process
+of the kernel's own, with a memory limit, reads them with caps on frame size and count and
+passes on only shell replies and the byte counts of iopub output. A message it refuses (too
+many or too large frames, a header that is not a JSON object, nested too deep) or one that
+kills it ends that kernel with the outcome ``message``: that hand-in's problem, never the
+grader's.
 """
 from __future__ import annotations
 
@@ -36,13 +42,13 @@ from pathlib import Path
 import zmq
 from jupyter_client.session import Session
 
-from . import sandbox
+from . import relay, sandbox
 
 __all__ = ["KernelSession", "Outcome", "KernelStartError"]
 
 GRACE = 3.0  # seconds a kernel has to answer an interrupt before it is killed
-_MAX_MSG = 32 << 20
-_COUNTED = {"stream", "display_data", "update_display_data", "execute_result", "error"}
+RELAY_MEMORY = 1 << 30  # the address space of a kernel's relay: its messages cannot take more
+_RELAY_FILE = str(Path(__file__).with_name("relay.py"))
 _MEMORY_SIGNS = ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory", "Unable to allocate")
 
 
@@ -64,8 +70,9 @@ class Outcome:
     """How one execution ended.
 
     kind: ``ok``, ``error`` (the code raised; ``ename``/``evalue``), ``timeout``, ``output``
-    (printed too much), or ``died`` (the kernel process ended; ``exit_code``, negative for a
-    signal). ``alive`` says whether the kernel can still be used.
+    (printed too much), ``message`` (the kernel sent a message the relay refused: ``evalue``
+    says what), or ``died`` (the kernel process ended; ``exit_code``, negative for a signal).
+    ``alive`` says whether the kernel can still be used.
     """
 
     kind: str
@@ -94,9 +101,10 @@ class KernelSession:
         self.proc: subprocess.Popen | None = None
         self.printed = 0
         self._stderr: collections.deque = collections.deque(maxlen=64)
-        self._ctx = zmq.Context()
-        self._ctx.setsockopt(zmq.LINGER, 0)
-        self._ctx.setsockopt(zmq.MAXMSGSIZE, _MAX_MSG)
+        self.relay: subprocess.Popen | None = None
+        self._records = b""
+        self._inbox: collections.deque = collections.deque()
+        self.refused: str | None = None  # what the relay refused, once it has
 
     def __enter__(self) -> KernelSession:
         return self
@@ -123,20 +131,15 @@ class KernelSession:
         )
         threading.Thread(target=self._read_stderr, daemon=True).start()
         self.session = Session(key=key.encode(), username="grader")
-        self.shell = self._ctx.socket(zmq.DEALER)
-        self.shell.connect(f"ipc://{base}-1")
-        self.iopub = self._ctx.socket(zmq.SUB)
-        # A kernel batches what a busy loop prints into few large messages; one larger than the
-        # whole output allowance makes zmq drop the connection instead of reading it in, and
-        # the monitor reports that drop as output over the limit.
-        self.iopub.setsockopt(zmq.MAXMSGSIZE, self.output_limit + (64 << 10))
-        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
-        self.iopub_events = self.iopub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-        self.iopub.connect(f"ipc://{base}-2")
+        # A kernel batches what a busy loop prints into few large messages; a frame larger than the
+        # whole output allowance makes zmq drop the connection instead of reading it in, and the
+        # relay reports that drop as output over the limit.
+        self.relay = subprocess.Popen(
+            [sys.executable, "-I", _RELAY_FILE, base, str(self.output_limit + (64 << 10)), str(RELAY_MEMORY)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+        self.shell = _RelayShell(self.relay)
         self.poller = zmq.Poller()
-        self.poller.register(self.shell, zmq.POLLIN)
-        self.poller.register(self.iopub, zmq.POLLIN)
-        self.poller.register(self.iopub_events, zmq.POLLIN)
+        self.poller.register(self.relay.stdout.fileno(), zmq.POLLIN)
         msg = self.session.send(self.shell, "kernel_info_request", {})
         deadline = time.monotonic() + timeout
         while True:
@@ -160,38 +163,51 @@ class KernelSession:
         return "".join(self._stderr)[-4000:]
 
     def _reply(self, request: dict, wait: float):
-        """The reply to ``request`` if it arrives within ``wait`` seconds (iopub is drained meanwhile)."""
-        events = dict(self.poller.poll(int(wait * 1000)))
-        if self.iopub in events:
-            self._drain_iopub()
-        if self.iopub_events in events:
-            while self.iopub_events.poll(0):
-                self.iopub_events.recv_multipart()
-            self.printed = self.output_limit + 1  # a message too large to read: far too much output
-        if self.shell in events:
+        """The reply to ``request`` if it arrives within ``wait`` seconds (output is counted meanwhile)."""
+        if not self._inbox and self.refused is None and self.poller.poll(int(wait * 1000)):
+            self._read_relay()
+        while self._inbox:
+            frames = self._inbox.popleft()
             try:
-                _, reply = self.session.recv(self.shell, mode=zmq.NOBLOCK)
+                _, msg_list = self.session.feed_identities(frames, copy=True)
+                reply = self.session.deserialize(msg_list, content=True, copy=True)
                 parent = reply.get("parent_header") if isinstance(reply, dict) else None
-                if isinstance(parent, dict) and parent.get("msg_id") == request["header"]["msg_id"]:
-                    return reply if isinstance(reply.get("content"), dict) else {**reply, "content": {}}
-            except zmq.ZMQError:
+            except Exception:  # unsigned, malformed, deeply nested: the kernel is the student's
+                self.refused = self.refused or "a malformed message on the shell channel"
                 return None
-            except Exception:  # malformed, unsigned, deeply nested: the kernel is the student's; ignore it
-                return None
+            if isinstance(parent, dict) and parent.get("msg_id") == request["header"]["msg_id"]:
+                return reply if isinstance(reply.get("content"), dict) else {**reply, "content": {}}
         return None
 
-    def _drain_iopub(self) -> None:
-        for _ in range(1000):
-            try:
-                frames = self.iopub.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            try:
-                i = frames.index(b"<IDS|MSG>")
-                if json.loads(frames[i + 2]).get("msg_type") in _COUNTED:
-                    self.printed += len(frames[i + 5])
-            except (ValueError, IndexError):
-                continue
+    def _read_relay(self) -> None:
+        """Take in what the relay wrote: shell messages, counts of output, what it refused."""
+        try:
+            chunk = os.read(self.relay.stdout.fileno(), 1 << 20)
+        except OSError:
+            chunk = b""
+        if not chunk:  # the relay ended: a message it could not hold in its memory, or it was killed
+            self.refused = self.refused or "a message too large to read"
+            return
+        self._records += chunk
+        while len(self._records) >= relay.RECORD.size:
+            kind, n = relay.RECORD.unpack_from(self._records)
+            if len(self._records) < relay.RECORD.size + n:
+                break
+            payload = self._records[relay.RECORD.size: relay.RECORD.size + n]
+            self._records = self._records[relay.RECORD.size + n:]
+            if kind == b"S":
+                self._inbox.append(relay.unpack_frames(payload))
+            elif kind == b"P":
+                self.printed += int(payload)
+            elif kind == b"L":
+                self.printed = self.output_limit + 1  # a frame too large to read: far too much output
+            elif kind == b"D":
+                if self.proc.poll() is None:
+                    time.sleep(0.2)  # a kernel that ended drops the connection too: let run() see it die
+                if self.proc.poll() is None:
+                    self.refused = self.refused or "a message larger than the grader reads"
+            else:
+                self.refused = self.refused or payload.decode("utf-8", "replace")[:200]
 
     def run(self, code: str, timeout: float) -> Outcome:
         """Execute ``code``; wait at most ``timeout`` seconds (then interrupt, then kill)."""
@@ -204,6 +220,9 @@ class KernelSession:
         while True:
             if self.proc.poll() is not None:
                 return self._died(start)
+            if self.refused is not None:
+                self.kill()
+                return Outcome("message", time.monotonic() - start, alive=False, evalue=self.refused)
             now = time.monotonic()
             if stopped is None and self.printed > self.output_limit:
                 stopped, deadline = "output", now + GRACE
@@ -282,4 +301,26 @@ class KernelSession:
 
     def close(self) -> None:
         self.kill()
-        self._ctx.destroy(linger=0)
+        if self.relay is not None:
+            self.relay.kill()
+            self.relay.wait()
+            for stream in (self.relay.stdin, self.relay.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+
+
+class _RelayShell:
+    """The kernel's shell socket as :class:`Session` sends on it: frames written to the relay's stdin."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+
+    def send_multipart(self, frames, copy: bool = True) -> None:
+        payload = relay.pack_frames([bytes(f) for f in frames])
+        try:
+            self.proc.stdin.write(relay.RECORD.pack(b"F", len(payload)) + payload)
+            self.proc.stdin.flush()
+        except (OSError, ValueError):  # the relay is gone: run() notices and stops the kernel
+            pass

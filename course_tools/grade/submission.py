@@ -29,8 +29,8 @@ __all__ = ["Settings", "grade_submission", "preflight", "read_submission", "unre
 MAX_RESTARTS = 3
 MAX_ANSWER_CHARS = 100_000  # an answer cell is a few functions: a few thousand characters
 _RAISED = (("MemoryError", "memory", "ran out of memory"), ("SystemExit", "exit", "called sys.exit()"))
-STATUSES = ("invalid notebook", "no notebook", "wrong assignment", "grader error", "kernel died", "memory",
-            "timeout", "output limit", "exit", "unreadable results", "missing answers", "ok")  # most serious first
+STATUSES = ("invalid notebook", "no notebook", "wrong assignment", "grader error", "bad message",  # most serious first
+            "kernel died", "memory", "timeout", "output limit", "exit", "unreadable results", "missing answers", "ok")
 
 
 def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
@@ -40,6 +40,8 @@ def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
         return "timeout", f"ran longer than {settings.timeout:g} s{killed}"
     if o.kind == "output":
         return "output limit", f"printed more than {settings.output_limit >> 20} MB{killed}"
+    if o.kind == "message":
+        return "bad message", f"sent the grader {o.evalue}{killed}"
     if o.memory:
         return "memory", f"ran out of memory (limit {settings.memory / 2**30:.3g} GiB){killed}"
     if o.kind == "died":

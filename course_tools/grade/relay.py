@@ -1,0 +1,152 @@
+"""Between the grader and one student kernel: reads the kernel's messages, with caps, in a process of
+its own whose memory is limited, and passes on only what is within them.
+
+libzmq caps the size of one frame (``MAXMSGSIZE``) but neither the number of frames of a message
+nor the frames it holds while a multipart message arrives: a kernel (the student's code) that
+sends messages of hundreds of 4 MB frames would fill the reader's memory before the reader sees
+the first frame. So the grader never reads the kernel's sockets itself. This process does, with a
+frame size cap set in zmq, a frame count cap, and an address-space limit: a hostile message ends
+here (a record saying so, or this process dying of the memory limit), never in the grader, which
+then stops that kernel with a status.
+
+It talks to the grader over its stdin and stdout (records: one kind byte, a 4-byte length, then
+that many bytes), so no socket of its own can be reached by anyone else. Records out:
+
+- ``S`` a shell message from the kernel, its frames (each a 4-byte length then the bytes);
+- ``P`` the bytes of output an iopub message carries (ASCII digits; output is counted, not kept);
+- ``L`` the iopub connection was dropped (a frame larger than the output allowance);
+- ``D`` the shell connection was dropped (a frame larger than its cap, or the kernel ended);
+- ``B`` a malformed or oversized message (a line saying what), after which this process ends.
+
+Records in: frames for the kernel's shell socket, as in ``S``. Standard library and pyzmq only:
+it runs as ``python -I relay.py``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import struct
+import sys
+
+import zmq
+
+RECORD = struct.Struct("<cI")
+LENGTH = struct.Struct("<I")
+MAX_FRAMES = 16  # a Jupyter message: topic, delimiter, signature, header, parent, metadata, content, buffers
+SHELL_FRAME = 4 << 20
+MAX_HEADER = 64 << 10
+COUNTED = {"stream", "display_data", "update_display_data", "execute_result", "error"}
+
+
+def pack_frames(frames: list[bytes]) -> bytes:
+    return b"".join(LENGTH.pack(len(f)) + f for f in frames)
+
+
+def unpack_frames(data: bytes) -> list[bytes]:
+    frames, at = [], 0
+    while at < len(data):
+        (n,) = LENGTH.unpack_from(data, at)
+        frames.append(data[at + 4: at + 4 + n])
+        at += 4 + n
+    return frames
+
+
+def _write(kind: bytes, payload: bytes) -> None:
+    data = RECORD.pack(kind, len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view):]
+
+
+def _recv_capped(sock: zmq.Socket) -> list[bytes] | None:
+    """One message's frames, or None if it has more than MAX_FRAMES (the rest are read and dropped)."""
+    frames, too_many = [sock.recv()], False
+    while sock.getsockopt(zmq.RCVMORE):
+        frame = sock.recv()
+        if len(frames) < MAX_FRAMES:
+            frames.append(frame)
+        else:
+            too_many = True
+    return None if too_many else frames
+
+
+def _header_type(frames: list[bytes]) -> str | None:
+    """The msg_type of a Jupyter message, or None when its header is not a JSON object with one."""
+    try:
+        i = frames.index(b"<IDS|MSG>")
+        header = frames[i + 2]
+        if len(header) > MAX_HEADER or len(frames) < i + 6:
+            return None
+        value = json.loads(header)
+    except (ValueError, IndexError, RecursionError):
+        return None
+    kind = value.get("msg_type") if isinstance(value, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def main(base: str, iopub_frame: int, memory: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    ctx = zmq.Context()
+    ctx.setsockopt(zmq.LINGER, 0)
+    shell = ctx.socket(zmq.DEALER)
+    shell.setsockopt(zmq.MAXMSGSIZE, SHELL_FRAME)
+    shell_events = shell.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+    shell.connect(f"ipc://{base}-1")
+    iopub = ctx.socket(zmq.SUB)
+    iopub.setsockopt(zmq.MAXMSGSIZE, iopub_frame)
+    iopub.setsockopt(zmq.SUBSCRIBE, b"")
+    iopub_events = iopub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+    iopub.connect(f"ipc://{base}-2")
+    poller = zmq.Poller()
+    for sock in (shell, iopub, shell_events, iopub_events):
+        poller.register(sock, zmq.POLLIN)
+    poller.register(0, zmq.POLLIN)
+    pending = b""
+    while True:
+        events = dict(poller.poll())
+        if 0 in events:  # the grader: frames to send on shell
+            chunk = os.read(0, 1 << 20)
+            if not chunk:
+                return  # the grader is gone
+            pending += chunk
+            while len(pending) >= RECORD.size:
+                _, n = RECORD.unpack_from(pending)
+                if len(pending) < RECORD.size + n:
+                    break
+                shell.send_multipart(unpack_frames(pending[RECORD.size: RECORD.size + n]))
+                pending = pending[RECORD.size + n:]
+        if shell in events:
+            frames = _recv_capped(shell)
+            if frames is None or _header_type(frames) is None:
+                _write(b"B", b"a malformed message on the shell channel" if frames else
+                       f"a message of more than {MAX_FRAMES} frames on the shell channel".encode())
+                return
+            _write(b"S", pack_frames(frames))
+        if iopub in events:
+            for _ in range(256):
+                if not iopub.poll(0):
+                    break
+                frames = _recv_capped(iopub)
+                kind = _header_type(frames) if frames is not None else None
+                if kind is None:
+                    _write(b"B", b"a malformed message on the iopub channel" if frames else
+                           f"a message of more than {MAX_FRAMES} frames on the iopub channel".encode())
+                    return
+                if kind in COUNTED:
+                    _write(b"P", str(len(frames[frames.index(b"<IDS|MSG>") + 5])).encode())
+        if shell_events in events:
+            while shell_events.poll(0):
+                shell_events.recv_multipart()
+            _write(b"D", b"")
+        if iopub_events in events:
+            while iopub_events.poll(0):
+                iopub_events.recv_multipart()
+            _write(b"L", b"")
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass
