@@ -174,3 +174,138 @@ def test_no_check_passes_on_values_a_kernel_could_forge(check):
             except (CheckFailure, KeyError, TypeError, ValueError, AttributeError, IndexError):
                 continue
             pytest.fail(f"{check}(seed={seed}) passes on expected values made from other inputs")
+
+
+# ---------------------------------------------------------------------------------------------
+# The grader's own process survives any hand-in: every failure stays in that hand-in's row.
+
+NB03 = REPO / "solutions" / "03_layers_and_two_layer_net.ipynb"
+
+# relu_forward right, but the check's call patched to send back a cache the grader would broadcast
+# against dout: (2**20, 1, 1) times (N, D) would be gigabytes (at 2**22 the results are over the size cap).
+BROADCAST_CACHE = '''
+import numpy as _np
+from course_utils.checks import REGISTRY as _REGISTRY
+_REGISTRY["check_relu_forward"].call = lambda student, case: {
+    "out": _np.maximum(case["x"], 0), "cache x": _np.zeros((2**20, 1, 1))}
+'''
+
+# The kernel's scratch folder (its working folder) nested 1,500 levels deep.
+DEEP_SCRATCH = '''
+import os as _os
+_fd = _os.open(".", _os.O_RDONLY)
+for _ in range(1500):
+    _os.mkdir("d", dir_fd=_fd)
+    _next = _os.open("d", _os.O_RDONLY, dir_fd=_fd)
+    _os.close(_fd)
+    _fd = _next
+_os.close(_fd)
+'''
+
+# Results whose .npz claims five million arrays in its central directory.
+HUGE_DIRECTORY = '''
+import struct as _struct, sys as _sys
+_kernel = _sys.modules["course_grade_kernel"]
+_honest_run = _kernel.run_test
+def _run(request_path, inputs_path, out):
+    _honest_run(request_path, inputs_path, out)
+    with open(out + ".npz", "ab") as f:  # a second end-of-directory record, the last one read
+        f.write(_struct.pack("<4s4H2LH", b"PK\\x05\\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0, 0))
+        f.write(_struct.pack("<4sLQL", b"PK\\x06\\x07", 0, 0, 1))
+_kernel.run_test = _run
+'''
+
+
+def _deep_folder(top: Path, depth: int) -> None:
+    import os
+    fd = os.open(top, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir("d", dir_fd=fd)
+        nxt = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = nxt
+    os.close(fd)
+
+
+@pytest.fixture(scope="module")
+def graded03(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("nb03")
+    honest = NB03.read_text()
+    handins = {
+        "honest": honest,
+        "broadcast_cache": _with_cells(NB03, {"relu_forward": BROADCAST_CACHE}, blank=False),
+        "deep_scratch": _with_cells(NB03, {"relu_forward": DEEP_SCRATCH}, blank=False),
+        "huge_directory": _with_cells(NB03, {"relu_forward": HUGE_DIRECTORY}, blank=False),
+    }
+    subs = tmp / "subs"
+    subs.mkdir()
+    for name, text in handins.items():
+        (subs / f"{name}.ipynb").write_text(text)
+    folder = subs / "deep_folder"  # a student's folder with its notebook, beside a folder 1,100 levels deep
+    folder.mkdir()
+    (folder / "deep_folder.ipynb").write_text(honest)
+    _deep_folder(folder, 1100)
+    out = tmp / "out"
+    before = set(Path("/tmp").iterdir())
+    assert cli.main(["grade", str(subs), "--solution", str(NB03), "--out", str(out), "--jobs", "2"]) == 0
+    left = {p for p in set(Path("/tmp").iterdir()) - before if p.name.startswith("course-grade")}
+    with open(out / "grades.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    results = {name: json.loads((out / "results" / f"{name}.json").read_text()) for name in rows}
+    yield {"rows": rows, "results": results, "left": left, "out": out}
+    from course_tools.grade.tree import remove_tree
+    remove_tree(folder)  # pytest's own clean-up of old temporary folders recurses
+
+
+def test_every_hostile_hand_in_of_03_has_its_row_and_the_honest_ones_full_marks(graded03):
+    rows, results = graded03["rows"], graded03["results"]
+    assert set(rows) == {"honest", "broadcast_cache", "deep_scratch", "huge_directory", "deep_folder"}
+    full = results["honest"]["max_total"]
+    for name in ("honest", "deep_scratch", "deep_folder"):
+        assert results[name]["total"] == full and results[name]["status"] == "ok", (name, results[name]["detail"])
+    assert not graded03["left"]  # the 1,500-deep scratch folder went with its kernel's folders
+
+
+def test_a_cache_the_grader_would_broadcast_is_refused_before_any_arithmetic(graded03):
+    r = graded03["results"]["broadcast_cache"]
+    test = r["tests"]["test_relu_forward"]
+    assert test["points"] == 0 and "far more entries than expected" in test["messages"][0]["message"]
+    assert r["status"] != "grader error"
+    others = {k: t["points"] for k, t in r["tests"].items() if k != "test_relu_forward"}
+    assert all(p == t["max"] for p, t in zip(others.values(), (r["tests"][k] for k in others)))
+
+
+def test_results_with_a_forged_central_directory_are_refused_unread(graded03):
+    r = graded03["results"]["huge_directory"]  # the tests before its answer cell ran are graded as usual
+    assert r["status"] == "unreadable results" and r["tests"]["test_relu_forward"]["points"] == 0
+
+
+def test_npz_directory_and_member_counts_are_checked_before_reading(tmp_path):
+    from course_tools.grade.transport import TransportError, load_npz
+    path = tmp_path / "r.npz"
+    np.savez(path, **{f"a{i}": np.zeros(2) for i in range(5)})
+    assert len(load_npz(path, max_arrays=5)) == 5
+    with pytest.raises(TransportError, match="more than the 4"):
+        load_npz(path, max_arrays=4)
+    with open(path, "ab") as f:  # an end record that claims 5 million entries (zip64)
+        import struct
+        f.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0, 0))
+    with pytest.raises(TransportError):
+        load_npz(path, max_arrays=5)
+
+
+def test_folders_thousands_deep_are_walked_and_removed_without_recursion(tmp_path):
+    import os
+
+    from course_tools.grade.tree import files_in, remove_tree
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "a.ipynb").write_text("{}")
+    _deep_folder(top, 1500)
+    os.symlink(tmp_path / "outside", top / "link")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "kept.txt").write_text("kept")
+    assert files_in(top) == [top / "a.ipynb"]
+    os.chmod(top / "d", 0o500)  # read-only (a kernel running as the grader's user can do that)
+    remove_tree(top)
+    assert not top.exists() and (tmp_path / "outside" / "kept.txt").read_text() == "kept"

@@ -28,6 +28,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .tree import files_in
+
 __all__ = ["Handin", "any_handins", "find_handins", "read_notebook", "pick_notebook", "notebook_in", "student_key",
            "MAX_NOTEBOOK_BYTES", "MAX_FOLDER_ENTRIES"]
 
@@ -97,15 +99,9 @@ def read_notebook(handin: Handin, path: Path) -> Handin:
 
 
 def notebook_in(folder: Path) -> list[Path]:
-    """The .ipynb files in a student's folder (links to folders are not followed; bounded)."""
-    found, seen = [], 0
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        seen += len(files) + len(dirs)
-        found += [Path(root) / f for f in files if f.endswith(".ipynb") and not f.startswith(".")]
-        if seen > MAX_FOLDER_ENTRIES:
-            break
-    return sorted(found)
+    """The .ipynb files in a student's folder (links not followed; bounded in depth and entries,
+    walked without recursion, so a folder nested thousands of levels deep costs nothing)."""
+    return [p for p in files_in(folder, max_entries=MAX_FOLDER_ENTRIES) if p.name.endswith(".ipynb")]
 
 
 def pick_notebook(handin: Handin, folder: Path, name: str, base: Path, what: str = "folder") -> Handin:

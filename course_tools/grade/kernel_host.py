@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cgroups, sandbox, stubs, transport
+from . import cgroups, sandbox, stubs, transport, tree
 from .plan import GradeError, Plan
 from .session import KernelSession, KernelStartError, Outcome
 
@@ -278,7 +277,7 @@ class KernelHost:
         if outcome.kind == "ok":
             try:
                 results = transport.read_json(out.with_suffix(".json"))
-                arrays = transport.load_npz(out.with_suffix(".npz"))
+                arrays = transport.load_npz(out.with_suffix(".npz"), max_arrays=transport.array_refs(results))
             except (transport.TransportError, OSError):
                 results = None
         for path in [*files, out.with_suffix(".json"), out.with_suffix(".npz")]:
@@ -318,19 +317,8 @@ class KernelHost:
 
 
 def _rmtree(path: Path) -> None:
-    """Remove a folder a kernel wrote in (shutil.rmtree never follows its symlinks)."""
-    def fix(func, p, *_):
-        try:  # a folder the student made read-only (only an issue when the kernel runs as us)
-            if os.path.isdir(p) and not os.path.islink(p):
-                os.chmod(p, stat.S_IRWXU)
-            func(p)
-        except OSError:
-            pass
-
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=fix)
-    else:
-        shutil.rmtree(path, onerror=fix)
+    """Remove a folder a kernel wrote in: by file descriptor, however deep, never through a link."""
+    tree.remove_tree(path)
 
 
 def preflight(plan: Plan, settings: Settings, slot: int = 0) -> None:

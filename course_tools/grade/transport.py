@@ -16,6 +16,7 @@ import math
 import os
 import re
 import stat
+import struct
 import zipfile
 from typing import Any
 
@@ -119,7 +120,42 @@ def read_json(path, max_bytes: int = MAX_JSON_BYTES) -> Any:
         raise TransportError(f"{path}: not valid JSON ({e.__class__.__name__})") from None
 
 
-def load_npz(path, max_elements: int = MAX_ELEMENTS, max_total: int = MAX_TOTAL_BYTES) -> dict[str, np.ndarray]:
+def array_refs(results: Any, limit: int = 1 << 16) -> int:
+    """How many arrays the kernel's results JSON refers to (``{"a": key}``): all its ``.npz`` may hold."""
+    count, todo, seen = 0, [results], 0
+    while todo and seen < limit:
+        node, seen = todo.pop(), seen + 1
+        if isinstance(node, dict):
+            count += isinstance(node.get("a"), str)
+            todo += node.values()
+        elif isinstance(node, list):
+            todo += node
+    return count
+
+
+_EOCD = struct.Struct("<4s4H2LH")  # a zip file's end-of-central-directory record
+
+
+def _check_directory(f, path, max_arrays: int) -> None:
+    """Refuse a zip file whose central directory lists more than ``max_arrays`` members or is larger
+    than that many entries take, read from its last bytes before :mod:`zipfile` reads the directory
+    into memory (a forged directory of millions of entries costs gigabytes and minutes to read)."""
+    size = f.seek(0, os.SEEK_END)
+    f.seek(max(0, size - _EOCD.size - 0xFFFF))
+    tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        raise TransportError(f"{path}: not an .npz file")
+    _, disk, _, here, entries, directory, _, _ = _EOCD.unpack_from(tail, at)
+    if disk or here != entries or entries == 0xFFFF or directory == 0xFFFFFFFF:  # several disks, or zip64
+        raise TransportError(f"{path}: not an .npz file numpy writes for these results")
+    if entries > max_arrays or directory > entries * (46 + 2 * 256 + 64):
+        raise TransportError(f"{path}: {entries} arrays, more than the {max_arrays} the test's results hold")
+    f.seek(0)
+
+
+def load_npz(path, max_elements: int = MAX_ELEMENTS, max_total: int = MAX_TOTAL_BYTES,
+             max_arrays: int = MAX_ARRAYS) -> dict[str, np.ndarray]:
     """Every array in an ``.npz`` file, checked before it is read.
 
     Each member's header (dtype, shape) is read first: only numeric dtypes, at most
@@ -130,27 +166,29 @@ def load_npz(path, max_elements: int = MAX_ELEMENTS, max_total: int = MAX_TOTAL_
     out: dict[str, np.ndarray] = {}
     total = 0
     try:
-        with open_regular(path, MAX_NPZ_BYTES) as f, zipfile.ZipFile(f) as zf:
-            members = zf.infolist()
-            if len(members) > MAX_ARRAYS:
-                raise TransportError(f"{path}: too many arrays")
-            for info in members:
-                if not info.filename.endswith(".npy"):
-                    raise TransportError(f"{path}: unexpected member {info.filename[:40]!r}")
-                with zf.open(info) as fp:
-                    version = np.lib.format.read_magic(fp)
-                    fmt = np.lib.format
-                    reader = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-                    shape, _, dtype = reader(fp)
-                if dtype.kind not in _NUMERIC or dtype.hasobject or len(shape) > 32:
-                    raise TransportError(f"{path}: array of dtype {dtype} is not accepted")
-                if math.prod(shape) > max_elements or info.file_size > max_elements * 16 + 4096:
-                    raise TransportError(f"{path}: array larger than {max_elements} entries")
-                total += math.prod(shape) * dtype.itemsize
-                if total > max_total:  # many members, each within the limit, add up to too much
-                    raise TransportError(f"{path}: more than {max_total >> 20} MB of arrays in all")
-                with zf.open(info) as fp:
-                    out[info.filename[:-4]] = np.lib.format.read_array(fp, allow_pickle=False)
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as e:
+        with open_regular(path, MAX_NPZ_BYTES) as f:
+            _check_directory(f, path, min(max_arrays, MAX_ARRAYS))
+            with zipfile.ZipFile(f) as zf:
+                members = zf.infolist()
+                if len(members) > min(max_arrays, MAX_ARRAYS):
+                    raise TransportError(f"{path}: too many arrays")
+                for info in members:
+                    if not info.filename.endswith(".npy"):
+                        raise TransportError(f"{path}: unexpected member {info.filename[:40]!r}")
+                    with zf.open(info) as fp:
+                        version = np.lib.format.read_magic(fp)
+                        fmt = np.lib.format
+                        reader = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                        shape, _, dtype = reader(fp)
+                    if dtype.kind not in _NUMERIC or dtype.hasobject or len(shape) > 32:
+                        raise TransportError(f"{path}: array of dtype {dtype} is not accepted")
+                    if math.prod(shape) > max_elements or info.file_size > max_elements * 16 + 4096:
+                        raise TransportError(f"{path}: array larger than {max_elements} entries")
+                    total += math.prod(shape) * dtype.itemsize
+                    if total > max_total:  # many members, each within the limit, add up to too much
+                        raise TransportError(f"{path}: more than {max_total >> 20} MB of arrays in all")
+                    with zf.open(info) as fp:
+                        out[info.filename[:-4]] = np.lib.format.read_array(fp, allow_pickle=False)
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, struct.error) as e:
         raise TransportError(f"{path}: unreadable arrays ({e.__class__.__name__})") from None
     return out

@@ -168,8 +168,12 @@ def _call_affine_forward(student, case):
 
 
 def _derive_affine_forward(case, outputs):
-    """What the course's backward pass gets from the student's cache (in the grader, when grading)."""
-    cache = ref.AffineCache(outputs.pop("cache x"), outputs.pop("cache w"), case["b"])
+    """What the course's backward pass gets from the student's cache (in the grader, when grading). The
+    cache is checked again here, before any arithmetic: what the kernel sent back is not trusted."""
+    cache = ref.AffineCache(outputs.pop("cache x", None), outputs.pop("cache w", None), case["b"])
+    problem = _affine_cache_problem(tuple(cache), case)
+    if problem:
+        raise CheckFailure(f"affine_forward: {problem}.\n  Hint: {_AFFINE_FIX}")
     dx, dw, _ = ref.affine_backward(case["dout"], cache)
     return {**outputs, "dx via cache": dx, "dw via cache": dw}
 
@@ -367,8 +371,11 @@ def _call_relu_forward(student, case):
 
 
 def _derive_relu_forward(case, outputs):
-    """The course's backward pass on the student's cache (in the grader, when grading)."""
-    x = outputs.pop("cache x")
+    """The course's backward pass on the student's cache (in the grader, when grading), checked again here."""
+    x = outputs.pop("cache x", None)
+    problem = _relu_cache_problem(x, case)
+    if problem:
+        raise CheckFailure(f"relu_forward: {problem}.\n  Hint: {_RELU_FIX}")
     return {**outputs, "dx via cache": ref.relu_backward(case["dout"], ref.ReluCache(x))}
 
 
