@@ -108,8 +108,9 @@ def test_a_numpy_error_gets_the_checks_hint_and_hides_shapes_when_hidden(registe
     visible = _grade(None, hidden=False, error=error)
     assert visible.startswith(f"matmul_backward raised ValueError: {message}")
     assert "answer cell `mm`, line 2: `dx = dout @ w`" in visible and "columns of a must match the rows" in visible
-    hidden = _grade(None, hidden=True, error=error)
-    assert "size 5" not in hidden and "columns of a must match the rows" in hidden
+    hidden = _grade(None, hidden=True, error=error)  # no text from the kernel: it could carry hidden inputs
+    assert hidden.startswith("matmul_backward raised ValueError on a hidden test's inputs")
+    assert "size 5" not in hidden and "mismatch" not in hidden and "dx = dout @ w" not in hidden
 
 
 def test_the_grader_has_no_comparison_of_its_own():
@@ -119,6 +120,9 @@ def test_the_grader_has_no_comparison_of_its_own():
     assert render is verdict.render
 
 
-def test_an_unusable_result_reads_as_in_the_notebook(registered):
+def test_an_unusable_result_reads_as_in_the_notebook_and_hides_the_kernels_words_when_hidden(registered):
     error = {"etype": "TypeError", "message": "cannot unpack non-iterable NoneType object", "where": None}
-    assert _grade(None, hidden=True, error=error) == _notebook(lambda dout, x, w: None)
+    assert _grade(None, hidden=False, error=error) == _notebook(lambda dout, x, w: None)
+    hidden = _grade(None, hidden=True, error=error)
+    assert "TypeError on a hidden test's inputs" in hidden and "did you forget a `return`?" in hidden
+    assert "unpack" not in hidden

@@ -23,7 +23,7 @@ def test_builds_headless_and_draws():
     assert set(box.state) == {"x", "out", "grad", "saturated"}
     assert box.state["x"].max() == 10
     (image,) = [c for c in box.children if isinstance(c, widgets.Image)]
-    assert image.layout.width == "650px"  # shown at its own size, not stretched to the box's width
+    assert image.layout.width == "650px"  # shown at its own size (widgets._render), not stretched to the box
 
 
 def test_every_control_redraws_and_saturation_follows():

@@ -99,6 +99,8 @@ def test_every_change_redraws_the_image_fast_with_nothing_cut_off(name):
         png = bytes(image.value)
         assert png.startswith(b"\x89PNG")
         assert _border_is_blank(png), f"{name}: ink at the edge of the PNG after {control.description} = {value!r}"
+        width = Image.open(io.BytesIO(png)).size[0]  # shown at its own size, never stretched to the box's width
+        assert (image.layout.width, image.layout.max_width) == (f"{width}px", "100%"), f"{name}: {image.layout.width}"
         changed += png != before
     assert changed >= len(seconds) // 2, f"{name}: only {changed} of {len(seconds)} changes changed the image"
     assert statistics.median(seconds) < limit, f"{name}: a redraw took {statistics.median(seconds):.3f} CPU s"

@@ -77,4 +77,9 @@ class FigureImage:
                 ink = self.figure.get_tightbbox(self.figure.canvas.get_renderer())
                 self._crop_box = size, ink.padded(plt.rcParams["savefig.pad_inches"])
             box = self._crop_box[1]
+        # shown at the PNG's own size: a box stretches its children to its width, which would enlarge
+        # the picture (and its text) past the screen; narrower screens still shrink it to fit
+        width = (box.width if box is not None else self.figure.get_figwidth()) * DPI
+        if self.widget.layout.width != f"{round(width)}px":
+            self.widget.layout.width, self.widget.layout.max_width = f"{round(width)}px", "100%"
         self.widget.value = png_bytes(self.figure, bbox_inches=box)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import layers
 from ..viz.activations import plot_activations
-from ._render import DPI, FigureImage
+from ._render import FigureImage
 
 __all__ = ["activation_curve", "activation_explorer"]
 
@@ -53,8 +53,6 @@ def activation_explorer(*, name: str = "sigmoid", x_max: float = 10.0, threshold
                                          continuous_update=False, style=style, layout=layout),
     )
     image = FigureImage()
-    # at the PNG's own size: a VBox stretches its children to its width, which would enlarge the text past the screen
-    image.widget.layout = widgets.Layout(width=f"{round(_SIZE[0] * DPI)}px", max_width="100%")
     box = widgets.VBox([*controls.values(), image.widget])
     box.state = {}
 
