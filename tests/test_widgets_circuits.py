@@ -51,7 +51,9 @@ def test_circuit_explorer_builds_headless_and_redraws_on_change():
     assert calls[-1] == (-2, 5, -4.0) and bytes(image.value) != first
     assert box.state["circuit"].data == -12.0
     assert {"-4.00", "3.00"} <= _grad_texts(box.state["figure"])  # backward was run on the rebuilt circuit
-    assert box.state["seconds"] < 1.0, f"a redraw took {box.state['seconds']:.2f} s"
+    # the time a redraw took is recorded; its speed is tested in CPU time (tests/test_widgets_render.py),
+    # which a loaded machine does not stretch as it stretches the wall clock
+    assert 0 < box.state["seconds"] < 60
 
 
 def test_the_explorer_captures_no_output():

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 
 __all__ = ["surface_grid", "draw_surface", "plot_trajectories", "plot_path_losses", "plot_step_lengths",
@@ -94,6 +95,9 @@ def plot_path_losses(surface: Callable, paths: Mapping[str, np.ndarray], *, titl
         ax.plot(values, color=f"C{k}", label=label)
         positive &= bool(np.all(values[np.isfinite(values)] > 0))
     ax.set_yscale("log" if positive else "linear")
+    if positive:  # tick labels as plain numbers (2, 3, 0.5), not 2x10^0, which would run into the y label
+        ax.yaxis.set_major_formatter(mticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.4)))
+        ax.yaxis.set_minor_formatter(mticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.4)))
     ax.set(xlabel="step", ylabel="f(x, y)", title=title)
     ax.legend(fontsize=10)
     if own:

@@ -79,7 +79,8 @@ class _SurfaceFigure:
         if paths:
             self.ax_path.set_title(title)
             self.ax_path.legend(fontsize=10, loc="best")
-            plot_path_losses(SURFACES[self.name], paths, ax=self.ax_loss, title="loss per step")
+            plot_path_losses(SURFACES[self.name], paths, ax=self.ax_loss, title="loss per step (colours as left)")
+            self.ax_loss.get_legend().remove()  # the paths' legend names the colours; here it would cover curves
         else:
             self.ax_path.set_title("choose at least one rule")
             for ax in (self.ax_path, self.ax_loss):
