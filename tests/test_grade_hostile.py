@@ -381,3 +381,52 @@ def test_a_hostile_message_stops_only_its_own_kernel(graded_messages, name):
     assert r["tests"]["test_relu_forward"]["points"] == 0
     assert r["tests"]["test_affine_forward"]["points"] == r["tests"]["test_affine_forward"]["max"]
     assert grown < 256 << 20  # the grader never held the messages
+
+
+# ---------------------------------------------------------------------------------------------
+# Course functions that are not an exercise's reference but give its answer are withheld too
+# (derived: tests/test_grade_withheld.py runs every callable of every grading copy).
+
+MAXOUT_RELU = '''
+def relu_forward(x):
+    flat = x.reshape(len(x), -1)
+    D = flat.shape[1]
+    out, _ = cu.layers.maxout_forward(flat, np.stack([np.eye(D), np.zeros((D, D))]), np.zeros((2, D)))
+    return out.reshape(x.shape), cu.layers.ReluCache(x)
+'''
+
+SCALE_INIT = '''
+def init_weights(dims, init, rng):
+    return [rng.standard_normal((a, b)) * cu.init.scale(init, a, b) for a, b in zip(dims[:-1], dims[1:])]
+'''
+
+NB05 = REPO / "solutions" / "05_preprocessing_and_init.ipynb"
+
+
+@pytest.mark.parametrize("code, check, arg", [(MAXOUT_RELU, "check_relu_forward", "relu_forward"),
+                                              (SCALE_INIT, "check_init_weights", "init_weights")])
+def test_the_course_functions_behind_these_answers_work_outside_grading(code, check, arg):
+    import course_utils as cu
+    ns = {"np": np, "cu": cu}
+    exec(code, ns)
+    getattr(cu.checks, check)(**{arg: ns[arg]}, verbose=False)  # a real answer, were they reachable
+
+
+@pytest.fixture(scope="module")
+def graded_withheld(tmp_path_factory):
+    return {
+        "03": _grade(tmp_path_factory.mktemp("w03"), NB03, {
+            "honest": NB03.read_text(), "maxout": _with_cells(NB03, {"relu_forward": MAXOUT_RELU}, blank=False)}),
+        "05": _grade(tmp_path_factory.mktemp("w05"), NB05, {
+            "honest": NB05.read_text(), "scale": _with_cells(NB05, {"init_weights": SCALE_INIT}, blank=False)}),
+    }
+
+
+def test_maxout_and_init_scale_are_withheld_while_their_exercises_are_graded(graded_withheld):
+    for nb, name, test in (("03", "maxout", "test_relu_forward"), ("05", "scale", "test_init_weights")):
+        graded = graded_withheld[nb]
+        assert graded["honest"]["total"] == graded["honest"]["max_total"]
+        t = graded[name]["tests"][test]
+        assert t["points"] == 0, (nb, t)
+        assert "not available while grading" in t["messages"][0]["message"] or \
+            "course's own implementation" in t["messages"][0]["message"], t["messages"]

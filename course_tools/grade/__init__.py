@@ -8,8 +8,10 @@
 - :mod:`slicing`: which setup statements of the solution an answer needs.
 - :mod:`submission`: grades one hand-in from start to finish in its own kernel.
 - :mod:`kernel_host`, :mod:`session`, :mod:`sandbox`, :mod:`cgroups`: where that kernel lives,
-  how it is started and spoken to, and the limits and namespaces it runs under.
-- :mod:`stubs`: the grading copy of the course, in which the exercises' references are absent.
+  how it is started and spoken to, and the limits and namespaces it runs under; :mod:`relay`
+  reads its messages with caps, in a process of its own; :mod:`tree` removes its folders.
+- :mod:`stubs`: the grading copy of the course, in which the exercises' references are absent,
+  and :mod:`withheld`, what else it withholds (derived from what grading uses).
 - :mod:`in_kernel`: the only grader code that runs inside the student's kernel.
 - :mod:`transport`: the files that carry inputs in and outputs back.
 - :mod:`verdict`: points and messages from what came back, in the grader's process.

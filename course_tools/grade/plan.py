@@ -81,6 +81,7 @@ class Plan:
     lines: dict[int, list[str]] = field(default_factory=dict)  # setup cell -> lines of its Python form
     internals: dict[str, list[list]] = field(default_factory=dict)  # check -> its expected-value code
     blocks: dict[str, set[str]] = field(default_factory=dict)  # test -> names of other exercises its checks run
+    sources: dict[str, str] = field(default_factory=dict)  # grade_id -> the solution's answer (its source)
 
     @property
     def max_total(self) -> float:
@@ -223,6 +224,7 @@ def load_plan(path: Path | str) -> Plan:
     except (OSError, UnicodeDecodeError, ValueError, nbformat.reader.NotJSONError) as e:
         raise GradeError(f"{path}: not a readable notebook ({e.__class__.__name__})") from None
     answers: dict[str, tuple] = {}
+    sources: dict[str, str] = {}
     tests: list[Test] = []
     items: list = []
     lines: dict[int, list[str]] = {}
@@ -244,6 +246,7 @@ def load_plan(path: Path | str) -> Plan:
         elif meta.get("solution"):
             tree = python_of(cell.source)
             answers[gid] = names(tree) if tree else (set(), set(), set())
+            sources[gid] = cell.source
             items.append(("answer", gid))
         else:
             parsed = transform(cell.source)
@@ -269,6 +272,7 @@ def load_plan(path: Path | str) -> Plan:
     plan = Plan(path, path.stem, hashlib.sha256(data).hexdigest(), items, answers, tests, list(modules),
                 sorted(paths), references, lines, internals)
     plan.blocks = _blocks(plan)
+    plan.sources = sources
     _compute_cases(plan)
     return plan
 

@@ -23,9 +23,10 @@ import importlib
 import inspect
 import os
 import shutil
-import sys
 from collections import defaultdict
 from pathlib import Path
+
+from .withheld import withheld
 
 __all__ = ["build", "UNAVAILABLE", "stub_source"]
 
@@ -45,8 +46,9 @@ class {UNAVAILABLE}(RuntimeError):
 
 
 def unavailable(dotted):
-    return {UNAVAILABLE}(f"{{dotted}} is the course's own implementation of an exercise of this notebook; it is not "
-                         "available while the notebook is graded: your answer must compute it itself.")
+    return {UNAVAILABLE}(f"{{dotted}} is the course's own implementation of an exercise of this notebook, or gives "
+                         "its answer; it is not available while the notebook is graded: your answer must compute it "
+                         "itself.")
 
 
 def _notebook():
@@ -56,6 +58,19 @@ def _notebook():
     except ImportError:
         shell = None
     return shell.user_ns if shell is not None else vars(sys.modules["__main__"])
+
+
+class Withheld(tuple):
+    """What a withheld helper of the checks returns: empty if a table of hints is built from it when its
+    module is imported, and raising when anything calls it."""
+
+    def __new__(cls, dotted):
+        made = super().__new__(cls)
+        made.dotted = dotted
+        return made
+
+    def __call__(self, *args, **kwargs):
+        raise unavailable(self.dotted)
 
 
 def own(name, dotted, stub):
@@ -111,8 +126,8 @@ def _stub_class(node: ast.ClassDef, dotted: str) -> None:
 class _Stubber(ast.NodeTransformer):
     """Replace the bodies of the named functions, classes' methods and lambdas of one module."""
 
-    def __init__(self, module: str, functions: set[str], lines: set[tuple[str, int]]):
-        self.module, self.functions, self.lines = module, functions, lines
+    def __init__(self, module: str, functions: set[str], lines: set[tuple[str, int]], inert: set[str] = frozenset()):
+        self.module, self.functions, self.lines, self.inert = module, functions, lines, inert
         self.scope: list[str] = []
         self.done: set[str] = set()
 
@@ -126,6 +141,11 @@ class _Stubber(ast.NodeTransformer):
         if qualname in self.functions or (node.name, start) in self.lines or (node.name, node.lineno) in self.lines:
             _stub_function(node, f"{self.module}.{qualname}", delegate=False)
             self.done.add(qualname)
+            return node
+        if qualname in self.inert and not self.scope:  # may run at import: returns a stand-in that raises if called
+            node.args, node.returns = _any_arguments(), None
+            node.body = ast.parse(f"return __import__('course_utils._grading', fromlist=['_']).Withheld("
+                                  f"{self.module + '.' + qualname!r})").body
             return node
         return self._inside(node)
 
@@ -155,13 +175,14 @@ class _Stubber(ast.NodeTransformer):
         return node
 
 
-def stub_source(source: str, module: str, functions: set[str], lines: set[tuple[str, int]] = frozenset()) -> str:
+def stub_source(source: str, module: str, functions: set[str], lines: set[tuple[str, int]] = frozenset(),
+                inert: set[str] = frozenset()) -> str:
     """``source`` with ``functions`` (qualified names) replaced by stand-ins for the student's own
     (a top-level function or class) or by a raise (a method), and the functions and lambdas
     defined at ``lines`` ((name, first line) pairs) raising. ValueError if one of ``functions``
     is not defined in it."""
     tree = ast.parse(source)
-    stubber = _Stubber(module, set(functions), set(lines))
+    stubber = _Stubber(module, set(functions), set(lines), set(inert))
     tree = ast.fix_missing_locations(stubber.visit(tree))
     missing = set(functions) - stubber.done
     if missing:
@@ -211,6 +232,9 @@ def build(plan, dest: Path) -> Path:
         for dotted in REGISTRY[check].reference:
             module, qualname = _locate(dotted)
             functions[module].add(qualname)
+    raising, inert = withheld(plan)  # what else would answer an exercise (derived)
+    for module, qualnames in raising.items():
+        functions[module] |= qualnames
     lines: dict[str, set[tuple[str, int]]] = defaultdict(set)
     by_file = {}
     for module in set(plan.modules) | set(functions):
@@ -232,14 +256,14 @@ def build(plan, dest: Path) -> Path:
         else:
             shutil.copy2(where, target)
         copied[top] = where
-    for module in set(functions) | set(lines):
-        mod = sys.modules[module]
+    for module in set(functions) | set(lines) | set(inert):
+        mod = importlib.import_module(module)
         top, where = _package_root(module)
         source_file = Path(mod.__file__).resolve()
         rel = source_file.relative_to(where.parent) if where.is_dir() else Path(where.name)
         target = lib / rel
         target.write_text(stub_source(source_file.read_text(encoding="utf-8"), module, functions.get(module, set()),
-                                      lines.get(module, set())), encoding="utf-8")
+                                      lines.get(module, set()), inert.get(module, set())), encoding="utf-8")
     (lib / "course_utils" / "_grading.py").write_text(_GRADING, encoding="utf-8")
     for root, _dirs, files in os.walk(lib):
         os.chmod(root, 0o755)

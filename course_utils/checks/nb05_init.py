@@ -78,6 +78,12 @@ def _like(init, std):
     return test
 
 
+def _like_all(**stds):
+    def test(got, exp, case):
+        return got.shape == exp.shape and np.allclose(got, _draw(case, {**STD, **stds}), rtol=1e-6, atol=1e-12)
+    return test
+
+
 def _wrong(init):
     def test(got, exp, case):
         right = _draw(case, {k: (lambda a, b: np.nan) if k == init else v for k, v in STD.items()})
@@ -119,6 +125,9 @@ def _same_spread_other_numbers(got, exp, case):
          "that variance back)."),
         (_like("he", lambda a, b: 2 / a),
          "He's std is sqrt(2 / fan_in): the square root is missing (2/fan_in is the variance)."),
+        (_like_all(xavier=STD["he"], he=STD["xavier"]),
+         "the 'xavier' and 'he' stds are swapped: 'xavier' is 1/sqrt(fan_in), 'he' sqrt(2/fan_in), the larger one "
+         "(a ReLU halves the variance)."),
         *((_wrong(init), f"only the {init!r} weights are wrong: their std is {text}.") for init, text in [
             ("xavier", "1/sqrt(fan_in)"), ("he", "sqrt(2/fan_in)"), ("small", "0.01"), ("large", "1.0")]),
         (_one_for_all, "every init gets the same std: choose the std by the init argument ('small', 'large', "
@@ -200,6 +209,9 @@ def _other_activation(got, exp, case):
         (_stats_like(how=lambda h: (h.mean(axis=1).mean(), h.std(axis=1).mean())),
          "the std is taken per example (axis=1) and then averaged: take one std over all N*H numbers of the "
          "layer, h.std() with no axis."),
+        (_stats_like(how=lambda h: (h.mean(), h.std(ddof=1))),
+         "the std is the sample std (ddof=1, divides by N*H - 1): take h.std(), which divides by the number of "
+         "values, as the statistics of a layer's activations here do."),
         (_stats_like(pre=True), "these are the statistics of the pre-activations a = h @ W: take them after the "
                                 "nonlinearity, of h = activation(a)."),
         (_other_activation, "these are the statistics of the other nonlinearity: apply the one the activation "
