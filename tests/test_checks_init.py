@@ -144,11 +144,21 @@ def test_correct_statistics_pass(f, seed):
     (dict(fixed="relu"), "the other nonlinearity"),
     (dict(dtype=np.float32), "float32"),
     (dict(how=lambda h: (h.mean(), h.std(ddof=1))), r"sample std \(ddof=1"),
+    (dict(how=lambda h: (h.mean(), h.var())), "the second number is the variance"),
 ])
 def test_wrong_statistics_fail_with_their_hint(options, hint):
     with pytest.raises(AssertionError, match=hint):
         checks.check_layer_stats(layer_stats=lambda X, weights, activation: layer_stats(X, weights, activation,
                                                                                         **options), verbose=False)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_layer_fed_x_is_named(seed):
+    def from_x(X, weights, activation):
+        f = np.tanh if activation == "tanh" else (lambda a: np.maximum(a, 0))
+        return [(f(X @ W).mean(), f(X @ W).std()) for W in weights]
+    with pytest.raises(AssertionError, match="each layer takes the previous layer's output"):
+        checks.check_layer_stats(layer_stats=from_x, seed=seed, verbose=False)
 
 
 def test_input_x_modified_in_place_is_named():

@@ -17,6 +17,7 @@ import numpy as np
 from .. import layers as ref
 from ._core import CheckFailure, Spec
 from ._registry import register
+from ._shapes import ShapeSpec
 
 __all__ = ["check_init_weights", "check_layer_stats"]  # and ROUNDED, a hint nb05_preprocess shares
 
@@ -199,9 +200,18 @@ def _other_activation(got, exp, case):
     return got.shape == exp.shape and np.allclose(got, _reference_stats({**case, "activation": other}), rtol=1e-6)
 
 
-@register(Spec(
+def _stats_error_hint(case, message):
+    """A layer fed X again (not the previous layer's h): its weights' rows do not fit X's D columns."""
+    D = case["X"].shape[1]
+    if "matmul" in message and any(f"size {w.shape[0]} is different from {D}" in message for w in case["weights"][1:]):
+        return ("a layer after the first was given X, with its D columns, where its weights expect the previous "
+                "layer's H units: each layer takes the previous layer's output, h = f(h @ W), starting from h = X.")
+    return None
+
+
+@register(ShapeSpec(
     name="layer_stats", args=("layer_stats",), cases=_stats_cases,
-    call=_call_layer_stats, expected=_expected_layer_stats, tol=1e-9,
+    call=_call_layer_stats, expected=_expected_layer_stats, tol=1e-9, error_hint=_stats_error_hint,
     hints=(
         (_stats_like(how=lambda h: (h.mean(axis=0).mean(), h.std(axis=0).mean())),
          "the std is taken per unit (axis=0) and then averaged: take one std over all N*H numbers of the layer, "
@@ -212,6 +222,8 @@ def _other_activation(got, exp, case):
         (_stats_like(how=lambda h: (h.mean(), h.std(ddof=1))),
          "the std is the sample std (ddof=1, divides by N*H - 1): take h.std(), which divides by the number of "
          "values, as the statistics of a layer's activations here do."),
+        (_stats_like(how=lambda h: (h.mean(), h.var())),
+         "the second number is the variance: take the standard deviation, h.std() (the square root of h.var())."),
         (_stats_like(pre=True), "these are the statistics of the pre-activations a = h @ W: take them after the "
                                 "nonlinearity, of h = activation(a)."),
         (_other_activation, "these are the statistics of the other nonlinearity: apply the one the activation "
