@@ -268,6 +268,8 @@ SIGMOID_SLIPS = {
     "sign of the local gradient": (sigmoid_forward, lambda dout, s: dout * s * (s - 1), "wrong sign"),
     "input modified in place": (sigmoid_forward_inplace, sigmoid_backward, "modified its input `x`"),
     "float32": (as_float32(sigmoid_forward), sigmoid_backward, "float32"),
+    "float32 cache, float64 dx": (lambda x: (sigmoid_forward(x)[0], sigmoid_forward(x)[1].astype(np.float32)),
+                                  sigmoid_backward, "went through float32"),
 }
 
 
@@ -285,6 +287,8 @@ TANH_SLIPS = {
     "sign": (tanh_forward, lambda dout, t: dout * (t ** 2 - 1), "wrong sign"),
     "dout modified in place": (tanh_forward, tanh_backward_inplace, "modified its input `dout`"),
     "float32": (as_float32(tanh_forward), tanh_backward, "float32"),
+    "float32 cache, float64 dx": (lambda x: (tanh_forward(x)[0], tanh_forward(x)[1].astype(np.float32)),
+                                  tanh_backward, "went through float32"),
     "summed over the batch": (tanh_forward, lambda dout, t: np.sum(dout * (1 - t ** 2), axis=0),
                               "shape.*summed or averaged over the batch axis"),
     "summed over the features": (tanh_forward, lambda dout, t: np.mean(dout * (1 - t ** 2), axis=1),
@@ -320,6 +324,8 @@ LEAKY_SLIPS = {
     "dout forgotten": (leaky_relu_forward, lambda dout, c: np.where(c[0] > 0, 1.0, c[1]), "chain rule"),
     "input modified in place": (leaky_inplace, leaky_relu_backward, "modified its input `x`"),
     "float32": (as_float32(leaky_relu_forward), leaky_relu_backward, "float32"),
+    "float32 on the negative side of dx": (leaky_relu_forward, lambda dout, c: np.where(
+        c[0] > 0, dout, c[1] * dout.astype(np.float32)), "went through float32"),
     "sign": (leaky_relu_forward, lambda dout, c: -leaky_relu_backward(dout, c), "wrong sign"),
 }
 
@@ -375,6 +381,8 @@ ELU_SLIPS = {
                        "chain rule"),
     "input modified in place": (elu_inplace, elu_backward_of_inplace, "modified its input `x`"),
     "float32": (as_float32(elu_forward), elu_backward, "float32"),
+    "float32 output cached, float64 dx": (lambda x, alpha=1.0: (elu_forward(x, alpha)[0], (
+        x, elu_forward(x, alpha)[1][1].astype(np.float32), alpha)), elu_backward, "went through float32"),
 }
 
 

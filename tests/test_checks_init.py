@@ -95,6 +95,7 @@ def test_a_wrong_small_scale_names_its_init():
     (dict(xavier=lambda a, b: np.sqrt(2 / (a + b))), r"Glorot and Bengio's sqrt\(2 / \(fan_in \+ fan_out\)\).*LeCun"),
     (dict(he=lambda a, b: np.sqrt(4 / (a + b))), r"averages fan_in and fan_out"),
     (dict(small=lambda a, b: 0.01 * np.sqrt(2)), "only the 'small' weights are wrong"),
+    (dict(xavier=STD["he"], he=STD["xavier"]), "the 'xavier' and 'he' stds are swapped"),
 ])
 def test_wrong_initializers_fail_with_their_hint(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
@@ -142,11 +143,22 @@ def test_correct_statistics_pass(f, seed):
     (dict(fixed="tanh"), "the other nonlinearity: apply the one the activation argument names"),
     (dict(fixed="relu"), "the other nonlinearity"),
     (dict(dtype=np.float32), "float32"),
+    (dict(how=lambda h: (h.mean(), h.std(ddof=1))), r"sample std \(ddof=1"),
+    (dict(how=lambda h: (h.mean(), h.var())), "the second number is the variance"),
 ])
 def test_wrong_statistics_fail_with_their_hint(options, hint):
     with pytest.raises(AssertionError, match=hint):
         checks.check_layer_stats(layer_stats=lambda X, weights, activation: layer_stats(X, weights, activation,
                                                                                         **options), verbose=False)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_layer_fed_x_is_named(seed):
+    def from_x(X, weights, activation):
+        f = np.tanh if activation == "tanh" else (lambda a: np.maximum(a, 0))
+        return [(f(X @ W).mean(), f(X @ W).std()) for W in weights]
+    with pytest.raises(AssertionError, match="each layer takes the previous layer's output"):
+        checks.check_layer_stats(layer_stats=from_x, seed=seed, verbose=False)
 
 
 def test_input_x_modified_in_place_is_named():
@@ -205,6 +217,9 @@ def _wrong(mean_of=lambda X: X.mean(axis=0), std_of=lambda X, eps: X.std(axis=0)
     (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True)), r"taken per example \(axis=1\)"),
     (_wrong(std_of=lambda X, e: X.std(axis=1, keepdims=True) + e), r"taken per example \(axis=1\)"),
     (_wrong(mean_of=lambda X: X.mean(axis=1)), r"taken per example \(axis=1\)"),
+    (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True), std_of=lambda X, e: X.std(axis=1, keepdims=True) + e,
+            own_val=True), r"each example is centred \(or scaled\) with its own statistics, taken per example"),
+    (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True), own_val=True), r"taken per example \(axis=1\)"),
     (_wrong(mean_of=lambda X: X.mean(), std_of=lambda X, e: X.std() + e), "one mean and one std of all the numbers"),
     (_wrong(mean_of=lambda X: X.mean()), "one mean of all the numbers"),
     (_wrong(scale_always=True), "called with scale=False, the result is divided by the std"),

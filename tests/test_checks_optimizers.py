@@ -190,6 +190,29 @@ def rmsprop_no_decay(w, dw, state=None, *, lr, decay_rate, eps):
     return w - lr * dw / (np.sqrt(cache) + eps), {"cache": cache}
 
 
+def rmsprop_starts_full(w, dw, state=None, *, lr, decay_rate, eps):
+    """The cache started at the first squared gradient, so that the first step is not larger than lr."""
+    cache = dw ** 2 if state is None else decay_rate * state["cache"] + (1 - decay_rate) * dw ** 2
+    return w - lr * dw / (np.sqrt(cache) + eps), {"cache": cache}
+
+
+def adam_keeps_hat(w, dw, state=None, *, lr, beta1, beta2, eps):
+    """The bias-corrected moments stored in place of m and v: the first step is right, the later ones not."""
+    state = state or {"m": np.zeros_like(w), "v": np.zeros_like(w), "t": 0}
+    t = state["t"] + 1
+    m = (beta1 * state["m"] + (1 - beta1) * dw) / (1 - beta1 ** t)
+    v = (beta2 * state["v"] + (1 - beta2) * dw ** 2) / (1 - beta2 ** t)
+    return w - lr * m / (np.sqrt(v) + eps), {"m": m, "v": v, "t": t}
+
+
+def adam_no_root(w, dw, state=None, *, lr, beta1, beta2, eps):
+    state = state or {"m": np.zeros_like(w), "v": np.zeros_like(w), "t": 0}
+    t = state["t"] + 1
+    m = beta1 * state["m"] + (1 - beta1) * dw
+    v = beta2 * state["v"] + (1 - beta2) * dw ** 2
+    return w - lr * (m / (1 - beta1 ** t)) / (v / (1 - beta2 ** t) + eps), {"m": m, "v": v, "t": t}
+
+
 def adam_log_of_v(w, dw, state=None, *, lr, beta1, beta2, eps):
     """A nan from elsewhere than t: a log of the moment, which no course hint describes."""
     new_w, state = optim.adam(w, dw, state, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
@@ -228,6 +251,7 @@ WRONG = {
     "rmsprop-swapped": ("rmsprop", rmsprop_swapped, "decay_rate weighs the OLD cache"),
     "rmsprop-signed": ("rmsprop", rmsprop_signed, "average SQUARED"),
     "rmsprop-no-decay": ("rmsprop", rmsprop_no_decay, "only grows, as AdaGrad"),
+    "rmsprop-starts-full": ("rmsprop", rmsprop_starts_full, "the cache starts at dw\\*\\*2"),
     "rmsprop-decay-hardcoded": ("rmsprop", hardcoded(optim.rmsprop, decay_rate=0.99),
                                 "keyword argument `decay_rate`"),
     "rmsprop-lr-hardcoded": ("rmsprop", hardcoded(optim.rmsprop, lr=1e-2), "keyword argument `lr`"),
@@ -244,6 +268,8 @@ WRONG = {
     "adam-t-not-counted": ("adam", adam_rule(count=False), "t does not count up"),
     "adam-v-unsquared": ("adam", adam_rule(squared=False), "v must average SQUARED"),
     "adam-eps-inside": ("adam", adam_rule(eps_inside=True), "eps goes outside the root"),
+    "adam-no-root": ("adam", adam_no_root, "divides by v_hat"),
+    "adam-keeps-hat": ("adam", adam_keeps_hat, "keep m and v themselves in the state"),
     "adam-forgetful": ("adam", lambda w, dw, state=None, **h: optim.adam(w, dw, **h), "memory must carry over"),
     "adam-lr-hardcoded": ("adam", hardcoded(optim.adam, lr=1e-3), "keyword argument `lr`"),
     "adam-beta1-hardcoded": ("adam", hardcoded(optim.adam, beta1=0.9), "keyword argument `beta1`"),
@@ -329,7 +355,7 @@ def test_two_loop_answers_written_differently_pass(seed):
 
 
 LBFGS_WRONG = {
-    "sign": (lambda grad, S, Y: -two_loop_lists(grad, S, Y), "wrong sign"),
+    "sign": (lambda grad, S, Y: -two_loop_lists(grad, S, Y), "wrong sign: .* return -r"),
     "gradient-only": (lambda grad, S, Y: -grad, "pairs in S and Y are not used"),
     "loops-reversed": (two_loop(first_down=False, second_up=False), "loops run the wrong way"),
     "first-loop-up": (two_loop(first_down=False), "first loop runs the wrong way"),

@@ -145,6 +145,19 @@ def ensemble_vote(prob_list):
     return np.round(np.mean([p.argmax(axis=1) for p in prob_list], axis=0)).astype(int)
 
 
+def ensemble_majority(prob_list):
+    """A majority vote of the models' labels, ties to the lowest class (np.bincount)."""
+    votes = np.stack([p.argmax(axis=1) for p in prob_list])
+    return np.array([np.bincount(v, minlength=prob_list[0].shape[1]).argmax() for v in votes.T])
+
+
+def ensemble_majority_counter(prob_list):
+    """A majority vote written with collections.Counter: ties go to the first model's label."""
+    from collections import Counter
+
+    return np.array([Counter(labels).most_common(1)[0][0] for labels in zip(*(p.argmax(axis=1) for p in prob_list))])
+
+
 def ensemble_wrong_axis(prob_list):
     return np.mean(np.stack(prob_list), axis=0).argmax(axis=0)
 
@@ -233,6 +246,8 @@ def test_sampling_slips_fail_with_their_hint(sample, hint, seed):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("ensemble, hint", [
     (ensemble_vote, "labels averaged"),
+    (ensemble_majority, "majority vote"),
+    (ensemble_majority_counter, "majority vote"),
     (ensemble_wrong_axis, "the argmax ran over the examples (axis 0)"),
     (ensemble_inplace, "modified its input `prob_list` in place (first change at index (0, "),
     (ensemble_most_confident, "the most confident model decides"),
@@ -253,7 +268,8 @@ def test_the_in_place_hint_says_what_to_write_instead():
 
 
 def test_every_wrong_ensemble_disagrees_with_the_average_in_every_case():
-    wrong = (ensemble_vote, ensemble_most_confident, ensemble_product, ensemble_first, ensemble_overwrite)
+    wrong = (ensemble_vote, ensemble_majority, ensemble_majority_counter, ensemble_most_confident, ensemble_product,
+             ensemble_first, ensemble_overwrite)
     for seed in (0, 1, 2):
         for case in checks.REGISTRY["check_ensemble_predict"].cases(seed):
             probs = list(case["prob_list"])

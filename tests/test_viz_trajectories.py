@@ -57,6 +57,8 @@ def test_iterations_against_kappa_are_on_log_axes_with_theory_dashed():
     assert ax.get_xscale() == ax.get_yscale() == "log" and len(ax.lines) == 4
     assert [line.get_linestyle() for line in ax.lines] == ["-", "--", "-", "--"]
     assert "κ" in ax.get_xlabel() and len(ax.get_legend().get_texts()) == 4
+    fig.canvas.draw()  # the legend lies right of the axes, over none of the lines
+    assert ax.get_legend().get_window_extent().x0 > ax.get_window_extent().x1
     plt.close(fig)
 
 

@@ -119,6 +119,18 @@ def _neg(case: dict) -> np.ndarray:
 _NO_DOUT = ("dx is only the local gradient: multiply it by the upstream gradient dout (the chain rule).")
 
 
+def _rounded(got, exp, case):
+    """Right to float32's precision, not float64's, where the values are not tiny: an intermediate (a cached
+    output, say) went through float32, though the result is float64 (the generic hint misses that)."""
+    sizable = np.abs(exp) > 1e-3
+    return (np.allclose(got, exp, rtol=1e-5, atol=1e-7)
+            and bool(np.any(np.abs(got - exp)[sizable] > 1e-9 * np.abs(exp)[sizable])))
+
+
+_ROUNDED = (_rounded, "right to about 7 digits but not to 15: something went through float32 on the way (an "
+                      ".astype(np.float32), a float32 array): keep float64 throughout.")
+
+
 @register(ShapeSpec(
     name="sigmoid", args=("sigmoid_forward", "sigmoid_backward"),
     cases=lambda seed: _cases("sigmoid", seed), call=_caller("sigmoid"), expected=_expected("sigmoid"),
@@ -133,6 +145,7 @@ _NO_DOUT = ("dx is only the local gradient: multiply it by the upstream gradient
         (matches(lambda c: _sig(c["x"]) * (1 - _sig(c["x"]))), _NO_DOUT),
         (matches(lambda c: 1 / (1 + np.exp(np.clip(c["x"], -700, 700)))),
          "out goes from 1 down to 0 as x grows: the minus sign of exp(-x) is missing."),
+        _ROUNDED,
     ),
 ))
 def check_sigmoid(sigmoid_forward, sigmoid_backward):
@@ -153,6 +166,7 @@ def check_sigmoid(sigmoid_forward, sigmoid_backward):
          "dx: the local gradient is 1 - tanh(x)², with the square."),
         (matches(lambda c: c["dout"] * np.tanh(c["x"]) * (1 - np.tanh(c["x"]))),
          "dx: t (1 - t) is the sigmoid's pattern; tanh's local gradient is 1 - t², with t = tanh(x)."),
+        _ROUNDED,
     ),
 ))
 def check_tanh(tanh_forward, tanh_backward):
@@ -186,6 +200,7 @@ _DEFAULT_BACKWARD = ("dx fits alpha = {default}, the default, but the forward pa
         (matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.0)),
          "dx is 0 where x <= 0, as in a plain ReLU: there the slope is alpha."),
         (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "leaky_relu"))), _NO_DOUT),
+        _ROUNDED,
     ),
 ))
 def check_leaky_relu(leaky_relu_forward, leaky_relu_backward):
@@ -214,6 +229,7 @@ _ELU_ALPHA = ("dx where x <= 0 lacks the factor alpha, or uses 1.0 (the default)
         (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * (_alpha(c, "elu") * (_neg(c) - 1) + 1))),
          _ELU_ALPHA),
         (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "elu") * _neg(c))), _NO_DOUT),
+        _ROUNDED,
     ),
 ))
 def check_elu(elu_forward, elu_backward):

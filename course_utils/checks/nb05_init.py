@@ -17,6 +17,7 @@ import numpy as np
 from .. import layers as ref
 from ._core import CheckFailure, Spec
 from ._registry import register
+from ._shapes import ShapeSpec
 
 __all__ = ["check_init_weights", "check_layer_stats"]  # and ROUNDED, a hint nb05_preprocess shares
 
@@ -78,6 +79,12 @@ def _like(init, std):
     return test
 
 
+def _like_all(**stds):
+    def test(got, exp, case):
+        return got.shape == exp.shape and np.allclose(got, _draw(case, {**STD, **stds}), rtol=1e-6, atol=1e-12)
+    return test
+
+
 def _wrong(init):
     def test(got, exp, case):
         right = _draw(case, {k: (lambda a, b: np.nan) if k == init else v for k, v in STD.items()})
@@ -119,6 +126,9 @@ def _same_spread_other_numbers(got, exp, case):
          "that variance back)."),
         (_like("he", lambda a, b: 2 / a),
          "He's std is sqrt(2 / fan_in): the square root is missing (2/fan_in is the variance)."),
+        (_like_all(xavier=STD["he"], he=STD["xavier"]),
+         "the 'xavier' and 'he' stds are swapped: 'xavier' is 1/sqrt(fan_in), 'he' sqrt(2/fan_in), the larger one "
+         "(a ReLU halves the variance)."),
         *((_wrong(init), f"only the {init!r} weights are wrong: their std is {text}.") for init, text in [
             ("xavier", "1/sqrt(fan_in)"), ("he", "sqrt(2/fan_in)"), ("small", "0.01"), ("large", "1.0")]),
         (_one_for_all, "every init gets the same std: choose the std by the init argument ('small', 'large', "
@@ -190,9 +200,18 @@ def _other_activation(got, exp, case):
     return got.shape == exp.shape and np.allclose(got, _reference_stats({**case, "activation": other}), rtol=1e-6)
 
 
-@register(Spec(
+def _stats_error_hint(case, message):
+    """A layer fed X again (not the previous layer's h): its weights' rows do not fit X's D columns."""
+    D = case["X"].shape[1]
+    if "matmul" in message and any(f"size {w.shape[0]} is different from {D}" in message for w in case["weights"][1:]):
+        return ("a layer after the first was given X, with its D columns, where its weights expect the previous "
+                "layer's H units: each layer takes the previous layer's output, h = f(h @ W), starting from h = X.")
+    return None
+
+
+@register(ShapeSpec(
     name="layer_stats", args=("layer_stats",), cases=_stats_cases,
-    call=_call_layer_stats, expected=_expected_layer_stats, tol=1e-9,
+    call=_call_layer_stats, expected=_expected_layer_stats, tol=1e-9, error_hint=_stats_error_hint,
     hints=(
         (_stats_like(how=lambda h: (h.mean(axis=0).mean(), h.std(axis=0).mean())),
          "the std is taken per unit (axis=0) and then averaged: take one std over all N*H numbers of the layer, "
@@ -200,6 +219,11 @@ def _other_activation(got, exp, case):
         (_stats_like(how=lambda h: (h.mean(axis=1).mean(), h.std(axis=1).mean())),
          "the std is taken per example (axis=1) and then averaged: take one std over all N*H numbers of the "
          "layer, h.std() with no axis."),
+        (_stats_like(how=lambda h: (h.mean(), h.std(ddof=1))),
+         "the std is the sample std (ddof=1, divides by N*H - 1): take h.std(), which divides by the number of "
+         "values, as the statistics of a layer's activations here do."),
+        (_stats_like(how=lambda h: (h.mean(), h.var())),
+         "the second number is the variance: take the standard deviation, h.std() (the square root of h.var())."),
         (_stats_like(pre=True), "these are the statistics of the pre-activations a = h @ W: take them after the "
                                 "nonlinearity, of h = activation(a)."),
         (_other_activation, "these are the statistics of the other nonlinearity: apply the one the activation "

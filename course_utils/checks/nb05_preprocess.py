@@ -99,6 +99,10 @@ def _eps_under_root(got, exp, case):
 
 
 _STD = "divide by X_train.std(axis=0) + eps"
+_PER_EXAMPLE = (  # statistics of each row, each set its own: no broadcasting error betrays them
+    dict(mean_of=lambda X: X.mean(axis=1, keepdims=True), std_of=lambda X: X.std(axis=1, keepdims=True)),
+    dict(mean_of=lambda X: X.mean(axis=1, keepdims=True)),
+    dict(std_of=lambda X: X.std(axis=1, keepdims=True)))
 _LABELS = [_label(dict(scale=scale, eps=eps)) for scale, eps in _SETTINGS]
 
 
@@ -121,6 +125,9 @@ def _error_hint(case, message):
          "every entry has the wrong sign: subtract the mean from the data, X - mean (not mean - X)."),
         (_is(own_val=True), "the validation set is centred (or scaled) with its own statistics: use the training set's "
                             "mean and std for both sets (statistics from the validation data leak it into the model)."),
+        (lambda got, exp, case: any(_is(own_val=True, **wrong)(got, exp, case) for wrong in _PER_EXAMPLE),
+         "each example is centred (or scaled) with its own statistics, taken per example (axis=1): take them per "
+         "feature, over the training examples: X_train.mean(axis=0) and X_train.std(axis=0), shape (D,)."),
         (_is(mean_of=lambda X: X.mean(), std_of=lambda X: X.std()),
          "one mean and one std of all the numbers together: take one per feature (column), with axis=0."),
         (_is(mean_of=lambda X: X.mean()),

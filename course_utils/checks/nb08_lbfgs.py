@@ -59,6 +59,8 @@ def _variant(**slip):
 
 
 _HINTS = (
+    (matches(lambda case: -_two_loop(case["grad"], case["S"], case["Y"])),
+     "the direction has the wrong sign: r approximates H^-1 grad, which points uphill; return -r."),
     (matches(lambda case: -case["grad"]),
      "that is -grad, the plain gradient step: the pairs in S and Y are not used (the two loops run over them)."),
     (_variant(first_down=False, second_up=False),

@@ -193,9 +193,16 @@ _rmsprop_eps_inside = _cache_rule(lambda c, dw, h: h["decay_rate"] * c + (1 - h[
 _rmsprop_adagrad = _cache_rule(lambda c, dw, h: c + dw * dw)
 
 
-def _adam_variant(*, correct_m=True, correct_v=True, t_shift=0, t_stuck=False, eps_inside=False, squared=True):
+def _rmsprop_starts_full(w, dw, state=None, *, lr, decay_rate, eps):
+    """RMSProp with the cache started at dw**2 on the first step instead of 0."""
+    cache = dw * dw if state is None else decay_rate * state["cache"] + (1 - decay_rate) * dw * dw
+    return w - lr * dw / (np.sqrt(cache) + eps), {"cache": cache}
+
+
+def _adam_variant(*, correct_m=True, correct_v=True, t_shift=0, t_stuck=False, eps_inside=False, squared=True,
+                  root=True, keep_hat=False):
     """Adam with one slip: a bias correction left out, t off by ``t_shift`` or never counted up, eps inside the
-    root, or v averaging dw rather than dw**2."""
+    root, v averaging dw rather than dw**2, no root of v_hat, or the corrected moments kept in the state."""
     def rule(w, dw, state=None, *, lr, beta1, beta2, eps):
         m, v, t = (state["m"], state["v"], state["t"]) if state else (0.0, 0.0, 0)
         t = 0 if t_stuck else t
@@ -204,8 +211,8 @@ def _adam_variant(*, correct_m=True, correct_v=True, t_shift=0, t_stuck=False, e
         v = beta2 * v + (1 - beta2) * (dw * dw if squared else dw)
         m_hat = m / (1 - beta1 ** t_used) if correct_m else m
         v_hat = v / (1 - beta2 ** t_used) if correct_v else v
-        denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
-        return w - lr * m_hat / denom, {"m": m, "v": v, "t": t + 1}
+        denom = np.sqrt(v_hat + eps) if eps_inside else (np.sqrt(v_hat) if root else v_hat) + eps
+        return w - lr * m_hat / denom, {"m": m_hat if keep_hat else m, "v": v_hat if keep_hat else v, "t": t + 1}
     return rule
 
 
@@ -237,6 +244,8 @@ _HINTS = {
         (_matches(_rmsprop_eps_inside), _EPS),
         (_matches(_rmsprop_adagrad), "that cache only grows, as AdaGrad's does: RMSProp's forgets, cache = "
                                      "decay_rate * cache + (1 - decay_rate) * dw**2."),
+        (_matches(_rmsprop_starts_full), "the cache starts at dw**2: start it at zeros (state None) and update it as "
+                                         "on every step, cache = decay_rate * cache + (1 - decay_rate) * dw**2."),
         (_matches(_forgetful(ref.rmsprop)), _MEMORY),
     ) + _hardcoded_hints("rmsprop"),
     "adam": (
@@ -251,6 +260,11 @@ _HINTS = {
          "t does not count up: the later steps correct as if each were the first. Return t (one more than "
          "before) in the new state."),
         (_matches(_adam_variant(eps_inside=True)), "eps goes outside the root: m_hat / (np.sqrt(v_hat) + eps)."),
+        (_matches(_adam_variant(root=False)), "the step divides by v_hat: divide by its square root, "
+                                              "m_hat / (np.sqrt(v_hat) + eps)."),
+        (_matches(_adam_variant(keep_hat=True)),
+         "the state holds the bias-corrected m_hat and v_hat: keep m and v themselves in the state (the "
+         "correction is for the step only), or the next step corrects them again."),
         (_matches(_forgetful(ref.adam)), _MEMORY),
     ) + _hardcoded_hints("adam"),
 }

@@ -212,6 +212,17 @@ def _vote(case):
     return np.round(votes.mean(axis=0))
 
 
+def _plurality(got, exp, case):
+    """Are these the labels most models predict (any tie broken either way)?"""
+    M, N, C = case["prob_list"].shape
+    if got.shape != exp.shape or not np.all((got >= 0) & (got < C) & (got == np.round(got))):
+        return False
+    votes = np.stack([p.argmax(axis=1) for p in case["prob_list"]])
+    counts = (votes[:, :, None] == np.arange(C)).sum(axis=0)  # (N, C) votes per class
+    return (not np.array_equal(got, exp)
+            and np.array_equal(counts[np.arange(N), got.astype(int)], counts.max(axis=1)))
+
+
 def _labels_of(combine):
     return lambda got, exp, case: got.shape == exp.shape and np.array_equal(got, combine(case["prob_list"]))
 
@@ -220,6 +231,9 @@ _ENSEMBLE_HINTS = (
     (lambda got, exp, case: got.shape == exp.shape and np.array_equal(got, _vote(case)),
      "these are the models' labels averaged: average the probabilities, (M, N, C) -> (N, C), then take the "
      "argmax of each row. A label is a class name, its mean means nothing."),
+    (_plurality,
+     "these are a majority vote of the models' own labels: average their probabilities instead, then take the "
+     "argmax of each row (a vote ignores how sure each model is)."),
     (_labels_of(lambda p: p.max(axis=0).argmax(axis=1)),
      "the most confident model decides each example (a max over the models): average the M models' "
      "probabilities instead, np.mean over the model axis, then the argmax of each row."),

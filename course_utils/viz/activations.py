@@ -93,6 +93,11 @@ def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradie
     return fig
 
 
+# a line style and marker per series: curves that coincide (two runs both at chance) stay visible
+_STYLES = [dict(ls="-", marker="o", ms=3), dict(ls="--", marker="s", ms=3), dict(ls="-.", marker="^", ms=3.5),
+           dict(ls=":", marker="D", ms=3)]
+
+
 def plot_per_epoch(series: Mapping[str, np.ndarray], *, ylabel: str, title: str, logy: bool = False,
                    xlabel: str = "epoch", ax=None, legend: bool = True):
     """One curve per series over epochs 0..E (epoch 0: before training).
@@ -112,9 +117,9 @@ def plot_per_epoch(series: Mapping[str, np.ndarray], *, ylabel: str, title: str,
             many = True
             for row in rows:
                 ax.plot(epochs, row, "-", lw=0.8, alpha=0.45, color=f"C{k}")
-            ax.plot(epochs, np.median(rows, axis=0), "o-", ms=3, lw=2, color=f"C{k}", label=label)
+            ax.plot(epochs, np.median(rows, axis=0), lw=2, **_STYLES[k % len(_STYLES)], color=f"C{k}", label=label)
         else:
-            ax.plot(epochs, rows[0], "o-", ms=3, color=f"C{k}", label=label)
+            ax.plot(epochs, rows[0], **_STYLES[k % len(_STYLES)], color=f"C{k}", label=label)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     if logy:
         ax.set_yscale("log")

@@ -137,17 +137,18 @@ def plot_loss_curves(losses: Mapping[str, np.ndarray], *, smooth: int = 1, title
 def plot_iterations_vs_kappa(kappas: np.ndarray, measured: Mapping[str, np.ndarray],
                              theory: Mapping[str, np.ndarray] | None = None, *,
                              title: str = "iterations to tolerance against the condition number"):
-    """Measured iterations (markers) and the theory's (dashed, same colour) against κ, both axes logarithmic.
+    """Measured iterations (markers) and the theory's (dashed, same colour) against κ, both axes logarithmic,
+    the legend outside the axes, on the right.
 
     measured, theory: label -> (K,) iterations at each κ of ``kappas``.
     """
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = plt.subplots(figsize=(9.2, 4.2))
     for k, (label, its) in enumerate(measured.items()):
         ax.loglog(kappas, its, "o-", color=f"C{k}", label=f"{label}, measured")
         if theory is not None and label in theory:
             ax.loglog(kappas, np.maximum(theory[label], 1), "--", color=f"C{k}", alpha=0.7, label=f"{label}, theory")
     ax.set(xlabel="condition number κ", ylabel="iterations", title=title)
-    ax.legend(fontsize=10, loc="lower right")
+    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the lines fill the corners
     fig.tight_layout()
     return fig
 
