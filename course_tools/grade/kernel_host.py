@@ -24,7 +24,7 @@ import numpy as np
 
 from . import cgroups, sandbox, stubs, transport, tree
 from .plan import GradeError, Plan
-from .session import Ended, KernelSession, KernelStartError, Outcome
+from .session import Ended, KernelSession, KernelStartError, Outcome, Relay
 
 __all__ = ["Settings", "KernelHost", "preflight"]
 
@@ -72,6 +72,7 @@ class Settings:
     library: str = ""
     kernel_file: str = _KERNEL_FILE
     sandbox_file: str = ""
+    relays: dict = field(default_factory=dict, repr=False)  # slot -> its relay (session.Relay), kernel after kernel
 
     def prepare(self, plan: Plan) -> None:
         """Build the grading copy of the course, work out what the kernels may read, and encode
@@ -111,8 +112,18 @@ class Settings:
             np.savez(buf, **arrays)
             self.requests[test.grade_id] = (json.dumps({"calls": calls}).encode(), buf.getvalue())
 
+    def relay(self, slot: int) -> Relay:
+        """The relay of a grading slot, started again if a hostile message ended it."""
+        relay = self.relays.get(slot)
+        if relay is None or not relay.alive:
+            relay = self.relays[slot] = Relay()
+        return relay
+
     def close(self) -> None:
-        """Remove the grading copy of the course."""
+        """End the slots' relays and remove the grading copy of the course."""
+        for relay in self.relays.values():
+            relay.close()
+        self.relays.clear()
         if self.home:
             _rmtree(Path(self.home))
             self.home = ""
@@ -260,7 +271,7 @@ class KernelHost:
         plan = json.dumps({**s.kernel_plan, "answers": answers}).encode()
         plan_file = self._publish(f"plan-{self.starts}.json", plan)
         self.session = KernelSession(self.scratch, self.exchange / f"kernel-{self.starts}.json", config, env,
-                                     output_limit=s.output_limit, group=self.group)
+                                     output_limit=s.output_limit, group=self.group, relay=s.relay(self.slot))
         self.session.start(timeout=s.start_timeout)
         if self.cancelled:  # terminate() came while the session was being made: it may have missed it
             self.session.kill()

@@ -45,7 +45,7 @@ from jupyter_client.session import Session
 
 from . import relay, sandbox
 
-__all__ = ["KernelSession", "Outcome", "Ended", "KernelStartError"]
+__all__ = ["KernelSession", "Outcome", "Ended", "KernelStartError", "Relay"]
 
 GRACE = 3.0  # seconds a kernel has to answer an interrupt before it is killed
 RELAY_MEMORY = 1 << 30  # the address space of a kernel's relay: its messages cannot take more
@@ -107,7 +107,7 @@ class KernelSession:
     """
 
     def __init__(self, scratch: Path, connection_file: Path, config: dict, env: dict, *, output_limit: int = 4 << 20,
-                 group=None):
+                 group=None, relay: Relay | None = None):
         self.scratch, self.conn, self.config, self.env = Path(scratch), Path(connection_file), config, env
         self.output_limit = output_limit
         self.group = group  # the submission's control group (cgroups.Group), if it has one
@@ -115,8 +115,8 @@ class KernelSession:
         self.proc: subprocess.Popen | None = None
         self.printed = 0
         self._stderr: collections.deque = collections.deque(maxlen=64)
-        self.relay: subprocess.Popen | None = None
-        self._records = b""
+        self.relay = relay  # a grading slot's relay, lent for this kernel (or None: one of its own)
+        self._own_relay = relay is None
         self._inbox: collections.deque = collections.deque()
         self.refused: str | None = None  # what the relay refused, once it has
 
@@ -148,13 +148,12 @@ class KernelSession:
         # A kernel batches what a busy loop prints into few large messages; a frame larger than the
         # whole output allowance makes zmq drop the connection instead of reading it in, and the
         # relay reports that drop as output over the limit.
-        self.relay = subprocess.Popen(
-            [sys.executable, "-I", "-S", _RELAY_FILE, _ZMQ_HOME, base, str(self.output_limit + (64 << 10)),
-             str(RELAY_MEMORY)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+        if self.relay is None or not self.relay.alive:
+            self.relay = Relay()
+        self.relay.attach(base, self.output_limit + (64 << 10))
         self.shell = _RelayShell(self.relay)
         self.poller = zmq.Poller()
-        self.poller.register(self.relay.stdout.fileno(), zmq.POLLIN)
+        self.poller.register(self.relay.stdout, zmq.POLLIN)
         msg = self.session.send(self.shell, "kernel_info_request", {})
         deadline = time.monotonic() + timeout
         while True:
@@ -196,20 +195,11 @@ class KernelSession:
 
     def _read_relay(self) -> None:
         """Take in what the relay wrote: shell messages, counts of output, what it refused."""
-        try:
-            chunk = os.read(self.relay.stdout.fileno(), 1 << 20)
-        except OSError:
-            chunk = b""
-        if not chunk:  # the relay ended: a message it could not hold in its memory, or it was killed
+        records = self.relay.read()
+        if records is None:  # the relay ended: a message it could not hold in its memory, or it was killed
             self.refused = self.refused or "a message too large to read"
             return
-        self._records += chunk
-        while len(self._records) >= relay.RECORD.size:
-            kind, n = relay.RECORD.unpack_from(self._records)
-            if len(self._records) < relay.RECORD.size + n:
-                break
-            payload = self._records[relay.RECORD.size: relay.RECORD.size + n]
-            self._records = self._records[relay.RECORD.size + n:]
+        for kind, payload in records:
             if kind == b"S":
                 self._inbox.append(relay.unpack_frames(payload))
             elif kind == b"P":
@@ -221,7 +211,7 @@ class KernelSession:
                     time.sleep(0.2)  # a kernel that ended drops the connection too: let run() see it die
                 if self.proc.poll() is None:
                     self.refused = self.refused or "a message larger than the grader reads"
-            else:
+            elif kind == b"B":
                 self.refused = self.refused or payload.decode("utf-8", "replace")[:200]
 
     def run(self, code: str, timeout: float) -> Outcome:
@@ -316,26 +306,85 @@ class KernelSession:
 
     def close(self) -> None:
         self.kill()
-        if self.relay is not None:
-            self.relay.kill()
-            self.relay.wait()
-            for stream in (self.relay.stdin, self.relay.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+        if self.relay is not None and (self._own_relay or self.refused is not None or not self.relay.detach()):
+            self.relay.close()  # a relay that refused a message ends; one that does not let go is ended
+
+
+class Relay:
+    """A :mod:`relay` process, serving one kernel at a time (a grading slot's kernels, one after another)."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-I", "-S", _RELAY_FILE, _ZMQ_HOME, str(RELAY_MEMORY)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     close_fds=True)
+        self.stdout = self.proc.stdout.fileno()
+        self._buffer = b""
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def send(self, kind: bytes, payload: bytes) -> None:
+        try:
+            self.proc.stdin.write(relay.RECORD.pack(kind, len(payload)) + payload)
+            self.proc.stdin.flush()
+        except (OSError, ValueError):  # the relay is gone: the session notices and stops the kernel
+            pass
+
+    def attach(self, base: str, iopub_frame: int) -> None:
+        self._buffer = b""
+        self.send(b"C", f"{base}\0{iopub_frame}".encode())
+
+    def read(self) -> list[tuple[bytes, bytes]] | None:
+        """The whole records the relay has written (None once it has ended)."""
+        try:
+            chunk = os.read(self.stdout, 1 << 20)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            return None
+        self._buffer += chunk
+        records = []
+        while len(self._buffer) >= relay.RECORD.size:
+            kind, n = relay.RECORD.unpack_from(self._buffer)
+            if len(self._buffer) < relay.RECORD.size + n:
+                break
+            records.append((kind, self._buffer[relay.RECORD.size: relay.RECORD.size + n]))
+            self._buffer = self._buffer[relay.RECORD.size + n:]
+        return records
+
+    def detach(self, timeout: float = 2.0) -> bool:
+        """Let the kernel go; True once the relay says nothing of it is left (what came before is dropped)."""
+        self.send(b"X", b"")
+        deadline = time.monotonic() + timeout
+        poller = zmq.Poller()
+        poller.register(self.stdout, zmq.POLLIN)
+        while time.monotonic() < deadline:
+            if not poller.poll(int(max(0.0, deadline - time.monotonic()) * 1000)):
+                break
+            records = self.read()
+            if records is None:
+                return False
+            if any(kind == b"R" for kind, _ in records):
+                self._buffer = b""
+                return True
+        return False
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
 
 
 class _RelayShell:
     """The kernel's shell socket as :class:`Session` sends on it: frames written to the relay's stdin."""
 
-    def __init__(self, proc: subprocess.Popen):
-        self.proc = proc
+    def __init__(self, relay_: Relay):
+        self.relay = relay_
 
     def send_multipart(self, frames, copy: bool = True) -> None:
-        payload = relay.pack_frames([bytes(f) for f in frames])
-        try:
-            self.proc.stdin.write(relay.RECORD.pack(b"F", len(payload)) + payload)
-            self.proc.stdin.flush()
-        except (OSError, ValueError):  # the relay is gone: run() notices and stops the kernel
-            pass
+        self.relay.send(b"F", relay.pack_frames([bytes(f) for f in frames]))
