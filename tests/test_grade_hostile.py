@@ -430,3 +430,19 @@ def test_maxout_and_init_scale_are_withheld_while_their_exercises_are_graded(gra
         assert t["points"] == 0, (nb, t)
         assert "not available while grading" in t["messages"][0]["message"] or \
             "course's own implementation" in t["messages"][0]["message"], t["messages"]
+
+
+def test_without_bubblewrap_a_deep_scratch_folder_is_removed_too(tmp_path):
+    """Without namespaces the scratch folder is a plain folder under /tmp, removed by the grader alone."""
+    from course_tools.grade import kernel_host
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "deep_scratch.ipynb").write_text(_with_cells(NB03, {"relu_forward": DEEP_SCRATCH}, blank=False))
+    before = set(Path("/tmp").iterdir())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(kernel_host.shutil, "which", lambda name, *a, **k: None)  # no bwrap on this machine
+        assert cli.main(["grade", str(subs), "--solution", str(NB03), "--out", str(out), "--jobs", "1"]) == 0
+    left = {p for p in set(Path("/tmp").iterdir()) - before if p.name.startswith("course-grade")}
+    result = json.loads((out / "results" / "deep_scratch.json").read_text())
+    assert result["status"] == "ok" and result["total"] == result["max_total"], result["detail"]
+    assert not left

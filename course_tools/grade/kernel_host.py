@@ -24,7 +24,7 @@ import numpy as np
 
 from . import cgroups, sandbox, stubs, transport, tree
 from .plan import GradeError, Plan
-from .session import KernelSession, KernelStartError, Outcome
+from .session import Ended, KernelSession, KernelStartError, Outcome
 
 __all__ = ["Settings", "KernelHost", "preflight"]
 
@@ -274,7 +274,7 @@ class KernelHost:
         out = self.out / token
         outcome = self.session.run(_RUN.format(str(files[0]), str(files[1]), str(out)), self.settings.timeout)
         results, arrays = None, {}
-        if outcome.kind == "ok":
+        if outcome.kind is Ended.OK:
             try:
                 results = transport.read_json(out.with_suffix(".json"))
                 arrays = transport.load_npz(out.with_suffix(".npz"), max_arrays=transport.array_refs(results))
@@ -327,7 +327,7 @@ def preflight(plan: Plan, settings: Settings, slot: int = 0) -> None:
     kernel = KernelHost(settings, slot)
     try:
         outcome = kernel.start({})
-        if outcome.kind != "ok":
+        if outcome.kind is not Ended.OK:
             raise GradeError(f"a grading kernel cannot load the checks: {outcome.ename}: {outcome.evalue}\n"
                              + "\n".join(outcome.traceback[-3:]))
     except KernelStartError as e:

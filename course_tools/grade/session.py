@@ -28,6 +28,7 @@ grader's.
 from __future__ import annotations
 
 import collections
+import enum
 import json
 import os
 import secrets
@@ -44,11 +45,12 @@ from jupyter_client.session import Session
 
 from . import relay, sandbox
 
-__all__ = ["KernelSession", "Outcome", "KernelStartError"]
+__all__ = ["KernelSession", "Outcome", "Ended", "KernelStartError"]
 
 GRACE = 3.0  # seconds a kernel has to answer an interrupt before it is killed
 RELAY_MEMORY = 1 << 30  # the address space of a kernel's relay: its messages cannot take more
 _RELAY_FILE = str(Path(__file__).with_name("relay.py"))
+_ZMQ_HOME = os.path.dirname(os.path.dirname(zmq.__file__))  # where the relay finds pyzmq without site
 _MEMORY_SIGNS = ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory", "Unable to allocate")
 
 
@@ -65,17 +67,29 @@ class KernelStartError(Exception):
     """The kernel did not start (the message ends with what it printed)."""
 
 
+class Ended(str, enum.Enum):
+    """How an execution ended (see :class:`Outcome`); reads as its value (Python 3.10 has no StrEnum)."""
+
+    OK = "ok"
+    ERROR = "error"  # the code raised: Outcome.ename, Outcome.evalue
+    TIMEOUT = "timeout"
+    OUTPUT = "output"  # printed more than the output allowance
+    MESSAGE = "message"  # the kernel sent a message the relay refused: Outcome.evalue says what
+    DIED = "died"  # the kernel process ended: Outcome.exit_code, negative for a signal
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
 @dataclass
 class Outcome:
-    """How one execution ended.
+    """How one execution ended: ``kind`` (:class:`Ended`), how long it took, whether the kernel can
+    still be used (``alive``), and what the kind needs said."""
 
-    kind: ``ok``, ``error`` (the code raised; ``ename``/``evalue``), ``timeout``, ``output``
-    (printed too much), ``message`` (the kernel sent a message the relay refused: ``evalue``
-    says what), or ``died`` (the kernel process ended; ``exit_code``, negative for a signal).
-    ``alive`` says whether the kernel can still be used.
-    """
-
-    kind: str
+    kind: Ended
     seconds: float
     alive: bool = True
     ename: str = ""
@@ -135,7 +149,8 @@ class KernelSession:
         # whole output allowance makes zmq drop the connection instead of reading it in, and the
         # relay reports that drop as output over the limit.
         self.relay = subprocess.Popen(
-            [sys.executable, "-I", _RELAY_FILE, base, str(self.output_limit + (64 << 10)), str(RELAY_MEMORY)],
+            [sys.executable, "-I", "-S", _RELAY_FILE, _ZMQ_HOME, base, str(self.output_limit + (64 << 10)),
+             str(RELAY_MEMORY)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
         self.shell = _RelayShell(self.relay)
         self.poller = zmq.Poller()
@@ -222,16 +237,16 @@ class KernelSession:
                 return self._died(start)
             if self.refused is not None:
                 self.kill()
-                return Outcome("message", time.monotonic() - start, alive=False, evalue=self.refused)
+                return Outcome(Ended.MESSAGE, time.monotonic() - start, alive=False, evalue=self.refused)
             now = time.monotonic()
             if stopped is None and self.printed > self.output_limit:
-                stopped, deadline = "output", now + GRACE
+                stopped, deadline = Ended.OUTPUT, now + GRACE
                 self.interrupt()
             if now > deadline:
                 if stopped is not None:
                     self.kill()
                     return Outcome(stopped, now - start, alive=False)
-                stopped, deadline = "timeout", now + GRACE
+                stopped, deadline = Ended.TIMEOUT, now + GRACE
                 self.interrupt()
             reply = self._reply(msg, 0.05)
             if reply is None:
@@ -240,10 +255,10 @@ class KernelSession:
             if stopped is not None:
                 return Outcome(stopped, seconds)
             if content.get("status") == "ok":
-                return Outcome("ok", seconds, memory=self.out_of_memory())
+                return Outcome(Ended.OK, seconds, memory=self.out_of_memory())
             ename = _short(content.get("ename", ""), 80)
             tb = content.get("traceback")
-            return Outcome("error", seconds, ename=ename, evalue=_short(content.get("evalue", ""), 1000),
+            return Outcome(Ended.ERROR, seconds, ename=ename, evalue=_short(content.get("evalue", ""), 1000),
                            traceback=[_short(t, 2000) for t in (tb[-8:] if isinstance(tb, list) else [])],
                            memory=ename == "MemoryError" or self.out_of_memory())
 
@@ -254,7 +269,7 @@ class KernelSession:
         time.sleep(0.05)  # let the stderr reader catch the last lines
         tail = self.stderr_tail()
         memory = any(s in tail for s in _MEMORY_SIGNS) or self.out_of_memory()
-        return Outcome("died", time.monotonic() - start, alive=False, exit_code=code, memory=memory)
+        return Outcome(Ended.DIED, time.monotonic() - start, alive=False, exit_code=code, memory=memory)
 
     def out_of_memory(self) -> bool:
         """Whether the control group's memory limit killed a process since the kernel started."""

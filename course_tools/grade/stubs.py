@@ -97,8 +97,16 @@ def _any_arguments(first: str | None = None) -> ast.arguments:
                          kwonlyargs=[], kw_defaults=[], kwarg=ast.arg("kwargs"), defaults=[])
 
 
+def _grading(attr: str, *args: ast.expr) -> ast.Call:
+    """``__import__('course_utils._grading', fromlist=['_']).attr(*args)``, built without parsing (a grading
+    copy has hundreds of these)."""
+    module = ast.Call(ast.Name("__import__", ast.Load()), [ast.Constant("course_utils._grading")],
+                      [ast.keyword("fromlist", ast.List([ast.Constant("_")], ast.Load()))])
+    return ast.Call(ast.Attribute(module, attr, ast.Load()), list(args), [])
+
+
 def _raise(dotted: str) -> list[ast.stmt]:
-    return ast.parse(f"raise __import__('course_utils._grading', fromlist=['_']).unavailable({dotted!r})").body
+    return [ast.Raise(_grading("unavailable", ast.Constant(dotted)))]
 
 
 def _stub_function(node: ast.FunctionDef | ast.AsyncFunctionDef, dotted: str, *, delegate: bool) -> None:
@@ -107,8 +115,9 @@ def _stub_function(node: ast.FunctionDef | ast.AsyncFunctionDef, dotted: str, *,
     node.args = _any_arguments()
     node.returns = None
     if delegate:
-        node.body = ast.parse(f"return __import__('course_utils._grading', fromlist=['_']).own("
-                              f"{node.name!r}, {dotted!r}, {node.name})(*args, **kwargs)").body
+        run = _grading("own", ast.Constant(node.name), ast.Constant(dotted), ast.Name(node.name, ast.Load()))
+        node.body = [ast.Return(ast.Call(run, [ast.Starred(ast.Name("args", ast.Load()), ast.Load())],
+                                         [ast.keyword(None, ast.Name("kwargs", ast.Load()))]))]
     else:
         node.body = _raise(dotted)
 
@@ -144,8 +153,7 @@ class _Stubber(ast.NodeTransformer):
             return node
         if qualname in self.inert and not self.scope:  # may run at import: returns a stand-in that raises if called
             node.args, node.returns = _any_arguments(), None
-            node.body = ast.parse(f"return __import__('course_utils._grading', fromlist=['_']).Withheld("
-                                  f"{self.module + '.' + qualname!r})").body
+            node.body = [ast.Return(_grading("Withheld", ast.Constant(f"{self.module}.{qualname}")))]
             return node
         return self._inside(node)
 

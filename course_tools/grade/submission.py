@@ -21,8 +21,8 @@ from course_utils.checks import Failure, render
 
 from .kernel_host import KernelHost, Settings, preflight
 from .plan import Plan, Step
-from .session import KernelStartError, Outcome
-from .verdict import evaluate, fail_test
+from .session import Ended, KernelStartError, Outcome
+from .verdict import UNREADABLE, evaluate, fail_test
 
 __all__ = ["Settings", "grade_submission", "preflight", "read_submission", "unreadable", "STATUSES"]
 
@@ -36,22 +36,22 @@ STATUSES = ("invalid notebook", "no notebook", "wrong assignment", "grader error
 def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
     """(status, what happened) for an execution that was more than a plain exception."""
     killed = "" if o.alive else ", so the kernel was stopped"
-    if o.kind == "timeout":
+    if o.kind is Ended.TIMEOUT:
         return "timeout", f"ran longer than {settings.timeout:g} s{killed}"
-    if o.kind == "output":
+    if o.kind is Ended.OUTPUT:
         return "output limit", f"printed more than {settings.output_limit >> 20} MB{killed}"
-    if o.kind == "message":
+    if o.kind is Ended.MESSAGE:
         return "bad message", f"sent the grader {o.evalue}{killed}"
     if o.memory:
         return "memory", f"ran out of memory (limit {settings.memory / 2**30:.3g} GiB){killed}"
-    if o.kind == "died":
+    if o.kind is Ended.DIED:
         if o.exit_code == -signal.SIGXCPU:
             return "timeout", "used up the kernel's CPU time"
         if o.exit_code is not None and o.exit_code >= 0:
             return "exit", f"ended the kernel (os._exit or similar, exit code {o.exit_code})"
         name = signal.Signals(-o.exit_code).name if o.exit_code and -o.exit_code in signal.valid_signals() else "?"
         return "kernel died", f"crashed the kernel ({name})"
-    if o.kind == "error" and o.ename == "SystemExit":
+    if o.kind is Ended.ERROR and o.ename == "SystemExit":
         return "exit", "called sys.exit()"
     return None
 
@@ -158,7 +158,7 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
             except KernelStartError as e:
                 events.append(("grader error", f"the kernel did not start: {str(e).splitlines()[0]}"))
                 break
-            if boot.kind != "ok":
+            if boot.kind is not Ended.OK:
                 events.append(("grader error", f"the grader's setup failed in the kernel ({boot.kind} {boot.ename})"))
                 break
             alive = all(_replay(kernel, program[i], sub, settings) for i in range(pos) if i not in skipped)
@@ -171,13 +171,12 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                     continue
                 o, results, arrays = kernel.run_test(item.grade_id)
                 problem = _problem(o, settings)
-                if o.kind == "ok":
+                if o.kind is Ended.OK:
                     try:
                         verdict = evaluate(item, results, arrays, plan, context)
                     except Exception:  # results crafted to break the comparison: this test only
-                        verdict = fail_test(item, "the grader could not read what your code returned.")
-                    if not isinstance(results, dict) or verdict["messages"][0]["message"].startswith(
-                            "the grader could not read"):
+                        verdict = {**fail_test(item, UNREADABLE), "unreadable": True}
+                    if verdict.pop("unreadable", False) or not isinstance(results, dict):
                         events.append(("unreadable results", f"{item.grade_id}: what the kernel sent back could "
                                                              "not be read"))
                     result["tests"][item.grade_id] = verdict
@@ -287,7 +286,7 @@ def _first_run(kernel: KernelHost, step: Step, sub, settings: Settings, events: 
     problem = _problem(o, settings)
     if problem:
         events.append((problem[0], f"{where} {problem[1]}"))
-    if step.grade_id and (problem or o.kind == "error"):
+    if step.grade_id and (problem or o.kind is Ended.ERROR):
         what = problem[1] if problem else f"raised {o.ename}: {o.evalue[:200]}"
         context[step.grade_id] = f"your answer cell `{step.grade_id}` {what} when it ran"
     return o.alive

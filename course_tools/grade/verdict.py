@@ -35,7 +35,7 @@ from course_utils.checks import (
 from . import transport
 from .plan import Call, Test
 
-__all__ = ["evaluate", "fail_test"]
+__all__ = ["evaluate", "fail_test", "UNREADABLE"]
 
 
 _NAME = re.compile(r"[A-Za-z_]\w{0,59}")
@@ -124,11 +124,16 @@ def _reference_message(spec) -> str:
             f"({refs}), which is not available while grading; write it yourself. No points for this test.")
 
 
+UNREADABLE = "the grader could not read what your code returned."
+
+
 def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> dict:
-    """Points and messages of one test from the kernel's results (already read from disk)."""
+    """Points and messages of one test from the kernel's results (already read from disk); the key
+    ``unreadable`` (for the run's status, popped before the result is kept) says whether any of it
+    could not be read."""
     calls = results.get("calls") if isinstance(results, dict) else None
     if not isinstance(calls, list) or len(calls) != len(test.calls):
-        return fail_test(test, "the grader could not read what your code returned.")
+        return {**fail_test(test, UNREADABLE), "unreadable": True}
     messages, passed, hidden_no = [], True, 0
     for call, rec in zip(test.calls, results["calls"]):
         hidden_no += call.hidden
@@ -138,13 +143,13 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> dic
         try:
             message = _call_failure(call, rec, spec, arrays, plan, context)
         except (transport.TransportError, TypeError, KeyError, ValueError, AttributeError):
-            message = "the grader could not read what your code returned."
+            message = UNREADABLE
         except Exception as e:  # outputs that make the comparison itself fail
             message = f"the grader could not compare what your code returned ({e.__class__.__name__})."
         passed = passed and not message
         messages.append({"test": label, "passed": not message, "message": message or ""})
     return {"points": test.points if passed else 0.0, "max": test.points, "passed": passed, "messages": messages,
-            "errors": _raised(results["calls"])}
+            "errors": _raised(results["calls"]), "unreadable": any(m["message"] == UNREADABLE for m in messages)}
 
 
 def _raised(calls: list) -> list[str]:

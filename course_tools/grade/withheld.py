@@ -23,6 +23,7 @@ import ast
 import functools
 import importlib
 import inspect
+import re
 import sys
 from pathlib import Path
 from types import CodeType, ModuleType
@@ -167,18 +168,21 @@ def _walk_now(node: ast.AST):
 
 
 def _spec_makers(defined: _Defined) -> set[tuple[str, str]]:
-    """(module, name) of the functions a check module calls in ``@register(...)`` to make a Spec."""
+    """(module, name) of the functions a check module calls in ``@register(...)`` to make a Spec (each
+    decorator's expression is parsed alone: parsing whole modules would cost a grading run)."""
     found = set()
     for module in (m for ms in _course_names().values() for m in ms if m.startswith("course_utils.checks.")):
         if not defined.has(module):
             continue
-        tree = ast.parse(Path(sys.modules[module].__file__).read_text(encoding="utf-8"))
-        for node in tree.body:
-            for deco in getattr(node, "decorator_list", []):
-                if isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "register":
-                    calls = [c for arg in deco.args for c in _walk_now(arg) if isinstance(c, ast.Call)]
-                    found |= {(module, c.func.id) for c in calls
-                              if isinstance(c.func, ast.Name) and c.func.id in defined[module]}
+        source = Path(sys.modules[module].__file__).read_text(encoding="utf-8")
+        for match in re.finditer(r"^@(register\(.*?)\n(?=def |class |@)", source, re.M | re.S):
+            try:
+                deco = ast.parse(match.group(1), mode="eval").body
+            except SyntaxError:
+                continue
+            calls = [c for arg in getattr(deco, "args", []) for c in _walk_now(arg) if isinstance(c, ast.Call)]
+            found |= {(module, c.func.id) for c in calls
+                      if isinstance(c.func, ast.Name) and c.func.id in defined[module]}
     return found
 
 
