@@ -22,9 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from .second_order import backtracking, lbfgs, lbfgs_direction, newton_step
+
 __all__ = [
     "sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "RULES",
     "step_schedule", "exponential_schedule", "inverse_time_schedule", "cosine_schedule",
+    # second-order methods, written in course_utils.second_order and offered here beside the first-order rules
+    "newton_step", "lbfgs_direction", "backtracking", "lbfgs",
 ]
 
 

@@ -196,6 +196,14 @@ def rmsprop_starts_full(w, dw, state=None, *, lr, decay_rate, eps):
     return w - lr * dw / (np.sqrt(cache) + eps), {"cache": cache}
 
 
+def rmsprop_bias_corrected(w, dw, state=None, *, lr, decay_rate, eps):
+    """RMSProp written like Adam, its cache divided by 1 - decay_rate**t."""
+    state = state or {"cache": np.zeros_like(w), "t": 0}
+    t = state["t"] + 1
+    cache = decay_rate * state["cache"] + (1 - decay_rate) * dw ** 2
+    return w - lr * dw / (np.sqrt(cache / (1 - decay_rate ** t)) + eps), {"cache": cache, "t": t}
+
+
 def adam_keeps_hat(w, dw, state=None, *, lr, beta1, beta2, eps):
     """The bias-corrected moments stored in place of m and v: the first step is right, the later ones not."""
     state = state or {"m": np.zeros_like(w), "v": np.zeros_like(w), "t": 0}
@@ -251,6 +259,7 @@ WRONG = {
     "rmsprop-swapped": ("rmsprop", rmsprop_swapped, "decay_rate weighs the OLD cache"),
     "rmsprop-signed": ("rmsprop", rmsprop_signed, "average SQUARED"),
     "rmsprop-no-decay": ("rmsprop", rmsprop_no_decay, "only grows, as AdaGrad"),
+    "rmsprop-bias-corrected": ("rmsprop", rmsprop_bias_corrected, "RMSProp has no bias correction"),
     "rmsprop-starts-full": ("rmsprop", rmsprop_starts_full, "the cache starts at dw\\*\\*2"),
     "rmsprop-decay-hardcoded": ("rmsprop", hardcoded(optim.rmsprop, decay_rate=0.99),
                                 "keyword argument `decay_rate`"),

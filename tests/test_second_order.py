@@ -123,3 +123,9 @@ def test_first_order_stops_at_the_target_or_on_divergence_and_counts_evaluations
     _, per_batch = first_order(lambda x, b: (b * float(x @ x), 2 * b * x), np.ones(2), sgd, steps=3, batches=batches,
                                lr=0.1)
     assert np.isclose(per_batch[0], 1.0) and len(per_batch) == 3
+
+
+def test_the_second_order_methods_are_offered_in_optim_beside_the_first_order_rules():
+    from course_utils import optim, second_order
+    for name in ("newton_step", "lbfgs_direction", "backtracking", "lbfgs"):
+        assert getattr(optim, name) is getattr(second_order, name) and name in optim.__all__

@@ -199,6 +199,13 @@ def _rmsprop_starts_full(w, dw, state=None, *, lr, decay_rate, eps):
     return w - lr * dw / (np.sqrt(cache) + eps), {"cache": cache}
 
 
+def _rmsprop_corrected(w, dw, state=None, *, lr, decay_rate, eps):
+    """RMSProp with Adam's bias correction of the cache, t counted in the state."""
+    cache, t = (state["cache"], state["t"]) if state else (0.0, 0)
+    cache = decay_rate * cache + (1 - decay_rate) * dw * dw
+    return w - lr * dw / (np.sqrt(cache / (1 - decay_rate ** (t + 1))) + eps), {"cache": cache, "t": t + 1}
+
+
 def _adam_variant(*, correct_m=True, correct_v=True, t_shift=0, t_stuck=False, eps_inside=False, squared=True,
                   root=True, keep_hat=False):
     """Adam with one slip: a bias correction left out, t off by ``t_shift`` or never counted up, eps inside the
@@ -244,6 +251,8 @@ _HINTS = {
         (_matches(_rmsprop_eps_inside), _EPS),
         (_matches(_rmsprop_adagrad), "that cache only grows, as AdaGrad's does: RMSProp's forgets, cache = "
                                      "decay_rate * cache + (1 - decay_rate) * dw**2."),
+        (_matches(_rmsprop_corrected), "RMSProp has no bias correction (Adam's addition): divide dw by "
+                                       "np.sqrt(cache) + eps, the cache itself."),
         (_matches(_rmsprop_starts_full), "the cache starts at dw**2: start it at zeros (state None) and update it as "
                                          "on every step, cache = decay_rate * cache + (1 - decay_rate) * dw**2."),
         (_matches(_forgetful(ref.rmsprop)), _MEMORY),
