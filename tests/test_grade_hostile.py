@@ -446,3 +446,23 @@ def test_without_bubblewrap_a_deep_scratch_folder_is_removed_too(tmp_path):
     result = json.loads((out / "results" / "deep_scratch.json").read_text())
     assert result["status"] == "ok" and result["total"] == result["max_total"], result["detail"]
     assert not left
+
+
+def test_a_forged_train_sgd_verdict_earns_nothing_through_the_gradescope_bundle(tmp_path):
+    import os
+    import subprocess
+
+    from test_gradescope import unpack
+
+    bundle = tmp_path / "autograder.zip"
+    assert cli.main(["export", "gradescope", "--solution", str(NB02), "--out", str(bundle), "--timeout", "20"]) == 0
+    scores = {}
+    for name, text in (("honest", NB02.read_text()), ("forged", _with_cells(NB02, {"train_sgd": FORGED_CALL}))):
+        root = unpack(bundle, tmp_path / name)
+        (root / "submission" / NB02.name).write_text(text)
+        env = dict(os.environ, COURSE_AUTOGRADER_ROOT=str(root), COURSE_AUTOGRADER_PYTHON=sys.executable)
+        subprocess.run([str(root / "source" / "run_autograder")], cwd=root, env=env, capture_output=True, timeout=240)
+        results = json.loads((root / "results" / "results.json").read_text())
+        scores[name] = {t["name"]: t["score"] for t in results["tests"]}
+    assert scores["honest"]["test_train_sgd"] == 2
+    assert scores["forged"]["test_train_sgd"] == 0 and sum(scores["forged"].values()) == 0
