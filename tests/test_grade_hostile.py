@@ -8,6 +8,7 @@ the grader's process, so forged "verdict" values read as what they are (nothing 
 """
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import sys
@@ -466,3 +467,42 @@ def test_a_forged_train_sgd_verdict_earns_nothing_through_the_gradescope_bundle(
         scores[name] = {t["name"]: t["score"] for t in results["tests"]}
     assert scores["honest"]["test_train_sgd"] == 2
     assert scores["forged"]["test_train_sgd"] == 0 and sum(scores["forged"].values()) == 0
+
+
+@pytest.mark.parametrize("check", sorted(c for c, s in REGISTRY.items() if s.derive is not None))
+def test_no_checks_judging_broadcasts_a_returned_array_of_a_hostile_shape(check):
+    """Each raw output a check's derive reads, replaced by an array of shape (k, 1, 1), (1, k) or (k,)
+    just within the size the grader accepts, costs the grader's judging no more than a few times that
+    array (never one broadcast against the inputs): shapes are checked before any arithmetic."""
+    import tracemalloc
+
+    from course_tools.grade.verdict import _bounded, size_limit
+    spec = REGISTRY[check]
+    case = spec.cases(0)[0]
+    expected = spec.expected(case)
+    honest = {}
+    try:  # the raw outputs the course's own code gives, for their names and shapes
+        import importlib
+        refs = dict.fromkeys(spec.args)
+        for dotted in spec.reference:
+            module, name = dotted.rsplit(".", 1)
+            if name in refs:
+                refs[name] = getattr(importlib.import_module(module), name)
+        honest = spec.call(refs, copy.deepcopy(case))
+    except Exception:
+        pytest.skip(f"{check}: the course's own code cannot stand in for every argument")
+    limit = size_limit(case, expected)
+    for name, value in honest.items():
+        if not isinstance(value, np.ndarray):
+            continue
+        for shape in ((limit - 1, 1, 1), (1, limit - 1), (limit - 1,)):
+            outputs = {**honest, name: np.zeros(shape)}
+            outputs = {k: _bounded(v, limit) for k, v in outputs.items()}
+            tracemalloc.start()
+            try:
+                spec.derive(case, dict(outputs))
+            except Exception:
+                pass
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            assert peak < 4 * limit * 8 + (256 << 10), (check, name, shape, peak)  # no array N*D times its size
