@@ -149,7 +149,10 @@ def _serve(kernel: _Kernel, events: dict) -> bool:
 def main(memory: int) -> None:
     """Serve one kernel after another (records in: ``C`` base and iopub frame cap: connect to a kernel;
     ``F`` frames for its shell; ``X`` let it go, answered by ``R`` once nothing of it is left)."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    except (ValueError, OSError):  # macOS refuses an address-space limit: the frame caps still hold
+        pass
     ctx = zmq.Context()
     ctx.setsockopt(zmq.LINGER, 0)
     ctx.setsockopt(zmq.RECONNECT_IVL, 5)  # a kernel binds its sockets a moment after it is named: be there then
