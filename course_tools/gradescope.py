@@ -327,10 +327,11 @@ def _find_notebook(folder: Path, name: str):
     (:func:`course_tools.grade.handins.pick_notebook`): its one notebook, or the one named
     ``<name>.ipynb``. Returns the grader's Handin: bytes read safely, or a problem."""
     from .grade.handins import Handin, pick_notebook
+    from .grade.results import Status
 
     handin = Handin(STUDENT, f"{folder.name}/", f"{folder.name}/")
     if not folder.is_dir() or folder.is_symlink():
-        handin.problem = ("no notebook", "nothing was handed in (no submission folder)")
+        handin.problem = (Status.NO_NOTEBOOK, "nothing was handed in (no submission folder)")
         return handin
     return pick_notebook(handin, folder, name, folder, what="submission")
 
@@ -355,6 +356,7 @@ def results_json(plan, result: dict, config: dict, seconds: float) -> dict:
     """Gradescope's results.json for one graded hand-in (``result`` as ``course grade`` saves it). The
     sandbox's description is not in it: students see the output, and it is the instructor's (the log)."""
     from .grade.report import feedback_markdown
+    from .grade.results import Status
 
     gids = [t.grade_id for t in plan.tests]
     whole, per = _sections(feedback_markdown(plan, result), gids)
@@ -368,7 +370,7 @@ def results_json(plan, result: dict, config: dict, seconds: float) -> dict:
     lines = [whole]
     if handin:
         lines.append(f"Graded: `{handin.replace('`', '?')}` against {plan.name}.")
-    if result["status"] == "grader error":
+    if result["status"] == Status.GRADER_ERROR:
         lines.append("This is not a score for your work: the autograder itself failed. Tell your instructor, who "
                      "can see the autograder's log.")
     return {
@@ -381,7 +383,8 @@ def results_json(plan, result: dict, config: dict, seconds: float) -> dict:
 
 
 def _fallback(config: dict, status: str, why: str, seconds: float) -> dict:
-    """results.json when grading did not finish (``status``: timeout or grader error): score 0, the
+    """results.json when grading did not finish (``status``: timeout or grader error, the values of
+    ``grade.results.Status``, written as text so that this needs none of the grader's imports): score 0, the
     tests listed, the reason."""
     tests = [{"name": gid, "score": 0, "max_score": points, "status": "failed", "output": f"not graded: {why}"}
              for gid, points in config.get("tests", [])]
@@ -410,6 +413,7 @@ def _sizes(config: dict) -> dict:
 def _grade(root: Path, config: dict, started: float) -> dict:
     from .grade import GradeError, grade
     from .grade.plan import load_plan
+    from .grade.results import Status
     from .grade.submission import unreadable
 
     solution = root / "source" / config["solution"]
@@ -436,9 +440,9 @@ def _grade(root: Path, config: dict, started: float) -> dict:
                             memory=config["memory"], disk=config["disk"], force=True, progress=True, stream=_Tee())
             result = results[STUDENT]
         except GradeError as e:
-            result = unreadable(plan, "grader error", str(e).splitlines()[0])
+            result = unreadable(plan, Status.GRADER_ERROR, str(e).splitlines()[0])
         except _Deadline:
-            result = unreadable(plan, "timeout", f"grading took longer than the {config['deadline']:g} s allowed "
+            result = unreadable(plan, Status.TIMEOUT, f"grading took longer than the {config['deadline']:g} s allowed "
                                                  "for one hand-in")
         finally:
             shutil.rmtree(work, ignore_errors=True)

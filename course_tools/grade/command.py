@@ -34,6 +34,7 @@ from pathlib import Path
 
 from .handins import Handin, any_handins, find_handins
 from .plan import GradeError
+from .results import STATUSES, Status
 from .shards import Shard
 
 __all__ = ["grade", "add_arguments", "run", "GradeError"]
@@ -152,7 +153,7 @@ class _Preflight(threading.Thread):
 
 def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) -> None:
     from .report import Progress, save_result, write_csv
-    from .submission import STATUSES, grade_submission, unreadable
+    from .submission import grade_submission, unreadable
 
     stop, active, lock = threading.Event(), {}, threading.Lock()
     check = None
@@ -177,7 +178,7 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
                 result = grade_submission(plan, entry.data, settings, slot, stop, active)
         except Exception as e:  # a bug in the grader must not cost the other submissions
             traceback.print_exc(file=stream)
-            result = unreadable(plan, "grader error", f"{e.__class__.__name__}: {e}")
+            result = unreadable(plan, Status.GRADER_ERROR, f"{e.__class__.__name__}: {e}")
         finally:
             slots.put(slot)
         if check is not None:
@@ -193,8 +194,8 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
             try:
                 save_result(out, plan, result)
             except OSError as e:  # its own files cannot be written: the row still says so
-                result.update(status="grader error", detail=f"its result could not be saved ({e.__class__.__name__}: "
-                                                            f"{str(e)[:120]})")
+                result.update(status=Status.GRADER_ERROR,
+                              detail=f"its result could not be saved ({e.__class__.__name__}: {str(e)[:120]})")
             results[entry.student] = result
             write_csv(out, plan, results)
         bar.finished(entry.student, result, plan)

@@ -28,6 +28,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .results import Status
 from .tree import files_in
 
 __all__ = ["Handin", "any_handins", "find_handins", "read_notebook", "pick_notebook", "notebook_in", "student_key",
@@ -47,7 +48,7 @@ class Handin:
     handin: str  # the hand-in's real file or folder name, as on disk ("ann lee.ipynb", "bob/")
     source: str  # the notebook graded, relative to the submissions folder
     data: bytes | None = None
-    problem: tuple[str, str] | None = None
+    problem: tuple[Status, str] | None = None
     sha: str | None = None
     notes: list[str] = field(default_factory=list)
     stem: str = ""  # the name without ".ipynb" or "/": what decides its shard
@@ -74,14 +75,14 @@ def read_notebook(handin: Handin, path: Path) -> Handin:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as e:
         link = e.errno == errno.ELOOP or path.is_symlink()
-        handin.problem = ("invalid notebook", "the hand-in is a link, not a notebook file: hand in the file itself"
+        handin.problem = (Status.INVALID_NOTEBOOK, "the hand-in is a link, not a notebook file: hand in the file itself"
                           if link else f"the file cannot be read ({e.__class__.__name__})")
         return handin
-    too_large = ("invalid notebook", f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+    too_large = (Status.INVALID_NOTEBOOK, f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            handin.problem = ("invalid notebook", "the hand-in is not a regular file (a pipe, device or socket)")
+            handin.problem = (Status.INVALID_NOTEBOOK, "the hand-in is not a regular file (a pipe, device or socket)")
         elif info.st_size > MAX_NOTEBOOK_BYTES:
             handin.problem = too_large
         else:
@@ -92,7 +93,7 @@ def read_notebook(handin: Handin, path: Path) -> Handin:
             else:
                 handin.data = data
     except OSError as e:
-        handin.problem = ("invalid notebook", f"the file cannot be read ({e.__class__.__name__})")
+        handin.problem = (Status.INVALID_NOTEBOOK, f"the file cannot be read ({e.__class__.__name__})")
     finally:
         os.close(fd)
     return handin
@@ -114,7 +115,8 @@ def pick_notebook(handin: Handin, folder: Path, name: str, base: Path, what: str
         handin.source = str(pick.relative_to(base))
         return read_notebook(handin, pick)
     why = f"has {len(found)} notebooks and none is named {name}.ipynb" if found else "has no .ipynb file"
-    handin.problem = ("no notebook", f"the {what} {why}" + (f": hand in your {name}.ipynb" if what != "folder" else ""))
+    hint = f": hand in your {name}.ipynb" if what != "folder" else ""
+    handin.problem = (Status.NO_NOTEBOOK, f"the {what} {why}{hint}")
     return handin
 
 
@@ -133,7 +135,7 @@ def _scan(folder: Path) -> list[Handin]:
             stem, handin, problem = item.name[:-6], item.name, None
         elif item.is_symlink() and item.is_dir():
             stem, handin = item.name, item.name + "/"
-            problem = ("invalid notebook", "the hand-in is a link to a folder: hand in the folder itself")
+            problem = (Status.INVALID_NOTEBOOK, "the hand-in is a link to a folder: hand in the folder itself")
         else:
             continue
         try:
@@ -174,9 +176,9 @@ def _separate(handins: list[Handin]) -> None:
                 first.notes.append(f"{_show(h.handin)}, handed in later under the same name, is graded in its own "
                                    f"row `{key}`")
             else:
-                h.problem = ("invalid notebook", f"its name {_show(h.handin)} would share the row `{first.student}` "
-                                                 f"with {_show(first.handin)}, handed in before it; rename it and "
-                                                 "grade again")
+                h.problem = (Status.INVALID_NOTEBOOK,
+                             f"its name {_show(h.handin)} would share the row `{first.student}` with "
+                             f"{_show(first.handin)}, handed in before it; rename it and grade again")
                 h.data = None
 
 

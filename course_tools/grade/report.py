@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .plan import Plan
+from .results import Status
 
 __all__ = ["atomic_write", "load_result", "save_result", "write_csv", "write_gradebook", "feedback_markdown",
            "Progress"]
@@ -103,7 +104,7 @@ def feedback_markdown(plan: Plan, result: dict) -> str:
     """The feedback a student receives: per test, points and what was wrong."""
     lines = [f"# {plan.name}: feedback for {result['student']}", "",
              f"**Score: {_num(result['total'])} / {_num(plan.max_total)}**", ""]
-    if result["status"] != "ok":
+    if result["status"] != Status.OK:
         lines += [f"Grading note ({result['status']}):", "", _block(result.get("detail", ""), ""), ""]
     for note in result.get("notes", []):
         lines += [f"Note: {note}", ""]

@@ -21,6 +21,7 @@ from course_utils.checks import Failure, render
 
 from .kernel_host import KernelHost, Settings, preflight
 from .plan import Plan, Step
+from .results import STATUSES, Status
 from .session import Ended, KernelStartError, Outcome
 from .verdict import UNREADABLE, evaluate, fail_test
 
@@ -28,31 +29,29 @@ __all__ = ["Settings", "grade_submission", "preflight", "read_submission", "unre
 
 MAX_RESTARTS = 3
 MAX_ANSWER_CHARS = 100_000  # an answer cell is a few functions: a few thousand characters
-_RAISED = (("MemoryError", "memory", "ran out of memory"), ("SystemExit", "exit", "called sys.exit()"))
-STATUSES = ("invalid notebook", "no notebook", "wrong assignment", "grader error", "bad message",  # most serious first
-            "kernel died", "memory", "timeout", "output limit", "exit", "unreadable results", "missing answers", "ok")
+_RAISED = (("MemoryError", Status.MEMORY, "ran out of memory"), ("SystemExit", Status.EXIT, "called sys.exit()"))
 
 
-def _problem(o: Outcome, settings: Settings) -> tuple[str, str] | None:
+def _problem(o: Outcome, settings: Settings) -> tuple[Status, str] | None:
     """(status, what happened) for an execution that was more than a plain exception."""
     killed = "" if o.alive else ", so the kernel was stopped"
     if o.kind is Ended.TIMEOUT:
-        return "timeout", f"ran longer than {settings.timeout:g} s{killed}"
+        return Status.TIMEOUT, f"ran longer than {settings.timeout:g} s{killed}"
     if o.kind is Ended.OUTPUT:
-        return "output limit", f"printed more than {settings.output_limit >> 20} MB{killed}"
+        return Status.OUTPUT_LIMIT, f"printed more than {settings.output_limit >> 20} MB{killed}"
     if o.kind is Ended.MESSAGE:
-        return "bad message", f"sent the grader {o.evalue}{killed}"
+        return Status.BAD_MESSAGE, f"sent the grader {o.evalue}{killed}"
     if o.memory:
-        return "memory", f"ran out of memory (limit {settings.memory / 2**30:.3g} GiB){killed}"
+        return Status.MEMORY, f"ran out of memory (limit {settings.memory / 2**30:.3g} GiB){killed}"
     if o.kind is Ended.DIED:
         if o.exit_code == -signal.SIGXCPU:
-            return "timeout", "used up the kernel's CPU time"
+            return Status.TIMEOUT, "used up the kernel's CPU time"
         if o.exit_code is not None and o.exit_code >= 0:
-            return "exit", f"ended the kernel (os._exit or similar, exit code {o.exit_code})"
+            return Status.EXIT, f"ended the kernel (os._exit or similar, exit code {o.exit_code})"
         name = signal.Signals(-o.exit_code).name if o.exit_code and -o.exit_code in signal.valid_signals() else "?"
-        return "kernel died", f"crashed the kernel ({name})"
+        return Status.KERNEL_DIED, f"crashed the kernel ({name})"
     if o.kind is Ended.ERROR and o.ename == "SystemExit":
-        return "exit", "called sys.exit()"
+        return Status.EXIT, "called sys.exit()"
     return None
 
 
@@ -63,7 +62,7 @@ class Submission:
     answers: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    problem: tuple[str, str] | None = None  # (status, detail) when nothing can be graded
+    problem: tuple[Status, str] | None = None  # (status, detail) when nothing can be graded
 
 
 def _cells(data: bytes) -> list:
@@ -91,11 +90,11 @@ def read_submission(data: bytes, plan: Plan) -> Submission:
     time and memory to read), nor is one nested too deeply for Python to parse.
     """
     if not data.strip():
-        return Submission(problem=("invalid notebook", "the file is empty"))
+        return Submission(problem=(Status.INVALID_NOTEBOOK, "the file is empty"))
     try:
         cells = _cells(data)
     except Exception as e:  # any way a file can fail to be a notebook (deep nesting included)
-        return Submission(problem=("invalid notebook", f"not a readable notebook ({e.__class__.__name__})"))
+        return Submission(problem=(Status.INVALID_NOTEBOOK, f"not a readable notebook ({e.__class__.__name__})"))
     sub, foreign = Submission(), set()
     tests = {t.grade_id for t in plan.tests}
     for cell in cells:
@@ -119,14 +118,14 @@ def read_submission(data: bytes, plan: Plan) -> Submission:
     if not sub.answers:
         if foreign:
             shown = ", ".join(sorted(foreign)[:3])
-            sub.problem = ("wrong assignment", f"no answer cell of {plan.name}; it has cells {shown}")
+            sub.problem = (Status.WRONG_ASSIGNMENT, f"no answer cell of {plan.name}; it has cells {shown}")
         else:
-            sub.problem = ("missing answers", "no answer cells (their nbgrader metadata is gone: "
+            sub.problem = (Status.MISSING_ANSWERS, "no answer cells (their nbgrader metadata is gone: "
                            "was the work copied into a new notebook?)")
     return sub
 
 
-def unreadable(plan: Plan, status: str, detail: str) -> dict:
+def unreadable(plan: Plan, status: Status, detail: str) -> dict:
     """The result of a submission that could not be graded at all."""
     result = {"tests": {t.grade_id: fail_test(t, f"not graded: {detail}") for t in plan.tests},
               "events": [], "notes": [], "max_total": plan.max_total}
@@ -141,9 +140,9 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
     if sub.problem:
         return unreadable(plan, *sub.problem)
     result = {"tests": {}, "notes": list(sub.notes), "max_total": plan.max_total}
-    events: list[tuple[str, str]] = []
+    events: list[tuple[Status, str]] = []
     if sub.missing:
-        events.append(("missing answers", "no answer cell " + ", ".join(f"`{g}`" for g in sub.missing)))
+        events.append((Status.MISSING_ANSWERS, "no answer cell " + ", ".join(f"`{g}`" for g in sub.missing)))
     context = {g: f"your notebook has no answer cell `{g}`" for g in sub.missing}
     program = [item for item in plan.program(sub.answers)
                if not (isinstance(item, Step) and item.grade_id is not None and item.grade_id not in sub.answers)]
@@ -156,10 +155,11 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
             try:
                 boot = kernel.start(sub.answers)
             except KernelStartError as e:
-                events.append(("grader error", f"the kernel did not start: {str(e).splitlines()[0]}"))
+                events.append((Status.GRADER_ERROR, f"the kernel did not start: {str(e).splitlines()[0]}"))
                 break
             if boot.kind is not Ended.OK:
-                events.append(("grader error", f"the grader's setup failed in the kernel ({boot.kind} {boot.ename})"))
+                events.append((Status.GRADER_ERROR,
+                               f"the grader's setup failed in the kernel ({boot.kind} {boot.ename})"))
                 break
             alive = all(_replay(kernel, program[i], sub, settings) for i in range(pos) if i not in skipped)
             while alive and pos < len(program) and not stop.is_set():
@@ -177,7 +177,7 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                     except Exception:  # results crafted to break the comparison: this test only
                         verdict = {**fail_test(item, UNREADABLE), "unreadable": True}
                     if verdict.pop("unreadable", False) or not isinstance(results, dict):
-                        events.append(("unreadable results", f"{item.grade_id}: what the kernel sent back could "
+                        events.append((Status.UNREADABLE_RESULTS, f"{item.grade_id}: what the kernel sent back could "
                                                              "not be read"))
                     result["tests"][item.grade_id] = verdict
                     if problem:  # the test ran, but a process of the submission ran out of memory
@@ -195,7 +195,7 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
             if not alive:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
-                    events.append(("kernel died", f"the kernel stopped {restarts} times; the remaining tests "
+                    events.append((Status.KERNEL_DIED, f"the kernel stopped {restarts} times; the remaining tests "
                                                   "were not run"))
                     break
     finally:
@@ -295,7 +295,7 @@ def _first_run(kernel: KernelHost, step: Step, sub, settings: Settings, events: 
 def _finish(result: dict, events: list, started: float) -> dict:
     result["total"] = sum(t["points"] for t in result["tests"].values())
     kinds = {k for k, _ in events}
-    result["status"] = next((s for s in STATUSES if s in kinds), "ok")
+    result["status"] = next((s for s in STATUSES if s in kinds), Status.OK)
     result["events"] = [list(e) for e in events]
     seen, detail = set(), []
     for _, text in events:

@@ -134,7 +134,7 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> dic
     calls = results.get("calls") if isinstance(results, dict) else None
     if not isinstance(calls, list) or len(calls) != len(test.calls):
         return {**fail_test(test, UNREADABLE), "unreadable": True}
-    messages, passed, hidden_no = [], True, 0
+    messages, passed, hidden_no, unreadable = [], True, 0, False
     for call, rec in zip(test.calls, results["calls"]):
         hidden_no += call.hidden
         label = f"hidden test {hidden_no}" if call.hidden else "test"
@@ -143,13 +143,13 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> dic
         try:
             message = _call_failure(call, rec, spec, arrays, plan, context)
         except (transport.TransportError, TypeError, KeyError, ValueError, AttributeError):
-            message = UNREADABLE
+            message, unreadable = UNREADABLE, True
         except Exception as e:  # outputs that make the comparison itself fail
             message = f"the grader could not compare what your code returned ({e.__class__.__name__})."
         passed = passed and not message
         messages.append({"test": label, "passed": not message, "message": message or ""})
     return {"points": test.points if passed else 0.0, "max": test.points, "passed": passed, "messages": messages,
-            "errors": _raised(results["calls"]), "unreadable": any(m["message"] == UNREADABLE for m in messages)}
+            "errors": _raised(results["calls"]), "unreadable": unreadable}
 
 
 def _raised(calls: list) -> list[str]:
