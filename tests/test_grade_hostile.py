@@ -8,10 +8,12 @@ the grader's process, so forged "verdict" values read as what they are (nothing 
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -25,6 +27,7 @@ if not sys.platform.startswith("linux"):
 
 from course_tools import cli  # noqa: E402
 from course_tools.grade import verdict  # noqa: E402
+from course_tools.grade.tree import remove_tree  # noqa: E402
 from course_tools.release import release_notebook  # noqa: E402
 from course_utils.checks import REGISTRY, CheckFailure, verify  # noqa: E402
 
@@ -228,6 +231,20 @@ def _deep_folder(top: Path, depth: int) -> None:
     os.close(fd)
 
 
+@contextlib.contextmanager
+def _own_temp_folder():
+    """The grader's temporary folders go to a folder of this test's own (short, for socket paths), so that
+    another grading run, in another test worker, is never taken for a folder this one left behind.
+    Yields a function that lists what the grader left there."""
+    own = Path(tempfile.mkdtemp(prefix="cg-"))
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(tempfile, "tempdir", str(own))
+            yield lambda: {p for p in own.iterdir() if p.name.startswith("course-grade")}
+    finally:
+        remove_tree(own)
+
+
 @pytest.fixture(scope="module")
 def graded03(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nb03")
@@ -247,9 +264,9 @@ def graded03(tmp_path_factory):
     (folder / "deep_folder.ipynb").write_text(honest)
     _deep_folder(folder, 1100)
     out = tmp / "out"
-    before = set(Path("/tmp").iterdir())
-    assert cli.main(["grade", str(subs), "--solution", str(NB03), "--out", str(out), "--jobs", "2"]) == 0
-    left = {p for p in set(Path("/tmp").iterdir()) - before if p.name.startswith("course-grade")}
+    with _own_temp_folder() as leftovers:
+        assert cli.main(["grade", str(subs), "--solution", str(NB03), "--out", str(out), "--jobs", "2"]) == 0
+        left = leftovers()
     with open(out / "grades.csv", newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     results = {name: json.loads((out / "results" / f"{name}.json").read_text()) for name in rows}
@@ -439,11 +456,10 @@ def test_without_bubblewrap_a_deep_scratch_folder_is_removed_too(tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
     subs.mkdir()
     (subs / "deep_scratch.ipynb").write_text(_with_cells(NB03, {"relu_forward": DEEP_SCRATCH}, blank=False))
-    before = set(Path("/tmp").iterdir())
-    with pytest.MonkeyPatch.context() as mp:
+    with _own_temp_folder() as leftovers, pytest.MonkeyPatch.context() as mp:
         mp.setattr(kernel_host.shutil, "which", lambda name, *a, **k: None)  # no bwrap on this machine
         assert cli.main(["grade", str(subs), "--solution", str(NB03), "--out", str(out), "--jobs", "1"]) == 0
-    left = {p for p in set(Path("/tmp").iterdir()) - before if p.name.startswith("course-grade")}
+        left = leftovers()
     result = json.loads((out / "results" / "deep_scratch.json").read_text())
     assert result["status"] == "ok" and result["total"] == result["max_total"], result["detail"]
     assert not left
