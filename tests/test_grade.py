@@ -436,6 +436,25 @@ def test_grades_csv_has_one_row_per_submission(run):
     assert all(r["detail"] for r in rows if r["status"] != "ok")
 
 
+def test_each_stored_test_result_reads_back_as_the_same_json(run):
+    """Inside the grader a test's result is a TestResult; the results file holds its JSON, which
+    reads back (``from_json``) and writes out (``to_json``) byte for byte the same."""
+    import json
+
+    from course_tools.grade.results import TestResult
+
+    stored = sorted((run["out"] / "results").glob("*.json"))
+    assert stored
+    for path in stored:
+        record = json.loads(path.read_text())
+        for gid, t in record["tests"].items():
+            back = TestResult.from_json(t).to_json()
+            assert json.dumps(back) == json.dumps(t), (path.name, gid)
+    good = json.loads((run["out"] / "results" / "good.json").read_text())["tests"]["test_scale"]
+    assert list(good) == ["points", "max", "passed", "messages", "errors"]
+    assert TestResult.from_json(good).messages[0].to_json() == good["messages"][0]
+
+
 def read_csv(out: Path) -> list[dict]:
     with open(out / "grades.csv", newline="") as f:
         return list(csv.DictReader(f))

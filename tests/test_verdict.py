@@ -40,7 +40,7 @@ def _grade(student, *, hidden, seed=3, error=None, spec=SPEC):
         records.append(record)
     plan = SimpleNamespace(references={NAME: []}, answers={}, defined_by=lambda gid: set())
     result = verdict.evaluate(grade_plan.Test("t", 2.0, 0, [call]), {"calls": [{"cases": records}]}, arrays, plan, {})
-    return result["messages"][0]["message"]
+    return result.messages[0].message
 
 
 def _notebook(student, seed=3):

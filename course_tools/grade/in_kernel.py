@@ -10,7 +10,8 @@ exception (type, message, and the answer cell and line it came from).
 Nothing here watches the student's code: the kernel imports the course from the grading copy
 (:mod:`stubs`), in which the exercises' references and the checks' expected-value code raise
 ``ReferenceUnavailable``, so there is nothing to watch for. :func:`prepare` also replaces each
-check's ``expected`` in the registry, so no working expected-value function is left in reach.
+check's ``expected`` in the registry (with one that raises ``ExpectedUnavailable``), so no
+working expected-value function is left in reach.
 
 The module stands alone (standard library, numpy and the course's checks): a kernel loads it
 from its file, without importing the rest of ``course_tools``.
@@ -94,7 +95,7 @@ def prepare(plan_path: str) -> None:
 
 
 def _unavailable(*args: Any, **kwargs: Any) -> Any:
-    raise type("ReferenceUnavailable", (RuntimeError,), {})(
+    raise type("ExpectedUnavailable", (RuntimeError,), {})(  # the grader knows it by this name (verdict)
         "the checks' expected values are computed by the grader, not in your notebook: your answer must compute "
         "its result itself.")
 

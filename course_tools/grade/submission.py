@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from course_utils.checks import Failure, render
-
 from .kernel_host import KernelHost, Settings, preflight
 from .plan import Plan, Step
-from .results import STATUSES, Status
+from .results import STATUSES, Message, Status
 from .session import Ended, KernelStartError, Outcome
 from .verdict import UNREADABLE, evaluate, fail_test
 
@@ -175,15 +173,15 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                     try:
                         verdict = evaluate(item, results, arrays, plan, context)
                     except Exception:  # results crafted to break the comparison: this test only
-                        verdict = {**fail_test(item, UNREADABLE), "unreadable": True}
-                    if verdict.pop("unreadable", False) or not isinstance(results, dict):
+                        verdict = fail_test(item, UNREADABLE).replace(unreadable=True)
+                    if verdict.unreadable or not isinstance(results, dict):
                         events.append((Status.UNREADABLE_RESULTS, f"{item.grade_id}: what the kernel sent back could "
                                                              "not be read"))
                     result["tests"][item.grade_id] = verdict
                     if problem:  # the test ran, but a process of the submission ran out of memory
                         events.append((problem[0], f"{item.grade_id}: your code {problem[1]}"))
                     for ename, kind, what in _RAISED:
-                        if ename in verdict.get("errors", ()):
+                        if ename in (verdict.errors or ()):
                             events.append((kind, f"{item.grade_id}: your code {what}"))
                 else:
                     if problem:
@@ -215,37 +213,31 @@ def _note_building_blocks(plan: Plan, tests: dict, answers: dict) -> None:
     exercises, that one sentence is its message."""
     for test in plan.tests:
         t = tests[test.grade_id]
-        if t["passed"]:
+        if t.passed:
             continue
         blank = _blank_answers(plan, test, answers)
-        failed = [gid for gid in plan.builds_on(test) if not tests[gid]["passed"]]
+        failed = [gid for gid in plan.builds_on(test) if not tests[gid].passed]
         if blank:
             defined = set(blank).union(*(plan.defined_by(gid) for gid in blank))
             quoted = [f"`{name}`" for gid in blank for name in _names_in(plan, gid, answers[gid])]
             names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
             text = (f"{names} {'are' if len(quoted) > 1 else 'is'} not filled in yet: write your code in "
                     f"{'their cells' if len(blank) > 1 else 'its cell'}, in place of \"raise NotImplementedError()\".")
-            if all(_blank_function(m["message"]) in defined for m in t["messages"] if not m["passed"]):
-                t["messages"] = [{"test": "all tests", "passed": False, "message": text}]
+            if all(m.blank in defined for m in t.messages if not m.passed):
+                t = t.replace(messages=(Message("all tests", False, text),))
                 by_id = {t.grade_id: t for t in plan.tests}
                 failed = [gid for gid in failed if not _own_answers(plan, by_id[gid]) <= set(blank)]  # said already
             else:
-                t["note"] = text
+                t = t.replace(note=text)
         if failed:
             names = ", ".join(f"`{gid}`" for gid in failed)
             note = (f"this exercise uses your answer to an earlier one, which failed its own test ({names}): the "
                     "failure may come from there, so fix that first.")
-            t["note"] = f"{t['note']} {note[0].upper()}{note[1:]}" if t.get("note") else note
+            t = t.replace(note=f"{t.note} {note[0].upper()}{note[1:]}" if t.note else note)
+        tests[test.grade_id] = t
 
 
 _BLANK = re.compile(r"^[ \t]*# YOUR CODE HERE[ \t]*\n[ \t]*raise NotImplementedError\(\)", re.M)
-_SAID_BLANK = render(Failure("@", "blank")).split("@", 1)[1]  # " is not filled in yet: ..."
-
-
-def _blank_function(message: str) -> str | None:
-    """The function (``Net`` of ``Net.forward``) a message says is blank, or None."""
-    name = message[:-len(_SAID_BLANK)] if message.endswith(_SAID_BLANK) else ""
-    return name.split(".")[0] if re.fullmatch(r"\w+(\.\w+)*", name) else None
 
 
 def _names_in(plan: Plan, gid: str, source: str) -> list[str]:
@@ -293,7 +285,9 @@ def _first_run(kernel: KernelHost, step: Step, sub, settings: Settings, events: 
 
 
 def _finish(result: dict, events: list, started: float) -> dict:
-    result["total"] = sum(t["points"] for t in result["tests"].values())
+    """The results file's dict: the tests' TestResults become JSON here, and nowhere before."""
+    result["total"] = sum(t.points for t in result["tests"].values())
+    result["tests"] = {gid: t.to_json() for gid, t in result["tests"].items()}
     kinds = {k for k, _ in events}
     result["status"] = next((s for s in STATUSES if s in kinds), Status.OK)
     result["events"] = [list(e) for e in events]

@@ -17,7 +17,7 @@ course_utils.checks): the grader judges nothing its own way.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -34,14 +34,23 @@ from course_utils.checks import (
 
 from . import transport
 from .plan import Call, Test
+from .results import Message, TestResult
 
 __all__ = ["evaluate", "fail_test", "UNREADABLE"]
 
 
 _NAME = re.compile(r"[A-Za-z_]\w{0,59}")
+_EXPECTED_UNAVAILABLE = "ExpectedUnavailable"  # what in_kernel's stand-in for a check's expected values raises
 
 
-def _named_cause(etype: str, message: str, function: str, at: str, call: Call, plan, why) -> str | None:
+class _Said(NamedTuple):
+    """A failed call's text, and the function it says is blank (for the building-block notes)."""
+
+    text: str
+    blank: str | None = None
+
+
+def _named_cause(etype: str, message: str, function: str, at: str, call: Call, plan, why) -> _Said | None:
     """The causes a visible and a hidden test name in the same words (the grader's): a name the
     answer did not define (``why(gid)`` says why), a blank function, the course's reference
     called, sys.exit. None for any other exception."""
@@ -50,20 +59,21 @@ def _named_cause(etype: str, message: str, function: str, at: str, call: Call, p
         for expr in call.args.values():
             for gid in plan.answers:
                 if expr in plan.defined_by(gid) and f"'{expr}'" in message:
-                    return f"`{expr}` is not defined: {why(gid)}."
+                    return _Said(f"`{expr}` is not defined: {why(gid)}.")
     if etype == "NotImplementedError":
-        return render(Failure(function, "blank"))
+        blank = function.split(".")[0] if re.fullmatch(r"\w+(\.\w+)*", function) else None
+        return _Said(render(Failure(function, "blank")), blank)
+    if etype == _EXPECTED_UNAVAILABLE:
+        return _Said("your code runs the check's own computation of the expected values, which only the grader "
+                     "has; no points for this test.")
     if etype == "ReferenceUnavailable":
-        if message.startswith("the checks' expected values"):
-            return ("your code runs the check's own computation of the expected values, which only the grader "
-                    "has; no points for this test.")
-        return _reference_message(spec)
+        return _Said(_reference_message(spec))
     if etype == "SystemExit":
-        return f"your code called sys.exit(){at}; a graded function must return its result."
+        return _Said(f"your code called sys.exit(){at}; a graded function must return its result.")
     return None
 
 
-def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> str:
+def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> _Said:
     """What the student's code raised on a hidden test, in the grader's words alone: an exception's
     message, and any text the kernel sent, may carry the hidden inputs (an answer can put them
     there), so only the exception's type (a plain name), the answer cell and line, the function
@@ -83,16 +93,16 @@ def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> str:
     if etype in ("CheckFailure", "NotFilledIn"):
         names = [q for e in call.expected for q in e] + list(call.args)
         named = next((q for q in dict.fromkeys(names) if re.search(rf"\b{re.escape(q)}\b", message)), None)
-        return (f"{spec.name}: {named} is not what the check expects on a hidden test's inputs." if named else
-                f"{spec.name}: what it returned on a hidden test's inputs is not what the check expects.")
+        return _Said(f"{spec.name}: {named} is not what the check expects on a hidden test's inputs." if named else
+                     f"{spec.name}: what it returned on a hidden test's inputs is not what the check expects.")
     if etype == "TypeError" and not where and case is not None:  # in the check's own code
         kind = check_code_error(spec.name, f"TypeError: {message}").kind
-        return render(Failure(spec.name, kind, raised="TypeError on a hidden test's inputs"))
-    return (f"{spec.name} raised {etype} on a hidden test's inputs{at}; its message is not shown (it could hold "
-            "the hidden inputs): run the visible test, or your own inputs, to see it.")
+        return _Said(render(Failure(spec.name, kind, raised="TypeError on a hidden test's inputs")))
+    return _Said(f"{spec.name} raised {etype} on a hidden test's inputs{at}; its message is not shown (it could "
+                 "hold the hidden inputs): run the visible test, or your own inputs, to see it.")
 
 
-def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = None) -> str:
+def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = None) -> _Said:
     """What the student's code raised, in the words of the check's own messages (a hidden test's:
     :func:`_hidden_exception`)."""
     if call.hidden:
@@ -108,14 +118,14 @@ def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = N
     if said:
         return said
     if etype in ("CheckFailure", "NotFilledIn"):  # raised by the check's own call, about what the code returned
-        return render(Failure(spec.name, "message", text=message))
+        return _Said(render(Failure(spec.name, "message", text=message)))
     if etype in ("TypeError", "ValueError") and where is None and case is not None:  # in the check's own code
-        return render(check_code_error(spec.name, f"{etype}: {message}"))
+        return _Said(render(check_code_error(spec.name, f"{etype}: {message}")))
     if etype in ("ValueError", "IndexError") and case is not None:
         failure = Failure(function, "exception", raised=f"{etype}: {message}".rstrip(": "), where=at[2:-1] or None,
                           hint=spec.hint_for_error(case, message))
-        return render(failure)
-    return f"{etype}: {message}{at}"
+        return _Said(render(failure))
+    return _Said(f"{etype}: {message}{at}")
 
 
 def _reference_message(spec) -> str:
@@ -127,29 +137,29 @@ def _reference_message(spec) -> str:
 UNREADABLE = "the grader could not read what your code returned."
 
 
-def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> dict:
-    """Points and messages of one test from the kernel's results (already read from disk); the key
-    ``unreadable`` (for the run's status, popped before the result is kept) says whether any of it
-    could not be read."""
+def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> TestResult:
+    """Points and messages of one test from the kernel's results (already read from disk); its
+    ``unreadable`` (for the run's status) says whether any of it could not be read."""
     calls = results.get("calls") if isinstance(results, dict) else None
     if not isinstance(calls, list) or len(calls) != len(test.calls):
-        return {**fail_test(test, UNREADABLE), "unreadable": True}
+        return fail_test(test, UNREADABLE).replace(unreadable=True)
     messages, passed, hidden_no, unreadable = [], True, 0, False
     for call, rec in zip(test.calls, results["calls"]):
         hidden_no += call.hidden
         label = f"hidden test {hidden_no}" if call.hidden else "test"
         spec = REGISTRY[call.check]
-        message = None
+        said = None
         try:
-            message = _call_failure(call, rec, spec, arrays, plan, context)
+            said = _call_failure(call, rec, spec, arrays, plan, context)
         except (transport.TransportError, TypeError, KeyError, ValueError, AttributeError):
-            message, unreadable = UNREADABLE, True
+            said, unreadable = _Said(UNREADABLE), True
         except Exception as e:  # outputs that make the comparison itself fail
-            message = f"the grader could not compare what your code returned ({e.__class__.__name__})."
-        passed = passed and not message
-        messages.append({"test": label, "passed": not message, "message": message or ""})
-    return {"points": test.points if passed else 0.0, "max": test.points, "passed": passed, "messages": messages,
-            "errors": _raised(results["calls"]), "unreadable": unreadable}
+            said = _Said(f"the grader could not compare what your code returned ({e.__class__.__name__}).")
+        failed = said is not None and bool(said.text)
+        passed = passed and not failed
+        messages.append(Message(label, not failed, said.text if failed else "", said.blank if failed else None))
+    return TestResult(test.points if passed else 0.0, test.points, passed, tuple(messages),
+                      tuple(_raised(results["calls"])), unreadable=unreadable)
 
 
 def _raised(calls: list) -> list[str]:
@@ -163,7 +173,7 @@ def _raised(calls: list) -> list[str]:
         return []
 
 
-def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict) -> str | None:
+def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict) -> _Said | None:
     if "error" in rec:
         return _exception(rec["error"], call, plan, context)
     cases = rec["cases"]
@@ -179,16 +189,16 @@ def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict
         for name, value in outputs.items():  # before any arithmetic, the course's derive included
             if isinstance(value, transport.TooLarge):
                 shape = "" if call.hidden else f"shape {value.shape}, "  # the hidden inputs could be written in it
-                return f"{spec.name}: {name} has {shape}far more entries than expected."
+                return _Said(f"{spec.name}: {name} has {shape}far more entries than expected.")
             if isinstance(value, transport.BadDtype) and name in expected:
-                return render(Failure(spec.name, "dtype", name, got=str(value.dtype)))
+                return _Said(render(Failure(spec.name, "dtype", name, got=str(value.dtype))))
         try:
             if spec.derive is not None:  # the check's judging and the course's part of it, here, not in the kernel
                 outputs = spec.derive(case, outputs)
             after = {k: _bounded(v, limit) for k, v in after.items()}
             verify(spec, case, outputs, expected, changed_inputs(case, after))
         except CheckFailure as e:
-            return render_hidden(e.failure) if call.hidden else render(e.failure)
+            return _Said(render_hidden(e.failure) if call.hidden else render(e.failure))
     return None
 
 
@@ -207,7 +217,6 @@ def _bounded(value: Any, limit: int) -> Any:
     return value
 
 
-def fail_test(test: Test, reason: str) -> dict:
+def fail_test(test: Test, reason: str) -> TestResult:
     """A test that could not run (the kernel stopped, timed out, ...): no points, one reason."""
-    return {"points": 0.0, "max": test.points, "passed": False,
-            "messages": [{"test": "all tests", "passed": False, "message": reason}]}
+    return TestResult(0.0, test.points, False, (Message("all tests", False, reason),))
