@@ -10,8 +10,8 @@ exception (type, message, and the answer cell and line it came from).
 Nothing here watches the student's code: the kernel imports the course from the grading copy
 (:mod:`stubs`), in which the exercises' references and the checks' expected-value code raise
 ``ReferenceUnavailable``, so there is nothing to watch for. :func:`prepare` also replaces each
-check's ``expected`` in the registry (with one that raises ``ExpectedUnavailable``), so no
-working expected-value function is left in reach.
+check's ``expected`` in the registry (with one that raises a ``ReferenceUnavailable`` that the
+exception's record marks ``withheld``), so no working expected-value function is left in reach.
 
 The module stands alone (standard library, numpy and the course's checks): a kernel loads it
 from its file, without importing the rest of ``course_tools``.
@@ -94,8 +94,15 @@ def prepare(plan_path: str) -> None:
     _STATE["cells"] = {}
 
 
+class _Withheld(RuntimeError):
+    """The checks' expected values: the grader's alone (its record says ``withheld``)."""
+
+
+_Withheld.__name__ = _Withheld.__qualname__ = "ReferenceUnavailable"  # the name the results file gives it
+
+
 def _unavailable(*args: Any, **kwargs: Any) -> Any:
-    raise type("ExpectedUnavailable", (RuntimeError,), {})(  # the grader knows it by this name (verdict)
+    raise _Withheld(
         "the checks' expected values are computed by the grader, not in your notebook: your answer must compute "
         "its result itself.")
 
@@ -144,7 +151,10 @@ def _describe(exc: BaseException) -> dict:
             where = {"cell": gid, "line": tb.tb_lineno, "code": _text(line, 200),
                      "function": _text(getattr(code, "co_qualname", code.co_name), 80)}
         tb = tb.tb_next
-    return {"etype": _text(type(exc).__name__, 80), "message": _text(exc), "where": where}
+    record = {"etype": _text(type(exc).__name__, 80), "message": _text(exc), "where": where}
+    if isinstance(exc, _Withheld):
+        record["withheld"] = True
+    return record
 
 
 def _student_objects(args: dict[str, str], ns: dict) -> dict[str, Any]:

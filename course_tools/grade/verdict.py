@@ -40,7 +40,6 @@ __all__ = ["evaluate", "fail_test", "UNREADABLE"]
 
 
 _NAME = re.compile(r"[A-Za-z_]\w{0,59}")
-_EXPECTED_UNAVAILABLE = "ExpectedUnavailable"  # what in_kernel's stand-in for a check's expected values raises
 
 
 class _Said(NamedTuple):
@@ -50,10 +49,12 @@ class _Said(NamedTuple):
     blank: str | None = None
 
 
-def _named_cause(etype: str, message: str, function: str, at: str, call: Call, plan, why) -> _Said | None:
+def _named_cause(err: dict, etype: str, message: str, function: str, at: str, call: Call, plan,
+                 why) -> _Said | None:
     """The causes a visible and a hidden test name in the same words (the grader's): a name the
-    answer did not define (``why(gid)`` says why), a blank function, the course's reference
-    called, sys.exit. None for any other exception."""
+    answer did not define (``why(gid)`` says why), a blank function, the course's reference or
+    a check's expected values (the kernel's record of the error says ``withheld``) called,
+    sys.exit. None for any other exception."""
     spec = REGISTRY[call.check]
     if etype == "NameError":
         for expr in call.args.values():
@@ -63,7 +64,7 @@ def _named_cause(etype: str, message: str, function: str, at: str, call: Call, p
     if etype == "NotImplementedError":
         blank = function.split(".")[0] if re.fullmatch(r"\w+(\.\w+)*", function) else None
         return _Said(render(Failure(function, "blank")), blank)
-    if etype == _EXPECTED_UNAVAILABLE:
+    if etype == "ReferenceUnavailable" and err.get("withheld") is True:
         return _Said("your code runs the check's own computation of the expected values, which only the grader "
                      "has; no points for this test.")
     if etype == "ReferenceUnavailable":
@@ -86,7 +87,7 @@ def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> _Said:
     at = (f" (answer cell `{cell}`, line {line})" if cell in plan.answers and isinstance(line, int)
           and not isinstance(line, bool) else "")
     known = isinstance(function, str) and any(function in plan.defined_by(gid) for gid in plan.answers)
-    said = _named_cause(etype, message, function if known else spec.name, at, call, plan,
+    said = _named_cause(err, etype, message, function if known else spec.name, at, call, plan,
                         lambda gid: f"your answer cell `{gid}` did not define it (see the visible test)")
     if said:
         return said
@@ -113,7 +114,7 @@ def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = N
     spec = REGISTRY[call.check]
     function = str(where.get("function") or "<module>") if where else "<module>"
     function = spec.name if function.startswith("<") else function
-    said = _named_cause(etype, message, function, at, call, plan,
+    said = _named_cause(err, etype, message, function, at, call, plan,
                         lambda gid: context.get(gid, f"your answer cell `{gid}` did not define it"))
     if said:
         return said
