@@ -170,20 +170,37 @@ def test_grading_tests_skip_with_a_clear_message_in_a_checkout_that_is_not_insta
     assert f"not from this checkout ({copy.resolve() / 'course_utils'})" in proc.stdout
 
 
-def _readme_code() -> list[str]:
-    """Every line of the README's code (blocks and inline), with shell line continuations joined."""
-    text = (ROOT / "README.md").read_text()
-    code = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S) + re.findall(r"`([^`\n]+)`", text)
-    return [line.strip() for snippet in code for line in re.sub(r"\\\n\s*", " ", snippet).splitlines()]
+DOCS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")), "benchmarks/README.md"]
 
 
-def test_every_course_and_make_command_in_the_readme_exists():
+def _docs_code() -> list[tuple[str, str]]:
+    """Every line of code (blocks and inline) in the README and the guides, as (file, line), with shell
+    line continuations joined."""
+    found = []
+    for name in DOCS:
+        text = (ROOT / name).read_text()
+        code = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S) + re.findall(r"`([^`\n]+)`", text)
+        found += [(name, line.strip()) for snippet in code for line in re.sub(r"\\\n\s*", " ", snippet).splitlines()]
+    return found
+
+
+def test_the_guides_the_readme_links_exist_and_the_readme_stays_a_front_page():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.encode()) < 6144, f"README.md is {len(readme.encode())} bytes: move detail into docs/"
+    for name in DOCS[1:]:
+        assert f"]({name})" in readme, f"README.md does not link {name}"
+    for name in DOCS:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", (ROOT / name).read_text()):
+            assert ((ROOT / name).parent / target).exists(), f"{name} links {target}, which does not exist"
+
+
+def test_every_course_and_make_command_in_the_docs_exists():
     from course_tools.cli import build_parser
     from course_tools.grade.shards import merge_parser
 
-    code = _readme_code()
-
-    commands = {m.group(1) for line in code
+    found = _docs_code()
+    code = [line for _, line in found]
+    commands = {m.group(1): name for name, line in found
                 if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|export) .*)$", line))}
     concrete = {c for c in commands if "[" not in c and "..." not in c}  # not the usage summaries
     assert {"course release --check", "course release --force"} <= concrete, sorted(concrete)
@@ -197,7 +214,7 @@ def test_every_course_and_make_command_in_the_readme_exists():
             else:
                 build_parser().parse_args(words)
         except SystemExit:
-            raise AssertionError(f"the README's `{command}` is not a valid course command") from None
+            raise AssertionError(f"{commands[command]}'s `{command}` is not a valid course command") from None
     targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), flags=re.M))
     used = {m.group(1) for line in code if (m := re.match(r"^make ([\w-]+)", line))}
     assert {"lab", "test", "release", "grade", "bench"} <= used and used <= targets, sorted(used - targets)
