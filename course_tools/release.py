@@ -31,13 +31,13 @@ from pathlib import Path
 
 import nbformat
 
+from .markers import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, region_lines
+
 __all__ = [
     "ReleaseError", "release", "release_notebook", "check_release", "student_source", "fingerprint", "region_lines",
     "pins_output", "CHECK_OUTPUT_TAG",
 ]
 
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 CHECK_OUTPUT_TAG = "nbval-check-output"  # nbval --nbval-lax compares the outputs of cells with this tag
 OLD_CHECK_OUTPUT = "# NBVAL_CHECK_OUTPUT"  # the comment form of the same marker, which students would see
 _MARKER = re.compile(r"^(\s*)(### (?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS))\s*$")
@@ -45,19 +45,6 @@ _MARKER = re.compile(r"^(\s*)(### (?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS))\s*$")
 
 class ReleaseError(Exception):
     """A solution notebook cannot be released, or releasing would lose someone's work."""
-
-
-def region_lines(source: str, begin: str, end: str) -> list[tuple[int, str]]:
-    """(line number from 1, line) of every line strictly between a ``begin`` and an ``end`` marker."""
-    found, inside = [], False
-    for lineno, line in enumerate(source.splitlines(), start=1):
-        if line.strip() == begin:
-            inside = True
-        elif line.strip() == end:
-            inside = False
-        elif inside:
-            found.append((lineno, line))
-    return found
 
 
 def student_source(source: str, cell_type: str = "code", where: str = "cell") -> str:

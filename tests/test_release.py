@@ -253,3 +253,26 @@ def test_store_outputs_writes_nothing_when_a_cell_fails(course, capsys):
     assert main(["store-outputs", str(path)]) == 1
     assert "a cell failed, nothing was written" in capsys.readouterr().err
     assert path.read_text() == before
+
+
+def test_the_grader_reads_nbgraders_markers_without_importing_release():
+    """One definition of the markers (course_tools.markers) for release and the grader; the grader never
+    imports release, so building student notebooks and grading them stay apart."""
+    import ast
+    import importlib
+    from pathlib import Path
+
+    from course_tools import markers
+    release_module = importlib.import_module("course_tools.release")  # the package exports a function of that name
+    grade = Path(release_module.__file__).parent / "grade"
+    for path in sorted(grade.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any(n == "release" or n.endswith(".release") for n in names), f"{path.name} imports release"
+    assert release_module.region_lines is markers.region_lines
+    assert release_module.BEGIN_SOLUTION == markers.BEGIN_SOLUTION == "### BEGIN SOLUTION"

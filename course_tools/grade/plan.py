@@ -33,7 +33,7 @@ import nbformat
 
 from course_utils.checks import REGISTRY
 
-from ..release import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, region_lines
+from ..markers import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, region_lines
 from .slicing import Step, Unit, names, program, python_of, transform
 
 __all__ = ["GradeError", "Plan", "Test", "Call", "Step", "load_plan"]
