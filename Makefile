@@ -40,6 +40,7 @@ lab: $(STAMP) $(LAB_SETTINGS)
 PYTEST_WORKERS ?= 3
 test: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
 	MPLBACKEND=Agg E2E_SCREENSHOTS=$(E2E_SCREENSHOTS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --nbval-lax tests solutions $(PYTEST_FLAGS)
 
 # Only the browser tests: every notebook run in JupyterLab in headless Chromium, with screenshots.

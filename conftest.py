@@ -21,6 +21,7 @@ it to the test's id, which pytest 9.2's structured ids no longer allow (pytest-x
 and :class:`GroupScheduling` reads them. The browser tests' summary at the end of the run is
 :class:`BrowserReport`'s, from what each process that ran browser tests reports.
 """
+
 from __future__ import annotations
 
 import json
@@ -201,13 +202,18 @@ class BrowserReport:
         order = sorted(self.times, key=lambda p: (not p.startswith("notebooks/"), Path(p).name))
         took = max(end for _, end in self.spans) - min(begin for begin, _ in self.spans) if self.spans else 0.0
         terminalreporter.write_sep("-", "browser tests")
-        terminalreporter.write_line("Run All in JupyterLab: " + ", ".join(
-            f"{Path(p).stem[:2]} {self.times[p]:.0f} s" + (" (student)" if p.startswith("notebooks/") else "")
-            for p in order))
+        terminalreporter.write_line(
+            "Run All in JupyterLab: "
+            + ", ".join(
+                f"{Path(p).stem[:2]} {self.times[p]:.0f} s" + (" (student)" if p.startswith("notebooks/") else "")
+                for p in order
+            )
+        )
         shots = len(list(Path(self.screenshots).glob("*.png")))
         where = f" in {len(self.spans)} processes" if len(self.spans) > 1 else ""
-        terminalreporter.write_line(f"{shots} screenshot(s) in {self.screenshots}; "
-                                    f"the browser tests took {took:.0f} s{where}")
+        terminalreporter.write_line(
+            f"{shots} screenshot(s) in {self.screenshots}; the browser tests took {took:.0f} s{where}"
+        )
 
 
 def pytest_configure(config):

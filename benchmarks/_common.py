@@ -6,6 +6,7 @@ round), and what is reported is the median over rounds, of the times and of the 
 within one round. Each benchmark prints a Markdown table and writes it, with a header that says
 when, where and under what load it was measured, to ``benchmarks/results/<name>.md``.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,24 +38,34 @@ def blas() -> str:
     """numpy's BLAS library, its kernel and its threads right now (threadpoolctl)."""
     from threadpoolctl import threadpool_info
 
-    found = [f"{i['internal_api']} {i.get('version') or ''} ({i.get('architecture') or '?'}, "
-             f"{i['num_threads']} thread(s))" for i in threadpool_info() if i["user_api"] == "blas"]
+    found = [
+        f"{i['internal_api']} {i.get('version') or ''} ({i.get('architecture') or '?'}, {i['num_threads']} thread(s))"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    ]
     return ", ".join(found) or "none found"
 
 
 def commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=30).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
         return out.stdout.strip() + (" + uncommitted changes" if dirty else "") if out.returncode == 0 else "?"
     except (OSError, subprocess.SubprocessError):
         return "?"
 
 
-def interleaved(fns: Mapping[str, Callable[[], object]], *, rounds: int = 15, min_seconds: float = 0.02,
-                warmup: int = 1) -> dict[str, np.ndarray]:
+def interleaved(
+    fns: Mapping[str, Callable[[], object]], *, rounds: int = 15, min_seconds: float = 0.02, warmup: int = 1
+) -> dict[str, np.ndarray]:
     """Per-call seconds of each function in each round: {name: (rounds,) array}.
 
     Each function is first run ``warmup`` times and timed once to pick how many calls make one
@@ -73,7 +84,7 @@ def interleaved(fns: Mapping[str, Callable[[], object]], *, rounds: int = 15, mi
         calls[name] = max(1, int(np.ceil(min_seconds / once)))
     times = {name: np.empty(rounds) for name in names}
     for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             fn, n = fns[name], calls[name]
             start = time.perf_counter()
             for _ in range(n):
@@ -94,16 +105,20 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
-def report(name: str, title: str, body: str, *, notes: list[str] = (), load_before: str | None = None,
-           at: str | None = None) -> Path:
+def report(
+    name: str, title: str, body: str, *, notes: list[str] = (), load_before: str | None = None, at: str | None = None
+) -> Path:
     """Print the table with its header and write both to benchmarks/results/<name>.md.
 
     ``at`` names what was measured when it is not this checkout (default: its commit)."""
     when = time.strftime("%Y-%m-%d %H:%M")
-    head = [f"## {title}", "",
-            f"Measured {when} at {at or 'commit ' + commit()} on {platform.machine()} with {cores()} cores "
-            f"({platform.processor() or platform.platform(terse=True)}), Python {platform.python_version()}, "
-            f"numpy {np.__version__}; load average {load_before or '?'} before, {load()} after."]
+    head = [
+        f"## {title}",
+        "",
+        f"Measured {when} at {at or 'commit ' + commit()} on {platform.machine()} with {cores()} cores "
+        f"({platform.processor() or platform.platform(terse=True)}), Python {platform.python_version()}, "
+        f"numpy {np.__version__}; load average {load_before or '?'} before, {load()} after.",
+    ]
     text = "\n".join([*head, "", body, "", *[f"- {n}" for n in notes]]).rstrip() + "\n"
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.md"
@@ -128,7 +143,8 @@ def notebook_client(nb, path: Path):
     """
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(Path(path).parent.resolve())}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(Path(path).parent.resolve())}}
+    )
     client.widget_registry = {}
     return client

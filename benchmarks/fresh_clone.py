@@ -10,6 +10,7 @@ grader and notebook runner that reads notebooks pays once.
 
 Target: the first ``make test`` under 2.5 minutes on the 2-core machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,15 @@ class CpuMeter:
 def timed(cmd: list[str], cwd: Path, env: dict, log: Path, meter: CpuMeter | None = None) -> tuple[float, int, str]:
     start = time.perf_counter()
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                              preexec_fn=meter.join if meter else None)
+        proc = subprocess.run(
+            cmd,
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=meter.join if meter else None,
+        )
     return time.perf_counter() - start, proc.returncode, log.read_text(encoding="utf-8", errors="replace")
 
 
@@ -90,8 +98,11 @@ def seconds_by_file(junit: Path, top: int = 8) -> dict[str, float]:
 def failures(junit: Path) -> list[str]:
     import xml.etree.ElementTree as ET
 
-    return [f"{case.get('classname')}::{case.get('name')}" for case in ET.parse(junit).iter("testcase")
-            if case.find("failure") is not None or case.find("error") is not None]
+    return [
+        f"{case.get('classname')}::{case.get('name')}"
+        for case in ET.parse(junit).iter("testcase")
+        if case.find("failure") is not None or case.find("error") is not None
+    ]
 
 
 def main() -> None:
@@ -104,8 +115,9 @@ def main() -> None:
     clone = tmp / "course"
     try:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, timeout=300)
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True,
-                                text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True
+        ).stdout.strip()
         print(f"fresh clone of {commit} in {clone}; load {before}", flush=True)
         install, code, text = timed(["make", ".venv/.installed"], clone, env, tmp / "install.log")
         print(f"install: {install:.0f} s (exit {code}), load {load()}", flush=True)
@@ -119,14 +131,17 @@ def main() -> None:
         junit = tmp / "junit.xml"
         meter = CpuMeter()
         cpu_before = meter.seconds()
-        tests, code, text = timed(["make", "test", f"PYTEST_FLAGS=--durations=5 --junitxml={junit}"], clone, env,
-                                  tmp / "test.log", meter)
+        tests, code, text = timed(
+            ["make", "test", f"PYTEST_FLAGS=--durations=5 --junitxml={junit}"], clone, env, tmp / "test.log", meter
+        )
         time.sleep(1.0)  # the last orphans end
         cpu = meter.seconds() - cpu_before
         meter.close()
         print(f"make test: {tests:.0f} s (exit {code}), {cpu:.0f} s of CPU, load {load()}", flush=True)
-        summary = next((ln.strip("= ") for ln in reversed(text.splitlines()) if re.search(r"\d+ (passed|failed)", ln)),
-                       f"no pytest summary (exit {code})")
+        summary = next(
+            (ln.strip("= ") for ln in reversed(text.splitlines()) if re.search(r"\d+ (passed|failed)", ln)),
+            f"no pytest summary (exit {code})",
+        )
         by_file = seconds_by_file(junit) if junit.exists() else {}
         failed = failures(junit) if junit.exists() else []
     finally:
@@ -135,19 +150,31 @@ def main() -> None:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     total = install + tests
-    rows = [["install (make .venv/.installed: venv and packages)", f"{install:.0f}"],
-            ["make test (ruff, pytest in worker processes)", f"{tests:.0f}"],
-            [f"&nbsp;&nbsp;its CPU time ({meter.counted}; {os.cpu_count()} cores)", f"{cpu:.0f}"],
-            *[[f"&nbsp;&nbsp;test time in {name} (summed over the workers)", f"{sec:.0f}"]
-              for name, sec in by_file.items()],
-            ["**first make test**", f"**{total:.0f}**"]]
+    rows = [
+        ["install (make .venv/.installed: venv and packages)", f"{install:.0f}"],
+        ["make test (ruff, pytest in worker processes)", f"{tests:.0f}"],
+        [f"&nbsp;&nbsp;its CPU time ({meter.counted}; {os.cpu_count()} cores)", f"{cpu:.0f}"],
+        *[
+            [f"&nbsp;&nbsp;test time in {name} (summed over the workers)", f"{sec:.0f}"]
+            for name, sec in by_file.items()
+        ],
+        ["**first make test**", f"**{total:.0f}**"],
+    ]
     imports.sort()
-    notes = [f"pytest: {summary}." + (f" Failed: {', '.join(failed)}." if failed else ""),
-             f"`import nbformat` in the new environment: {imports[1]:.1f} s (median of 3 fresh processes).",
-             f"Target: the first make test under {TARGET / 60:.1f} minutes: "
-             + ("met." if total < TARGET else f"missed ({total / 60:.1f} minutes).")]
-    report("fresh_clone", "Set-up: the first make test on a fresh clone",
-           markdown_table(["step", "seconds"], rows), notes=notes, load_before=before, at=f"a fresh clone of {commit}")
+    notes = [
+        f"pytest: {summary}." + (f" Failed: {', '.join(failed)}." if failed else ""),
+        f"`import nbformat` in the new environment: {imports[1]:.1f} s (median of 3 fresh processes).",
+        f"Target: the first make test under {TARGET / 60:.1f} minutes: "
+        + ("met." if total < TARGET else f"missed ({total / 60:.1f} minutes)."),
+    ]
+    report(
+        "fresh_clone",
+        "Set-up: the first make test on a fresh clone",
+        markdown_table(["step", "seconds"], rows),
+        notes=notes,
+        load_before=before,
+        at=f"a fresh clone of {commit}",
+    )
     if code != 0:
         raise SystemExit(f"make test failed in the fresh clone ({summary})")
 

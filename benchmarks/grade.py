@@ -19,6 +19,7 @@ Before the first submission, a run builds its plan and the grading copy once; it
 
 Target: at least 1.8x from one job to two.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -110,8 +111,9 @@ def grade_once(subs: Path, solution: Path, out: Path, jobs: int, timeout: float)
         shutil.rmtree(out)
     with clock.installed():
         start = time.perf_counter()
-        results = grade(subs, solution, out, jobs=jobs, timeout=timeout, force=True, progress=False,
-                        stream=io.StringIO())
+        results = grade(
+            subs, solution, out, jobs=jobs, timeout=timeout, force=True, progress=False, stream=io.StringIO()
+        )
         seconds = time.perf_counter() - start
     bad = [s for s, r in results.items() if r["status"] != "ok" or r["total"] != r["max_total"]]
     if bad:
@@ -155,18 +157,39 @@ def main() -> None:
         total = median([s for s, _ in results])
         phase = {p: median([ph.get(p, 0.0) for _, ph in results]) / n for p in PHASES}
         one = median([ph["per submission"] for _, ph in results])
-        rows.append([jobs, f"{total:.1f}", f"{total / n:.2f}", f"{one:.2f}", *[f"{phase[p]:.2f}" for p in PHASES],
-                     "1.00x" if jobs == 1 else f"{speedup:.2f}x"])
-    header = ["jobs", "total (s)", "wall per submission (s)", "one submission (s)",
-              *[f"{p} (s)" for p in PHASES], "speed-up"]
-    notes = [f"{n} copies of {args.solution.name} (all full marks), {args.rounds} round(s) of --jobs 1 then --jobs 2; "
-             "times are medians; the speed-up is the median of the per-round ratios.",
-             "'one submission' is the grader's own time per hand-in, start to finish; the phases split it "
-             "(per submission, summed over both jobs when two run at once).",
-             f"Target: at least {TARGET}x from one job to two: "
-             + ("met." if speedup >= TARGET else f"missed ({speedup:.2f}x).")]
-    report("grade", "Grading: 20 hand-ins, --jobs 1 against --jobs 2", markdown_table(header, rows), notes=notes,
-           load_before=before)
+        rows.append(
+            [
+                jobs,
+                f"{total:.1f}",
+                f"{total / n:.2f}",
+                f"{one:.2f}",
+                *[f"{phase[p]:.2f}" for p in PHASES],
+                "1.00x" if jobs == 1 else f"{speedup:.2f}x",
+            ]
+        )
+    header = [
+        "jobs",
+        "total (s)",
+        "wall per submission (s)",
+        "one submission (s)",
+        *[f"{p} (s)" for p in PHASES],
+        "speed-up",
+    ]
+    notes = [
+        f"{n} copies of {args.solution.name} (all full marks), {args.rounds} round(s) of --jobs 1 then --jobs 2; "
+        "times are medians; the speed-up is the median of the per-round ratios.",
+        "'one submission' is the grader's own time per hand-in, start to finish; the phases split it "
+        "(per submission, summed over both jobs when two run at once).",
+        f"Target: at least {TARGET}x from one job to two: "
+        + ("met." if speedup >= TARGET else f"missed ({speedup:.2f}x)."),
+    ]
+    report(
+        "grade",
+        "Grading: 20 hand-ins, --jobs 1 against --jobs 2",
+        markdown_table(header, rows),
+        notes=notes,
+        load_before=before,
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ PNG), unless ``--agg`` asks for the non-drawing backend that ``make test`` uses.
 
 Targets: every notebook under 10 s, the whole course under 45 s, on the 2-core machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,9 +45,14 @@ def run_notebook(path: Path, *, agg: bool) -> dict:
             first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
             cells.append((time.perf_counter() - t, index, first_line))
         done = time.perf_counter()
-    return dict(kernel=ready - start, first=cells[0][0] if cells else 0.0,
-                rest=sum(c[0] for c in cells[1:]), cells=done - ready, total=time.perf_counter() - start,
-                slowest=sorted(cells, reverse=True)[:3])
+    return dict(
+        kernel=ready - start,
+        first=cells[0][0] if cells else 0.0,
+        rest=sum(c[0] for c in cells[1:]),
+        cells=done - ready,
+        total=time.perf_counter() - start,
+        slowest=sorted(cells, reverse=True)[:3],
+    )
 
 
 def main() -> None:
@@ -68,8 +74,11 @@ def main() -> None:
         for p in paths:
             result = run_notebook(p, agg=args.agg)
             runs[p.stem].append(result)
-            print(f"run {r + 1}/{args.repeats} {p.stem}: {result['total']:.1f} s "
-                  f"(kernel {result['kernel']:.1f} s), load {load()}", flush=True)
+            print(
+                f"run {r + 1}/{args.repeats} {p.stem}: {result['total']:.1f} s "
+                f"(kernel {result['kernel']:.1f} s), load {load()}",
+                flush=True,
+            )
 
     def med(name: str, key: str) -> float:
         values = sorted(run[key] for run in runs[name])
@@ -78,27 +87,55 @@ def main() -> None:
     rows, total, misses = [], 0.0, []
     for name, results in runs.items():
         slow = max(results, key=lambda r: r["total"])["slowest"]
-        rows.append([name, f"{med(name, 'kernel'):.1f}", f"{med(name, 'first'):.1f}", f"{med(name, 'rest'):.1f}",
-                     f"{med(name, 'total'):.1f}",
-                     "; ".join(f"{s:.1f} s cell {i} `{src[:40].replace('|', '/')}`" for s, i, src in slow)])
+        rows.append(
+            [
+                name,
+                f"{med(name, 'kernel'):.1f}",
+                f"{med(name, 'first'):.1f}",
+                f"{med(name, 'rest'):.1f}",
+                f"{med(name, 'total'):.1f}",
+                "; ".join(f"{s:.1f} s cell {i} `{src[:40].replace('|', '/')}`" for s, i, src in slow),
+            ]
+        )
         total += med(name, "total")
         if med(name, "total") >= PER_NOTEBOOK:
             misses.append(f"{name} {med(name, 'total'):.1f} s")
-    rows.append(["**all**", f"{sum(med(n, 'kernel') for n in runs):.1f}", f"{sum(med(n, 'first') for n in runs):.1f}",
-                 f"{sum(med(n, 'rest') for n in runs):.1f}", f"**{total:.1f}**", ""])
+    rows.append(
+        [
+            "**all**",
+            f"{sum(med(n, 'kernel') for n in runs):.1f}",
+            f"{sum(med(n, 'first') for n in runs):.1f}",
+            f"{sum(med(n, 'rest') for n in runs):.1f}",
+            f"**{total:.1f}**",
+            "",
+        ]
+    )
     if total >= TOTAL and len(paths) > 1:
         misses.append(f"the course {total:.1f} s")
-    header = ["notebook", "kernel start (s)", "first cell: imports (s)", "other cells (s)", "total (s)",
-              "slowest cells"]
+    header = [
+        "notebook",
+        "kernel start (s)",
+        "first cell: imports (s)",
+        "other cells (s)",
+        "total (s)",
+        "slowest cells",
+    ]
     drawing = "MPLBACKEND=Agg (no drawing)" if args.agg else "figures drawn by the inline backend as in JupyterLab"
-    notes = [f"Each notebook in a new kernel, {drawing}; "
-             f"median of {args.repeats} run(s); BLAS threads: the kernel's default (the course's training loop "
-             "runs on one). Importing nbformat in the benchmark's own process took "
-             f"{imports:.1f} s (not counted).",
-             f"Targets: each notebook under {PER_NOTEBOOK:.0f} s, the course under {TOTAL:.0f} s. "
-             + ("Missed: " + "; ".join(misses) + "." if misses else "All met in this run.")]
-    report("notebooks" + ("-agg" if args.agg else ""), "The whole course: every solution notebook in a fresh kernel",
-           markdown_table(header, rows), notes=notes, load_before=before)
+    notes = [
+        f"Each notebook in a new kernel, {drawing}; "
+        f"median of {args.repeats} run(s); BLAS threads: the kernel's default (the course's training loop "
+        "runs on one). Importing nbformat in the benchmark's own process took "
+        f"{imports:.1f} s (not counted).",
+        f"Targets: each notebook under {PER_NOTEBOOK:.0f} s, the course under {TOTAL:.0f} s. "
+        + ("Missed: " + "; ".join(misses) + "." if misses else "All met in this run."),
+    ]
+    report(
+        "notebooks" + ("-agg" if args.agg else ""),
+        "The whole course: every solution notebook in a fresh kernel",
+        markdown_table(header, rows),
+        notes=notes,
+        load_before=before,
+    )
 
 
 if __name__ == "__main__":

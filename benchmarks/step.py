@@ -20,6 +20,7 @@ In float64 and float32, at batch sizes 1, 32, 256 and 1024, plain and with batch
 PyTorch is the optional extra ``bench`` (``pip install -e '.[bench]'``; ``make bench`` installs
 it); without it the PyTorch columns say so.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -97,11 +98,18 @@ def torch_fn(net: FullyConnectedNet, X: np.ndarray, y: np.ndarray):
         ref_loss, ref = net.loss(X, y)
         tol = 1e-4 if net.dtype == np.float32 else 1e-9
         names = [n for i in range(1, net.num_layers + 1) for n in (f"W{i}", f"b{i}")]
-        worst = 0.0 if net.dtype == np.float32 else max(
-            float(np.max(np.abs(g.numpy().T - ref[n]) / (np.abs(ref[n]).max() + 1e-30))) for n, g in zip(names, grads))
+        worst = (
+            0.0
+            if net.dtype == np.float32
+            else max(
+                float(np.max(np.abs(g.numpy().T - ref[n]) / (np.abs(ref[n]).max() + 1e-30)))
+                for n, g in zip(names, grads)
+            )
+        )
         if abs(loss - ref_loss) > tol * max(1.0, abs(ref_loss)) or worst > tol:
-            raise SystemExit(f"PyTorch and the course disagree: loss {loss} vs {ref_loss}, "
-                             f"worst gradient error {worst:.1e}")
+            raise SystemExit(
+                f"PyTorch and the course disagree: loss {loss} vs {ref_loss}, worst gradient error {worst:.1e}"
+            )
 
     return step, check
 
@@ -142,8 +150,14 @@ def run(threads: int, batches: list[int], rounds: int) -> tuple[list[list[object
                         note = "PyTorch not installed"
                     t = interleaved(fns, rounds=rounds)
                     vs_floor = median_ratio(t["course"], t["floor"])
-                    row = [config, np.dtype(dt).name, N, fmt_ms(np.median(t["course"])), fmt_ms(np.median(t["floor"])),
-                           f"{vs_floor:.2f}"]
+                    row = [
+                        config,
+                        np.dtype(dt).name,
+                        N,
+                        fmt_ms(np.median(t["course"])),
+                        fmt_ms(np.median(t["floor"])),
+                        f"{vs_floor:.2f}",
+                    ]
                     if "torch" in t:
                         vs_torch = median_ratio(t["course"], t["torch"])
                         row += [fmt_ms(np.median(t["torch"])), f"{vs_torch:.2f}"]
@@ -168,23 +182,41 @@ def main() -> None:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # threads need next: they sleep instead (before import)
     before = load()
     version = torch_version()
-    print(f"training step of FullyConnectedNet({HIDDEN}, {INPUT}, {CLASSES}), {args.threads} thread(s); "
-          f"load {before}", flush=True)
+    print(
+        f"training step of FullyConnectedNet({HIDDEN}, {INPUT}, {CLASSES}), {args.threads} thread(s); load {before}",
+        flush=True,
+    )
     rows, misses = run(args.threads, args.batches, args.rounds)
-    header = ["net", "dtype", "batch", "course (ms)", "floor (ms)", "course / floor", "PyTorch (ms)",
-              "course / PyTorch"]
+    header = [
+        "net",
+        "dtype",
+        "batch",
+        "course (ms)",
+        "floor (ms)",
+        "course / floor",
+        "PyTorch (ms)",
+        "course / PyTorch",
+    ]
     with threadpool_limits(args.threads, user_api="blas"):
         numpy_blas = blas()
-    notes = [f"Threads: {args.threads} for numpy's BLAS and for PyTorch (torch.set_num_threads"
-             + (f", OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}" if args.threads > 1 else "") + "); "
-             f"numpy's BLAS: {numpy_blas}; PyTorch {version or 'not installed'}.",
-             "Times are medians over interleaved rounds; ratios are medians of the per-round ratios.",
-             "Floor: the matrix products of the step alone (forward, dW of each layer, dx of every layer but "
-             "the first), into preallocated arrays.",
-             "Targets: plain net at batch 256 within 1.25x of the floor; no slower than PyTorch at any batch size. "
-             + ("Missed: " + "; ".join(misses) + "." if misses else "All met in this run.")]
-    report(f"step-{args.threads}thread", "Training step: FullyConnectedNet([512, 512], 784, 10)",
-           markdown_table(header, rows), notes=notes, load_before=before)
+    notes = [
+        f"Threads: {args.threads} for numpy's BLAS and for PyTorch (torch.set_num_threads"
+        + (f", OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}" if args.threads > 1 else "")
+        + "); "
+        f"numpy's BLAS: {numpy_blas}; PyTorch {version or 'not installed'}.",
+        "Times are medians over interleaved rounds; ratios are medians of the per-round ratios.",
+        "Floor: the matrix products of the step alone (forward, dW of each layer, dx of every layer but "
+        "the first), into preallocated arrays.",
+        "Targets: plain net at batch 256 within 1.25x of the floor; no slower than PyTorch at any batch size. "
+        + ("Missed: " + "; ".join(misses) + "." if misses else "All met in this run."),
+    ]
+    report(
+        f"step-{args.threads}thread",
+        "Training step: FullyConnectedNet([512, 512], 784, 10)",
+        markdown_table(header, rows),
+        notes=notes,
+        load_before=before,
+    )
     sys.exit(0)
 
 

@@ -13,6 +13,7 @@ image is not counted.
 Targets: every redraw under 150 ms, or under 500 ms where it trains a net (the redraw calls
 ``course_utils.train.train``; counted, not guessed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -97,8 +98,12 @@ def widget_name(code: str) -> str | None:
     last = body[-1] if body else None
     if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
         func = last.value.func
-        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) and func.value.attr == "widgets"
-                and func.attr.endswith(("explorer", "playground"))):
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr == "widgets"
+            and func.attr.endswith(("explorer", "playground"))
+        ):
             return func.attr
     return None
 
@@ -115,13 +120,14 @@ def bench_notebook(path: Path, repeats: int) -> list[dict]:
     client = notebook_client(nb, path)
     results = []
     with client.setup_kernel(env=env):
-        for index, cell in enumerate(nb.cells[:cells[-1] + 1]):
+        for index, cell in enumerate(nb.cells[: cells[-1] + 1]):
             if cell.cell_type != "code":
                 continue
             client.execute_cell(cell, index)
             if index in cells:
-                probe = nbformat.v4.new_code_cell(_TIMING_CELL.replace("REPEATS", str(repeats))
-                                                  .replace("COUNT", str(cell.execution_count)))
+                probe = nbformat.v4.new_code_cell(
+                    _TIMING_CELL.replace("REPEATS", str(repeats)).replace("COUNT", str(cell.execution_count))
+                )
                 nb.cells.append(probe)  # nbclient executes cells of its notebook
                 client.execute_cell(probe, len(nb.cells) - 1)
                 nb.cells.pop()
@@ -147,31 +153,60 @@ def main() -> None:
     for path in paths:
         start = time.perf_counter()
         results = bench_notebook(path, args.repeats)
-        print(f"{path.stem}: {len(results)} control(s) timed in {time.perf_counter() - start:.1f} s, "
-              f"load {load()}", flush=True)
+        print(
+            f"{path.stem}: {len(results)} control(s) timed in {time.perf_counter() - start:.1f} s, load {load()}",
+            flush=True,
+        )
         for r in results:
             times = sorted(r["times"])
             median, worst = times[len(times) // 2], times[-1]
             cpu = sorted(r["cpus"])[len(times) // 2]
             limit = LIMIT_TRAINING if r["trains"] else LIMIT
             ok = median < limit
-            rows.append([r["notebook"][:2], r["widget"], r["control"], "yes" if r["trains"] else "",
-                         f"{1e3 * median:.0f}", f"{1e3 * worst:.0f}", f"{1e3 * cpu:.0f}", len(times),
-                         f"{1e3 * limit:.0f}",
-                         "met" if ok else "**missed**"])
+            rows.append(
+                [
+                    r["notebook"][:2],
+                    r["widget"],
+                    r["control"],
+                    "yes" if r["trains"] else "",
+                    f"{1e3 * median:.0f}",
+                    f"{1e3 * worst:.0f}",
+                    f"{1e3 * cpu:.0f}",
+                    len(times),
+                    f"{1e3 * limit:.0f}",
+                    "met" if ok else "**missed**",
+                ]
+            )
             if not ok:
                 misses.append(f"{r['widget']} ({r['control']}) {1e3 * median:.0f} ms")
-    header = ["nb", "widget", "control", "trains a net", "median redraw (ms)", "slowest (ms)", "median CPU (ms)",
-              "changes", "target (ms)", ""]
-    notes = ["A redraw: setting the control's value in the kernel until the callback returns, the figure drawn "
-             "and rendered to the PNG the widget sends; BLAS threads: the kernel's default. Medians over "
-             f"{args.repeats} passes over each control's values. CPU: the kernel process's CPU time for the same "
-             "change, which the machine's other work does not stretch (the wall clock is stretched by about the load "
-             "per core when that exceeds 1).",
-             "Targets judged on the median redraw of each control. "
-             + ("Missed: " + "; ".join(misses) + "." if misses else "All met in this run.")]
-    report("widgets", "Widgets: from a control's change to the redrawn figure", markdown_table(header, rows),
-           notes=notes, load_before=before)
+    header = [
+        "nb",
+        "widget",
+        "control",
+        "trains a net",
+        "median redraw (ms)",
+        "slowest (ms)",
+        "median CPU (ms)",
+        "changes",
+        "target (ms)",
+        "",
+    ]
+    notes = [
+        "A redraw: setting the control's value in the kernel until the callback returns, the figure drawn "
+        "and rendered to the PNG the widget sends; BLAS threads: the kernel's default. Medians over "
+        f"{args.repeats} passes over each control's values. CPU: the kernel process's CPU time for the same "
+        "change, which the machine's other work does not stretch (the wall clock is stretched by about the load "
+        "per core when that exceeds 1).",
+        "Targets judged on the median redraw of each control. "
+        + ("Missed: " + "; ".join(misses) + "." if misses else "All met in this run."),
+    ]
+    report(
+        "widgets",
+        "Widgets: from a control's change to the redrawn figure",
+        markdown_table(header, rows),
+        notes=notes,
+        load_before=before,
+    )
 
 
 if __name__ == "__main__":

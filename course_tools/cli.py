@@ -1,5 +1,6 @@
 """The ``course`` command: ``course release [--check] [--force]``, ``course grade ...`` and
 ``course grade merge ...`` and ``course export gradescope ...``."""
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,11 @@ def _store_outputs(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="course", description="Author, release and grade the course notebooks.",
+        prog="course",
+        description="Author, release and grade the course notebooks.",
         epilog="`course grade merge OUT1 OUT2 ... --solution NOTEBOOK --out OUT` merges the outputs of sharded "
-               "`course grade --shard I/N` runs into one gradebook (`course grade merge --help`).")
+        "`course grade --shard I/N` runs into one gradebook (`course grade merge --help`).",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     rel = sub.add_parser("release", help="build notebooks/ (student versions) from solutions/")
@@ -59,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="folder of student notebooks")
     rel.add_argument("--check", action="store_true", help="only report whether notebooks/ is stale (exit 1 if so)")
     rel.add_argument(
-        "--force", action="store_true",
+        "--force",
+        action="store_true",
         help="overwrite student notebooks that someone edited (a backup is kept first)",
     )
     rel.set_defaults(run=_release)
@@ -75,9 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import grade
 
     g = sub.add_parser(
-        "grade", help="grade submitted notebooks with the solution's tests; `grade merge` joins sharded outputs",
+        "grade",
+        help="grade submitted notebooks with the solution's tests; `grade merge` joins sharded outputs",
         epilog="`course grade merge OUT1 OUT2 ... --out OUT` merges the outputs of sharded runs (--shard I/N); "
-               "a submissions folder named merge is written ./merge.",
+        "a submissions folder named merge is written ./merge.",
     )
     grade.add_arguments(g)
     g.set_defaults(run=grade.run)

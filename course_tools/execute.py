@@ -4,6 +4,7 @@
 folder and writes it back with outputs (and execution counts) only in cells tagged
 ``nbval-check-output``; every other cell is left clean. Nothing is written if a cell fails.
 """
+
 from __future__ import annotations
 
 import time
@@ -23,7 +24,10 @@ def execute_notebook(path: Path | str, *, timeout: int = 120, allow_errors: bool
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=allow_errors,
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
     start = time.perf_counter()

@@ -58,6 +58,7 @@ and grades in every case. ``COURSE_AUTOGRADER_ROOT`` (default ``/autograder``) a
 ``COURSE_AUTOGRADER_PYTHON`` (default the venv's Python) let a test run the bundle in a scratch
 folder laid out like ``/autograder``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -120,8 +121,10 @@ def _course_source() -> Path:
     """The folder holding ``pyproject.toml``, ``course_utils`` and ``course_tools``."""
     here = Path(__file__).resolve().parent.parent
     if not (here / "pyproject.toml").is_file() or not (here / "course_utils").is_dir():
-        raise ExportError(f"the course's source is not beside course_tools ({here} has no pyproject.toml): "
-                          "export from a checkout of the course installed editable (pip install -e .)")
+        raise ExportError(
+            f"the course's source is not beside course_tools ({here} has no pyproject.toml): "
+            "export from a checkout of the course installed editable (pip install -e .)"
+        )
     return here
 
 
@@ -138,8 +141,9 @@ def _requirements(source: Path) -> list[str]:
     return [d for d in deps if re.split(r"[\s<>=!~;\[]", d, maxsplit=1)[0].lower() not in NOT_GRADING]
 
 
-def _check_export_arguments(solution: Path, out: Path, force: bool, timeout: float, memory: str, deadline: float,
-                            visibility: str) -> int:
+def _check_export_arguments(
+    solution: Path, out: Path, force: bool, timeout: float, memory: str, deadline: float, visibility: str
+) -> int:
     from .grade.sandbox import parse_size
 
     if not solution.is_file():
@@ -188,8 +192,16 @@ def _package_files(source: Path) -> list[tuple[str, Path]]:
     return [(n, p) for n, p in files if p.is_file()]
 
 
-def export(solution: Path | str, out: Path | str, *, force: bool = False, timeout: float = 30.0,
-           memory: str = "1G", deadline: float = 480.0, visibility: str = "visible") -> list[str]:
+def export(
+    solution: Path | str,
+    out: Path | str,
+    *,
+    force: bool = False,
+    timeout: float = 30.0,
+    memory: str = "1G",
+    deadline: float = 480.0,
+    visibility: str = "visible",
+) -> list[str]:
     """Write the Gradescope bundle for ``solution`` to ``out``; returns lines to print.
 
     Refuses (ExportError) a missing solution, a solution the grader cannot use (no graded tests,
@@ -207,18 +219,30 @@ def export(solution: Path | str, out: Path | str, *, force: bool = False, timeou
     except GradeError as e:
         raise ExportError(str(e)) from None
     if plan.paths:
-        raise ExportError(f"{solution}: its checks live outside course_utils ({', '.join(plan.paths)}); the bundle "
-                          "carries only the course package")
+        raise ExportError(
+            f"{solution}: its checks live outside course_utils ({', '.join(plan.paths)}); the bundle "
+            "carries only the course package"
+        )
     source = _course_source()
     config = {
-        "name": plan.name, "solution": f"solution/{plan.name}.ipynb", "solution_sha256": plan.sha256,
-        "max_score": plan.max_total, "tests": [[t.grade_id, t.points] for t in plan.tests],
-        "timeout": float(timeout), "memory_limit": memory, "deadline": float(deadline), "visibility": visibility,
+        "name": plan.name,
+        "solution": f"solution/{plan.name}.ipynb",
+        "solution_sha256": plan.sha256,
+        "max_score": plan.max_total,
+        "tests": [[t.grade_id, t.points] for t in plan.tests],
+        "timeout": float(timeout),
+        "memory_limit": memory,
+        "deadline": float(deadline),
+        "visibility": visibility,
     }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        fill = dict(name=re.sub(r"[^\w.+-]", "_", plan.name, flags=re.ASCII), root_variable=ROOT_VARIABLE,
-                    python_variable=PYTHON_VARIABLE, hard_deadline=int(deadline) + 60)
+        fill = dict(
+            name=re.sub(r"[^\w.+-]", "_", plan.name, flags=re.ASCII),
+            root_variable=ROOT_VARIABLE,
+            python_variable=PYTHON_VARIABLE,
+            hard_deadline=int(deadline) + 60,
+        )
         for script in TEMPLATES:
             _add(z, script, render_template(script, fill).encode(), 0o755)
         _add(z, CONFIG, (json.dumps(config, indent=1) + "\n").encode())
@@ -235,9 +259,11 @@ def export(solution: Path | str, out: Path | str, *, force: bool = False, timeou
         lines.append(f"{out}: replaced (the previous bundle is kept in {backup / out.name})")
     atomic_write(out, buf.getvalue())
     tests = ", ".join(f"{t.grade_id} ({_num(t.points)})" for t in plan.tests)
-    lines.append(f"{out}: Gradescope autograder for {plan.name}, {len(plan.tests)} tests, {_num(plan.max_total)} "
-                 f"points: {tests}; {timeout:g} s per cell, {memory} per kernel, {deadline:g} s per hand-in. "
-                 "Upload it as the assignment's autograder (Configure Autograder > Zip file upload).")
+    lines.append(
+        f"{out}: Gradescope autograder for {plan.name}, {len(plan.tests)} tests, {_num(plan.max_total)} "
+        f"points: {tests}; {timeout:g} s per cell, {memory} per kernel, {deadline:g} s per hand-in. "
+        "Upload it as the assignment's autograder (Configure Autograder > Zip file upload)."
+    )
     return lines
 
 
@@ -284,17 +310,35 @@ def _hide_broken_bwrap() -> str | None:
     why = None
     while os.geteuid() == 0 and (path := shutil.which("bwrap")):
         try:
-            probe = subprocess.run([path, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                                    "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-                                    "true"], capture_output=True, timeout=30)
+            probe = subprocess.run(
+                [
+                    path,
+                    "--unshare-ipc",
+                    "--unshare-pid",
+                    "--unshare-net",
+                    "--unshare-uts",
+                    "--die-with-parent",
+                    "--ro-bind",
+                    "/",
+                    "/",
+                    "--proc",
+                    "/proc",
+                    "--dev",
+                    "/dev",
+                    "true",
+                ],
+                capture_output=True,
+                timeout=30,
+            )
             if probe.returncode == 0:
                 return None  # a working bubblewrap further along the PATH: it is the one used
             why = (probe.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1][:120]
         except (OSError, subprocess.TimeoutExpired) as e:
             why = e.__class__.__name__
         folder = os.path.realpath(os.path.dirname(path))
-        os.environ["PATH"] = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                             if p and os.path.realpath(p) != folder)
+        os.environ["PATH"] = os.pathsep.join(
+            p for p in os.environ.get("PATH", "").split(os.pathsep) if p and os.path.realpath(p) != folder
+        )
         why = f"bubblewrap cannot make namespaces in this container ({why}), so it is not used"
     return why
 
@@ -312,13 +356,17 @@ def _isolation(plan, config: dict) -> tuple[str, list[str]]:
         line = settings.describe()
         course = Path(course_utils.__file__).resolve().parent
         if any(course == Path(r) or Path(r) in course.parents for r in settings.read):
-            warnings.append(f"the course's own code ({course}) is readable by the kernels: install the course "
-                            "editable, outside the venv (setup.sh does)")
+            warnings.append(
+                f"the course's own code ({course}) is readable by the kernels: install the course "
+                "editable, outside the venv (setup.sh does)"
+            )
     finally:
         settings.close()
     if not settings.landlock and not settings.as_root:
-        warnings.append("without Landlock (Linux 5.13+) or root, student code runs as the grader's user and could "
-                        "read the solution and write to the grader's files")
+        warnings.append(
+            "without Landlock (Linux 5.13+) or root, student code runs as the grader's user and could "
+            "read the solution and write to the grader's files"
+        )
     return line, warnings
 
 
@@ -343,8 +391,8 @@ def _sections(feedback: str, gids: list[str]) -> tuple[str, dict[str, str]]:
     if not all(heads):
         return feedback, dict.fromkeys(gids, "")
     starts = [h.start() for h in heads] + [len(feedback)]
-    per = {g: feedback[h.end():starts[i + 1]].strip() for i, (g, h) in enumerate(zip(gids, heads))}
-    preamble = [line for line in feedback[:starts[0]].splitlines() if not line.startswith(("|", "# "))]
+    per = {g: feedback[h.end() : starts[i + 1]].strip() for i, (g, h) in enumerate(zip(gids, heads))}
+    preamble = [line for line in feedback[: starts[0]].splitlines() if not line.startswith(("|", "# "))]
     closing = ""
     last = per[gids[-1]].rsplit("\n\n", 1)
     if len(last) == 2 and not last[1].startswith(("-", " ", "Note:", "`")):
@@ -363,22 +411,42 @@ def results_json(plan, result: dict, config: dict, seconds: float) -> dict:
     tests = []
     for t in plan.tests:
         r = result["tests"][t.grade_id]
-        tests.append({"name": t.grade_id, "score": r["points"], "max_score": t.points,
-                      "status": "passed" if r["passed"] else "failed", "output": per[t.grade_id],
-                      "output_format": "md", "visibility": "visible"})
+        tests.append(
+            {
+                "name": t.grade_id,
+                "score": r["points"],
+                "max_score": t.points,
+                "status": "passed" if r["passed"] else "failed",
+                "output": per[t.grade_id],
+                "output_format": "md",
+                "visibility": "visible",
+            }
+        )
     handin = _printable(str(result.get("source") or ""))
     lines = [whole]
     if handin:
         lines.append(f"Graded: `{handin.replace('`', '?')}` against {plan.name}.")
     if result["status"] == Status.GRADER_ERROR:
-        lines.append("This is not a score for your work: the autograder itself failed. Tell your instructor, who "
-                     "can see the autograder's log.")
+        lines.append(
+            "This is not a score for your work: the autograder itself failed. Tell your instructor, who "
+            "can see the autograder's log."
+        )
     return {
-        "score": result["total"], "execution_time": round(seconds, 1), "output": "\n\n".join(lines),
-        "output_format": "md", "test_output_format": "md", "visibility": config.get("visibility", "visible"),
-        "stdout_visibility": "hidden", "tests": tests,
-        "extra_data": {"status": result["status"], "detail": result.get("detail", ""), "handin": handin,
-                       "submission_sha256": result.get("submission_sha256"), "solution_sha256": plan.sha256},
+        "score": result["total"],
+        "execution_time": round(seconds, 1),
+        "output": "\n\n".join(lines),
+        "output_format": "md",
+        "test_output_format": "md",
+        "visibility": config.get("visibility", "visible"),
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "status": result["status"],
+            "detail": result.get("detail", ""),
+            "handin": handin,
+            "submission_sha256": result.get("submission_sha256"),
+            "solution_sha256": plan.sha256,
+        },
     }
 
 
@@ -386,16 +454,26 @@ def _fallback(config: dict, status: str, why: str, seconds: float) -> dict:
     """results.json when grading did not finish (``status``: timeout or grader error, the values of
     ``grade.results.Status``, written as text so that this needs none of the grader's imports): score 0, the
     tests listed, the reason."""
-    tests = [{"name": gid, "score": 0, "max_score": points, "status": "failed", "output": f"not graded: {why}"}
-             for gid, points in config.get("tests", [])]
+    tests = [
+        {"name": gid, "score": 0, "max_score": points, "status": "failed", "output": f"not graded: {why}"}
+        for gid, points in config.get("tests", [])
+    ]
     if status == "timeout":
         output = f"**Score: 0**\n\nGrading note (timeout): {why}."
     else:
-        output = (f"The autograder could not grade this submission: {why}. This is not a score for your work: "
-                  "tell your instructor, who can see the autograder's log.")
-    return {"score": 0, "execution_time": round(seconds, 1), "output": output, "stdout_visibility": "hidden",
-            "visibility": config.get("visibility", "visible"), "tests": tests,
-            "extra_data": {"status": status, "detail": why}}
+        output = (
+            f"The autograder could not grade this submission: {why}. This is not a score for your work: "
+            "tell your instructor, who can see the autograder's log."
+        )
+    return {
+        "score": 0,
+        "execution_time": round(seconds, 1),
+        "output": output,
+        "stdout_visibility": "hidden",
+        "visibility": config.get("visibility", "visible"),
+        "tests": tests,
+        "extra_data": {"status": status, "detail": why},
+    }
 
 
 def _read_config(root: Path) -> dict:
@@ -436,18 +514,32 @@ def _grade(root: Path, config: dict, started: float) -> dict:
         try:
             (work / "handin").mkdir()
             (work / "handin" / f"{STUDENT}.ipynb").write_bytes(entry.data)
-            results = grade(work / "handin", solution, work / "out", jobs=1, timeout=config["timeout"],
-                            memory=config["memory"], disk=config["disk"], force=True, progress=True, stream=_Tee())
+            results = grade(
+                work / "handin",
+                solution,
+                work / "out",
+                jobs=1,
+                timeout=config["timeout"],
+                memory=config["memory"],
+                disk=config["disk"],
+                force=True,
+                progress=True,
+                stream=_Tee(),
+            )
             result = results[STUDENT]
         except GradeError as e:
             result = unreadable(plan, Status.GRADER_ERROR, str(e).splitlines()[0])
         except _Deadline:
-            result = unreadable(plan, Status.TIMEOUT, f"grading took longer than the {config['deadline']:g} s allowed "
-                                                 "for one hand-in")
+            result = unreadable(
+                plan, Status.TIMEOUT, f"grading took longer than the {config['deadline']:g} s allowed for one hand-in"
+            )
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    result.update(student=STUDENT, source=entry.source if entry.data is not None else "",
-                  submission_sha256=hashlib.sha256(entry.data).hexdigest() if entry.data is not None else None)
+    result.update(
+        student=STUDENT,
+        source=entry.source if entry.data is not None else "",
+        submission_sha256=hashlib.sha256(entry.data).hexdigest() if entry.data is not None else None,
+    )
     return results_json(plan, result, config, time.monotonic() - started)
 
 
@@ -482,8 +574,12 @@ def run_autograder(root: Path | str) -> int:
         data = _grade(root, _sizes(config), started)
         signal.alarm(0)
     except _Deadline:
-        data = _fallback(config, "timeout", f"grading took longer than the {config.get('deadline', 0):g} s allowed "
-                         "for one hand-in", time.monotonic() - started)
+        data = _fallback(
+            config,
+            "timeout",
+            f"grading took longer than the {config.get('deadline', 0):g} s allowed for one hand-in",
+            time.monotonic() - started,
+        )
     except Exception as e:  # a bug or a broken bundle: the student still gets results.json
         signal.alarm(0)
         traceback.print_exc(file=sys.stdout)
@@ -516,8 +612,10 @@ def check(root: Path | str) -> int:
         print(f"course_tools.gradescope check: the bundle cannot grade: {e}", file=sys.stderr)
         return 1
     isolation, notes = _isolation(plan, config)
-    print(f"{plan.name}: {len(plan.tests)} tests, {_num(plan.max_total)} points; {isolation} (as the build runs "
-          "it: Gradescope's grading container may differ, and run_autograder reports what it has)")
+    print(
+        f"{plan.name}: {len(plan.tests)} tests, {_num(plan.max_total)} points; {isolation} (as the build runs "
+        "it: Gradescope's grading container may differ, and run_autograder reports what it has)"
+    )
     for note in notes:
         print(f"warning: {note}")
     return 0
@@ -532,21 +630,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--solution", type=Path, required=True, help="the solution notebook whose tests grade")
     parser.add_argument("--out", type=Path, required=True, help="the .zip file to write (e.g. autograder.zip)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds allowed per cell (default 30)")
-    parser.add_argument("--memory-limit", default="1G",
-                        help="memory per student kernel, e.g. 1G (default; keep it under the container's memory)")
-    parser.add_argument("--deadline", type=float, default=480.0,
-                        help="seconds one hand-in may take in all (default 480; keep it under the assignment's "
-                             "autograder timeout on Gradescope)")
-    parser.add_argument("--visibility", default="visible", choices=VISIBILITIES,
-                        help="when students see their results (Gradescope's visibility; default visible)")
+    parser.add_argument(
+        "--memory-limit",
+        default="1G",
+        help="memory per student kernel, e.g. 1G (default; keep it under the container's memory)",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=480.0,
+        help="seconds one hand-in may take in all (default 480; keep it under the assignment's "
+        "autograder timeout on Gradescope)",
+    )
+    parser.add_argument(
+        "--visibility",
+        default="visible",
+        choices=VISIBILITIES,
+        help="when students see their results (Gradescope's visibility; default visible)",
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing bundle (a backup is kept first)")
 
 
 def export_command(args: argparse.Namespace) -> int:
     """``course export gradescope``; returns the exit status."""
     try:
-        for line in export(args.solution, args.out, force=args.force, timeout=args.timeout, memory=args.memory_limit,
-                           deadline=args.deadline, visibility=args.visibility):
+        for line in export(
+            args.solution,
+            args.out,
+            force=args.force,
+            timeout=args.timeout,
+            memory=args.memory_limit,
+            deadline=args.deadline,
+            visibility=args.visibility,
+        ):
             print(line)
         return 0
     except ExportError as e:
@@ -558,8 +674,12 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m course_tools.gradescope run|check [--root ROOT]`` (what the bundle's scripts call)."""
     parser = argparse.ArgumentParser(prog="python -m course_tools.gradescope")
     parser.add_argument("action", choices=("run", "check"))
-    parser.add_argument("--root", type=Path, default=Path(os.environ.get(ROOT_VARIABLE) or "/autograder"),
-                        help=f"the autograder's folder (default ${ROOT_VARIABLE} or /autograder)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(os.environ.get(ROOT_VARIABLE) or "/autograder"),
+        help=f"the autograder's folder (default ${ROOT_VARIABLE} or /autograder)",
+    )
     args = parser.parse_args(argv)
     return run_autograder(args.root) if args.action == "run" else check(args.root)
 

@@ -13,6 +13,7 @@ user's: a student's own settings (``~/.jupyter``, ``overrides.json``) are left a
   page_config.json`` (merged with whatever else that file holds), and its four server extensions
   in ``etc/jupyter/jupyter_server_config.d/`` (files named so that they load after nbgrader's own).
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ def _write_json(path: Path, data: dict) -> Path:
 def apply(prefix: Path | str = sys.prefix) -> list[Path]:
     """Write the course's lab settings into the environment at ``prefix``; returns the files written."""
     prefix = Path(prefix)
-    written = [_write_json(prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "course.json",
-                           NOTIFICATIONS)]
+    written = [
+        _write_json(prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "course.json", NOTIFICATIONS)
+    ]
     page = prefix / "etc" / "jupyter" / "labconfig" / "page_config.json"
     try:
         config = json.loads(page.read_text(encoding="utf-8"))
@@ -52,16 +54,22 @@ def apply(prefix: Path | str = sys.prefix) -> list[Path]:
     written.append(_write_json(page, config))
     for name in NBGRADER_SERVER:
         module = f"nbgrader.server_extensions.{name}"
-        written.append(_write_json(prefix / "etc" / "jupyter" / "jupyter_server_config.d" / f"{module}.json",
-                                   {"ServerApp": {"jpserver_extensions": {module: False}}}))
+        written.append(
+            _write_json(
+                prefix / "etc" / "jupyter" / "jupyter_server_config.d" / f"{module}.json",
+                {"ServerApp": {"jpserver_extensions": {module: False}}},
+            )
+        )
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) > 1 or (argv and argv[0].startswith("-")):
-        print("usage: python -m course_tools.lab_settings [PREFIX]  (the Python environment; default this one)",
-              file=sys.stderr)
+        print(
+            "usage: python -m course_tools.lab_settings [PREFIX]  (the Python environment; default this one)",
+            file=sys.stderr,
+        )
         return 2
     prefix = Path(argv[0]) if argv else Path(sys.prefix)
     if not prefix.is_dir():

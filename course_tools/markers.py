@@ -4,6 +4,7 @@ builds the student version from them) and for the grader (which finds answers an
 Regions between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` are a solution; between
 ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``, hidden tests.
 """
+
 from __future__ import annotations
 
 __all__ = ["BEGIN_SOLUTION", "END_SOLUTION", "BEGIN_HIDDEN", "END_HIDDEN", "region_lines"]

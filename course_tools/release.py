@@ -18,6 +18,7 @@ Pinned outputs are marked with a cell tag, not with nbval's ``# NBVAL_CHECK_OUTP
 so that students do not see test plumbing in their cells; a solution cell with the old comment
 is refused.
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,8 +35,15 @@ import nbformat
 from .markers import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, region_lines
 
 __all__ = [
-    "ReleaseError", "release", "release_notebook", "check_release", "student_source", "fingerprint", "region_lines",
-    "pins_output", "CHECK_OUTPUT_TAG",
+    "ReleaseError",
+    "release",
+    "release_notebook",
+    "check_release",
+    "student_source",
+    "fingerprint",
+    "region_lines",
+    "pins_output",
+    "CHECK_OUTPUT_TAG",
 ]
 
 CHECK_OUTPUT_TAG = "nbval-check-output"  # nbval --nbval-lax compares the outputs of cells with this tag
@@ -176,8 +184,10 @@ def _edits(path: Path) -> list[str]:
         return []
     found = []
     answered = [
-        nb.cells.index(c) for c in nb.cells
-        if c.metadata.get("nbgrader", {}).get("solution") and "raise NotImplementedError()" not in c.source
+        nb.cells.index(c)
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+        and "raise NotImplementedError()" not in c.source
         and "YOUR ANSWER HERE" not in c.source
     ]
     if answered:
@@ -209,7 +219,10 @@ def _unmatched(solutions: Path, notebooks: Path) -> list[str]:
 
 
 def release(
-    solutions: Path | str = "solutions", notebooks: Path | str = "notebooks", *, force: bool = False,
+    solutions: Path | str = "solutions",
+    notebooks: Path | str = "notebooks",
+    *,
+    force: bool = False,
     only: Iterable[str] | None = None,
 ) -> list[str]:
     """Write the student version of every solution notebook; returns one line per notebook.
@@ -233,7 +246,8 @@ def release(
         plans.append((src, dst, text, "edited" if edits else ("updated" if dst.exists() else "created")))
     if refused:
         raise ReleaseError(
-            "refusing to overwrite student notebooks that someone has worked on:\n  " + "\n  ".join(refused)
+            "refusing to overwrite student notebooks that someone has worked on:\n  "
+            + "\n  ".join(refused)
             + "\nMove them elsewhere, or run `course release --force` (it keeps a backup first)."
         )
     backup_dir = notebooks.resolve().parent / ".release-backups" / time.strftime("%Y%m%d-%H%M%S")
@@ -272,9 +286,7 @@ def check_release(solutions: Path | str = "solutions", notebooks: Path | str = "
         except Exception as e:
             problems.append(f"{dst}: not a readable notebook ({e.__class__.__name__})")
             continue
-        cells = [
-            str(i) for i, (a, b) in enumerate(zip(want.cells, have.cells)) if _cell_digest(a) != _cell_digest(b)
-        ]
+        cells = [str(i) for i, (a, b) in enumerate(zip(want.cells, have.cells)) if _cell_digest(a) != _cell_digest(b)]
         detail = f"cells {', '.join(cells[:10])} differ" if cells else "metadata differs"
         if len(want.cells) != len(have.cells):
             detail = f"{len(have.cells)} cells, expected {len(want.cells)}" + (f"; {detail}" if cells else "")

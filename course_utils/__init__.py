@@ -18,6 +18,7 @@ Conventions, pinned once for the whole course
   caches are NamedTuples, inputs are never modified.
 - Checks compute in float64.
 """
+
 from __future__ import annotations
 
 import importlib

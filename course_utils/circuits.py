@@ -10,13 +10,23 @@ next to its forward result, its inputs (``children``) and its local gradients (`
 hand: a gate caches in ``forward`` what its ``backward(dout)`` needs, and :class:`Net` runs a
 list of gates forward in topological order and backward in reverse.
 """
+
 from __future__ import annotations
 
 import math
 import numbers
 
-__all__ = ["Value", "topological_order", "AddGate", "MultiplyGate", "MaxGate", "ExpGate", "ReciprocalGate",
-           "SigmoidGate", "Net"]
+__all__ = [
+    "Value",
+    "topological_order",
+    "AddGate",
+    "MultiplyGate",
+    "MaxGate",
+    "ExpGate",
+    "ReciprocalGate",
+    "SigmoidGate",
+    "Net",
+]
 
 
 def _sigmoid(x: float) -> float:
@@ -266,8 +276,9 @@ class Net:
         for gate, ins, out in self.entries:
             missing = [name for name in ins if name not in values]
             if missing:
-                raise KeyError(f"Net: {out!r} needs {missing[0]!r}, not computed yet "
-                               "(entries must be in topological order)")
+                raise KeyError(
+                    f"Net: {out!r} needs {missing[0]!r}, not computed yet (entries must be in topological order)"
+                )
             values[out] = gate.forward(*(values[name] for name in ins))
         self.values = values
         return values[self.entries[-1][2]]

@@ -18,6 +18,7 @@ broadcast their ``lr`` and ``momentum`` like any numpy array, so a whole sweep c
 much as one run. The first setting to reach the tolerance is the best one, so each κ stops as
 soon as one setting gets there.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -45,12 +46,20 @@ def quadratic(lam: np.ndarray):
     def surface(x):
         x = np.asarray(x, dtype=np.float64)
         return 0.5 * float(np.sum(lam * x * x)), lam * x
+
     return surface
 
 
-def iterations_to_tolerance(rule: str, kappas: Sequence[float], *, lrs: Sequence[float],
-                            momenta: Sequence[float] = (0.0,), dim: int = 6, tol: float = 1e-3,
-                            max_iter: int = 100_000) -> dict[str, np.ndarray]:
+def iterations_to_tolerance(
+    rule: str,
+    kappas: Sequence[float],
+    *,
+    lrs: Sequence[float],
+    momenta: Sequence[float] = (0.0,),
+    dim: int = 6,
+    tol: float = 1e-3,
+    max_iter: int = 100_000,
+) -> dict[str, np.ndarray]:
     """Each rule at its best fixed step: per κ, the fewest iterations any (lr, momentum) of the grid needs.
 
     Inputs:
@@ -98,7 +107,10 @@ def theory_iterations(rule: str, kappa, tol: float = 1e-3) -> np.ndarray:
     Nesterov (at lr = 1/L); rate 0 (one step) at κ = 1 for the first two."""
     kappa = np.asarray(kappa, dtype=np.float64)
     root = np.sqrt(kappa)
-    rate = {"gradient descent": (kappa - 1) / (kappa + 1), "momentum": (root - 1) / (root + 1),
-            "nesterov": 1 - 1 / root}[rule]
+    rate = {
+        "gradient descent": (kappa - 1) / (kappa + 1),
+        "momentum": (root - 1) / (root + 1),
+        "nesterov": 1 - 1 / root,
+    }[rule]
     with np.errstate(divide="ignore"):
         return np.where(rate > 0, np.log(1 / tol) / -np.log(np.where(rate > 0, rate, 0.5)), 1.0)

@@ -9,6 +9,7 @@ inside the package, so a notebook gives the same numbers on every machine and ne
 the network. Splits are stratified (each class keeps its share in train, val and test) so a
 small validation set still sees every class.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -16,8 +17,16 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["make_spiral", "make_circles", "load_digits", "digits_attribution", "split", "subtract_mean",
-           "make_correlated_2d", "preprocess_steps"]
+__all__ = [
+    "make_spiral",
+    "make_circles",
+    "load_digits",
+    "digits_attribution",
+    "split",
+    "subtract_mean",
+    "make_correlated_2d",
+    "preprocess_steps",
+]
 
 
 def make_spiral(n_per_class: int = 100, n_classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +158,7 @@ def split(
         idx = rng.permutation(np.flatnonzero(y == cls))
         start = 0
         for p, q in enumerate(quota[c]):
-            parts[p].append(idx[start:start + q])
+            parts[p].append(idx[start : start + q])
             start += q
     out = []
     for pieces in parts:
@@ -247,8 +256,13 @@ def preprocess_steps(X: np.ndarray, *, eps: float = 1e-5) -> dict[str, np.ndarra
     order = np.argsort(eigvals)[::-1]  # largest variance first
     eigvals, eigvecs = eigvals[order], eigvecs[:, order]
     decorrelated = centred @ eigvecs
-    return {"original": X.copy(), "zero-centred": centred, "normalized": centred / centred.std(axis=0),
-            "decorrelated": decorrelated, "whitened": decorrelated / np.sqrt(eigvals + eps)}
+    return {
+        "original": X.copy(),
+        "zero-centred": centred,
+        "normalized": centred / centred.std(axis=0),
+        "decorrelated": decorrelated,
+        "whitened": decorrelated / np.sqrt(eigvals + eps),
+    }
 
 
 def _check_positive_int(value, name: str, func: str, minimum: int = 1) -> None:

@@ -15,6 +15,7 @@ Nets that share a seed share everything but the dropout rate: initial weights, m
 training data. So the differences between rates at one seed are the effect of dropout alone,
 and the seeds show how much that effect varies.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -114,9 +115,19 @@ def _evaluate(Ws, bs, X, y):
     return loss, np.mean(log_p.argmax(axis=-1) == y, axis=-1)
 
 
-def train_nets(data: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], *, p_drops: Sequence[float],
-               hidden_dims: Sequence[int], num_steps: int, batch_size: int, lr: float, momentum: float = 0.9,
-               eval_every: int = 10, num_masks: int = 10, seeds: Sequence[int] | None = None) -> DropoutRuns:
+def train_nets(
+    data: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    *,
+    p_drops: Sequence[float],
+    hidden_dims: Sequence[int],
+    num_steps: int,
+    batch_size: int,
+    lr: float,
+    momentum: float = 0.9,
+    eval_every: int = 10,
+    num_masks: int = 10,
+    seeds: Sequence[int] | None = None,
+) -> DropoutRuns:
     """Train one net per (dropout rate, seed) with mini-batch SGD + momentum, all at once.
 
     Inputs:
@@ -136,8 +147,9 @@ def train_nets(data: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     """
     seeds = list(range(len(data))) if seeds is None else [int(s) for s in seeds]
     if len(seeds) != len(data) or not data:
-        raise ValueError(f"train_nets: give one (X_train, y_train, X_val, y_val) per seed, got {len(data)} for "
-                         f"{len(seeds)} seeds")
+        raise ValueError(
+            f"train_nets: give one (X_train, y_train, X_val, y_val) per seed, got {len(data)} for {len(seeds)} seeds"
+        )
     ps = np.asarray(p_drops, dtype=np.float64)
     if ps.ndim != 1 or np.any((ps < 0) | (ps >= 1)):
         raise ValueError(f"train_nets: p_drops must be rates in [0, 1), got {p_drops!r}")
@@ -146,8 +158,16 @@ def train_nets(data: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     N, D = Xt.shape[1:]
     C = int(max(yt.max(), yv.max())) + 1
     dims = [D, *hidden_dims, C]
-    Ws = [np.stack([np.random.default_rng([s, layer]).standard_normal((fan_in, fan_out)) * np.sqrt(2 / fan_in)
-                    for _ in ps for s in seeds]) for layer, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]))]
+    Ws = [
+        np.stack(
+            [
+                np.random.default_rng([s, layer]).standard_normal((fan_in, fan_out)) * np.sqrt(2 / fan_in)
+                for _ in ps
+                for s in seeds
+            ]
+        )
+        for layer, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]))
+    ]
     bs = [np.zeros((P * S, 1, fan_out)) for fan_out in dims[1:]]
     velocity = [np.zeros_like(w) for w in Ws + bs]
     keep = np.repeat(1 - ps, S)[:, None, None]
@@ -175,16 +195,26 @@ def train_nets(data: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
                 w += velocity[i]
             if step % eval_every == 0 or step == num_steps:
                 measure(step)
-        masked = np.mean([_loss(_forward(Ws, bs, Xt[net_seed], keep, mask_rng)[0], yt[net_seed])[0]
-                          for _ in range(num_masks)], axis=0)
+        masked = np.mean(
+            [_loss(_forward(Ws, bs, Xt[net_seed], keep, mask_rng)[0], yt[net_seed])[0] for _ in range(num_masks)],
+            axis=0,
+        )
     h = np.array(history)  # (T, 4, P * S)
     shape = (len(steps), P, S)
     L = len(hidden_dims) + 1
     params = {f"W{i + 1}": Ws[i].reshape(P, S, *Ws[i].shape[1:]) for i in range(L)}
     params.update({f"b{i + 1}": bs[i].reshape(P, S, *bs[i].shape[1:]) for i in range(L)})
-    return DropoutRuns(p_drops=ps, seeds=np.array(seeds), steps=np.array(steps), train_loss=h[:, 0].reshape(shape),
-                       train_loss_masked=masked.reshape(P, S), val_loss=h[:, 2].reshape(shape),
-                       val_acc=h[:, 3].reshape(shape), params=params, hidden_dims=list(hidden_dims))
+    return DropoutRuns(
+        p_drops=ps,
+        seeds=np.array(seeds),
+        steps=np.array(steps),
+        train_loss=h[:, 0].reshape(shape),
+        train_loss_masked=masked.reshape(P, S),
+        val_loss=h[:, 2].reshape(shape),
+        val_acc=h[:, 3].reshape(shape),
+        params=params,
+        hidden_dims=list(hidden_dims),
+    )
 
 
 def _gradients(Ws, bs, X, y, keep, rng):

@@ -14,6 +14,7 @@ a numerical gradient that is neither one-sided slope. The input array is perturb
 place for speed and restored exactly (the saved value is written back, not recomputed as
 x + h - h, which can differ in the last bit).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -81,6 +82,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
         grad[ix] = (fp - fm) / (2 * h)
     return grad
 
+
 def numerical_gradient_array(
     f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-5
 ) -> np.ndarray:
@@ -101,6 +103,7 @@ def numerical_gradient_array(
         pos, neg = _probe(lambda v: np.array(f(v), dtype=np.float64, copy=True), x, ix, h)
         grad[ix] = np.sum((pos - neg) * dout) / (2 * h)
     return grad
+
 
 def grad_check_sparse(
     f: Callable[[np.ndarray], float],
@@ -127,9 +130,7 @@ def grad_check_sparse(
     _require_float(x, "grad_check_sparse")
     analytic_grad = np.asarray(analytic_grad)
     if analytic_grad.shape != x.shape:
-        raise ValueError(
-            f"grad_check_sparse: analytic_grad has shape {analytic_grad.shape}, expected {x.shape} like x"
-        )
+        raise ValueError(f"grad_check_sparse: analytic_grad has shape {analytic_grad.shape}, expected {x.shape} like x")
     rng = np.random.default_rng(0) if rng is None else rng
     rows = []
     for _ in range(num_checks):

@@ -20,6 +20,7 @@ Bengio's (2010) own formula averages the two directions, sqrt(2/(fan_in + fan_ou
 backward pass multiplies by W.T and so keeps the gradient's variance when var(w) = 1/fan_out.
 Both are here: 'xavier' and 'glorot'. They agree on square layers (fan_in == fan_out).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -31,8 +32,19 @@ import numpy as np
 from . import layers
 from .timing import one_blas_thread
 
-__all__ = ["INITS", "scale", "init_weights", "Pass", "forward_pass", "forward_stats", "backward_stats",
-           "gradient_stats", "Experiment", "deep_experiment", "gradient_norms"]
+__all__ = [
+    "INITS",
+    "scale",
+    "init_weights",
+    "Pass",
+    "forward_pass",
+    "forward_stats",
+    "backward_stats",
+    "gradient_stats",
+    "Experiment",
+    "deep_experiment",
+    "gradient_norms",
+]
 
 # name -> the weight std as a function of (fan_in, fan_out)
 INITS = {
@@ -59,8 +71,9 @@ def scale(init: str | float, fan_in: int, fan_out: int | None = None) -> float:
     if init not in INITS:
         raise ValueError(f"init: unknown init {init!r}; expected one of {', '.join(map(repr, INITS))} or a number")
     if init == "glorot" and fan_out is None:
-        raise ValueError("init: 'glorot' needs the layer's fan_out as well as its fan_in: "
-                         "scale('glorot', fan_in, fan_out)")
+        raise ValueError(
+            "init: 'glorot' needs the layer's fan_out as well as its fan_in: scale('glorot', fan_in, fan_out)"
+        )
     return float(INITS[init](fan_in, fan_out))
 
 
@@ -69,8 +82,10 @@ def init_weights(dims: Sequence[int], *, init: str | float, rng: np.random.Gener
 
     Returns: a list of (dims[i], dims[i + 1]) arrays, drawn in order from rng.
     """
-    return [rng.standard_normal((fan_in, fan_out)) * scale(init, fan_in, fan_out)
-            for fan_in, fan_out in zip(dims[:-1], dims[1:])]
+    return [
+        rng.standard_normal((fan_in, fan_out)) * scale(init, fan_in, fan_out)
+        for fan_in, fan_out in zip(dims[:-1], dims[1:])
+    ]
 
 
 class Pass(NamedTuple):
@@ -89,8 +104,9 @@ def _activation(name: str):
     return layers.ACTIVATIONS[name]
 
 
-def forward_pass(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh",
-                 rng: np.random.Generator) -> Pass:
+def forward_pass(
+    X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh", rng: np.random.Generator
+) -> Pass:
     """Push X (N, D) through len(hidden_dims) layers of affine (no bias) then activation.
 
     The weights are drawn from rng with :func:`init_weights`; returns a :class:`Pass`.
@@ -110,19 +126,23 @@ def forward_pass(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float
     return Pass(weights, activations, caches, activation)
 
 
-def forward_stats(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh",
-                  rng: np.random.Generator) -> list[tuple[float, float]]:
+def forward_stats(
+    X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh", rng: np.random.Generator
+) -> list[tuple[float, float]]:
     """(mean, std) of each hidden layer's activations over all units and examples.
 
     Inputs: X (N, D); hidden_dims, e.g. [500] * 10; init as in :func:`scale`; activation, a
     name in layers.ACTIVATIONS; rng, the generator the weights are drawn from.
     """
-    return [(float(h.mean()), float(h.std()))
-            for h in forward_pass(X, hidden_dims, init=init, activation=activation, rng=rng).activations]
+    return [
+        (float(h.mean()), float(h.std()))
+        for h in forward_pass(X, hidden_dims, init=init, activation=activation, rng=rng).activations
+    ]
 
 
-def gradient_stats(X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh",
-                   rng: np.random.Generator) -> list[tuple[float, float]]:
+def gradient_stats(
+    X: np.ndarray, hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh", rng: np.random.Generator
+) -> list[tuple[float, float]]:
     """The backward pass of the same experiment: per hidden layer, (std of dL/dh, std of dL/dW).
 
     The loss is a random linear read-out of the last layer, L = sum(h_L * G) with G drawn from
@@ -158,9 +178,15 @@ class Experiment(NamedTuple):
     activations: list[np.ndarray]  # the first seed's activations, (N, H_i) per layer (for histograms)
 
 
-def deep_experiment(hidden_dims: Sequence[int], *, init: str | float, activation: str = "tanh",
-                    num_examples: int = 1000, input_dim: int | None = None,
-                    seeds: Sequence[int] = (0, 1, 2)) -> Experiment:
+def deep_experiment(
+    hidden_dims: Sequence[int],
+    *,
+    init: str | float,
+    activation: str = "tanh",
+    num_examples: int = 1000,
+    input_dim: int | None = None,
+    seeds: Sequence[int] = (0, 1, 2),
+) -> Experiment:
     """The lecture's experiment, forward and backward, once per seed.
 
     For each seed, a generator default_rng(seed) draws the data X (num_examples, input_dim;

@@ -12,6 +12,7 @@
 Every function takes ``loss_fn(W, X, y, reg) -> (loss, dW)``, such as
 :func:`course_utils.losses.linear_svm_loss`; only gradient descent uses dW.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -21,14 +22,28 @@ import numpy as np
 
 from .models import linear_predict
 
-__all__ = ["along_line", "Run", "random_search", "random_local_search", "gradient_descent",
-           "StrategyResult", "compare_strategies"]
+__all__ = [
+    "along_line",
+    "Run",
+    "random_search",
+    "random_local_search",
+    "gradient_descent",
+    "StrategyResult",
+    "compare_strategies",
+]
 
 LossFn = Callable[..., tuple[float, np.ndarray]]
 
 
-def along_line(loss_fn: LossFn, W: np.ndarray, direction: np.ndarray, X: np.ndarray, y: np.ndarray,
-               ts: Sequence[float], reg: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def along_line(
+    loss_fn: LossFn,
+    W: np.ndarray,
+    direction: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    ts: Sequence[float],
+    reg: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """The loss and the accuracy on (X, y) at W + t * direction, for each t in ts.
 
     Inputs: loss_fn as in the module docstring; W, direction: (D, C); X: (N, D); y: (N,);
@@ -64,8 +79,17 @@ def _check_budget(num_evals: int, func: str) -> None:
         raise ValueError(f"{func}: num_evals must be at least 1, got {num_evals}")
 
 
-def random_search(loss_fn: LossFn, shape: tuple[int, int], X: np.ndarray, y: np.ndarray, *, num_evals: int,
-                  scale: float, rng: np.random.Generator, reg: float = 0.0) -> Run:
+def random_search(
+    loss_fn: LossFn,
+    shape: tuple[int, int],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    num_evals: int,
+    scale: float,
+    rng: np.random.Generator,
+    reg: float = 0.0,
+) -> Run:
     """Try num_evals random weight matrices (entries N(0, scale^2)) and keep the one with the lowest loss.
 
     Notes: the CS231n notes' "very bad idea": every try starts from scratch, so nothing learned
@@ -82,8 +106,17 @@ def random_search(loss_fn: LossFn, shape: tuple[int, int], X: np.ndarray, y: np.
     return Run(best_W, losses)
 
 
-def random_local_search(loss_fn: LossFn, W0: np.ndarray, X: np.ndarray, y: np.ndarray, *, num_evals: int,
-                        step: float, rng: np.random.Generator, reg: float = 0.0) -> Run:
+def random_local_search(
+    loss_fn: LossFn,
+    W0: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    num_evals: int,
+    step: float,
+    rng: np.random.Generator,
+    reg: float = 0.0,
+) -> Run:
     """From W0, add a random perturbation (entries N(0, step^2)) and keep it if the loss goes down.
 
     Notes: one evaluation for W0, then one per tried perturbation. A random direction in a space
@@ -103,8 +136,9 @@ def random_local_search(loss_fn: LossFn, W0: np.ndarray, X: np.ndarray, y: np.nd
     return Run(W, losses)
 
 
-def gradient_descent(loss_fn: LossFn, W0: np.ndarray, X: np.ndarray, y: np.ndarray, *, num_evals: int,
-                     lr: float, reg: float = 0.0) -> Run:
+def gradient_descent(
+    loss_fn: LossFn, W0: np.ndarray, X: np.ndarray, y: np.ndarray, *, num_evals: int, lr: float, reg: float = 0.0
+) -> Run:
     """Full-batch gradient descent from W0: evaluate loss and dW, step W -= lr * dW, num_evals times.
 
     Notes: the update follows the evaluation, so the returned W is the last one evaluated
@@ -140,8 +174,9 @@ class StrategyResult(NamedTuple):
 _STRATEGIES = ("random search", "random local search", "gradient descent")
 
 
-def _run(name: str, loss_fn: LossFn, X, y, step: float, num_evals: int, seed: int, weight_scale: float,
-         reg: float) -> Run:
+def _run(
+    name: str, loss_fn: LossFn, X, y, step: float, num_evals: int, seed: int, weight_scale: float, reg: float
+) -> Run:
     rng = np.random.default_rng(seed)
     shape = (X.shape[1], int(np.max(y)) + 1)
     if name == "random search":
@@ -152,9 +187,19 @@ def _run(name: str, loss_fn: LossFn, X, y, step: float, num_evals: int, seed: in
     return gradient_descent(loss_fn, W0, X, y, num_evals=num_evals, lr=step, reg=reg)
 
 
-def compare_strategies(loss_fn: LossFn, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, *,
-                       steps: Mapping[str, Sequence[float]], num_evals: int, seeds: Sequence[int] = (0, 1, 2),
-                       weight_scale: float = 1e-3, reg: float = 0.0) -> dict[str, StrategyResult]:
+def compare_strategies(
+    loss_fn: LossFn,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    steps: Mapping[str, Sequence[float]],
+    num_evals: int,
+    seeds: Sequence[int] = (0, 1, 2),
+    weight_scale: float = 1e-3,
+    reg: float = 0.0,
+) -> dict[str, StrategyResult]:
     """The three strategies on the same loss, data and budget of loss evaluations, over several seeds.
 
     Inputs:
@@ -181,6 +226,9 @@ def compare_strategies(loss_fn: LossFn, X: np.ndarray, y: np.ndarray, X_val: np.
         step = min(tried, key=tried.get)
         runs = [first[step]] + [_run(name, loss_fn, X, y, step, num_evals, s, weight_scale, reg) for s in seeds[1:]]
         results[name] = StrategyResult(
-            step=step, tried=tried, losses=np.stack([r.losses for r in runs]),
-            val_acc=np.array([np.mean(linear_predict(r.W, X_val) == y_val) for r in runs]))
+            step=step,
+            tried=tried,
+            losses=np.stack([r.losses for r in runs]),
+            val_acc=np.array([np.mean(linear_predict(r.W, X_val) == y_val) for r in runs]),
+        )
     return results

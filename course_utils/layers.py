@@ -13,6 +13,7 @@ Introduced in notebook 03 (affine, ReLU). Later notebooks add their layers here 
 shape: notebook 04 the other activations (sigmoid, tanh, leaky ReLU, ELU), notebook 06
 batchnorm, notebook 07 dropout.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -20,16 +21,36 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = [
-    "AffineCache", "affine_forward", "affine_backward",
-    "ReluCache", "relu_forward", "relu_backward",
-    "SigmoidCache", "sigmoid_forward", "sigmoid_backward",
-    "TanhCache", "tanh_forward", "tanh_backward",
-    "LeakyReluCache", "leaky_relu_forward", "leaky_relu_backward",
-    "EluCache", "elu_forward", "elu_backward",
-    "MaxoutCache", "maxout_forward", "maxout_backward",
+    "AffineCache",
+    "affine_forward",
+    "affine_backward",
+    "ReluCache",
+    "relu_forward",
+    "relu_backward",
+    "SigmoidCache",
+    "sigmoid_forward",
+    "sigmoid_backward",
+    "TanhCache",
+    "tanh_forward",
+    "tanh_backward",
+    "LeakyReluCache",
+    "leaky_relu_forward",
+    "leaky_relu_backward",
+    "EluCache",
+    "elu_forward",
+    "elu_backward",
+    "MaxoutCache",
+    "maxout_forward",
+    "maxout_backward",
     "ACTIVATIONS",
-    "Running", "BatchnormCache", "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
-    "DropoutCache", "dropout_forward", "dropout_backward",
+    "Running",
+    "BatchnormCache",
+    "batchnorm_forward",
+    "batchnorm_backward",
+    "batchnorm_backward_alt",
+    "DropoutCache",
+    "dropout_forward",
+    "dropout_backward",
 ]
 
 
@@ -58,9 +79,7 @@ def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     """
     x2 = x.reshape(x.shape[0], -1)
     if x2.shape[1] != w.shape[0]:
-        raise ValueError(
-            f"affine_forward: x flattens to {x2.shape}, which does not fit w of shape {w.shape}"
-        )
+        raise ValueError(f"affine_forward: x flattens to {x2.shape}, which does not fit w of shape {w.shape}")
     out = x2 @ w + b
     return out, AffineCache(x, w, b)
 
@@ -183,7 +202,7 @@ def tanh_backward(dout: np.ndarray, cache: TanhCache) -> np.ndarray:
     Notes: the local gradient is 1 at x = 0 (four times the sigmoid's best) but still vanishes
     when the unit saturates near ±1. Notebook 04.
     """
-    return dout * (1.0 - cache.out ** 2)
+    return dout * (1.0 - cache.out**2)
 
 
 class LeakyReluCache(NamedTuple):
@@ -313,9 +332,16 @@ class BatchnormCache(NamedTuple):
     train: bool
 
 
-def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, running: Running | None = None, *,
-                      train: bool = True, momentum: float = 0.9,
-                      eps: float = 1e-5) -> tuple[np.ndarray, BatchnormCache, Running]:
+def batchnorm_forward(
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    running: Running | None = None,
+    *,
+    train: bool = True,
+    momentum: float = 0.9,
+    eps: float = 1e-5,
+) -> tuple[np.ndarray, BatchnormCache, Running]:
     """Batch normalization of each feature, then a learned scale and shift.
 
     Inputs:
@@ -342,8 +368,7 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, runnin
         running = Running(np.zeros(D, dtype=x.dtype), np.ones(D, dtype=x.dtype))
     if train:
         mu, var = x.mean(axis=0), x.var(axis=0)
-        running = Running(momentum * running.mean + (1 - momentum) * mu,
-                          momentum * running.var + (1 - momentum) * var)
+        running = Running(momentum * running.mean + (1 - momentum) * mu, momentum * running.var + (1 - momentum) * var)
     else:
         mu, var = running.mean, running.var
     x_hat = (x - mu) / np.sqrt(var + eps)
@@ -372,7 +397,7 @@ def batchnorm_backward(dout: np.ndarray, cache: BatchnormCache) -> tuple[np.ndar
         return dx_hat * inv_std, dgamma, dbeta
     N = x.shape[0]
     xmu = x - mu
-    dvar = np.sum(dx_hat * xmu, axis=0) * -0.5 * inv_std ** 3  # x_hat = xmu * (var + eps)^(-1/2)
+    dvar = np.sum(dx_hat * xmu, axis=0) * -0.5 * inv_std**3  # x_hat = xmu * (var + eps)^(-1/2)
     dxmu = dx_hat * inv_std + dvar * 2.0 * xmu / N  # var = mean(xmu ** 2)
     dmu = -dxmu.sum(axis=0)  # xmu = x - mu
     return dxmu + dmu / N, dgamma, dbeta  # mu = mean(x)
@@ -401,8 +426,9 @@ class DropoutCache(NamedTuple):
     mask: np.ndarray | None
 
 
-def dropout_forward(x: np.ndarray, p_drop: float, *, train: bool = True,
-                    rng: np.random.Generator | None = None) -> tuple[np.ndarray, DropoutCache]:
+def dropout_forward(
+    x: np.ndarray, p_drop: float, *, train: bool = True, rng: np.random.Generator | None = None
+) -> tuple[np.ndarray, DropoutCache]:
     """Inverted dropout: in train mode each unit is zeroed with probability p_drop, the rest scaled.
 
     Inputs:

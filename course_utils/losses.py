@@ -12,6 +12,7 @@ scores = X W -> (loss, dscores) -> dW = X^T dscores, then add the L2 penalty
 0.5 * reg * sum(W**2) and its gradient reg * W. A net does the same with more stages between X
 and the scores.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -82,28 +83,32 @@ def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     return float(loss), dscores
 
 
-def _linear_loss(score_loss, W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, func: str,
-                 bias_row: bool = False):
+def _linear_loss(
+    score_loss, W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, func: str, bias_row: bool = False
+):
     W = np.asarray(W, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     if W.ndim != 2 or X.ndim != 2 or X.shape[1] != W.shape[0]:
         raise ValueError(f"{func}: X must be (N, D) and W (D, C), got X {X.shape} and W {W.shape}")
-    scores = X @ W                          # stage 1: scores (N, C)
+    scores = X @ W  # stage 1: scores (N, C)
     data_loss, dscores = score_loss(scores, y)  # stage 2: loss and dscores (N, C)
-    dW = X.T @ dscores                      # stage 3: back through the product, (D, C)
+    dW = X.T @ dscores  # stage 3: back through the product, (D, C)
     penalized = W
     if bias_row:
         if W.shape[0] < 2 or not np.all(X[:, -1] == 1.0):
-            raise ValueError(f"{func}: bias_row=True needs the bias trick: a last column of ones in X "
-                             f"(and at least one more column), got X {X.shape}")
+            raise ValueError(
+                f"{func}: bias_row=True needs the bias trick: a last column of ones in X "
+                f"(and at least one more column), got X {X.shape}"
+            )
         penalized = np.vstack([W[:-1], np.zeros((1, W.shape[1]))])
     loss = data_loss + 0.5 * reg * float(np.sum(penalized * penalized))
     dW = dW + reg * penalized
     return loss, dW
 
 
-def linear_svm_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, *,
-                    bias_row: bool = False) -> tuple[float, np.ndarray]:
+def linear_svm_loss(
+    W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, *, bias_row: bool = False
+) -> tuple[float, np.ndarray]:
     """SVM loss of a linear classifier scores = X W, with L2 regularization.
 
     Inputs:
@@ -119,8 +124,9 @@ def linear_svm_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, *,
     return _linear_loss(svm_loss, W, X, y, reg, "linear_svm_loss", bias_row)
 
 
-def linear_softmax_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, *,
-                        bias_row: bool = False) -> tuple[float, np.ndarray]:
+def linear_softmax_loss(
+    W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, *, bias_row: bool = False
+) -> tuple[float, np.ndarray]:
     """Softmax loss of a linear classifier scores = X W, with L2 regularization.
 
     Inputs:

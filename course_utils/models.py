@@ -18,6 +18,7 @@ with batchnorm and dropout the two modes compute different things, and a net tha
 ran the wrong one would still train, only worse. ``loss(X)`` without labels still returns the
 test-mode scores, as in notebooks 02 and 03.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -29,7 +30,6 @@ import numpy as np
 from . import layers, losses
 
 __all__ = ["LinearClassifier", "FullyConnectedNet", "predict", "accuracy", "linear_predict"]
-
 
 
 class LinearClassifier:
@@ -48,8 +48,16 @@ class LinearClassifier:
     scores. Introduced in notebook 02; notebook 03 uses it as the baseline a hidden layer beats.
     """
 
-    def __init__(self, input_dim: int, num_classes: int, *, loss: str = "softmax", reg: float = 0.0,
-                 weight_scale: float = 1e-3, seed: int = 0):
+    def __init__(
+        self,
+        input_dim: int,
+        num_classes: int,
+        *,
+        loss: str = "softmax",
+        reg: float = 0.0,
+        weight_scale: float = 1e-3,
+        seed: int = 0,
+    ):
         score_losses = {"softmax": losses.softmax_loss, "svm": losses.svm_loss}
         if loss not in score_losses:
             raise ValueError(f"LinearClassifier: loss must be 'softmax' or 'svm', got {loss!r}")
@@ -77,8 +85,9 @@ class LinearClassifier:
         return loss, {"W": X.T @ dscores + self.reg * W, "b": dscores.sum(axis=0)}
 
 
-def _validated(hidden_dims, input_dim, num_classes, activation, normalization, p_drop, reg, weight_scale,
-               dtype) -> tuple[list[int], np.dtype]:
+def _validated(
+    hidden_dims, input_dim, num_classes, activation, normalization, p_drop, reg, weight_scale, dtype
+) -> tuple[list[int], np.dtype]:
     """The constructor's arguments checked, each with a message that says how to fix it.
 
     Returns the hidden sizes as a list of ints and the dtype as a numpy dtype.
@@ -160,8 +169,9 @@ class FullyConnectedNet:
         dtype=np.float64,
         seed: int = 0,
     ):
-        hidden_dims, dtype = _validated(hidden_dims, input_dim, num_classes, activation, normalization, p_drop,
-                                        reg, weight_scale, dtype)
+        hidden_dims, dtype = _validated(
+            hidden_dims, input_dim, num_classes, activation, normalization, p_drop, reg, weight_scale, dtype
+        )
         self.hidden_dims = hidden_dims
         self.input_dim = int(input_dim)
         self.num_classes = int(num_classes)
@@ -203,13 +213,13 @@ class FullyConnectedNet:
         X = np.asarray(X)
         if X.ndim < 2 or int(np.prod(X.shape[1:])) != self.input_dim:
             raise ValueError(
-                f"FullyConnectedNet: X must be (N, ...) with {self.input_dim} values per example, "
-                f"got shape {X.shape}"
+                f"FullyConnectedNet: X must be (N, ...) with {self.input_dim} values per example, got shape {X.shape}"
             )
         return X.astype(self.dtype, copy=False)
 
-    def _forward(self, X: np.ndarray, *, train: bool, upto: int | None = None,
-                 rng: np.random.Generator | None = None) -> tuple[np.ndarray, list]:
+    def _forward(
+        self, X: np.ndarray, *, train: bool, upto: int | None = None, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, list]:
         """Walk the layers from X; returns (output, caches).
 
         With ``upto=None`` the output is the scores (N, C) and ``caches`` holds, per hidden
@@ -229,7 +239,8 @@ class FullyConnectedNet:
             bn_cache = drop_cache = None
             if self.normalization == "batchnorm":
                 a, bn_cache, running = layers.batchnorm_forward(
-                    a, self.params[f"gamma{i}"], self.params[f"beta{i}"], self.running[i], train=train)
+                    a, self.params[f"gamma{i}"], self.params[f"beta{i}"], self.running[i], train=train
+                )
                 self.running[i] = running
             h, activation_cache = activation_forward(a)
             if upto is None and self.p_drop > 0:
@@ -312,9 +323,7 @@ class FullyConnectedNet:
         shows the space the net has learned to make (nearly) linearly separable (notebook 03).
         """
         if isinstance(layer, bool) or not isinstance(layer, Integral) or not 1 <= layer < self.num_layers:
-            raise ValueError(
-                f"FullyConnectedNet.hidden: layer must be in 1..{self.num_layers - 1}, got {layer!r}"
-            )
+            raise ValueError(f"FullyConnectedNet.hidden: layer must be in 1..{self.num_layers - 1}, got {layer!r}")
         return self._forward(X, train=False, upto=layer)[0]
 
 
@@ -323,8 +332,9 @@ def predict(model: Any, X: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
     X = np.asarray(X)
     if len(X) == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.concatenate([np.argmax(model.scores(X[i:i + batch_size], train=False), axis=1)
-                           for i in range(0, len(X), batch_size)])
+    return np.concatenate(
+        [np.argmax(model.scores(X[i : i + batch_size], train=False), axis=1) for i in range(0, len(X), batch_size)]
+    )
 
 
 def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:

@@ -15,6 +15,7 @@ and a step can be replayed or inspected. Hyperparameters are keywords. Nothing i
 place: ``w``, ``dw`` and ``state`` are left as they were and new arrays are returned, so a
 parameter is never trained "by accident" through two names for one array.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,10 +26,22 @@ import numpy as np
 from .second_order import backtracking, lbfgs, lbfgs_direction, newton_step
 
 __all__ = [
-    "sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "RULES",
-    "step_schedule", "exponential_schedule", "inverse_time_schedule", "cosine_schedule",
+    "sgd",
+    "sgd_momentum",
+    "nesterov_momentum",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "RULES",
+    "step_schedule",
+    "exponential_schedule",
+    "inverse_time_schedule",
+    "cosine_schedule",
     # second-order methods, written in course_utils.second_order and offered here beside the first-order rules
-    "newton_step", "lbfgs_direction", "backtracking", "lbfgs",
+    "newton_step",
+    "lbfgs_direction",
+    "backtracking",
+    "lbfgs",
 ]
 
 
@@ -96,8 +109,9 @@ def _memory(state: dict[str, Any] | None, key: str, w: np.ndarray, dw: np.ndarra
     return value
 
 
-def nesterov_momentum(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *,
-                      lr: float = 1e-2, momentum: float = 0.9):
+def nesterov_momentum(
+    w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *, lr: float = 1e-2, momentum: float = 0.9
+):
     """Nesterov momentum in the notes' form: v_prev = v; v = mu v - lr dw; w += -mu v_prev + (1 + mu) v.
 
     Inputs: as sgd_momentum (state holds ``velocity``). Returns (next_w, state).
@@ -112,8 +126,7 @@ def nesterov_momentum(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | Non
     return w - momentum * v_prev + (1 + momentum) * v, {"velocity": v}
 
 
-def adagrad(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *,
-            lr: float = 1e-2, eps: float = 1e-8):
+def adagrad(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *, lr: float = 1e-2, eps: float = 1e-8):
     """AdaGrad: cache += dw², w -= lr dw / (sqrt(cache) + eps); state holds ``cache``.
 
     Notes: every coordinate gets its own step size, small where gradients have been large.
@@ -125,8 +138,15 @@ def adagrad(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, 
     return w - lr * dw / (np.sqrt(cache) + eps), {"cache": cache}
 
 
-def rmsprop(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *,
-            lr: float = 1e-2, decay_rate: float = 0.99, eps: float = 1e-8):
+def rmsprop(
+    w: np.ndarray,
+    dw: np.ndarray,
+    state: dict[str, Any] | None = None,
+    *,
+    lr: float = 1e-2,
+    decay_rate: float = 0.99,
+    eps: float = 1e-8,
+):
     """RMSProp: cache = decay_rate cache + (1 - decay_rate) dw², w -= lr dw / (sqrt(cache) + eps).
 
     Notes: a leaky AdaGrad: the cache is a running average of recent squared gradients, so the
@@ -137,8 +157,16 @@ def rmsprop(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, 
     return w - lr * dw / (np.sqrt(cache) + eps), {"cache": cache}
 
 
-def adam(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *,
-         lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+def adam(
+    w: np.ndarray,
+    dw: np.ndarray,
+    state: dict[str, Any] | None = None,
+    *,
+    lr: float = 1e-3,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+):
     """Adam with bias correction; state holds ``m``, ``v`` and the step count ``t``.
 
     t += 1; m = beta1 m + (1 - beta1) dw; v = beta2 v + (1 - beta2) dw²;
@@ -153,15 +181,22 @@ def adam(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *,
     t = (int(state["t"]) if state else 0) + 1
     m = beta1 * m + (1 - beta1) * dw
     v = beta2 * v + (1 - beta2) * dw * dw
-    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v, "t": t}
 
 
-RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum, "nesterov_momentum": nesterov_momentum,
-         "adagrad": adagrad, "rmsprop": rmsprop, "adam": adam}
+RULES = {
+    "sgd": sgd,
+    "sgd_momentum": sgd_momentum,
+    "nesterov_momentum": nesterov_momentum,
+    "adagrad": adagrad,
+    "rmsprop": rmsprop,
+    "adam": adam,
+}
 
 
 # learning-rate schedules: each returns a function iteration (from 0) -> learning rate
+
 
 def step_schedule(lr: float, *, drop: float = 0.5, every: int = 100) -> Callable[[int], float]:
     """lr * drop ** (it // every): multiply by ``drop`` every ``every`` iterations."""
@@ -180,9 +215,11 @@ def inverse_time_schedule(lr: float, *, k: float) -> Callable[[int], float]:
 
 def cosine_schedule(lr: float, *, total: int, warmup: int = 0, lr_min: float = 0.0) -> Callable[[int], float]:
     """A linear warm-up over ``warmup`` iterations, then half a cosine from lr down to lr_min at ``total``."""
+
     def schedule(it: int) -> float:
         if it < warmup:
             return lr * (it + 1) / warmup
         frac = min(1.0, (it - warmup) / max(1, total - warmup))
         return lr_min + 0.5 * (lr - lr_min) * (1 + float(np.cos(np.pi * frac)))
+
     return schedule

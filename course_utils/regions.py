@@ -20,6 +20,7 @@ Three views of the same question, what regions of the plane a net can give to a 
   off; its decision boundary is straight inside a cell and bends only where it crosses one of
   those lines. :func:`boundary_segments` finds those straight pieces exactly.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -30,8 +31,18 @@ import numpy as np
 
 from . import layers, losses
 
-__all__ = ["threshold_layer", "threshold_net", "polygon_units", "and_unit", "or_unit", "union_units", "LinearNet",
-           "Segment", "boundary_segments", "data_box"]
+__all__ = [
+    "threshold_layer",
+    "threshold_net",
+    "polygon_units",
+    "and_unit",
+    "or_unit",
+    "union_units",
+    "LinearNet",
+    "Segment",
+    "boundary_segments",
+    "data_box",
+]
 
 
 def threshold_layer(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -108,7 +119,7 @@ def union_units(polygons: Sequence[np.ndarray]) -> list[tuple[np.ndarray, np.nda
     W1, b1 = np.hstack([W for W, _ in edges]), np.concatenate([b for _, b in edges])
     W2 = np.zeros((sum(sizes), len(polygons)))
     for p, start in enumerate(np.cumsum([0, *sizes[:-1]])):
-        W2[start:start + sizes[p], p] = 1.0
+        W2[start : start + sizes[p], p] = 1.0
     b2 = 0.5 - np.array(sizes, dtype=np.float64)
     return [(W1, b1), (W2, b2), or_unit(len(polygons))]
 
@@ -126,8 +137,16 @@ class LinearNet:
     classifier however many hidden units it has (notebook 03).
     """
 
-    def __init__(self, hidden_dims: Sequence[int], input_dim: int, num_classes: int, *, reg: float = 0.0,
-                 weight_scale: float = 1e-2, seed: int = 0):
+    def __init__(
+        self,
+        hidden_dims: Sequence[int],
+        input_dim: int,
+        num_classes: int,
+        *,
+        reg: float = 0.0,
+        weight_scale: float = 1e-2,
+        seed: int = 0,
+    ):
         rng = np.random.default_rng(seed)
         dims = [int(input_dim), *[int(h) for h in hidden_dims], int(num_classes)]
         self.reg, self.seed, self.num_layers = float(reg), seed, len(dims) - 1
@@ -208,14 +227,17 @@ def boundary_segments(model, box: tuple[float, float, float, float], *, max_unit
     box. Exact, unlike reading the boundary off a grid of pixels.
     """
     params = {k: np.asarray(v, dtype=np.float64) for k, v in model.params.items()}
-    if (getattr(model, "activation", "relu") != "relu" or set(params) != {"W1", "b1", "W2", "b2"}
-            or params["W1"].shape[0] != 2 or params["W2"].shape[1] != 2):
+    if (
+        getattr(model, "activation", "relu") != "relu"
+        or set(params) != {"W1", "b1", "W2", "b2"}
+        or params["W1"].shape[0] != 2
+        or params["W2"].shape[1] != 2
+    ):
         raise ValueError("boundary_segments: needs a net 2 inputs -> one hidden ReLU layer -> 2 classes")
     W1, b1 = params["W1"], params["b1"]
     num_units = W1.shape[1]
     if num_units > max_units:
-        raise ValueError(f"boundary_segments: {num_units} hidden units means 2**{num_units} cells; "
-                         f"at most {max_units}")
+        raise ValueError(f"boundary_segments: {num_units} hidden units means 2**{num_units} cells; at most {max_units}")
     dw, db = params["W2"][:, 1] - params["W2"][:, 0], params["b2"][1] - params["b2"][0]
     x_lo, x_hi, y_lo, y_hi = box
     # the box as four more half-planes n . x + c >= 0

@@ -4,6 +4,7 @@ The reference answers of notebook 09's exercises (``sample_hyperparams``, ``ense
 used by its experiments and its checks, and the pieces of its experiments: the fine stage's
 ranges from the coarse stage's best trials, snapshots of one run, probabilities and log-loss.
 """
+
 from __future__ import annotations
 
 import copy
@@ -15,12 +16,21 @@ import numpy as np
 from . import optim
 from .train import train
 
-__all__ = ["sample_hyperparams", "ensemble_predict", "softmax_probs", "fine_ranges", "train_snapshots",
-           "probabilities", "log_loss", "spread"]
+__all__ = [
+    "sample_hyperparams",
+    "ensemble_predict",
+    "softmax_probs",
+    "fine_ranges",
+    "train_snapshots",
+    "probabilities",
+    "log_loss",
+    "spread",
+]
 
 
-def sample_hyperparams(rng: np.random.Generator, num: int, lr_range: tuple[float, float],
-                       reg_range: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+def sample_hyperparams(
+    rng: np.random.Generator, num: int, lr_range: tuple[float, float], reg_range: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray]:
     """Learning rates and regularization strengths for a random search, log-uniform in their ranges.
 
     Inputs:
@@ -56,8 +66,14 @@ def softmax_probs(scores: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def fine_ranges(trials: np.ndarray, lr_range: tuple[float, float], reg_range: tuple[float, float], *,
-                top: int = 3, widen: float = 2.0) -> tuple[tuple[float, float], tuple[float, float]]:
+def fine_ranges(
+    trials: np.ndarray,
+    lr_range: tuple[float, float],
+    reg_range: tuple[float, float],
+    *,
+    top: int = 3,
+    widen: float = 2.0,
+) -> tuple[tuple[float, float], tuple[float, float]]:
     """The fine stage's (lr_range, reg_range): around the coarse stage's best trials, inside its ranges.
 
     Inputs:
@@ -72,8 +88,9 @@ def fine_ranges(trials: np.ndarray, lr_range: tuple[float, float], reg_range: tu
     """
     trials = np.asarray(trials, dtype=float)
     if trials.ndim != 2 or trials.shape[1] != 3 or len(trials) < top or top < 1:
-        raise ValueError(f"fine_ranges: trials must be (T, 3) rows (lr, reg, val_acc) with T >= top={top}, "
-                         f"got shape {trials.shape}")
+        raise ValueError(
+            f"fine_ranges: trials must be (T, 3) rows (lr, reg, val_acc) with T >= top={top}, got shape {trials.shape}"
+        )
     best = trials[np.argsort(trials[:, 2], kind="stable")[-top:]]
     out = []
     for column, (lo, hi) in ((best[:, 0], lr_range), (best[:, 1], reg_range)):
@@ -81,9 +98,18 @@ def fine_ranges(trials: np.ndarray, lr_range: tuple[float, float], reg_range: tu
     return out[0], out[1]
 
 
-def train_snapshots(model: Any, X_train: np.ndarray, y_train: np.ndarray, *, num_cycles: int,
-                    epochs_per_cycle: int, lr: float, rule: Callable = optim.sgd_momentum, batch_size: int = 100,
-                    rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
+def train_snapshots(
+    model: Any,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    num_cycles: int,
+    epochs_per_cycle: int,
+    lr: float,
+    rule: Callable = optim.sgd_momentum,
+    batch_size: int = 100,
+    rng: np.random.Generator,
+) -> list[dict[str, np.ndarray]]:
     """One run in cycles, each a cosine decay of the learning rate from lr to 0; the parameters after each cycle.
 
     Inputs: model (trained in place), X_train (N, ...), y_train (N,); num_cycles, epochs_per_cycle;
@@ -99,9 +125,19 @@ def train_snapshots(model: Any, X_train: np.ndarray, y_train: np.ndarray, *, num
     per_epoch = -(-len(X_train) // batch_size)
     snapshots = []
     for _ in range(num_cycles):
-        train(model, X_train, y_train, rule=rule, hyper=dict(lr=lr), num_epochs=epochs_per_cycle,
-              batch_size=batch_size, schedule=optim.cosine_schedule(lr, total=epochs_per_cycle * per_epoch),
-              num_train_samples=1, rng=rng, verbose=False)
+        train(
+            model,
+            X_train,
+            y_train,
+            rule=rule,
+            hyper=dict(lr=lr),
+            num_epochs=epochs_per_cycle,
+            batch_size=batch_size,
+            schedule=optim.cosine_schedule(lr, total=epochs_per_cycle * per_epoch),
+            num_train_samples=1,
+            rng=rng,
+            verbose=False,
+        )
         snapshots.append({name: w.copy() for name, w in model.params.items()})
     return snapshots
 

@@ -14,6 +14,7 @@ y mixes curvature with sampling noise, s·y can even be negative, and the line s
 steps that only suit one batch; that is why the lecture keeps L-BFGS for full-batch problems.
 :func:`lbfgs` takes ``batches`` to show exactly that.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -23,8 +24,16 @@ import numpy as np
 
 from .losses import linear_softmax_loss
 
-__all__ = ["newton_step", "lbfgs_direction", "backtracking", "lbfgs", "LbfgsRun", "first_order", "softmax_regression",
-           "evaluations_to"]
+__all__ = [
+    "newton_step",
+    "lbfgs_direction",
+    "backtracking",
+    "lbfgs",
+    "LbfgsRun",
+    "first_order",
+    "softmax_regression",
+    "evaluations_to",
+]
 
 
 def newton_step(x: np.ndarray, grad: np.ndarray, hessian: np.ndarray) -> np.ndarray:
@@ -59,8 +68,18 @@ def lbfgs_direction(grad: np.ndarray, S: np.ndarray, Y: np.ndarray) -> np.ndarra
     return -r
 
 
-def backtracking(fun: Callable, x: np.ndarray, f: float, g: np.ndarray, d: np.ndarray, *, step: float = 1.0,
-                 shrink: float = 0.5, c: float = 1e-4, max_tries: int = 30):
+def backtracking(
+    fun: Callable,
+    x: np.ndarray,
+    f: float,
+    g: np.ndarray,
+    d: np.ndarray,
+    *,
+    step: float = 1.0,
+    shrink: float = 0.5,
+    c: float = 1e-4,
+    max_tries: int = 30,
+):
     """A simple line search: halve the step until f(x + step d) <= f + c step g·d (Armijo's condition).
 
     Inputs: fun(x) -> (f, grad); the point x with its f and g; a descent direction d (g·d < 0).
@@ -88,9 +107,18 @@ class LbfgsRun:
     skipped: int
 
 
-def lbfgs(fun: Callable, x0: np.ndarray, *, memory: int = 10, max_iter: int = 100, gtol: float = 1e-6,
-          target: float | None = None, max_evaluations: int | None = None, direction: Callable = lbfgs_direction,
-          batches: Iterable | None = None) -> LbfgsRun:
+def lbfgs(
+    fun: Callable,
+    x0: np.ndarray,
+    *,
+    memory: int = 10,
+    max_iter: int = 100,
+    gtol: float = 1e-6,
+    target: float | None = None,
+    max_evaluations: int | None = None,
+    direction: Callable = lbfgs_direction,
+    batches: Iterable | None = None,
+) -> LbfgsRun:
     """Minimize fun with L-BFGS and a backtracking line search.
 
     Inputs:
@@ -143,8 +171,16 @@ def lbfgs(fun: Callable, x0: np.ndarray, *, memory: int = 10, max_iter: int = 10
     return LbfgsRun(x=x, loss=np.array(losses), evaluations=np.array(evals), skipped=skipped)
 
 
-def first_order(fun: Callable, x0: np.ndarray, rule: Callable, *, steps: int, target: float | None = None,
-                batches: Iterable | None = None, **hyper) -> tuple[np.ndarray, np.ndarray]:
+def first_order(
+    fun: Callable,
+    x0: np.ndarray,
+    rule: Callable,
+    *,
+    steps: int,
+    target: float | None = None,
+    batches: Iterable | None = None,
+    **hyper,
+) -> tuple[np.ndarray, np.ndarray]:
     """A rule of :mod:`course_utils.optim` on the same footing as :func:`lbfgs`: one evaluation per step.
 
     Inputs: fun, x0 and batches as for :func:`lbfgs`; rule and its keywords; steps, the budget of
@@ -182,5 +218,6 @@ def softmax_regression(X: np.ndarray, y: np.ndarray, reg: float) -> Callable:
         rows = slice(None) if idx is None else idx
         loss, dW = linear_softmax_loss(w.reshape(Xb.shape[1], C), Xb[rows], y[rows], reg, bias_row=True)
         return loss, dW.ravel()
+
     fun.num_params = Xb.shape[1] * C
     return fun

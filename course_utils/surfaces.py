@@ -4,6 +4,7 @@ A surface is a function ``surface(p) -> (value, grad)`` of a point p of shape (2
 :func:`run_2d` walks an update rule of :mod:`course_utils.optim` across one, which is all a
 picture of an optimizer's path needs.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -41,7 +42,10 @@ def saddle(p: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 SURFACES: dict[str, Callable[[np.ndarray], tuple[float, np.ndarray]]] = {
-    "bowl": bowl, "valley": valley, "rosenbrock": rosenbrock, "saddle": saddle,
+    "bowl": bowl,
+    "valley": valley,
+    "rosenbrock": rosenbrock,
+    "saddle": saddle,
 }
 
 

@@ -12,6 +12,7 @@ habits make a timing claim hold there:
 Used by notebook 01 (forward vs backward through a chain of gates, Jacobian vs mask) and
 notebook 02 (loops vs vectorized).
 """
+
 from __future__ import annotations
 
 import contextlib

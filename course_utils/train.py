@@ -15,6 +15,7 @@ rule (a function of :mod:`course_utils.optim`) turns a gradient into a new param
 loop writes that new array back into ``model.params`` explicitly, keeping one rule state per
 parameter. So the same loop trains a linear classifier and a ten-layer net with any rule.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -131,8 +132,15 @@ def train(
     loss_hist: list[float] = []
     ratios: dict[str, list[float]] = {name: [] for name in model.params}
     train_acc, val_acc = [], []
-    bar = tqdm(total=num_epochs * per_epoch, desc="training", unit="it", disable=not verbose, mininterval=0.1,
-               leave=True, dynamic_ncols=True)
+    bar = tqdm(
+        total=num_epochs * per_epoch,
+        desc="training",
+        unit="it",
+        disable=not verbose,
+        mininterval=0.1,
+        leave=True,
+        dynamic_ncols=True,
+    )
 
     def measure():
         train_acc.append(accuracy(model, X_train[sample], y_train[sample]))
@@ -145,7 +153,7 @@ def train(
         for epoch in range(num_epochs):
             order = rng.permutation(N)
             for start in range(0, N, batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 loss, grads = model.loss(X_train[idx], y_train[idx])
                 loss_hist.append(float(loss))
                 if not np.isfinite(loss):
@@ -174,10 +182,14 @@ def train(
         bar.set_postfix_str(_status(num_epochs - 1, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
     bar.close()
     return History(
-        loss=np.array(loss_hist), train_acc=np.array(train_acc), val_acc=np.array(val_acc),
+        loss=np.array(loss_hist),
+        train_acc=np.array(train_acc),
+        val_acc=np.array(val_acc),
         iterations_per_epoch=per_epoch,
-        update_ratio={name: np.array(r) for name, r in ratios.items()}, diverged=diverged,
-        lr=np.array(lrs), average=average,
+        update_ratio={name: np.array(r) for name, r in ratios.items()},
+        diverged=diverged,
+        lr=np.array(lrs),
+        average=average,
     )
 
 
@@ -196,13 +208,24 @@ def _default_lr(rule: Callable) -> float:
     except (KeyError, TypeError, ValueError):
         default = inspect.Parameter.empty
     if default is inspect.Parameter.empty:
-        raise ValueError(f"train: lr_decay needs a learning rate to decay: give hyper=dict(lr=...) for "
-                         f"{getattr(rule, '__name__', rule)!r}")
+        raise ValueError(
+            f"train: lr_decay needs a learning rate to decay: give hyper=dict(lr=...) for "
+            f"{getattr(rule, '__name__', rule)!r}"
+        )
     return float(default)
 
 
-def minibatch_sgd(loss_fn: Callable, W: np.ndarray, X: np.ndarray, y: np.ndarray, lr: float, reg: float,
-                  num_iters: int, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def minibatch_sgd(
+    loss_fn: Callable,
+    W: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    lr: float,
+    reg: float,
+    num_iters: int,
+    batch_size: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Mini-batch stochastic gradient descent on the weights of a linear classifier.
 
     Inputs:

@@ -1,4 +1,5 @@
 """What every test here shares: no figure outlives the test that made it."""
+
 import sys
 
 import pytest

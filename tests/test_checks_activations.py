@@ -1,4 +1,5 @@
 """The notebook 04 checks: correct activations pass however written, typical slips fail with the right hint."""
+
 import math
 import re
 import warnings
@@ -13,6 +14,7 @@ checks = cu.checks
 
 
 # ---- correct answers, written in several ways ----
+
 
 def sigmoid_forward(x):
     e = np.exp(-np.abs(x))
@@ -56,7 +58,7 @@ def tanh_forward_sigmoid(x):
 
 
 def tanh_backward(dout, out):
-    return dout * (1 - out ** 2)
+    return dout * (1 - out**2)
 
 
 def leaky_relu_forward(x, alpha=0.01):
@@ -156,14 +158,18 @@ def test_correct_implementations_pass(seed, capsys):
         checks.check_sigmoid(sigmoid_forward=sigmoid_forward_loops, sigmoid_backward=sigmoid_backward, seed=seed)
         for fwd in (tanh_forward, tanh_forward_exp, tanh_forward_sigmoid):
             checks.check_tanh(tanh_forward=fwd, tanh_backward=tanh_backward, seed=seed)
-        checks.check_leaky_relu(leaky_relu_forward=leaky_relu_forward, leaky_relu_backward=leaky_relu_backward,
-                                seed=seed)
-        checks.check_leaky_relu(leaky_relu_forward=leaky_relu_forward_mask,
-                                leaky_relu_backward=leaky_relu_backward_mask, seed=seed)
-        checks.check_leaky_relu(leaky_relu_forward=leaky_relu_forward_maximum,
-                                leaky_relu_backward=leaky_relu_backward, seed=seed)
-        checks.check_leaky_relu(leaky_relu_forward=leaky_relu_forward_copy,
-                                leaky_relu_backward=leaky_relu_backward_loops, seed=seed)
+        checks.check_leaky_relu(
+            leaky_relu_forward=leaky_relu_forward, leaky_relu_backward=leaky_relu_backward, seed=seed
+        )
+        checks.check_leaky_relu(
+            leaky_relu_forward=leaky_relu_forward_mask, leaky_relu_backward=leaky_relu_backward_mask, seed=seed
+        )
+        checks.check_leaky_relu(
+            leaky_relu_forward=leaky_relu_forward_maximum, leaky_relu_backward=leaky_relu_backward, seed=seed
+        )
+        checks.check_leaky_relu(
+            leaky_relu_forward=leaky_relu_forward_copy, leaky_relu_backward=leaky_relu_backward_loops, seed=seed
+        )
         checks.check_elu(elu_forward=elu_forward, elu_backward=elu_backward, seed=seed)
         checks.check_elu(elu_forward=elu_forward_loops, elu_backward=elu_backward_mask, seed=seed)
         checks.check_elu(elu_forward=elu_forward_exp, elu_backward=elu_backward_exp, seed=seed)
@@ -177,8 +183,9 @@ def test_reference_layers_pass():
     L = cu.layers
     checks.check_sigmoid(sigmoid_forward=L.sigmoid_forward, sigmoid_backward=L.sigmoid_backward, verbose=False)
     checks.check_tanh(tanh_forward=L.tanh_forward, tanh_backward=L.tanh_backward, verbose=False)
-    checks.check_leaky_relu(leaky_relu_forward=L.leaky_relu_forward, leaky_relu_backward=L.leaky_relu_backward,
-                            verbose=False)
+    checks.check_leaky_relu(
+        leaky_relu_forward=L.leaky_relu_forward, leaky_relu_backward=L.leaky_relu_backward, verbose=False
+    )
     checks.check_elu(elu_forward=L.elu_forward, elu_backward=L.elu_backward, verbose=False)
 
 
@@ -211,14 +218,24 @@ def test_alpha_is_passed_as_a_keyword():
 
     checks.check_leaky_relu(leaky_relu_forward=forward, leaky_relu_backward=leaky_relu_backward, verbose=False)
     assert seen == [0.01, 0.1]
-    fails(checks.check_leaky_relu, "cannot be called.*alpha", leaky_relu_forward=positional_only,
-          leaky_relu_backward=leaky_relu_backward)
+    fails(
+        checks.check_leaky_relu,
+        "cannot be called.*alpha",
+        leaky_relu_forward=positional_only,
+        leaky_relu_backward=leaky_relu_backward,
+    )
 
 
 # ---- typical wrong answers: each fails, on the visible test (seed 0), with the hint for its cause ----
 
-SOLUTION_LINES = ("np.where(x >= 0, 1 / (1 + e), e / (1 + e))", "dout * s * (1 - s)", "dout * (1 - out**2)",
-                  "np.where(x > 0, x, alpha * x)", "np.where(x > 0, dout, alpha * dout)", "dout * (out + alpha)")
+SOLUTION_LINES = (
+    "np.where(x >= 0, 1 / (1 + e), e / (1 + e))",
+    "dout * s * (1 - s)",
+    "dout * (1 - out**2)",
+    "np.where(x > 0, x, alpha * x)",
+    "np.where(x > 0, dout, alpha * dout)",
+    "dout * (out + alpha)",
+)
 
 
 def message(check, **student):
@@ -235,6 +252,7 @@ def as_float32(forward):
     def wrapped(x, **keywords):
         out, cache = forward(x, **keywords)
         return out.astype(np.float32), cache
+
     return wrapped
 
 
@@ -268,33 +286,43 @@ SIGMOID_SLIPS = {
     "sign of the local gradient": (sigmoid_forward, lambda dout, s: dout * s * (s - 1), "wrong sign"),
     "input modified in place": (sigmoid_forward_inplace, sigmoid_backward, "modified its input `x`"),
     "float32": (as_float32(sigmoid_forward), sigmoid_backward, "float32"),
-    "float32 cache, float64 dx": (lambda x: (sigmoid_forward(x)[0], sigmoid_forward(x)[1].astype(np.float32)),
-                                  sigmoid_backward, "went through float32"),
+    "float32 cache, float64 dx": (
+        lambda x: (sigmoid_forward(x)[0], sigmoid_forward(x)[1].astype(np.float32)),
+        sigmoid_backward,
+        "went through float32",
+    ),
 }
 
 
-
 def tanh_backward_inplace(dout, out):
-    dout *= 1 - out ** 2
+    dout *= 1 - out**2
     return dout
 
 
 TANH_SLIPS = {
     "derivative at the cached output": (tanh_forward, lambda dout, t: dout * (1 - np.tanh(t) ** 2), "wrong point"),
-    "dout forgotten": (tanh_forward, lambda dout, t: 1 - t ** 2, "chain rule"),
+    "dout forgotten": (tanh_forward, lambda dout, t: 1 - t**2, "chain rule"),
     "square missing": (tanh_forward, lambda dout, t: dout * (1 - t), "with the square"),
     "the sigmoid's pattern": (tanh_forward, lambda dout, t: dout * t * (1 - t), "sigmoid's pattern"),
-    "sign": (tanh_forward, lambda dout, t: dout * (t ** 2 - 1), "wrong sign"),
+    "sign": (tanh_forward, lambda dout, t: dout * (t**2 - 1), "wrong sign"),
     "dout modified in place": (tanh_forward, tanh_backward_inplace, "modified its input `dout`"),
     "float32": (as_float32(tanh_forward), tanh_backward, "float32"),
-    "float32 cache, float64 dx": (lambda x: (tanh_forward(x)[0], tanh_forward(x)[1].astype(np.float32)),
-                                  tanh_backward, "went through float32"),
-    "summed over the batch": (tanh_forward, lambda dout, t: np.sum(dout * (1 - t ** 2), axis=0),
-                              "shape.*summed or averaged over the batch axis"),
-    "summed over the features": (tanh_forward, lambda dout, t: np.mean(dout * (1 - t ** 2), axis=1),
-                                 "shape.*summed or averaged over the last axis"),
+    "float32 cache, float64 dx": (
+        lambda x: (tanh_forward(x)[0], tanh_forward(x)[1].astype(np.float32)),
+        tanh_backward,
+        "went through float32",
+    ),
+    "summed over the batch": (
+        tanh_forward,
+        lambda dout, t: np.sum(dout * (1 - t**2), axis=0),
+        "shape.*summed or averaged over the batch axis",
+    ),
+    "summed over the features": (
+        tanh_forward,
+        lambda dout, t: np.mean(dout * (1 - t**2), axis=1),
+        "shape.*summed or averaged over the last axis",
+    ),
 }
-
 
 
 def leaky_hardcoded(x, alpha=0.01):
@@ -311,24 +339,34 @@ def leaky_inplace(x, alpha=0.01):
 
 
 LEAKY_SLIPS = {
-    "alpha on the positive side": (lambda x, alpha=0.01: (np.where(x > 0, alpha * x, x), (x, alpha)),
-                                   leaky_relu_backward, "negative inputs only"),
-    "backward: alpha on the positive side": (leaky_relu_forward, lambda dout, c: np.where(c[0] > 0, c[1] * dout, dout),
-                                             "other way round"),
+    "alpha on the positive side": (
+        lambda x, alpha=0.01: (np.where(x > 0, alpha * x, x), (x, alpha)),
+        leaky_relu_backward,
+        "negative inputs only",
+    ),
+    "backward: alpha on the positive side": (
+        leaky_relu_forward,
+        lambda dout, c: np.where(c[0] > 0, c[1] * dout, dout),
+        "other way round",
+    ),
     "forward hard-codes the default": (leaky_hardcoded, leaky_relu_backward, "fits alpha = 0.01, the default"),
-    "backward hard-codes the default": (leaky_relu_forward, leaky_backward_hardcoded,
-                                        "fits alpha = 0.01.*keep that alpha in the cache"),
+    "backward hard-codes the default": (
+        leaky_relu_forward,
+        leaky_backward_hardcoded,
+        "fits alpha = 0.01.*keep that alpha in the cache",
+    ),
     "plain ReLU forward": (lambda x, alpha=0.01: (np.maximum(x, 0), (x, alpha)), leaky_relu_backward, "plain ReLU"),
-    "plain ReLU backward": (leaky_relu_forward, lambda dout, c: np.where(c[0] > 0, dout, 0.0),
-                            "dx is 0 where x <= 0"),
+    "plain ReLU backward": (leaky_relu_forward, lambda dout, c: np.where(c[0] > 0, dout, 0.0), "dx is 0 where x <= 0"),
     "dout forgotten": (leaky_relu_forward, lambda dout, c: np.where(c[0] > 0, 1.0, c[1]), "chain rule"),
     "input modified in place": (leaky_inplace, leaky_relu_backward, "modified its input `x`"),
     "float32": (as_float32(leaky_relu_forward), leaky_relu_backward, "float32"),
-    "float32 on the negative side of dx": (leaky_relu_forward, lambda dout, c: np.where(
-        c[0] > 0, dout, c[1] * dout.astype(np.float32)), "went through float32"),
+    "float32 on the negative side of dx": (
+        leaky_relu_forward,
+        lambda dout, c: np.where(c[0] > 0, dout, c[1] * dout.astype(np.float32)),
+        "went through float32",
+    ),
     "sign": (leaky_relu_forward, lambda dout, c: -leaky_relu_backward(dout, c), "wrong sign"),
 }
-
 
 
 def test_a_hard_coded_default_passes_only_the_calls_that_use_the_default():
@@ -375,16 +413,24 @@ ELU_SLIPS = {
     "forward hard-codes the default": (elu_hardcoded, elu_backward, "fits alpha = 1.0, the default"),
     "derivative keeps the - 1": (elu_forward, lambda dout, c: np.where(c[0] > 0, dout, dout * c[1]), "the - 1 goes"),
     "derivative without alpha": (elu_forward, elu_backward_without_alpha, "lacks the factor alpha"),
-    "backward hard-codes the default": (elu_forward, lambda dout, c: np.where(c[0] > 0, dout, dout * (c[1] + 1.0)),
-                                        "uses 1.0 .the default."),
-    "dout forgotten": (elu_forward, lambda dout, c: np.where(c[0] > 0, 1.0, c[2] * np.exp(np.minimum(c[0], 0))),
-                       "chain rule"),
+    "backward hard-codes the default": (
+        elu_forward,
+        lambda dout, c: np.where(c[0] > 0, dout, dout * (c[1] + 1.0)),
+        "uses 1.0 .the default.",
+    ),
+    "dout forgotten": (
+        elu_forward,
+        lambda dout, c: np.where(c[0] > 0, 1.0, c[2] * np.exp(np.minimum(c[0], 0))),
+        "chain rule",
+    ),
     "input modified in place": (elu_inplace, elu_backward_of_inplace, "modified its input `x`"),
     "float32": (as_float32(elu_forward), elu_backward, "float32"),
-    "float32 output cached, float64 dx": (lambda x, alpha=1.0: (elu_forward(x, alpha)[0], (
-        x, elu_forward(x, alpha)[1][1].astype(np.float32), alpha)), elu_backward, "went through float32"),
+    "float32 output cached, float64 dx": (
+        lambda x, alpha=1.0: (elu_forward(x, alpha)[0], (x, elu_forward(x, alpha)[1][1].astype(np.float32), alpha)),
+        elu_backward,
+        "went through float32",
+    ),
 }
-
 
 
 SLIPS = {"sigmoid": SIGMOID_SLIPS, "tanh": TANH_SLIPS, "leaky_relu": LEAKY_SLIPS, "elu": ELU_SLIPS}

@@ -1,4 +1,5 @@
 """The notebook 01 checks: pass on correct answers, fail with the right hint on typical slips."""
+
 import numpy as np
 import pytest
 
@@ -15,8 +16,14 @@ def _fails(check, match, **student):
         check(**student, verbose=False)
 
 
-ALL = ("check_grads_xyz", "check_gates", "check_sigmoid_gate", "check_net", "check_vector_relu_backward",
-       "check_matmul_backward")
+ALL = (
+    "check_grads_xyz",
+    "check_gates",
+    "check_sigmoid_gate",
+    "check_net",
+    "check_vector_relu_backward",
+    "check_matmul_backward",
+)
 
 
 def test_checks_are_registered():
@@ -59,17 +66,20 @@ def test_student_written_gates_with_numpy_results_pass(capsys):
 
 
 # (1) grads_xyz
-@pytest.mark.parametrize("wrong, match", [
-    (lambda x, y, z: (-4.0, -4.0, 3.0), "same at every point.*formula"),
-    (lambda x, y, z: (-z, -z, -(x + y)), "wrong sign"),
-    (lambda x, y, z: (x + y, x + y, z), "swapped"),
-    (lambda x, y, z: (x * z, y * z, x + y), "add gate's local gradient is 1"),
-    (lambda x, y, z: (z, z, x * y), "other.*input of the multiply gate"),
-    (lambda x, y, z: (1.0, 1.0, x + y), r"1 is only the add gate's local gradient.*dfdx = dfdy = z"),
-    (lambda x, y, z: (z, y, x + y), r"dfdy\[0\] is wrong.*passes the upstream gradient df/dq = z to both inputs"),
-    (lambda x, y, z: (z, z), r"must return the tuple \(dfdx, dfdy, dfdz\)"),
-    (lambda x, y, z: (z, None, x + y), "dfdy is None"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (lambda x, y, z: (-4.0, -4.0, 3.0), "same at every point.*formula"),
+        (lambda x, y, z: (-z, -z, -(x + y)), "wrong sign"),
+        (lambda x, y, z: (x + y, x + y, z), "swapped"),
+        (lambda x, y, z: (x * z, y * z, x + y), "add gate's local gradient is 1"),
+        (lambda x, y, z: (z, z, x * y), "other.*input of the multiply gate"),
+        (lambda x, y, z: (1.0, 1.0, x + y), r"1 is only the add gate's local gradient.*dfdx = dfdy = z"),
+        (lambda x, y, z: (z, y, x + y), r"dfdy\[0\] is wrong.*passes the upstream gradient df/dq = z to both inputs"),
+        (lambda x, y, z: (z, z), r"must return the tuple \(dfdx, dfdy, dfdz\)"),
+        (lambda x, y, z: (z, None, x + y), "dfdy is None"),
+    ],
+)
 def test_grads_xyz_failures(wrong, match):
     _fails(checks.check_grads_xyz, match, grads_xyz=wrong)
 
@@ -137,17 +147,20 @@ class MulNoCache:
 GOOD = dict(AddGate=ref.AddGate, MultiplyGate=ref.MultiplyGate, MaxGate=ref.MaxGate)
 
 
-@pytest.mark.parametrize("name, cls, match", [
-    ("MultiplyGate", MulNoSwap, "MultiplyGate dx.*multiply swaps: dx gets y\\*dout"),
-    ("MultiplyGate", MulForgotDout, "MultiplyGate dx.*forget to multiply by the upstream gradient dout"),
-    ("MultiplyGate", MulSign, "wrong sign"),
-    ("MaxGate", MaxBoth, "MaxGate d[xy].*goes only to the larger input"),
-    ("MaxGate", MaxReversed, "MaxGate dx.*larger.*comparison"),
-    ("MaxGate", MaxForgotDout, "forget to multiply by the upstream gradient dout"),
-    ("MaxGate", MaxTimesValue, "local gradient is 1 for the larger input.*not the larger value"),
-    ("AddGate", AddForgotDout, "AddGate dx.*forget to multiply by the upstream gradient dout"),
-    ("AddGate", AddOne, r"AddGate.backward must return the tuple \(dx, dy\)"),
-])
+@pytest.mark.parametrize(
+    "name, cls, match",
+    [
+        ("MultiplyGate", MulNoSwap, "MultiplyGate dx.*multiply swaps: dx gets y\\*dout"),
+        ("MultiplyGate", MulForgotDout, "MultiplyGate dx.*forget to multiply by the upstream gradient dout"),
+        ("MultiplyGate", MulSign, "wrong sign"),
+        ("MaxGate", MaxBoth, "MaxGate d[xy].*goes only to the larger input"),
+        ("MaxGate", MaxReversed, "MaxGate dx.*larger.*comparison"),
+        ("MaxGate", MaxForgotDout, "forget to multiply by the upstream gradient dout"),
+        ("MaxGate", MaxTimesValue, "local gradient is 1 for the larger input.*not the larger value"),
+        ("AddGate", AddForgotDout, "AddGate dx.*forget to multiply by the upstream gradient dout"),
+        ("AddGate", AddOne, r"AddGate.backward must return the tuple \(dx, dy\)"),
+    ],
+)
 def test_gate_failures(name, cls, match):
     _fails(checks.check_gates, match, **{**GOOD, name: cls})
 
@@ -197,13 +210,16 @@ class SigBare(ref.SigmoidGate):
         return self.out * (1 - self.out) * dout
 
 
-@pytest.mark.parametrize("cls, match", [
-    (SigSignExp, "SigmoidGate: out.*sign inside exp"),
-    (SigForgotDout, "dx.*forget to multiply by the upstream gradient dout"),
-    (SigNoOneMinus, r"σ\(x\)\(1 - σ\(x\)\), not σ\(x\)"),
-    (SigAtInput, "at the output σ\\(x\\) you cached"),
-    (SigBare, r"must return the tuple \(dx,\) \(note the comma"),
-])
+@pytest.mark.parametrize(
+    "cls, match",
+    [
+        (SigSignExp, "SigmoidGate: out.*sign inside exp"),
+        (SigForgotDout, "dx.*forget to multiply by the upstream gradient dout"),
+        (SigNoOneMinus, r"σ\(x\)\(1 - σ\(x\)\), not σ\(x\)"),
+        (SigAtInput, "at the output σ\\(x\\) you cached"),
+        (SigBare, r"must return the tuple \(dx,\) \(note the comma"),
+    ],
+)
 def test_sigmoid_gate_failures(cls, match):
     _fails(checks.check_sigmoid_gate, match, SigmoidGate=cls)
 
@@ -240,26 +256,35 @@ class NetOnlyInputs(ref.Net):
         return {k: grads[k] for k in ("x", "y", "z")}
 
 
-@pytest.mark.parametrize("cls, match", [
-    (NetOverwrites, "Net: db.*gradients add where a value branches"),
-    (NetForwardOrder, r"(?s)Net: dc\[0\] is wrong at x=-0.940624, y=-0.2, z=-1.59626, dout=-1.78743: "
-                      r"expected 0.366019, got 0 .*reverse\* order"),
-    (NetIgnoresDout, r"Net: df.*grads\[self.entries\[-1\]\[2\]\] = dout"),
-    (NetOnlyInputs, "no gradient for 'f', 's', 'c', 'b', 'a'"),
-])
+@pytest.mark.parametrize(
+    "cls, match",
+    [
+        (NetOverwrites, "Net: db.*gradients add where a value branches"),
+        (
+            NetForwardOrder,
+            r"(?s)Net: dc\[0\] is wrong at x=-0.940624, y=-0.2, z=-1.59626, dout=-1.78743: "
+            r"expected 0.366019, got 0 .*reverse\* order",
+        ),
+        (NetIgnoresDout, r"Net: df.*grads\[self.entries\[-1\]\[2\]\] = dout"),
+        (NetOnlyInputs, "no gradient for 'f', 's', 'c', 'b', 'a'"),
+    ],
+)
 def test_net_failures(cls, match):
     _fails(checks.check_net, match, Net=cls)
 
 
 # (5) vector ReLU backward
-@pytest.mark.parametrize("wrong, match", [
-    (lambda dout, x: (x > 0).astype(float), "forget to multiply by the upstream gradient dout"),
-    (lambda dout, x: dout.copy(), "blocked"),
-    (lambda dout, x: dout * (x <= 0), "inverted"),
-    (lambda dout, x: dout * np.maximum(x, 0), "not x itself"),
-    (lambda dout, x: -dout * (x > 0), "wrong sign"),
-    (lambda dout, x: (dout * (x > 0)).T, "shape"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (lambda dout, x: (x > 0).astype(float), "forget to multiply by the upstream gradient dout"),
+        (lambda dout, x: dout.copy(), "blocked"),
+        (lambda dout, x: dout * (x <= 0), "inverted"),
+        (lambda dout, x: dout * np.maximum(x, 0), "not x itself"),
+        (lambda dout, x: -dout * (x > 0), "wrong sign"),
+        (lambda dout, x: (dout * (x > 0)).T, "shape"),
+    ],
+)
 def test_vector_relu_failures(wrong, match):
     _fails(checks.check_vector_relu_backward, match, relu_backward=wrong)
 
@@ -274,8 +299,11 @@ def test_vector_relu_in_place_is_caught():
 
 def test_call_and_verify_work_apart():
     """The autograder runs call in the student's kernel and verify in its own process."""
-    for name, student in [("check_net", {"Net": ref.Net}), ("check_grads_xyz", {"grads_xyz": grads_xyz}),
-                          ("check_matmul_backward", {"matmul_backward": matmul_backward})]:
+    for name, student in [
+        ("check_net", {"Net": ref.Net}),
+        ("check_grads_xyz", {"grads_xyz": grads_xyz}),
+        ("check_matmul_backward", {"matmul_backward": matmul_backward}),
+    ]:
         spec = REGISTRY[name]
         for case in spec.cases(1):
             outputs, modified = run_student(spec, student, case)
@@ -292,8 +320,9 @@ def test_cases_are_deterministic_and_never_all_zero():
                 for key in ca:
                     assert np.array_equal(ca[key], cb[key])
                     assert np.any(ca[key] != 0)
-        assert not np.array_equal(spec.cases(0)[0][next(iter(spec.cases(0)[0]))],
-                                  spec.cases(1)[0][next(iter(spec.cases(1)[0]))])
+        assert not np.array_equal(
+            spec.cases(0)[0][next(iter(spec.cases(0)[0]))], spec.cases(1)[0][next(iter(spec.cases(1)[0]))]
+        )
 
 
 # distinct sizes, ties, state between calls, the failing point
@@ -324,9 +353,13 @@ class MaxTieSplit(ref.MaxGate):
 @pytest.mark.parametrize("cls, quantity", [(MaxStrict, "dx"), (MaxTieToY, "dy"), (MaxTieSplit, "dx")])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_max_gate_ties_follow_the_course_rule(cls, quantity, seed):
-    _fails(checks.check_gates, rf"MaxGate {quantity}\[\d+\] is wrong at x=(\S+), y=\1, dout=.*only the ties are wrong: "
-           r"when x == y, the course's max gate gives all of dout to x.*self.x >= self.y",
-           **{**GOOD, "MaxGate": cls}, seed=seed)
+    _fails(
+        checks.check_gates,
+        rf"MaxGate {quantity}\[\d+\] is wrong at x=(\S+), y=\1, dout=.*only the ties are wrong: "
+        r"when x == y, the course's max gate gives all of dout to x.*self.x >= self.y",
+        **{**GOOD, "MaxGate": cls},
+        seed=seed,
+    )
 
 
 class MaxIfElse:
@@ -352,8 +385,7 @@ class AddNumpy:
 
 def test_other_correct_gates_pass():
     for seed in (0, 1, 2):
-        checks.check_gates(AddGate=AddNumpy, MultiplyGate=ref.MultiplyGate, MaxGate=MaxIfElse, seed=seed,
-                           verbose=False)
+        checks.check_gates(AddGate=AddNumpy, MultiplyGate=ref.MultiplyGate, MaxGate=MaxIfElse, seed=seed, verbose=False)
 
 
 class MulAccumulates(ref.MultiplyGate):
@@ -381,11 +413,18 @@ class SigAccumulates(ref.SigmoidGate):
 
 
 def test_state_kept_between_calls_is_caught():
-    _fails(checks.check_gates, r"MultiplyGate.backward gave \(dx, dy\) = \(\S+, \S+\) the first time and .* when "
-           r"called again after the same forward, at x=.*Hint: forward must overwrite what it caches",
-           **{**GOOD, "MultiplyGate": MulAccumulates})
-    _fails(checks.check_gates, r"MultiplyGate gives \(out, dx, dy\) = .* when one object has already run earlier "
-           r"points, but .* as a new object", **{**GOOD, "MultiplyGate": MulCachesOnce})
+    _fails(
+        checks.check_gates,
+        r"MultiplyGate.backward gave \(dx, dy\) = \(\S+, \S+\) the first time and .* when "
+        r"called again after the same forward, at x=.*Hint: forward must overwrite what it caches",
+        **{**GOOD, "MultiplyGate": MulAccumulates},
+    )
+    _fails(
+        checks.check_gates,
+        r"MultiplyGate gives \(out, dx, dy\) = .* when one object has already run earlier "
+        r"points, but .* as a new object",
+        **{**GOOD, "MultiplyGate": MulCachesOnce},
+    )
     _fails(checks.check_sigmoid_gate, "SigmoidGate.backward gave dx = .* when called again", SigmoidGate=SigAccumulates)
 
 
@@ -433,12 +472,20 @@ class NetNoInputs(ref.Net):
 
 
 def test_net_state_and_missing_keys():
-    _fails(checks.check_net, r"Net.backward gave grads\['\w+'\] = .* when called again after the same forward.*"
-           r"Hint: each backward starts from fresh gradients", Net=NetKeepsGrads)
+    _fails(
+        checks.check_net,
+        r"Net.backward gave grads\['\w+'\] = .* when called again after the same forward.*"
+        r"Hint: each backward starts from fresh gradients",
+        Net=NetKeepsGrads,
+    )
     checks.check_net(Net=NetResetsGrads, verbose=False)
-    _fails(checks.check_net, r"NetNoGradInit.backward raised KeyError: 's'\n  at NetNoGradInit.backward, line \d+: "
-           r"`grads\[name\] = grads\[name\] \+ d`\n  Hint: every named value needs a gradient to add to: start from "
-           r"grads = \{name: 0.0 for name in self.values\}", Net=NetNoGradInit)
+    _fails(
+        checks.check_net,
+        r"NetNoGradInit.backward raised KeyError: 's'\n  at NetNoGradInit.backward, line \d+: "
+        r"`grads\[name\] = grads\[name\] \+ d`\n  Hint: every named value needs a gradient to add to: start from "
+        r"grads = \{name: 0.0 for name in self.values\}",
+        Net=NetNoGradInit,
+    )
     _fails(checks.check_net, r"NetNoInputs.forward raised KeyError: 'x'.*values = dict\(inputs\)", Net=NetNoInputs)
 
 
@@ -473,25 +520,37 @@ def test_other_correct_net_passes():
 
 
 def test_a_wrong_scalar_shows_the_point_to_redo_by_hand():
-    _fails(checks.check_grads_xyz, r"grads_xyz: dfdx\[\d\] is wrong at x=\S+, y=\S+, z=\S+: expected",
-           grads_xyz=lambda x, y, z: (x + y, x + y, z))
-    _fails(checks.check_gates, r"gates: MultiplyGate dx\[\d\] is wrong at x=\S+, y=\S+, dout=\S+: expected",
-           **{**GOOD, "MultiplyGate": MulNoSwap})
-    _fails(checks.check_sigmoid_gate, r"SigmoidGate: dx\[\d\] is wrong at x=\S+, dout=\S+: expected",
-           SigmoidGate=SigNoOneMinus)
+    _fails(
+        checks.check_grads_xyz,
+        r"grads_xyz: dfdx\[\d\] is wrong at x=\S+, y=\S+, z=\S+: expected",
+        grads_xyz=lambda x, y, z: (x + y, x + y, z),
+    )
+    _fails(
+        checks.check_gates,
+        r"gates: MultiplyGate dx\[\d\] is wrong at x=\S+, y=\S+, dout=\S+: expected",
+        **{**GOOD, "MultiplyGate": MulNoSwap},
+    )
+    _fails(
+        checks.check_sigmoid_gate,
+        r"SigmoidGate: dx\[\d\] is wrong at x=\S+, dout=\S+: expected",
+        SigmoidGate=SigNoOneMinus,
+    )
 
 
 def test_vector_relu_with_a_matrix_product():
-    _fails(checks.check_vector_relu_backward,
-           r"raised ValueError.*Jacobian is diagonal.*dx = dout \* \(x > 0\) uses \*",
-           relu_backward=lambda dout, x: dout @ (x > 0))
+    _fails(
+        checks.check_vector_relu_backward,
+        r"raised ValueError.*Jacobian is diagonal.*dx = dout \* \(x > 0\) uses \*",
+        relu_backward=lambda dout, x: dout @ (x > 0),
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_vector_relu_written_differently_passes(seed):
     checks.check_vector_relu_backward(relu_backward=lambda dout, x: np.where(x > 0, dout, 0), seed=seed, verbose=False)
-    checks.check_vector_relu_backward(relu_backward=lambda dout, x: dout * np.heaviside(x, 0.0), seed=seed,
-                                      verbose=False)
+    checks.check_vector_relu_backward(
+        relu_backward=lambda dout, x: dout * np.heaviside(x, 0.0), seed=seed, verbose=False
+    )
 
 
 def test_a_numpy_error_in_a_gate_gets_a_message_with_a_hint():
@@ -500,9 +559,12 @@ def test_a_numpy_error_in_a_gate_gets_a_message_with_a_hint():
             grads = np.array([dout, 0.0])
             return grads[0], grads[2]
 
-    _fails(checks.check_gates, r"MaxIndexes.backward raised IndexError: index 2 is out of bounds.*\n  at "
-           r"MaxIndexes.backward, line \d+: `return grads\[0\], grads\[2\]`\n  Hint: ",
-           **{**GOOD, "MaxGate": MaxIndexes})
+    _fails(
+        checks.check_gates,
+        r"MaxIndexes.backward raised IndexError: index 2 is out of bounds.*\n  at "
+        r"MaxIndexes.backward, line \d+: `return grads\[0\], grads\[2\]`\n  Hint: ",
+        **{**GOOD, "MaxGate": MaxIndexes},
+    )
 
 
 class MulFreesCache(ref.MultiplyGate):
@@ -544,55 +606,82 @@ def test_blank_matmul_backward_gets_the_one_line_message():
 
     with pytest.raises(NotFilledIn) as info:
         checks.check_matmul_backward(matmul_backward=matmul_backward)
-    assert str(info.value) == ('matmul_backward is not filled in yet: write your code in its cell, in place of '
-                               '"raise NotImplementedError()".')
+    assert str(info.value) == (
+        'matmul_backward is not filled in yet: write your code in its cell, in place of "raise NotImplementedError()".'
+    )
 
 
 SHAPES_DX = r"dX = dD @ W\.T, \(N, M\) @ \(M, D\)"
 SHAPES_DW = r"dW = X\.T @ dD, \(D, N\) @ \(N, M\): the batch axis N is summed"
 
 
-@pytest.mark.parametrize("wrong, match", [
-    # dD @ W instead of dD @ W.T: numpy refuses, and the hint names the transpose
-    (lambda dD, X, W: (dD @ W, X.T @ dD),
-     r"matmul_backward raised ValueError: matmul: .*\n  at .*`.*`\n  Hint: dD is \(N, M\), so the factor right of it "
-     r"must start with M: W\.T is \(M, D\), " + SHAPES_DX),
-    (lambda dD, X, W: (np.dot(dD, W), X.T @ dD), r"raised ValueError: shapes .* not aligned.*W\.T is \(M, D\)"),
-    # X @ dD: the transpose of X missing
-    (lambda dD, X, W: (dD @ W.T, X @ dD),
-     r"raised ValueError.*Hint: a factor ending in D met one starting with the batch size N: transpose X and put it "
-     r"first, " + SHAPES_DW),
-    # the order of the factors swapped
-    (lambda dD, X, W: (dD @ W.T, dD @ X), r"raised ValueError.*Hint: the factors are in the wrong order: " + SHAPES_DW),
-    (lambda dD, X, W: (dD @ W.T, dD.T @ X),
-     r"matmul_backward: dW has shape \(3, 4\), expected \(4, 3\) like W\.\n  "
-     r"Hint: this is dW transposed \(dD\.T @ X\): put X\.T first, " + SHAPES_DW),
-    (lambda dD, X, W: (W @ dD.T, X.T @ dD),
-     r"dX has shape \(4, 5\), expected \(5, 4\) like X\.\n  Hint: this is dX transposed \(W @ dD\.T\): put dD first"),
-    (lambda dD, X, W: (dD @ W.T, X.T @ dD.T), r"Hint: dD is already \(N, M\): do not transpose it"),
-    # forgetting the upstream gradient: X.T for dW (W.T for dX), or dD replaced by ones
-    (lambda dD, X, W: (dD @ W.T, X.T),
-     r"dW has shape \(4, 5\), expected \(4, 3\) like W\.\n  Hint: dW = X\.T leaves out the upstream gradient dD"),
-    (lambda dD, X, W: (W.T, X.T @ dD),
-     r"dX has shape .* like X\.\n  Hint: dX = W\.T leaves out the upstream gradient dD"),
-    (lambda dD, X, W: (dD @ W.T, X.T @ np.ones_like(dD)),
-     r"dW\[.*is wrong.*forget the upstream gradient dD\? dW is X\.T"),
-    (lambda dD, X, W: (np.ones_like(dD) @ W.T, X.T @ dD),
-     r"dX\[.*is wrong.*forget the upstream gradient dD\? dX is dD"),
-    # sign
-    (lambda dD, X, W: (dD @ W.T, -(X.T @ dD)), r"dW\[\d, \d\] is wrong.*every entry has the wrong sign"),
-    (lambda dD, X, W: (-dD @ W.T, X.T @ dD), r"dX\[\d, \d\] is wrong.*every entry has the wrong sign"),
-    # other slips
-    (lambda dD, X, W: (X.T @ dD, dD @ W.T),
-     r"dX has shape .*Hint: this is dW: return the pair in the order \(dX, dW\)"),
-    (lambda dD, X, W: (dD * W, X.T @ dD),
-     r"raised ValueError: operands could not be broadcast.*Hint: \* multiplies entry by entry; these gradients are "
-     r"matrix products"),
-    (lambda dD, X, W: (dD @ W.T, X.T @ dD / X.shape[0]), r"dW.*off by a factor of 1/N"),
-    (lambda dD, X, W: (dD @ W.T, (X.T @ dD).astype(np.float32)), r"dW.*low precision \(float32\)"),
-    (lambda dD, X, W: (dD @ W.T, X.T @ dD, None), r"must return the pair \(dX, dW\), got a tuple of 3"),
-    (lambda dD, X, W: (dD @ W.T, None), "dW is None"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        # dD @ W instead of dD @ W.T: numpy refuses, and the hint names the transpose
+        (
+            lambda dD, X, W: (dD @ W, X.T @ dD),
+            r"matmul_backward raised ValueError: matmul: .*\n  at .*`.*`\n  Hint: dD is \(N, M\), so the factor right of it "
+            r"must start with M: W\.T is \(M, D\), " + SHAPES_DX,
+        ),
+        (lambda dD, X, W: (np.dot(dD, W), X.T @ dD), r"raised ValueError: shapes .* not aligned.*W\.T is \(M, D\)"),
+        # X @ dD: the transpose of X missing
+        (
+            lambda dD, X, W: (dD @ W.T, X @ dD),
+            r"raised ValueError.*Hint: a factor ending in D met one starting with the batch size N: transpose X and put it "
+            r"first, " + SHAPES_DW,
+        ),
+        # the order of the factors swapped
+        (
+            lambda dD, X, W: (dD @ W.T, dD @ X),
+            r"raised ValueError.*Hint: the factors are in the wrong order: " + SHAPES_DW,
+        ),
+        (
+            lambda dD, X, W: (dD @ W.T, dD.T @ X),
+            r"matmul_backward: dW has shape \(3, 4\), expected \(4, 3\) like W\.\n  "
+            r"Hint: this is dW transposed \(dD\.T @ X\): put X\.T first, " + SHAPES_DW,
+        ),
+        (
+            lambda dD, X, W: (W @ dD.T, X.T @ dD),
+            r"dX has shape \(4, 5\), expected \(5, 4\) like X\.\n  Hint: this is dX transposed \(W @ dD\.T\): put dD first",
+        ),
+        (lambda dD, X, W: (dD @ W.T, X.T @ dD.T), r"Hint: dD is already \(N, M\): do not transpose it"),
+        # forgetting the upstream gradient: X.T for dW (W.T for dX), or dD replaced by ones
+        (
+            lambda dD, X, W: (dD @ W.T, X.T),
+            r"dW has shape \(4, 5\), expected \(4, 3\) like W\.\n  Hint: dW = X\.T leaves out the upstream gradient dD",
+        ),
+        (
+            lambda dD, X, W: (W.T, X.T @ dD),
+            r"dX has shape .* like X\.\n  Hint: dX = W\.T leaves out the upstream gradient dD",
+        ),
+        (
+            lambda dD, X, W: (dD @ W.T, X.T @ np.ones_like(dD)),
+            r"dW\[.*is wrong.*forget the upstream gradient dD\? dW is X\.T",
+        ),
+        (
+            lambda dD, X, W: (np.ones_like(dD) @ W.T, X.T @ dD),
+            r"dX\[.*is wrong.*forget the upstream gradient dD\? dX is dD",
+        ),
+        # sign
+        (lambda dD, X, W: (dD @ W.T, -(X.T @ dD)), r"dW\[\d, \d\] is wrong.*every entry has the wrong sign"),
+        (lambda dD, X, W: (-dD @ W.T, X.T @ dD), r"dX\[\d, \d\] is wrong.*every entry has the wrong sign"),
+        # other slips
+        (
+            lambda dD, X, W: (X.T @ dD, dD @ W.T),
+            r"dX has shape .*Hint: this is dW: return the pair in the order \(dX, dW\)",
+        ),
+        (
+            lambda dD, X, W: (dD * W, X.T @ dD),
+            r"raised ValueError: operands could not be broadcast.*Hint: \* multiplies entry by entry; these gradients are "
+            r"matrix products",
+        ),
+        (lambda dD, X, W: (dD @ W.T, X.T @ dD / X.shape[0]), r"dW.*off by a factor of 1/N"),
+        (lambda dD, X, W: (dD @ W.T, (X.T @ dD).astype(np.float32)), r"dW.*low precision \(float32\)"),
+        (lambda dD, X, W: (dD @ W.T, X.T @ dD, None), r"must return the pair \(dX, dW\), got a tuple of 3"),
+        (lambda dD, X, W: (dD @ W.T, None), "dW is None"),
+    ],
+)
 def test_matmul_backward_failures(wrong, match):
     _fails(checks.check_matmul_backward, match, matmul_backward=wrong)
 
@@ -618,14 +707,18 @@ def matmul_entry_loops(dD, X, W):
     return dX, dW
 
 
-@pytest.mark.parametrize("answer", [
-    matmul_outer_products,
-    matmul_entry_loops,
-    lambda dD, X, W: (np.einsum("nm,dm->nd", dD, W), np.einsum("nd,nm->dm", X, dD)),
-    lambda dD, X, W: (np.dot(dD, W.T), np.dot(X.T, dD)),
-    lambda dD, X, W: [np.matmul(dD, W.transpose()), (dD.T @ X).T],
-    lambda dD, X, W: (W.dot(dD.T).T, np.tensordot(X, dD, axes=(0, 0))),
-], ids=["outer products", "entry loops", "einsum", "np.dot", "matmul, list", "dot.T, tensordot"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        matmul_outer_products,
+        matmul_entry_loops,
+        lambda dD, X, W: (np.einsum("nm,dm->nd", dD, W), np.einsum("nd,nm->dm", X, dD)),
+        lambda dD, X, W: (np.dot(dD, W.T), np.dot(X.T, dD)),
+        lambda dD, X, W: [np.matmul(dD, W.transpose()), (dD.T @ X).T],
+        lambda dD, X, W: (W.dot(dD.T).T, np.tensordot(X, dD, axes=(0, 0))),
+    ],
+    ids=["outer products", "entry loops", "einsum", "np.dot", "matmul, list", "dot.T, tensordot"],
+)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_matmul_backward_written_differently_passes(answer, seed):
     checks.check_matmul_backward(matmul_backward=answer, seed=seed, verbose=False)
@@ -656,4 +749,3 @@ def test_matmul_cases_have_distinct_sizes(seed):
     for case in REGISTRY["check_matmul_backward"].cases(seed):
         sizes = CASE_SIZES["check_matmul_backward"](case)
         assert len(set(sizes.values())) == 3 and min(sizes.values()) > 1
-

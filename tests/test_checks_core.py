@@ -3,6 +3,7 @@
 The spec under test is a matrix-product layer (out = x @ w), the smallest layer on which every
 classic mistake can be made.
 """
+
 import importlib
 import re
 
@@ -38,8 +39,11 @@ def test_transposed_gradient_shape_is_reported_first():
 
 
 def test_forgotten_sum_over_the_batch():
-    with pytest.raises(AssertionError, match=r"(?s)db has shape \(6, 3\), expected \(3,\) like b.*forget to sum over "
-                                             r"the batch"):
+    with pytest.raises(
+        AssertionError,
+        match=r"(?s)db has shape \(6, 3\), expected \(3,\) like b.*forget to sum over "
+        r"the batch",
+    ):
         check(lambda dout: dout.copy(), BIAS_SPEC)
 
 
@@ -142,6 +146,7 @@ def test_format_rows_aligns_columns():
 
 # --- a check is a real function -------------------------------------------------------------
 
+
 def test_a_check_has_a_readable_signature_docstring_and_source():
     import inspect
 
@@ -172,6 +177,7 @@ def test_a_check_takes_its_arguments_by_position_or_keyword_and_explains_wrong_o
 
 # --- what the student's own errors become ---------------------------------------------------
 
+
 def test_a_blank_exercise_is_one_line_naming_it():
     from course_utils.checks import NotFilledIn
 
@@ -181,8 +187,9 @@ def test_a_blank_exercise_is_one_line_naming_it():
 
     with pytest.raises(NotFilledIn) as info:
         check(matmul_backward)
-    assert str(info.value) == ('matmul_backward is not filled in yet: write your code in its cell, in place of '
-                               '"raise NotImplementedError()".')
+    assert str(info.value) == (
+        'matmul_backward is not filled in yet: write your code in its cell, in place of "raise NotImplementedError()".'
+    )
     assert isinstance(info.value, NotImplementedError) and isinstance(info.value, CheckFailure)
 
 
@@ -237,6 +244,7 @@ def test_an_unusable_return_value_is_explained_not_a_traceback_into_the_check():
 
 # --- inputs modified in place: one rule, NaN included -----------------------------------------
 
+
 def test_changed_inputs_ignores_nan_left_alone_and_sees_nan_written():
     from course_utils.checks import changed_inputs
 
@@ -250,8 +258,13 @@ def test_changed_inputs_ignores_nan_left_alone_and_sees_nan_written():
 
 
 def test_an_input_with_nan_that_the_student_leaves_alone_passes():
-    spec = Spec(name="nan_safe", args=("f",), cases=lambda seed: [dict(x=np.array([1.0, np.nan, 2.0]))],
-                call=lambda s, c: dict(out=s["f"](c["x"])), expected=lambda c: dict(out=np.nan_to_num(c["x"])))
+    spec = Spec(
+        name="nan_safe",
+        args=("f",),
+        cases=lambda seed: [dict(x=np.array([1.0, np.nan, 2.0]))],
+        call=lambda s, c: dict(out=s["f"](c["x"])),
+        expected=lambda c: dict(out=np.nan_to_num(c["x"])),
+    )
     run_check(spec, {"f": lambda x: np.nan_to_num(x)}, verbose=False)
 
     def writes_nan(x):
@@ -264,17 +277,29 @@ def test_an_input_with_nan_that_the_student_leaves_alone_passes():
 
 # --- shape hints blame the likely cause -------------------------------------------------------
 
+
 def test_keepdims_is_not_a_forgotten_sum():
-    with pytest.raises(CheckFailure, match=r"(?s)db has shape \(1, 3\), expected \(3,\).*extra leading dimension of "
-                                           r"size 1: drop keepdims=True"):
+    with pytest.raises(
+        CheckFailure,
+        match=r"(?s)db has shape \(1, 3\), expected \(3,\).*extra leading dimension of "
+        r"size 1: drop keepdims=True",
+    ):
         check(lambda dout: dout.sum(axis=0, keepdims=True), BIAS_SPEC)
 
 
 def test_a_loss_returned_as_an_array_of_one_is_told_to_return_a_number():
-    spec = Spec(name="loss", args=("loss",), cases=lambda seed: [dict(x=np.arange(1.0, 5.0))],
-                call=lambda s, c: dict(loss=s["loss"](c["x"])), expected=lambda c: dict(loss=float(np.sum(c["x"]))))
-    with pytest.raises(CheckFailure, match=r"(?s)loss has shape \(1,\), expected \(\).*array of one entry where a "
-                                           r"plain number is expected: return float\(\.\.\.\) or \.item\(\)"):
+    spec = Spec(
+        name="loss",
+        args=("loss",),
+        cases=lambda seed: [dict(x=np.arange(1.0, 5.0))],
+        call=lambda s, c: dict(loss=s["loss"](c["x"])),
+        expected=lambda c: dict(loss=float(np.sum(c["x"]))),
+    )
+    with pytest.raises(
+        CheckFailure,
+        match=r"(?s)loss has shape \(1,\), expected \(\).*array of one entry where a "
+        r"plain number is expected: return float\(\.\.\.\) or \.item\(\)",
+    ):
         run_check(spec, {"loss": lambda x: np.sum(x, keepdims=True)}, verbose=False)
 
 
@@ -284,6 +309,7 @@ def test_one_number_where_an_array_is_expected_names_the_missing_axis():
 
 
 # --- values: enough digits, float32 rounding, the point to redo by hand -----------------------
+
 
 def test_values_that_print_alike_get_more_digits():
     spec = Spec(**{**SPEC.__dict__, "tol": 1e-12})
@@ -309,8 +335,9 @@ def _scalar_spec(**fields):
     def call(student, case):
         return dict(dfdx=np.array([student["grad"](float(x), float(y)) for x, y in zip(case["x"], case["y"])]))
 
-    return Spec(name="grad", args=("grad",), cases=cases, call=call, expected=lambda c: dict(dfdx=c["y"] * 1.0),
-                **fields)
+    return Spec(
+        name="grad", args=("grad",), cases=cases, call=call, expected=lambda c: dict(dfdx=c["y"] * 1.0), **fields
+    )
 
 
 def test_a_scalar_check_prints_the_failing_point():
@@ -325,6 +352,7 @@ def test_a_scalar_check_prints_the_failing_point():
 
 
 # --- the hidden-test wording, from the same Failure ---------------------------------------
+
 
 def _failure(fn, spec=SPEC):
     with pytest.raises(CheckFailure) as info:
@@ -383,8 +411,11 @@ def test_unpacking_the_wrong_number_of_items_is_explained():
         a, b, c = (x, w)  # noqa: F841
         return dout @ w.T, x.T @ dout
 
-    with pytest.raises(CheckFailure, match=r"(?s)raised ValueError: not enough values to unpack.*a, b, c = \(x, w\)"
-                                           r".*Hint: the names on the left"):
+    with pytest.raises(
+        CheckFailure,
+        match=r"(?s)raised ValueError: not enough values to unpack.*a, b, c = \(x, w\)"
+        r".*Hint: the names on the left",
+    ):
         check(matmul_backward)
 
 
@@ -394,19 +425,26 @@ def test_an_object_array_is_explained():
 
 
 def test_a_changed_argument_list_is_named_as_such():
-    with pytest.raises(CheckFailure, match=r"(?s)matmul_backward cannot be called with the exercise's arguments "
-                                           r"\(TypeError: .*takes 2 positional arguments but 3 were given\).*def"):
+    with pytest.raises(
+        CheckFailure,
+        match=r"(?s)matmul_backward cannot be called with the exercise's arguments "
+        r"\(TypeError: .*takes 2 positional arguments but 3 were given\).*def",
+    ):
         check(lambda dout, cache: (dout, cache))
 
 
 def test_hidden_wording_of_a_check_modules_own_message_drops_numbers_but_keeps_the_hint():
     from course_utils.checks import Failure, render_hidden
 
-    text = ("affine_backward: dw has shape (5, 4, 3), expected (60, 3) like w; out[1] is 0.25, not -1.5e-3.\n"
-            "  Hint: flatten x of shape (5, 4, 3) to (N, D) in the backward pass too.")
+    text = (
+        "affine_backward: dw has shape (5, 4, 3), expected (60, 3) like w; out[1] is 0.25, not -1.5e-3.\n"
+        "  Hint: flatten x of shape (5, 4, 3) to (N, D) in the backward pass too."
+    )
     hidden = render_hidden(Failure("affine_backward", "message", text=text))
-    assert hidden == ("affine_backward: dw has shape (...), expected (...) like w; out[1] is ..., not ....\n"
-                      "  Hint: flatten x of shape (...) to (N, D) in the backward pass too.")
+    assert hidden == (
+        "affine_backward: dw has shape (...), expected (...) like w; out[1] is ..., not ....\n"
+        "  Hint: flatten x of shape (...) to (N, D) in the backward pass too."
+    )
 
 
 def test_a_course_feature_not_written_yet_is_not_taken_for_a_blank_exercise():
@@ -415,8 +453,10 @@ def test_a_course_feature_not_written_yet_is_not_taken_for_a_blank_exercise():
     import course_utils
 
     course_code, where = {}, os.path.join(os.path.dirname(course_utils.__file__), "models.py")
-    exec(compile("def tanh_net():\n    raise NotImplementedError('tanh comes with notebook 04')\n", where, "exec"),
-         course_code)
+    exec(
+        compile("def tanh_net():\n    raise NotImplementedError('tanh comes with notebook 04')\n", where, "exec"),
+        course_code,
+    )
 
     def matmul_backward(dout, x, w):
         course_code["tanh_net"]()
@@ -428,8 +468,13 @@ def test_a_course_feature_not_written_yet_is_not_taken_for_a_blank_exercise():
 
 
 def test_a_library_error_on_what_the_student_returned_is_not_blamed_on_the_library():
-    spec = Spec(name="pair", args=("f",), cases=lambda seed: [dict(x=np.ones(3))],
-                call=lambda s, c: dict(out=np.stack(s["f"](c["x"]))), expected=lambda c: dict(out=np.ones((2, 3))))
+    spec = Spec(
+        name="pair",
+        args=("f",),
+        cases=lambda seed: [dict(x=np.ones(3))],
+        call=lambda s, c: dict(out=np.stack(s["f"](c["x"]))),
+        expected=lambda c: dict(out=np.ones((2, 3))),
+    )
     with pytest.raises(CheckFailure, match=r"(?s)^pair returned something the check cannot use \(ValueError: "):
         run_check(spec, {"f": lambda x: (x, x[:2])}, verbose=False)
 

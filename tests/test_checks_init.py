@@ -1,5 +1,6 @@
 """The notebook 05 checks: pass on correct preprocessing, initializers and statistics written in
 several ways, fail with the right hint on the usual slips."""
+
 import numpy as np
 import pytest
 
@@ -20,6 +21,7 @@ def make_init_weights(**wrong):
 
     def init_weights(dims, init, rng):
         return [rng.standard_normal((a, b)) * std[init](a, b) for a, b in zip(dims[:-1], dims[1:])]
+
     return init_weights
 
 
@@ -55,8 +57,7 @@ def layer_stats_comprehension(X, weights, activation):
 
 def init_weights_normal(dims, init, rng):
     """rng.normal(0, std) draws the same numbers as std * rng.standard_normal."""
-    stds = {"small": lambda a: 0.01, "large": lambda a: 1, "xavier": lambda a: a ** -0.5,
-            "he": lambda a: (2 / a) ** 0.5}
+    stds = {"small": lambda a: 0.01, "large": lambda a: 1, "xavier": lambda a: a**-0.5, "he": lambda a: (2 / a) ** 0.5}
     return [rng.normal(0.0, stds[init](a), size=(a, b)) for a, b in zip(dims[:-1], dims[1:])]
 
 
@@ -74,8 +75,11 @@ def init_weights_scaled_in_place(dims, init, rng):
     return weights
 
 
-@pytest.mark.parametrize("f", [make_init_weights(), init_weights_loop, init_weights_normal,
-                               init_weights_scaled_in_place], ids=["comprehension", "loop", "normal", "in place"])
+@pytest.mark.parametrize(
+    "f",
+    [make_init_weights(), init_weights_loop, init_weights_normal, init_weights_scaled_in_place],
+    ids=["comprehension", "loop", "normal", "in place"],
+)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_correct_initializers_pass(f, seed):
     checks.check_init_weights(init_weights=f, seed=seed, verbose=False)
@@ -86,17 +90,23 @@ def test_a_wrong_small_scale_names_its_init():
         checks.check_init_weights(init_weights=make_init_weights(small=lambda a, b: 0.1), verbose=False)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (dict(xavier=lambda a, b: 1 / np.sqrt(b)), "uses fan_out"),
-    (dict(he=lambda a, b: np.sqrt(2 / b)), "uses fan_out"),
-    (dict(xavier=lambda a, b: 1 / a), "not 1/fan_in"),
-    (dict(he=lambda a, b: 1 / np.sqrt(a)), "factor 2 is missing"),
-    (dict(he=lambda a, b: 2 / a), "square root is missing"),
-    (dict(xavier=lambda a, b: np.sqrt(2 / (a + b))), r"Glorot and Bengio's sqrt\(2 / \(fan_in \+ fan_out\)\).*LeCun"),
-    (dict(he=lambda a, b: np.sqrt(4 / (a + b))), r"averages fan_in and fan_out"),
-    (dict(small=lambda a, b: 0.01 * np.sqrt(2)), "only the 'small' weights are wrong"),
-    (dict(xavier=STD["he"], he=STD["xavier"]), "the 'xavier' and 'he' stds are swapped"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (dict(xavier=lambda a, b: 1 / np.sqrt(b)), "uses fan_out"),
+        (dict(he=lambda a, b: np.sqrt(2 / b)), "uses fan_out"),
+        (dict(xavier=lambda a, b: 1 / a), "not 1/fan_in"),
+        (dict(he=lambda a, b: 1 / np.sqrt(a)), "factor 2 is missing"),
+        (dict(he=lambda a, b: 2 / a), "square root is missing"),
+        (
+            dict(xavier=lambda a, b: np.sqrt(2 / (a + b))),
+            r"Glorot and Bengio's sqrt\(2 / \(fan_in \+ fan_out\)\).*LeCun",
+        ),
+        (dict(he=lambda a, b: np.sqrt(4 / (a + b))), r"averages fan_in and fan_out"),
+        (dict(small=lambda a, b: 0.01 * np.sqrt(2)), "only the 'small' weights are wrong"),
+        (dict(xavier=STD["he"], he=STD["xavier"]), "the 'xavier' and 'he' stds are swapped"),
+    ],
+)
 def test_wrong_initializers_fail_with_their_hint(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         checks.check_init_weights(init_weights=make_init_weights(**wrong), verbose=False)
@@ -105,19 +115,22 @@ def test_wrong_initializers_fail_with_their_hint(wrong, hint):
 def test_float32_weights_fail_with_the_precision_hint():
     def float32(dims, init, rng):
         return [w.astype(np.float32) for w in make_init_weights()(dims, init, rng)]
+
     with pytest.raises(AssertionError, match="float32"):
         checks.check_init_weights(init_weights=float32, verbose=False)
 
 
 def test_a_fixed_init_ignoring_the_argument_fails():
     with pytest.raises(AssertionError, match="every init gets the same std"):
-        checks.check_init_weights(init_weights=lambda dims, init, rng: make_init_weights()(dims, "xavier", rng),
-                                  verbose=False)
+        checks.check_init_weights(
+            init_weights=lambda dims, init, rng: make_init_weights()(dims, "xavier", rng), verbose=False
+        )
 
 
 def test_weights_not_from_the_given_rng_fail_with_their_hint():
     def own_rng(dims, init, rng):
         return make_init_weights()(dims, init, np.random.default_rng(123))
+
     with pytest.raises(AssertionError, match="draw from the rng you are given"):
         checks.check_init_weights(init_weights=own_rng, verbose=False)
 
@@ -125,6 +138,7 @@ def test_weights_not_from_the_given_rng_fail_with_their_hint():
 def test_transposed_weights_fail_on_their_shape():
     def transposed(dims, init, rng):
         return [w.T for w in make_init_weights()(dims, init, rng)]
+
     with pytest.raises(AssertionError, match=r"\(fan_in, fan_out\)"):
         checks.check_init_weights(init_weights=transposed, verbose=False)
 
@@ -135,21 +149,25 @@ def test_correct_statistics_pass(f, seed):
     checks.check_layer_stats(layer_stats=f, seed=seed, verbose=False)
 
 
-@pytest.mark.parametrize("options, hint", [
-    (dict(how=lambda h: (h.mean(axis=0).mean(), h.std(axis=0).mean())), "per unit"),
-    (dict(how=lambda h: (h.mean(axis=1).mean(), h.std(axis=1).mean())), "per example"),
-    (dict(pre=True), "pre-activations"),
-    (dict(inplace=True), "in place"),
-    (dict(fixed="tanh"), "the other nonlinearity: apply the one the activation argument names"),
-    (dict(fixed="relu"), "the other nonlinearity"),
-    (dict(dtype=np.float32), "float32"),
-    (dict(how=lambda h: (h.mean(), h.std(ddof=1))), r"sample std \(ddof=1"),
-    (dict(how=lambda h: (h.mean(), h.var())), "the second number is the variance"),
-])
+@pytest.mark.parametrize(
+    "options, hint",
+    [
+        (dict(how=lambda h: (h.mean(axis=0).mean(), h.std(axis=0).mean())), "per unit"),
+        (dict(how=lambda h: (h.mean(axis=1).mean(), h.std(axis=1).mean())), "per example"),
+        (dict(pre=True), "pre-activations"),
+        (dict(inplace=True), "in place"),
+        (dict(fixed="tanh"), "the other nonlinearity: apply the one the activation argument names"),
+        (dict(fixed="relu"), "the other nonlinearity"),
+        (dict(dtype=np.float32), "float32"),
+        (dict(how=lambda h: (h.mean(), h.std(ddof=1))), r"sample std \(ddof=1"),
+        (dict(how=lambda h: (h.mean(), h.var())), "the second number is the variance"),
+    ],
+)
 def test_wrong_statistics_fail_with_their_hint(options, hint):
     with pytest.raises(AssertionError, match=hint):
-        checks.check_layer_stats(layer_stats=lambda X, weights, activation: layer_stats(X, weights, activation,
-                                                                                        **options), verbose=False)
+        checks.check_layer_stats(
+            layer_stats=lambda X, weights, activation: layer_stats(X, weights, activation, **options), verbose=False
+        )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -157,6 +175,7 @@ def test_every_layer_fed_x_is_named(seed):
     def from_x(X, weights, activation):
         f = np.tanh if activation == "tanh" else (lambda a: np.maximum(a, 0))
         return [(f(X @ W).mean(), f(X @ W).std()) for W in weights]
+
     with pytest.raises(AssertionError, match="each layer takes the previous layer's output"):
         checks.check_layer_stats(layer_stats=from_x, seed=seed, verbose=False)
 
@@ -166,6 +185,7 @@ def test_input_x_modified_in_place_is_named():
         X *= 1.0
         X[0, 0] = 5.0
         return layer_stats(X, weights, activation)
+
     with pytest.raises(AssertionError, match="modified its input `X` in place"):
         checks.check_layer_stats(layer_stats=inplace, verbose=False)
 
@@ -196,8 +216,14 @@ def test_correct_preprocessing_passes(f, seed):
     checks.check_preprocess(preprocess=f, seed=seed, verbose=False)
 
 
-def _wrong(mean_of=lambda X: X.mean(axis=0), std_of=lambda X, eps: X.std(axis=0) + eps, own_val=False,
-           scale_always=None, eps_fixed=None, sign=1):
+def _wrong(
+    mean_of=lambda X: X.mean(axis=0),
+    std_of=lambda X, eps: X.std(axis=0) + eps,
+    own_val=False,
+    scale_always=None,
+    eps_fixed=None,
+    sign=1,
+):
     def f(X_train, X_val, scale=True, eps=1e-8):
         scale = scale if scale_always is None else scale_always
         eps = eps if eps_fixed is None else eps_fixed
@@ -207,31 +233,48 @@ def _wrong(mean_of=lambda X: X.mean(axis=0), std_of=lambda X, eps: X.std(axis=0)
             Z = sign * (X - mean_of(ref))
             out.append(Z / std_of(ref, eps) if scale else Z)
         return tuple(out)
+
     return f
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (_wrong(own_val=True), "validation set is centred .or scaled. with its own statistics"),
-    (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True), std_of=lambda X, e: X.std(axis=1, keepdims=True) + e),
-     r"(?s)raised ValueError.*taken per example \(axis=1\).*axis=0"),
-    (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True)), r"taken per example \(axis=1\)"),
-    (_wrong(std_of=lambda X, e: X.std(axis=1, keepdims=True) + e), r"taken per example \(axis=1\)"),
-    (_wrong(mean_of=lambda X: X.mean(axis=1)), r"taken per example \(axis=1\)"),
-    (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True), std_of=lambda X, e: X.std(axis=1, keepdims=True) + e,
-            own_val=True), r"each example is centred \(or scaled\) with its own statistics, taken per example"),
-    (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True), own_val=True), r"taken per example \(axis=1\)"),
-    (_wrong(mean_of=lambda X: X.mean(), std_of=lambda X, e: X.std() + e), "one mean and one std of all the numbers"),
-    (_wrong(mean_of=lambda X: X.mean()), "one mean of all the numbers"),
-    (_wrong(scale_always=True), "called with scale=False, the result is divided by the std"),
-    (_wrong(scale_always=False), "centred but not divided by the std"),
-    (_wrong(eps_fixed=1e-8), "the result is that of another eps"),
-    (_wrong(eps_fixed=1e-5), "the result is that of another eps"),
-    (_wrong(std_of=lambda X, e: X.var(axis=0) + e), "divided by the variance"),
-    (_wrong(std_of=lambda X, e: X.std(axis=0, ddof=1) + e), r"sample std \(ddof=1"),
-    (_wrong(std_of=lambda X, e: np.sqrt(X.var(axis=0) + e)), "eps is added under the square root"),
-    (_wrong(std_of=lambda X, e: X.std(axis=0)), "(?s)nan.*0 in every training example.*std \\+ eps"),
-    (_wrong(sign=-1), r"wrong sign: subtract the mean from the data, X - mean \(not mean - X\)"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (_wrong(own_val=True), "validation set is centred .or scaled. with its own statistics"),
+        (
+            _wrong(
+                mean_of=lambda X: X.mean(axis=1, keepdims=True), std_of=lambda X, e: X.std(axis=1, keepdims=True) + e
+            ),
+            r"(?s)raised ValueError.*taken per example \(axis=1\).*axis=0",
+        ),
+        (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True)), r"taken per example \(axis=1\)"),
+        (_wrong(std_of=lambda X, e: X.std(axis=1, keepdims=True) + e), r"taken per example \(axis=1\)"),
+        (_wrong(mean_of=lambda X: X.mean(axis=1)), r"taken per example \(axis=1\)"),
+        (
+            _wrong(
+                mean_of=lambda X: X.mean(axis=1, keepdims=True),
+                std_of=lambda X, e: X.std(axis=1, keepdims=True) + e,
+                own_val=True,
+            ),
+            r"each example is centred \(or scaled\) with its own statistics, taken per example",
+        ),
+        (_wrong(mean_of=lambda X: X.mean(axis=1, keepdims=True), own_val=True), r"taken per example \(axis=1\)"),
+        (
+            _wrong(mean_of=lambda X: X.mean(), std_of=lambda X, e: X.std() + e),
+            "one mean and one std of all the numbers",
+        ),
+        (_wrong(mean_of=lambda X: X.mean()), "one mean of all the numbers"),
+        (_wrong(scale_always=True), "called with scale=False, the result is divided by the std"),
+        (_wrong(scale_always=False), "centred but not divided by the std"),
+        (_wrong(eps_fixed=1e-8), "the result is that of another eps"),
+        (_wrong(eps_fixed=1e-5), "the result is that of another eps"),
+        (_wrong(std_of=lambda X, e: X.var(axis=0) + e), "divided by the variance"),
+        (_wrong(std_of=lambda X, e: X.std(axis=0, ddof=1) + e), r"sample std \(ddof=1"),
+        (_wrong(std_of=lambda X, e: np.sqrt(X.var(axis=0) + e)), "eps is added under the square root"),
+        (_wrong(std_of=lambda X, e: X.std(axis=0)), "(?s)nan.*0 in every training example.*std \\+ eps"),
+        (_wrong(sign=-1), r"wrong sign: subtract the mean from the data, X - mean \(not mean - X\)"),
+    ],
+)
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the answer without eps divides by 0
 def test_wrong_preprocessing_fails_with_its_hint(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
@@ -247,9 +290,14 @@ def test_preprocessing_in_place_float32_and_a_wrong_return_are_named():
     def float32(X_train, X_val, scale=True, eps=1e-8):
         return preprocess(X_train.astype(np.float32), X_val.astype(np.float32), scale, np.float32(eps))
 
-    for f, hint in [(inplace, "modified its input `X_train` in place"), (float32, "float32"),
-                    (lambda X_train, X_val, scale, eps: preprocess(X_train, X_val, scale, eps)[0],
-                     r"must return the pair \(Z_train, Z_val\)")]:
+    for f, hint in [
+        (inplace, "modified its input `X_train` in place"),
+        (float32, "float32"),
+        (
+            lambda X_train, X_val, scale, eps: preprocess(X_train, X_val, scale, eps)[0],
+            r"must return the pair \(Z_train, Z_val\)",
+        ),
+    ]:
         with pytest.raises(AssertionError, match=hint):
             checks.check_preprocess(preprocess=f, verbose=False)
 
@@ -257,5 +305,6 @@ def test_preprocessing_in_place_float32_and_a_wrong_return_are_named():
 def test_blank_preprocessing_is_not_filled_in():
     def blank(X_train, X_val, scale=True, eps=1e-8):
         raise NotImplementedError()
+
     with pytest.raises(checks.NotFilledIn, match="blank is not filled in yet"):
         checks.check_preprocess(preprocess=blank, verbose=False)

@@ -1,4 +1,5 @@
 """The notebook 02 checks: pass on correct losses, fail with the right hint on typical slips."""
+
 import numpy as np
 import pytest
 
@@ -26,7 +27,7 @@ def svm_naive(W, X, y, reg, *, count_correct=False, reg_grad=1.0, reg_loss=1.0, 
                 dW[:, j] += X[i]
                 if correct_grad:
                     dW[:, y[i]] -= X[i]
-    loss, dW = loss / N ** n_div, dW / N ** n_div
+    loss, dW = loss / N**n_div, dW / N**n_div
     return loss + reg_loss * 0.5 * reg * np.sum(W * W), dW + reg_grad * reg * W
 
 
@@ -54,7 +55,7 @@ def softmax_naive(W, X, y, reg, *, shift=True, minus_one=True, reg_grad=1.0, n_d
         loss -= np.log(probs[y[i]])
         for j in range(C):
             dW[:, j] += (probs[j] - (minus_one and j == y[i])) * X[i]
-    loss, dW = loss / N ** n_div, dW / N ** n_div
+    loss, dW = loss / N**n_div, dW / N**n_div
     return loss + 0.5 * reg * np.sum(W * W), dW + reg_grad * reg * W
 
 
@@ -87,8 +88,12 @@ def test_correct_implementations_pass(seed, capsys):
 
 
 def test_registered_with_reference_names():
-    for name in ("check_svm_loss_naive", "check_svm_loss_vectorized",
-                 "check_softmax_loss_naive", "check_softmax_loss_vectorized"):
+    for name in (
+        "check_svm_loss_naive",
+        "check_svm_loss_vectorized",
+        "check_softmax_loss_naive",
+        "check_softmax_loss_vectorized",
+    ):
         spec = REGISTRY[name]
         assert spec.reference and all(r.startswith("course_utils.losses.") for r in spec.reference)
         assert name in cu.checks.__all__
@@ -110,9 +115,11 @@ def test_svm_mistakes(check, kwargs, match):
 
 
 def test_svm_vectorized_counting_correct_class():
-    _fails(cu.checks.check_svm_loss_vectorized,
-           lambda W, X, y, reg: svm_vectorized(W, X, y, reg, count_correct=True),
-           "svm_loss_vectorized: dW.* is wrong.*counted the correct class")
+    _fails(
+        cu.checks.check_svm_loss_vectorized,
+        lambda W, X, y, reg: svm_vectorized(W, X, y, reg, count_correct=True),
+        "svm_loss_vectorized: dW.* is wrong.*counted the correct class",
+    )
 
 
 LOSS_ONLY_MISTAKES = [
@@ -124,8 +131,11 @@ LOSS_ONLY_MISTAKES = [
 @pytest.mark.parametrize("kwargs, match", LOSS_ONLY_MISTAKES)
 def test_svm_loss_only_mistakes_fail(kwargs, match):
     # dW is right, only the scalar loss is wrong: the check must still fail on the loss
-    _fails(cu.checks.check_svm_loss_naive, lambda W, X, y, reg: svm_naive(W, X, y, reg, **kwargs),
-           "svm_loss_naive: loss is wrong: expected")
+    _fails(
+        cu.checks.check_svm_loss_naive,
+        lambda W, X, y, reg: svm_naive(W, X, y, reg, **kwargs),
+        "svm_loss_naive: loss is wrong: expected",
+    )
 
 
 @pytest.mark.parametrize("kwargs, match", LOSS_ONLY_MISTAKES)
@@ -134,8 +144,11 @@ def test_svm_loss_only_mistakes_hint(kwargs, match):
 
 
 SOFTMAX_MISTAKES = [
-    (dict(shift=False), r"loss is not finite for scores in the thousands.*Hint: subtract (the|each) row's max from "
-                        r"the scores before np.exp, scores = scores - scores.max\("),
+    (
+        dict(shift=False),
+        r"loss is not finite for scores in the thousands.*Hint: subtract (the|each) row's max from "
+        r"the scores before np.exp, scores = scores - scores.max\(",
+    ),
     (dict(minus_one=False), "the -1 is missing"),
     (dict(reg_grad=0.0), "missing the gradient of the regularization"),
     (dict(n_div=2), "divided by N twice"),
@@ -152,12 +165,16 @@ def test_other_dw_error_gets_the_staging_hint():
     def wrong(W, X, y, reg):
         loss, dW = softmax_vectorized(W, X, y, reg)
         return loss, dW + 0.01 * np.cos(W)
+
     _fails(cu.checks.check_softmax_loss_vectorized, wrong, "go through the stages again")
 
 
 def test_returns_only_the_loss():
-    _fails(cu.checks.check_svm_loss_naive, lambda W, X, y, reg: svm_naive(W, X, y, reg)[0],
-           "must return the pair \\(loss, dW\\)")
+    _fails(
+        cu.checks.check_svm_loss_naive,
+        lambda W, X, y, reg: svm_naive(W, X, y, reg)[0],
+        "must return the pair \\(loss, dW\\)",
+    )
 
 
 def test_returns_none():
@@ -165,20 +182,25 @@ def test_returns_none():
 
 
 def test_transposed_dW():
-    _fails(cu.checks.check_softmax_loss_naive, lambda W, X, y, reg: (softmax_vectorized(W, X, y, reg)[0],
-           softmax_vectorized(W, X, y, reg)[1].T), "dW has shape \\(4, 6\\), expected \\(6, 4\\) like W")
+    _fails(
+        cu.checks.check_softmax_loss_naive,
+        lambda W, X, y, reg: (softmax_vectorized(W, X, y, reg)[0], softmax_vectorized(W, X, y, reg)[1].T),
+        "dW has shape \\(4, 6\\), expected \\(6, 4\\) like W",
+    )
 
 
 def test_modifying_the_input_is_caught():
     def in_place(W, X, y, reg):
         X -= X.mean(axis=0)
         return svm_vectorized(W, X, y, reg)
+
     _fails(cu.checks.check_svm_loss_vectorized, in_place, "modified its input `X` in place")
 
 
 def test_not_implemented_errors():
     def blank(W, X, y, reg):
         raise NotImplementedError()
+
     with pytest.raises(NotImplementedError):
         cu.checks.check_svm_loss_naive(svm_loss_naive=blank)
 
@@ -212,12 +234,15 @@ def test_svm_without_the_margin():
         positive = (margins > 0).astype(float)
         positive[np.arange(N), y] = -positive.sum(axis=1)
         return margins.sum() / N + 0.5 * reg * np.sum(W * W), X.T @ positive / N + reg * W
-    _fails(cu.checks.check_svm_loss_vectorized, no_margin,
-           r"the margin is 1: margin = scores\[j\] - scores\[y\[i\]\] \+ 1")
+
+    _fails(
+        cu.checks.check_svm_loss_vectorized, no_margin, r"the margin is 1: margin = scores\[j\] - scores\[y\[i\]\] \+ 1"
+    )
 
 
 def softmax_with(slip):
     """softmax_vectorized with one line replaced by a usual slip that makes numpy raise."""
+
     def f(W, X, y, reg):
         N = X.shape[0]
         scores = X @ (W.T if slip == "W.T" else W)
@@ -228,6 +253,7 @@ def softmax_with(slip):
         dscores[np.arange(N), y] -= 1
         dW = X @ dscores if slip == "X" else X.T @ dscores
         return loss, dW / N + reg * W
+
     return f
 
 
@@ -247,18 +273,29 @@ def svm_naive_with(slip):
                         dW[:, j] += X[i]
                     dW[:, y[i]] -= X[i]
         return loss / N + 0.5 * reg * np.sum(W * W), dW / N + reg * W
+
     return f
 
 
-@pytest.mark.parametrize("check, f, match", [
-    (cu.checks.check_softmax_loss_vectorized, softmax_with("W.T"), r"raised ValueError.*W is \(D, C\): scores = X @ W, "
-                                                                     r"without transposing W"),
-    (cu.checks.check_softmax_loss_vectorized, softmax_with("keepdims"), r"keepdims=True\) is \(N, 1\)"),
-    (cu.checks.check_softmax_loss_vectorized, softmax_with("X"),
-     r"dW = X.T @ dscores, \(D, N\) @ \(N, C\): transpose X"),
-    (cu.checks.check_svm_loss_naive, svm_naive_with("row"), r"the column dW\[:, j\].*not the row dW\[j\]"),
-    (cu.checks.check_svm_loss_naive, svm_naive_with("range D"), r"raised IndexError.*range\(W.shape\[1\]\)"),
-])
+@pytest.mark.parametrize(
+    "check, f, match",
+    [
+        (
+            cu.checks.check_softmax_loss_vectorized,
+            softmax_with("W.T"),
+            r"raised ValueError.*W is \(D, C\): scores = X @ W, "
+            r"without transposing W",
+        ),
+        (cu.checks.check_softmax_loss_vectorized, softmax_with("keepdims"), r"keepdims=True\) is \(N, 1\)"),
+        (
+            cu.checks.check_softmax_loss_vectorized,
+            softmax_with("X"),
+            r"dW = X.T @ dscores, \(D, N\) @ \(N, C\): transpose X",
+        ),
+        (cu.checks.check_svm_loss_naive, svm_naive_with("row"), r"the column dW\[:, j\].*not the row dW\[j\]"),
+        (cu.checks.check_svm_loss_naive, svm_naive_with("range D"), r"raised IndexError.*range\(W.shape\[1\]\)"),
+    ],
+)
 def test_numpy_errors_get_the_exercise_hint(check, f, match):
     _fails(check, f, match)
 
@@ -267,6 +304,7 @@ def test_loss_of_shape_one_is_not_a_missing_batch_sum():
     def f(W, X, y, reg):
         loss, dW = svm_vectorized(W, X, y, reg)
         return np.array([loss]), dW
+
     with pytest.raises(AssertionError) as info:
         cu.checks.check_svm_loss_vectorized(f, verbose=False)
     assert "loss has shape (1,)" in str(info.value) and "sum over the batch" not in str(info.value)
@@ -294,7 +332,7 @@ def softmax_naive_per_class(W, X, y, reg):
         loss += np.log(total) - (scores[y[i]] - top)
         for j in range(C):
             dW[:, j] += (exps[j] / total - (j == y[i])) * X[i]
-    return loss / N + 0.5 * reg * np.sum(W ** 2), dW / N + reg * W
+    return loss / N + 0.5 * reg * np.sum(W**2), dW / N + reg * W
 
 
 def svm_with_where(W, X, y, reg):
@@ -320,6 +358,7 @@ def test_penalty_without_the_square():
     def f(W, X, y, reg):
         loss, dW = svm_vectorized(W, X, y, reg)
         return loss - 0.5 * reg * np.sum(W * W) + 0.5 * reg * np.sum(W), dW
+
     _fails(cu.checks.check_svm_loss_vectorized, f, r"loss is wrong.*the penalty squares the weights")
 
 
@@ -347,15 +386,19 @@ def _softmax_slip(slip):
         if slip == "sign":
             dW = -dW
         return data + 0.5 * reg * np.sum(W * W), dW + reg * W
+
     return f
 
 
-@pytest.mark.parametrize("slip, match", [
-    ("rows", r"loss is wrong.*probs\[y\] takes whole rows"),
-    ("no log", r"loss is wrong.*minus the \*log\* of the correct class's probability"),
-    ("one normalization", r"normalize each row on its own.*keepdims=True"),
-    ("sign", r"the data part of dW has the wrong sign \(the regularization's is right\)"),
-])
+@pytest.mark.parametrize(
+    "slip, match",
+    [
+        ("rows", r"loss is wrong.*probs\[y\] takes whole rows"),
+        ("no log", r"loss is wrong.*minus the \*log\* of the correct class's probability"),
+        ("one normalization", r"normalize each row on its own.*keepdims=True"),
+        ("sign", r"the data part of dW has the wrong sign \(the regularization's is right\)"),
+    ],
+)
 def test_softmax_formula_slips(slip, match):
     for check in CHECKS["softmax"]:
         _fails(check, _softmax_slip(slip), match)
@@ -372,14 +415,35 @@ def test_svm_mask_that_counts_every_class():
         counted[rows, y] = 0
         counted[rows, y] = -counted.sum(axis=1)
         return margins.sum() / N + 0.5 * reg * np.sum(W * W), X.T @ counted / N + reg * W
+
     _fails(cu.checks.check_svm_loss_vectorized, f, r"\(margins > 0\), not \(margins >= 0\)")
 
 
 # --- the training loop and the predictions ---------------------------------------------------------------------
 
-def sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng, *, sample="choice", sign=-1.0, use_batch=True,
-        batch_outside=False, same_idx_for_y=True, assign=True, step_lr=True, history_inside=True, copy=True,
-        reg_passed=None):
+
+def sgd(
+    loss_fn,
+    W,
+    X,
+    y,
+    lr,
+    reg,
+    num_iters,
+    batch_size,
+    rng,
+    *,
+    sample="choice",
+    sign=-1.0,
+    use_batch=True,
+    batch_outside=False,
+    same_idx_for_y=True,
+    assign=True,
+    step_lr=True,
+    history_inside=True,
+    copy=True,
+    reg_passed=None,
+):
     """A right mini-batch SGD; keyword arguments switch in the usual mistakes."""
     W = W.copy() if copy else W
     N = X.shape[0]
@@ -421,7 +485,7 @@ def sgd_epochs(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
     for it in range(num_iters):
         if start + batch_size > N:
             order, start = rng.permutation(N), 0
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         start += batch_size
         history[it], dW = loss_fn(W, X[idx], y[idx], reg)
         W = W - lr * dW
@@ -430,13 +494,22 @@ def sgd_epochs(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
 
 def sgd_with(**mistake):
     return lambda loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng: sgd(
-        loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng, **mistake)
+        loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng, **mistake
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("train_sgd", [sgd_with(), sgd_with(sample="no replacement"), sgd_with(sample="integers"),
-                                       sgd_with(sample="permutation"), sgd_epochs],
-                         ids=["choice", "no replacement", "integers", "permutation", "epochs"])
+@pytest.mark.parametrize(
+    "train_sgd",
+    [
+        sgd_with(),
+        sgd_with(sample="no replacement"),
+        sgd_with(sample="integers"),
+        sgd_with(sample="permutation"),
+        sgd_epochs,
+    ],
+    ids=["choice", "no replacement", "integers", "permutation", "epochs"],
+)
 def test_train_sgd_right_answers_written_differently_pass(train_sgd, seed, capsys):
     cu.checks.check_train_sgd(train_sgd=train_sgd, seed=seed)
     assert "\u2713 train_sgd: all 2 quantities match" in capsys.readouterr().out
@@ -446,24 +519,45 @@ def test_the_reference_sgd_passes():
     cu.checks.check_train_sgd(cu.train.minibatch_sgd, verbose=False)
 
 
-@pytest.mark.parametrize("mistake, match", [
-    (dict(sample="global"), r"numpy's global generator np.random.*Hint: sample the batch from the rng"),
-    (dict(sample="fresh generator"), r"different mini-batches for two generators seeded alike"),
-    (dict(sample="fixed seed"), r"same mini-batches for two generators seeded differently: it ignores rng"),
-    (dict(batch_outside=True), r"the same mini-batch at every iteration.*inside the loop"),
-    (dict(sample="seeded anew"), r"the same mini-batch at every iteration.*not from a generator made anew"),
-    (dict(sample="from the batch size"), r"only ever hold 22% of the N examples.*not from range\(batch_size\)"),
-    (dict(sign=+1.0), r"W changed by -1 times -lr \* dW at every iteration.*W moved uphill: the update is "
-                      r"W -= lr \* dW"),
-    (dict(use_batch=False), r"all N examples of X at iteration 0, not a mini-batch.*X\[idx\], y\[idx\]"),
-    (dict(same_idx_for_y=False), r"labels that are not those of the batch's examples.*same indices"),
-    (dict(assign=False), r"W never changed: assign the update"),
-    (dict(step_lr=False), r"the step is dW itself: multiply the gradient by the learning rate"),
-    (dict(history_inside=False), r"loss_history has shape \(1,\), expected one loss per iteration, shape \(25,\)"),
-    (dict(copy=False), r"train_sgd modified its input `W` in place"),
-    (dict(reg_passed=0.0), r"passed reg = 0 to loss_fn, expected the reg it was given"),
-], ids=["global rng", "fresh generator", "fixed seed", "same batch", "seeded anew", "range(B)", "plus", "whole X",
-        "y mismatch", "not assigned", "no lr", "history outside", "in place", "reg"])
+@pytest.mark.parametrize(
+    "mistake, match",
+    [
+        (dict(sample="global"), r"numpy's global generator np.random.*Hint: sample the batch from the rng"),
+        (dict(sample="fresh generator"), r"different mini-batches for two generators seeded alike"),
+        (dict(sample="fixed seed"), r"same mini-batches for two generators seeded differently: it ignores rng"),
+        (dict(batch_outside=True), r"the same mini-batch at every iteration.*inside the loop"),
+        (dict(sample="seeded anew"), r"the same mini-batch at every iteration.*not from a generator made anew"),
+        (dict(sample="from the batch size"), r"only ever hold 22% of the N examples.*not from range\(batch_size\)"),
+        (
+            dict(sign=+1.0),
+            r"W changed by -1 times -lr \* dW at every iteration.*W moved uphill: the update is "
+            r"W -= lr \* dW",
+        ),
+        (dict(use_batch=False), r"all N examples of X at iteration 0, not a mini-batch.*X\[idx\], y\[idx\]"),
+        (dict(same_idx_for_y=False), r"labels that are not those of the batch's examples.*same indices"),
+        (dict(assign=False), r"W never changed: assign the update"),
+        (dict(step_lr=False), r"the step is dW itself: multiply the gradient by the learning rate"),
+        (dict(history_inside=False), r"loss_history has shape \(1,\), expected one loss per iteration, shape \(25,\)"),
+        (dict(copy=False), r"train_sgd modified its input `W` in place"),
+        (dict(reg_passed=0.0), r"passed reg = 0 to loss_fn, expected the reg it was given"),
+    ],
+    ids=[
+        "global rng",
+        "fresh generator",
+        "fixed seed",
+        "same batch",
+        "seeded anew",
+        "range(B)",
+        "plus",
+        "whole X",
+        "y mismatch",
+        "not assigned",
+        "no lr",
+        "history outside",
+        "in place",
+        "reg",
+    ],
+)
 def test_train_sgd_mistakes_fail_with_their_hint(mistake, match):
     _fails(cu.checks.check_train_sgd, sgd_with(**mistake), match)
 
@@ -472,6 +566,7 @@ def test_train_sgd_other_mistakes():
     def swapped(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
         W, history = sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng)
         return history, W
+
     _fails(cu.checks.check_train_sgd, swapped, r"returned W with shape \(25,\), expected shape \(D, C\) = \(7, 3\)")
 
     def twice(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
@@ -483,11 +578,17 @@ def test_train_sgd_other_mistakes():
             W = W - lr * dW
             history.append(loss)
         return W, history
-    _fails(cu.checks.check_train_sgd, twice, r"called loss_fn more times than once per iteration.*one call per "
-                                             r"iteration")
+
+    _fails(
+        cu.checks.check_train_sgd,
+        twice,
+        r"called loss_fn more times than once per iteration.*one call per "
+        r"iteration",
+    )
 
     def own_loss(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
         return W.copy(), [0.0] * num_iters
+
     _fails(cu.checks.check_train_sgd, own_loss, r"never called loss_fn")
 
     def only_lr(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
@@ -499,20 +600,30 @@ def test_train_sgd_other_mistakes():
             W -= lr * dW / batch_size
             history.append(loss)
         return W, history
+
     _fails(cu.checks.check_train_sgd, only_lr, r"divided by batch_size again")
 
     def loss_after_update(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
         W, history = sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng)
         return W, np.cumsum(history) / np.arange(1, num_iters + 1)  # a running mean instead
-    _fails(cu.checks.check_train_sgd, loss_after_update, r"loss_history / loss_fn's losses.* is wrong.*"
-                                                          r"loss_history\[t\] is the loss that loss_fn returned")
+
+    _fails(
+        cu.checks.check_train_sgd,
+        loss_after_update,
+        r"loss_history / loss_fn's losses.* is wrong.*"
+        r"loss_history\[t\] is the loss that loss_fn returned",
+    )
 
 
 def test_train_sgd_blank_gets_the_short_message():
     def train_sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng):
         raise NotImplementedError()
-    with pytest.raises(NotImplementedError, match=r'^train_sgd is not filled in yet: write your code in its cell, '
-                                                  r'in place of "raise NotImplementedError\(\)".$'):
+
+    with pytest.raises(
+        NotImplementedError,
+        match=r"^train_sgd is not filled in yet: write your code in its cell, "
+        r'in place of "raise NotImplementedError\(\)".$',
+    ):
         cu.checks.check_train_sgd(train_sgd=train_sgd)
 
 
@@ -529,21 +640,33 @@ def predict_loops(W, X):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("predict", [lambda W, X: np.argmax(X @ W, axis=1), lambda W, X: (X @ W).argmax(1).tolist(),
-                                     predict_loops, cu.models.linear_predict], ids=["argmax", "list", "loops", "ref"])
+@pytest.mark.parametrize(
+    "predict",
+    [
+        lambda W, X: np.argmax(X @ W, axis=1),
+        lambda W, X: (X @ W).argmax(1).tolist(),
+        predict_loops,
+        cu.models.linear_predict,
+    ],
+    ids=["argmax", "list", "loops", "ref"],
+)
 def test_predict_right_answers_pass(predict, seed):
     cu.checks.check_predict(predict=predict, seed=seed, verbose=False)
 
 
-@pytest.mark.parametrize("predict, match", [
-    (lambda W, X: X @ W, r"returned an array of shape \(13, 4\), the scores.*np.argmax\(scores, axis=1\)"),
-    (lambda W, X: np.argmax(X @ W, axis=0), r"shape \(4,\), one value per class.*along the classes, axis=1"),
-    (lambda W, X: np.argmax(X @ W), r"returned one number.*without an axis flattens"),
-    (lambda W, X: np.argmin(X @ W, axis=1), r"labels\[.*\] is wrong.*argmin picks the lowest score"),
-    (lambda W, X: np.argmax(X @ W, axis=1) + 1, r"labels start at 0.*no \+ 1"),
-    (lambda W, X: np.max(X @ W, axis=1), r"its label is where that score is.*not np.max"),
-    (lambda W, X: np.argmax(X @ W.T, axis=1), r"raised ValueError.*the scores are X @ W, \(N, C\)"),
-], ids=["scores", "axis 0", "no axis", "argmin", "plus one", "max", "W.T"])
+@pytest.mark.parametrize(
+    "predict, match",
+    [
+        (lambda W, X: X @ W, r"returned an array of shape \(13, 4\), the scores.*np.argmax\(scores, axis=1\)"),
+        (lambda W, X: np.argmax(X @ W, axis=0), r"shape \(4,\), one value per class.*along the classes, axis=1"),
+        (lambda W, X: np.argmax(X @ W), r"returned one number.*without an axis flattens"),
+        (lambda W, X: np.argmin(X @ W, axis=1), r"labels\[.*\] is wrong.*argmin picks the lowest score"),
+        (lambda W, X: np.argmax(X @ W, axis=1) + 1, r"labels start at 0.*no \+ 1"),
+        (lambda W, X: np.max(X @ W, axis=1), r"its label is where that score is.*not np.max"),
+        (lambda W, X: np.argmax(X @ W.T, axis=1), r"raised ValueError.*the scores are X @ W, \(N, C\)"),
+    ],
+    ids=["scores", "axis 0", "no axis", "argmin", "plus one", "max", "W.T"],
+)
 def test_predict_mistakes_fail_with_their_hint(predict, match):
     _fails(cu.checks.check_predict, predict, match)
 
@@ -551,6 +674,7 @@ def test_predict_mistakes_fail_with_their_hint(predict, match):
 def test_predict_blank_gets_the_short_message():
     def predict(W, X):
         raise NotImplementedError()
+
     with pytest.raises(NotImplementedError, match=r"^predict is not filled in yet"):
         cu.checks.check_predict(predict=predict)
 
@@ -562,8 +686,10 @@ def test_training_checks_name_their_references():
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_training_checks_split_for_the_grader(seed):
-    for name, student in (("check_train_sgd", {"train_sgd": sgd_epochs}),
-                          ("check_predict", {"predict": predict_loops})):
+    for name, student in (
+        ("check_train_sgd", {"train_sgd": sgd_epochs}),
+        ("check_predict", {"predict": predict_loops}),
+    ):
         spec = REGISTRY[name]
         for case in spec.cases(seed):
             outputs, modified = run_student(spec, student, case)

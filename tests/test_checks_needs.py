@@ -1,4 +1,5 @@
 """cu.checks.needs: a demo cell over a blank exercise prints one line naming it; other errors go through."""
+
 import logging
 
 import numpy as np

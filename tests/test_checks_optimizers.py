@@ -1,4 +1,5 @@
 """The notebook 08 checks: the course's rules and right answers written differently pass; slips fail with their hint."""
+
 import numpy as np
 import pytest
 
@@ -24,7 +25,7 @@ def nesterov_lookahead(w, dw, state=None, *, lr, momentum):
 def nesterov_expanded(w, dw, state=None, *, lr, momentum):
     """The notes' form multiplied out: w + mu**2 v_prev - (1 + mu) lr dw."""
     v_prev = state["velocity"] if state else 0.0
-    return w + momentum ** 2 * v_prev - (1 + momentum) * lr * dw, {"velocity": momentum * v_prev - lr * dw}
+    return w + momentum**2 * v_prev - (1 + momentum) * lr * dw, {"velocity": momentum * v_prev - lr * dw}
 
 
 def adagrad_loops(w, dw, state=None, *, lr, eps):
@@ -38,8 +39,8 @@ def adagrad_loops(w, dw, state=None, *, lr, eps):
 
 
 def adagrad_tuple(w, dw, state=None, *, lr, eps):
-    cache = (state[0] if state else 0) + dw ** 2
-    return w - lr * dw / (cache ** 0.5 + eps), (cache,)
+    cache = (state[0] if state else 0) + dw**2
+    return w - lr * dw / (cache**0.5 + eps), (cache,)
 
 
 def rmsprop_plain(w, dw, state=None, *, lr, decay_rate, eps):
@@ -53,7 +54,7 @@ def adam_t_from_one(w, dw, state=None, *, lr, beta1, beta2, eps):
     m, v, t = state if state else (np.zeros_like(w), np.zeros_like(w), 1)
     m = beta1 * m + (1 - beta1) * dw
     v = beta2 * v + (1 - beta2) * dw * dw
-    step = lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+    step = lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
     return w - step, (m, v, t + 1)
 
 
@@ -131,6 +132,7 @@ def adam_uncorrected(w, dw, state=None, *, lr, beta1, beta2, eps):
 
 def adam_rule(*, correct_m=True, correct_v=True, t0=0, count=True, squared=True, eps_inside=False):
     """Adam as a student might write it, with the slips named by the keywords."""
+
     def adam(w, dw, state=None, *, lr, beta1, beta2, eps):
         if state is None:
             state = {"m": np.zeros_like(w), "v": np.zeros_like(w), "t": t0}
@@ -138,10 +140,11 @@ def adam_rule(*, correct_m=True, correct_v=True, t0=0, count=True, squared=True,
         m = beta1 * state["m"] + (1 - beta1) * dw
         v = beta2 * state["v"] + (1 - beta2) * (dw * dw if squared else dw)
         with np.errstate(all="ignore"):
-            m_hat = m / (1 - beta1 ** t) if correct_m else m
-            v_hat = v / (1 - beta2 ** t) if correct_v else v
+            m_hat = m / (1 - beta1**t) if correct_m else m
+            v_hat = v / (1 - beta2**t) if correct_v else v
             denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
         return w - lr * m_hat / denom, {"m": m, "v": v, "t": t if count else state["t"]}
+
     return adam
 
 
@@ -151,7 +154,7 @@ def adam_t_after(w, dw, state=None, *, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * dw
     v = beta2 * v + (1 - beta2) * dw * dw
     with np.errstate(all="ignore"):
-        step = lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+        step = lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
     return w - step, {"m": m, "v": v, "t": t + 1}
 
 
@@ -192,7 +195,7 @@ def rmsprop_no_decay(w, dw, state=None, *, lr, decay_rate, eps):
 
 def rmsprop_starts_full(w, dw, state=None, *, lr, decay_rate, eps):
     """The cache started at the first squared gradient, so that the first step is not larger than lr."""
-    cache = dw ** 2 if state is None else decay_rate * state["cache"] + (1 - decay_rate) * dw ** 2
+    cache = dw**2 if state is None else decay_rate * state["cache"] + (1 - decay_rate) * dw**2
     return w - lr * dw / (np.sqrt(cache) + eps), {"cache": cache}
 
 
@@ -200,16 +203,16 @@ def rmsprop_bias_corrected(w, dw, state=None, *, lr, decay_rate, eps):
     """RMSProp written like Adam, its cache divided by 1 - decay_rate**t."""
     state = state or {"cache": np.zeros_like(w), "t": 0}
     t = state["t"] + 1
-    cache = decay_rate * state["cache"] + (1 - decay_rate) * dw ** 2
-    return w - lr * dw / (np.sqrt(cache / (1 - decay_rate ** t)) + eps), {"cache": cache, "t": t}
+    cache = decay_rate * state["cache"] + (1 - decay_rate) * dw**2
+    return w - lr * dw / (np.sqrt(cache / (1 - decay_rate**t)) + eps), {"cache": cache, "t": t}
 
 
 def adam_keeps_hat(w, dw, state=None, *, lr, beta1, beta2, eps):
     """The bias-corrected moments stored in place of m and v: the first step is right, the later ones not."""
     state = state or {"m": np.zeros_like(w), "v": np.zeros_like(w), "t": 0}
     t = state["t"] + 1
-    m = (beta1 * state["m"] + (1 - beta1) * dw) / (1 - beta1 ** t)
-    v = (beta2 * state["v"] + (1 - beta2) * dw ** 2) / (1 - beta2 ** t)
+    m = (beta1 * state["m"] + (1 - beta1) * dw) / (1 - beta1**t)
+    v = (beta2 * state["v"] + (1 - beta2) * dw**2) / (1 - beta2**t)
     return w - lr * m / (np.sqrt(v) + eps), {"m": m, "v": v, "t": t}
 
 
@@ -217,8 +220,8 @@ def adam_no_root(w, dw, state=None, *, lr, beta1, beta2, eps):
     state = state or {"m": np.zeros_like(w), "v": np.zeros_like(w), "t": 0}
     t = state["t"] + 1
     m = beta1 * state["m"] + (1 - beta1) * dw
-    v = beta2 * state["v"] + (1 - beta2) * dw ** 2
-    return w - lr * (m / (1 - beta1 ** t)) / (v / (1 - beta2 ** t) + eps), {"m": m, "v": v, "t": t}
+    v = beta2 * state["v"] + (1 - beta2) * dw**2
+    return w - lr * (m / (1 - beta1**t)) / (v / (1 - beta2**t) + eps), {"m": m, "v": v, "t": t}
 
 
 def adam_log_of_v(w, dw, state=None, *, lr, beta1, beta2, eps):
@@ -231,24 +234,42 @@ def adam_log_of_v(w, dw, state=None, *, lr, beta1, beta2, eps):
 WRONG = {
     "momentum-uphill": ("sgd_momentum", momentum_uphill, "sign|downhill"),
     "momentum-forgetful": ("sgd_momentum", momentum_forgetful, "velocity must carry over"),
-    "momentum-plain-sgd": ("sgd_momentum", lambda w, dw, state=None, *, lr, momentum: (w - lr * dw, state),
-                           "plain SGD's"),
+    "momentum-plain-sgd": (
+        "sgd_momentum",
+        lambda w, dw, state=None, *, lr, momentum: (w - lr * dw, state),
+        "plain SGD's",
+    ),
     "momentum-inplace-state": ("sgd_momentum", momentum_inplace_state, "modified the state it was given in place"),
     "momentum-inplace-w": ("sgd_momentum", momentum_inplace_w, "modified its input `w` in place"),
     "momentum-inplace-dw": ("sgd_momentum", momentum_inplace_dw, "modified its input `dw` in place"),
     "momentum-lr-hardcoded": ("sgd_momentum", hardcoded(optim.sgd_momentum, lr=1e-2), "keyword argument `lr`"),
-    "momentum-mu-hardcoded": ("sgd_momentum", hardcoded(optim.sgd_momentum, momentum=0.9),
-                              "keyword argument `momentum`"),
+    "momentum-mu-hardcoded": (
+        "sgd_momentum",
+        hardcoded(optim.sgd_momentum, momentum=0.9),
+        "keyword argument `momentum`",
+    ),
     "nesterov-plain": ("nesterov_momentum", nesterov_plain, "that is plain momentum"),
-    "nesterov-sign": ("nesterov_momentum", lambda w, dw, state=None, *, lr, momentum: (
-        w + 2 * momentum * (state["velocity"] if state else 0.0) + (1 + momentum) * (
-            momentum * (state["velocity"] if state else 0.0) - lr * dw) - momentum * (
-            state["velocity"] if state else 0.0),
-        {"velocity": momentum * (state["velocity"] if state else 0.0) - lr * dw}), "sign of the v_prev term"),
-    "nesterov-forgetful": ("nesterov_momentum", lambda w, dw, state=None, **h: optim.nesterov_momentum(w, dw, **h),
-                           "memory must carry over"),
-    "nesterov-lr-hardcoded": ("nesterov_momentum", hardcoded(optim.nesterov_momentum, lr=1e-2),
-                              "keyword argument `lr`"),
+    "nesterov-sign": (
+        "nesterov_momentum",
+        lambda w, dw, state=None, *, lr, momentum: (
+            w
+            + 2 * momentum * (state["velocity"] if state else 0.0)
+            + (1 + momentum) * (momentum * (state["velocity"] if state else 0.0) - lr * dw)
+            - momentum * (state["velocity"] if state else 0.0),
+            {"velocity": momentum * (state["velocity"] if state else 0.0) - lr * dw},
+        ),
+        "sign of the v_prev term",
+    ),
+    "nesterov-forgetful": (
+        "nesterov_momentum",
+        lambda w, dw, state=None, **h: optim.nesterov_momentum(w, dw, **h),
+        "memory must carry over",
+    ),
+    "nesterov-lr-hardcoded": (
+        "nesterov_momentum",
+        hardcoded(optim.nesterov_momentum, lr=1e-2),
+        "keyword argument `lr`",
+    ),
     "adagrad-signed": ("adagrad", adagrad_signed, "SQUARED"),
     "adagrad-abs": ("adagrad", adagrad_abs, "squared gradients"),
     "adagrad-eps-inside": ("adagrad", adagrad_eps_inside, "eps goes outside the root"),
@@ -261,13 +282,15 @@ WRONG = {
     "rmsprop-no-decay": ("rmsprop", rmsprop_no_decay, "only grows, as AdaGrad"),
     "rmsprop-bias-corrected": ("rmsprop", rmsprop_bias_corrected, "RMSProp has no bias correction"),
     "rmsprop-starts-full": ("rmsprop", rmsprop_starts_full, "the cache starts at dw\\*\\*2"),
-    "rmsprop-decay-hardcoded": ("rmsprop", hardcoded(optim.rmsprop, decay_rate=0.99),
-                                "keyword argument `decay_rate`"),
+    "rmsprop-decay-hardcoded": ("rmsprop", hardcoded(optim.rmsprop, decay_rate=0.99), "keyword argument `decay_rate`"),
     "rmsprop-lr-hardcoded": ("rmsprop", hardcoded(optim.rmsprop, lr=1e-2), "keyword argument `lr`"),
     "adagrad-sign": ("adagrad", lambda w, dw, state=None, **h: optim.adagrad(w, -dw, state, **h), "wrong sign"),
     "rmsprop-sign": ("rmsprop", lambda w, dw, state=None, **h: optim.rmsprop(w, -dw, state, **h), "wrong sign"),
-    "nesterov-uphill": ("nesterov_momentum", lambda w, dw, state=None, **h: optim.nesterov_momentum(w, -dw, state, **h),
-                        "wrong sign"),
+    "nesterov-uphill": (
+        "nesterov_momentum",
+        lambda w, dw, state=None, **h: optim.nesterov_momentum(w, -dw, state, **h),
+        "wrong sign",
+    ),
     "adam-sign": ("adam", lambda w, dw, state=None, **h: optim.adam(w, -dw, state, **h), "wrong sign"),
     "adam-uncorrected": ("adam", adam_uncorrected, "bias correction is missing"),
     "adam-m-uncorrected": ("adam", adam_rule(correct_m=False), "m's bias correction is missing"),
@@ -304,8 +327,11 @@ def test_no_case_uses_a_default_hyperparameter(name):
 
     from course_utils.checks import nb08_optimizers as nb08
 
-    defaults = {k: p.default for k, p in inspect.signature(optim.RULES[name]).parameters.items()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    defaults = {
+        k: p.default
+        for k, p in inspect.signature(optim.RULES[name]).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
     for seed in (0, 1, 2):
         for case in nb08._cases(name, seed):
             assert all(case[k] != v for k, v in defaults.items()), (seed, case)

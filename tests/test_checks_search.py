@@ -1,4 +1,5 @@
 """The notebook 09 checks: right answers written differently pass; the usual slips fail with their hint."""
+
 import numpy as np
 import pytest
 
@@ -51,8 +52,10 @@ def sample_uniform_global(rng, num, lr_range, reg_range):
 
 
 def sample_exponents(rng, num, lr_range, reg_range):
-    return (rng.uniform(np.log10(lr_range[0]), np.log10(lr_range[1]), size=num),
-            rng.uniform(np.log10(reg_range[0]), np.log10(reg_range[1]), size=num))
+    return (
+        rng.uniform(np.log10(lr_range[0]), np.log10(lr_range[1]), size=num),
+        rng.uniform(np.log10(reg_range[0]), np.log10(reg_range[1]), size=num),
+    )
 
 
 def sample_ln_as_log10(rng, num, lr_range, reg_range):
@@ -97,8 +100,10 @@ def sample_hard_coded(rng, num, lr_range, reg_range):
 
 
 def sample_grid(rng, num, lr_range, reg_range):
-    return (np.logspace(np.log10(lr_range[0]), np.log10(lr_range[1]), num),
-            np.logspace(np.log10(reg_range[0]), np.log10(reg_range[1]), num))
+    return (
+        np.logspace(np.log10(lr_range[0]), np.log10(lr_range[1]), num),
+        np.logspace(np.log10(reg_range[0]), np.log10(reg_range[1]), num),
+    )
 
 
 def sample_new_generator(rng, num, lr_range, reg_range):
@@ -110,8 +115,10 @@ def sample_none(rng, num, lr_range, reg_range):
 
 
 def sample_scalar(rng, num, lr_range, reg_range):
-    return (10 ** rng.uniform(np.log10(lr_range[0]), np.log10(lr_range[1])),
-            10 ** rng.uniform(np.log10(reg_range[0]), np.log10(reg_range[1])))
+    return (
+        10 ** rng.uniform(np.log10(lr_range[0]), np.log10(lr_range[1])),
+        10 ** rng.uniform(np.log10(reg_range[0]), np.log10(reg_range[1])),
+    )
 
 
 def sample_stacked(rng, num, lr_range, reg_range):
@@ -207,8 +214,9 @@ def _failure(check, seed, **student) -> str:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("sample", [sample_right, sample_exp, sample_natural, sample_ratio, sample_loop,
-                                    sample_one_call])
+@pytest.mark.parametrize(
+    "sample", [sample_right, sample_exp, sample_natural, sample_ratio, sample_loop, sample_one_call]
+)
 def test_right_samplers_written_differently_pass(sample, seed):
     checks.check_sample_hyperparams(sample_hyperparams=sample, seed=seed, verbose=False)
 
@@ -220,44 +228,50 @@ def test_right_ensembles_written_differently_pass(ensemble, seed):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("sample, hint", [
-    (sample_uniform, "uniform in [lo, hi] itself"),
-    (sample_uniform_global, "uniform in [lo, hi] itself"),
-    (sample_exponents, "these are the exponents"),
-    (sample_ln_as_log10, "natural logarithms, then raised as powers of 10"),
-    (sample_exp_of_log10, "raised with np.exp"),
-    (sample_interleaved, "one (lr, reg) pair at a time"),
-    (sample_columns, "one (lr, reg) pair at a time"),
-    (sample_regs_first, "the regularization strengths were drawn first"),
-    (sample_swapped, "the other quantity's values"),
-    (sample_reg_from_lr_range, "outside the reg_range you were given"),
-    (sample_hard_coded, "outside the lr_range you were given"),
-    (sample_grid, "evenly spaced in log space"),
-    (sample_new_generator, "draw from the rng you are given"),
-    (sample_none, "must return the pair (lrs, regs)"),
-    (sample_scalar, "lr has shape (), expected (2"),
-    (sample_scalar, "Hint: one number where num values are expected"),
-    (sample_stacked, "2 * num values in one array"),
-])
+@pytest.mark.parametrize(
+    "sample, hint",
+    [
+        (sample_uniform, "uniform in [lo, hi] itself"),
+        (sample_uniform_global, "uniform in [lo, hi] itself"),
+        (sample_exponents, "these are the exponents"),
+        (sample_ln_as_log10, "natural logarithms, then raised as powers of 10"),
+        (sample_exp_of_log10, "raised with np.exp"),
+        (sample_interleaved, "one (lr, reg) pair at a time"),
+        (sample_columns, "one (lr, reg) pair at a time"),
+        (sample_regs_first, "the regularization strengths were drawn first"),
+        (sample_swapped, "the other quantity's values"),
+        (sample_reg_from_lr_range, "outside the reg_range you were given"),
+        (sample_hard_coded, "outside the lr_range you were given"),
+        (sample_grid, "evenly spaced in log space"),
+        (sample_new_generator, "draw from the rng you are given"),
+        (sample_none, "must return the pair (lrs, regs)"),
+        (sample_scalar, "lr has shape (), expected (2"),
+        (sample_scalar, "Hint: one number where num values are expected"),
+        (sample_stacked, "2 * num values in one array"),
+    ],
+)
 def test_sampling_slips_fail_with_their_hint(sample, hint, seed):
     assert hint in _failure(checks.check_sample_hyperparams, seed, sample_hyperparams=sample)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("ensemble, hint", [
-    (ensemble_vote, "labels averaged"),
-    (ensemble_majority, "majority vote"),
-    (ensemble_majority_counter, "majority vote"),
-    (ensemble_wrong_axis, "the argmax ran over the examples (axis 0)"),
-    (ensemble_inplace, "modified its input `prob_list` in place (first change at index (0, "),
-    (ensemble_most_confident, "the most confident model decides"),
-    (ensemble_product, "the probabilities were multiplied"),
-    (ensemble_first, "the first model's labels alone"),
-    (ensemble_overwrite, "the last model's labels alone"),
-    (ensemble_probabilities, "take the argmax of each row (axis=1)"),
-    (ensemble_concatenate, "labels has shape (), expected"),
-    (ensemble_per_model, "one value per model"),
-])
+@pytest.mark.parametrize(
+    "ensemble, hint",
+    [
+        (ensemble_vote, "labels averaged"),
+        (ensemble_majority, "majority vote"),
+        (ensemble_majority_counter, "majority vote"),
+        (ensemble_wrong_axis, "the argmax ran over the examples (axis 0)"),
+        (ensemble_inplace, "modified its input `prob_list` in place (first change at index (0, "),
+        (ensemble_most_confident, "the most confident model decides"),
+        (ensemble_product, "the probabilities were multiplied"),
+        (ensemble_first, "the first model's labels alone"),
+        (ensemble_overwrite, "the last model's labels alone"),
+        (ensemble_probabilities, "take the argmax of each row (axis=1)"),
+        (ensemble_concatenate, "labels has shape (), expected"),
+        (ensemble_per_model, "one value per model"),
+    ],
+)
 def test_ensemble_slips_fail_with_their_hint(ensemble, hint, seed):
     assert hint in _failure(checks.check_ensemble_predict, seed, ensemble_predict=ensemble)
 
@@ -268,8 +282,15 @@ def test_the_in_place_hint_says_what_to_write_instead():
 
 
 def test_every_wrong_ensemble_disagrees_with_the_average_in_every_case():
-    wrong = (ensemble_vote, ensemble_majority, ensemble_majority_counter, ensemble_most_confident, ensemble_product,
-             ensemble_first, ensemble_overwrite)
+    wrong = (
+        ensemble_vote,
+        ensemble_majority,
+        ensemble_majority_counter,
+        ensemble_most_confident,
+        ensemble_product,
+        ensemble_first,
+        ensemble_overwrite,
+    )
     for seed in (0, 1, 2):
         for case in checks.REGISTRY["check_ensemble_predict"].cases(seed):
             probs = list(case["prob_list"])

@@ -1,4 +1,5 @@
 """course_utils.circuits: Value against centered differences, gates, the net, branches."""
+
 import math
 
 import numpy as np
@@ -44,21 +45,28 @@ BINARY = {
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b,
-    "pow": lambda a, b: a ** b,
+    "pow": lambda a, b: a**b,
     "max": _float_max,
 }
 NUMBER_OPS = {  # a Value (or float) with a plain number on the left and on the right
-    "add_left": lambda a: 2.5 + a, "add_right": lambda a: a + 2.5,
-    "sub_left": lambda a: 2.5 - a, "sub_right": lambda a: a - 2.5,
-    "mul_left": lambda a: -1.5 * a, "mul_right": lambda a: a * -1.5,
-    "div_left": lambda a: 3.0 / a, "div_right": lambda a: a / 3.0,
-    "pow_left": lambda a: 2.0 ** a, "pow_right": lambda a: a ** 3,
-    "pow_neg": lambda a: a ** -1, "neg": lambda a: -a,
+    "add_left": lambda a: 2.5 + a,
+    "add_right": lambda a: a + 2.5,
+    "sub_left": lambda a: 2.5 - a,
+    "sub_right": lambda a: a - 2.5,
+    "mul_left": lambda a: -1.5 * a,
+    "mul_right": lambda a: a * -1.5,
+    "div_left": lambda a: 3.0 / a,
+    "div_right": lambda a: a / 3.0,
+    "pow_left": lambda a: 2.0**a,
+    "pow_right": lambda a: a**3,
+    "pow_neg": lambda a: a**-1,
+    "neg": lambda a: -a,
     "max_right": lambda a: a.max(0.5) if isinstance(a, Value) else max(a, 0.5),
     "exp": lambda a: a.exp() if isinstance(a, Value) else math.exp(a),
     "sigmoid": lambda a: a.sigmoid() if isinstance(a, Value) else 1 / (1 + math.exp(-a)),
     "relu": lambda a: a.relu() if isinstance(a, Value) else max(a, 0.0),
-    "int_left": lambda a: 3 * a + 1, "numpy_scalar": lambda a: a * np.float64(2.0),
+    "int_left": lambda a: 3 * a + 1,
+    "numpy_scalar": lambda a: a * np.float64(2.0),
 }
 
 
@@ -134,7 +142,7 @@ def test_graph_records_children_ops_and_labels():
     f = (x * y + 1).exp()
     assert f.op == "exp" and f.children[0].op == "+1" and f.children[0].children[0].children == (x, y)
     assert x.op == "" and x.label == "x" and x.children == ()
-    assert (1 / x).op == "1/x" and (-x).op == "*-1" and (x ** 2).op == "^2"
+    assert (1 / x).op == "1/x" and (-x).op == "*-1" and (x**2).op == "^2"
     assert "x=2" in repr(x)
 
 
@@ -153,7 +161,7 @@ def test_a_chain_of_ten_thousand_nodes_does_not_overflow_the_stack():
     for _ in range(10_000):
         y = y * 1.0001
     y.backward()
-    assert x.grad == pytest.approx(1.0001 ** 10_000)
+    assert x.grad == pytest.approx(1.0001**10_000)
     assert len(topological_order(y)) == 10_001
     del y  # deallocating the chain must not recurse either
 
@@ -168,16 +176,19 @@ def test_bad_operands_raise():
 
 
 # gates
-@pytest.mark.parametrize("gate, inputs, f", [
-    (AddGate, (1.5, -2.0), lambda a, b: a + b),
-    (MultiplyGate, (1.5, -2.0), lambda a, b: a * b),
-    (MaxGate, (1.5, -2.0), max),
-    (MaxGate, (-3.0, 0.5), max),
-    (ExpGate, (0.7,), math.exp),
-    (ReciprocalGate, (-1.6,), lambda a: 1 / a),
-    (SigmoidGate, (0.8,), lambda a: 1 / (1 + math.exp(-a))),
-    (SigmoidGate, (-800.0,), lambda a: 0.0),
-])
+@pytest.mark.parametrize(
+    "gate, inputs, f",
+    [
+        (AddGate, (1.5, -2.0), lambda a, b: a + b),
+        (MultiplyGate, (1.5, -2.0), lambda a, b: a * b),
+        (MaxGate, (1.5, -2.0), max),
+        (MaxGate, (-3.0, 0.5), max),
+        (ExpGate, (0.7,), math.exp),
+        (ReciprocalGate, (-1.6,), lambda a: 1 / a),
+        (SigmoidGate, (0.8,), lambda a: 1 / (1 + math.exp(-a))),
+        (SigmoidGate, (-800.0,), lambda a: 0.0),
+    ],
+)
 def test_gates_forward_and_backward(gate, inputs, f):
     g = gate()
     assert g.forward(*inputs) == pytest.approx(f(*inputs))
@@ -200,10 +211,15 @@ def test_gate_patterns():
 
 # the net
 def neuron_net():
-    return Net([
-        (MultiplyGate(), ("w0", "x0"), "a0"), (MultiplyGate(), ("w1", "x1"), "a1"),
-        (AddGate(), ("a0", "a1"), "s0"), (AddGate(), ("s0", "w2"), "s"), (SigmoidGate(), "s", "f"),
-    ])
+    return Net(
+        [
+            (MultiplyGate(), ("w0", "x0"), "a0"),
+            (MultiplyGate(), ("w1", "x1"), "a1"),
+            (AddGate(), ("a0", "a1"), "s0"),
+            (AddGate(), ("s0", "w2"), "s"),
+            (SigmoidGate(), "s", "f"),
+        ]
+    )
 
 
 def test_net_runs_the_neuron_and_matches_value():

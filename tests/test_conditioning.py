@@ -1,4 +1,5 @@
 """conditioning: the quadratics, iterations to tolerance at the best step of a grid, the theory's rates."""
+
 import numpy as np
 import pytest
 

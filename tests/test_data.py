@@ -1,4 +1,5 @@
 """Tests for course_utils.data: toy sets, the bundled digits, splits, mean subtraction."""
+
 from importlib import resources
 
 import numpy as np
@@ -33,19 +34,27 @@ def test_circles_radii_and_balance():
     np.testing.assert_allclose(r[y == 1], 0.3)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n_per_class=0), "n_per_class"),
-    (dict(n_classes=1), "n_classes"),
-    (dict(n_per_class=2.5), "n_per_class"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_per_class=0), "n_per_class"),
+        (dict(n_classes=1), "n_classes"),
+        (dict(n_per_class=2.5), "n_per_class"),
+    ],
+)
 def test_spiral_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         data.make_spiral(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n=1), "n must"), (dict(noise=-0.1), "noise"), (dict(factor=1.0), "factor"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n=1), "n must"),
+        (dict(noise=-0.1), "noise"),
+        (dict(factor=1.0), "factor"),
+    ],
+)
 def test_circles_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         data.make_circles(**kwargs)
@@ -113,12 +122,15 @@ def test_split_digits_proportions():
         np.testing.assert_allclose(share, np.bincount(y) / len(y), atol=0.01)
 
 
-@pytest.mark.parametrize("kwargs, err, match", [
-    (dict(fractions=(0.5, 0.4)), ValueError, "sum to 1"),
-    (dict(fractions=(1.2, -0.2)), ValueError, ">= 0"),
-    (dict(sizes=(100, 30)), ValueError, "at most N"),
-    (dict(sizes=(10,), fractions=(1.0,)), ValueError, "not both"),
-])
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        (dict(fractions=(0.5, 0.4)), ValueError, "sum to 1"),
+        (dict(fractions=(1.2, -0.2)), ValueError, ">= 0"),
+        (dict(sizes=(100, 30)), ValueError, "at most N"),
+        (dict(sizes=(10,), fractions=(1.0,)), ValueError, "not both"),
+    ],
+)
 def test_split_bad_arguments(kwargs, err, match):
     X, y = _fake()
     with pytest.raises(err, match=match):

@@ -1,4 +1,5 @@
 """course_utils.dropout: stacked nets are FullyConnectedNets trained side by side; labels flipped; masks averaged."""
+
 import copy
 
 import numpy as np
@@ -13,8 +14,14 @@ def _data(num_seeds=2, N=40, D=6, C=3, N_val=30):
     out = []
     for s in range(num_seeds):
         rng = np.random.default_rng(100 + s)
-        out.append((rng.standard_normal((N, D)), rng.integers(0, C, N), rng.standard_normal((N_val, D)),
-                    rng.integers(0, C, N_val)))
+        out.append(
+            (
+                rng.standard_normal((N, D)),
+                rng.integers(0, C, N),
+                rng.standard_normal((N_val, D)),
+                rng.integers(0, C, N_val),
+            )
+        )
     return out
 
 
@@ -46,17 +53,20 @@ def test_gradients_with_dropout_match_centered_differences_with_the_masks_held_f
     rng = np.random.default_rng(7)
     grads = dropout._gradients(Ws, bs, X[None].repeat(2, 0), y[None].repeat(2, 0), keep, copy.deepcopy(rng))
     for i, w in enumerate(Ws + bs):
+
         def f(v, i=i):
             params = [p.copy() for p in Ws + bs]
             params[i] = v
             scores = dropout._forward(params[:3], params[3:], X[None].repeat(2, 0), keep, copy.deepcopy(rng))[0]
             return dropout._loss(scores, y[None].repeat(2, 0))[0].sum()
+
         assert rel_error(numerical_gradient(f, w.copy()), grads[i]) < 1e-6, i
 
 
 def test_train_nets_shapes_and_the_net_it_hands_back():
-    runs = dropout.train_nets(_data(), p_drops=(0.0, 0.5), hidden_dims=[8], num_steps=7, batch_size=16, lr=0.1,
-                              eval_every=3, num_masks=2)
+    runs = dropout.train_nets(
+        _data(), p_drops=(0.0, 0.5), hidden_dims=[8], num_steps=7, batch_size=16, lr=0.1, eval_every=3, num_masks=2
+    )
     assert runs.steps.tolist() == [0, 3, 6, 7]
     assert runs.val_loss.shape == runs.val_acc.shape == runs.train_loss.shape == (4, 2, 2)
     assert runs.train_loss_masked.shape == (2, 2)
@@ -85,20 +95,25 @@ def test_nets_of_one_seed_share_everything_but_the_rate():
 
 
 def test_dropout_raises_the_train_mode_loss_above_the_test_mode_one():
-    runs = dropout.train_nets(_data(), p_drops=(0.0, 0.5), hidden_dims=[16], num_steps=30, batch_size=20, lr=0.1,
-                              eval_every=10)
+    runs = dropout.train_nets(
+        _data(), p_drops=(0.0, 0.5), hidden_dims=[16], num_steps=30, batch_size=20, lr=0.1, eval_every=10
+    )
     assert np.allclose(runs.train_loss_masked[0], runs.train_loss[-1, 0])
     assert np.all(runs.train_loss_masked[1] > runs.train_loss[-1, 1])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(p_drops=(0.0, 1.0)), "p_drops"),
-    (dict(seeds=[0]), "one \\(X_train"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(p_drops=(0.0, 1.0)), "p_drops"),
+        (dict(seeds=[0]), "one \\(X_train"),
+    ],
+)
 def test_train_nets_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        dropout.train_nets(_data(), **{**dict(p_drops=(0.0,), hidden_dims=[4], num_steps=1, batch_size=8, lr=0.1),
-                                      **kwargs})
+        dropout.train_nets(
+            _data(), **{**dict(p_drops=(0.0,), hidden_dims=[4], num_steps=1, batch_size=8, lr=0.1), **kwargs}
+        )
 
 
 def test_flip_labels_changes_the_share_asked_for_to_other_classes():

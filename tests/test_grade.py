@@ -5,6 +5,7 @@ Most tests read the results of one grading run (module scope) over a folder of s
 built from the solution notebook ``grade_fixtures/fixture.json``, one submission per way a
 notebook can go wrong.
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,8 +43,9 @@ def _course_not_installed_from(repo: Path) -> str | None:
 
     here = (repo / "course_utils").resolve()
     code = "import course_utils; print(course_utils.__file__)"
-    proc = subprocess.run([sys.executable, "-I", "-c", code], cwd=tempfile.gettempdir(),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=120
+    )
     if proc.returncode != 0:
         return f"{sys.executable} cannot import course_utils"
     for who, file in (("a grading kernel", proc.stdout.strip()), ("this test run", course_utils.__file__)):
@@ -55,8 +57,11 @@ def _course_not_installed_from(repo: Path) -> str | None:
 
 _why = _course_not_installed_from(Path(__file__).resolve().parents[1])
 if _why:
-    pytest.skip(f"the grading tests need the course installed editable from this checkout: {_why}. "
-                "Run `pip install -e .` here (`make test` does it in .venv).", allow_module_level=True)
+    pytest.skip(
+        f"the grading tests need the course installed editable from this checkout: {_why}. "
+        "Run `pip install -e .` here (`make test` does it in .venv).",
+        allow_module_level=True,
+    )
 
 from course_tools import cli  # noqa: E402  (after the checks above)
 from course_tools.grade import grade, sandbox  # noqa: E402
@@ -89,8 +94,9 @@ def probe(condition: str) -> str:
     """A scale answer that is right only if ``condition`` (code that sets ``held``) holds: full
     marks for a hand-in with it prove the wall it tests."""
     body = "\n".join("    " + line for line in condition.strip().splitlines())
-    return f"def _check():\n{body}\n    return held\nHELD = _check()\n" \
-           "def scale(x, a):\n    return a * x if HELD else x\n"
+    return (
+        f"def _check():\n{body}\n    return held\nHELD = _check()\ndef scale(x, a):\n    return a * x if HELD else x\n"
+    )
 
 
 def notebook(answers: dict | None = None, *, drop=()) -> bytes:
@@ -260,18 +266,36 @@ def scale(x, a):
 
 def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
     """Every submission of the big run: name -> notebook bytes (or {file: bytes} for a folder)."""
-    attempts = [f"open({str(p)!r}, 'w').write('pwned')" for p in (
-        out / "grades.csv", out / "results" / "good.json", out / "evil.txt", subs / "good.ipynb", subs / "evil.ipynb",
-        REPO / "course_utils" / "evil.py", REPO / "evil.txt", HERE / "grade_fixtures" / "evil.py")]
+    attempts = [
+        f"open({str(p)!r}, 'w').write('pwned')"
+        for p in (
+            out / "grades.csv",
+            out / "results" / "good.json",
+            out / "evil.txt",
+            subs / "good.ipynb",
+            subs / "evil.ipynb",
+            REPO / "course_utils" / "evil.py",
+            REPO / "evil.txt",
+            HERE / "grade_fixtures" / "evil.py",
+        )
+    ]
     attempts.append(f"os.remove({str(subs / 'blank.ipynb')!r})")
     if PROTECTED:  # without a sandbox that forbids it, this would kill the test run itself
         attempts.append("os.kill(os.getppid(), signal.SIGKILL)")
     writer = "import os, signal, subprocess\n" + "".join(
-        f"try:\n    {a}\nexcept OSError:\n    pass\n" for a in attempts)
-    writer += ("open('scratch.txt', 'w').write('mine')\n"
-               "subprocess.Popen(['sleep', '1234.5'], start_new_session=True)\n" + SCALE)
-    other = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "def foo():\n    return 1", metadata={"nbgrader": {"grade_id": "foo", "solution": True, "grade": False}})])
+        f"try:\n    {a}\nexcept OSError:\n    pass\n" for a in attempts
+    )
+    writer += (
+        "open('scratch.txt', 'w').write('mine')\n"
+        "subprocess.Popen(['sleep', '1234.5'], start_new_session=True)\n" + SCALE
+    )
+    other = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "def foo():\n    return 1", metadata={"nbgrader": {"grade_id": "foo", "solution": True, "grade": False}}
+            )
+        ]
+    )
     nometa = nbformat.reads(notebook().decode(), as_version=4)
     for cell in nometa.cells:
         cell.metadata.pop("nbgrader", None)
@@ -282,64 +306,112 @@ def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
     return {
         "good": notebook(GOOD),
         "blank": blank(),
-        "patcher": notebook({
-            "scale": "import builtins, numpy, course_utils.checks as checks, course_utils.gradcheck as gradcheck\n"
-                     "numpy.allclose = lambda *a, **k: True\nnumpy.array_equal = lambda *a, **k: True\n"
-                     "numpy.testing.assert_allclose = lambda *a, **k: None\ngradcheck.rel_error = lambda *a, **k: 0.0\n"
-                     "checks.verify = checks._core.verify = lambda *a, **k: []\n"
-                     "checks.run_check = checks._core.run_check = lambda *a, **k: []\n"
-                     "for spec in checks.REGISTRY.values():\n"
-                     "    spec.tol = float('inf')\n    spec.expected = lambda case: {}\n"
-                     "builtins.abs = lambda x: 0.0\ndef scale(x, a):\n    return x\n",
-            "affine": "def affine(x, w, b):\n    out = x @ w + b\n    x[0, 0] = 1e6\n    return out\n",
-            "softplus": "def softplus(x):\n    return x\n"}),
-        "printer": notebook({
-            "scale": "print('All tests passed! 6/6 points')\ndef scale(x, a):\n"
-                     "    print('✓ scale: all quantities match')\n    return 0 * x\n",
-            "affine": "def affine(x, w, b):\n    x @ w + b\n",
-            "softplus": "def softplus(x):\n    return np.log(1 + np.exp(x)) + 1e-3\n"}),
-        "exiter": notebook({"scale": "import sys\nsys.exit(0)\n" + SCALE, "affine": AFFINE,
-                            "softplus": "def softplus(x):\n    import os\n    os._exit(3)\n"}),
-        "crasher": notebook({"scale": SCALE, "affine": "import ctypes\nctypes.string_at(0)\n" + AFFINE,
-                             "softplus": SOFTPLUS}),
-        "hanger": notebook({"scale": "def scale(x, a):\n    while True:\n        pass\n", "affine": AFFINE,
-                            "softplus": "def softplus(x):\n    import signal\n"
-                                        "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                                        "    while True:\n        pass\n"}),
-        "flooder": notebook({"scale": "while True:\n    print('All tests passed! ' * 50)\n" + SCALE,
-                             "affine": AFFINE, "softplus": SOFTPLUS}),
-        "hog": notebook({"scale": SCALE, "affine": AFFINE + "hoard = np.ones(1 << 31)\n",
-                         "softplus": "def softplus(x):\n    hoard = bytearray(8 << 30)\n"
-                                     "    return np.logaddexp(0.0, x)\n"}),
+        "patcher": notebook(
+            {
+                "scale": "import builtins, numpy, course_utils.checks as checks, course_utils.gradcheck as gradcheck\n"
+                "numpy.allclose = lambda *a, **k: True\nnumpy.array_equal = lambda *a, **k: True\n"
+                "numpy.testing.assert_allclose = lambda *a, **k: None\ngradcheck.rel_error = lambda *a, **k: 0.0\n"
+                "checks.verify = checks._core.verify = lambda *a, **k: []\n"
+                "checks.run_check = checks._core.run_check = lambda *a, **k: []\n"
+                "for spec in checks.REGISTRY.values():\n"
+                "    spec.tol = float('inf')\n    spec.expected = lambda case: {}\n"
+                "builtins.abs = lambda x: 0.0\ndef scale(x, a):\n    return x\n",
+                "affine": "def affine(x, w, b):\n    out = x @ w + b\n    x[0, 0] = 1e6\n    return out\n",
+                "softplus": "def softplus(x):\n    return x\n",
+            }
+        ),
+        "printer": notebook(
+            {
+                "scale": "print('All tests passed! 6/6 points')\ndef scale(x, a):\n"
+                "    print('✓ scale: all quantities match')\n    return 0 * x\n",
+                "affine": "def affine(x, w, b):\n    x @ w + b\n",
+                "softplus": "def softplus(x):\n    return np.log(1 + np.exp(x)) + 1e-3\n",
+            }
+        ),
+        "exiter": notebook(
+            {
+                "scale": "import sys\nsys.exit(0)\n" + SCALE,
+                "affine": AFFINE,
+                "softplus": "def softplus(x):\n    import os\n    os._exit(3)\n",
+            }
+        ),
+        "crasher": notebook(
+            {"scale": SCALE, "affine": "import ctypes\nctypes.string_at(0)\n" + AFFINE, "softplus": SOFTPLUS}
+        ),
+        "hanger": notebook(
+            {
+                "scale": "def scale(x, a):\n    while True:\n        pass\n",
+                "affine": AFFINE,
+                "softplus": "def softplus(x):\n    import signal\n"
+                "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                "    while True:\n        pass\n",
+            }
+        ),
+        "flooder": notebook(
+            {
+                "scale": "while True:\n    print('All tests passed! ' * 50)\n" + SCALE,
+                "affine": AFFINE,
+                "softplus": SOFTPLUS,
+            }
+        ),
+        "hog": notebook(
+            {
+                "scale": SCALE,
+                "affine": AFFINE + "hoard = np.ones(1 << 31)\n",
+                "softplus": "def softplus(x):\n    hoard = bytearray(8 << 30)\n    return np.logaddexp(0.0, x)\n",
+            }
+        ),
         "writer": notebook({"scale": writer, "affine": AFFINE, "softplus": SOFTPLUS}),
-        "refcaller": notebook({"scale": "from grade_fixtures.fixture_ref import scale_reference as s\n"
-                                        "def scale(x, a):\n    return s(x, a)\n",
-                               "affine": "def affine(x, w, b):\n    return fixture_ref.affine_reference(x, w, b)\n",
-                               "softplus": SOFTPLUS}),
-        "tamperer": notebook({"scale": SCALE,
-                              "affine": "import sys\ndef affine(x, w, b):\n    sys.setprofile(None)\n"
-                                        "    return fixture_ref.affine_reference(x, w, b)\n",
-                              "softplus": "def softplus(x):\n    import importlib, grade_fixtures.fixture_ref as r\n"
-                                          "    return importlib.reload(r).softplus_reference(x)\n"}),
-        "fifo": notebook({"scale": "import json, os\ndef _fifo(obj, f, *args, **kwargs):\n    f.close()\n"
-                                   "    os.unlink(f.name)\n    os.mkfifo(f.name)\njson.dump = _fifo\n" + SCALE}),
-        "symlinker": notebook({"scale": "import os\ndef _link(file, **arrays):\n    os.symlink('/etc/shadow', file)\n"
-                                        "np.savez = _link\n" + SCALE}),
-        "expectant": notebook({"scale": "import course_utils.checks as checks\n"
-                                        "spec = checks.REGISTRY['check_fx_scale']\n"
-                                        "spec.call = lambda student, case: spec.expected(case)\n"
-                                        "def scale(x, a):\n    return x\n"}),
+        "refcaller": notebook(
+            {
+                "scale": "from grade_fixtures.fixture_ref import scale_reference as s\n"
+                "def scale(x, a):\n    return s(x, a)\n",
+                "affine": "def affine(x, w, b):\n    return fixture_ref.affine_reference(x, w, b)\n",
+                "softplus": SOFTPLUS,
+            }
+        ),
+        "tamperer": notebook(
+            {
+                "scale": SCALE,
+                "affine": "import sys\ndef affine(x, w, b):\n    sys.setprofile(None)\n"
+                "    return fixture_ref.affine_reference(x, w, b)\n",
+                "softplus": "def softplus(x):\n    import importlib, grade_fixtures.fixture_ref as r\n"
+                "    return importlib.reload(r).softplus_reference(x)\n",
+            }
+        ),
+        "fifo": notebook(
+            {
+                "scale": "import json, os\ndef _fifo(obj, f, *args, **kwargs):\n    f.close()\n"
+                "    os.unlink(f.name)\n    os.mkfifo(f.name)\njson.dump = _fifo\n" + SCALE
+            }
+        ),
+        "symlinker": notebook(
+            {
+                "scale": "import os\ndef _link(file, **arrays):\n    os.symlink('/etc/shadow', file)\n"
+                "np.savez = _link\n" + SCALE
+            }
+        ),
+        "expectant": notebook(
+            {
+                "scale": "import course_utils.checks as checks\n"
+                "spec = checks.REGISTRY['check_fx_scale']\n"
+                "spec.call = lambda student, case: spec.expected(case)\n"
+                "def scale(x, a):\n    return x\n"
+            }
+        ),
         # the reference is absent, not watched: every way of reaching it finds the stub
         "tabler": notebook({"scale": TABLER, "affine": AFFINE, "softplus": SOFTPLUS}),
         "faker": notebook({"scale": SCALE, "affine": FAKER, "softplus": SOFTPLUS}),
         "forker": notebook({"scale": CHILD, "affine": FORK, "softplus": THREAD}),
-        "sourcer": notebook({"scale": SOURCER.replace("ORIGINAL", repr(str(ORIGINAL_REF))),
-                             "affine": AFFINE, "softplus": SOFTPLUS}),
+        "sourcer": notebook(
+            {"scale": SOURCER.replace("ORIGINAL", repr(str(ORIGINAL_REF))), "affine": AFFINE, "softplus": SOFTPLUS}
+        ),
         # the grader's own process stays bounded whatever comes back
         "bomber": notebook({"scale": NPZ_BOMB, "affine": AFFINE, "softplus": SOFTPLUS}),
         "malformer": notebook({"scale": MALFORMED, "affine": AFFINE, "softplus": GARBLER}),
-        "verbose": notebook({"scale": SCALE + "PAD = '" + "x" * (5 << 20) + "'\n", "affine": AFFINE,
-                             "softplus": SOFTPLUS}),
+        "verbose": notebook(
+            {"scale": SCALE + "PAD = '" + "x" * (5 << 20) + "'\n", "affine": AFFINE, "softplus": SOFTPLUS}
+        ),
         "starter": notebook({"scale": STARTUP + SCALE, "affine": AFFINE, "softplus": SOFTPLUS}),
         LONG_NAME: {"fixture.ipynb": notebook(GOOD)},
         "ann lee": notebook(GOOD),
@@ -357,20 +429,45 @@ def hostile(subs: Path, out: Path) -> dict[str, bytes | dict]:
 
 
 EXPECTED = {  # student: (total, status)
-    "good": (6, "ok"), "blank": (0, "ok"), "patcher": (0, "ok"), "printer": (0, "ok"), "exiter": (2, "exit"),
-    "crasher": (4, "kernel died"), "hanger": (2, "timeout"), "flooder": (5, "output limit"), "hog": (3, "memory"),
-    "writer": (6, "ok"), "refcaller": (3, "ok"), "tamperer": (1, "ok"), "broken": (0, "invalid notebook"),
-    "empty": (0, "invalid notebook"), "other": (0, "wrong assignment"), "missing": (4, "missing answers"),
-    "nometa": (0, "missing answers"), "reordered": (6, "ok"), "edited_tests": (0, "ok"), "frank": (6, "ok"),
-    "gina": (0, "no notebook"), "fifo": (0, "unreadable results"), "symlinker": (0, "unreadable results"),
+    "good": (6, "ok"),
+    "blank": (0, "ok"),
+    "patcher": (0, "ok"),
+    "printer": (0, "ok"),
+    "exiter": (2, "exit"),
+    "crasher": (4, "kernel died"),
+    "hanger": (2, "timeout"),
+    "flooder": (5, "output limit"),
+    "hog": (3, "memory"),
+    "writer": (6, "ok"),
+    "refcaller": (3, "ok"),
+    "tamperer": (1, "ok"),
+    "broken": (0, "invalid notebook"),
+    "empty": (0, "invalid notebook"),
+    "other": (0, "wrong assignment"),
+    "missing": (4, "missing answers"),
+    "nometa": (0, "missing answers"),
+    "reordered": (6, "ok"),
+    "edited_tests": (0, "ok"),
+    "frank": (6, "ok"),
+    "gina": (0, "no notebook"),
+    "fifo": (0, "unreadable results"),
+    "symlinker": (0, "unreadable results"),
     "expectant": (5, "ok"),
-    "tabler": (5, "ok"), "faker": (4, "ok"), "forker": (0, "ok"), "sourcer": (5, "ok"),
-    "bomber": (0, "unreadable results"), "malformer": (2, "unreadable results"), "verbose": (5, "missing answers"),
-    "starter": (5, "exit"), "ann_lee": (3, "ok"),
+    "tabler": (5, "ok"),
+    "faker": (4, "ok"),
+    "forker": (0, "ok"),
+    "sourcer": (5, "ok"),
+    "bomber": (0, "unreadable results"),
+    "malformer": (2, "unreadable results"),
+    "verbose": (5, "missing answers"),
+    "starter": (5, "exit"),
+    "ann_lee": (3, "ok"),
 }
 LONG_NAME = "a" * 245  # a folder name as long as a file system allows, once the grader adds to it
 SPECIAL = {  # hand-ins that are not notebook files: key -> (total, status)
-    "linked": (0, "invalid notebook"), "fifo_handin": (0, "invalid notebook"), "zero": (0, "invalid notebook"),
+    "linked": (0, "invalid notebook"),
+    "fifo_handin": (0, "invalid notebook"),
+    "zero": (0, "invalid notebook"),
     "dirlink": (0, "invalid notebook"),
 }
 
@@ -387,8 +484,11 @@ EXPECTED.update(SPECIAL)
 
 
 def _digest(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -413,8 +513,7 @@ def run(tmp_path_factory):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     results = grade(subs, SOLUTION, out, jobs=2, timeout=3, memory="1G", progress=False)
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak
-    return dict(results=results, subs=subs, out=out, before=before, seconds=time.monotonic() - start,
-                grown_kb=grown)
+    return dict(results=results, subs=subs, out=out, before=before, seconds=time.monotonic() - start, grown_kb=grown)
 
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))
@@ -427,11 +526,25 @@ def test_grades_csv_has_one_row_per_submission(run):
     with open(run["out"] / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["student"] for r in rows] == sorted(EXPECTED)
-    assert list(rows[0]) == ["student", "handin", "test_scale", "test_affine", "test_softplus", "total", "max_total",
-                             "status", "detail"]
+    assert list(rows[0]) == [
+        "student",
+        "handin",
+        "test_scale",
+        "test_affine",
+        "test_softplus",
+        "total",
+        "max_total",
+        "status",
+        "detail",
+    ]
     good = next(r for r in rows if r["student"] == "good")
-    assert (good["test_scale"], good["test_affine"], good["test_softplus"], good["total"], good["max_total"]) == \
-        ("1", "2", "3", "6", "6")
+    assert (good["test_scale"], good["test_affine"], good["test_softplus"], good["total"], good["max_total"]) == (
+        "1",
+        "2",
+        "3",
+        "6",
+        "6",
+    )
     assert {r["status"] for r in rows} <= {s for _, s in EXPECTED.values()}
     assert all(r["detail"] for r in rows if r["status"] != "ok")
 
@@ -502,8 +615,13 @@ def test_the_reference_is_absent_however_an_answer_reaches_for_it(run):
     r = run["results"]
     for student, test in [("tamperer", "test_affine"), ("tamperer", "test_softplus"), ("faker", "test_affine")]:
         assert "course's own implementation" in r[student]["tests"][test]["messages"][0]["message"], student
-    for student, test in [("tabler", "test_scale"), ("sourcer", "test_scale"), ("forker", "test_scale"),
-                          ("forker", "test_affine"), ("forker", "test_softplus")]:
+    for student, test in [
+        ("tabler", "test_scale"),
+        ("sourcer", "test_scale"),
+        ("forker", "test_scale"),
+        ("forker", "test_affine"),
+        ("forker", "test_softplus"),
+    ]:
         assert r[student]["tests"][test]["points"] == 0, (student, test)
 
 
@@ -557,8 +675,11 @@ def test_the_graders_memory_stays_bounded_whatever_comes_back(run):
 
 def test_malformed_results_and_replies_cost_only_their_own_tests(run):
     tests = run["results"]["malformer"]["tests"]
-    assert (tests["test_scale"]["points"], tests["test_affine"]["points"], tests["test_softplus"]["points"]) == \
-        (0, 2, 0)
+    assert (tests["test_scale"]["points"], tests["test_affine"]["points"], tests["test_softplus"]["points"]) == (
+        0,
+        2,
+        0,
+    )
 
 
 def test_an_oversized_answer_cell_is_not_parsed(run):
@@ -597,8 +718,11 @@ def test_a_new_hand_in_never_takes_over_an_earlier_row(tmp_path):
     rows = {r["handin"]: r for r in read_csv(out)}
     assert rows["ann_lee.ipynb"]["total"] == "6"
     # one name, a file and a folder: both graded, each in its own row; the imitator takes nobody's
-    assert (rows["ann lee.ipynb"]["total"], rows["ann lee/"]["total"], rows[f"{imitator}.ipynb"]["total"]) == \
-        ("3", "6", "3")
+    assert (rows["ann lee.ipynb"]["total"], rows["ann lee/"]["total"], rows[f"{imitator}.ipynb"]["total"]) == (
+        "3",
+        "6",
+        "3",
+    )
     assert rows["ann lee.ipynb"]["student"] == imitator
     assert len({r["student"] for r in rows.values()}) == len(rows) == 4
 
@@ -619,8 +743,11 @@ def test_a_kernel_runs_only_the_setup_that_answers_and_tests_use():
 def test_names_a_function_uses_count_even_when_defined_after_it(tmp_path):
     nb = nbformat.read(SOLUTION, as_version=4)
     helper = nbformat.v4.new_code_cell("def helper(x):\n    return FACTOR * x")
-    nb.cells[2:2] = [helper, nbformat.v4.new_code_cell("FACTOR = 1.0\nunused = helper(2.0)"),
-                     nbformat.v4.new_code_cell("print('a figure')")]
+    nb.cells[2:2] = [
+        helper,
+        nbformat.v4.new_code_cell("FACTOR = 1.0\nunused = helper(2.0)"),
+        nbformat.v4.new_code_cell("print('a figure')"),
+    ]
     path = tmp_path / "fixture.json"
     nbformat.write(nb, path)
     code = setup_code(load_plan(path), {"scale": "def scale(x, a):\n    return helper(a * x)"})
@@ -689,10 +816,12 @@ def test_ctrl_c_keeps_finished_results_and_stops_every_kernel(tmp_path):
     (subs / "b_slow.ipynb").write_bytes(notebook({"scale": "import time\ntime.sleep(60)\n" + SCALE}))
     # Ctrl-C on a terminal: SIGINT raises KeyboardInterrupt, even where this test run ignores it
     # (a job started in the background by a shell without job control starts with SIGINT ignored)
-    code = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
-            "from grade_fixtures import fixture_checks\nfrom course_tools import cli\n"
-            f"sys.exit(cli.main(['grade', {str(subs)!r}, '--solution', {str(SOLUTION)!r}, '--out', {str(out)!r}, "
-            "'--jobs', '1', '--timeout', '100']))")
+    code = (
+        "import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "from grade_fixtures import fixture_checks\nfrom course_tools import cli\n"
+        f"sys.exit(cli.main(['grade', {str(subs)!r}, '--solution', {str(SOLUTION)!r}, '--out', {str(out)!r}, "
+        "'--jobs', '1', '--timeout', '100']))"
+    )
     env = dict(os.environ, PYTHONPATH=str(HERE))
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -715,20 +844,26 @@ def _children_of(pid: int) -> list[int]:
     found, needle, group = [], f"JPY_PARENT_PID={pid}\0".encode(), f"/course-grade-{pid}-".encode()
     for entry in os.listdir("/proc"):
         try:
-            if entry.isdigit() and (needle in Path(f"/proc/{entry}/environ").read_bytes()
-                                    or group in Path(f"/proc/{entry}/cgroup").read_bytes()):
+            if entry.isdigit() and (
+                needle in Path(f"/proc/{entry}/environ").read_bytes()
+                or group in Path(f"/proc/{entry}/cgroup").read_bytes()
+            ):
                 found.append(int(entry))
         except OSError:
             continue
     return found
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda subs: {"--solution": str(subs / "missing.ipynb")}, "no solution notebook"),
-    (lambda subs: {"--memory-limit": "lots"}, "not a size"),
-    (lambda subs: {"--jobs": "0"}, "--jobs must be at least 1"),
-    (lambda subs: {"--out": str(subs / "out")}, "must be outside the submissions folder"),
-], ids=["solution", "memory", "jobs", "out"])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda subs: {"--solution": str(subs / "missing.ipynb")}, "no solution notebook"),
+        (lambda subs: {"--memory-limit": "lots"}, "not a size"),
+        (lambda subs: {"--jobs": "0"}, "--jobs must be at least 1"),
+        (lambda subs: {"--out": str(subs / "out")}, "must be outside the submissions folder"),
+    ],
+    ids=["solution", "memory", "jobs", "out"],
+)
 def test_bad_arguments_exit_2_with_a_clear_message(small, capsys, change, message):
     subs, out = small
     options = {"--solution": str(SOLUTION), "--out": str(out), **change(subs)}
@@ -766,10 +901,17 @@ def reference_answers(solution: Path) -> tuple[dict[str, str], set[str]]:
     """
     plan = load_plan(solution)
     nb = nbformat.read(solution, as_version=4)
-    sources = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
-    defs = {node.name: (gid, node) for gid, src in sources.items() for node in ast.parse(src).body
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    sources = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    }
+    defs = {
+        node.name: (gid, node)
+        for gid, src in sources.items()
+        for node in ast.parse(src).body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+    }
     replaced, failing = {}, set()
     for test in plan.tests:
         for call in test.calls:

@@ -2,6 +2,7 @@
 message can carry the hidden inputs), each distinct cause is said once per test, and every blank
 exercise a test touches is named.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 # Each answer puts its inputs in what it raises: the hidden tests' inputs would reach the feedback.
 LEAKERS = {
     "scale": "def scale(x, a):\n    raise ValueError(f'LEAK {a!r} {x.tolist()}')\n",
-    "affine": ("class CheckFailure(Exception):\n    pass\n\n"
-               "def affine(x, w, b):\n    raise CheckFailure(f'out is wrong: LEAK {x.tolist()}')\n"),
+    "affine": (
+        "class CheckFailure(Exception):\n    pass\n\n"
+        "def affine(x, w, b):\n    raise CheckFailure(f'out is wrong: LEAK {x.tolist()}')\n"
+    ),
     "softplus": ("def softplus(x):\n    raise type('LEAK ' + repr(x.tolist()), (Exception,), {})('LEAK')\n"),
 }
 
@@ -33,11 +36,14 @@ LEAKERS = {
 # Replaces the grader's runner in its own kernel by one that raises an exception named after the
 # test's request (which holds the hidden inputs' description): the whole test fails, and says so
 # without that name.
-RUNNER_PATCHER = """import sys
+RUNNER_PATCHER = (
+    """import sys
 def _leak(request, inputs, out):
     raise type('LEAK' + open(request).read()[:40].replace(' ', ''), (Exception,), {})()
 sys.modules['course_grade_kernel'].run_test = _leak
-""" + SCALE
+"""
+    + SCALE
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +53,9 @@ def run(tmp_path_factory):
     subs.mkdir()
     (subs / "leaker.ipynb").write_bytes(notebook(LEAKERS))
     (subs / "good.ipynb").write_bytes(notebook(GOOD))
-    (subs / "half.ipynb").write_bytes(notebook({"scale": SCALE, "affine": AFFINE, "softplus": SOFTPLUS.replace(
-        "np.logaddexp(0.0, x)", "x")}))
+    (subs / "half.ipynb").write_bytes(
+        notebook({"scale": SCALE, "affine": AFFINE, "softplus": SOFTPLUS.replace("np.logaddexp(0.0, x)", "x")})
+    )
     (subs / "=eve\r,@x.ipynb").write_bytes(notebook(GOOD))  # a formula, a new row and a new cell in a name
     (subs / "patcher.ipynb").write_bytes(notebook({"scale": RUNNER_PATCHER, "affine": AFFINE, "softplus": SOFTPLUS}))
     results = grade(subs, SOLUTION, out, jobs=2, timeout=10, progress=False)
@@ -78,10 +85,12 @@ def test_hidden_feedback_has_no_text_from_the_kernel(run):
         assert hidden and all("LEAK" not in m["message"] for m in hidden), (gid, hidden)
     scale = tests["test_scale"]["messages"]
     assert "LEAK" in scale[0]["message"]  # the visible test shows the student's own message: its inputs are shown
-    assert scale[1]["message"].startswith("scale raised ValueError on a hidden test's inputs (answer cell `scale`, "
-                                          "line 2)")
-    assert tests["test_affine"]["messages"][1]["message"] == ("affine: out is not what the check expects on a hidden "
-                                                              "test's inputs.")
+    assert scale[1]["message"].startswith(
+        "scale raised ValueError on a hidden test's inputs (answer cell `scale`, line 2)"
+    )
+    assert tests["test_affine"]["messages"][1]["message"] == (
+        "affine: out is not what the check expects on a hidden test's inputs."
+    )
     assert "raised an exception on a hidden test's inputs" in tests["test_softplus"]["messages"][1]["message"]
     text = (run["out"] / "feedback" / "leaker.md").read_text()
     hidden_parts = re.findall(r"- hidden test.*?```text\n(.*?)```", text, re.S)

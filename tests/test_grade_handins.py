@@ -2,6 +2,7 @@
 around a run: one student never takes another's row, names cannot break the gradebook, a student
 version is no solution, an empty shard is a shard. No kernel runs here.
 """
+
 from __future__ import annotations
 
 import csv
@@ -91,16 +92,32 @@ def test_keys_are_those_of_the_whole_folder_whatever_the_shard(tmp_path):
     assert parts == whole and len(set(whole.values())) == 3
 
 
-NASTY = ["eve\r=HYPERLINK(\"x\").ipynb", "=cmd|' -C calc'!A0.ipynb", "+1.ipynb", "-2.ipynb", "@SUM(1).ipynb",
-         "tab\there.ipynb", "line\u2028sep.ipynb", "nul\x01.ipynb"]
+NASTY = [
+    'eve\r=HYPERLINK("x").ipynb',
+    "=cmd|' -C calc'!A0.ipynb",
+    "+1.ipynb",
+    "-2.ipynb",
+    "@SUM(1).ipynb",
+    "tab\there.ipynb",
+    "line\u2028sep.ipynb",
+    "nul\x01.ipynb",
+]
 
 
 def test_names_and_details_stay_one_cell_of_one_row_and_never_a_formula(tmp_path):
     handins = [h for name in NASTY for h in [put(tmp_path, name)]]
     assert len(handins) == len(NASTY)
     found = find_handins(tmp_path, NAME)
-    results = {h.student: {"handin": h.handin, "tests": {}, "total": 0, "status": "ok",
-                           "detail": "=1+1\rinjected,row\n" + h.handin} for h in found}
+    results = {
+        h.student: {
+            "handin": h.handin,
+            "tests": {},
+            "total": 0,
+            "status": "ok",
+            "detail": "=1+1\rinjected,row\n" + h.handin,
+        }
+        for h in found
+    }
     write_gradebook(tmp_path / "out", ["t"], 1, results)
     text = (tmp_path / "out" / "grades.csv").read_text()
     assert text.count("\n") == len(NASTY) + 1 and "\r" not in text and "\u2028" not in text
@@ -110,7 +127,7 @@ def test_names_and_details_stay_one_cell_of_one_row_and_never_a_formula(tmp_path
         assert all(cell[:1] not in "=+-@" for cell in row if not cell.lstrip("-").isdigit())
         assert all(c.isprintable() for cell in row for c in cell)
     assert any(r[1] == "'=cmd|' -C calc'!A0.ipynb" for r in rows)
-    assert any(r[1] == "eve\\x0d=HYPERLINK(\"x\").ipynb" for r in rows)
+    assert any(r[1] == 'eve\\x0d=HYPERLINK("x").ipynb' for r in rows)
 
 
 def test_a_student_version_is_refused_as_the_solution(tmp_path):
@@ -120,8 +137,16 @@ def test_a_student_version_is_refused_as_the_solution(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     put(subs, "ann.ipynb")
-    code = cli.main(["grade", str(subs), "--solution", str(REPO / "notebooks" / "01_backprop_circuits.ipynb"),
-                     "--out", str(tmp_path / "out")])
+    code = cli.main(
+        [
+            "grade",
+            str(subs),
+            "--solution",
+            str(REPO / "notebooks" / "01_backprop_circuits.ipynb"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 2 and not (tmp_path / "out").exists()
 
 
@@ -135,8 +160,9 @@ def test_course_help_names_merge_and_merge_help_needs_the_solution(capsys):
 
 
 def test_hand_ins_and_grades_are_never_committed_by_accident():
-    ignored = subprocess.run(["git", "check-ignore", "handin/03/ann.ipynb", "grades/03/grades.csv"], cwd=REPO,
-                             capture_output=True, text=True)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "handin/03/ann.ipynb", "grades/03/grades.csv"], cwd=REPO, capture_output=True, text=True
+    )
     assert ignored.stdout.split() == ["handin/03/ann.ipynb", "grades/03/grades.csv"], ignored.stderr
 
 
@@ -151,6 +177,10 @@ def test_an_empty_shard_writes_an_empty_gradebook_that_merge_accepts(tmp_path):
     empty = next(i for i in range(1, 5) if shard_of("ann", 4) != i)
     assert grade(subs, solution, tmp_path / "part", shard=f"{empty}/4", progress=False, jobs=1) == {}
     assert (tmp_path / "part" / "grades.csv").read_text().count("\n") == 1
-    assert cli.main(["grade", "merge", str(tmp_path / "part"), "--solution", str(solution),
-                     "--out", str(tmp_path / "merged")]) == 0
+    assert (
+        cli.main(
+            ["grade", "merge", str(tmp_path / "part"), "--solution", str(solution), "--out", str(tmp_path / "merged")]
+        )
+        == 0
+    )
     assert (tmp_path / "merged" / "grades.csv").read_text() == (tmp_path / "part" / "grades.csv").read_text()

@@ -6,6 +6,7 @@ whole test runner, with one that returns the values the grader expects. The kern
 back raw results of the student's functions; every expected value and every comparison lives in
 the grader's process, so forged "verdict" values read as what they are (nothing to judge).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,7 +37,7 @@ NB02 = REPO / "solutions" / "02_linear_classifiers.ipynb"
 NB07 = REPO / "solutions" / "07_dropout.ipynb"
 
 # The values each check's judging expects when nothing is wrong: constants, whatever the inputs.
-_CONSTANTS = '''
+_CONSTANTS = """
 import numpy as _np
 def _constants(check, case):
     if check == "check_train_sgd":
@@ -54,17 +55,22 @@ def _constants(check, case):
         return {"same seed: units that differ": 0.0, "dx, dropped units": _np.zeros(shape),
                 "dx / numerical dx, kept units": _np.ones(shape)}
     return {}
-'''
+"""
 
 # A check's kernel-side call replaced by one that returns those constants.
-FORGED_CALL = _CONSTANTS + '''
+FORGED_CALL = (
+    _CONSTANTS
+    + """
 from course_utils.checks import REGISTRY as _REGISTRY
 for _name in ("check_train_sgd", "check_dropout_forward", "check_dropout_backward"):
     _REGISTRY[_name].call = (lambda name: lambda student, case: _constants(name, case))(_name)
-'''
+"""
+)
 
 # The kernel's whole test runner replaced by one that writes those constants as the results.
-FORGED_RUNNER = _CONSTANTS + '''
+FORGED_RUNNER = (
+    _CONSTANTS
+    + """
 import json as _json, sys as _sys
 _kernel = _sys.modules["course_grade_kernel"]
 def _forged_run(request_path, inputs_path, out):
@@ -86,7 +92,8 @@ def _forged_run(request_path, inputs_path, out):
     with open(out + ".json", "w") as f:
         _json.dump({"calls": calls}, f)
 _kernel.run_test = _forged_run
-'''
+"""
+)
 
 
 def _with_cells(solution: Path, extra: dict[str, str], blank: bool = True) -> str:
@@ -114,20 +121,28 @@ def _grade(tmp: Path, solution: Path, handins: dict[str, str]) -> dict[str, dict
 
 @pytest.fixture(scope="module")
 def graded02(tmp_path_factory):
-    return _grade(tmp_path_factory.mktemp("nb02"), NB02, {
-        "honest": NB02.read_text(),
-        "forged_call": _with_cells(NB02, {"train_sgd": FORGED_CALL}),
-        "forged_runner": _with_cells(NB02, {"train_sgd": FORGED_RUNNER}),
-    })
+    return _grade(
+        tmp_path_factory.mktemp("nb02"),
+        NB02,
+        {
+            "honest": NB02.read_text(),
+            "forged_call": _with_cells(NB02, {"train_sgd": FORGED_CALL}),
+            "forged_runner": _with_cells(NB02, {"train_sgd": FORGED_RUNNER}),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
 def graded07(tmp_path_factory):
-    return _grade(tmp_path_factory.mktemp("nb07"), NB07, {
-        "honest": NB07.read_text(),
-        "forged_call": _with_cells(NB07, {"dropout_forward": FORGED_CALL}),
-        "forged_runner": _with_cells(NB07, {"dropout_forward": FORGED_RUNNER}),
-    })
+    return _grade(
+        tmp_path_factory.mktemp("nb07"),
+        NB07,
+        {
+            "honest": NB07.read_text(),
+            "forged_call": _with_cells(NB07, {"dropout_forward": FORGED_CALL}),
+            "forged_runner": _with_cells(NB07, {"dropout_forward": FORGED_RUNNER}),
+        },
+    )
 
 
 def test_a_forged_train_sgd_verdict_earns_nothing(graded02):
@@ -187,15 +202,15 @@ NB03 = REPO / "solutions" / "03_layers_and_two_layer_net.ipynb"
 
 # relu_forward right, but the check's call patched to send back a cache the grader would broadcast
 # against dout: (2**20, 1, 1) times (N, D) would be gigabytes (at 2**22 the results are over the size cap).
-BROADCAST_CACHE = '''
+BROADCAST_CACHE = """
 import numpy as _np
 from course_utils.checks import REGISTRY as _REGISTRY
 _REGISTRY["check_relu_forward"].call = lambda student, case: {
     "out": _np.maximum(case["x"], 0), "cache x": _np.zeros((2**20, 1, 1))}
-'''
+"""
 
 # The kernel's scratch folder (its working folder) nested 1,500 levels deep.
-DEEP_SCRATCH = '''
+DEEP_SCRATCH = """
 import os as _os
 _fd = _os.open(".", _os.O_RDONLY)
 for _ in range(1500):
@@ -204,10 +219,10 @@ for _ in range(1500):
     _os.close(_fd)
     _fd = _next
 _os.close(_fd)
-'''
+"""
 
 # Results whose .npz claims five million arrays in its central directory.
-HUGE_DIRECTORY = '''
+HUGE_DIRECTORY = """
 import struct as _struct, sys as _sys
 _kernel = _sys.modules["course_grade_kernel"]
 _honest_run = _kernel.run_test
@@ -217,11 +232,12 @@ def _run(request_path, inputs_path, out):
         f.write(_struct.pack("<4s4H2LH", b"PK\\x05\\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0, 0))
         f.write(_struct.pack("<4sLQL", b"PK\\x06\\x07", 0, 0, 1))
 _kernel.run_test = _run
-'''
+"""
 
 
 def _deep_folder(top: Path, depth: int) -> None:
     import os
+
     fd = os.open(top, os.O_RDONLY)
     for _ in range(depth):
         os.mkdir("d", dir_fd=fd)
@@ -272,6 +288,7 @@ def graded03(tmp_path_factory):
     results = {name: json.loads((out / "results" / f"{name}.json").read_text()) for name in rows}
     yield {"rows": rows, "results": results, "left": left, "out": out}
     from course_tools.grade.tree import remove_tree
+
     remove_tree(folder)  # pytest's own clean-up of old temporary folders recurses
 
 
@@ -300,6 +317,7 @@ def test_results_with_a_forged_central_directory_are_refused_unread(graded03):
 
 def test_npz_directory_and_member_counts_are_checked_before_reading(tmp_path):
     from course_tools.grade.transport import TransportError, load_npz
+
     path = tmp_path / "r.npz"
     np.savez(path, **{f"a{i}": np.zeros(2) for i in range(5)})
     assert len(load_npz(path, max_arrays=5)) == 5
@@ -307,6 +325,7 @@ def test_npz_directory_and_member_counts_are_checked_before_reading(tmp_path):
         load_npz(path, max_arrays=4)
     with open(path, "ab") as f:  # an end record that claims 5 million entries (zip64)
         import struct
+
         f.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0, 0))
     with pytest.raises(TransportError):
         load_npz(path, max_arrays=5)
@@ -316,6 +335,7 @@ def test_folders_thousands_deep_are_walked_and_removed_without_recursion(tmp_pat
     import os
 
     from course_tools.grade.tree import files_in, remove_tree
+
     top = tmp_path / "top"
     top.mkdir()
     (top / "a.ipynb").write_text("{}")
@@ -331,43 +351,58 @@ def test_folders_thousands_deep_are_walked_and_removed_without_recursion(tmp_pat
 
 # Messages a kernel sends the grader on its own channels. The relay reads them with caps (frames
 # per message, bytes per frame, its own memory); the grader stops that kernel with a status.
-_SEND = '''
+_SEND = """
 import json as _json
 _k = get_ipython().kernel
 def _signed(header, content=b"{}", parent=None):
     parent = parent if parent is not None else _json.dumps(_k.get_parent("shell")["header"], default=str).encode()
     parts = [header, parent, b"{}", content]
     return [b"<IDS|MSG>", _k.session.sign(parts), *parts]
-'''
+"""
 
-IOPUB_FRAMES = _SEND + '''
+IOPUB_FRAMES = (
+    _SEND
+    + """
 _big = b"x" * (4 << 20)
 _k.iopub_thread.send_multipart([b"stream", *_signed(b'{"msg_type": "stream"}', _big)] + [_big] * 40)
 import time as _time; _time.sleep(3)
-'''
+"""
+)
 
-IOPUB_LIST_HEADER = _SEND + '''
+IOPUB_LIST_HEADER = (
+    _SEND
+    + """
 _k.iopub_thread.send_multipart([b"stream", *_signed(b"[1, 2, 3]")])
 import time as _time; _time.sleep(3)
-'''
+"""
+)
 
-SHELL_MEMORY = _SEND + '''
+SHELL_MEMORY = (
+    _SEND
+    + """
 _big = b"x" * ((4 << 20) - 4096)
 _k.shell_stream.send_multipart(list(_k._parent_ident["shell"]) + _signed(b'{"msg_type": "x"}', _big) + [_big] * 150)
 import time as _time; _time.sleep(3)
-'''
+"""
+)
 
-SHELL_DEEP_HEADER = _SEND + '''
+SHELL_DEEP_HEADER = (
+    _SEND
+    + """
 _deep = b"[" * 100000 + b"]" * 100000
 _k.shell_stream.send_multipart(list(_k._parent_ident["shell"]) + _signed(_deep))
 import time as _time; _time.sleep(3)
-'''
+"""
+)
 
-SHELL_BIG_FRAMES = _SEND + '''
+SHELL_BIG_FRAMES = (
+    _SEND
+    + """
 _big = b"x" * (5 << 20)
 _k.shell_stream.send_multipart(list(_k._parent_ident["shell"]) + _signed(b'{"msg_type": "x"}', _big) + [_big] * 10)
 import time as _time; _time.sleep(3)
-'''
+"""
+)
 
 
 @pytest.fixture(scope="module")
@@ -375,12 +410,20 @@ def graded_messages(tmp_path_factory):
     import resource
 
     from course_tools.grade import session
+
     tmp = tmp_path_factory.mktemp("messages")
     memory, session.RELAY_MEMORY = session.RELAY_MEMORY, 384 << 20  # 600 MB of frames then kill the relay
-    hostile = (("iopub_frames", IOPUB_FRAMES), ("iopub_list_header", IOPUB_LIST_HEADER), ("shell_memory", SHELL_MEMORY),
-               ("shell_deep_header", SHELL_DEEP_HEADER), ("shell_big_frames", SHELL_BIG_FRAMES))
-    handins = {"honest": NB03.read_text(),
-               **{name: _with_cells(NB03, {"relu_forward": code}, blank=False) for name, code in hostile}}
+    hostile = (
+        ("iopub_frames", IOPUB_FRAMES),
+        ("iopub_list_header", IOPUB_LIST_HEADER),
+        ("shell_memory", SHELL_MEMORY),
+        ("shell_deep_header", SHELL_DEEP_HEADER),
+        ("shell_big_frames", SHELL_BIG_FRAMES),
+    )
+    handins = {
+        "honest": NB03.read_text(),
+        **{name: _with_cells(NB03, {"relu_forward": code}, blank=False) for name, code in hostile},
+    }
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
         graded = _grade(tmp, NB03, handins)
@@ -389,8 +432,9 @@ def graded_messages(tmp_path_factory):
     return graded, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) << 10
 
 
-@pytest.mark.parametrize("name", ["iopub_frames", "iopub_list_header", "shell_memory", "shell_deep_header",
-                                  "shell_big_frames"])
+@pytest.mark.parametrize(
+    "name", ["iopub_frames", "iopub_list_header", "shell_memory", "shell_deep_header", "shell_big_frames"]
+)
 def test_a_hostile_message_stops_only_its_own_kernel(graded_messages, name):
     graded, grown = graded_messages
     assert graded["honest"]["total"] == graded["honest"]["max_total"]
@@ -405,26 +449,29 @@ def test_a_hostile_message_stops_only_its_own_kernel(graded_messages, name):
 # Course functions that are not an exercise's reference but give its answer are withheld too
 # (derived: tests/test_grade_withheld.py runs every callable of every grading copy).
 
-MAXOUT_RELU = '''
+MAXOUT_RELU = """
 def relu_forward(x):
     flat = x.reshape(len(x), -1)
     D = flat.shape[1]
     out, _ = cu.layers.maxout_forward(flat, np.stack([np.eye(D), np.zeros((D, D))]), np.zeros((2, D)))
     return out.reshape(x.shape), cu.layers.ReluCache(x)
-'''
+"""
 
-SCALE_INIT = '''
+SCALE_INIT = """
 def init_weights(dims, init, rng):
     return [rng.standard_normal((a, b)) * cu.init.scale(init, a, b) for a, b in zip(dims[:-1], dims[1:])]
-'''
+"""
 
 NB05 = REPO / "solutions" / "05_preprocessing_and_init.ipynb"
 
 
-@pytest.mark.parametrize("code, check, arg", [(MAXOUT_RELU, "check_relu_forward", "relu_forward"),
-                                              (SCALE_INIT, "check_init_weights", "init_weights")])
+@pytest.mark.parametrize(
+    "code, check, arg",
+    [(MAXOUT_RELU, "check_relu_forward", "relu_forward"), (SCALE_INIT, "check_init_weights", "init_weights")],
+)
 def test_the_course_functions_behind_these_answers_work_outside_grading(code, check, arg):
     import course_utils as cu
+
     ns = {"np": np, "cu": cu}
     exec(code, ns)
     getattr(cu.checks, check)(**{arg: ns[arg]}, verbose=False)  # a real answer, were they reachable
@@ -433,10 +480,16 @@ def test_the_course_functions_behind_these_answers_work_outside_grading(code, ch
 @pytest.fixture(scope="module")
 def graded_withheld(tmp_path_factory):
     return {
-        "03": _grade(tmp_path_factory.mktemp("w03"), NB03, {
-            "honest": NB03.read_text(), "maxout": _with_cells(NB03, {"relu_forward": MAXOUT_RELU}, blank=False)}),
-        "05": _grade(tmp_path_factory.mktemp("w05"), NB05, {
-            "honest": NB05.read_text(), "scale": _with_cells(NB05, {"init_weights": SCALE_INIT}, blank=False)}),
+        "03": _grade(
+            tmp_path_factory.mktemp("w03"),
+            NB03,
+            {"honest": NB03.read_text(), "maxout": _with_cells(NB03, {"relu_forward": MAXOUT_RELU}, blank=False)},
+        ),
+        "05": _grade(
+            tmp_path_factory.mktemp("w05"),
+            NB05,
+            {"honest": NB05.read_text(), "scale": _with_cells(NB05, {"init_weights": SCALE_INIT}, blank=False)},
+        ),
     }
 
 
@@ -446,13 +499,16 @@ def test_maxout_and_init_scale_are_withheld_while_their_exercises_are_graded(gra
         assert graded["honest"]["total"] == graded["honest"]["max_total"]
         t = graded[name]["tests"][test]
         assert t["points"] == 0, (nb, t)
-        assert "not available while grading" in t["messages"][0]["message"] or \
-            "course's own implementation" in t["messages"][0]["message"], t["messages"]
+        assert (
+            "not available while grading" in t["messages"][0]["message"]
+            or "course's own implementation" in t["messages"][0]["message"]
+        ), t["messages"]
 
 
 def test_without_bubblewrap_a_deep_scratch_folder_is_removed_too(tmp_path):
     """Without namespaces the scratch folder is a plain folder under /tmp, removed by the grader alone."""
     from course_tools.grade import kernel_host
+
     subs, out = tmp_path / "subs", tmp_path / "out"
     subs.mkdir()
     (subs / "deep_scratch.ipynb").write_text(_with_cells(NB03, {"relu_forward": DEEP_SCRATCH}, blank=False))
@@ -493,12 +549,14 @@ def test_no_checks_judging_broadcasts_a_returned_array_of_a_hostile_shape(check)
     import tracemalloc
 
     from course_tools.grade.verdict import _bounded, size_limit
+
     spec = REGISTRY[check]
     case = spec.cases(0)[0]
     expected = spec.expected(case)
     honest = {}
     try:  # the raw outputs the course's own code gives, for their names and shapes
         import importlib
+
         refs = dict.fromkeys(spec.args)
         for dotted in spec.reference:
             module, name = dotted.rsplit(".", 1)

@@ -6,6 +6,7 @@ holds, so a hand-in scoring full marks proves the wall; the others show that one
 leftovers, memory and disk use cost only its own tests. CI runs these as root with bubblewrap
 installed (``.ci/run``); elsewhere they are skipped with the reason.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,9 +27,11 @@ from test_grade import AFFINE, GOOD, SCALE, SOFTPLUS, SOLUTION, fixture_checks, 
 
 from course_tools.grade import cgroups, grade, sandbox  # noqa: E402
 
-_missing = [what for what, ok in (("root", os.geteuid() == 0), ("bubblewrap (apt install bubblewrap)",
-                                                                   shutil.which("bwrap")))
-            if not ok] or ([] if cgroups.available() else ["control groups"])
+_missing = [
+    what
+    for what, ok in (("root", os.geteuid() == 0), ("bubblewrap (apt install bubblewrap)", shutil.which("bwrap")))
+    if not ok
+] or ([] if cgroups.available() else ["control groups"])
 if _missing:
     if os.environ.get("CI"):  # .ci/run installs bubblewrap and runs as root: these must run there
         raise RuntimeError(f"CI must run the isolation tests, but this machine lacks {', '.join(_missing)}")
@@ -84,7 +87,8 @@ for family, kind, act, must_fail in attempts:
 """)
 
 # A process chain that outlives the kernel: daemons that keep forking until the limit.
-CHAIN = """import subprocess, sys
+CHAIN = (
+    """import subprocess, sys
 CODE = '''
 import os, time
 while True:
@@ -96,14 +100,19 @@ while True:
         time.sleep(0.05)
 '''
 subprocess.Popen([sys.executable, '-c', CODE], start_new_session=True)
-""" + SCALE
+"""
+    + SCALE
+)
 
 # Five children of 440 MB each, under a 512 MB limit for the submission.
-CHILDREN = """import subprocess, sys
+CHILDREN = (
+    """import subprocess, sys
 CODE = 'import numpy as np, time; a = np.ones(55_000_000); time.sleep(30)'
 kids = [subprocess.Popen([sys.executable, '-c', CODE]) for _ in range(5)]
 codes = [k.wait() for k in kids]
-""" + SCALE
+"""
+    + SCALE
+)
 
 # Writes until its scratch space is full; right only if that happened before 80 MB.
 FILLER = probe("""
@@ -128,7 +137,8 @@ def run(tmp_path_factory):
     subs.mkdir()
     handins = {
         "a_chain": notebook({"scale": CHAIN, "affine": AFFINE, "softplus": SOFTPLUS}),
-        "b_next": notebook(GOOD), "c_next": notebook(GOOD),
+        "b_next": notebook(GOOD),
+        "c_next": notebook(GOOD),
         "children": notebook({"scale": CHILDREN, "affine": AFFINE, "softplus": SOFTPLUS}),
         "devices": notebook({"scale": DEVICES, "affine": AFFINE, "softplus": SOFTPLUS}),
         "filler": notebook({"scale": FILLER, "affine": AFFINE, "softplus": SOFTPLUS}),
@@ -137,8 +147,9 @@ def run(tmp_path_factory):
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("127.0.0.1", 0))
     udp.settimeout(0.2)
-    handins["network"] = notebook({"scale": NETWORK.replace("UDP_PORT", str(udp.getsockname()[1])),
-                                   "affine": AFFINE, "softplus": SOFTPLUS})
+    handins["network"] = notebook(
+        {"scale": NETWORK.replace("UDP_PORT", str(udp.getsockname()[1])), "affine": AFFINE, "softplus": SOFTPLUS}
+    )
     for name, data in handins.items():
         (subs / f"{name}.ipynb").write_bytes(data)
     Path(UNIX_PATH).unlink(missing_ok=True)

@@ -3,6 +3,7 @@ without its database) makes the same student cells from them as ``course release
 
 nbgrader is a test-only dependency (the ``dev`` extra); without it this module is skipped.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,9 +34,20 @@ def released(tmp_path_factory) -> Path:
         shutil.copy(nb, source / f"{nb.stem}.ipynb")
     env = dict(os.environ, HOME=str(root), JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_PLATFORM_DIRS="1")
     proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", "course", "--no-db",
-         f"--CourseDirectory.root={root}"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "generate_assignment",
+            "course",
+            "--no-db",
+            f"--CourseDirectory.root={root}",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not list(root.glob("*.db")), "nbgrader wrote a database although it was told not to"
@@ -51,5 +63,6 @@ def test_nbgrader_makes_the_same_student_cells_as_course_release(released, solut
         if o.cell_type == "code":
             assert t.source == o.source, f"{solution.name}, cell {i}"
         meta_t, meta_o = t.metadata.get("nbgrader", {}), o.metadata.get("nbgrader", {})
-        assert {k: meta_t.get(k) for k in KEYS if k in meta_o} == {k: meta_o[k] for k in KEYS if k in meta_o}, \
+        assert {k: meta_t.get(k) for k in KEYS if k in meta_o} == {k: meta_o[k] for k in KEYS if k in meta_o}, (
             f"{solution.name}, cell {i}"
+        )

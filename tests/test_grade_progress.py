@@ -1,5 +1,6 @@
 """The progress of a grading run (``course grade``): a tqdm bar on a terminal, one line per
 finished submission everywhere, nothing at all when switched off. No kernel is started."""
+
 import io
 from types import SimpleNamespace
 

@@ -1,5 +1,6 @@
 """A grading run as a whole: the kernel that proves the grader can run starts alongside the
 first hand-ins, and when it fails the run stops with a clear error and saves nothing."""
+
 from __future__ import annotations
 
 import threading

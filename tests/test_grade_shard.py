@@ -4,6 +4,7 @@ The merge tests without a kernel build grading outputs by hand; the test marked 
 grades one folder in three shards, as three processes at the same time, and checks that the
 merge is the unsharded run, row for row.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,13 @@ HERE = Path(__file__).resolve().parent
 
 def test_a_shard_is_written_i_of_n_from_one():
     assert Shard.parse("2/4") == Shard(2, 4) and str(Shard.parse(" 4 / 4 ")) == "4/4"
-    for bad, says in (("0/4", "numbered 1 to N"), ("5/4", "1 to 4"), ("2-4", "write I/N"), ("a/b", "write I/N"),
-                      ("1/0", "numbered 1 to N")):
+    for bad, says in (
+        ("0/4", "numbered 1 to N"),
+        ("5/4", "1 to 4"),
+        ("2-4", "write I/N"),
+        ("a/b", "write I/N"),
+        ("1/0", "numbered 1 to N"),
+    ):
         with pytest.raises(GradeError, match=says):
             Shard.parse(bad)
 
@@ -62,8 +68,9 @@ def fixture_checks():
         yield
 
 
-def record(student, total, *, sha="a", when="2026-11-29T10:00:00+00:00", solution=None, shard="auto", status="ok",
-           handin=None):
+def record(
+    student, total, *, sha="a", when="2026-11-29T10:00:00+00:00", solution=None, shard="auto", status="ok", handin=None
+):
     """A result record of ``total`` points (the tests it passed: a subset of 1, 2 and 3 points)."""
     from course_tools.grade.plan import load_plan
 
@@ -75,10 +82,22 @@ def record(student, total, *, sha="a", when="2026-11-29T10:00:00+00:00", solutio
     handin = handin or f"{student}.ipynb"
     if shard == "auto":
         shard = f"{shard_of(handin.removesuffix('.ipynb'), 2)}/2"
-    return {"student": student, "handin": handin, "source": handin, "tests": {g: tests[g] for g in GIDS},
-            "total": total, "max_total": 6, "status": status, "detail": "", "notes": [],
-            "submission_sha256": sha * 64, "solution": "fixture",
-            "solution_sha256": solution or load_plan(SOLUTION).sha256, "shard": shard, "graded_at": when}
+    return {
+        "student": student,
+        "handin": handin,
+        "source": handin,
+        "tests": {g: tests[g] for g in GIDS},
+        "total": total,
+        "max_total": 6,
+        "status": status,
+        "detail": "",
+        "notes": [],
+        "submission_sha256": sha * 64,
+        "solution": "fixture",
+        "solution_sha256": solution or load_plan(SOLUTION).sha256,
+        "shard": shard,
+        "graded_at": when,
+    }
 
 
 def output(folder: Path, *records) -> Path:
@@ -130,14 +149,17 @@ def test_merge_refuses_different_solutions_and_writes_nothing(tmp_path, capsys):
     assert not (tmp_path / "m").exists()
 
 
-@pytest.mark.parametrize("forgery, says", [
-    ("total", None),  # a forged total or max_total is recomputed from the points, not refused
-    ("points", "not a number from 0 to the solution's 3"),
-    ("negative", "not a number from 0"),
-    ("test", "are not the solution's"),
-    ("shard", "belongs to shard"),
-    ("row", "is not the row of its hand-in"),
-])
+@pytest.mark.parametrize(
+    "forgery, says",
+    [
+        ("total", None),  # a forged total or max_total is recomputed from the points, not refused
+        ("points", "not a number from 0 to the solution's 3"),
+        ("negative", "not a number from 0"),
+        ("test", "are not the solution's"),
+        ("shard", "belongs to shard"),
+        ("row", "is not the row of its hand-in"),
+    ],
+)
 def test_merge_trusts_no_total_and_no_points_beyond_the_solution(tmp_path, capsys, forgery, says):
     bob = record("bob", 2)
     if forgery == "total":
@@ -197,14 +219,17 @@ def test_the_newer_of_two_hand_ins_wins_and_a_newer_result_is_never_replaced(tmp
         merge([same_time], out, SOLUTION)
 
 
-@pytest.mark.parametrize("breakage, says", [
-    ("missing", "no such folder"),
-    ("no_csv", "is not the output of `course grade`"),
-    ("foreign_csv", "not a gradebook"),
-    ("bad_record", "is not a result record"),
-    ("renamed_record", "does not match its file name"),
-    ("twice", "is named twice"),
-])
+@pytest.mark.parametrize(
+    "breakage, says",
+    [
+        ("missing", "no such folder"),
+        ("no_csv", "is not the output of `course grade`"),
+        ("foreign_csv", "not a gradebook"),
+        ("bad_record", "is not a result record"),
+        ("renamed_record", "does not match its file name"),
+        ("twice", "is named twice"),
+    ],
+)
 def test_merge_explains_what_is_not_a_grading_output(tmp_path, capsys, breakage, says):
     a = output(tmp_path / "a", record("ann", 6))
     b = output(tmp_path / "b", record("bob", 2))
@@ -229,18 +254,19 @@ def test_merge_explains_what_is_not_a_grading_output(tmp_path, capsys, breakage,
 # ------------------------------------------------------------- a real class, three shards
 
 # Registers the fixture's checks in a grading process of its own, then runs `course` there.
-DRIVER = ("import sys\n"
-          "from course_utils.checks import REGISTRY\n"
-          "from grade_fixtures import fixture_checks as m\n"
-          "REGISTRY.update({n: getattr(m, n).spec for n in m.__all__})\n"
-          "from course_tools import cli\n"
-          "sys.exit(cli.main(sys.argv[1:]))\n")
+DRIVER = (
+    "import sys\n"
+    "from course_utils.checks import REGISTRY\n"
+    "from grade_fixtures import fixture_checks as m\n"
+    "REGISTRY.update({n: getattr(m, n).spec for n in m.__all__})\n"
+    "from course_tools import cli\n"
+    "sys.exit(cli.main(sys.argv[1:]))\n"
+)
 
 
 def course(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-c", DRIVER, *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return subprocess.run([sys.executable, "-c", DRIVER, *args], capture_output=True, text=True, env=env, timeout=600)
 
 
 @pytest.mark.kernel
@@ -250,10 +276,13 @@ def test_three_shards_at_once_merge_into_the_unsharded_run(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     handins = {
-        "good": notebook(GOOD), "blank": blank(), "no_softplus": notebook(GOOD, drop=("softplus",)),
+        "good": notebook(GOOD),
+        "blank": blank(),
+        "no_softplus": notebook(GOOD, drop=("softplus",)),
         "wrong_affine": notebook({**GOOD, "affine": "def affine(x, w, b):\n    return x @ w\n"}),
-        "ann": notebook(GOOD), "broken": b"{not json", "carl": notebook({**GOOD, "scale": "def scale(x, a):\n"
-                                                                                         "    return -a * x\n"}),
+        "ann": notebook(GOOD),
+        "broken": b"{not json",
+        "carl": notebook({**GOOD, "scale": "def scale(x, a):\n    return -a * x\n"}),
     }
     for name, data in handins.items():
         (subs / f"{name}.ipynb").write_bytes(data)
@@ -278,8 +307,16 @@ def test_three_shards_at_once_merge_into_the_unsharded_run(tmp_path):
     empty = next(i for i in range(1, 20) if all(shard_of(n, 20) != i for n in [*handins, "dora"]))
     nothing = course("grade", str(subs), "--out", str(tmp_path / "empty"), "--shard", f"{empty}/20", *common)
     assert nothing.returncode == 0, nothing.stderr  # a shard without hand-ins: an empty gradebook that merge takes
-    merged = course("grade", "merge", *map(str, parts), str(tmp_path / "empty"), "--solution", str(SOLUTION),
-                    "--out", str(tmp_path / "merged"))
+    merged = course(
+        "grade",
+        "merge",
+        *map(str, parts),
+        str(tmp_path / "empty"),
+        "--solution",
+        str(SOLUTION),
+        "--out",
+        str(tmp_path / "merged"),
+    )
     assert merged.returncode == 0, merged.stderr
     whole, got = tmp_path / "whole", tmp_path / "merged"
     assert (got / "grades.csv").read_text() == (whole / "grades.csv").read_text()

@@ -1,6 +1,7 @@
 """A grading result's status is a :class:`Status` member (course_tools.grade.results): every status
 the grader writes is one of its values, and a Status reads, hashes and is written exactly as the
 plain text it stands for. No kernel runs here."""
+
 from __future__ import annotations
 
 import ast
@@ -25,8 +26,12 @@ def _status_sites(tree: ast.AST):
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
             if name in ("unreadable", "_fallback") and len(node.args) >= 2:
                 yield node.args[1]
-            if name == "append" and getattr(node.func.value, "id", "") == "events" and node.args \
-                    and isinstance(node.args[0], ast.Tuple):
+            if (
+                name == "append"
+                and getattr(node.func.value, "id", "") == "events"
+                and node.args
+                and isinstance(node.args[0], ast.Tuple)
+            ):
                 yield node.args[0].elts[0]
             for kw in node.keywords:
                 if kw.arg == "status" and name == "update":
@@ -66,14 +71,22 @@ def test_status_order_and_text():
     for s in Status:
         assert s == s.value and str(s) == f"{s}" == s.value and hash(s) == hash(s.value)
         assert s in {s.value} and s.value in {s} and Status(s.value) is s
-        assert json.dumps({"status": s, "events": [[s, "x"]]}) == json.dumps({"status": s.value,
-                                                                             "events": [[s.value, "x"]]})
+        assert json.dumps({"status": s, "events": [[s, "x"]]}) == json.dumps(
+            {"status": s.value, "events": [[s.value, "x"]]}
+        )
 
 
 def test_gradebook_is_the_same_bytes(tmp_path):
     def results(status):
-        return {"ann": {"handin": "ann.ipynb", "tests": {"t": {"points": 1.0}}, "total": 1.0,
-                        "status": status(Status.TIMEOUT), "detail": "t: ran longer than 5 s"}}
+        return {
+            "ann": {
+                "handin": "ann.ipynb",
+                "tests": {"t": {"points": 1.0}},
+                "total": 1.0,
+                "status": status(Status.TIMEOUT),
+                "detail": "t: ran longer than 5 s",
+            }
+        }
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

@@ -1,11 +1,12 @@
 """The grading copy of the course: references stand in for the student's own, expected-value code raises."""
+
 import types
 
 import pytest
 
 from course_tools.grade import stubs
 
-SOURCE = '''
+SOURCE = """
 class Gate:
     def forward(self, x):
         return x
@@ -25,7 +26,7 @@ def _expected(case):
 
 
 expected = lambda case: {"out": 2 * case}
-'''
+"""
 
 
 def load(functions, lines=frozenset(), notebook=None):

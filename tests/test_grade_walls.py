@@ -6,6 +6,7 @@ raw and netlink sockets, a key in a keyring that outlives the run, another kerne
 reachable through a permissive umask. Each probe is an answer that is right only if the wall
 holds, so full marks prove the wall; the test process checks from outside that nothing arrived.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -31,7 +32,6 @@ if not sandbox.seccomp_available():
     pytest.skip("the seccomp filter needs libseccomp (apt install libseccomp2)", allow_module_level=True)
 
 KEY = f"course-grade-test-{os.getpid()}"
-
 
 
 NETWORK = probe("""
@@ -101,8 +101,11 @@ def run(tmp_path_factory):
     udp.settimeout(0.3)
     handins = {
         "good": GOOD,
-        "network": {"scale": NETWORK.replace("UDP_PORT", str(udp.getsockname()[1])), "affine": AFFINE,
-                    "softplus": SOFTPLUS},
+        "network": {
+            "scale": NETWORK.replace("UDP_PORT", str(udp.getsockname()[1])),
+            "affine": AFFINE,
+            "softplus": SOFTPLUS,
+        },
         "keyring": {"scale": KEYRING, "affine": AFFINE, "softplus": SOFTPLUS},
         "owner_only": {"scale": OWNER_ONLY, "affine": AFFINE, "softplus": SOFTPLUS},
     }
@@ -170,8 +173,11 @@ def test_the_network_probe_escapes_where_the_filter_is_missing(tmp_path, monkeyp
     udp.bind(("127.0.0.1", 0))
     udp.settimeout(2)
     (tmp_path / "subs").mkdir()
-    (tmp_path / "subs" / "network.ipynb").write_bytes(notebook({
-        "scale": NETWORK.replace("UDP_PORT", str(udp.getsockname()[1])), "affine": AFFINE, "softplus": SOFTPLUS}))
+    (tmp_path / "subs" / "network.ipynb").write_bytes(
+        notebook(
+            {"scale": NETWORK.replace("UDP_PORT", str(udp.getsockname()[1])), "affine": AFFINE, "softplus": SOFTPLUS}
+        )
+    )
     log = io.StringIO()
     results = grade(tmp_path / "subs", SOLUTION, tmp_path / "out", jobs=1, timeout=10, progress=False, stream=log)
     assert results["network"]["total"] == 5

@@ -7,6 +7,7 @@ numeric parameter set to 0 or 1 (leaky ReLU at slope 0 is a ReLU), as the produc
 called without arguments, and on the test's inputs as one dict. The outputs come back to this
 process, which judges them as the grader would (the check's derive, then verify). None may pass.
 """
+
 from __future__ import annotations
 
 import copy
@@ -149,10 +150,14 @@ def _passes(spec, case, expected, outputs) -> bool:
         # not one of the inputs themselves, which any function returning its argument would hand back)
         inputs = [v for v in case.values() if isinstance(v, np.ndarray)]
         wanted = [np.asarray(v, dtype=float) for v in expected.values()]
-        wanted = [w for w in wanted if w.size > 1 and np.ptp(w) > 0
-                  and not any(i.shape == w.shape and np.allclose(i, w) for i in inputs)]
-        return any(a.shape == w.shape and np.allclose(a, w, rtol=1e-6, atol=1e-9)
-                   for a in _arrays(outputs[""]) for w in wanted)
+        wanted = [
+            w
+            for w in wanted
+            if w.size > 1 and np.ptp(w) > 0 and not any(i.shape == w.shape and np.allclose(i, w) for i in inputs)
+        ]
+        return any(
+            a.shape == w.shape and np.allclose(a, w, rtol=1e-6, atol=1e-9) for a in _arrays(outputs[""]) for w in wanted
+        )
     try:
         if spec.derive is not None:
             outputs = spec.derive(case, dict(outputs))
@@ -173,8 +178,14 @@ def test_no_callable_of_the_grading_copy_answers_an_exercise(solution, tmp_path)
     jobs = [(check, call.cases) for check, call in calls.items()]
     (tmp_path / "in.pkl").write_bytes(pickle.dumps((jobs, list(plan.sources.values()))))
     env = {**os.environ, "PYTHONPATH": str(lib), "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "in.pkl"), str(tmp_path / "out.pkl"),
-                           str(lib)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "in.pkl"), str(tmp_path / "out.pkl"), str(lib)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     leaks = []
     for check, k, who, outputs in pickle.loads((tmp_path / "out.pkl").read_bytes()):

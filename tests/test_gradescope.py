@@ -5,6 +5,7 @@ honest, a blank, a hostile and an empty hand-in in scratch folders laid out like
 run_autograder runs here with this test run's Python (``COURSE_AUTOGRADER_PYTHON``) instead of
 the venv setup.sh would build; setup.sh itself is checked with ``bash -n`` and its dry run.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,10 +66,19 @@ def test_the_bundle_has_the_scripts_the_solution_and_the_course_package(bundle):
         assert z.read(f"solution/{SOLUTION.name}") == SOLUTION.read_bytes()
     assert {"setup.sh", "run_autograder"} <= names
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
-    assert {"course/pyproject.toml", "course/README.md", "course/course_utils/__init__.py",
-            "course/course_tools/grade/command.py", "course/course_tools/gradescope.py"} <= names
-    assert not any(n.startswith(("tests/", "solutions/", "notebooks/", "course/tests/")) or "__pycache__" in n
-                   or n.endswith(".pyc") for n in names)
+    assert {
+        "course/pyproject.toml",
+        "course/README.md",
+        "course/course_utils/__init__.py",
+        "course/course_tools/grade/command.py",
+        "course/course_tools/gradescope.py",
+    } <= names
+    assert not any(
+        n.startswith(("tests/", "solutions/", "notebooks/", "course/tests/"))
+        or "__pycache__" in n
+        or n.endswith(".pyc")
+        for n in names
+    )
     assert config["name"] == SOLUTION.stem and config["max_score"] == total(SOLUTION)
     assert sum(points for _, points in config["tests"]) == total(SOLUTION) and config["timeout"] == 20
     assert "numpy>=1.23" in requirements and not any(r.startswith("jupyterlab") for r in requirements)
@@ -88,13 +98,16 @@ def test_the_same_export_gives_the_same_bytes_and_force_keeps_a_backup(bundle, t
     assert "previous bundle is kept in" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("case, message", [
-    ("no solution", "no solution notebook at"),
-    ("folder", "is a folder"),
-    ("not zip", "must name a .zip file"),
-    ("no tests", "no graded test cells"),
-    ("memory", "not a size"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("no solution", "no solution notebook at"),
+        ("folder", "is a folder"),
+        ("not zip", "must name a .zip file"),
+        ("no tests", "no graded test cells"),
+        ("memory", "not a size"),
+    ],
+)
 def test_bad_export_arguments_exit_2_with_one_clear_line(tmp_path, capsys, case, message):
     solution, out = SOLUTION, tmp_path / "autograder.zip"
     if case == "no solution":
@@ -121,8 +134,14 @@ def test_the_scripts_parse_and_setup_sh_dry_run_says_what_it_installs(bundle, tm
     for script in ("setup.sh", "run_autograder"):
         subprocess.run(["bash", "-n", str(root / "source" / script)], check=True, timeout=30)
     env = dict(os.environ, COURSE_AUTOGRADER_ROOT=str(root))
-    dry = subprocess.run(["bash", str(root / "source" / "setup.sh"), "--dry-run"], cwd=root / "source", env=env,
-                         capture_output=True, text=True, timeout=60)
+    dry = subprocess.run(
+        ["bash", str(root / "source" / "setup.sh"), "--dry-run"],
+        cwd=root / "source",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert dry.returncode == 0, dry.stderr
     venv = root / "venv"
     assert f"+ python3 -m venv {venv}" in dry.stdout
@@ -202,8 +221,9 @@ def test_the_hostile_answer_succeeds_outside_the_sandbox(bundle, tmp_path):
     """The control for the hostile hand-in below: run as a plain program, it does all it tries."""
     root = unpack(bundle, tmp_path / "autograder")
     planted = tmp_path / "planted.py"
-    run = subprocess.run([sys.executable, "-c", hostile_code(root, planted)], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-c", hostile_code(root, planted)], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert run.stdout.strip() == "stolen", run.stderr
     assert json.loads((root / "results" / "results.json").read_text())["score"] == 1000
     assert planted.exists() and (root / "source" / "pwned.txt").exists()
@@ -211,8 +231,11 @@ def test_the_hostile_answer_succeeds_outside_the_sandbox(bundle, tmp_path):
 
 
 def _digest(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -242,14 +265,27 @@ def graded(bundle, tmp_path_factory):
     for name, root in roots.items():
         python = "/nonexistent/python" if name == "no_python" else sys.executable
         env = dict(os.environ, COURSE_AUTOGRADER_ROOT=str(root), COURSE_AUTOGRADER_PYTHON=python)
-        procs[name] = subprocess.Popen([str(root / "source" / "run_autograder")], cwd=root, env=env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        procs[name] = subprocess.Popen(
+            [str(root / "source" / "run_autograder")],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     outputs = {name: p.communicate(timeout=240)[0] for name, p in procs.items()}
     time.sleep(3.0)  # longer than the hostile hand-in's leftover process waits before it writes
     try:
-        yield {name: dict(root=root, results=json.loads((root / "results" / "results.json").read_text()),
-                          stdout=outputs[name], code=procs[name].returncode, digest=digests[name])
-               for name, root in roots.items()}
+        yield {
+            name: dict(
+                root=root,
+                results=json.loads((root / "results" / "results.json").read_text()),
+                stdout=outputs[name],
+                code=procs[name].returncode,
+                digest=digests[name],
+            )
+            for name, root in roots.items()
+        }
     finally:
         PLANTED.unlink(missing_ok=True)
 

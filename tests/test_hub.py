@@ -2,6 +2,7 @@
 (its pip section installs the course itself), then runs ``postBuild``, which applies the lab
 settings ``make lab`` applies to ``.venv``. Docker is not here: these tests check what can be
 checked without it (the files repo2docker reads, and postBuild run against a scratch prefix)."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,11 @@ def test_repo2docker_finds_the_environment_and_postbuild_at_the_top():
 
 
 def run_postbuild(prefix: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NB_PYTHON_PREFIX": str(prefix),
-           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    env = {
+        **os.environ,
+        "NB_PYTHON_PREFIX": str(prefix),
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
     return subprocess.run(["bash", str(POSTBUILD)], capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -69,8 +73,10 @@ def test_bad_arguments_get_a_one_line_error(tmp_path, capsys):
     assert len(err) == 2 and "no environment at" in err[0] and err[1].startswith("usage:")
 
 
-@pytest.mark.skipif(not (Path(sys.prefix) / "etc" / "jupyter" / "labconfig" / "page_config.json").exists(),
-                    reason="the lab settings are written by make lab / make test")
+@pytest.mark.skipif(
+    not (Path(sys.prefix) / "etc" / "jupyter" / "labconfig" / "page_config.json").exists(),
+    reason="the lab settings are written by make lab / make test",
+)
 def test_jupyter_itself_sees_nbgrader_switched_off():
     jupyter = Path(sys.executable).parent / "jupyter"
     out = subprocess.run([str(jupyter), "labextension", "list"], capture_output=True, text=True, timeout=120)

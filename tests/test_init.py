@@ -1,4 +1,5 @@
 """init: the initializers, and forward and backward statistics of deep nets (notebooks 04, 05)."""
+
 import numpy as np
 import pytest
 
@@ -6,9 +7,16 @@ from course_utils import init, layers
 from course_utils.models import FullyConnectedNet
 
 
-@pytest.mark.parametrize("name, fan_in, expected", [
-    ("small", 500, 0.01), ("large", 500, 1.0), ("xavier", 400, 0.05), ("he", 200, 0.1), (0.3, 7, 0.3),
-])
+@pytest.mark.parametrize(
+    "name, fan_in, expected",
+    [
+        ("small", 500, 0.01),
+        ("large", 500, 1.0),
+        ("xavier", 400, 0.05),
+        ("he", 200, 0.1),
+        (0.3, 7, 0.3),
+    ],
+)
 def test_scale(name, fan_in, expected):
     assert init.scale(name, fan_in) == pytest.approx(expected)
     assert init.scale(name, fan_in, 3) == pytest.approx(expected)  # fan_out changes none of these
@@ -21,8 +29,10 @@ def test_glorot_averages_the_fans_and_agrees_with_xavier_on_square_layers():
     np.testing.assert_allclose(weights[0], np.random.default_rng(1).standard_normal((6, 2)) / 2, rtol=1e-15)
 
 
-@pytest.mark.parametrize("bad, match", [("lecun", "unknown init 'lecun'"), (0.0, "must be > 0"), (-1, "> 0"),
-                                        ("glorot", "needs the layer's fan_out")])
+@pytest.mark.parametrize(
+    "bad, match",
+    [("lecun", "unknown init 'lecun'"), (0.0, "must be > 0"), (-1, "> 0"), ("glorot", "needs the layer's fan_out")],
+)
 def test_scale_refuses_what_it_does_not_know(bad, match):
     with pytest.raises(ValueError, match=match):
         init.scale(bad, 10)
@@ -66,9 +76,9 @@ def test_gradient_stats_match_a_loop_through_the_layers():
     h1 = np.tanh(X @ w1)
     h2 = np.tanh(h1 @ w2)
     dh2 = r.standard_normal(h2.shape)
-    da2 = dh2 * (1 - h2 ** 2)
+    da2 = dh2 * (1 - h2**2)
     dh1 = da2 @ w2.T
-    da1 = dh1 * (1 - h1 ** 2)
+    da1 = dh1 * (1 - h1**2)
     np.testing.assert_allclose(stats, [(dh1.std(), (X.T @ da1).std()), (dh2.std(), (h1.T @ da2).std())])
 
 
@@ -78,12 +88,14 @@ def test_deep_experiment_is_forward_and_gradient_stats_per_seed():
     for s, seed in enumerate((3, 4)):
         rng = np.random.default_rng(seed)
         X = rng.standard_normal((20, 6))
-        np.testing.assert_allclose(exp.backward[s], init.gradient_stats(X, [6, 5, 4], init="he", activation="relu",
-                                                                         rng=rng))
+        np.testing.assert_allclose(
+            exp.backward[s], init.gradient_stats(X, [6, 5, 4], init="he", activation="relu", rng=rng)
+        )
         rng = np.random.default_rng(seed)
         X = rng.standard_normal((20, 6))
-        np.testing.assert_allclose(exp.forward[s], init.forward_stats(X, [6, 5, 4], init="he", activation="relu",
-                                                                       rng=rng))
+        np.testing.assert_allclose(
+            exp.forward[s], init.forward_stats(X, [6, 5, 4], init="he", activation="relu", rng=rng)
+        )
     assert [h.shape for h in exp.activations] == [(20, 6), (20, 5), (20, 4)]
     with pytest.raises(ValueError, match="seeds is empty"):
         init.deep_experiment([3], init="he", seeds=())
@@ -95,8 +107,9 @@ def test_gradient_norms_are_the_norms_of_the_nets_gradients():
     net = FullyConnectedNet([4, 4], 5, 3, activation="sigmoid", weight_scale=1.0, seed=1)
     _, grads = net.loss(X, y)
     np.testing.assert_allclose(init.gradient_norms(net, X, y), [np.linalg.norm(grads[f"b{i}"]) for i in (1, 2, 3)])
-    np.testing.assert_allclose(init.gradient_norms(net, X, y, param="W"),
-                               [np.linalg.norm(grads[f"W{i}"]) for i in (1, 2, 3)])
+    np.testing.assert_allclose(
+        init.gradient_norms(net, X, y, param="W"), [np.linalg.norm(grads[f"W{i}"]) for i in (1, 2, 3)]
+    )
 
 
 def test_unknown_activation_and_bad_shapes_are_refused():

@@ -1,4 +1,5 @@
 """Tests for notebook 02's compute functions: minibatch_sgd, linear_predict and course_utils.landscape."""
+
 import numpy as np
 import pytest
 
@@ -60,8 +61,7 @@ def test_the_three_strategies_keep_their_promises():
     X, y = _blobs(seed=6)
     W0 = 1e-3 * np.random.default_rng(0).standard_normal((4, 3))
     rs = landscape.random_search(linear_svm_loss, (4, 3), X, y, num_evals=50, scale=0.1, rng=np.random.default_rng(1))
-    ls = landscape.random_local_search(linear_svm_loss, W0, X, y, num_evals=50, step=0.1,
-                                       rng=np.random.default_rng(1))
+    ls = landscape.random_local_search(linear_svm_loss, W0, X, y, num_evals=50, step=0.1, rng=np.random.default_rng(1))
     gd = landscape.gradient_descent(linear_svm_loss, W0, X, y, num_evals=50, lr=0.05)
     for run in (rs, ls, gd):
         assert run.losses.shape == (50,) and run.W.shape == (4, 3)

@@ -1,4 +1,5 @@
 """layers: affine and ReLU forward/backward pairs (notebook 03)."""
+
 import copy
 
 import numpy as np
@@ -30,8 +31,12 @@ def test_affine_forward_known_values():
 def test_affine_forward_flattens_and_matches_loops():
     x, w, b, _ = _affine_inputs()
     out, cache = layers.affine_forward(x, w, b)
-    loops = np.array([[sum(x[n].ravel()[d] * w[d, m] for d in range(w.shape[0])) + b[m]
-                       for m in range(w.shape[1])] for n in range(x.shape[0])])
+    loops = np.array(
+        [
+            [sum(x[n].ravel()[d] * w[d, m] for d in range(w.shape[0])) + b[m] for m in range(w.shape[1])]
+            for n in range(x.shape[0])
+        ]
+    )
     assert out.shape == (5, 6) and rel_error(out, loops) < 1e-10
     assert isinstance(cache, tuple) and hasattr(cache, "_fields") and cache.x.shape == x.shape
 
@@ -149,8 +154,9 @@ def test_activation_values_the_notebook_quotes():
     x = np.array([-10.0, 0.0, 10.0])
     s, c = layers.sigmoid_forward(x)
     np.testing.assert_allclose(s, [4.5397868702e-05, 0.5, 0.9999546021], rtol=1e-9)
-    np.testing.assert_allclose(layers.sigmoid_backward(np.ones(3), c), [4.5395807735e-05, 0.25, 4.5395807735e-05],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        layers.sigmoid_backward(np.ones(3), c), [4.5395807735e-05, 0.25, 4.5395807735e-05], rtol=1e-9
+    )
     t, _ = layers.tanh_forward(x)
     np.testing.assert_allclose(t, 2 * layers.sigmoid_forward(2 * x)[0] - 1, atol=1e-15)
     lr, _ = layers.leaky_relu_forward(np.array([-2.0, 3.0]), alpha=0.1)
@@ -175,6 +181,7 @@ def test_maxout_matches_numerical_gradients_and_two_pieces_with_zero_make_a_relu
 
 
 # ---- batchnorm and dropout (notebooks 06 and 07) ----
+
 
 def _bn_inputs(seed=0, N=7, D=5):
     rng = np.random.default_rng(seed)

@@ -44,12 +44,22 @@ def _hinge_labels(ax):
     return [t for t in ax.texts if t.get_text().startswith("+")]
 
 
-SETTINGS = [((-2.85, 0.86, 0.28), 2), ((-2.85, 10.0, 0.28), 2), ((10.0, 9.5, -10.0), 1), ((-10.0, 10.0, -10.0), 0),
-            ((0.0, 0.0, 0.0), 2), ((10.0, 10.0, 10.0), 0), ((-10.0, -10.0, -10.0), 1), ((3.0, -1.0, 2.5, 0.0), 0)]
+SETTINGS = [
+    ((-2.85, 0.86, 0.28), 2),
+    ((-2.85, 10.0, 0.28), 2),
+    ((10.0, 9.5, -10.0), 1),
+    ((-10.0, 10.0, -10.0), 0),
+    ((0.0, 0.0, 0.0), 2),
+    ((10.0, 10.0, 10.0), 0),
+    ((-10.0, -10.0, -10.0), 1),
+    ((3.0, -1.0, 2.5, 0.0), 0),
+]
 
 
-@pytest.mark.parametrize("scores, y", SETTINGS + [
-    (tuple(np.random.default_rng(seed).uniform(-10, 10, 3).round(2)), seed % 3) for seed in range(12)])
+@pytest.mark.parametrize(
+    "scores, y",
+    SETTINGS + [(tuple(np.random.default_rng(seed).uniform(-10, 10, 3).round(2)), seed % 3) for seed in range(12)],
+)
 def test_hinge_labels_stay_inside_the_axes_and_off_the_bars(scores, y):
     fig = cu.viz.plot_score_losses(scores, y)
     fig.canvas.draw()

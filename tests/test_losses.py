@@ -1,4 +1,5 @@
 """Tests for course_utils.losses: values, gradients, stability, the staged linear losses."""
+
 import numpy as np
 import pytest
 
@@ -89,7 +90,7 @@ def test_linear_losses_are_the_score_losses_plus_l2(f, score_loss):
     reg = 0.3
     data_loss, dscores = score_loss(X @ W, y)
     loss, dW = f(W, X, y, reg)
-    assert loss == pytest.approx(data_loss + 0.5 * reg * np.sum(W ** 2))
+    assert loss == pytest.approx(data_loss + 0.5 * reg * np.sum(W**2))
     np.testing.assert_allclose(dW, X.T @ dscores + reg * W)
 
 

@@ -1,4 +1,5 @@
 """models.FullyConnectedNet: shapes, gradients, dtype, seeding, regularization, clear errors."""
+
 import copy
 
 import numpy as np
@@ -97,7 +98,7 @@ def test_regularization_on_weights_only():
     loss0, g0 = plain.loss(X, y)
     loss1, g1 = regd.loss(X, y)
     weights = [regd.params[k] for k in regd.params if k.startswith("W")]
-    assert np.isclose(loss1 - loss0, 0.5 * 0.4 * sum(np.sum(W ** 2) for W in weights))
+    assert np.isclose(loss1 - loss0, 0.5 * 0.4 * sum(np.sum(W**2) for W in weights))
     for k, p in regd.params.items():
         extra = 0.4 * p if k.startswith("W") else np.zeros_like(p)
         assert np.allclose(g1[k] - g0[k], extra), k
@@ -150,26 +151,38 @@ def test_hidden_activations():
 def test_trains_on_the_spiral():
     X, y = cu.data.make_spiral()
     net = FullyConnectedNet([100], 2, 3, reg=1e-3, weight_scale=0.1, seed=0)
-    cu.train.train(net, X, y, rule=cu.optim.sgd_momentum, hyper=dict(lr=0.3, momentum=0.9), num_epochs=200,
-                   batch_size=100, rng=np.random.default_rng(0), verbose=False)
+    cu.train.train(
+        net,
+        X,
+        y,
+        rule=cu.optim.sgd_momentum,
+        hyper=dict(lr=0.3, momentum=0.9),
+        num_epochs=200,
+        batch_size=100,
+        rng=np.random.default_rng(0),
+        verbose=False,
+    )
     assert cu.models.accuracy(net, X, y) > 0.95
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(hidden_dims=100), TypeError, "list of layer sizes"),
-    (dict(hidden_dims="100"), TypeError, "list of layer sizes"),
-    (dict(hidden_dims=[10, 0]), ValueError, "hidden size must be an integer >= 1"),
-    (dict(hidden_dims=[10.5]), ValueError, "hidden size"),
-    (dict(input_dim=0), ValueError, "input_dim must be an integer >= 1"),
-    (dict(num_classes=1), ValueError, "num_classes must be an integer >= 2"),
-    (dict(activation="softplus"), ValueError, "unknown activation 'softplus'"),
-    (dict(normalization="layernorm"), ValueError, "unknown normalization"),
-    (dict(p_drop=1.0), ValueError, r"p_drop must be in \[0, 1\)"),
-    (dict(reg=-1.0), ValueError, "reg must be a number >= 0"),
-    (dict(weight_scale=0.0), ValueError, "weight_scale must be a number > 0"),
-    (dict(dtype=np.int64), TypeError, "floating dtype"),
-    (dict(dtype="nonsense"), TypeError, "dtype"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(hidden_dims=100), TypeError, "list of layer sizes"),
+        (dict(hidden_dims="100"), TypeError, "list of layer sizes"),
+        (dict(hidden_dims=[10, 0]), ValueError, "hidden size must be an integer >= 1"),
+        (dict(hidden_dims=[10.5]), ValueError, "hidden size"),
+        (dict(input_dim=0), ValueError, "input_dim must be an integer >= 1"),
+        (dict(num_classes=1), ValueError, "num_classes must be an integer >= 2"),
+        (dict(activation="softplus"), ValueError, "unknown activation 'softplus'"),
+        (dict(normalization="layernorm"), ValueError, "unknown normalization"),
+        (dict(p_drop=1.0), ValueError, r"p_drop must be in \[0, 1\)"),
+        (dict(reg=-1.0), ValueError, "reg must be a number >= 0"),
+        (dict(weight_scale=0.0), ValueError, "weight_scale must be a number > 0"),
+        (dict(dtype=np.int64), TypeError, "floating dtype"),
+        (dict(dtype="nonsense"), TypeError, "dtype"),
+    ],
+)
 def test_clear_errors(kwargs, error, match):
     args = dict(hidden_dims=[10], input_dim=4, num_classes=3) | kwargs
     hidden_dims = args.pop("hidden_dims")
@@ -194,11 +207,13 @@ def test_bad_inputs_to_loss():
 
 # ---- batchnorm and dropout (notebooks 06 and 07) ----
 
+
 @pytest.mark.parametrize("normalization, p_drop", [("batchnorm", 0.0), (None, 0.4), ("batchnorm", 0.3)])
 @pytest.mark.parametrize("reg", [0.0, 0.6])
 def test_gradients_with_batchnorm_and_dropout_match_numerical(normalization, p_drop, reg):
-    net = FullyConnectedNet([5, 4], 6, 3, normalization=normalization, p_drop=p_drop, reg=reg, weight_scale=0.5,
-                            activation="tanh", seed=3)
+    net = FullyConnectedNet(
+        [5, 4], 6, 3, normalization=normalization, p_drop=p_drop, reg=reg, weight_scale=0.5, activation="tanh", seed=3
+    )
     rng = np.random.default_rng(8)
     for k in net.params:
         if k.startswith(("b", "beta", "gamma")):
@@ -229,9 +244,10 @@ def test_gamma_and_beta_are_not_regularized():
     net.params["gamma1"] = net.params["gamma1"] * 2.0  # doubles gamma; the penalty must not see it
     net.params["W2"] = net.params["W2"] / 2.0  # (and keeps the scores as they were)
     loss_b, _ = net.loss(X, y)
-    w_penalty = lambda W1, W2: 0.5 * 10.0 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+    w_penalty = lambda W1, W2: 0.5 * 10.0 * (np.sum(W1**2) + np.sum(W2**2))
     assert loss_b - loss_a == pytest.approx(
-        w_penalty(net.params["W1"], net.params["W2"]) - w_penalty(net.params["W1"], 2 * net.params["W2"]))
+        w_penalty(net.params["W1"], net.params["W2"]) - w_penalty(net.params["W1"], 2 * net.params["W2"])
+    )
 
 
 def test_train_mode_updates_running_averages_and_test_mode_is_deterministic():

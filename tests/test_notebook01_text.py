@@ -3,6 +3,7 @@
 JupyterLab's MathJax lets a line break fall between inline math and the character after it, so
 "$x$):" can wrap the "):" onto a line of its own. The sentences are written so that does not happen.
 """
+
 import re
 from pathlib import Path
 

@@ -3,6 +3,7 @@ holds no solution code, and every graded check fails on the blank student versio
 
 (That every solution notebook runs and passes its checks is `pytest --nbval-lax solutions/`.)
 """
+
 import ast
 from pathlib import Path
 
@@ -121,12 +122,14 @@ def test_blank_student_notebook_fails_every_check(solution):
     nb.cells = nb.cells[: nb.cells.index(graded[-1]) + 1]
     first = next(c for c in nb.cells if c.cell_type == "code")
     nb.cells.append(nbformat.from_dict(first))  # a second Run All runs the first cell again
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,  # as course_tools.execute runs one
-                   resources={"metadata": {"path": str(student.parent)}}).execute()
-    passed = [
-        c.metadata.nbgrader.grade_id for c in graded
-        if not any(o.output_type == "error" for o in c.outputs)
-    ]
+    NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        allow_errors=True,  # as course_tools.execute runs one
+        resources={"metadata": {"path": str(student.parent)}},
+    ).execute()
+    passed = [c.metadata.nbgrader.grade_id for c in graded if not any(o.output_type == "error" for o in c.outputs)]
     assert not passed, f"{student.name}: these checks pass on the blank notebook: {passed}"
     again = nb.cells[-1].outputs
     assert not again, f"{student.name}: its first cell prints on a second run: {again}"

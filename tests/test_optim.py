@@ -1,4 +1,5 @@
 """Tests for course_utils.optim: the update rules' contract."""
+
 import numpy as np
 import pytest
 
@@ -121,16 +122,16 @@ def test_adagrad_rmsprop_and_adam_by_hand():
     w, st = optim.adagrad(W, DW, None, lr=0.5)
     np.testing.assert_allclose(w, W - 0.5 * DW / (np.abs(DW) + 1e-8))
     w, st = optim.adagrad(w, DW, st, lr=0.5)
-    np.testing.assert_allclose(st["cache"], 2 * DW ** 2)
+    np.testing.assert_allclose(st["cache"], 2 * DW**2)
     w, st = optim.rmsprop(W, DW, {"cache": np.ones_like(W)}, lr=0.1, decay_rate=0.9)
-    cache = 0.9 + 0.1 * DW ** 2
+    cache = 0.9 + 0.1 * DW**2
     np.testing.assert_allclose(w, W - 0.1 * DW / (np.sqrt(cache) + 1e-8))
     w, st = optim.adam(W, DW, None, lr=0.01)
     assert st["t"] == 1  # t is incremented before the bias correction
     np.testing.assert_allclose(w, W - 0.01 * DW / (np.abs(DW) + 1e-8))  # m_hat = dw, v_hat = dw**2
     w2, st2 = optim.adam(w, DW, st, lr=0.01)
-    m, v = 0.9 * 0.1 * DW + 0.1 * DW, 0.999 * 0.001 * DW ** 2 + 0.001 * DW ** 2
-    np.testing.assert_allclose(w2, w - 0.01 * (m / (1 - 0.9 ** 2)) / (np.sqrt(v / (1 - 0.999 ** 2)) + 1e-8))
+    m, v = 0.9 * 0.1 * DW + 0.1 * DW, 0.999 * 0.001 * DW**2 + 0.001 * DW**2
+    np.testing.assert_allclose(w2, w - 0.01 * (m / (1 - 0.9**2)) / (np.sqrt(v / (1 - 0.999**2)) + 1e-8))
     assert st2["t"] == 2
 
 

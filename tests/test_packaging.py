@@ -1,5 +1,6 @@
 """The set-up files agree with each other: pyproject.toml, environment.yml, README, .ci/run;
 the two packages stay apart (course_utils never imports course_tools); the test markers work."""
+
 import ast
 import json
 import os
@@ -30,7 +31,7 @@ def _pyproject_requirements() -> set[str]:
 def _environment_requirements() -> set[str]:
     found = set()
     text = (ROOT / "environment.yml").read_text()
-    for line in text[text.index("dependencies:"):].splitlines():
+    for line in text[text.index("dependencies:") :].splitlines():
         m = re.match(r"^  - ([A-Za-z0-9_.\-]+\s*[<>=!~]*.*)$", line)
         if m and not m.group(1).startswith(("python", "pip")):
             found.add(m.group(1).strip())
@@ -56,8 +57,11 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
     lines = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()]
     code = [line for line in lines[:15] if line.startswith("make ")]
     assert code[:2] == ["make lab", "make test"], f"README must open with make lab / make test, found {code[:2]}"
-    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-          if line.strip() and not line.startswith(("#", "set ", "cd "))]
+    ci = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "set ", "cd "))
+    ]
     assert ci[-1] == "make test", "CI must end by running the README's test command"
     others = [line for line in ci[:-1] if re.search(r"\b(make|pytest|python)\b", line)]
     assert not others, f"CI may only install Debian packages before `make test`, found {others}"
@@ -77,8 +81,10 @@ def test_package_declares_the_course_command():
 
 
 def test_star_import_of_course_utils_works_and_lists_only_real_modules():
-    code = ("from course_utils import *\nimport course_utils\n"
-            "print(sorted(n for n in course_utils.__all__ if n not in globals()))")
+    code = (
+        "from course_utils import *\nimport course_utils\n"
+        "print(sorted(n for n in course_utils.__all__ if n not in globals()))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
@@ -96,8 +102,7 @@ def _course_utils_modules() -> list[str]:
 def test_importing_course_utils_never_imports_the_grader():
     modules = _course_utils_modules()
     assert "course_utils.checks" in modules and "course_utils.layers" in modules
-    code = (f"import {', '.join(modules)}; import sys; "
-            "print([m for m in sys.modules if m.startswith('course_tools')])")
+    code = f"import {', '.join(modules)}; import sys; print([m for m in sys.modules if m.startswith('course_tools')])"
     env = dict(os.environ, MPLBACKEND="Agg")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -111,8 +116,12 @@ def _imported_names(tree: ast.AST) -> list[str]:
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.append(node.module)
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) in (
-                "import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             names.append(str(node.args[0].value))
     return names
 
@@ -129,27 +138,55 @@ def test_no_course_utils_source_imports_course_tools():
 def test_kernel_marker_covers_every_test_that_starts_a_kernel():
     """``-m 'not kernel'`` leaves out nbval's notebook cells and every test that starts a kernel."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--strict-markers", "--nbval-lax", "-m", "kernel",
-         "solutions", "tests/test_release.py", "tests/test_notebooks.py", "tests/test_grade.py"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "--strict-markers",
+            "--nbval-lax",
+            "-m",
+            "kernel",
+            "solutions",
+            "tests/test_release.py",
+            "tests/test_notebooks.py",
+            "tests/test_grade.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     ids = [line for line in proc.stdout.splitlines() if "::" in line]
-    cells = sum(c["cell_type"] == "code" for p in (ROOT / "solutions").glob("*.ipynb")
-                for c in json.loads(p.read_text())["cells"])
+    cells = sum(
+        c["cell_type"] == "code"
+        for p in (ROOT / "solutions").glob("*.ipynb")
+        for c in json.loads(p.read_text())["cells"]
+    )
     assert sum(i.startswith("solutions/") for i in ids) == cells
-    for name in ("test_blank_student_notebook_fails_every_check", "test_store_outputs_keeps_only_pinned_cells",
-                 "test_nbval_compares_only_the_outputs_of_tagged_cells",
-                 "test_each_submission_gets_its_score_and_status",
-                 "test_every_course_notebook_solution_full_marks_blank_zero_reference_none"):
+    for name in (
+        "test_blank_student_notebook_fails_every_check",
+        "test_store_outputs_keeps_only_pinned_cells",
+        "test_nbval_compares_only_the_outputs_of_tagged_cells",
+        "test_each_submission_gets_its_score_and_status",
+        "test_every_course_notebook_solution_full_marks_blank_zero_reference_none",
+    ):
         assert any(f"::{name}" in i for i in ids), f"{name} is not marked kernel"
     assert not any("test_release_then_check_then_stale" in i or "test_student_notebooks_are_exactly" in i for i in ids)
 
 
 def test_make_passes_pytest_flags_with_their_quotes():
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # under make test
-    proc = subprocess.run(["make", "-n", "--no-print-directory", "test", "PYTEST_FLAGS=-m 'not kernel'"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["make", "-n", "--no-print-directory", "test", "PYTEST_FLAGS=-m 'not kernel'"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     runs = [line for line in proc.stdout.splitlines() if "-m pytest" in line]
     assert len(runs) == 1 and runs[0].endswith("--nbval-lax tests solutions -m 'not kernel'"), proc.stdout
@@ -163,8 +200,13 @@ def test_grading_tests_skip_with_a_clear_message_in_a_checkout_that_is_not_insta
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("conftest.py", "pyproject.toml", "tests/test_grade.py"):
         shutil.copy(ROOT / name, copy / name)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "--color=no", "tests/test_grade.py"],
-                          cwd=copy, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "--color=no", "tests/test_grade.py"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 5 and "1 skipped" in proc.stdout, proc.stdout[-3000:]  # 5: no test left to run
     assert "installed editable from this checkout" in proc.stdout and "pip install -e ." in proc.stdout
     assert f"not from this checkout ({copy.resolve() / 'course_utils'})" in proc.stdout
@@ -200,8 +242,11 @@ def test_every_course_and_make_command_in_the_docs_exists():
 
     found = _docs_code()
     code = [line for _, line in found]
-    commands = {m.group(1): name for name, line in found
-                if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|export) .*)$", line))}
+    commands = {
+        m.group(1): name
+        for name, line in found
+        if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|export) .*)$", line))
+    }
     concrete = {c for c in commands if "[" not in c and "..." not in c}  # not the usage summaries
     assert {"course release --check", "course release --force"} <= concrete, sorted(concrete)
     assert any(c.startswith("course grade ") for c in concrete) and any("store-outputs" in c for c in concrete)

@@ -14,6 +14,7 @@ variants besides the default run that nbval makes:
 A probe cell run first proves the variant took effect (the kernel's BLAS architecture and thread
 count, numpy's dispatched features), so a variant that silently did nothing cannot pass.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,6 +43,7 @@ del _json, _tpc, _f, _d, _blas
 
 def _cpu():
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
     found = [k for k in __cpu_dispatch__ if __cpu_features__.get(k)]
     avx2 = bool(__cpu_features__.get("AVX2") and __cpu_features__.get("FMA3"))
     return found, avx2
@@ -50,8 +52,12 @@ def _cpu():
 def _variants():
     found, avx2 = _cpu()
     avx512 = [k for k in found if k.startswith(("X86_V4", "AVX512"))]
-    generic = {"OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "NPY_DISABLE_CPU_FEATURES": " ".join(found)}
+    generic = {
+        "OPENBLAS_CORETYPE": "Prescott",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "NPY_DISABLE_CPU_FEATURES": " ".join(found),
+    }
     two = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "NPY_DISABLE_CPU_FEATURES": " ".join(avx512)}
     if avx2:
         two["OPENBLAS_CORETYPE"] = "Haswell"
@@ -107,16 +113,18 @@ def _check_probe(variant: str, printed: str) -> None:
 def test_pinned_outputs_are_the_same_under_another_numeric_kernel(path, variant):
     nb = nbformat.read(path, as_version=4)
     last = max(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and pins_output(c))
-    pinned = {i: _text(c.outputs) for i, c in enumerate(nb.cells[: last + 1])
-              if c.cell_type == "code" and pins_output(c)}
+    pinned = {
+        i: _text(c.outputs) for i, c in enumerate(nb.cells[: last + 1]) if c.cell_type == "code" and pins_output(c)
+    }
     run = nbformat.v4.new_notebook(metadata=nb.metadata)
     run.cells = [nbformat.v4.new_code_cell(PROBE)] + [nbformat.from_dict(c) for c in nb.cells[: last + 1]]
     for cell in run.cells:
         if cell.cell_type == "code":
             cell.outputs = []
     env = {**os.environ, "MPLBACKEND": "Agg", **VARIANTS[variant]}
-    client = NotebookClient(run, timeout=300, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        run, timeout=300, kernel_name="python3", allow_errors=False, resources={"metadata": {"path": str(path.parent)}}
+    )
     client.execute(env=env)
     _check_probe(variant, run.cells[0].outputs[0].text)
     differ = []

@@ -2,6 +2,7 @@
 live in benchmarks/): a float32 net computes in float32 from end to end; the input layer's dX,
 which nothing uses, is never formed; relu_backward's mask product gives np.where's values; a
 dropout mask in x's dtype has the old mask's values; the training loop runs on one BLAS thread."""
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
@@ -21,8 +22,16 @@ def _arrays(value):
 @pytest.mark.parametrize("options", [{}, dict(normalization="batchnorm", p_drop=0.3)])
 def test_a_float32_net_computes_in_float32_in_every_layer(monkeypatch, options):
     seen = []
-    for name in ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "batchnorm_forward",
-                 "batchnorm_backward_alt", "dropout_forward", "dropout_backward"):
+    for name in (
+        "affine_forward",
+        "affine_backward",
+        "relu_forward",
+        "relu_backward",
+        "batchnorm_forward",
+        "batchnorm_backward_alt",
+        "dropout_forward",
+        "dropout_backward",
+    ):
         original = getattr(layers, name)
 
         def spy(*args, _original=original, _name=name, **kwargs):
@@ -42,8 +51,9 @@ def test_a_float32_net_computes_in_float32_in_every_layer(monkeypatch, options):
 def test_the_input_layer_gets_its_weight_gradients_but_no_dx(monkeypatch):
     calls = []
     original = layers.affine_backward
-    monkeypatch.setattr(layers, "affine_backward",
-                        lambda dout, cache: calls.append(cache.w.shape) or original(dout, cache))
+    monkeypatch.setattr(
+        layers, "affine_backward", lambda dout, cache: calls.append(cache.w.shape) or original(dout, cache)
+    )
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((8, 4)), rng.integers(0, 3, 8)
     net = models.FullyConnectedNet([6], 4, 3, weight_scale=0.5, seed=1)
@@ -95,6 +105,13 @@ def test_the_training_loop_runs_on_one_blas_thread():
             return 1.0, {"W": np.ones_like(self.params["W"])}
 
     probe = Probe()
-    cu.train.train(probe, np.ones((6, 3)), np.zeros(6, dtype=int), num_epochs=2, batch_size=3,
-                   rng=np.random.default_rng(0), verbose=False)
+    cu.train.train(
+        probe,
+        np.ones((6, 3)),
+        np.zeros(6, dtype=int),
+        num_epochs=2,
+        batch_size=3,
+        rng=np.random.default_rng(0),
+        verbose=False,
+    )
     assert len(probe.threads) == 4 and all(t == {1} for t in probe.threads), probe.threads

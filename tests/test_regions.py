@@ -1,5 +1,6 @@
 """regions: threshold units give half-planes, polygons and unions; affine layers without a
 nonlinearity are one affine layer; a ReLU net's boundary pieces are found exactly."""
+
 import numpy as np
 import pytest
 
@@ -35,7 +36,7 @@ def test_polygon_units_are_on_inside_each_edge_and_the_and_unit_gives_the_polygo
     inside = regions.threshold_net(P, [(W, b), regions.and_unit(6)])[:, 0]
     r = np.linalg.norm(P, axis=1)
     assert np.all(inside[r < 0.8 * np.sqrt(3) / 2 - 1e-9] == 1)  # within the inscribed circle
-    assert np.all(inside[r > 0.8] == 0)                          # beyond the corners
+    assert np.all(inside[r > 0.8] == 0)  # beyond the corners
     # the same points, decided directly: inside every edge
     assert np.array_equal(inside, np.all(P @ W + b > 0, axis=1).astype(float))
 
@@ -64,8 +65,8 @@ def test_union_units_give_a_ring_with_a_hole():
     angles = np.linspace(0.1, 2 * np.pi, 50)
     ring_points = 1.1 * np.column_stack([np.cos(angles), np.sin(angles)])
     assert np.all(regions.threshold_net(ring_points, layers) == 1)
-    assert np.all(regions.threshold_net(0.5 * ring_points, layers) == 0)   # the hole
-    assert np.all(regions.threshold_net(1.6 * ring_points, layers) == 0)   # outside
+    assert np.all(regions.threshold_net(0.5 * ring_points, layers) == 0)  # the hole
+    assert np.all(regions.threshold_net(1.6 * ring_points, layers) == 0)  # outside
     with pytest.raises(ValueError, match="union_units"):
         regions.union_units([])
     with pytest.raises(ValueError, match="threshold_net"):
@@ -97,7 +98,7 @@ def test_linear_net_gradients_match_numerical_ones():
     loss, grads = lin.loss(X, y)
     W1, W2 = lin.params["W1"], lin.params["W2"]
     scores = (X @ W1 + lin.params["b1"]) @ W2 + lin.params["b2"]
-    expected = cu.losses.softmax_loss(scores, y)[0] + 0.35 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+    expected = cu.losses.softmax_loss(scores, y)[0] + 0.35 * (np.sum(W1**2) + np.sum(W2**2))
     assert loss == pytest.approx(expected, rel=1e-12)
     for name in lin.params:
         numeric = cu.gradcheck.numerical_gradient(lambda _: lin.loss(X, y)[0], lin.params[name])
@@ -149,8 +150,17 @@ def test_boundary_segments_of_a_hand_built_hexagon():
 def test_boundary_segments_agree_with_the_pixels_of_a_trained_net():
     X, y = cu.data.make_circles(n=200, noise=0.05, factor=0.5, seed=0)
     net = cu.models.FullyConnectedNet([3], 2, 2, reg=1e-3, seed=0)
-    cu.train.train(net, X, y, rule=cu.optim.sgd, hyper=dict(lr=2.0), num_epochs=300, batch_size=100,
-                   rng=np.random.default_rng(0), verbose=False)
+    cu.train.train(
+        net,
+        X,
+        y,
+        rule=cu.optim.sgd,
+        hyper=dict(lr=2.0),
+        num_epochs=300,
+        batch_size=100,
+        rng=np.random.default_rng(0),
+        verbose=False,
+    )
     box = regions.data_box(X)
     segments = regions.boundary_segments(net, box)
     # pixels where the predicted class changes lie close to one of the segments

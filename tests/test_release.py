@@ -1,4 +1,5 @@
 """course release: student notebooks from solutions, and never losing a student's work."""
+
 import json
 import re
 import subprocess
@@ -12,10 +13,27 @@ from course_tools import ReleaseError, check_release, release, release_notebook
 from course_tools.cli import main
 from course_tools.release import CHECK_OUTPUT_TAG, region_lines, student_source
 
-SOL = {"nbgrader": {"grade": False, "grade_id": "square", "locked": False, "schema_version": 3,
-                    "solution": True, "task": False}}
-TEST = {"nbgrader": {"grade": True, "grade_id": "test_square", "locked": True, "points": 2,
-                     "schema_version": 3, "solution": False, "task": False}}
+SOL = {
+    "nbgrader": {
+        "grade": False,
+        "grade_id": "square",
+        "locked": False,
+        "schema_version": 3,
+        "solution": True,
+        "task": False,
+    }
+}
+TEST = {
+    "nbgrader": {
+        "grade": True,
+        "grade_id": "test_square",
+        "locked": True,
+        "points": 2,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
+}
 
 SOLUTION_CODE = '''def square(x):
     """Return x squared."""
@@ -24,22 +42,29 @@ SOLUTION_CODE = '''def square(x):
     return y
     ### END SOLUTION'''
 
-TEST_CODE = '''assert square(3) == 9
+TEST_CODE = """assert square(3) == 9
 ### BEGIN HIDDEN TESTS
 assert square(-4) == 16
-### END HIDDEN TESTS'''
+### END HIDDEN TESTS"""
 
 
 def make_solution(path, extra_source=""):
-    pinned = new_code_cell("print(2 + 2)", execution_count=3, metadata={"tags": [CHECK_OUTPUT_TAG]},
-                           outputs=[new_output("stream", name="stdout", text="4\n")])
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Squares" + extra_source),
-        new_code_cell("import math", execution_count=1, outputs=[new_output("stream", name="stdout", text="x\n")]),
-        new_code_cell(SOLUTION_CODE, metadata=SOL),
-        new_code_cell(TEST_CODE, metadata=TEST),
-        pinned,
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    pinned = new_code_cell(
+        "print(2 + 2)",
+        execution_count=3,
+        metadata={"tags": [CHECK_OUTPUT_TAG]},
+        outputs=[new_output("stream", name="stdout", text="4\n")],
+    )
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Squares" + extra_source),
+            new_code_cell("import math", execution_count=1, outputs=[new_output("stream", name="stdout", text="x\n")]),
+            new_code_cell(SOLUTION_CODE, metadata=SOL),
+            new_code_cell(TEST_CODE, metadata=TEST),
+            pinned,
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     nbformat.write(nb, path)
     return nb
 
@@ -65,12 +90,15 @@ def test_region_lines_numbers_the_lines_inside_markers():
     assert [n for n, _ in region_lines(SOLUTION_CODE, "### BEGIN SOLUTION", "### END SOLUTION")] == [4, 5]
 
 
-@pytest.mark.parametrize("source, message", [
-    ("### BEGIN SOLUTION\nx = 1", "line 1: ### BEGIN SOLUTION is never closed"),
-    ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without a matching ### BEGIN SOLUTION"),
-    ("### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS", "line 2: ### BEGIN HIDDEN TESTS inside ### BEGIN SOLUTION"),
-    ("x = 1  ### BEGIN SOLUTION", "line 1: a marker must stand alone"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("### BEGIN SOLUTION\nx = 1", "line 1: ### BEGIN SOLUTION is never closed"),
+        ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without a matching ### BEGIN SOLUTION"),
+        ("### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS", "line 2: ### BEGIN HIDDEN TESTS inside ### BEGIN SOLUTION"),
+        ("x = 1  ### BEGIN SOLUTION", "line 1: a marker must stand alone"),
+    ],
+)
 def test_malformed_markers_are_named_with_their_line(source, message):
     with pytest.raises(ReleaseError, match=message):
         student_source(source, where="nb.ipynb, cell 4")
@@ -119,22 +147,50 @@ def test_release_does_its_work_when_called(course):
 def test_nbval_compares_only_the_outputs_of_tagged_cells(tmp_path):
     """The tag alone makes ``pytest --nbval-lax`` compare a cell's output: a changed pinned number fails."""
     for name, pinned, unpinned in (("right", "4\n", "x\n"), ("changed", "5\n", "x\n")):
-        nb = new_notebook(cells=[
-            new_code_cell("print(2 + 2)", execution_count=1, metadata={"tags": [CHECK_OUTPUT_TAG]},
-                          outputs=[new_output("stream", name="stdout", text=pinned)]),
-            new_code_cell("print(3 + 3)", execution_count=2,
-                          outputs=[new_output("stream", name="stdout", text=unpinned)]),
-        ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nb = new_notebook(
+            cells=[
+                new_code_cell(
+                    "print(2 + 2)",
+                    execution_count=1,
+                    metadata={"tags": [CHECK_OUTPUT_TAG]},
+                    outputs=[new_output("stream", name="stdout", text=pinned)],
+                ),
+                new_code_cell(
+                    "print(3 + 3)", execution_count=2, outputs=[new_output("stream", name="stdout", text=unpinned)]
+                ),
+            ],
+            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        )
         nbformat.write(nb, tmp_path / f"{name}.ipynb")
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "-v",
-         "--color=no", "--rootdir", str(tmp_path), "right.ipynb", "changed.ipynb"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-v",
+            "--color=no",
+            "--rootdir",
+            str(tmp_path),
+            "right.ipynb",
+            "changed.ipynb",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 1, proc.stdout[-3000:]
     verdicts = re.findall(r"^(right|changed)\S*::Cell (\d) (PASSED|FAILED)", proc.stdout, flags=re.M)
-    assert sorted(verdicts) == [("changed", "0", "FAILED"), ("changed", "1", "PASSED"),
-                                ("right", "0", "PASSED"), ("right", "1", "PASSED")], proc.stdout[-3000:]
+    assert sorted(verdicts) == [
+        ("changed", "0", "FAILED"),
+        ("changed", "1", "PASSED"),
+        ("right", "0", "PASSED"),
+        ("right", "1", "PASSED"),
+    ], proc.stdout[-3000:]
     assert "Cell outputs differ" in proc.stdout and "'5\\n' == '4\\n'" in proc.stdout
 
 
@@ -263,6 +319,7 @@ def test_the_grader_reads_nbgraders_markers_without_importing_release():
     from pathlib import Path
 
     from course_tools import markers
+
     release_module = importlib.import_module("course_tools.release")  # the package exports a function of that name
     grade = Path(release_module.__file__).parent / "grade"
     for path in sorted(grade.glob("*.py")):

@@ -1,4 +1,5 @@
 """course_utils.search: log-uniform sampling, the ensemble's average, softmax probabilities."""
+
 import numpy as np
 import pytest
 
@@ -40,8 +41,16 @@ def test_softmax_probs_rows_sum_to_one_even_for_huge_scores():
 
 def _trials():
     # (lr, reg, val_acc): the best three sit at lr 0.05..0.2 and reg 1e-4..1e-2
-    return np.array([[1e-4, 1e-1, 0.20], [0.05, 1e-2, 0.97], [0.2, 1e-4, 0.98], [0.1, 1e-3, 0.96],
-                     [0.9, 1e-5, 0.50], [3e-3, 0.5, 0.70]])
+    return np.array(
+        [
+            [1e-4, 1e-1, 0.20],
+            [0.05, 1e-2, 0.97],
+            [0.2, 1e-4, 0.98],
+            [0.1, 1e-3, 0.96],
+            [0.9, 1e-5, 0.50],
+            [3e-3, 0.5, 0.70],
+        ]
+    )
 
 
 def test_fine_ranges_span_the_best_trials_widened_and_stay_inside_the_coarse_ranges():
@@ -63,6 +72,7 @@ def test_fine_ranges_narrow_on_real_looking_trials_and_refuse_bad_input():
 
 def _net(seed=0):
     from course_utils.models import FullyConnectedNet
+
     return FullyConnectedNet([12], input_dim=6, num_classes=3, weight_scale=0.3, seed=seed)
 
 
@@ -75,8 +85,9 @@ def _data():
 def test_snapshots_are_copies_taken_after_each_cycle_and_the_last_is_the_model():
     X, y = _data()
     net = _net()
-    snaps = search.train_snapshots(net, X, y, num_cycles=3, epochs_per_cycle=2, lr=0.1, batch_size=20,
-                                   rng=np.random.default_rng(0))
+    snaps = search.train_snapshots(
+        net, X, y, num_cycles=3, epochs_per_cycle=2, lr=0.1, batch_size=20, rng=np.random.default_rng(0)
+    )
     assert len(snaps) == 3 and set(snaps[0]) == set(net.params)
     assert all(np.array_equal(snaps[-1][k], net.params[k]) and snaps[-1][k] is not net.params[k] for k in snaps[-1])
     assert not np.allclose(snaps[0]["W1"], snaps[1]["W1"])  # each cycle moves the net on
@@ -90,8 +101,9 @@ def test_snapshots_anneal_to_zero_in_every_cycle():
         seen.append(lr)
         return w - lr * dw, state
 
-    search.train_snapshots(_net(), X, y, num_cycles=2, epochs_per_cycle=1, lr=0.5, rule=rule, batch_size=20,
-                           rng=np.random.default_rng(0))
+    search.train_snapshots(
+        _net(), X, y, num_cycles=2, epochs_per_cycle=1, lr=0.5, rule=rule, batch_size=20, rng=np.random.default_rng(0)
+    )
     per_cycle = np.array(seen).reshape(2, 3, -1)[:, :, 0]  # 2 cycles x 3 iterations, the same lr for each param
     assert np.allclose(per_cycle[:, 0], 0.5) and np.all(np.diff(per_cycle, axis=1) < 0)
 

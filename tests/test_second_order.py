@@ -1,4 +1,5 @@
 """second_order: Newton's step, the two-loop recursion against the BFGS matrix, the line search, L-BFGS."""
+
 import numpy as np
 import pytest
 
@@ -56,6 +57,7 @@ def softmax_problem(seed=0):
         idx = slice(None) if idx is None else idx
         loss, dW = losses.linear_softmax_loss(w.reshape(5, 3), X[idx], y[idx], 1e-2)
         return loss, dW.ravel()
+
     return fun
 
 
@@ -84,6 +86,7 @@ def test_lbfgs_on_mini_batches_uses_one_batch_per_iteration():
             idx = rng.choice(120, 10, replace=False)
             seen.append(idx)
             yield idx
+
     run = lbfgs(fun, np.zeros(15), max_iter=30, batches=batches())
     assert len(run.loss) == 30 and len(seen) == 31 and np.all(np.isfinite(run.loss))
 
@@ -104,8 +107,10 @@ def test_softmax_regression_gradient_and_batches():
     # the biases (last row) are not penalized: a change in them alone moves only the data term
     w_bias = w.copy()
     w_bias[-3:] += 1.0
-    assert np.isclose(fun(w_bias)[0] - softmax_regression(X, y, reg=0.0)(w_bias)[0],
-                      fun(w)[0] - softmax_regression(X, y, reg=0.0)(w)[0])
+    assert np.isclose(
+        fun(w_bias)[0] - softmax_regression(X, y, reg=0.0)(w_bias)[0],
+        fun(w)[0] - softmax_regression(X, y, reg=0.0)(w)[0],
+    )
 
 
 def test_first_order_stops_at_the_target_or_on_divergence_and_counts_evaluations():
@@ -120,12 +125,14 @@ def test_first_order_stops_at_the_target_or_on_divergence_and_counts_evaluations
     assert len(diverged) < 10 and diverged[-1] > 100 * diverged[0]
     assert evaluations_to(diverged, np.arange(1, len(diverged) + 1), 1e-6) == np.inf
     batches = iter([0.5, 2.0, 1.0])
-    _, per_batch = first_order(lambda x, b: (b * float(x @ x), 2 * b * x), np.ones(2), sgd, steps=3, batches=batches,
-                               lr=0.1)
+    _, per_batch = first_order(
+        lambda x, b: (b * float(x @ x), 2 * b * x), np.ones(2), sgd, steps=3, batches=batches, lr=0.1
+    )
     assert np.isclose(per_batch[0], 1.0) and len(per_batch) == 3
 
 
 def test_the_second_order_methods_are_offered_in_optim_beside_the_first_order_rules():
     from course_utils import optim, second_order
+
     for name in ("newton_step", "lbfgs_direction", "backtracking", "lbfgs"):
         assert getattr(optim, name) is getattr(second_order, name) and name in optim.__all__

@@ -1,4 +1,5 @@
 """surfaces: analytic gradients and optimizer paths in 2-D (notebook 08)."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """course_utils.timing: medians on one BLAS thread, interleaved comparisons."""
+
 import time
 
 import pytest
@@ -30,8 +31,11 @@ def test_median_time_ignores_one_slow_run_and_the_warmup():
 
 def test_compare_interleaves_and_ranks():
     order = []
-    result = timing.compare({"slow": lambda: (order.append("slow"), time.sleep(0.01)),
-                             "fast": lambda: order.append("fast")}, repeats=3, warmup=0)
+    result = timing.compare(
+        {"slow": lambda: (order.append("slow"), time.sleep(0.01)), "fast": lambda: order.append("fast")},
+        repeats=3,
+        warmup=0,
+    )
     assert order == ["slow", "fast"] * 3
     assert result["slow"] > result["fast"]
 

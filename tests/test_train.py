@@ -1,4 +1,5 @@
 """Tests for course_utils.train (the loop, the history) and the linear classifier, predict and accuracy of models."""
+
 import numpy as np
 import pytest
 
@@ -21,8 +22,10 @@ def test_linear_classifier_gradients(loss):
     model.params["b"] = rng.standard_normal(4)
     _, grads = model.loss(X, y)
     for name in ("W", "b"):
+
         def f(p, name=name):
             return model.loss(X, y)[0]
+
         num = numerical_gradient(f, model.params[name])
         assert rel_error(num, grads[name]) < 1e-7
     assert model.loss(X).shape == (7, 4)
@@ -38,8 +41,19 @@ def test_training_reduces_loss_and_history_shapes(rule, hyper, capsys):
     X, y = _blobs()
     (Xtr, ytr), (Xv, yv) = data.split(X, y, fractions=(0.75, 0.25), seed=0)
     model = models.LinearClassifier(2, 3, seed=0)
-    h = train.train(model, Xtr, ytr, Xv, yv, rule=rule, hyper=hyper, num_epochs=5, batch_size=10,
-                    rng=np.random.default_rng(0), verbose=False)
+    h = train.train(
+        model,
+        Xtr,
+        ytr,
+        Xv,
+        yv,
+        rule=rule,
+        hyper=hyper,
+        num_epochs=5,
+        batch_size=10,
+        rng=np.random.default_rng(0),
+        verbose=False,
+    )
     assert capsys.readouterr().out == ""
     assert isinstance(h, train.History)
     assert h.iterations_per_epoch == 5  # 45 examples in batches of 10
@@ -57,8 +71,9 @@ def test_training_is_reproducible_from_rng():
     runs = []
     for _ in range(2):
         model = models.LinearClassifier(2, 3, seed=0)
-        train.train(model, X, y, hyper=dict(lr=0.1), num_epochs=2, batch_size=7,
-                    rng=np.random.default_rng(5), verbose=False)
+        train.train(
+            model, X, y, hyper=dict(lr=0.1), num_epochs=2, batch_size=7, rng=np.random.default_rng(5), verbose=False
+        )
         runs.append(model.params["W"])
     np.testing.assert_array_equal(*runs)
 
@@ -67,8 +82,9 @@ def test_no_validation_and_lr_decay():
     X, y = _blobs()
     model = models.LinearClassifier(2, 3)
     hyper = dict(lr=0.1)
-    h = train.train(model, X, y, hyper=hyper, num_epochs=3, lr_decay=0.5, batch_size=64,
-                    rng=np.random.default_rng(0), verbose=False)
+    h = train.train(
+        model, X, y, hyper=hyper, num_epochs=3, lr_decay=0.5, batch_size=64, rng=np.random.default_rng(0), verbose=False
+    )
     assert h.val_acc.shape == (0,) and h.train_acc.shape == (4,)
     assert hyper == dict(lr=0.1)  # the caller's dict is not changed
     r = h.update_ratio["W"]
@@ -79,15 +95,32 @@ def test_divergence_stops_early():
     X, y = _blobs()
     model = models.LinearClassifier(2, 3, loss="softmax", weight_scale=1.0)
     with np.errstate(all="ignore"):
-        h = train.train(model, X * 1e3, y, hyper=dict(lr=1e200), num_epochs=5, batch_size=10,
-                        rng=np.random.default_rng(0), verbose=False)
+        h = train.train(
+            model,
+            X * 1e3,
+            y,
+            hyper=dict(lr=1e200),
+            num_epochs=5,
+            batch_size=10,
+            rng=np.random.default_rng(0),
+            verbose=False,
+        )
     assert h.diverged and len(h.loss) < 30 and not np.isfinite(h.loss[-1])
 
 
 def test_progress_bar(capsys):
     X, y = _blobs()
-    train.train(models.LinearClassifier(2, 3), X, y, X, y, hyper=dict(lr=0.1), num_epochs=2,
-                rng=np.random.default_rng(0), verbose=True)
+    train.train(
+        models.LinearClassifier(2, 3),
+        X,
+        y,
+        X,
+        y,
+        hyper=dict(lr=0.1),
+        num_epochs=2,
+        rng=np.random.default_rng(0),
+        verbose=True,
+    )
     captured = capsys.readouterr()
     assert captured.out == ""
     last = captured.err.rstrip("\n").split("\r")[-1]
@@ -99,8 +132,17 @@ def test_lr_decay_decays_the_rules_default_lr_when_hyper_has_none():
     runs = {}
     for hyper in ({}, {"lr": 1e-2}):  # 1e-2 is optim.sgd's default lr
         model = models.LinearClassifier(2, 3, seed=0)
-        h = train.train(model, X, y, hyper=hyper, num_epochs=3, lr_decay=0.1, batch_size=64,
-                        rng=np.random.default_rng(0), verbose=False)
+        h = train.train(
+            model,
+            X,
+            y,
+            hyper=hyper,
+            num_epochs=3,
+            lr_decay=0.1,
+            batch_size=64,
+            rng=np.random.default_rng(0),
+            verbose=False,
+        )
         runs[len(hyper)] = h.update_ratio["W"]
     np.testing.assert_allclose(runs[0], runs[1])
     model = models.LinearClassifier(2, 3, seed=0)
@@ -115,8 +157,16 @@ def test_lr_decay_without_any_learning_rate_is_refused():
         return w - step * dw, state
 
     with pytest.raises(ValueError, match="lr_decay needs a learning rate"):
-        train.train(models.LinearClassifier(2, 3), X, y, rule=rule, hyper=dict(step=0.1), lr_decay=0.5,
-                    rng=np.random.default_rng(0), verbose=False)
+        train.train(
+            models.LinearClassifier(2, 3),
+            X,
+            y,
+            rule=rule,
+            hyper=dict(step=0.1),
+            lr_decay=0.5,
+            rng=np.random.default_rng(0),
+            verbose=False,
+        )
 
 
 def test_accuracy_is_measured_in_test_mode():
@@ -140,7 +190,8 @@ def test_train_depends_on_models_and_never_the_reverse():
     def imported(module):
         tree = ast.parse(inspect.getsource(module))
         return {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names} | {
-            n.module.rsplit(".", 1)[-1] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+            n.module.rsplit(".", 1)[-1] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+        }
 
     assert "train" not in imported(models)
     assert "models" in imported(train) or "accuracy" in imported(train)
@@ -166,9 +217,13 @@ def test_predict_and_accuracy():
         models.accuracy(model, X, np.array([0, 1]))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(X_val=np.zeros((2, 2))), "both"), (dict(batch_size=0), "batch_size"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(X_val=np.zeros((2, 2))), "both"),
+        (dict(batch_size=0), "batch_size"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     X, y = _blobs()
     with pytest.raises(ValueError, match=match):
@@ -180,8 +235,9 @@ def test_digits_reach_90_percent():
     (Xtr, ytr), (Xte, yte) = data.split(X / 16, y, fractions=(0.8, 0.2), seed=0)
     Xtr, Xte = data.subtract_mean(Xtr, Xte)
     model = models.LinearClassifier(64, 10, reg=1e-3)
-    train.train(model, Xtr, ytr, hyper=dict(lr=0.5), num_epochs=10, batch_size=50,
-                rng=np.random.default_rng(0), verbose=False)
+    train.train(
+        model, Xtr, ytr, hyper=dict(lr=0.5), num_epochs=10, batch_size=50, rng=np.random.default_rng(0), verbose=False
+    )
     assert models.accuracy(model, Xte, yte) > 0.9
 
 
@@ -189,8 +245,9 @@ def test_training_a_batchnorm_net_keeps_running_averages_and_measures_in_test_mo
     X, y = _blobs(90)
     net = models.FullyConnectedNet([8], 2, 3, normalization="batchnorm", p_drop=0.2, weight_scale=0.5, seed=0)
     start = net.running[1].mean.copy()
-    h = train.train(net, X, y, X, y, hyper=dict(lr=0.2), num_epochs=4, batch_size=15,
-                    rng=np.random.default_rng(0), verbose=False)
+    h = train.train(
+        net, X, y, X, y, hyper=dict(lr=0.2), num_epochs=4, batch_size=15, rng=np.random.default_rng(0), verbose=False
+    )
     assert not np.allclose(net.running[1].mean, start)
     assert h.val_acc[-1] == pytest.approx(models.accuracy(net, X, y))  # deterministic test mode
     assert models.accuracy(net, X, y) == models.accuracy(net, X, y)
@@ -200,8 +257,18 @@ def test_training_a_batchnorm_net_keeps_running_averages_and_measures_in_test_mo
 def test_schedule_sets_the_learning_rate_of_every_iteration_and_polyak_averages():
     X, y = _blobs()
     model = models.LinearClassifier(2, 3, seed=0)
-    h = train.train(model, X, y, hyper=dict(lr=9.0), schedule=optim.step_schedule(0.4, drop=0.5, every=3),
-                    num_epochs=2, batch_size=20, polyak=0.5, rng=np.random.default_rng(0), verbose=False)
+    h = train.train(
+        model,
+        X,
+        y,
+        hyper=dict(lr=9.0),
+        schedule=optim.step_schedule(0.4, drop=0.5, every=3),
+        num_epochs=2,
+        batch_size=20,
+        polyak=0.5,
+        rng=np.random.default_rng(0),
+        verbose=False,
+    )
     np.testing.assert_allclose(h.lr, [0.4, 0.4, 0.4, 0.2, 0.2, 0.2])
     assert set(h.average) == {"W", "b"}
     assert not np.allclose(h.average["W"], model.params["W"])

@@ -3,6 +3,7 @@
 These run the comparison half of grading (``verdict.evaluate``) on results written by hand, as
 a kernel would send them, without starting a kernel.
 """
+
 from types import SimpleNamespace
 
 import numpy as np
@@ -96,15 +97,21 @@ def test_a_blank_exercise_reads_as_in_the_notebook(registered):
     def matmul_backward(dout, x, w):
         raise NotImplementedError()
 
-    error = {"etype": "NotImplementedError", "message": "",
-             "where": {"cell": "mm", "line": 2, "code": "raise NotImplementedError()", "function": "matmul_backward"}}
+    error = {
+        "etype": "NotImplementedError",
+        "message": "",
+        "where": {"cell": "mm", "line": 2, "code": "raise NotImplementedError()", "function": "matmul_backward"},
+    }
     assert _grade(None, hidden=True, error=error) == _notebook(matmul_backward)
 
 
 def test_a_numpy_error_gets_the_checks_hint_and_hides_shapes_when_hidden(registered):
     message = "matmul: Input operand 1 has a mismatch in its core dimension 0 (size 5 is different from 3)"
-    error = {"etype": "ValueError", "message": message,
-             "where": {"cell": "mm", "line": 2, "code": "dx = dout @ w", "function": "matmul_backward"}}
+    error = {
+        "etype": "ValueError",
+        "message": message,
+        "where": {"cell": "mm", "line": 2, "code": "dx = dout @ w", "function": "matmul_backward"},
+    }
     visible = _grade(None, hidden=False, error=error)
     assert visible.startswith(f"matmul_backward raised ValueError: {message}")
     assert "answer cell `mm`, line 2: `dx = dout @ w`" in visible and "columns of a must match the rows" in visible

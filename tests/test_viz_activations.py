@@ -1,5 +1,6 @@
 """Tests for viz.activations: every figure has a title, axis labels and a legend clear of the data, draws the data
 given, shows the spread over seeds, and fits JupyterLab at 1366x768 with text no smaller than the body's."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -19,8 +20,12 @@ def _readable(fig):
     """At most 9.6 inches wide (shown unscaled in the Lab at 1366x768), no text under 10 pt, legends outside."""
     assert fig.get_size_inches()[0] <= 9.6
     fig.canvas.draw()
-    texts = [t for ax in fig.axes for t in [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(),
-                                               *ax.get_yticklabels()] if t.get_text()]
+    texts = [
+        t
+        for ax in fig.axes
+        for t in [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels()]
+        if t.get_text()
+    ]
     legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + fig.legends
     texts += [t for legend in legends for t in legend.get_texts()]
     assert texts and min(t.get_fontsize() for t in texts) >= 10
@@ -78,8 +83,12 @@ def test_plot_gradient_norms_over_seeds_draws_the_mean_and_min_max():
 
 
 def test_plot_per_epoch_and_paths():
-    fig = cu.viz.plot_per_epoch({"layer 1": np.array([1e-3, 2e-3, 3e-3]), "layer 2": np.array([4e-3, 5e-3, 6e-3])},
-                                ylabel="norm", title="During training", logy=True)
+    fig = cu.viz.plot_per_epoch(
+        {"layer 1": np.array([1e-3, 2e-3, 3e-3]), "layer 2": np.array([4e-3, 5e-3, 6e-3])},
+        ylabel="norm",
+        title="During training",
+        logy=True,
+    )
     ax = fig.axes[0]
     _labelled(ax)
     np.testing.assert_allclose(ax.lines[1].get_xdata(), [0, 1, 2])

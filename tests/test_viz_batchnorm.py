@@ -1,4 +1,5 @@
 """viz.batchnorm: each figure draws what it is given, with titles, labels and legends."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,8 +10,13 @@ from course_utils.viz.batchnorm import plot_batch_noise, plot_batch_statistics, 
 
 
 def test_sweep_draws_one_line_per_setting_on_log_axis():
-    ax = plot_sweep([1e-4, 1e-2, 1.0], {"batchnorm": [0.9, 0.95, 0.93], "plain": [0.1, 0.1, 0.12]},
-                    xlabel="weight scale", title="t", chance=0.1)
+    ax = plot_sweep(
+        [1e-4, 1e-2, 1.0],
+        {"batchnorm": [0.9, 0.95, 0.93], "plain": [0.1, 0.1, 0.12]},
+        xlabel="weight scale",
+        title="t",
+        chance=0.1,
+    )
     assert ax.get_xscale() == "log" and ax.get_title() == "t" and ax.get_xlabel() == "weight scale"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["batchnorm", "plain", "chance"]
@@ -28,8 +34,9 @@ def test_batch_noise_has_a_one_over_sqrt_n_guide():
 
 def test_batch_statistics_histograms_with_fixed_limits():
     rng = np.random.default_rng(0)
-    fig = plot_batch_statistics(rng.normal(1, 0.1, 200), rng.normal(2, 0.1, 200), 1.0, 2.0, batch_size=8,
-                                limits=((0, 2), (1, 3)))
+    fig = plot_batch_statistics(
+        rng.normal(1, 0.1, 200), rng.normal(2, 0.1, 200), 1.0, 2.0, batch_size=8, limits=((0, 2), (1, 3))
+    )
     left, right = fig.axes
     assert left.get_xlim() == (0, 2) and right.get_xlim() == (1, 3)
     assert "N=8" in left.get_title() and left.get_legend() is not None

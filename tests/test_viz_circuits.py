@@ -1,4 +1,5 @@
 """draw_circuit: layout and drawing of circuits (the explorer widget: test_widgets_circuits.py)."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -82,7 +83,7 @@ def test_labels_do_not_overlap_each_other_or_the_gates(name):
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in _texts(fig, VALUE_COLOR) + _texts(fig, GRAD_COLOR)]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not a.shrunk(0.9, 0.8).overlaps(b.shrunk(0.9, 0.8)), f"{name}: labels overlap"
     gates = [p.get_window_extent(renderer) for p in fig.axes[0].patches if type(p).__name__ == "Circle"]
     for box in boxes:

@@ -1,4 +1,5 @@
 """viz.classifiers: figures with titles, labels and legends, for any kind of model."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -24,12 +25,15 @@ def _labelled(ax):
     return ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
 
 
-@pytest.mark.parametrize("model", [
-    _net(5),
-    lambda P: (P[:, 0] > 0).astype(int),                 # labels
-    lambda P: np.column_stack([P[:, 0], -P[:, 0]]),      # scores
-    cu.models.LinearClassifier(2, 2, seed=0),            # scores(X) only, no predict
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        _net(5),
+        lambda P: (P[:, 0] > 0).astype(int),  # labels
+        lambda P: np.column_stack([P[:, 0], -P[:, 0]]),  # scores
+        cu.models.LinearClassifier(2, 2, seed=0),  # scores(X) only, no predict
+    ],
+)
 def test_decision_boundary_for_any_model(model, circles):
     X, y = circles
     fig = cu.viz.plot_decision_boundary(model, X, y, title="a title", resolution=40)
@@ -41,8 +45,9 @@ def test_decision_boundary_for_any_model(model, circles):
 
 def test_decision_boundary_colours_the_predicted_regions(circles):
     X, y = circles
-    fig = cu.viz.plot_decision_boundary(lambda P: (P[:, 0] > 0).astype(int), X, y, resolution=30,
-                                        class_names=["left", "right"])
+    fig = cu.viz.plot_decision_boundary(
+        lambda P: (P[:, 0] > 0).astype(int), X, y, resolution=30, class_names=["left", "right"]
+    )
     ax = fig.axes[0]
     assert len(ax.collections) >= 3  # filled contours + one scatter per class
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["left", "right"]
@@ -57,8 +62,9 @@ def test_decision_boundary_into_given_axes(circles):
 
 def test_decision_boundaries_side_by_side(circles):
     X, y = circles
-    fig = cu.viz.plot_decision_boundaries({"linear": cu.models.LinearClassifier(2, 2), "net": _net(4)}, X, y,
-                                          suptitle="compare", resolution=30)
+    fig = cu.viz.plot_decision_boundaries(
+        {"linear": cu.models.LinearClassifier(2, 2), "net": _net(4)}, X, y, suptitle="compare", resolution=30
+    )
     assert [ax.get_title() for ax in fig.axes] == ["linear", "net"]
     assert all(_labelled(ax) for ax in fig.axes)
     assert fig.axes[0].get_legend() is not None

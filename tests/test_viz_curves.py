@@ -1,4 +1,5 @@
 """Tests for viz.curves and viz.images: figures with titles, labels and legends, no plt.show()."""
+
 import io
 
 import matplotlib
@@ -13,10 +14,12 @@ from course_utils.train import History
 
 def _history(val=True, T=40, E=4):
     rng = np.random.default_rng(0)
-    return History(loss=2.3 * np.exp(-np.arange(T) / 10) + 0.1 * rng.random(T),
-                   train_acc=np.linspace(0.1, 0.9, E + 1),
-                   val_acc=np.linspace(0.1, 0.85, E + 1) if val else np.array([]),
-                   iterations_per_epoch=T // E)
+    return History(
+        loss=2.3 * np.exp(-np.arange(T) / 10) + 0.1 * rng.random(T),
+        train_acc=np.linspace(0.1, 0.9, E + 1),
+        val_acc=np.linspace(0.1, 0.85, E + 1) if val else np.array([]),
+        iterations_per_epoch=T // E,
+    )
 
 
 def test_plot_history_axes_and_labels():
@@ -65,8 +68,7 @@ def test_plot_history_short_run():
 
 def test_plot_timings_log_axes():
     sizes = [10, 100, 1000]
-    fig = cu.viz.plot_timings(sizes, {"loops": [1e-3, 1e-2, 1e-1], "vectorized": [1e-5, 2e-5, 1e-4]},
-                              title="Speed-up")
+    fig = cu.viz.plot_timings(sizes, {"loops": [1e-3, 1e-2, 1e-1], "vectorized": [1e-5, 2e-5, 1e-4]}, title="Speed-up")
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert ax.get_title() == "Speed-up" and ax.get_xlabel() and ax.get_ylabel()
@@ -109,15 +111,24 @@ def _clear_of_lines(fig, label) -> list[str]:
 
 TIMINGS = {
     # notebook 01: forward slower than backward by 1.6x, parallel lines of slope 1 (the label used to sit on one)
-    "forward/backward": ([300, 900, 3000, 9000], {"forward": [2.1e-4, 6.3e-4, 2.18e-3, 6.63e-3],
-                                                   "backward": [1.3e-4, 3.8e-4, 1.42e-3, 4.26e-3]}, "1.6x"),
+    "forward/backward": (
+        [300, 900, 3000, 9000],
+        {"forward": [2.1e-4, 6.3e-4, 2.18e-3, 6.63e-3], "backward": [1.3e-4, 3.8e-4, 1.42e-3, 4.26e-3]},
+        "1.6x",
+    ),
     "parallel 1.5x": ([10, 100, 1000], {"a": [1.5e-5, 1.5e-4, 1.5e-3], "b": [1e-5, 1e-4, 1e-3]}, "1.5x"),
     "faster first": ([10, 100, 1000], {"a": [1e-5, 1e-4, 1e-3], "b": [2e-5, 2.2e-4, 2.4e-3]}, "2.4x"),
-    "Jacobian/mask": ([64, 256, 1024, 4096], {"Jacobian product": [6e-6, 2e-5, 1.5e-3, 5e-2],
-                                              "masked gradient": [1.3e-6, 1.6e-6, 2e-6, 1e-5]}, "5000x"),
+    "Jacobian/mask": (
+        [64, 256, 1024, 4096],
+        {"Jacobian product": [6e-6, 2e-5, 1.5e-3, 5e-2], "masked gradient": [1.3e-6, 1.6e-6, 2e-6, 1e-5]},
+        "5000x",
+    ),
     "loops/vectorized": ([50, 200, 800], {"loops": [2e-3, 8e-3, 3.2e-2], "vectorized": [5e-5, 6e-5, 1e-4]}, "320x"),
-    "three lines": ([10, 100, 1000], {"a": [1e-4, 1e-3, 1e-2], "b": [1e-5, 1e-4, 1e-3], "c": [1e-6, 1e-5, 1e-4]},
-                    "10x"),
+    "three lines": (
+        [10, 100, 1000],
+        {"a": [1e-4, 1e-3, 1e-2], "b": [1e-5, 1e-4, 1e-3], "c": [1e-6, 1e-5, 1e-4]},
+        "10x",
+    ),
 }
 
 

@@ -1,4 +1,5 @@
 """viz.gradcheck: relative errors over the bands of the rule of thumb, the step-size and kink figures."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -39,8 +40,12 @@ def test_zero_errors_are_drawn_at_the_floor_and_the_label_says_so():
 
 def test_plot_error_scales_two_panels():
     scales = np.logspace(-3, 3, 7)
-    fig = cu.viz.plot_error_scales(scales, {"right": scales * 1e-10, "wrong": scales * 0.3},
-                                   {"right": np.full(7, 2e-11), "wrong": np.full(7, 0.05)}, title="Scales")
+    fig = cu.viz.plot_error_scales(
+        scales,
+        {"right": scales * 1e-10, "wrong": scales * 0.3},
+        {"right": np.full(7, 2e-11), "wrong": np.full(7, 0.05)},
+        title="Scales",
+    )
     ax_abs, ax_rel = fig.axes
     assert fig._suptitle.get_text() == "Scales"
     assert ax_abs.get_title() == "Absolute error" and ax_rel.get_title() == "Relative error"

@@ -1,4 +1,5 @@
 """viz.init: every figure draws headless, with titles, axis labels and legends."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -18,8 +19,10 @@ def test_plot_preprocessing():
 
 def test_plot_layer_histograms():
     X = np.random.default_rng(0).standard_normal((50, 30))
-    runs = {init: cu.init.forward_pass(X, [30] * 4, init=init, rng=np.random.default_rng(1)).activations
-            for init in ["small", "xavier"]}
+    runs = {
+        init: cu.init.forward_pass(X, [30] * 4, init=init, rng=np.random.default_rng(1)).activations
+        for init in ["small", "xavier"]
+    }
     fig = cu.viz.plot_layer_histograms(runs)
     assert len(fig.axes) == 2 and [ax.get_title() for ax in fig.axes] == ["small", "xavier"]
     assert [len(ax.patches) for ax in fig.axes] == [4, 4] and fig._suptitle is not None
@@ -56,10 +59,25 @@ def test_plot_gradient_stats_over_seeds_draws_the_median_and_a_band():
 def test_plot_runs_by_init_one_color_per_init_one_line_per_seed():
     X = np.random.default_rng(0).standard_normal((60, 5))
     y = np.arange(60) % 3
-    histories = {init: [cu.train.train(cu.models.FullyConnectedNet([4], 5, 3, seed=s), X, y, X, y,
-                                       rule=cu.optim.sgd, hyper=dict(lr=0.1), num_epochs=2, batch_size=20,
-                                       rng=np.random.default_rng(s), verbose=False) for s in (0, 1)]
-                 for init in ["xavier", "he"]}
+    histories = {
+        init: [
+            cu.train.train(
+                cu.models.FullyConnectedNet([4], 5, 3, seed=s),
+                X,
+                y,
+                X,
+                y,
+                rule=cu.optim.sgd,
+                hyper=dict(lr=0.1),
+                num_epochs=2,
+                batch_size=20,
+                rng=np.random.default_rng(s),
+                verbose=False,
+            )
+            for s in (0, 1)
+        ]
+        for init in ["xavier", "he"]
+    }
     fig = cu.viz.plot_runs_by_init(histories)
     assert len(fig.axes[0].lines) == len(fig.axes[1].lines) == 4
     assert [t.get_text() for t in fig.legends[0].texts] == ["xavier", "he"]
@@ -74,7 +92,11 @@ def _legend_clear_of_panels(fig):
 
 
 def test_empty_inputs_raise():
-    for f in (cu.viz.plot_preprocessing, cu.viz.plot_layer_histograms, cu.viz.plot_gradient_stats,
-              cu.viz.plot_runs_by_init):
+    for f in (
+        cu.viz.plot_preprocessing,
+        cu.viz.plot_layer_histograms,
+        cu.viz.plot_gradient_stats,
+        cu.viz.plot_runs_by_init,
+    ):
         with pytest.raises(ValueError):
             f({})

@@ -1,4 +1,5 @@
 """Notebook 02's figures of training: along a line, three strategies, the search grid, templates."""
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -9,8 +10,10 @@ from course_utils.landscape import StrategyResult
 
 def test_plot_along_line_one_column_per_panel_losses_then_accuracy():
     ts = np.linspace(-1, 1, 21)
-    panels = {"wide": (ts, {"softmax": ts ** 2, "SVM": np.abs(ts)}, (ts > 0).astype(float)),
-              "zoom": (ts / 10, {"softmax": ts ** 2 / 100, "SVM": np.abs(ts) / 10}, np.ones(21))}
+    panels = {
+        "wide": (ts, {"softmax": ts**2, "SVM": np.abs(ts)}, (ts > 0).astype(float)),
+        "zoom": (ts / 10, {"softmax": ts**2 / 100, "SVM": np.abs(ts) / 10}, np.ones(21)),
+    }
     fig = cu.viz.plot_along_line(panels)
     axes = np.array(fig.axes).reshape(3, 2)
     assert [ax.get_title() for ax in axes[0]] == ["wide", "zoom"]
@@ -24,9 +27,12 @@ def test_plot_along_line_one_column_per_panel_losses_then_accuracy():
 
 
 def test_plot_strategies_labels_carry_step_and_validation_accuracy():
-    res = {"random search": StrategyResult(0.1, {0.1: 8.0}, np.full((3, 5), 8.0), np.array([0.2, 0.25, 0.3])),
-           "gradient descent": StrategyResult(1.0, {1.0: 0.1}, np.tile(np.geomspace(9, 0.1, 5), (3, 1)),
-                                              np.array([0.97, 0.97, 0.97]))}
+    res = {
+        "random search": StrategyResult(0.1, {0.1: 8.0}, np.full((3, 5), 8.0), np.array([0.2, 0.25, 0.3])),
+        "gradient descent": StrategyResult(
+            1.0, {1.0: 0.1}, np.tile(np.geomspace(9, 0.1, 5), (3, 1)), np.array([0.97, 0.97, 0.97])
+        ),
+    }
     fig = cu.viz.plot_strategies(res)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]

@@ -1,4 +1,5 @@
 """viz.regions: every figure has titles, labels and a legend, and the legend never covers a panel."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -56,12 +57,20 @@ def test_threshold_regions_shade_the_output_and_draw_the_units(circles):
     X, y = circles
     unit = (np.array([[1.0], [0.0]]), np.array([0.0]))
     square = [cu.regions.polygon_units(np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], float)), cu.regions.and_unit(4)]
-    fig = cu.viz.plot_threshold_regions({
-        "half": dict(region=lambda P: cu.regions.threshold_net(P, [unit])[:, 0], units=unit),
-        "square": dict(region=lambda P: cu.regions.threshold_net(P, square)[:, 0], units=square[0], data=False),
-        "pieces": dict(region=lambda P: cu.regions.threshold_net(P, square)[:, 0],
-                       pieces=lambda P: cu.regions.threshold_net(P, square[:1])),
-    }, X=X, y=y, resolution=60, suptitle="threshold")
+    fig = cu.viz.plot_threshold_regions(
+        {
+            "half": dict(region=lambda P: cu.regions.threshold_net(P, [unit])[:, 0], units=unit),
+            "square": dict(region=lambda P: cu.regions.threshold_net(P, square)[:, 0], units=square[0], data=False),
+            "pieces": dict(
+                region=lambda P: cu.regions.threshold_net(P, square)[:, 0],
+                pieces=lambda P: cu.regions.threshold_net(P, square[:1]),
+            ),
+        },
+        X=X,
+        y=y,
+        resolution=60,
+        suptitle="threshold",
+    )
     axes = fig.axes
     assert [ax.get_title() for ax in axes] == ["half", "square", "pieces"]
     assert all(ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$" for ax in axes)

@@ -1,4 +1,5 @@
 """viz.search: the figures draw from made-up runs and numbers, with the lines and points the notebook describes."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,8 +11,13 @@ from course_utils.viz.search import plot_ensembles, plot_grid_vs_random, plot_se
 
 
 def _run(ratio):
-    return History(loss=np.ones(4), train_acc=np.zeros(2), val_acc=np.zeros(2), iterations_per_epoch=2,
-                   update_ratio={"W1": np.full(4, ratio), "W2": np.full(4, 2 * ratio)})
+    return History(
+        loss=np.ones(4),
+        train_acc=np.zeros(2),
+        val_acc=np.zeros(2),
+        iterations_per_epoch=2,
+        update_ratio={"W1": np.full(4, ratio), "W2": np.full(4, 2 * ratio)},
+    )
 
 
 def test_update_ratios_one_line_per_run_and_layer_and_the_target():
@@ -25,7 +31,7 @@ def test_update_ratios_one_line_per_run_and_layer_and_the_target():
 def test_grid_vs_random_counts_distinct_values_in_the_titles():
     grid = np.array([(a, b) for a in (0.2, 0.5, 0.8) for b in (0.2, 0.5, 0.8)])
     rand = np.random.default_rng(0).uniform(size=(9, 2))
-    fig = plot_grid_vs_random(grid, rand, lambda a: np.exp(-((a - 0.6) / 0.1) ** 2))
+    fig = plot_grid_vs_random(grid, rand, lambda a: np.exp(-(((a - 0.6) / 0.1) ** 2)))
     assert [ax.get_title() for ax in fig.axes] == ["Grid search: 3 values of a", "Random search: 9 values of a"]
     plt.close(fig)
 

@@ -1,4 +1,5 @@
 """viz.trajectories: paths on contours, losses along paths, step lengths, loss curves."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -16,14 +17,16 @@ from course_utils.viz.trajectories import (
 
 
 def _paths():
-    return {name: surfaces.run_2d(optim.RULES[name], surfaces.bowl, (-7, 2), 30, lr=lr)
-            for name, lr in (("sgd", 0.95), ("adagrad", 1.5), ("adam", 0.3))}
+    return {
+        name: surfaces.run_2d(optim.RULES[name], surfaces.bowl, (-7, 2), 30, lr=lr)
+        for name, lr in (("sgd", 0.95), ("adagrad", 1.5), ("adam", 0.3))
+    }
 
 
 def test_grid_holds_the_surface_values():
     X, Y, Z = surface_grid(surfaces.bowl, (-10, 10), (-5, 5), num=11)
     assert X.shape == Y.shape == Z.shape == (11, 11)
-    assert np.allclose(Z, X ** 2 / 20 + Y ** 2)
+    assert np.allclose(Z, X**2 / 20 + Y**2)
 
 
 def test_one_axes_with_a_legend_or_one_panel_per_path():
@@ -39,9 +42,11 @@ def test_one_axes_with_a_legend_or_one_panel_per_path():
 
 
 def test_other_figures_are_labelled():
-    for fig in (plot_path_losses(surfaces.bowl, _paths()),
-                plot_step_lengths({"adagrad": np.array([1.0, 0.5, 0.3])}),
-                plot_loss_curves({"sgd": np.linspace(2, 0.1, 50)}, smooth=5)):
+    for fig in (
+        plot_path_losses(surfaces.bowl, _paths()),
+        plot_step_lengths({"adagrad": np.array([1.0, 0.5, 0.3])}),
+        plot_loss_curves({"sgd": np.linspace(2, 0.1, 50)}, smooth=5),
+    ):
         ax = fig.axes[0]
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and ax.get_legend()
         plt.close(fig)
@@ -51,8 +56,11 @@ def test_iterations_against_kappa_are_on_log_axes_with_theory_dashed():
     from course_utils.viz.trajectories import plot_iterations_vs_kappa
 
     kappas = np.logspace(0, 4, 5)
-    fig = plot_iterations_vs_kappa(kappas, {"gd": kappas * 3, "momentum": np.sqrt(kappas) * 3},
-                                   {"gd": kappas * 3.5, "momentum": np.sqrt(kappas) * 3.5})
+    fig = plot_iterations_vs_kappa(
+        kappas,
+        {"gd": kappas * 3, "momentum": np.sqrt(kappas) * 3},
+        {"gd": kappas * 3.5, "momentum": np.sqrt(kappas) * 3.5},
+    )
     ax = fig.axes[0]
     assert ax.get_xscale() == ax.get_yscale() == "log" and len(ax.lines) == 4
     assert [line.get_linestyle() for line in ax.lines] == ["-", "--", "-", "--"]

@@ -1,5 +1,6 @@
 """widgets.activations: the explorer builds without a browser, redraws on every control in well
 under half a second, and shades where the local gradient is below the threshold."""
+
 import time
 
 import matplotlib

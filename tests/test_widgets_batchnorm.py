@@ -1,4 +1,5 @@
 """widgets.batchnorm: batch statistics are right, the explorer builds headless and redraws fast."""
+
 import time
 
 import matplotlib
@@ -51,8 +52,14 @@ def test_a_refilled_figure_shows_what_a_new_one_shows():
     box = batch_stats_explorer(values, batch_size=4)
     box.children[0].value = 64
     refilled = box.state["figure"]
-    fresh = plot_batch_statistics(box.state["means"], box.state["stds"], values.mean(), values.std(), batch_size=64,
-                                  limits=[ax.get_xlim() for ax in refilled.axes])
+    fresh = plot_batch_statistics(
+        box.state["means"],
+        box.state["stds"],
+        values.mean(),
+        values.std(),
+        batch_size=64,
+        limits=[ax.get_xlim() for ax in refilled.axes],
+    )
     for a, b in zip(refilled.axes, fresh.axes):
         assert a.get_title() == b.get_title() and "N=64" in a.get_title()
         assert np.allclose(a.get_xlim(), b.get_xlim()) and np.allclose(a.get_ylim(), b.get_ylim())

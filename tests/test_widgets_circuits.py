@@ -1,4 +1,5 @@
 """widgets.circuits: the circuit explorer builds headless, redraws on change, and its sliders sit on round grids."""
+
 import ast
 import math
 from pathlib import Path
@@ -98,8 +99,21 @@ def test_the_notebooks_sliders_start_on_their_grid_and_read_round():
         assert s.step in (0.05, 0.1), f"{s.description}: step {s.step}"
 
 
-@pytest.mark.parametrize("spec", [(-3, 3, 2.0), (-3, 3), (-5, 5, -2), (0, 1), (-1, 1, 0.3), (0, 1.03), (-2.5, 2.5),
-                                  (0, 100), (-3, 3, 2.15, 0.05), (1e-3, 2e-3)])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        (-3, 3, 2.0),
+        (-3, 3),
+        (-5, 5, -2),
+        (0, 1),
+        (-1, 1, 0.3),
+        (0, 1.03),
+        (-2.5, 2.5),
+        (0, 100),
+        (-3, 3, 2.15, 0.05),
+        (1e-3, 2e-3),
+    ],
+)
 def test_every_slider_starts_on_a_round_grid(spec):
     box = cu.widgets.circuit_explorer(lambda x: Value(x, "x") * 2, x=spec)
     (slider,) = _sliders(box)
@@ -114,15 +128,18 @@ def test_the_default_step_is_round_and_gives_enough_positions():
         assert 50 <= (hi - lo) / step <= 125
 
 
-@pytest.mark.parametrize("spec, match", [
-    ((-3, 3, 2.16), "start = 2.16 is not a multiple of the step 0.1"),
-    ((-3, 3, 2.15, 0.1), "start = 2.15 is not a multiple of the step 0.1"),
-    ((-2.93, 3, 0.0, 0.1), "low = -2.93 is not a multiple"),
-    ((-3, 3, 4.0), "outside"),
-    ((3, -3), "low < high"),
-    ((-3, 3, 0.0, 0.06), "step 0.06 is not round"),
-    ((-3, 3, 2.0, 0.3), "step 0.3 is not round"),
-])
+@pytest.mark.parametrize(
+    "spec, match",
+    [
+        ((-3, 3, 2.16), "start = 2.16 is not a multiple of the step 0.1"),
+        ((-3, 3, 2.15, 0.1), "start = 2.15 is not a multiple of the step 0.1"),
+        ((-2.93, 3, 0.0, 0.1), "low = -2.93 is not a multiple"),
+        ((-3, 3, 4.0), "outside"),
+        ((3, -3), "low < high"),
+        ((-3, 3, 0.0, 0.06), "step 0.06 is not round"),
+        ((-3, 3, 2.0, 0.3), "step 0.3 is not round"),
+    ],
+)
 def test_off_grid_ranges_are_refused_with_the_reason(spec, match):
     with pytest.raises(ValueError, match=match):
         cu.widgets.circuit_explorer(lambda x: Value(x, "x"), x=spec)

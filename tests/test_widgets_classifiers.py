@@ -1,5 +1,6 @@
 """widgets.classifiers: the explorer builds without a browser, redraws on every control, and its
 default settings show the notebook's claim: 2 hidden units cannot separate the circles, 3 can."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -64,11 +65,14 @@ def test_same_settings_same_result():
         assert np.array_equal(a.state["model"].params[k], b.state["model"].params[k])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(dataset="moons"), "dataset must be one of"),
-    (dict(hidden_size=7), "hidden_size must be one of"),
-    (dict(reg=0.0), r"reg must be in \[1e-5, 1\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(dataset="moons"), "dataset must be one of"),
+        (dict(hidden_size=7), "hidden_size must be one of"),
+        (dict(reg=0.0), r"reg must be in \[1e-5, 1\]"),
+    ],
+)
 def test_rejects_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         classifier_explorer(**kwargs)

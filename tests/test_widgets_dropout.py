@@ -1,4 +1,5 @@
 """widgets.dropout: the explorer builds without a browser, recolours on the slider, fast."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -12,9 +13,17 @@ from course_utils.widgets.dropout import dropout_explorer
 def _runs():
     T, P, S = 11, 4, 3
     curve = np.linspace(1.0, 0.5, T)[:, None, None] + np.linspace(0, 0.3, P)[:, None] + np.linspace(0, 0.1, S)
-    return DropoutRuns(p_drops=np.array([0.0, 0.25, 0.5, 0.75]), seeds=np.arange(S), steps=np.arange(T) * 10,
-                       train_loss=curve / 10, train_loss_masked=curve[-1] / 5, val_loss=curve, val_acc=1 - curve / 4,
-                       params={}, hidden_dims=[8])
+    return DropoutRuns(
+        p_drops=np.array([0.0, 0.25, 0.5, 0.75]),
+        seeds=np.arange(S),
+        steps=np.arange(T) * 10,
+        train_loss=curve / 10,
+        train_loss_masked=curve[-1] / 5,
+        val_loss=curve,
+        val_acc=1 - curve / 4,
+        params={},
+        hidden_dims=[8],
+    )
 
 
 def test_slider_recolours_fast():

@@ -1,5 +1,6 @@
 """widgets.init: the explorer builds without a browser, redraws on every control, fast, and shows
 the notebook's claims: small weights collapse with depth, He holds a ReLU net's std."""
+
 import io
 import statistics
 import time

@@ -1,4 +1,5 @@
 """widgets.optimizers: the playground builds without a browser, follows its controls, redraws fast."""
+
 import time
 
 import matplotlib
@@ -12,10 +13,12 @@ from course_utils.widgets.optimizers import optimizer_playground, playground_pat
 
 def test_paths_are_those_of_run_2d():
     paths = playground_paths(["sgd_momentum", "rmsprop"], "bowl", lr=0.1, memory=0.8)
-    assert np.allclose(paths["sgd_momentum"], surfaces.run_2d(optim.sgd_momentum, surfaces.bowl, (-7, 2), 30,
-                                                              lr=0.1, momentum=0.8))
-    assert np.allclose(paths["rmsprop"], surfaces.run_2d(optim.rmsprop, surfaces.bowl, (-7, 2), 30,
-                                                         lr=0.1, decay_rate=0.8))
+    assert np.allclose(
+        paths["sgd_momentum"], surfaces.run_2d(optim.sgd_momentum, surfaces.bowl, (-7, 2), 30, lr=0.1, momentum=0.8)
+    )
+    assert np.allclose(
+        paths["rmsprop"], surfaces.run_2d(optim.rmsprop, surfaces.bowl, (-7, 2), 30, lr=0.1, decay_rate=0.8)
+    )
 
 
 def test_controls_redraw_fast():

@@ -1,5 +1,6 @@
 """widgets._render and every explorer: a change draws the figure once into an Image widget (no
 Output widget), the PNG has nothing cut off at its edges, and a redraw is cheap in CPU time."""
+
 import io
 import statistics
 import time
@@ -22,22 +23,38 @@ LIMIT, LIMIT_TRAINING = 0.25, 0.75  # CPU seconds per redraw, median: generous (
 
 
 def _history(k, p):
-    return History(loss=np.linspace(2.3, 0.5 + p, 60), train_acc=np.linspace(0.3, 1 - p / 10, 20),
-                   val_acc=np.linspace(0.3, 0.9 - p / 20, 20), iterations_per_epoch=3,
-                   update_ratio={"W1": np.full(60, 10.0 ** -k), "W2": np.full(60, 2 * 10.0 ** -k)})
+    return History(
+        loss=np.linspace(2.3, 0.5 + p, 60),
+        train_acc=np.linspace(0.3, 1 - p / 10, 20),
+        val_acc=np.linspace(0.3, 0.9 - p / 20, 20),
+        iterations_per_epoch=3,
+        update_ratio={"W1": np.full(60, 10.0**-k), "W2": np.full(60, 2 * 10.0**-k)},
+    )
 
 
 def _dropout_runs():
     T, P, S = 16, 3, 3
     curve = np.linspace(1.0, 0.5, T)[:, None, None] + np.linspace(0, 0.2, P)[:, None] + np.linspace(0, 0.1, S)
-    return cu.dropout.DropoutRuns(p_drops=np.array([0.0, 0.25, 0.5]), seeds=np.arange(S), steps=np.arange(T) * 20,
-                                  train_loss=curve / 10, train_loss_masked=curve[-1] / 5, val_loss=curve,
-                                  val_acc=1 - curve / 4, params={}, hidden_dims=[8])
+    return cu.dropout.DropoutRuns(
+        p_drops=np.array([0.0, 0.25, 0.5]),
+        seeds=np.arange(S),
+        steps=np.arange(T) * 20,
+        train_loss=curve / 10,
+        train_loss_masked=curve[-1] / 5,
+        val_loss=curve,
+        val_acc=1 - curve / 4,
+        params={},
+        hidden_dims=[8],
+    )
 
 
 EXPLORERS = {
-    "circuit": (lambda: cu.widgets.circuit_explorer(lambda x, y: Value(x, "x") * Value(y, "y") + Value(x, "x"),
-                                                    x=(-3, 3, 1.0), y=(-3, 3, 2.0)), LIMIT),
+    "circuit": (
+        lambda: cu.widgets.circuit_explorer(
+            lambda x, y: Value(x, "x") * Value(y, "y") + Value(x, "x"), x=(-3, 3, 1.0), y=(-3, 3, 2.0)
+        ),
+        LIMIT,
+    ),
     "loss": (lambda: cu.widgets.loss_explorer(), LIMIT),
     "classifier": (lambda: cu.widgets.classifier_explorer(), LIMIT_TRAINING),
     "activation": (lambda: cu.widgets.activation_explorer(), LIMIT),
@@ -46,8 +63,10 @@ EXPLORERS = {
     "dropout": (lambda: cu.widgets.dropout_explorer(_dropout_runs()), LIMIT),
     "optimizer": (lambda: cu.widgets.optimizer_playground(), LIMIT),
     "conditioning": (lambda: cu.widgets.conditioning_explorer(), LIMIT),
-    "learning_rate": (lambda: cu.widgets.learning_rate_explorer({lr: _history(k, 0.1) for k, lr in
-                                                                 enumerate((1e-4, 1e-2, 1.0))}), LIMIT),
+    "learning_rate": (
+        lambda: cu.widgets.learning_rate_explorer({lr: _history(k, 0.1) for k, lr in enumerate((1e-4, 1e-2, 1.0))}),
+        LIMIT,
+    ),
 }
 
 
@@ -65,7 +84,7 @@ def _changes(box):
         if isinstance(c, widgets.widget_selection._Selection) and not isinstance(c, widgets.SelectMultiple):
             yield from ((c, "index", i) for i in (len(c.options) - 1 if c.index == 0 else 0, c.index))
         elif isinstance(c, widgets.FloatLogSlider):
-            yield from ((c, "value", c.base ** v) for v in (c.min, c.max))
+            yield from ((c, "value", c.base**v) for v in (c.min, c.max))
         elif isinstance(c, (widgets.widget_int._Int, widgets.widget_float._Float)) and hasattr(c, "max"):
             yield from ((c, "value", v) for v in (c.min, c.max))
 
@@ -73,8 +92,9 @@ def _changes(box):
 def _border_is_blank(png: bytes) -> bool:
     """No ink on the PNG's outermost two pixels: nothing was cut off at the figure's edge."""
     rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-    border = np.concatenate([rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3), rgb[:, :2].reshape(-1, 3),
-                             rgb[:, -2:].reshape(-1, 3)])
+    border = np.concatenate(
+        [rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3), rgb[:, :2].reshape(-1, 3), rgb[:, -2:].reshape(-1, 3)]
+    )
     return bool(np.all(np.abs(border - rgb[0, 0]).sum(axis=1) < 48))
 
 

@@ -1,4 +1,5 @@
 """widgets.search: the learning-rate explorer builds without a browser, redraws on the slider, fast."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -15,8 +16,13 @@ def _runs():
         loss = np.linspace(2.3, 2.3 - lr, 60)
         if lr == 1.0:
             loss[-5:] = np.inf  # a diverged run still draws
-        runs[lr] = History(loss=loss, train_acc=np.zeros(4), val_acc=np.zeros(4), iterations_per_epoch=15,
-                           update_ratio={"W1": np.full(60, lr / 10), "W2": np.full(60, lr / 5)})
+        runs[lr] = History(
+            loss=loss,
+            train_acc=np.zeros(4),
+            val_acc=np.zeros(4),
+            iterations_per_epoch=15,
+            update_ratio={"W1": np.full(60, lr / 10), "W2": np.full(60, lr / 5)},
+        )
     return runs
 
 

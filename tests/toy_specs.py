@@ -1,4 +1,5 @@
 """Small checks of the course's own kind, for the tests of the check machinery and the grader's verdict."""
+
 import numpy as np
 
 from course_utils.checks import Spec
@@ -18,12 +19,22 @@ def _expected(case):
     return dict(dx=case["dout"] @ case["w"].T, dw=case["x"].T @ case["dout"])
 
 
-SPEC = Spec(name="matmul_backward", args=("matmul_backward",), cases=_cases, call=_call,
-            expected=_expected, like={"dx": "x", "dw": "w"}, batch="x")
+SPEC = Spec(
+    name="matmul_backward",
+    args=("matmul_backward",),
+    cases=_cases,
+    call=_call,
+    expected=_expected,
+    like={"dx": "x", "dw": "w"},
+    batch="x",
+)
 
 BIAS_SPEC = Spec(
-    name="bias_backward", args=("bias_backward",),
+    name="bias_backward",
+    args=("bias_backward",),
     cases=lambda seed: [dict(dout=np.random.default_rng(seed).standard_normal((6, 3)))],
     call=lambda s, c: dict(db=s["bias_backward"](c["dout"])),
-    expected=lambda c: dict(db=c["dout"].sum(axis=0)), like={"db": "b"}, batch="dout",
+    expected=lambda c: dict(db=c["dout"].sum(axis=0)),
+    like={"db": "b"},
+    batch="dout",
 )

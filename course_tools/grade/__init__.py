@@ -17,6 +17,7 @@
 - :mod:`verdict`: points and messages from what came back, in the grader's process.
 - :mod:`report`: ``grades.csv``, per-student feedback and saved results.
 """
+
 from .command import GradeError, add_arguments, grade, run
 
 __all__ = ["GradeError", "add_arguments", "grade", "run"]

@@ -12,6 +12,7 @@ Works with cgroup v2 (``memory.max``, ``pids.max``, ``cpu.max``, ``cgroup.kill``
 and ``/proc/self/cgroup``: a group is made inside the grader's own. Needs root (or a delegated
 subtree); :func:`create` returns None where groups cannot be made, and the grader says so.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -192,8 +193,9 @@ def create(*, memory: int, pids: int, cpus: float) -> Group | None:
         group._write("unified", "cpu.max", f"{int(cpus * 100000)} 100000")
     else:
         group = Group(made, 1)
-        ok = group._write("memory", "memory.limit_in_bytes", str(memory)) and \
-            group._write("pids", "pids.max", str(pids))
+        ok = group._write("memory", "memory.limit_in_bytes", str(memory)) and group._write(
+            "pids", "pids.max", str(pids)
+        )
         group._write("memory", "memory.memsw.limit_in_bytes", str(memory))
         group._write("cpu", "cpu.cfs_period_us", "100000")
         group._write("cpu", "cpu.cfs_quota_us", str(int(cpus * 100000)))

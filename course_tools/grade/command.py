@@ -17,6 +17,7 @@ written as each submission finishes (:mod:`report`). A re-run skips the students
 notebook and solution are unchanged, unless ``--force``. The exit status is 0 whenever every
 submission got a row, whatever the scores; 2 when the grader cannot run; 130 on Ctrl-C.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,6 +40,7 @@ from .shards import Shard
 
 __all__ = ["grade", "add_arguments", "run", "GradeError"]
 
+
 def _check_arguments(submissions: Path, solution: Path, out: Path, jobs: int, timeout: float, memory: int) -> None:
     if not submissions.is_dir():
         raise GradeError(f"no submissions folder at {submissions}")
@@ -55,9 +57,20 @@ def _check_arguments(submissions: Path, solution: Path, out: Path, jobs: int, ti
         raise GradeError("--memory-limit must be at least 256M")
 
 
-def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float = 30.0, memory: str | int = "2G",
-          disk: str | int = "512M", force: bool = False, progress: bool = True, stream=None,
-          shard: Shard | str | None = None) -> dict[str, dict]:
+def grade(
+    submissions,
+    solution,
+    out,
+    *,
+    jobs: int | None = None,
+    timeout: float = 30.0,
+    memory: str | int = "2G",
+    disk: str | int = "512M",
+    force: bool = False,
+    progress: bool = True,
+    stream=None,
+    shard: Shard | str | None = None,
+) -> dict[str, dict]:
     """Grade every submission (or one shard's share of them, ``shard="2/4"``); returns
     ``{student: result}``. GradeError if the grader cannot run."""
     try:
@@ -93,8 +106,9 @@ def grade(submissions, solution, out, *, jobs: int | None = None, timeout: float
         settings.close()
 
 
-def _grade(plan, settings, entries, submissions, solution, out, jobs, force, progress, stream,
-           shard) -> dict[str, dict]:
+def _grade(
+    plan, settings, entries, submissions, solution, out, jobs, force, progress, stream, shard
+) -> dict[str, dict]:
     from .report import load_result, write_csv
 
     results, todo = {}, []
@@ -102,19 +116,27 @@ def _grade(plan, settings, entries, submissions, solution, out, jobs, force, pro
         sha = hashlib.sha256(entry.data).hexdigest() if entry.data is not None else None
         entry.sha = sha
         old = None if force else load_result(out, entry.student)
-        if old and old.get("submission_sha256") == sha and old.get("solution_sha256") == plan.sha256 \
-                and old.get("handin", entry.handin) == entry.handin \
-                and all(n in old.get("notes", ()) for n in entry.notes):
+        if (
+            old
+            and old.get("submission_sha256") == sha
+            and old.get("solution_sha256") == plan.sha256
+            and old.get("handin", entry.handin) == entry.handin
+            and all(n in old.get("notes", ()) for n in entry.notes)
+        ):
             results[entry.student] = old
         else:
             todo.append(entry)
     share = f" in shard {shard} of {submissions}" if shard else ""
-    stream.write(f"course grade: {len(todo)} of {len(entries)} submission(s){share} to grade against {solution}"
-                 f"{f' ({len(entries) - len(todo)} already graded)' if len(todo) < len(entries) else ''}; "
-                 f"{jobs} at a time; {settings.describe()}\n")
+    stream.write(
+        f"course grade: {len(todo)} of {len(entries)} submission(s){share} to grade against {solution}"
+        f"{f' ({len(entries) - len(todo)} already graded)' if len(todo) < len(entries) else ''}; "
+        f"{jobs} at a time; {settings.describe()}\n"
+    )
     if not settings.landlock and not settings.as_root:
-        stream.write("course grade: warning: without Landlock (Linux 5.13+) or root, student code runs as you and "
-                     "could write to your files; grade in a container or as root.\n")
+        stream.write(
+            "course grade: warning: without Landlock (Linux 5.13+) or root, student code runs as you and "
+            "could write to your files; grade in a container or as root.\n"
+        )
     write_csv(out, plan, results)  # an empty shard's output too: an empty gradebook that merge accepts
     for folder in ("results", "feedback"):
         (out / folder).mkdir(exist_ok=True)
@@ -187,15 +209,24 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
             return
         if entry.notes:
             result["notes"] = [*entry.notes, *result.get("notes", [])]
-        result.update(student=entry.student, handin=entry.handin, source=entry.source, submission_sha256=entry.sha,
-                      solution=plan.name, solution_sha256=plan.sha256, shard=str(shard) if shard else None,
-                      graded_at=datetime.datetime.now().astimezone().isoformat(timespec="seconds"))
+        result.update(
+            student=entry.student,
+            handin=entry.handin,
+            source=entry.source,
+            submission_sha256=entry.sha,
+            solution=plan.name,
+            solution_sha256=plan.sha256,
+            shard=str(shard) if shard else None,
+            graded_at=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        )
         with lock:
             try:
                 save_result(out, plan, result)
             except OSError as e:  # its own files cannot be written: the row still says so
-                result.update(status=Status.GRADER_ERROR,
-                              detail=f"its result could not be saved ({e.__class__.__name__}: {str(e)[:120]})")
+                result.update(
+                    status=Status.GRADER_ERROR,
+                    detail=f"its result could not be saved ({e.__class__.__name__}: {str(e)[:120]})",
+                )
             results[entry.student] = result
             write_csv(out, plan, results)
         bar.finished(entry.student, result, plan)
@@ -240,30 +271,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: number of cores)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds allowed per cell (default 30)")
     parser.add_argument("--memory-limit", default="2G", help="memory per student kernel, e.g. 2G or 512M (default 2G)")
-    parser.add_argument("--disk-limit", default="512M",
-                        help="scratch space per submission, e.g. 512M (default; needs root and bubblewrap)")
+    parser.add_argument(
+        "--disk-limit",
+        default="512M",
+        help="scratch space per submission, e.g. 512M (default; needs root and bubblewrap)",
+    )
     parser.add_argument("--force", action="store_true", help="grade again students who already have a result")
-    parser.add_argument("--shard", metavar="I/N", default=None,
-                        help="grade only shard I of N (1 <= I <= N; a hand-in's shard depends on its name alone); "
-                             "give each shard its own --out, then `course grade merge`")
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        default=None,
+        help="grade only shard I of N (1 <= I <= N; a hand-in's shard depends on its name alone); "
+        "give each shard its own --out, then `course grade merge`",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """The ``course grade`` command; returns the exit status."""
+
     def on_term(*_):
         raise KeyboardInterrupt
 
     old = signal.signal(signal.SIGTERM, on_term) if threading.current_thread() is threading.main_thread() else None
     try:
-        grade(args.submissions, args.solution, args.out, jobs=args.jobs, timeout=args.timeout,
-              memory=args.memory_limit, disk=args.disk_limit, force=args.force, progress=True, shard=args.shard)
+        grade(
+            args.submissions,
+            args.solution,
+            args.out,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            memory=args.memory_limit,
+            disk=args.disk_limit,
+            force=args.force,
+            progress=True,
+            shard=args.shard,
+        )
         return 0
     except GradeError as e:
         print(f"course grade: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\ncourse grade: interrupted; finished results are kept in {args.out}. "
-              "Run the same command again to grade the rest.", file=sys.stderr)
+        print(
+            f"\ncourse grade: interrupted; finished results are kept in {args.out}. "
+            "Run the same command again to grade the rest.",
+            file=sys.stderr,
+        )
         return 130
     finally:
         if old is not None:

@@ -18,6 +18,7 @@ case (an output folder on a case-insensitive disk). When two hand-ins would stil
 - any other pair (a hash that collides, ``Ann.ipynb`` beside ``ann.ipynb``) is refused for the
   newcomer, with a message naming both, and the first keeps its row.
 """
+
 from __future__ import annotations
 
 import errno
@@ -31,8 +32,17 @@ from pathlib import Path
 from .results import Status
 from .tree import files_in
 
-__all__ = ["Handin", "any_handins", "find_handins", "read_notebook", "pick_notebook", "notebook_in", "student_key",
-           "MAX_NOTEBOOK_BYTES", "MAX_FOLDER_ENTRIES"]
+__all__ = [
+    "Handin",
+    "any_handins",
+    "find_handins",
+    "read_notebook",
+    "pick_notebook",
+    "notebook_in",
+    "student_key",
+    "MAX_NOTEBOOK_BYTES",
+    "MAX_FOLDER_ENTRIES",
+]
 
 MAX_NOTEBOOK_BYTES = 100 << 20
 MAX_FOLDER_ENTRIES = 2000  # files looked at in one student's folder
@@ -75,8 +85,12 @@ def read_notebook(handin: Handin, path: Path) -> Handin:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as e:
         link = e.errno == errno.ELOOP or path.is_symlink()
-        handin.problem = (Status.INVALID_NOTEBOOK, "the hand-in is a link, not a notebook file: hand in the file itself"
-                          if link else f"the file cannot be read ({e.__class__.__name__})")
+        handin.problem = (
+            Status.INVALID_NOTEBOOK,
+            "the hand-in is a link, not a notebook file: hand in the file itself"
+            if link
+            else f"the file cannot be read ({e.__class__.__name__})",
+        )
         return handin
     too_large = (Status.INVALID_NOTEBOOK, f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
     try:
@@ -171,14 +185,19 @@ def _separate(handins: list[Handin]) -> None:
             used.add(key.casefold())
             h.student = key
             if h.stem == first.stem:  # ann.ipynb and ann/: both graded, each in its own row
-                h.notes.append(f"{_show(first.handin)}, handed in before this one under the same name, is graded "
-                               f"in the row `{first.student}`; this hand-in ({_show(h.handin)}) in the row `{key}`")
-                first.notes.append(f"{_show(h.handin)}, handed in later under the same name, is graded in its own "
-                                   f"row `{key}`")
+                h.notes.append(
+                    f"{_show(first.handin)}, handed in before this one under the same name, is graded "
+                    f"in the row `{first.student}`; this hand-in ({_show(h.handin)}) in the row `{key}`"
+                )
+                first.notes.append(
+                    f"{_show(h.handin)}, handed in later under the same name, is graded in its own row `{key}`"
+                )
             else:
-                h.problem = (Status.INVALID_NOTEBOOK,
-                             f"its name {_show(h.handin)} would share the row `{first.student}` with "
-                             f"{_show(first.handin)}, handed in before it; rename it and grade again")
+                h.problem = (
+                    Status.INVALID_NOTEBOOK,
+                    f"its name {_show(h.handin)} would share the row `{first.student}` with "
+                    f"{_show(first.handin)}, handed in before it; rename it and grade again",
+                )
                 h.data = None
 
 

@@ -16,6 +16,7 @@ exception's record marks ``withheld``), so no working expected-value function is
 The module stands alone (standard library, numpy and the course's checks): a kernel loads it
 from its file, without importing the rest of ``course_tools``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -104,7 +105,8 @@ _Withheld.__name__ = _Withheld.__qualname__ = "ReferenceUnavailable"  # the name
 def _unavailable(*args: Any, **kwargs: Any) -> Any:
     raise _Withheld(
         "the checks' expected values are computed by the grader, not in your notebook: your answer must compute "
-        "its result itself.")
+        "its result itself."
+    )
 
 
 def _text(value: Any, limit: int = 500) -> str:
@@ -148,8 +150,12 @@ def _describe(exc: BaseException) -> dict:
         if gid is not None:
             line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
             code = tb.tb_frame.f_code
-            where = {"cell": gid, "line": tb.tb_lineno, "code": _text(line, 200),
-                     "function": _text(getattr(code, "co_qualname", code.co_name), 80)}
+            where = {
+                "cell": gid,
+                "line": tb.tb_lineno,
+                "code": _text(line, 200),
+                "function": _text(getattr(code, "co_qualname", code.co_name), 80),
+            }
         tb = tb.tb_next
     record = {"etype": _text(type(exc).__name__, 80), "message": _text(exc), "where": where}
     if isinstance(exc, _Withheld):
@@ -195,10 +201,11 @@ def run_test(request_path: str, inputs_path: str, out: str) -> None:
                 raise
             except BaseException as e:
                 record["error"] = _describe(e)
-            record["inputs"] = {
-                key: encode_output(case.get(key), arrays, f"{ci}.{k}.in.{key}")
-                for key, d in desc["d"] if "a" in d
-            } if "d" in desc else {}
+            record["inputs"] = (
+                {key: encode_output(case.get(key), arrays, f"{ci}.{k}.in.{key}") for key, d in desc["d"] if "a" in d}
+                if "d" in desc
+                else {}
+            )
             cases.append(record)
         calls.append({"cases": cases})
     np.savez(out + ".npz", **arrays)

@@ -6,6 +6,7 @@ with its scratch folder and the grader's exchange folder; it starts (and restart
 with the grader's bootstrap and runs one test at a time. :func:`preflight` checks, before any
 submission, that a kernel can start at all.
 """
+
 from __future__ import annotations
 
 import io
@@ -39,8 +40,19 @@ _BOOT = """def _course_grade_boot():
 _course_grade_boot()
 del _course_grade_boot"""
 _RUN = "__import__('sys').modules['course_grade_kernel'].run_test({!r}, {!r}, {!r})"
-_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
-        "mime.types", "fonts", "os-release", "alternatives")
+_ETC = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "mime.types",
+    "fonts",
+    "os-release",
+    "alternatives",
+)
 
 
 @dataclass
@@ -105,9 +117,14 @@ class Settings:
         self.kernel_plan = {"paths": [self.library], "modules": plan.modules, "checks": sorted(plan.references)}
         for test in plan.tests:
             arrays: dict = {}
-            calls = [{"check": c.check, "args": c.args,
-                      "cases": [transport.encode(case, arrays, f"{i}.{k}") for k, case in enumerate(c.cases)]}
-                     for i, c in enumerate(test.calls)]
+            calls = [
+                {
+                    "check": c.check,
+                    "args": c.args,
+                    "cases": [transport.encode(case, arrays, f"{i}.{k}") for k, case in enumerate(c.cases)],
+                }
+                for i, c in enumerate(test.calls)
+            ]
             buf = io.BytesIO()
             np.savez(buf, **arrays)
             self.requests[test.grade_id] = (json.dumps({"calls": calls}).encode(), buf.getvalue())
@@ -142,27 +159,49 @@ class Settings:
         who = "each submission as a user of its own" if self.as_root else "as you"
         walls = "no Landlock on this system"
         if self.landlock:
-            walls = (f"Landlock ABI {self.landlock}: reads only Python and the grading copy of the course, writes "
-                     "only a scratch folder" + (", no TCP" if self.landlock >= 4 else "")
-                     + (", no signals out" if self.landlock >= 6 else ""))
+            walls = (
+                f"Landlock ABI {self.landlock}: reads only Python and the grading copy of the course, writes "
+                "only a scratch folder"
+                + (", no TCP" if self.landlock >= 4 else "")
+                + (", no signals out" if self.landlock >= 6 else "")
+            )
         if self.seccomp:
             walls += "; seccomp: sockets of no family but Unix (no UDP, TCP or raw network), no keyrings, no io_uring"
         elif self.linux:
             walls += "; no seccomp filter (libseccomp is not installed): the user's keyring is reachable"
-        walls += ("; its sockets and files its own user's alone" if self.as_root else
-                  "; its sockets and files owner-only (but every kernel runs as you, so one can reach another's)")
+        walls += (
+            "; its sockets and files its own user's alone"
+            if self.as_root
+            else "; its sockets and files owner-only (but every kernel runs as you, so one can reach another's)"
+        )
         walls += ", a session keyring of its own" if self.linux else ""
         if self.full:
-            walls = ("own namespaces (bubblewrap: no network at all, only its own processes, /dev with null, zero "
-                     f"and random), a control group (memory for all its processes, 64 tasks, 1 CPU), "
-                     f"{self.disk / 2**20:.0f} MB of scratch space, no capabilities; " + walls)
+            walls = (
+                "own namespaces (bubblewrap: no network at all, only its own processes, /dev with null, zero "
+                f"and random), a control group (memory for all its processes, 64 tasks, 1 CPU), "
+                f"{self.disk / 2**20:.0f} MB of scratch space, no capabilities; " + walls
+            )
         else:
-            missing = [m for m, ok in (("root", self.as_root), ("bubblewrap (apt install bubblewrap)", self.bwrap),
-                                       ("control groups", self.cgroups)) if not ok]
-            network = ("no network" if self.seccomp else "UDP reaches the network" if self.landlock >= 4 else
-                       "UDP and TCP reach the network") + ", Unix sockets outside reachable by path"
-            walls += (f"; without {', '.join(missing)}: no namespaces ({network}; the machine's processes are "
-                      "visible), per-process limits, no disk quota")
+            missing = [
+                m
+                for m, ok in (
+                    ("root", self.as_root),
+                    ("bubblewrap (apt install bubblewrap)", self.bwrap),
+                    ("control groups", self.cgroups),
+                )
+                if not ok
+            ]
+            network = (
+                "no network"
+                if self.seccomp
+                else "UDP reaches the network"
+                if self.landlock >= 4
+                else "UDP and TCP reach the network"
+            ) + ", Unix sockets outside reachable by path"
+            walls += (
+                f"; without {', '.join(missing)}: no namespaces ({network}; the machine's processes are "
+                "visible), per-process limits, no disk quota"
+            )
         return f"kernels run {who}; {walls}; memory {self.memory / 2**30:.3g} GiB; {self.timeout:g} s per cell"
 
     @property
@@ -209,8 +248,12 @@ class KernelHost:
         self.starts = 0
         self.cancelled = False
         if settings.full:
-            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={settings.disk},mode=0711,nosuid,nodev", "tmpfs",
-                            str(self.work)], check=True, capture_output=True, timeout=30)
+            subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"size={settings.disk},mode=0711,nosuid,nodev", "tmpfs", str(self.work)],
+                check=True,
+                capture_output=True,
+                timeout=30,
+            )
             self.mounted = True
             self.group = cgroups.create(memory=settings.memory + (256 << 20), pids=64, cpus=1.0)
 
@@ -246,21 +289,43 @@ class KernelHost:
     def start(self, answers: dict) -> Outcome:
         s = self.settings
         env = {
-            "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home),
-            "TMPDIR": str(self.scratch / "tmp"), "IPYTHONDIR": str(self.home / ".ipython"),
-            "JUPYTER_CONFIG_DIR": str(self.home / ".jupyter"), "JUPYTER_DATA_DIR": str(self.home / ".jupyter"),
-            "JUPYTER_RUNTIME_DIR": str(self.scratch / "tmp"), "JUPYTER_PLATFORM_DIRS": "1",
-            "MPLCONFIGDIR": str(self.scratch / ".mpl"), "MPLBACKEND": "Agg", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "JPY_PARENT_PID": str(os.getpid()),
-            "COURSE_GRADE_SANDBOX": self.marker, "PYTHONPATH": s.library, "PYTHONNOUSERSITE": "1",
+            "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.home),
+            "TMPDIR": str(self.scratch / "tmp"),
+            "IPYTHONDIR": str(self.home / ".ipython"),
+            "JUPYTER_CONFIG_DIR": str(self.home / ".jupyter"),
+            "JUPYTER_DATA_DIR": str(self.home / ".jupyter"),
+            "JUPYTER_RUNTIME_DIR": str(self.scratch / "tmp"),
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "MPLCONFIGDIR": str(self.scratch / ".mpl"),
+            "MPLBACKEND": "Agg",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "JPY_PARENT_PID": str(os.getpid()),
+            "COURSE_GRADE_SANDBOX": self.marker,
+            "PYTHONPATH": s.library,
+            "PYTHONNOUSERSITE": "1",
         }
-        config = dict(memory=s.memory, cpu_seconds=int(max(600, 20 * s.timeout)), file_size=256 << 20,
-                      max_processes=64, uid=self.uid, landlock=s.landlock, seccomp=s.seccomp,
-                      read=[*s.read, str(self.exchange), str(self.home)],
-                      write=[str(self.scratch), str(self.out), "/dev/null"],
-                      cgroups=self.group.procs_files if self.group else [],
-                      bwrap=s.bwrap if s.full else None, cwd=str(self.scratch), script=s.sandbox_file)
+        config = dict(
+            memory=s.memory,
+            cpu_seconds=int(max(600, 20 * s.timeout)),
+            file_size=256 << 20,
+            max_processes=64,
+            uid=self.uid,
+            landlock=s.landlock,
+            seccomp=s.seccomp,
+            read=[*s.read, str(self.exchange), str(self.home)],
+            write=[str(self.scratch), str(self.out), "/dev/null"],
+            cgroups=self.group.procs_files if self.group else [],
+            bwrap=s.bwrap if s.full else None,
+            cwd=str(self.scratch),
+            script=s.sandbox_file,
+        )
         if s.full:  # the grader is outside the kernel's process namespace; bubblewrap ties their lives
             del env["JPY_PARENT_PID"]
         self.close_session()
@@ -270,8 +335,15 @@ class KernelHost:
         self.starts += 1
         plan = json.dumps({**s.kernel_plan, "answers": answers}).encode()
         plan_file = self._publish(f"plan-{self.starts}.json", plan)
-        self.session = KernelSession(self.scratch, self.exchange / f"kernel-{self.starts}.json", config, env,
-                                     output_limit=s.output_limit, group=self.group, relay=s.relay(self.slot))
+        self.session = KernelSession(
+            self.scratch,
+            self.exchange / f"kernel-{self.starts}.json",
+            config,
+            env,
+            output_limit=s.output_limit,
+            group=self.group,
+            relay=s.relay(self.slot),
+        )
         self.session.start(timeout=s.start_timeout)
         if self.cancelled:  # terminate() came while the session was being made: it may have missed it
             self.session.kill()
@@ -339,8 +411,10 @@ def preflight(plan: Plan, settings: Settings, slot: int = 0) -> None:
     try:
         outcome = kernel.start({})
         if outcome.kind is not Ended.OK:
-            raise GradeError(f"a grading kernel cannot load the checks: {outcome.ename}: {outcome.evalue}\n"
-                             + "\n".join(outcome.traceback[-3:]))
+            raise GradeError(
+                f"a grading kernel cannot load the checks: {outcome.ename}: {outcome.evalue}\n"
+                + "\n".join(outcome.traceback[-3:])
+            )
     except KernelStartError as e:
         raise GradeError(f"a grading kernel cannot start ({settings.describe()}): {e}") from None
     finally:

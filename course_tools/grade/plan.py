@@ -17,6 +17,7 @@ A kernel then runs the kept setup, the student's answers and the tests in notebo
 From a submission the grader takes only the source of its answer cells
 (:func:`submission.read_submission`).
 """
+
 from __future__ import annotations
 
 import ast
@@ -122,8 +123,10 @@ def _parse_test(source: str, where: str) -> list[Call]:
         func = stmt.value.func if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         if not (isinstance(name, str) and name.startswith("check_")):
-            raise GradeError(f"{where}, line {stmt.lineno}: a graded test cell may only call cu.checks.check_*(...); "
-                             f"found {ast.unparse(stmt)[:60]!r}")
+            raise GradeError(
+                f"{where}, line {stmt.lineno}: a graded test cell may only call cu.checks.check_*(...); "
+                f"found {ast.unparse(stmt)[:60]!r}"
+            )
         if name not in REGISTRY:
             raise GradeError(f"{where}, line {stmt.lineno}: there is no check named {name}")
         spec, call = REGISTRY[name], stmt.value
@@ -165,10 +168,15 @@ def _code_keys(dotted: str, check: str) -> list[list]:
         break
     if obj is None:
         raise GradeError(f"{check}: its reference {dotted!r} does not exist")
-    funcs = [obj] if not inspect.isclass(obj) else [
-        f for v in vars(obj).values()
-        for f in (getattr(v, "__func__", v), getattr(v, "fget", None), getattr(v, "fset", None))
-    ]
+    funcs = (
+        [obj]
+        if not inspect.isclass(obj)
+        else [
+            f
+            for v in vars(obj).values()
+            for f in (getattr(v, "__func__", v), getattr(v, "fget", None), getattr(v, "fset", None))
+        ]
+    )
     codes = [f.__code__ for f in funcs if hasattr(f, "__code__")]
     return [[c.co_filename, c.co_name, c.co_firstlineno] for c in codes]
 
@@ -258,7 +266,7 @@ def load_plan(path: Path | str) -> Plan:
                 start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
                 items.append(Unit(i, start, stmt.end_lineno, *names(stmt)))
     if not tests:
-        raise GradeError(f"{path}: no graded test cells (nbgrader metadata with \"grade\": true and points)")
+        raise GradeError(f'{path}: no graded test cells (nbgrader metadata with "grade": true and points)')
     _refuse_student_version(path, nb)
     checks = sorted({c.check for t in tests for c in t.calls})
     modules, paths = {}, set()
@@ -269,8 +277,19 @@ def load_plan(path: Path | str) -> Plan:
             paths.add(root)
     references = {c: [k for dotted in REGISTRY[c].reference for k in _code_keys(dotted, c)] for c in checks}
     internals = {c: _internals(c) for c in checks}
-    plan = Plan(path, path.stem, hashlib.sha256(data).hexdigest(), items, answers, tests, list(modules),
-                sorted(paths), references, lines, internals)
+    plan = Plan(
+        path,
+        path.stem,
+        hashlib.sha256(data).hexdigest(),
+        items,
+        answers,
+        tests,
+        list(modules),
+        sorted(paths),
+        references,
+        lines,
+        internals,
+    )
     plan.blocks = _blocks(plan)
     plan.sources = sources
     _compute_cases(plan)
@@ -283,20 +302,31 @@ _BLANK = re.compile(r"^[ \t]*# YOUR CODE HERE[ \t]*\n[ \t]*raise NotImplementedE
 def _refuse_student_version(path: Path, nb) -> None:
     """GradeError when ``nb`` is a student version (``course release``'s blanks in its answer cells):
     its tests lack the hidden ones, and grading against it would silently drop them."""
-    blank = [c.metadata["nbgrader"].get("grade_id") for c in nb.cells
-             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
-             and BEGIN_SOLUTION not in c.source and _BLANK.search(c.source)]
+    blank = [
+        c.metadata["nbgrader"].get("grade_id")
+        for c in nb.cells
+        if c.cell_type == "code"
+        and c.metadata.get("nbgrader", {}).get("solution")
+        and BEGIN_SOLUTION not in c.source
+        and _BLANK.search(c.source)
+    ]
     if blank:
         shown = ", ".join(f"`{g}`" for g in blank[:3]) + (f" and {len(blank) - 3} more" if len(blank) > 3 else "")
-        raise GradeError(f"{path} is a student version, not a solution: its answer cell(s) {shown} hold "
-                         "`# YOUR CODE HERE` and `raise NotImplementedError()`, and its test cells lack the hidden "
-                         f"tests. Grade against the solution notebook (solutions/{path.name}).")
+        raise GradeError(
+            f"{path} is a student version, not a solution: its answer cell(s) {shown} hold "
+            "`# YOUR CODE HERE` and `raise NotImplementedError()`, and its test cells lack the hidden "
+            f"tests. Grade against the solution notebook (solutions/{path.name})."
+        )
 
 
 def _reached(fn) -> set[str]:
     """Every name the code of ``fn`` (and of the functions it calls in its own module) mentions."""
-    module, seen, names, todo = sys.modules.get(getattr(fn, "__module__", "")), set(), set(), [
-        getattr(fn, "__code__", None)]
+    module, seen, names, todo = (
+        sys.modules.get(getattr(fn, "__module__", "")),
+        set(),
+        set(),
+        [getattr(fn, "__code__", None)],
+    )
     while todo:
         code = todo.pop()
         if code is None or code in seen:
@@ -332,5 +362,6 @@ def _compute_cases(plan: Plan) -> None:
                 call.cases = spec.cases(call.seed)
                 call.expected = [spec.expected(copy.deepcopy(case)) for case in call.cases]
             except Exception as e:
-                raise GradeError(f"{test.grade_id}: {call.check}(seed={call.seed}) fails in the grader: "
-                                 f"{e.__class__.__name__}: {e}") from None
+                raise GradeError(
+                    f"{test.grade_id}: {call.check}(seed={call.seed}) fails in the grader: {e.__class__.__name__}: {e}"
+                ) from None

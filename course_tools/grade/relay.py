@@ -25,6 +25,7 @@ Records in: ``C`` a kernel to serve (its sockets' base path, NUL, the iopub fram
 frames for its shell socket (as in ``S``), ``X`` let it go. Standard library and pyzmq only:
 it runs as ``python -I -S relay.py``, told where pyzmq is.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,7 +55,7 @@ def unpack_frames(data: bytes) -> list[bytes]:
     frames, at = [], 0
     while at < len(data):
         (n,) = LENGTH.unpack_from(data, at)
-        frames.append(data[at + 4: at + 4 + n])
+        frames.append(data[at + 4 : at + 4 + n])
         at += 4 + n
     return frames
 
@@ -63,7 +64,7 @@ def _write(kind: bytes, payload: bytes) -> None:
     data = RECORD.pack(kind, len(payload)) + payload
     view = memoryview(data)
     while view:
-        view = view[os.write(1, view):]
+        view = view[os.write(1, view) :]
 
 
 def _recv_capped(sock: zmq.Socket) -> list[bytes] | None:
@@ -119,8 +120,12 @@ def _serve(kernel: _Kernel, events: dict) -> bool:
     if kernel.shell in events:
         frames = _recv_capped(kernel.shell)
         if frames is None or _header_type(frames) is None:
-            _write(b"B", b"a malformed message on the shell channel" if frames else
-                   f"a message of more than {MAX_FRAMES} frames on the shell channel".encode())
+            _write(
+                b"B",
+                b"a malformed message on the shell channel"
+                if frames
+                else f"a message of more than {MAX_FRAMES} frames on the shell channel".encode(),
+            )
             return False
         _write(b"S", pack_frames(frames))
     if kernel.iopub in events:
@@ -130,8 +135,12 @@ def _serve(kernel: _Kernel, events: dict) -> bool:
             frames = _recv_capped(kernel.iopub)
             kind = _header_type(frames) if frames is not None else None
             if kind is None:
-                _write(b"B", b"a malformed message on the iopub channel" if frames else
-                       f"a message of more than {MAX_FRAMES} frames on the iopub channel".encode())
+                _write(
+                    b"B",
+                    b"a malformed message on the iopub channel"
+                    if frames
+                    else f"a message of more than {MAX_FRAMES} frames on the iopub channel".encode(),
+                )
                 return False
             if kind in COUNTED:
                 _write(b"P", str(len(frames[frames.index(b"<IDS|MSG>") + 5])).encode())
@@ -176,7 +185,7 @@ def main(memory: int) -> None:
             kind, n = RECORD.unpack_from(pending)
             if len(pending) < RECORD.size + n:
                 break
-            payload, pending = pending[RECORD.size: RECORD.size + n], pending[RECORD.size + n:]
+            payload, pending = pending[RECORD.size : RECORD.size + n], pending[RECORD.size + n :]
             if kind == b"F" and kernel is not None:
                 kernel.shell.send_multipart(unpack_frames(payload))
             elif kind == b"C":

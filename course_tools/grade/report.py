@@ -6,6 +6,7 @@ long as neither the submission nor the solution changed. ``OUT/grades.csv`` is r
 those records, atomically, after every submission, so it is complete at any moment: a crash
 or Ctrl-C loses only the submissions that were being graded.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,15 @@ from tqdm import tqdm
 from .plan import Plan
 from .results import Status
 
-__all__ = ["atomic_write", "load_result", "save_result", "write_csv", "write_gradebook", "feedback_markdown",
-           "Progress"]
+__all__ = [
+    "atomic_write",
+    "load_result",
+    "save_result",
+    "write_csv",
+    "write_gradebook",
+    "feedback_markdown",
+    "Progress",
+]
 
 
 def atomic_write(path: Path, text: str | bytes) -> None:
@@ -75,8 +83,17 @@ def write_gradebook(out: Path, gids: list[str], max_total: float, results: dict[
     for student in sorted(results):
         r = results[student]
         points = [_num(r["tests"][g]["points"]) if g in r.get("tests", {}) else "0" for g in gids]
-        writer.writerow([_cell(student), _cell(str(r.get("handin", ""))), *points, _num(r["total"]),
-                         _num(max_total), _cell(str(r["status"])), _cell(str(r.get("detail", "")))])
+        writer.writerow(
+            [
+                _cell(student),
+                _cell(str(r.get("handin", ""))),
+                *points,
+                _num(r["total"]),
+                _num(max_total),
+                _cell(str(r["status"])),
+                _cell(str(r.get("detail", ""))),
+            ]
+        )
     atomic_write(out / "grades.csv", buf.getvalue())
 
 
@@ -87,8 +104,9 @@ def _cell(text: str) -> str:
     """A CSV cell that stays one cell of one row and that a spreadsheet shows as text: control
     characters (a ``\\r`` would start a row of its own) are written as escapes such as ``\\x0d``, and
     a leading ``=``, ``+``, ``-`` or ``@`` (a formula) gets a ``'`` before it."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
-                        text)
+    text = _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text
+    )
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
@@ -102,8 +120,12 @@ def _block(text: str, indent: str = "  ") -> str:
 
 def feedback_markdown(plan: Plan, result: dict) -> str:
     """The feedback a student receives: per test, points and what was wrong."""
-    lines = [f"# {plan.name}: feedback for {result['student']}", "",
-             f"**Score: {_num(result['total'])} / {_num(plan.max_total)}**", ""]
+    lines = [
+        f"# {plan.name}: feedback for {result['student']}",
+        "",
+        f"**Score: {_num(result['total'])} / {_num(plan.max_total)}**",
+        "",
+    ]
     if result["status"] != Status.OK:
         lines += [f"Grading note ({result['status']}):", "", _block(result.get("detail", ""), ""), ""]
     for note in result.get("notes", []):
@@ -146,8 +168,15 @@ class Progress:
         self.enabled = enabled
         tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
         self.lock = threading.Lock()
-        self.bar = tqdm(total=total, file=self.stream, disable=not tty, ascii=True, bar_format=self.BAR_FORMAT,
-                        mininterval=0.2, postfix="0 running")
+        self.bar = tqdm(
+            total=total,
+            file=self.stream,
+            disable=not tty,
+            ascii=True,
+            bar_format=self.BAR_FORMAT,
+            mininterval=0.2,
+            postfix="0 running",
+        )
 
     def started(self) -> None:
         with self.lock:
@@ -159,8 +188,11 @@ class Progress:
             self.running -= 1
             self.done += 1
             if self.enabled:
-                tqdm.write(f"[{self.done}/{self.total}] {student}: {_num(result['total'])}/{_num(plan.max_total)} "
-                           f"({result['status']}, {result.get('seconds', 0):.1f} s)", file=self.stream)
+                tqdm.write(
+                    f"[{self.done}/{self.total}] {student}: {_num(result['total'])}/{_num(plan.max_total)} "
+                    f"({result['status']}, {result.get('seconds', 0):.1f} s)",
+                    file=self.stream,
+                )
                 self.stream.flush()
             self.bar.set_postfix_str(f"{self.running} running", refresh=False)
             self.bar.update(1)

@@ -4,6 +4,7 @@ the results files, the CSV and the feedback hold the same text as plain strings 
 
 One test's result is a ``TestResult`` of ``Message`` s inside the grader; it becomes the results
 file's dict only there (``to_json``), and a stored one reads back with ``from_json``."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -84,8 +85,12 @@ class TestResult:
 
     def to_json(self) -> dict:
         """The results file's dict of this test (the same keys, in the same order, as ever)."""
-        data = {"points": self.points, "max": self.max_points, "passed": self.passed,
-                "messages": [m.to_json() for m in self.messages]}
+        data = {
+            "points": self.points,
+            "max": self.max_points,
+            "passed": self.passed,
+            "messages": [m.to_json() for m in self.messages],
+        }
         if self.errors is not None:
             data["errors"] = list(self.errors)
         if self.note is not None:
@@ -95,5 +100,11 @@ class TestResult:
     @classmethod
     def from_json(cls, data: dict) -> TestResult:
         errors = data.get("errors")
-        return cls(data["points"], data["max"], data["passed"], tuple(Message.from_json(m) for m in data["messages"]),
-                   None if errors is None else tuple(errors), data.get("note"))
+        return cls(
+            data["points"],
+            data["max"],
+            data["passed"],
+            tuple(Message.from_json(m) for m in data["messages"]),
+            None if errors is None else tuple(errors),
+            data.get("note"),
+        )

@@ -27,6 +27,7 @@ devices above, and, on Linux 6.12 or later, signal no process outside its own sa
 :func:`sweep` then kills what a submission left running, by user id or by a marker in its
 environment; with control groups, :mod:`cgroups` does it exactly.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -40,8 +41,17 @@ import signal
 import sys
 from pathlib import Path
 
-__all__ = ["parse_size", "landlock_abi", "seccomp_available", "launcher_command", "bwrap_command", "sweep",
-           "slot_uid", "fresh_uid", "DEVICES"]
+__all__ = [
+    "parse_size",
+    "landlock_abi",
+    "seccomp_available",
+    "launcher_command",
+    "bwrap_command",
+    "sweep",
+    "slot_uid",
+    "fresh_uid",
+    "DEVICES",
+]
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 _SYS_CREATE, _SYS_ADD_RULE, _SYS_RESTRICT = 444, 445, 446  # the same on every Linux architecture
@@ -140,14 +150,22 @@ _SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}  # the keyctl syscall, on the mach
 _AF_UNIX = 1
 _EOPNOTSUPP = 95  # what a refused socket gets: libzmq (the kernel's own messaging) takes it for "no such interface"
 _DENIED = (  # (syscall, errno): what a kernel never needs and could reach the world or the machine's state with
-    ("add_key", 1), ("request_key", 1), ("keyctl", 1),  # keyrings: EPERM
-    ("io_uring_setup", 38), ("io_uring_enter", 38), ("io_uring_register", 38),  # sockets behind seccomp's back
+    ("add_key", 1),
+    ("request_key", 1),
+    ("keyctl", 1),  # keyrings: EPERM
+    ("io_uring_setup", 38),
+    ("io_uring_enter", 38),
+    ("io_uring_register", 38),  # sockets behind seccomp's back
 )
 
 
 class _ArgCmp(ctypes.Structure):
-    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
-                ("datum_b", ctypes.c_uint64)]
+    _fields_ = [
+        ("arg", ctypes.c_uint),
+        ("op", ctypes.c_int),
+        ("datum_a", ctypes.c_uint64),
+        ("datum_b", ctypes.c_uint64),
+    ]
 
 
 def _libseccomp():
@@ -162,8 +180,13 @@ def _libseccomp():
         lib.seccomp_init.restype = ctypes.c_void_p
         lib.seccomp_init.argtypes = [ctypes.c_uint32]
         lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
-        lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
-                                               ctypes.POINTER(_ArgCmp)]
+        lib.seccomp_rule_add_array.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_uint32,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.POINTER(_ArgCmp),
+        ]
         lib.seccomp_load.argtypes = [ctypes.c_void_p]
         lib.seccomp_release.argtypes = [ctypes.c_void_p]
         return lib
@@ -265,13 +288,31 @@ def bwrap_command(config: dict) -> list[str]:
     /dev with only null, zero, random and urandom, and a fresh /proc. Capabilities are dropped
     but for changing user and the bounding set, which :func:`apply_inner` then gives up with
     all the others."""
-    args = [config["bwrap"], "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "grading",
-            "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
+    args = [
+        config["bwrap"],
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "grading",
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "CAP_SETUID",
+        "--cap-add",
+        "CAP_SETGID",
+        "--cap-add",
+        "CAP_SETPCAP",
+    ]
     read = [p for p in config["read"] if p not in ("/proc", "/sys", "/dev") and not p.startswith("/dev/")]
     write = [p for p in config["write"] if not p.startswith("/dev/")]
-    parents = sorted({str(a) for p in read + write for a in Path(p).parents if str(a) != "/"},
-                     key=lambda a: a.count("/"))
+    parents = sorted(
+        {str(a) for p in read + write for a in Path(p).parents if str(a) != "/"}, key=lambda a: a.count("/")
+    )
     for folder in parents:  # bubblewrap would make them 0700, which the kernel's user cannot enter
         args += ["--perms", "0755", "--dir", folder]
     for path in read:
@@ -279,8 +320,20 @@ def bwrap_command(config: dict) -> list[str]:
     args += ["--proc", "/proc", "--tmpfs", "/dev"]
     for dev in DEVICES:
         args += ["--dev-bind", dev, dev]
-    args += ["--symlink", "/proc/self/fd", "/dev/fd", "--symlink", "/proc/self/fd/0", "/dev/stdin",
-             "--symlink", "/proc/self/fd/1", "/dev/stdout", "--symlink", "/proc/self/fd/2", "/dev/stderr"]
+    args += [
+        "--symlink",
+        "/proc/self/fd",
+        "/dev/fd",
+        "--symlink",
+        "/proc/self/fd/0",
+        "/dev/stdin",
+        "--symlink",
+        "/proc/self/fd/1",
+        "/dev/stdout",
+        "--symlink",
+        "/proc/self/fd/2",
+        "/dev/stderr",
+    ]
     for path in write:
         args += ["--bind", path, path]
     return args + ["--chdir", config["cwd"]]
@@ -342,8 +395,19 @@ def launcher_command(config: dict, kernel_argv: list[str]) -> list[str]:
     me = [sys.executable, "-I", os.path.abspath(__file__)]
     if config.get("bwrap"):  # inside, this file is read from its copy in the run's folder (``script``)
         inner = [sys.executable, "-I", config.get("script") or os.path.abspath(__file__)]
-        return [*me, "--outer", json.dumps(config), "--", *bwrap_command(config), "--",
-                *inner, "--inner", json.dumps(config), "--", *kernel_argv]
+        return [
+            *me,
+            "--outer",
+            json.dumps(config),
+            "--",
+            *bwrap_command(config),
+            "--",
+            *inner,
+            "--inner",
+            json.dumps(config),
+            "--",
+            *kernel_argv,
+        ]
     return [*me, "--all", json.dumps(config), "--", *kernel_argv]
 
 

@@ -25,6 +25,7 @@ many or too large frames, a header that is not a JSON object, nested too deep) o
 kills it ends that kernel with the outcome ``message``: that hand-in's problem, never the
 grader's.
 """
+
 from __future__ import annotations
 
 import collections
@@ -106,8 +107,17 @@ class KernelSession:
     the grader's folder, not replace it; it is deleted once the kernel has answered.
     """
 
-    def __init__(self, scratch: Path, connection_file: Path, config: dict, env: dict, *, output_limit: int = 4 << 20,
-                 group=None, relay: Relay | None = None):
+    def __init__(
+        self,
+        scratch: Path,
+        connection_file: Path,
+        config: dict,
+        env: dict,
+        *,
+        output_limit: int = 4 << 20,
+        group=None,
+        relay: Relay | None = None,
+    ):
         self.scratch, self.conn, self.config, self.env = Path(scratch), Path(connection_file), config, env
         self.output_limit = output_limit
         self.group = group  # the submission's control group (cgroups.Group), if it has one
@@ -129,19 +139,42 @@ class KernelSession:
     def start(self, timeout: float = 60.0) -> None:
         base = str(self.scratch / ".k")
         key = secrets.token_hex(32)
-        info = dict(shell_port=1, iopub_port=2, stdin_port=3, control_port=4, hb_port=5, ip=base, key=key,
-                    transport="ipc", signature_scheme="hmac-sha256", kernel_name="python3")
+        info = dict(
+            shell_port=1,
+            iopub_port=2,
+            stdin_port=3,
+            control_port=4,
+            hb_port=5,
+            ip=base,
+            key=key,
+            transport="ipc",
+            signature_scheme="hmac-sha256",
+            kernel_name="python3",
+        )
         conn = self.conn
         fd = os.open(conn, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w") as f:
             json.dump(info, f)
         if self.config.get("uid") is not None:
             os.chown(conn, self.config["uid"], self.config["uid"], follow_symlinks=False)
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(conn), "--HistoryManager.enabled=False",
-                "--InteractiveShell.colors=nocolor"]
+        argv = [
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            str(conn),
+            "--HistoryManager.enabled=False",
+            "--InteractiveShell.colors=nocolor",
+        ]
         self.proc = subprocess.Popen(
-            sandbox.launcher_command(self.config, argv), cwd=self.scratch, env=self.env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, close_fds=True,
+            sandbox.launcher_command(self.config, argv),
+            cwd=self.scratch,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            close_fds=True,
         )
         threading.Thread(target=self._read_stderr, daemon=True).start()
         self.session = Session(key=key.encode(), username="grader")
@@ -218,9 +251,18 @@ class KernelSession:
         """Execute ``code``; wait at most ``timeout`` seconds (then interrupt, then kill)."""
         start = time.monotonic()
         self.printed = 0
-        msg = self.session.send(self.shell, "execute_request", dict(
-            code=code, silent=False, store_history=True, user_expressions={}, allow_stdin=False, stop_on_error=False,
-        ))
+        msg = self.session.send(
+            self.shell,
+            "execute_request",
+            dict(
+                code=code,
+                silent=False,
+                store_history=True,
+                user_expressions={},
+                allow_stdin=False,
+                stop_on_error=False,
+            ),
+        )
         deadline, stopped = start + timeout, None
         while True:
             if self.proc.poll() is not None:
@@ -248,9 +290,14 @@ class KernelSession:
                 return Outcome(Ended.OK, seconds, memory=self.out_of_memory())
             ename = _short(content.get("ename", ""), 80)
             tb = content.get("traceback")
-            return Outcome(Ended.ERROR, seconds, ename=ename, evalue=_short(content.get("evalue", ""), 1000),
-                           traceback=[_short(t, 2000) for t in (tb[-8:] if isinstance(tb, list) else [])],
-                           memory=ename == "MemoryError" or self.out_of_memory())
+            return Outcome(
+                Ended.ERROR,
+                seconds,
+                ename=ename,
+                evalue=_short(content.get("evalue", ""), 1000),
+                traceback=[_short(t, 2000) for t in (tb[-8:] if isinstance(tb, list) else [])],
+                memory=ename == "MemoryError" or self.out_of_memory(),
+            )
 
     def _died(self, start: float) -> Outcome:
         code = self.proc.wait()
@@ -314,9 +361,13 @@ class Relay:
     """A :mod:`relay` process, serving one kernel at a time (a grading slot's kernels, one after another)."""
 
     def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, "-I", "-S", _RELAY_FILE, _ZMQ_HOME, str(RELAY_MEMORY)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     close_fds=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", _RELAY_FILE, _ZMQ_HOME, str(RELAY_MEMORY)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
         self.stdout = self.proc.stdout.fileno()
         self._buffer = b""
 
@@ -349,8 +400,8 @@ class Relay:
             kind, n = relay.RECORD.unpack_from(self._buffer)
             if len(self._buffer) < relay.RECORD.size + n:
                 break
-            records.append((kind, self._buffer[relay.RECORD.size: relay.RECORD.size + n]))
-            self._buffer = self._buffer[relay.RECORD.size + n:]
+            records.append((kind, self._buffer[relay.RECORD.size : relay.RECORD.size + n]))
+            self._buffer = self._buffer[relay.RECORD.size + n :]
         return records
 
     def detach(self, timeout: float = 2.0) -> bool:

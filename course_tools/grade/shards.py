@@ -17,6 +17,7 @@ solutions and a hand-in graded twice with different results; when a student has 
 hand-ins (a late one graded in a later batch), the newer graded one is kept, and a result
 already in ``OUT`` is never replaced by an older one.
 """
+
 from __future__ import annotations
 
 import csv
@@ -57,8 +58,10 @@ class Shard:
             raise GradeError(f"--shard {text!r}: write I/N, e.g. --shard 2/4 for the second of four shards")
         index, count = int(m.group(1)), int(m.group(2))
         if count < 1 or not 1 <= index <= count:
-            raise GradeError(f"--shard {text}: shards are numbered 1 to N (here 1 to {max(count, 1)}); "
-                             "a 0-based job index (Kubernetes, some CI matrices) needs +1")
+            raise GradeError(
+                f"--shard {text}: shards are numbered 1 to N (here 1 to {max(count, 1)}); "
+                "a 0-based job index (Kubernetes, some CI matrices) needs +1"
+            )
         return cls(index, count)
 
     def __str__(self) -> str:
@@ -82,10 +85,15 @@ class Shard:
             have = record.get("shard")
             if have != want:
                 what = f"shard {have}" if have else "an unsharded run (or a merge)"
-                fix = ("give each shard its own --out folder and merge them with `course grade merge`" if want
-                       else "grade into another --out folder, or merge the shards into this one")
-                raise GradeError(f"{out} holds results of {what} (e.g. {path.stem}), not of "
-                                 f"{'shard ' + want if want else 'an unsharded run'}: {fix}")
+                fix = (
+                    "give each shard its own --out folder and merge them with `course grade merge`"
+                    if want
+                    else "grade into another --out folder, or merge the shards into this one"
+                )
+                raise GradeError(
+                    f"{out} holds results of {what} (e.g. {path.stem}), not of "
+                    f"{'shard ' + want if want else 'an unsharded run'}: {fix}"
+                )
 
 
 def shard_of(name: str, count: int) -> int:
@@ -126,8 +134,11 @@ def _when(record: dict) -> datetime.datetime:
 def _score(record: dict) -> tuple:
     """What a result says: status, total and the points of every test."""
     tests = record.get("tests") if isinstance(record.get("tests"), dict) else {}
-    return (record.get("status"), record.get("total"),
-            tuple(sorted((g, t.get("points") if isinstance(t, dict) else None) for g, t in tests.items())))
+    return (
+        record.get("status"),
+        record.get("total"),
+        tuple(sorted((g, t.get("points") if isinstance(t, dict) else None) for g, t in tests.items())),
+    )
 
 
 @dataclass
@@ -144,17 +155,21 @@ def _checked(path: Path, record: dict, plan) -> dict:
 
     student, tests = path.stem, record["tests"]
     if record.get("solution_sha256") != plan.sha256:
-        raise MergeError(f"{path} was graded against another solution than {plan.path} (solution "
-                         f"{str(record.get('solution'))[:60]} {str(record.get('solution_sha256'))[:12]}): grade it "
-                         "again with this solution, or merge with the solution it was graded against")
+        raise MergeError(
+            f"{path} was graded against another solution than {plan.path} (solution "
+            f"{str(record.get('solution'))[:60]} {str(record.get('solution_sha256'))[:12]}): grade it "
+            "again with this solution, or merge with the solution it was graded against"
+        )
     if sorted(tests) != sorted(t.grade_id for t in plan.tests):
         raise MergeError(f"{path}: its tests ({', '.join(sorted(tests)[:8])}) are not the solution's")
     for t in plan.tests:
         got = tests[t.grade_id]
         points = got.get("points") if isinstance(got, dict) else None
         if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points <= t.points:
-            raise MergeError(f"{path}: {t.grade_id} has {points!r} points, not a number from 0 to the solution's "
-                             f"{t.points:g}: the record was edited, or is not this solution's; grade it again")
+            raise MergeError(
+                f"{path}: {t.grade_id} has {points!r} points, not a number from 0 to the solution's "
+                f"{t.points:g}: the record was edited, or is not this solution's; grade it again"
+            )
     handin = record.get("handin")
     stem = handin.removesuffix("/").removesuffix(".ipynb") if isinstance(handin, str) else None
     key = student_key(stem, handin) if stem else None
@@ -167,9 +182,11 @@ def _checked(path: Path, record: dict, plan) -> dict:
         except GradeError:
             own = None
         if own is None or not own.holds(stem):
-            raise MergeError(f"{path} says it was graded in shard {shard!r}, but {handin!r} belongs to shard "
-                             f"{shard_of(stem, own.count) if own else '?'}: the record was moved or edited; "
-                             "grade it again")
+            raise MergeError(
+                f"{path} says it was graded in shard {shard!r}, but {handin!r} belongs to shard "
+                f"{shard_of(stem, own.count) if own else '?'}: the record was moved or edited; "
+                "grade it again"
+            )
     return {**record, "total": sum(tests[t.grade_id]["points"] for t in plan.tests), "max_total": plan.max_total}
 
 
@@ -190,8 +207,10 @@ def _load_output(folder: Path, plan) -> _Output:
         raise MergeError(f"{csv_path} is not a gradebook of `course grade` (unexpected columns)")
     gids = [t.grade_id for t in plan.tests]
     if header[2:-4] != gids:
-        raise MergeError(f"{folder} was graded against a different solution than {plan.path} "
-                         f"(tests {', '.join(header[2:-4]) or 'none'} vs {', '.join(gids)})")
+        raise MergeError(
+            f"{folder} was graded against a different solution than {plan.path} "
+            f"(tests {', '.join(header[2:-4]) or 'none'} vs {', '.join(gids)})"
+        )
     records = {}
     for path in sorted(results.glob("*.json")):
         if path.name.startswith("."):
@@ -220,8 +239,9 @@ def merge(outputs: list[Path], out: Path, solution: Path | str, stream=None) -> 
 
     stream = stream or sys.stderr
     if not outputs:
-        raise MergeError("name the grading outputs to merge: course grade merge OUT1 OUT2 ... --solution NOTEBOOK "
-                         "--out OUT")
+        raise MergeError(
+            "name the grading outputs to merge: course grade merge OUT1 OUT2 ... --solution NOTEBOOK --out OUT"
+        )
     outputs = [Path(o) for o in outputs]
     out = Path(out)
     seen = {}
@@ -244,9 +264,11 @@ def merge(outputs: list[Path], out: Path, solution: Path | str, stream=None) -> 
         for student in o.records:
             other = owner.get(student.casefold())
             if other is not None:
-                raise MergeError(f"{student} appears in both {other[1].folder} and {o.folder} (as {other[0]} and "
-                                 f"{student}): each hand-in is graded in one shard, so one of them is not this "
-                                 "run's; merge a later batch into the merged gradebook instead (--out)")
+                raise MergeError(
+                    f"{student} appears in both {other[1].folder} and {o.folder} (as {other[0]} and "
+                    f"{student}): each hand-in is graded in one shard, so one of them is not this "
+                    "run's; merge a later batch into the merged gradebook instead (--out)"
+                )
             owner[student.casefold()] = (student, o)
 
     chosen: dict[str, tuple[dict, _Output]] = {}
@@ -261,12 +283,15 @@ def merge(outputs: list[Path], out: Path, solution: Path | str, stream=None) -> 
                     raise MergeError(
                         f"{student}'s hand-in was graded twice with different results ({old.get('total')} points, "
                         f"{old.get('status')}, in {where.folder}; {r.get('total')} points, {r.get('status')}, in "
-                        f"{o.folder}): grade it again with --force in one of them and merge again")
+                        f"{o.folder}): grade it again with --force in one of them and merge again"
+                    )
                 if _when(r) > _when(old):
                     chosen[student] = (r, o)
             elif _when(r) == _when(old):
-                raise MergeError(f"{student} has two different hand-ins graded at the same time, in {where.folder} "
-                                 f"and {o.folder}: which is the newer cannot be told; grade the right one again")
+                raise MergeError(
+                    f"{student} has two different hand-ins graded at the same time, in {where.folder} "
+                    f"and {o.folder}: which is the newer cannot be told; grade the right one again"
+                )
             elif _when(r) > _when(old):
                 chosen[student] = (r, o)
 
@@ -284,8 +309,10 @@ def merge(outputs: list[Path], out: Path, solution: Path | str, stream=None) -> 
     write_gradebook(out, [t.grade_id for t in plan.tests], plan.max_total, merged)
     for folder in ("results", "feedback"):
         (out / folder).mkdir(exist_ok=True)
-    stream.write(f"course grade merge: {len(merged)} student(s) from {len(outputs)} output(s) into "
-                 f"{out / 'grades.csv'} ({written} result(s) written)\n")
+    stream.write(
+        f"course grade merge: {len(merged)} student(s) from {len(outputs)} output(s) into "
+        f"{out / 'grades.csv'} ({written} result(s) written)\n"
+    )
     return merged
 
 
@@ -293,15 +320,24 @@ def merge_parser():
     """The command line of ``course grade merge``."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="course grade merge",
-                                     description="Merge the outputs of sharded `course grade --shard I/N` runs "
-                                                 "into one grades.csv, feedback/ and results/.")
+    parser = argparse.ArgumentParser(
+        prog="course grade merge",
+        description="Merge the outputs of sharded `course grade --shard I/N` runs "
+        "into one grades.csv, feedback/ and results/.",
+    )
     parser.add_argument("outputs", nargs="+", type=Path, help="the --out folders of the shards")
-    parser.add_argument("--solution", type=Path, required=True,
-                        help="the solution notebook the shards were graded against (the points and totals are "
-                             "checked against it)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for the merged gradebook (may exist: "
-                                                                "newer results in it are kept)")
+    parser.add_argument(
+        "--solution",
+        type=Path,
+        required=True,
+        help="the solution notebook the shards were graded against (the points and totals are checked against it)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for the merged gradebook (may exist: newer results in it are kept)",
+    )
     return parser
 
 

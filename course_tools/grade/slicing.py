@@ -8,6 +8,7 @@ rely on any import or helper the notebook provides) or a test uses; names used i
 functions count everywhere, since they are looked up when the function is called. Plots,
 widgets, timings and experiments that define nothing the grading needs are left out.
 """
+
 from __future__ import annotations
 
 import ast

@@ -16,6 +16,7 @@ An exercise that builds on another of the same notebook (notebook 03's two-layer
 affine and ReLU layers) uses the student's own functions, as the notebook itself does: the
 grader's verdict then says when a failure may come from the earlier exercise.
 """
+
 from __future__ import annotations
 
 import ast
@@ -93,15 +94,25 @@ def own(name, dotted, stub):
 
 
 def _any_arguments(first: str | None = None) -> ast.arguments:
-    return ast.arguments(posonlyargs=[], args=[ast.arg(first)] if first else [], vararg=ast.arg("args"),
-                         kwonlyargs=[], kw_defaults=[], kwarg=ast.arg("kwargs"), defaults=[])
+    return ast.arguments(
+        posonlyargs=[],
+        args=[ast.arg(first)] if first else [],
+        vararg=ast.arg("args"),
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=ast.arg("kwargs"),
+        defaults=[],
+    )
 
 
 def _grading(attr: str, *args: ast.expr) -> ast.Call:
     """``__import__('course_utils._grading', fromlist=['_']).attr(*args)``, built without parsing (a grading
     copy has hundreds of these)."""
-    module = ast.Call(ast.Name("__import__", ast.Load()), [ast.Constant("course_utils._grading")],
-                      [ast.keyword("fromlist", ast.List([ast.Constant("_")], ast.Load()))])
+    module = ast.Call(
+        ast.Name("__import__", ast.Load()),
+        [ast.Constant("course_utils._grading")],
+        [ast.keyword("fromlist", ast.List([ast.Constant("_")], ast.Load()))],
+    )
     return ast.Call(ast.Attribute(module, attr, ast.Load()), list(args), [])
 
 
@@ -116,8 +127,15 @@ def _stub_function(node: ast.FunctionDef | ast.AsyncFunctionDef, dotted: str, *,
     node.returns = None
     if delegate:
         run = _grading("own", ast.Constant(node.name), ast.Constant(dotted), ast.Name(node.name, ast.Load()))
-        node.body = [ast.Return(ast.Call(run, [ast.Starred(ast.Name("args", ast.Load()), ast.Load())],
-                                         [ast.keyword(None, ast.Name("kwargs", ast.Load()))]))]
+        node.body = [
+            ast.Return(
+                ast.Call(
+                    run,
+                    [ast.Starred(ast.Name("args", ast.Load()), ast.Load())],
+                    [ast.keyword(None, ast.Name("kwargs", ast.Load()))],
+                )
+            )
+        ]
     else:
         node.body = _raise(dotted)
 
@@ -127,8 +145,10 @@ def _stub_class(node: ast.ClassDef, dotted: str) -> None:
     for item in node.body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _stub_function(item, f"{dotted}.{item.name}", delegate=False)
-    new = ast.parse(f"def __new__(cls, *args, **kwargs):\n    return __import__('course_utils._grading', "
-                    f"fromlist=['_']).own({node.name!r}, {dotted!r}, {node.name})(*args, **kwargs)").body[0]
+    new = ast.parse(
+        f"def __new__(cls, *args, **kwargs):\n    return __import__('course_utils._grading', "
+        f"fromlist=['_']).own({node.name!r}, {dotted!r}, {node.name})(*args, **kwargs)"
+    ).body[0]
     node.body = [item for item in node.body if getattr(item, "name", None) != "__new__"] + [new]
 
 
@@ -176,15 +196,23 @@ class _Stubber(ast.NodeTransformer):
 
     def visit_Lambda(self, node):
         if ("<lambda>", node.lineno) in self.lines:
-            body = ast.Call(ast.Name("exec", ast.Load()), [ast.Constant(ast.unparse(ast.Module(
-                _raise(f"{self.module}.<lambda>"), [])))], [])
+            body = ast.Call(
+                ast.Name("exec", ast.Load()),
+                [ast.Constant(ast.unparse(ast.Module(_raise(f"{self.module}.<lambda>"), [])))],
+                [],
+            )
             return ast.copy_location(ast.Lambda(_any_arguments(), body), node)
         self.generic_visit(node)
         return node
 
 
-def stub_source(source: str, module: str, functions: set[str], lines: set[tuple[str, int]] = frozenset(),
-                inert: set[str] = frozenset()) -> str:
+def stub_source(
+    source: str,
+    module: str,
+    functions: set[str],
+    lines: set[tuple[str, int]] = frozenset(),
+    inert: set[str] = frozenset(),
+) -> str:
     """``source`` with ``functions`` (qualified names) replaced by stand-ins for the student's own
     (a top-level function or class) or by a raise (a method), and the functions and lambdas
     defined at ``lines`` ((name, first line) pairs) raising. ValueError if one of ``functions``
@@ -270,8 +298,16 @@ def build(plan, dest: Path) -> Path:
         source_file = Path(mod.__file__).resolve()
         rel = source_file.relative_to(where.parent) if where.is_dir() else Path(where.name)
         target = lib / rel
-        target.write_text(stub_source(source_file.read_text(encoding="utf-8"), module, functions.get(module, set()),
-                                      lines.get(module, set()), inert.get(module, set())), encoding="utf-8")
+        target.write_text(
+            stub_source(
+                source_file.read_text(encoding="utf-8"),
+                module,
+                functions.get(module, set()),
+                lines.get(module, set()),
+                inert.get(module, set()),
+            ),
+            encoding="utf-8",
+        )
     (lib / "course_utils" / "_grading.py").write_text(_GRADING, encoding="utf-8")
     for root, _dirs, files in os.walk(lib):
         os.chmod(root, 0o755)

@@ -6,6 +6,7 @@ A cell that stops the kernel (``os._exit``, a crash, a hang that ignores interru
 what depends on it: the kernel is restarted without that cell and grading goes on, at most
 ``MAX_RESTARTS`` times per submission. Whatever happens, the result is a dict with a status.
 """
+
 from __future__ import annotations
 
 import json
@@ -104,8 +105,10 @@ def read_submission(data: bytes, plan: Plan) -> Submission:
             continue
         if gid in plan.answers and cell.get("cell_type") == "code" and source is not None:
             if len(source) > MAX_ANSWER_CHARS:
-                sub.notes.append(f"answer cell {gid!r} has {len(source):,} characters, more than the "
-                                 f"{MAX_ANSWER_CHARS:,} the grader reads; it was not graded")
+                sub.notes.append(
+                    f"answer cell {gid!r} has {len(source):,} characters, more than the "
+                    f"{MAX_ANSWER_CHARS:,} the grader reads; it was not graded"
+                )
                 continue
             if gid in sub.answers:
                 sub.notes.append(f"two cells have grade_id {gid!r}; the last one was graded")
@@ -118,20 +121,27 @@ def read_submission(data: bytes, plan: Plan) -> Submission:
             shown = ", ".join(sorted(foreign)[:3])
             sub.problem = (Status.WRONG_ASSIGNMENT, f"no answer cell of {plan.name}; it has cells {shown}")
         else:
-            sub.problem = (Status.MISSING_ANSWERS, "no answer cells (their nbgrader metadata is gone: "
-                           "was the work copied into a new notebook?)")
+            sub.problem = (
+                Status.MISSING_ANSWERS,
+                "no answer cells (their nbgrader metadata is gone: was the work copied into a new notebook?)",
+            )
     return sub
 
 
 def unreadable(plan: Plan, status: Status, detail: str) -> dict:
     """The result of a submission that could not be graded at all."""
-    result = {"tests": {t.grade_id: fail_test(t, f"not graded: {detail}") for t in plan.tests},
-              "events": [], "notes": [], "max_total": plan.max_total}
+    result = {
+        "tests": {t.grade_id: fail_test(t, f"not graded: {detail}") for t in plan.tests},
+        "events": [],
+        "notes": [],
+        "max_total": plan.max_total,
+    }
     return _finish(result, [(status, detail)], time.monotonic())
 
 
-def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, stop: threading.Event,
-                     active: dict | None = None) -> dict:
+def grade_submission(
+    plan: Plan, data: bytes, settings: Settings, slot: int, stop: threading.Event, active: dict | None = None
+) -> dict:
     """Grade one notebook's bytes; returns the result dict (tests, total, status, detail, ...)."""
     started = time.monotonic()
     sub = read_submission(data, plan)
@@ -142,8 +152,11 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
     if sub.missing:
         events.append((Status.MISSING_ANSWERS, "no answer cell " + ", ".join(f"`{g}`" for g in sub.missing)))
     context = {g: f"your notebook has no answer cell `{g}`" for g in sub.missing}
-    program = [item for item in plan.program(sub.answers)
-               if not (isinstance(item, Step) and item.grade_id is not None and item.grade_id not in sub.answers)]
+    program = [
+        item
+        for item in plan.program(sub.answers)
+        if not (isinstance(item, Step) and item.grade_id is not None and item.grade_id not in sub.answers)
+    ]
     kernel = KernelHost(settings, slot)
     if active is not None:
         active[slot] = kernel
@@ -156,8 +169,9 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                 events.append((Status.GRADER_ERROR, f"the kernel did not start: {str(e).splitlines()[0]}"))
                 break
             if boot.kind is not Ended.OK:
-                events.append((Status.GRADER_ERROR,
-                               f"the grader's setup failed in the kernel ({boot.kind} {boot.ename})"))
+                events.append(
+                    (Status.GRADER_ERROR, f"the grader's setup failed in the kernel ({boot.kind} {boot.ename})")
+                )
                 break
             alive = all(_replay(kernel, program[i], sub, settings) for i in range(pos) if i not in skipped)
             while alive and pos < len(program) and not stop.is_set():
@@ -175,8 +189,9 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
                     except Exception:  # results crafted to break the comparison: this test only
                         verdict = fail_test(item, UNREADABLE).replace(unreadable=True)
                     if verdict.unreadable or not isinstance(results, dict):
-                        events.append((Status.UNREADABLE_RESULTS, f"{item.grade_id}: what the kernel sent back could "
-                                                             "not be read"))
+                        events.append(
+                            (Status.UNREADABLE_RESULTS, f"{item.grade_id}: what the kernel sent back could not be read")
+                        )
                     result["tests"][item.grade_id] = verdict
                     if problem:  # the test ran, but a process of the submission ran out of memory
                         events.append((problem[0], f"{item.grade_id}: your code {problem[1]}"))
@@ -193,8 +208,9 @@ def grade_submission(plan: Plan, data: bytes, settings: Settings, slot: int, sto
             if not alive:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
-                    events.append((Status.KERNEL_DIED, f"the kernel stopped {restarts} times; the remaining tests "
-                                                  "were not run"))
+                    events.append(
+                        (Status.KERNEL_DIED, f"the kernel stopped {restarts} times; the remaining tests were not run")
+                    )
                     break
     finally:
         if active is not None:
@@ -221,8 +237,10 @@ def _note_building_blocks(plan: Plan, tests: dict, answers: dict) -> None:
             defined = set(blank).union(*(plan.defined_by(gid) for gid in blank))
             quoted = [f"`{name}`" for gid in blank for name in _names_in(plan, gid, answers[gid])]
             names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-            text = (f"{names} {'are' if len(quoted) > 1 else 'is'} not filled in yet: write your code in "
-                    f"{'their cells' if len(blank) > 1 else 'its cell'}, in place of \"raise NotImplementedError()\".")
+            text = (
+                f"{names} {'are' if len(quoted) > 1 else 'is'} not filled in yet: write your code in "
+                f'{"their cells" if len(blank) > 1 else "its cell"}, in place of "raise NotImplementedError()".'
+            )
             if all(m.blank in defined for m in t.messages if not m.passed):
                 t = t.replace(messages=(Message("all tests", False, text),))
                 by_id = {t.grade_id: t for t in plan.tests}
@@ -231,8 +249,10 @@ def _note_building_blocks(plan: Plan, tests: dict, answers: dict) -> None:
                 t = t.replace(note=text)
         if failed:
             names = ", ".join(f"`{gid}`" for gid in failed)
-            note = (f"this exercise uses your answer to an earlier one, which failed its own test ({names}): the "
-                    "failure may come from there, so fix that first.")
+            note = (
+                f"this exercise uses your answer to an earlier one, which failed its own test ({names}): the "
+                "failure may come from there, so fix that first."
+            )
             t = t.replace(note=f"{t.note} {note[0].upper()}{note[1:]}" if t.note else note)
         tests[test.grade_id] = t
 

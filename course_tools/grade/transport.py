@@ -9,6 +9,7 @@ reads them with :func:`load_npz` (array headers checked before any data is read,
 capped, ``allow_pickle=False``) and :func:`decode_output` (every field validated), and turns
 anything unusable into a value whose check message says so.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,18 @@ import numpy as np
 
 from .in_kernel import MAX_ELEMENTS, decode_input, encode_output
 
-__all__ = ["encode", "decode_input", "encode_output", "decode_output", "load_npz", "read_json", "TransportError",
-           "TooLarge", "BadDtype", "MAX_ELEMENTS"]
+__all__ = [
+    "encode",
+    "decode_input",
+    "encode_output",
+    "decode_output",
+    "load_npz",
+    "read_json",
+    "TransportError",
+    "TooLarge",
+    "BadDtype",
+    "MAX_ELEMENTS",
+]
 
 MAX_ARRAYS = 4096
 MAX_NPZ_BYTES = 256 << 20
@@ -81,7 +92,7 @@ def decode_output(desc: Any, arrays: dict) -> Any:
     """The value described by ``desc`` (grader side); TransportError if ``desc`` is malformed."""
     if not isinstance(desc, dict) or len(desc) != 1:
         raise TransportError("malformed output description")
-    (kind, val), = desc.items()
+    ((kind, val),) = desc.items()
     if kind == "none" and val is True:
         return None
     if kind == "a" and isinstance(val, str) and val in arrays:
@@ -154,8 +165,9 @@ def _check_directory(f, path, max_arrays: int) -> None:
     f.seek(0)
 
 
-def load_npz(path, max_elements: int = MAX_ELEMENTS, max_total: int = MAX_TOTAL_BYTES,
-             max_arrays: int = MAX_ARRAYS) -> dict[str, np.ndarray]:
+def load_npz(
+    path, max_elements: int = MAX_ELEMENTS, max_total: int = MAX_TOTAL_BYTES, max_arrays: int = MAX_ARRAYS
+) -> dict[str, np.ndarray]:
     """Every array in an ``.npz`` file, checked before it is read.
 
     Each member's header (dtype, shape) is read first: only numeric dtypes, at most

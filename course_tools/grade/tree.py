@@ -6,6 +6,7 @@ RecursionError), hold links that point anywhere, or be made read-only. :func:`fi
 with an explicit stack, to a depth and a number of entries; :func:`remove_tree` removes by file
 descriptor (``dir_fd``, ``O_NOFOLLOW``), so no path grows with the depth and no link leads out.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,9 @@ __all__ = ["files_in", "remove_tree", "MAX_DEPTH"]
 MAX_DEPTH = 32  # a hand-in's notebook sits one or two folders down
 
 
-def files_in(folder: Path, *, max_depth: int = MAX_DEPTH, max_entries: int = 10_000,
-             skip_hidden: bool = True) -> list[Path]:
+def files_in(
+    folder: Path, *, max_depth: int = MAX_DEPTH, max_entries: int = 10_000, skip_hidden: bool = True
+) -> list[Path]:
     """Regular files under ``folder`` (no links followed), at most ``max_depth`` folders down and
     ``max_entries`` entries seen in all; deeper or further entries are not looked at."""
     found: list[Path] = []

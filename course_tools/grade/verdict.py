@@ -14,6 +14,7 @@ exception's message can carry the hidden inputs: :func:`_hidden_exception`). Bot
 of the one ``Failure`` that ``verify`` raises (``render`` and ``render_hidden`` in
 course_utils.checks): the grader judges nothing its own way.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,7 @@ class _Said(NamedTuple):
     blank: str | None = None
 
 
-def _named_cause(err: dict, etype: str, message: str, function: str, at: str, call: Call, plan,
-                 why) -> _Said | None:
+def _named_cause(err: dict, etype: str, message: str, function: str, at: str, call: Call, plan, why) -> _Said | None:
     """The causes a visible and a hidden test name in the same words (the grader's): a name the
     answer did not define (``why(gid)`` says why), a blank function, the course's reference or
     a check's expected values (the kernel's record of the error says ``withheld``) called,
@@ -65,8 +65,10 @@ def _named_cause(err: dict, etype: str, message: str, function: str, at: str, ca
         blank = function.split(".")[0] if re.fullmatch(r"\w+(\.\w+)*", function) else None
         return _Said(render(Failure(function, "blank")), blank)
     if etype == "ReferenceUnavailable" and err.get("withheld") is True:
-        return _Said("your code runs the check's own computation of the expected values, which only the grader "
-                     "has; no points for this test.")
+        return _Said(
+            "your code runs the check's own computation of the expected values, which only the grader "
+            "has; no points for this test."
+        )
     if etype == "ReferenceUnavailable":
         return _Said(_reference_message(spec))
     if etype == "SystemExit":
@@ -84,23 +86,39 @@ def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> _Said:
     etype = etype if _NAME.fullmatch(etype) else "an exception"
     where = err.get("where") if isinstance(err.get("where"), dict) else {}
     cell, line, function = where.get("cell"), where.get("line"), where.get("function")
-    at = (f" (answer cell `{cell}`, line {line})" if cell in plan.answers and isinstance(line, int)
-          and not isinstance(line, bool) else "")
+    at = (
+        f" (answer cell `{cell}`, line {line})"
+        if cell in plan.answers and isinstance(line, int) and not isinstance(line, bool)
+        else ""
+    )
     known = isinstance(function, str) and any(function in plan.defined_by(gid) for gid in plan.answers)
-    said = _named_cause(err, etype, message, function if known else spec.name, at, call, plan,
-                        lambda gid: f"your answer cell `{gid}` did not define it (see the visible test)")
+    said = _named_cause(
+        err,
+        etype,
+        message,
+        function if known else spec.name,
+        at,
+        call,
+        plan,
+        lambda gid: f"your answer cell `{gid}` did not define it (see the visible test)",
+    )
     if said:
         return said
     if etype in ("CheckFailure", "NotFilledIn"):
         names = [q for e in call.expected for q in e] + list(call.args)
         named = next((q for q in dict.fromkeys(names) if re.search(rf"\b{re.escape(q)}\b", message)), None)
-        return _Said(f"{spec.name}: {named} is not what the check expects on a hidden test's inputs." if named else
-                     f"{spec.name}: what it returned on a hidden test's inputs is not what the check expects.")
+        return _Said(
+            f"{spec.name}: {named} is not what the check expects on a hidden test's inputs."
+            if named
+            else f"{spec.name}: what it returned on a hidden test's inputs is not what the check expects."
+        )
     if etype == "TypeError" and not where and case is not None:  # in the check's own code
         kind = check_code_error(spec.name, f"TypeError: {message}").kind
         return _Said(render(Failure(spec.name, kind, raised="TypeError on a hidden test's inputs")))
-    return _Said(f"{spec.name} raised {etype} on a hidden test's inputs{at}; its message is not shown (it could "
-                 "hold the hidden inputs): run the visible test, or your own inputs, to see it.")
+    return _Said(
+        f"{spec.name} raised {etype} on a hidden test's inputs{at}; its message is not shown (it could "
+        "hold the hidden inputs): run the visible test, or your own inputs, to see it."
+    )
 
 
 def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = None) -> _Said:
@@ -114,8 +132,16 @@ def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = N
     spec = REGISTRY[call.check]
     function = str(where.get("function") or "<module>") if where else "<module>"
     function = spec.name if function.startswith("<") else function
-    said = _named_cause(err, etype, message, function, at, call, plan,
-                        lambda gid: context.get(gid, f"your answer cell `{gid}` did not define it"))
+    said = _named_cause(
+        err,
+        etype,
+        message,
+        function,
+        at,
+        call,
+        plan,
+        lambda gid: context.get(gid, f"your answer cell `{gid}` did not define it"),
+    )
     if said:
         return said
     if etype in ("CheckFailure", "NotFilledIn"):  # raised by the check's own call, about what the code returned
@@ -123,16 +149,23 @@ def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = N
     if etype in ("TypeError", "ValueError") and where is None and case is not None:  # in the check's own code
         return _Said(render(check_code_error(spec.name, f"{etype}: {message}")))
     if etype in ("ValueError", "IndexError") and case is not None:
-        failure = Failure(function, "exception", raised=f"{etype}: {message}".rstrip(": "), where=at[2:-1] or None,
-                          hint=spec.hint_for_error(case, message))
+        failure = Failure(
+            function,
+            "exception",
+            raised=f"{etype}: {message}".rstrip(": "),
+            where=at[2:-1] or None,
+            hint=spec.hint_for_error(case, message),
+        )
         return _Said(render(failure))
     return _Said(f"{etype}: {message}{at}")
 
 
 def _reference_message(spec) -> str:
     refs = ", ".join(f"`{r}`" for r in spec.reference) or "the course's implementation"
-    return (f"your answer calls the course's own implementation of the function this exercise asks you to write "
-            f"({refs}), which is not available while grading; write it yourself. No points for this test.")
+    return (
+        f"your answer calls the course's own implementation of the function this exercise asks you to write "
+        f"({refs}), which is not available while grading; write it yourself. No points for this test."
+    )
 
 
 UNREADABLE = "the grader could not read what your code returned."
@@ -159,16 +192,27 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> Tes
         failed = said is not None and bool(said.text)
         passed = passed and not failed
         messages.append(Message(label, not failed, said.text if failed else "", said.blank if failed else None))
-    return TestResult(test.points if passed else 0.0, test.points, passed, tuple(messages),
-                      tuple(_raised(results["calls"])), unreadable=unreadable)
+    return TestResult(
+        test.points if passed else 0.0,
+        test.points,
+        passed,
+        tuple(messages),
+        tuple(_raised(results["calls"])),
+        unreadable=unreadable,
+    )
 
 
 def _raised(calls: list) -> list[str]:
     """The exception types the student's code raised in a test (for the run's status)."""
     try:
         errors = [rec.get("error") for rec in calls if isinstance(rec, dict)]
-        errors += [c.get("error") for rec in calls if isinstance(rec, dict) for c in rec.get("cases", [])
-                   if isinstance(c, dict)]
+        errors += [
+            c.get("error")
+            for rec in calls
+            if isinstance(rec, dict)
+            for c in rec.get("cases", [])
+            if isinstance(c, dict)
+        ]
         return sorted({str(e.get("etype"))[:80] for e in errors if isinstance(e, dict)})
     except (TypeError, AttributeError):
         return []

@@ -17,6 +17,7 @@ A list of such functions kept by hand always misses one. So, while notebook N is
 ``tests/test_grade_withheld.py`` proves the result: it imports the grading copy of every notebook
 and runs each of its public and private callables against each exercise's test inputs.
 """
+
 from __future__ import annotations
 
 import ast
@@ -58,9 +59,11 @@ class _Defined(dict):
 def _top_level(module: ModuleType) -> dict[str, object]:
     """The functions and classes ``module`` itself defines (not what it imports)."""
     own = module.__name__
-    return {name: obj for name, obj in vars(module).items()
-            if (inspect.isfunction(obj) or inspect.isclass(obj)) and getattr(obj, "__module__", None) == own}
-
+    return {
+        name: obj
+        for name, obj in vars(module).items()
+        if (inspect.isfunction(obj) or inspect.isclass(obj)) and getattr(obj, "__module__", None) == own
+    }
 
 
 def exercise_modules() -> set[str]:
@@ -72,9 +75,15 @@ def exercise_modules() -> set[str]:
 
 def _codes(obj) -> list[CodeType]:
     """The code objects of a function, or of a class's methods and properties (nested code included)."""
-    funcs = [obj] if not inspect.isclass(obj) else [
-        f for value in vars(obj).values()
-        for f in (getattr(value, "__func__", value), getattr(value, "fget", None), getattr(value, "fset", None))]
+    funcs = (
+        [obj]
+        if not inspect.isclass(obj)
+        else [
+            f
+            for value in vars(obj).values()
+            for f in (getattr(value, "__func__", value), getattr(value, "fget", None), getattr(value, "fset", None))
+        ]
+    )
     todo = [getattr(inspect.unwrap(f), "__code__", None) for f in funcs if callable(f) or hasattr(f, "__code__")]
     codes = []
     while todo:
@@ -96,8 +105,11 @@ def _uses(obj, defined: _Defined) -> set[tuple[str, str]]:
         g = space.get(n)
         if inspect.ismodule(g) and defined.has(g.__name__):
             found |= {(g.__name__, m) for m in names if m in defined[g.__name__]}
-        elif (inspect.isfunction(g) or inspect.isclass(g)) and defined.has(g.__module__) \
-                and g.__name__ in defined[g.__module__]:
+        elif (
+            (inspect.isfunction(g) or inspect.isclass(g))
+            and defined.has(g.__module__)
+            and g.__name__ in defined[g.__module__]
+        ):
             found.add((g.__module__, g.__name__))
     return found
 
@@ -123,8 +135,11 @@ def _source_uses(sources: list[str], defined: _Defined) -> set[tuple[str, str]]:
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                alias |= {(a.asname or a.name.split(".")[0]): (a.name if a.asname else a.name.split(".")[0])
-                          for a in node.names if a.name.split(".")[0] == "course_utils"}
+                alias |= {
+                    (a.asname or a.name.split(".")[0]): (a.name if a.asname else a.name.split(".")[0])
+                    for a in node.names
+                    if a.name.split(".")[0] == "course_utils"
+                }
             elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "course_utils":
                 alias |= {(a.asname or a.name): f"{node.module}.{a.name}" for a in node.names}
     found = set()
@@ -181,8 +196,9 @@ def _spec_makers(defined: _Defined) -> set[tuple[str, str]]:
             except SyntaxError:
                 continue
             calls = [c for arg in getattr(deco, "args", []) for c in _walk_now(arg) if isinstance(c, ast.Call)]
-            found |= {(module, c.func.id) for c in calls
-                      if isinstance(c.func, ast.Name) and c.func.id in defined[module]}
+            found |= {
+                (module, c.func.id) for c in calls if isinstance(c.func, ast.Name) and c.func.id in defined[module]
+            }
     return found
 
 

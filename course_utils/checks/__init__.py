@@ -15,6 +15,7 @@ Notes: every module here named ``nbNN_<topic>.py`` is imported when this package
 ``@register``-ed checks become attributes of this package, so a new notebook's checks need no
 line added anywhere else.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -40,7 +41,21 @@ for _name in NOTEBOOK_MODULES:
 globals().update(CHECKS)
 
 __all__ = [
-    "CheckFailure", "Failure", "NotFilledIn", "Row", "Spec", "REGISTRY", "as_float_array", "changed_inputs",
+    "CheckFailure",
+    "Failure",
+    "NotFilledIn",
+    "Row",
+    "Spec",
+    "REGISTRY",
+    "as_float_array",
+    "changed_inputs",
     "check_code_error",
-    "diagnose", "format_rows", "needs", "render", "render_hidden", "run_check", "run_student", "verify",
+    "diagnose",
+    "format_rows",
+    "needs",
+    "render",
+    "render_hidden",
+    "run_check",
+    "run_student",
+    "verify",
 ] + sorted(CHECKS)

@@ -17,6 +17,7 @@ Notes: every test here runs where the expected values are computed (the grader's
 grading) and gets ``(got, expected, case)``; ``on(quantity, ...)`` makes a test apply to one
 output only, so a hint about ``cache.var`` is never shown for ``running_var``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -66,47 +67,67 @@ def _update(c, key, stat, momentum=None):
     return m * c[f"running_{key}"] + (1 - m) * stat
 
 
-_DDOF = ("the variance is the biased one, the mean of (x - mean)² over the batch: divide by N, not N - 1 "
-         "(no ddof=1).")
+_DDOF = "the variance is the biased one, the mean of (x - mean)² over the batch: divide by N, not N - 1 (no ddof=1)."
 _EPS = "eps goes inside the square root: it is added to the variance, not to the standard deviation."
-_EPS_DEFAULT = ("use the eps you are given (the argument eps; this test passes another value), not the "
-                "default 1e-5 written into your code.")
-_AXIS1 = ("you normalized each example over its features (axis=1); batchnorm normalizes each feature over the "
-          "batch (axis 0): one mean and one variance per feature, of shape (D,).")
-_AXIS_NONE = ("one mean and one variance for the whole array (no axis given): batchnorm keeps one per feature, "
-              "over the batch (axis 0), of shape (D,).")
-_SWAPPED_TRAIN = ("in train mode normalize with this batch's mean and variance; the running averages are for "
-                  "test mode. Are the two branches of `if train:` swapped?")
+_EPS_DEFAULT = (
+    "use the eps you are given (the argument eps; this test passes another value), not the "
+    "default 1e-5 written into your code."
+)
+_AXIS1 = (
+    "you normalized each example over its features (axis=1); batchnorm normalizes each feature over the "
+    "batch (axis 0): one mean and one variance per feature, of shape (D,)."
+)
+_AXIS_NONE = (
+    "one mean and one variance for the whole array (no axis given): batchnorm keeps one per feature, "
+    "over the batch (axis 0), of shape (D,)."
+)
+_SWAPPED_TRAIN = (
+    "in train mode normalize with this batch's mean and variance; the running averages are for "
+    "test mode. Are the two branches of `if train:` swapped?"
+)
 _NO_AFFINE = "out is x_hat alone: the learned scale gamma and shift beta are missing."
 _GAMMA_BETA = "gamma and beta are swapped: gamma scales x_hat, beta shifts it."
-_MOMENTUM_SIDE = ("momentum weighs the OLD running average and 1 - momentum this batch's statistic: yours "
-                  "weighs them the other way round.")
-_MOMENTUM_DEFAULT = ("use the momentum you are given (the argument momentum; this test passes another value), "
-                     "not the default 0.9 written into your code.")
-_NOT_UPDATED = ("train mode returns NEW running averages, which move towards this batch's statistics: yours are "
-                "the old ones, unchanged.")
-_UNBIASED_RUNNING = ("the running variance here averages the biased batch variance, the one you normalize with "
-                     "(PyTorch keeps an unbiased one, N/(N - 1) times larger; this course does not).")
-_CACHE_ORDER = ("cache.{got} holds what belongs in cache.{held}: BatchnormCache's fields are, in order, x, x_hat, "
-                "mu, var, gamma, eps, train.")
+_MOMENTUM_SIDE = (
+    "momentum weighs the OLD running average and 1 - momentum this batch's statistic: yours "
+    "weighs them the other way round."
+)
+_MOMENTUM_DEFAULT = (
+    "use the momentum you are given (the argument momentum; this test passes another value), "
+    "not the default 0.9 written into your code."
+)
+_NOT_UPDATED = (
+    "train mode returns NEW running averages, which move towards this batch's statistics: yours are "
+    "the old ones, unchanged."
+)
+_UNBIASED_RUNNING = (
+    "the running variance here averages the biased batch variance, the one you normalize with "
+    "(PyTorch keeps an unbiased one, N/(N - 1) times larger; this course does not)."
+)
+_CACHE_ORDER = (
+    "cache.{got} holds what belongs in cache.{held}: BatchnormCache's fields are, in order, x, x_hat, "
+    "mu, var, gamma, eps, train."
+)
 _CACHE = {
     "x_hat=out": "cache.x_hat is the normalized input (x - mu) / sqrt(var + eps), before gamma and beta: you "
-                 "stored out.",
+    "stored out.",
     "x_hat=xmu": "cache.x_hat is the normalized input: x - mu divided by sqrt(var + eps) as well.",
     "var=std": "cache.var is the variance: the backward passes take np.sqrt(cache.var + cache.eps) themselves, so "
-               "do not store a standard deviation.",
+    "do not store a standard deviation.",
     "var=inv": "cache.var is the variance itself, not 1 / sqrt(var + eps): the backward passes compute that.",
     "var=var+eps": "cache.var is the variance without eps: the backward passes add cache.eps themselves.",
     "stats=running": "cache.mu and cache.var are the statistics this pass normalized with (in train mode the "
-                     "batch's), not the updated running averages.",
+    "batch's), not the updated running averages.",
     "x=xmu": "cache.x is the input x itself, not x - mu.",
     "eps": "cache.eps is the eps this call was given (the argument eps), not 1e-5.",
 }
 
 
 def _out_hints(expected, formula, text, quantities=("out_mean", "out_std", "out")):
-    derived = {"out_mean": lambda c: formula(c).mean(axis=0), "out_std": lambda c: formula(c).std(axis=0),
-               "out": formula}
+    derived = {
+        "out_mean": lambda c: formula(c).mean(axis=0),
+        "out_std": lambda c: formula(c).std(axis=0),
+        "out": formula,
+    }
     return tuple((on(q, expected, derived[q]), text) for q in quantities)
 
 
@@ -128,8 +149,10 @@ def _cache_hints(expected, train: bool):
         (on("cache.eps", expected, lambda c: DEFAULT_EPS), _CACHE["eps"]),
     ]
     if train:
-        hints += [(on("cache.mu", expected, lambda c: _update(c, "mean", _stats(c)[0])), _CACHE["stats=running"]),
-                  (on("cache.var", expected, lambda c: _update(c, "var", _stats(c)[1])), _CACHE["stats=running"])]
+        hints += [
+            (on("cache.mu", expected, lambda c: _update(c, "mean", _stats(c)[0])), _CACHE["stats=running"]),
+            (on("cache.var", expected, lambda c: _update(c, "var", _stats(c)[1])), _CACHE["stats=running"]),
+        ]
     for got in FIELDS:  # a field holding another one: the order of BatchnormCache's arguments
         for held in FIELDS:
             if got != held:
@@ -137,8 +160,10 @@ def _cache_hints(expected, train: bool):
     return tuple(hints)
 
 
-_ROUNDING = ("the error is tiny but far above float64's rounding: was something computed in float32 (an "
-             ".astype(np.float32), a dtype=np.float32 array)? Keep float64 throughout.")
+_ROUNDING = (
+    "the error is tiny but far above float64's rounding: was something computed in float32 (an "
+    ".astype(np.float32), a dtype=np.float32 array)? Keep float64 throughout."
+)
 
 
 def _rounding(got, exp, case):
@@ -156,28 +181,42 @@ def forward_hints(expected: Callable) -> tuple:
         + _out_hints(expected, lambda c: _out(c, *_rows(c, None)), _AXIS_NONE)
         + _out_hints(expected, lambda c: _out(c, c["running_mean"], c["running_var"]), _SWAPPED_TRAIN)
         + _out_hints(expected, lambda c: (_out(c, *_stats(c)) - c["beta"]) / c["gamma"], _NO_AFFINE)
-        + _out_hints(expected, lambda c: (_out(c, *_stats(c)) - c["beta"]) / c["gamma"] * c["beta"] + c["gamma"],
-                     _GAMMA_BETA)
+        + _out_hints(
+            expected, lambda c: (_out(c, *_stats(c)) - c["beta"]) / c["gamma"] * c["beta"] + c["gamma"], _GAMMA_BETA
+        )
     )
     for key, k in (("mean", 0), ("var", 1)):
         q = f"running_{key}"
         hints += (
-            (on(q, expected, lambda c, key=key, k=k: (1 - c["momentum"]) * c[f"running_{key}"]
-                + c["momentum"] * _stats(c)[k]), _MOMENTUM_SIDE),
-            (on(q, expected, lambda c, key=key, k=k: _update(c, key, _stats(c)[k], DEFAULT_MOMENTUM)),
-             _MOMENTUM_DEFAULT),
+            (
+                on(
+                    q,
+                    expected,
+                    lambda c, key=key, k=k: (1 - c["momentum"]) * c[f"running_{key}"] + c["momentum"] * _stats(c)[k],
+                ),
+                _MOMENTUM_SIDE,
+            ),
+            (
+                on(q, expected, lambda c, key=key, k=k: _update(c, key, _stats(c)[k], DEFAULT_MOMENTUM)),
+                _MOMENTUM_DEFAULT,
+            ),
             (on(q, expected, lambda c, key=key: c[f"running_{key}"]), _NOT_UPDATED),
-            (on(q, expected, lambda c, k=k: _stats(c)[k]),
-             f"return the updated running average, not this batch's {key}."),
+            (
+                on(q, expected, lambda c, k=k: _stats(c)[k]),
+                f"return the updated running average, not this batch's {key}.",
+            ),
         )
-    hints += ((on("running_var", expected, lambda c: _update(c, "var", c["x"].var(axis=0, ddof=1))),
-               _UNBIASED_RUNNING),)
+    hints += (
+        (on("running_var", expected, lambda c: _update(c, "var", c["x"].var(axis=0, ddof=1))), _UNBIASED_RUNNING),
+    )
     return hints + _cache_hints(expected, train=True) + ((_rounding, _ROUNDING),)
 
 
-_BATCH_STATS = ("in test mode normalize with the running averages you were given (running.mean, running.var), "
-                "not this batch's statistics: a prediction must not depend on the other examples in the batch "
-                "(is the `if train:` branch missing, or are its two branches swapped?).")
+_BATCH_STATS = (
+    "in test mode normalize with the running averages you were given (running.mean, running.var), "
+    "not this batch's statistics: a prediction must not depend on the other examples in the batch "
+    "(is the `if train:` branch missing, or are its two branches swapped?)."
+)
 _TEST_UPDATED = "test mode leaves the running averages as they are: return them unchanged."
 
 
@@ -185,13 +224,15 @@ def test_mode_hints(expected: Callable) -> tuple:
     """The hints of the test-mode check."""
     hints = (
         _out_hints(expected, lambda c: _out(c, *_stats(c)), _BATCH_STATS, ("out",))
-        + _out_hints(expected, lambda c: _out(c, c["running_mean"], c["running_var"], eps=DEFAULT_EPS),
-                     _EPS_DEFAULT, ("out",))
+        + _out_hints(
+            expected, lambda c: _out(c, c["running_mean"], c["running_var"], eps=DEFAULT_EPS), _EPS_DEFAULT, ("out",)
+        )
         + _out_hints(expected, lambda c: _out(c, c["running_mean"], c["running_var"], outside=True), _EPS, ("out",))
     )
     for key, k in (("mean", 0), ("var", 1)):
-        hints += ((on(f"running_{key}", expected, lambda c, key=key, k=k: _update(c, key, _stats(c)[k])),
-                   _TEST_UPDATED),)
+        hints += (
+            (on(f"running_{key}", expected, lambda c, key=key, k=k: _update(c, key, _stats(c)[k])), _TEST_UPDATED),
+        )
     return hints + _cache_hints(expected, train=False) + ((_rounding, _ROUNDING),)
 
 
@@ -210,38 +251,40 @@ _FACTORS = {
     "no std": "dx lacks the division by sqrt(var + eps) that x_hat = (x - mu) / sqrt(var + eps) puts on every path.",
     "std twice": "dx is divided by sqrt(var + eps) twice: once, from x_hat = (x - mu) / sqrt(var + eps).",
     "factor": "each feature's dx is a multiple of the right one, by a factor that changes from feature to feature: "
-              "a per-feature factor (gamma, 1 / sqrt(var + eps)) is missing or extra.",
+    "a per-feature factor (gamma, 1 / sqrt(var + eps)) is missing or extra.",
     "eps default": "use cache.eps (this test passes another value), not 1e-5.",
     "no eps": "add cache.eps to the variance inside the square root, as the forward pass does.",
     "direct only": "that is only the direct path through x - mean: the mean and the variance depend on every x "
-                   "too, so add the gradients that flow back through them (dvar, then dmu).",
+    "too, so add the gradients that flow back through them (dvar, then dmu).",
 }
-_FACTS = ("for the true gradient, the sum of dx over the batch is 0 for every feature, and so is the sum of "
-          "dx * x_hat (up to eps)")
+_FACTS = (
+    "for the true gradient, the sum of dx over the batch is 0 for every feature, and so is the sum of "
+    "dx * x_hat (up to eps)"
+)
 _GRAPH = {
     "mean": "the sum of your dx over the batch is not 0 for every feature, as it is for the true gradient: the path "
-            "through the mean (step 4) is missing or wrong: mu depends on every x_i, each with weight 1/N, so dmu "
-            "reaches every example.",
+    "through the mean (step 4) is missing or wrong: mu depends on every x_i, each with weight 1/N, so dmu "
+    "reaches every example.",
     "var": "the sum of dx * x_hat over the batch is not (about) 0 for every feature, as it is for the true "
-           "gradient: the path through the variance is missing or wrong: check dvar (step 2: the -1/2 and the "
-           "power -3/2 of var + eps) and how it reaches x - mu (step 3).",
+    "gradient: the path through the variance is missing or wrong: check dvar (step 2: the -1/2 and the "
+    "power -3/2 of var + eps) and how it reaches x - mu (step 3).",
     "both": f"neither fact holds for your dx ({_FACTS}): the paths through the mean and the variance are both "
-            "missing or wrong; after dx_hat = dout * gamma, add dvar, then dmu, one step at a time.",
+    "missing or wrong; after dx_hat = dout * gamma, add dvar, then dmu, one step at a time.",
     "direct": "your dx has both facts of the true gradient (the sum of dx over the batch is 0, and of dx * x_hat "
-              "about 0, per feature), so the paths through the mean and the variance are there; what differs is "
-              "the direct term dx_hat / sqrt(var + eps) that they correct.",
+    "about 0, per feature), so the paths through the mean and the variance are there; what differs is "
+    "the direct term dx_hat / sqrt(var + eps) that they correct.",
 }
 _ALT = {
     "mean": "the sum of your dx over the batch is not 0 for every feature, as it is for the true gradient: the term "
-            "- dbeta (the sum of dout over the batch) in N * dout - dbeta - x_hat * dgamma is missing or has the "
-            "wrong sign.",
+    "- dbeta (the sum of dout over the batch) in N * dout - dbeta - x_hat * dgamma is missing or has the "
+    "wrong sign.",
     "var": "the sum of dx * x_hat over the batch is not (about) 0 for every feature, as it is for the true "
-           "gradient: the term - x_hat * dgamma in N * dout - dbeta - x_hat * dgamma is missing or wrong.",
+    "gradient: the term - x_hat * dgamma in N * dout - dbeta - x_hat * dgamma is missing or wrong.",
     "both": f"neither fact holds for your dx ({_FACTS}): both the term - dbeta and the term - x_hat * dgamma of "
-            "N * dout - dbeta - x_hat * dgamma are missing or wrong.",
+    "N * dout - dbeta - x_hat * dgamma are missing or wrong.",
     "direct": "your dx has both facts of the true gradient (the sum of dx over the batch is 0, and of dx * x_hat "
-              "about 0, per feature), so the terms - dbeta and - x_hat * dgamma are right; what differs is the "
-              "factor in front, gamma / (N * sqrt(var + eps)), or the term N * dout.",
+    "about 0, per feature), so the terms - dbeta and - x_hat * dgamma are right; what differs is the "
+    "factor in front, gamma / (N * sqrt(var + eps)), or the term N * dout.",
 }
 
 
@@ -267,8 +310,12 @@ def _dx_kind(got, exp, case) -> str | None:
             return kind
     c = _per_feature_factor(got, exp)
     if c is not None:
-        for factor, kind in ((1 / gamma, "no gamma"), (gamma, "gamma twice"), (1 / inv_std, "no std"),
-                             (inv_std, "std twice")):
+        for factor, kind in (
+            (1 / gamma, "no gamma"),
+            (gamma, "gamma twice"),
+            (1 / inv_std, "no std"),
+            (inv_std, "std twice"),
+        ):
             if np.allclose(c, factor, rtol=1e-4):
                 return kind
         return "factor"
@@ -291,18 +338,31 @@ def backward_hints(expected: Callable, *, closed_form: bool) -> tuple:
     texts = _ALT if closed_form else _GRAPH
     sums = {"dgamma": lambda c: np.sum(c["dout"] * c["x_hat"], axis=0), "dbeta": lambda c: c["dout"].sum(axis=0)}
     return (
-        (_near_zero, "it is (nearly) 0 everywhere: a sum over the batch of something whose sum is 0 (x_hat, or the "
-                     "true dx), or terms that cancel each other."),
-        (on("dgamma", expected, sums["dbeta"]),
-         "that is dbeta: gamma multiplies x_hat, so its gradient sums dout times x_hat over the batch."),
-        (on("dgamma", expected, lambda c: np.sum(c["dout"] * c["x"], axis=0)),
-         "dgamma pairs dout with x_hat, the normalized input, not with x: gamma multiplies x_hat."),
-        (on("dgamma", expected, lambda c: sums["dgamma"](c) * c["gamma"]),
-         "gamma is in dgamma once too often: gamma multiplies x_hat, so x_hat (not gamma) pairs with dout."),
-        (on("dbeta", expected, sums["dgamma"]), "that is dgamma: beta is added to every example, so its gradient "
-                                               "sums dout alone over the batch."),
-        (on("dbeta", expected, lambda c: sums["dbeta"](c) * c["gamma"]),
-         "beta is added, so nothing multiplies dout in dbeta (gamma belongs to x_hat's path)."),
+        (
+            _near_zero,
+            "it is (nearly) 0 everywhere: a sum over the batch of something whose sum is 0 (x_hat, or the "
+            "true dx), or terms that cancel each other.",
+        ),
+        (
+            on("dgamma", expected, sums["dbeta"]),
+            "that is dbeta: gamma multiplies x_hat, so its gradient sums dout times x_hat over the batch.",
+        ),
+        (
+            on("dgamma", expected, lambda c: np.sum(c["dout"] * c["x"], axis=0)),
+            "dgamma pairs dout with x_hat, the normalized input, not with x: gamma multiplies x_hat.",
+        ),
+        (
+            on("dgamma", expected, lambda c: sums["dgamma"](c) * c["gamma"]),
+            "gamma is in dgamma once too often: gamma multiplies x_hat, so x_hat (not gamma) pairs with dout.",
+        ),
+        (
+            on("dbeta", expected, sums["dgamma"]),
+            "that is dgamma: beta is added to every example, so its gradient sums dout alone over the batch.",
+        ),
+        (
+            on("dbeta", expected, lambda c: sums["dbeta"](c) * c["gamma"]),
+            "beta is added, so nothing multiplies dout in dbeta (gamma belongs to x_hat's path).",
+        ),
     ) + tuple((_is_kind(kind), text) for kind, text in {**_FACTORS, **texts}.items())
 
 
@@ -311,7 +371,11 @@ def error_hint(case, message: str, read) -> str:
     x = case.get("x")
     facts = read(message, {"N": x.shape[0], "D": x.shape[1]}) if isinstance(x, np.ndarray) else None
     if facts is not None and any("(N,)" in s or "(N, 1)" in s for s in facts.shapes):
-        return ("an array of shape (N,) met one of shape (N, D): a mean or sum over axis=1 gives one number per "
-                "example; batchnorm's statistics are per feature, over the batch: axis=0, shape (D,).")
-    return ("the sums over the batch give arrays of shape (D,); keep every per-feature quantity (mean, var, dvar, "
-            "dmu, dgamma, dbeta) of shape (D,) and every per-example one of shape (N, D).")
+        return (
+            "an array of shape (N,) met one of shape (N, D): a mean or sum over axis=1 gives one number per "
+            "example; batchnorm's statistics are per feature, over the batch: axis=0, shape (D,)."
+        )
+    return (
+        "the sums over the batch give arrays of shape (D,); keep every per-feature quantity (mean, var, dvar, "
+        "dmu, dgamma, dbeta) of shape (D,) and every per-example one of shape (N, D)."
+    )

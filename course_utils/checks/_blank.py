@@ -6,6 +6,7 @@ in a traceback through the student's ``raise NotImplementedError()``; wrapped in
 ``with cu.checks.needs("batchnorm_forward"):`` it prints one line saying which exercise to
 finish first instead. Any other error goes through as it is.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -32,5 +33,7 @@ def needs(*exercises: str) -> Iterator[None]:
         if not own or own[-1].tb_next is not None:  # raised elsewhere (a library): not a blank exercise
             raise
         name = code_name(own[-1].tb_frame.f_code) or " or ".join(exercises) or "an exercise above"
-        print(f"This cell uses {name}, which is not filled in yet: finish that exercise (and its check) above "
-              "first, then run this cell again.")
+        print(
+            f"This cell uses {name}, which is not filled in yet: finish that exercise (and its check) above "
+            "first, then run this cell again."
+        )

@@ -11,6 +11,7 @@ A verdict goes shapes first, then one aligned row per quantity (relative error, 
 PASS/FAIL), then, on failure, an ``AssertionError`` that names the function, the worst index,
 expected vs got, and a hint about the likely cause.
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,8 +35,7 @@ from ._failure import (
 )
 from ._hints import diagnose, numpy_hint, precision_hint
 
-__all__ = ["Spec", "Row", "CheckFailure", "Failure", "run_check", "run_student", "verify", "diagnose",
-           "as_float_array"]
+__all__ = ["Spec", "Row", "CheckFailure", "Failure", "run_check", "run_student", "verify", "diagnose", "as_float_array"]
 
 
 @dataclass
@@ -175,8 +175,11 @@ def student_error(spec: Spec, case: Mapping[str, Any], exc: Exception) -> BaseEx
         # raised by the student's own code (not by a course function it called): that function is blank
         return NotFilledIn(Failure(code_name(own[-1].tb_frame.f_code) or name, "blank"))
     if isinstance(exc, (ValueError, IndexError)):
-        return CheckFailure(Failure(name, "exception", raised=error, where=describe_line(own[-1]),
-                                    hint=spec.hint_for_error(case, str(exc))))
+        return CheckFailure(
+            Failure(
+                name, "exception", raised=error, where=describe_line(own[-1]), hint=spec.hint_for_error(case, str(exc))
+            )
+        )
     return exc.with_traceback(first)
 
 
@@ -205,12 +208,30 @@ def verify(
         got = as_float_array(outputs[name], func, name)
         if got.shape != exp.shape:
             hint = spec.shape_hint(got, exp, case) if spec.shape_hint is not None else None
-            raise CheckFailure(Failure(func, "shape", name, expected=exp.shape, got=got.shape, like=spec.like.get(name),
-                                       hint=hint or diagnose(got.astype(np.float64), exp, batch_size=n)))
+            raise CheckFailure(
+                Failure(
+                    func,
+                    "shape",
+                    name,
+                    expected=exp.shape,
+                    got=got.shape,
+                    like=spec.like.get(name),
+                    hint=hint or diagnose(got.astype(np.float64), exp, batch_size=n),
+                )
+            )
         if not np.issubdtype(got.dtype, np.floating) and not np.all(np.mod(exp, 1) == 0):
-            raise CheckFailure(Failure(func, "dtype", name, got=str(got.dtype), hint=(
-                "start from a float array: np.zeros(shape) rather than dtype=int, / rather than //, "
-                "and 0.0 rather than 0 as an accumulator's first value.")))
+            raise CheckFailure(
+                Failure(
+                    func,
+                    "dtype",
+                    name,
+                    got=str(got.dtype),
+                    hint=(
+                        "start from a float array: np.zeros(shape) rather than dtype=int, / rather than //, "
+                        "and 0.0 rather than 0 as an accumulator's first value."
+                    ),
+                )
+            )
         bad = ~np.isfinite(got)
         if bad.any():
             ix = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -232,21 +253,39 @@ def verify(
             if hint is None and not only and test(got, exp, case):
                 hint = text
         if hint is None and not np.any(got):
-            hint = (f"{name} is all zeros: was it computed at all, or left at its initial np.zeros? Check that "
-                    f"the line computing it writes into {name} (not into a copy or another name) and runs.")
-        raise CheckFailure(Failure(
-            func, "value", name, index=ix, expected=float(exp[ix]), got=float(got[ix]), error=row.error, tol=row.tol,
-            hint=hint or f"work out {name}{list(ix) if ix else ''} by hand from the formula above and compare each "
-                         "intermediate value with yours (print them).",
-            others=tuple(f[0] for f in failures[1:]), point=_point(spec, case, ix)))
+            hint = (
+                f"{name} is all zeros: was it computed at all, or left at its initial np.zeros? Check that "
+                f"the line computing it writes into {name} (not into a copy or another name) and runs."
+            )
+        raise CheckFailure(
+            Failure(
+                func,
+                "value",
+                name,
+                index=ix,
+                expected=float(exp[ix]),
+                got=float(got[ix]),
+                error=row.error,
+                tol=row.tol,
+                hint=hint
+                or f"work out {name}{list(ix) if ix else ''} by hand from the formula above and compare each "
+                "intermediate value with yours (print them).",
+                others=tuple(f[0] for f in failures[1:]),
+                point=_point(spec, case, ix),
+            )
+        )
     return rows
 
 
-_NOT_NUMBERS = ("an array of dtype object holds arrays of different shapes, or None, instead of numbers: start "
-                "from np.zeros(shape) and write a number into each entry.")
-_NONFINITE = ("an exp() overflowed, or something was divided by 0 or logged at 0: subtract each row's max from the "
-              "scores before np.exp (shift by the max: the softmax does not change), and check what each division "
-              "and log gets.")
+_NOT_NUMBERS = (
+    "an array of dtype object holds arrays of different shapes, or None, instead of numbers: start "
+    "from np.zeros(shape) and write a number into each entry."
+)
+_NONFINITE = (
+    "an exp() overflowed, or something was divided by 0 or logged at 0: subtract each row's max from the "
+    "scores before np.exp (shift by the max: the softmax does not change), and check what each division "
+    "and log gets."
+)
 
 
 def _point(spec: Spec, case: Mapping[str, Any], ix: tuple) -> tuple[tuple[str, Any], ...]:

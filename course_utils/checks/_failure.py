@@ -12,6 +12,7 @@ Notes: in IPython and Jupyter a ``CheckFailure`` shows as its message alone, wit
 frames of the course code that raised it (``_render_traceback_``), because those frames say
 nothing to a student and push the message off the screen.
 """
+
 from __future__ import annotations
 
 import linecache
@@ -26,12 +27,38 @@ import numpy as np
 
 from ._hints import diagnose, numpy_hint, precision_hint
 
-__all__ = ["Failure", "CheckFailure", "NotFilledIn", "CheckArgumentError", "render", "render_hidden", "diagnose",
-           "check_code_error", "numpy_hint", "precision_hint", "student_frames", "changed_inputs", "code_name",
-           "describe_line"]
+__all__ = [
+    "Failure",
+    "CheckFailure",
+    "NotFilledIn",
+    "CheckArgumentError",
+    "render",
+    "render_hidden",
+    "diagnose",
+    "check_code_error",
+    "numpy_hint",
+    "precision_hint",
+    "student_frames",
+    "changed_inputs",
+    "code_name",
+    "describe_line",
+]
 
-KINDS = ("blank", "exception", "signature", "returned", "message", "missing", "none", "type", "dtype", "shape",
-         "nonfinite", "value", "inplace")
+KINDS = (
+    "blank",
+    "exception",
+    "signature",
+    "returned",
+    "message",
+    "missing",
+    "none",
+    "type",
+    "dtype",
+    "shape",
+    "nonfinite",
+    "value",
+    "inplace",
+)
 _HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the course_utils package
 _LIBRARIES = tuple({os.path.abspath(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib", "platlib")})
 
@@ -145,21 +172,23 @@ def render(f: Failure) -> str:
     if f.kind == "message":
         return f.text or ""
     if f.kind == "blank":
-        return (f'{func} is not filled in yet: write your code in its cell, in place of '
-                f'"raise NotImplementedError()".')
+        return f'{func} is not filled in yet: write your code in its cell, in place of "raise NotImplementedError()".'
     if f.kind == "exception":
         where = f"\n  at {f.where}" if f.where else ""
         return f"{func} raised {f.raised}{where}{_hint(f.hint)}"
     if f.kind == "signature":
-        return (f"{func} cannot be called with the exercise's arguments ({f.raised}).\n  Hint: keep the first "
-                "line of the function (its def and its arguments) as the exercise gives it.")
+        return (
+            f"{func} cannot be called with the exercise's arguments ({f.raised}).\n  Hint: keep the first "
+            "line of the function (its def and its arguments) as the exercise gives it."
+        )
     if f.kind == "returned":
-        return (f"{func} returned something the check cannot use ({f.raised}).\n  Hint: return exactly what the "
-                "exercise asks for, in that order (did you forget a `return`?).")
+        return (
+            f"{func} returned something the check cannot use ({f.raised}).\n  Hint: return exactly what the "
+            "exercise asks for, in that order (did you forget a `return`?)."
+        )
     if f.kind == "inplace":
         where = f" (first change at index ({_ix(f.index)}))" if f.index else ""
-        advice = f.hint or (f"use `{q} = {q}.copy()` or build a new array instead of `+=`, `*=` or slice "
-                            "assignment.")
+        advice = f.hint or (f"use `{q} = {q}.copy()` or build a new array instead of `+=`, `*=` or slice assignment.")
         return f"{func} modified its input `{q}` in place{where}. Never write into an input: {advice}"
     if f.kind == "missing":
         return f"{func}: {q} is missing from what it returned."
@@ -179,8 +208,10 @@ def render(f: Failure) -> str:
         at = f" at {', '.join(f'{k}={_number(v)}' for k, v in f.point)}" if f.point else ""
         e, g = _digits(f.expected, f.got)
         also = f" ({', '.join(f.others)} also wrong.)" if f.others else ""
-        return (f"{func}: {q}{where} is wrong{at}: expected {e}, got {g} "
-                f"(rel. error {f.error:.1e}, tolerance {f.tol:.0e}).{also}{_hint(f.hint)}")
+        return (
+            f"{func}: {q}{where} is wrong{at}: expected {e}, got {g} "
+            f"(rel. error {f.error:.1e}, tolerance {f.tol:.0e}).{also}{_hint(f.hint)}"
+        )
     raise ValueError(f"unknown kind of failure {f.kind!r}")
 
 
@@ -200,8 +231,9 @@ def render_hidden(f: Failure) -> str:
     if f.kind == "message":  # written by a check module: its first line, without numbers, and its hint
         first, *rest = (f.text or "").split("\n")
         first = re.sub(r"-?\d*\.\d+(?:e[-+]?\d+)?|-?\d+e[-+]?\d+", "...", _redact(first))
-        return first + "".join(_hint(_redact(line.strip()[len("Hint: "):])) for line in rest
-                               if line.strip().startswith("Hint: "))
+        return first + "".join(
+            _hint(_redact(line.strip()[len("Hint: ") :])) for line in rest if line.strip().startswith("Hint: ")
+        )
     if f.kind == "exception":
         where = f"\n  at {f.where}" if f.where else ""
         return f"{func} raised {_redact(f.raised)}{where}{_hint(_redact(f.hint))}"

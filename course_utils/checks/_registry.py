@@ -1,4 +1,5 @@
 """The table of every check, by the name a notebook calls it with."""
+
 from __future__ import annotations
 
 import functools
@@ -39,8 +40,11 @@ def register(spec: Spec) -> Callable[..., Any]:
             unknown = set(kwargs) - set(spec.args)
             twice = set(kwargs) & set(student)
             if unknown or twice:
-                what = f"unexpected argument(s) {', '.join(sorted(unknown))}" if unknown else \
-                    f"{', '.join(sorted(twice))} twice"
+                what = (
+                    f"unexpected argument(s) {', '.join(sorted(unknown))}"
+                    if unknown
+                    else f"{', '.join(sorted(twice))} twice"
+                )
                 raise CheckArgumentError(f"{stub.__name__} got {what}; it takes {', '.join(spec.args)}")
             student.update(kwargs)
             run_check(spec, student, seed=seed, verbose=verbose)
@@ -50,8 +54,9 @@ def register(spec: Spec) -> Callable[..., Any]:
             [inspect.Parameter(a, inspect.Parameter.POSITIONAL_OR_KEYWORD) for a in spec.args]
             + [inspect.Parameter("seed", keyword, default=0), inspect.Parameter("verbose", keyword, default=True)]
         )
-        check.__doc__ = (inspect.cleandoc(stub.__doc__ or "") + "\n" + _USAGE.format(
-            objects=", ".join(spec.args))).strip() + "\n"
+        check.__doc__ = (
+            inspect.cleandoc(stub.__doc__ or "") + "\n" + _USAGE.format(objects=", ".join(spec.args))
+        ).strip() + "\n"
         check.spec = spec
         if stub.__name__ in CHECKS and CHECKS[stub.__name__].__module__ != stub.__module__:
             other = CHECKS[stub.__name__].__module__

@@ -10,6 +10,7 @@ out-of-bounds indices); anything else is left to the generic handling of errors.
 :class:`ShapeSpec` is a Spec whose ``error_hint`` also gets that message: ``Spec.error_hint``
 sees only the case, which cannot say *which* product failed.
 """
+
 from __future__ import annotations
 
 import re

@@ -12,6 +12,7 @@ gates pass after pass; so each gate is also run on every point with one shared o
 backward is called twice after the same forward: both must agree with a fresh object. The max
 gate's cases include ties (x == y), where the course's rule decides: the gradient goes to x.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,11 +25,19 @@ from ._hints import matches
 from ._registry import register
 from ._shapes import ShapeSpec, named, read
 
-__all__ = ["check_grads_xyz", "check_gates", "check_sigmoid_gate", "check_net", "check_vector_relu_backward",
-           "check_matmul_backward"]
+__all__ = [
+    "check_grads_xyz",
+    "check_gates",
+    "check_sigmoid_gate",
+    "check_net",
+    "check_vector_relu_backward",
+    "check_matmul_backward",
+]
 
-FORGOT_DOUT = ("did you forget to multiply by the upstream gradient dout? A gate's backward returns "
-               "(local gradient) * dout for each input.")
+FORGOT_DOUT = (
+    "did you forget to multiply by the upstream gradient dout? A gate's backward returns "
+    "(local gradient) * dout for each input."
+)
 
 
 def _close(a, b) -> bool:
@@ -81,9 +90,16 @@ def _xyz_cases(seed):
 
 
 def _xyz_call(student, case):
-    rows = [tuple(_number(g, "grads_xyz", name) for g, name in zip(
-        _tuple(student["grads_xyz"](float(x), float(y), float(z)), 3, "grads_xyz", "(dfdx, dfdy, dfdz)"),
-        ("dfdx", "dfdy", "dfdz"))) for x, y, z in zip(case["x"], case["y"], case["z"])]
+    rows = [
+        tuple(
+            _number(g, "grads_xyz", name)
+            for g, name in zip(
+                _tuple(student["grads_xyz"](float(x), float(y), float(z)), 3, "grads_xyz", "(dfdx, dfdy, dfdz)"),
+                ("dfdx", "dfdy", "dfdz"),
+            )
+        )
+        for x, y, z in zip(case["x"], case["y"], case["z"])
+    ]
     return dict(zip(("dfdx", "dfdy", "dfdz"), (np.array(col) for col in zip(*rows))))
 
 
@@ -97,28 +113,48 @@ def _xyz_expected(case):
     return {k: np.array(v) for k, v in out.items()}
 
 
-@register(Spec(
-    name="grads_xyz", args=("grads_xyz",), cases=_xyz_cases, call=_xyz_call, expected=_xyz_expected,
-    hints=(
-        (lambda got, exp, case: _close(exp, case["z"]) and _close(got, np.ones_like(got)),
-         "1 is only the add gate's local gradient dq/dx; multiply it by the upstream gradient df/dq = z: "
-         "dfdx = dfdy = z."),
-        (lambda got, exp, case: np.ptp(got) == 0 and np.ptp(exp) > 0,
-         "your answer is the same at every point: write the gradient as a formula in x, y and z "
-         "(-4, -4 and 3 hold only at (-2, 5, -4))."),
-        (lambda got, exp, case: _close(exp, case["z"]) and _close(got, case["x"] + case["y"]),
-         "swapped: df/dx = df/dq * dq/dx = z * 1, and df/dz = q = x + y."),
-        (lambda got, exp, case: _close(exp, case["z"]) and (_close(got, case["x"] * case["z"])
-                                                            or _close(got, case["y"] * case["z"])),
-         "the add gate's local gradient is 1: df/dx = df/dq * 1 = z."),
-        (lambda got, exp, case: _close(exp, case["x"] + case["y"]),
-         "df/dz is the *other* input of the multiply gate: dfdz = q = x + y."),
-        (lambda got, exp, case: _close(exp, case["z"]),
-         "the add gate passes the upstream gradient df/dq = z to both inputs (its local gradient is 1): "
-         "dfdx = dfdy = z."),
-    ),
-    point=("x", "y", "z"),
-))
+@register(
+    Spec(
+        name="grads_xyz",
+        args=("grads_xyz",),
+        cases=_xyz_cases,
+        call=_xyz_call,
+        expected=_xyz_expected,
+        hints=(
+            (
+                lambda got, exp, case: _close(exp, case["z"]) and _close(got, np.ones_like(got)),
+                "1 is only the add gate's local gradient dq/dx; multiply it by the upstream gradient df/dq = z: "
+                "dfdx = dfdy = z.",
+            ),
+            (
+                lambda got, exp, case: np.ptp(got) == 0 and np.ptp(exp) > 0,
+                "your answer is the same at every point: write the gradient as a formula in x, y and z "
+                "(-4, -4 and 3 hold only at (-2, 5, -4)).",
+            ),
+            (
+                lambda got, exp, case: _close(exp, case["z"]) and _close(got, case["x"] + case["y"]),
+                "swapped: df/dx = df/dq * dq/dx = z * 1, and df/dz = q = x + y.",
+            ),
+            (
+                lambda got, exp, case: (
+                    _close(exp, case["z"])
+                    and (_close(got, case["x"] * case["z"]) or _close(got, case["y"] * case["z"]))
+                ),
+                "the add gate's local gradient is 1: df/dx = df/dq * 1 = z.",
+            ),
+            (
+                lambda got, exp, case: _close(exp, case["x"] + case["y"]),
+                "df/dz is the *other* input of the multiply gate: dfdz = q = x + y.",
+            ),
+            (
+                lambda got, exp, case: _close(exp, case["z"]),
+                "the add gate passes the upstream gradient df/dq = z to both inputs (its local gradient is 1): "
+                "dfdx = dfdy = z.",
+            ),
+        ),
+        point=("x", "y", "z"),
+    )
+)
 def check_grads_xyz(grads_xyz):
     """Check grads_xyz(x, y, z) -> (df/dx, df/dy, df/dz) for f = (x + y) z at random points (notebook 01)."""
 
@@ -134,8 +170,13 @@ def _gate_cases(seed):
     dout = _spread(rng, 8, -2, 2, away=0.3)
     ties = np.round(rng.uniform(-3, 3, 2), 2)  # x == y: the max gate's rule decides
     ties = np.where(np.abs(ties) < 0.2, 0.5, ties)
-    return [dict(x=np.concatenate([x, ties]), y=np.concatenate([y, ties]),
-                 dout=np.concatenate([dout, _spread(rng, 2, -2, 2, away=0.3)]))]
+    return [
+        dict(
+            x=np.concatenate([x, ties]),
+            y=np.concatenate([y, ties]),
+            dout=np.concatenate([dout, _spread(rng, 2, -2, 2, away=0.3)]),
+        )
+    ]
 
 
 def _fmt(values) -> str:
@@ -161,8 +202,10 @@ def _gate_backward(gate, name, d):
 
 
 def _state_hint(cache: str = "self.x, self.y = x, y") -> str:
-    return (f"forward must overwrite what it caches ({cache}) and backward must compute new gradients from that "
-            "cache and dout alone, without adding to values kept on self from an earlier call.")
+    return (
+        f"forward must overwrite what it caches ({cache}) and backward must compute new gradients from that "
+        "cache and dout alone, without adding to values kept on self from an earlier call."
+    )
 
 
 def _gate_call(student, case):
@@ -178,12 +221,14 @@ def _gate_call(student, case):
             if again is not None and not _close(first[1:], again):
                 raise CheckFailure(
                     f"{name}.backward gave (dx, dy) = {_fmt(first[1:])} the first time and {_fmt(again)} when called "
-                    f"again after the same forward, {at}.\n  Hint: {_state_hint()}")
+                    f"again after the same forward, {at}.\n  Hint: {_state_hint()}"
+                )
             reused = _gate_pass(shared, name, x, y, d)
             if not _close(reused, first):
                 raise CheckFailure(
                     f"{name} gives (out, dx, dy) = {_fmt(reused)} when one object has already run earlier points, but "
-                    f"{_fmt(first)} as a new object, {at}.\n  Hint: {_state_hint()}")
+                    f"{_fmt(first)} as a new object, {at}.\n  Hint: {_state_hint()}"
+                )
             cols.append(first)
         for key, col in zip(("out", "dx", "dy"), zip(*cols)):
             out[f"{name} {key}"] = np.array(col)
@@ -199,31 +244,51 @@ def _wrong_only_at_ties(got, exp, case):
     return bool(tie.any()) and _close(got[~tie], exp[~tie]) and not _close(got[tie], exp[tie])
 
 
-@register(Spec(
-    name="gates", args=_GATES, cases=_gate_cases, call=_gate_call, expected=_gate_expected,
-    hints=(
-        (_wrong_only_at_ties,
-         "only the ties are wrong: when x == y, the course's max gate gives all of dout to x and 0 to y, so compare "
-         f"with >=: return {_MAX_RULE}."),
-        (_forgot_dout, FORGOT_DOUT),
-        (lambda got, exp, case: any(_close(exp, a * case["dout"]) and _close(got, b * case["dout"])
-                                    for a, b in ((case["y"], case["x"]), (case["x"], case["y"]))),
-         "multiply swaps: dx gets y*dout and dy gets x*dout (each input's gradient is the other input times dout)."),
-        (lambda got, exp, case: np.any(exp == 0) and _close(got, case["dout"]),
-         "the max gate routes: the gradient goes only to the larger input; the smaller one gets 0: "
-         f"return {_MAX_RULE}."),
-        (lambda got, exp, case: np.any(exp == 0) and _close(got + exp, case["dout"]),
-         f"the max gate sends the gradient to the *larger* input, so check the direction of your comparison: return "
-         f"{_MAX_RULE}."),
-        (lambda got, exp, case: _close(exp, case["dout"]),
-         "add distributes: both inputs get dout, unchanged: return (dout, dout)."),
-        (lambda got, exp, case: _close(got, exp * np.maximum(case["x"], case["y"])),
-         "the max gate's local gradient is 1 for the larger input (and 0 for the other), not the larger value: "
-         f"return {_MAX_RULE}."),
-    ),
-    reference=tuple(f"course_utils.circuits.{name}" for name in _GATES),
-    point=("x", "y", "dout"),
-))
+@register(
+    Spec(
+        name="gates",
+        args=_GATES,
+        cases=_gate_cases,
+        call=_gate_call,
+        expected=_gate_expected,
+        hints=(
+            (
+                _wrong_only_at_ties,
+                "only the ties are wrong: when x == y, the course's max gate gives all of dout to x and 0 to y, so compare "
+                f"with >=: return {_MAX_RULE}.",
+            ),
+            (_forgot_dout, FORGOT_DOUT),
+            (
+                lambda got, exp, case: any(
+                    _close(exp, a * case["dout"]) and _close(got, b * case["dout"])
+                    for a, b in ((case["y"], case["x"]), (case["x"], case["y"]))
+                ),
+                "multiply swaps: dx gets y*dout and dy gets x*dout (each input's gradient is the other input times dout).",
+            ),
+            (
+                lambda got, exp, case: np.any(exp == 0) and _close(got, case["dout"]),
+                "the max gate routes: the gradient goes only to the larger input; the smaller one gets 0: "
+                f"return {_MAX_RULE}.",
+            ),
+            (
+                lambda got, exp, case: np.any(exp == 0) and _close(got + exp, case["dout"]),
+                f"the max gate sends the gradient to the *larger* input, so check the direction of your comparison: return "
+                f"{_MAX_RULE}.",
+            ),
+            (
+                lambda got, exp, case: _close(exp, case["dout"]),
+                "add distributes: both inputs get dout, unchanged: return (dout, dout).",
+            ),
+            (
+                lambda got, exp, case: _close(got, exp * np.maximum(case["x"], case["y"])),
+                "the max gate's local gradient is 1 for the larger input (and 0 for the other), not the larger value: "
+                f"return {_MAX_RULE}.",
+            ),
+        ),
+        reference=tuple(f"course_utils.circuits.{name}" for name in _GATES),
+        point=("x", "y", "dout"),
+    )
+)
 def check_gates(AddGate, MultiplyGate, MaxGate):
     """Check forward and backward of the add, multiply and max gates at random points and ties (notebook 01)."""
 
@@ -251,13 +316,17 @@ def _sigmoid_call(student, case, cls="SigmoidGate"):
         again = None if again is None else again[1]
         at = f"at x={x:.6g}, dout={d:.6g}"
         if again is not None and not _close(dx, again):
-            raise CheckFailure(f"{cls}.backward gave dx = {dx:.6g} the first time and {again:.6g} when called again "
-                               f"after the same forward, {at}.\n  Hint: {_state_hint('self.out = σ(x)')}")
+            raise CheckFailure(
+                f"{cls}.backward gave dx = {dx:.6g} the first time and {again:.6g} when called again "
+                f"after the same forward, {at}.\n  Hint: {_state_hint('self.out = σ(x)')}"
+            )
         reused = _sigmoid_pass(shared, cls, x, d)
         if not _close(reused, (value, dx)):
-            raise CheckFailure(f"{cls} gives (out, dx) = {_fmt(reused)} when one object has already run earlier "
-                               f"points, but {_fmt((value, dx))} as a new object, {at}.\n"
-                               f"  Hint: {_state_hint('self.out = σ(x)')}")
+            raise CheckFailure(
+                f"{cls} gives (out, dx) = {_fmt(reused)} when one object has already run earlier "
+                f"points, but {_fmt((value, dx))} as a new object, {at}.\n"
+                f"  Hint: {_state_hint('self.out = σ(x)')}"
+            )
         outs.append(value)
         dxs.append(dx)
     return dict(out=np.array(outs), dx=np.array(dxs))
@@ -270,32 +339,49 @@ def _sig(x):
 _SIG_DX = "return (self.out * (1 - self.out) * dout,) with self.out = σ(x) cached in forward"
 
 
-@register(Spec(
-    name="SigmoidGate", args=("SigmoidGate",), cases=_sigmoid_cases, call=_sigmoid_call,
-    expected=lambda case: _sigmoid_call({"SigmoidGate": ref.SigmoidGate}, case),
-    hints=(
-        (lambda got, exp, case: _close(got, _sig(-case["x"])),
-         "σ(x) = 1 / (1 + exp(-x)): check the sign inside exp, self.out = 1 / (1 + math.exp(-x))."),
-        (_forgot_dout, FORGOT_DOUT + " Here: return (self.out * (1 - self.out) * dout,)."),
-        (lambda got, exp, case: _close(got, _sig(case["x"]) * case["dout"]),
-         f"the local gradient is σ(x)(1 - σ(x)), not σ(x): {_SIG_DX}."),
-        (lambda got, exp, case: _close(got, case["x"] * (1 - case["x"]) * case["dout"]),
-         f"evaluate σ(1 - σ) at the output σ(x) you cached in forward, not at the input x: {_SIG_DX}."),
-        (lambda got, exp, case: _close(got, (1 - _sig(case["x"])) * case["dout"]),
-         f"the local gradient is σ(x)(1 - σ(x)): a factor σ(x) is missing: {_SIG_DX}."),
-    ),
-    reference=("course_utils.circuits.SigmoidGate",),
-    point=("x", "dout"),
-))
+@register(
+    Spec(
+        name="SigmoidGate",
+        args=("SigmoidGate",),
+        cases=_sigmoid_cases,
+        call=_sigmoid_call,
+        expected=lambda case: _sigmoid_call({"SigmoidGate": ref.SigmoidGate}, case),
+        hints=(
+            (
+                lambda got, exp, case: _close(got, _sig(-case["x"])),
+                "σ(x) = 1 / (1 + exp(-x)): check the sign inside exp, self.out = 1 / (1 + math.exp(-x)).",
+            ),
+            (_forgot_dout, FORGOT_DOUT + " Here: return (self.out * (1 - self.out) * dout,)."),
+            (
+                lambda got, exp, case: _close(got, _sig(case["x"]) * case["dout"]),
+                f"the local gradient is σ(x)(1 - σ(x)), not σ(x): {_SIG_DX}.",
+            ),
+            (
+                lambda got, exp, case: _close(got, case["x"] * (1 - case["x"]) * case["dout"]),
+                f"evaluate σ(1 - σ) at the output σ(x) you cached in forward, not at the input x: {_SIG_DX}.",
+            ),
+            (
+                lambda got, exp, case: _close(got, (1 - _sig(case["x"])) * case["dout"]),
+                f"the local gradient is σ(x)(1 - σ(x)): a factor σ(x) is missing: {_SIG_DX}.",
+            ),
+        ),
+        reference=("course_utils.circuits.SigmoidGate",),
+        point=("x", "dout"),
+    )
+)
 def check_sigmoid_gate(SigmoidGate):
     """Check SigmoidGate's forward σ(x) and backward σ(1 - σ) * dout at fixed and random points (notebook 01)."""
 
 
 # (4) a net of gates: forward in topological order, backward in reverse
 def _net_entries():
-    return [(ref.MultiplyGate(), ("x", "y"), "a"), (ref.MaxGate(), ("x", "z"), "b"),
-            (ref.AddGate(), ("a", "b"), "c"), (ref.SigmoidGate(), ("c",), "s"),
-            (ref.MultiplyGate(), ("s", "b"), "f")]
+    return [
+        (ref.MultiplyGate(), ("x", "y"), "a"),
+        (ref.MaxGate(), ("x", "z"), "b"),
+        (ref.AddGate(), ("a", "b"), "c"),
+        (ref.SigmoidGate(), ("c",), "s"),
+        (ref.MultiplyGate(), ("s", "b"), "f"),
+    ]
 
 
 _NET_GRADS = ("f", "s", "c", "b", "a", "z", "y", "x")  # the order backward finds them
@@ -309,9 +395,9 @@ def _net_cases(seed):
 
 _KEY_HINTS = {
     "forward": "values must hold the inputs before the first gate runs: start from values = dict(inputs), then store "
-               "each gate's output under its name, values[out] = gate.forward(...), in the order of self.entries.",
+    "each gate's output under its name, values[out] = gate.forward(...), in the order of self.entries.",
     "backward": "every named value needs a gradient to add to: start from grads = {name: 0.0 for name in self.values} "
-                "(forward keeps self.values), then set grads[output] = dout.",
+    "(forward keeps self.values), then set grads[output] = dout.",
 }
 
 
@@ -322,27 +408,39 @@ def _net_step(net, step: str, *args):
     except KeyError as exc:
         first, own = student_frames(exc.__traceback__)
         name = (code_name(first.tb_frame.f_code) if first else None) or f"Net.{step}"
-        raise CheckFailure(Failure(name, "exception", raised=f"KeyError: {exc}",
-                                   where=describe_line(own[-1]) if own else None, hint=_KEY_HINTS[step])) from None
+        raise CheckFailure(
+            Failure(
+                name,
+                "exception",
+                raised=f"KeyError: {exc}",
+                where=describe_line(own[-1]) if own else None,
+                hint=_KEY_HINTS[step],
+            )
+        ) from None
 
 
 def _net_pass(net, x, y, z, d, *, forward=True) -> list[float]:
     out = None
     if forward:
-        out = _number(_net_step(net, "forward", {"x": float(x), "y": float(y), "z": float(z)}), "Net.forward",
-                      "its output")
+        out = _number(
+            _net_step(net, "forward", {"x": float(x), "y": float(y), "z": float(z)}), "Net.forward", "its output"
+        )
     grads = _net_step(net, "backward", float(d))
     if not isinstance(grads, dict):
         raise CheckFailure(f"Net.backward must return a dict name -> gradient, got {type(grads).__name__}.")
     missing = [k for k in _NET_GRADS if k not in grads]
     if missing:
-        raise CheckFailure(f"Net.backward: no gradient for {', '.join(map(repr, missing))}; return one for "
-                           "every named value (the inputs and every gate's output).")
+        raise CheckFailure(
+            f"Net.backward: no gradient for {', '.join(map(repr, missing))}; return one for "
+            "every named value (the inputs and every gate's output)."
+        )
     return [out] + [_number(grads[k], "Net.backward", f"grads[{k!r}]") for k in _NET_GRADS]
 
 
-_NET_STATE_HINT = ("each backward starts from fresh gradients, grads = {name: 0.0 for name in self.values}, made "
-                   "inside backward: not from a dict kept on self (or a default argument) from an earlier call.")
+_NET_STATE_HINT = (
+    "each backward starts from fresh gradients, grads = {name: 0.0 for name in self.values}, made "
+    "inside backward: not from a dict kept on self (or a default argument) from an earlier call."
+)
 
 
 def _net_call(student, case):
@@ -355,14 +453,18 @@ def _net_call(student, case):
         at = f"at x={x:.6g}, y={y:.6g}, z={z:.6g}, dout={d:.6g}"
         for k, g1, g2 in zip(_NET_GRADS, first[1:], again):
             if not _close(g1, g2):
-                raise CheckFailure(f"Net.backward gave grads[{k!r}] = {g1:.6g} the first time and {g2:.6g} when called "
-                                   f"again after the same forward, {at}.\n  Hint: {_NET_STATE_HINT}")
+                raise CheckFailure(
+                    f"Net.backward gave grads[{k!r}] = {g1:.6g} the first time and {g2:.6g} when called "
+                    f"again after the same forward, {at}.\n  Hint: {_NET_STATE_HINT}"
+                )
         reused = _net_pass(shared, x, y, z, d)
         for k, g1, g2 in zip(("out",) + _NET_GRADS, first, reused):
             if not _close(g1, g2):
                 what = "its output" if k == "out" else f"grads[{k!r}]"
-                raise CheckFailure(f"Net gives {what} = {g2:.6g} when the same net has already run earlier points, "
-                                   f"but {g1:.6g} as a new net, {at}.\n  Hint: {_NET_STATE_HINT}")
+                raise CheckFailure(
+                    f"Net gives {what} = {g2:.6g} when the same net has already run earlier points, "
+                    f"but {g1:.6g} as a new net, {at}.\n  Hint: {_NET_STATE_HINT}"
+                )
         cols.append(first)
     names = ["out"] + [f"d{k}" for k in _NET_GRADS]
     return {name: np.array(col) for name, col in zip(names, zip(*cols))}
@@ -378,21 +480,30 @@ def _branch_parts(case):
     return [dc, s * d, dc * y, db * (x >= z)]
 
 
-@register(Spec(
-    name="Net", args=("Net",), cases=_net_cases, call=_net_call,
-    expected=lambda case: _net_call({"Net": ref.Net}, case),
-    hints=(
-        (lambda got, exp, case: any(_close(got, p) for p in _branch_parts(case)),
-         "this value feeds two gates: gradients add where a value branches. Accumulate "
-         "(grads[name] = grads[name] + d) instead of overwriting."),
-        (lambda got, exp, case: _close(got, 0 * got) and not _close(exp, 0 * exp),
-         "zero gradient: run the gates backward in *reverse* order (for gate, ins, out in "
-         "reversed(self.entries)), so a gate's dout is complete before its backward is called."),
-        (_forgot_dout, "start the backward pass with grads[self.entries[-1][2]] = dout (the argument), not 1."),
-    ),
-    reference=("course_utils.circuits.Net",),
-    point=("x", "y", "z", "dout"),
-))
+@register(
+    Spec(
+        name="Net",
+        args=("Net",),
+        cases=_net_cases,
+        call=_net_call,
+        expected=lambda case: _net_call({"Net": ref.Net}, case),
+        hints=(
+            (
+                lambda got, exp, case: any(_close(got, p) for p in _branch_parts(case)),
+                "this value feeds two gates: gradients add where a value branches. Accumulate "
+                "(grads[name] = grads[name] + d) instead of overwriting.",
+            ),
+            (
+                lambda got, exp, case: _close(got, 0 * got) and not _close(exp, 0 * exp),
+                "zero gradient: run the gates backward in *reverse* order (for gate, ins, out in "
+                "reversed(self.entries)), so a gate's dout is complete before its backward is called.",
+            ),
+            (_forgot_dout, "start the backward pass with grads[self.entries[-1][2]] = dout (the argument), not 1."),
+        ),
+        reference=("course_utils.circuits.Net",),
+        point=("x", "y", "z", "dout"),
+    )
+)
 def check_net(Net):
     """Check Net.forward and Net.backward on a five-gate circuit with two branches (notebook 01)."""
 
@@ -415,30 +526,44 @@ def _relu_sizes(case):
 def _vector_relu_error(case, message):
     s = read(message, _relu_sizes(case))
     if s is not None and s.kind == "product":
-        return ("the ReLU's Jacobian is diagonal, so its product with dout is entry by entry: "
-                f"{_VEC_DX} uses *, never @ (and never forms the Jacobian).")
+        return (
+            "the ReLU's Jacobian is diagonal, so its product with dout is entry by entry: "
+            f"{_VEC_DX} uses *, never @ (and never forms the Jacobian)."
+        )
     return None
 
 
-@register(ShapeSpec(
-    name="relu_backward", args=("relu_backward",), cases=_relu_cases,
-    call=lambda student, case: dict(dx=student["relu_backward"](case["dout"], case["x"])),
-    expected=lambda case: dict(dx=np.where(case["x"] > 0, case["dout"], 0.0)),
-    like={"dx": "x"},
-    error_hint=_vector_relu_error,
-    hints=(
-        (lambda got, exp, case: _close(got, case["x"] > 0),
-         "did you forget to multiply by the upstream gradient dout? dx = dout where x > 0, and 0 elsewhere: "
-         f"{_VEC_DX}."),
-        (lambda got, exp, case: _close(got, case["dout"]),
-         f"dx equals dout everywhere: the gradient must be blocked (0) where x <= 0: {_VEC_DX}."),
-        (lambda got, exp, case: _close(got, case["dout"] * (case["x"] <= 0)),
-         f"the mask is inverted: the gradient flows where x > 0 (where the ReLU let x through): {_VEC_DX}."),
-        (lambda got, exp, case: _close(got, case["dout"] * np.maximum(case["x"], 0)),
-         f"the ReLU's local gradient is 1 where x > 0, not x itself: use the mask (x > 0), not relu(x): {_VEC_DX}."),
-    ),
-    reference=("course_utils.layers.relu_backward",),
-))
+@register(
+    ShapeSpec(
+        name="relu_backward",
+        args=("relu_backward",),
+        cases=_relu_cases,
+        call=lambda student, case: dict(dx=student["relu_backward"](case["dout"], case["x"])),
+        expected=lambda case: dict(dx=np.where(case["x"] > 0, case["dout"], 0.0)),
+        like={"dx": "x"},
+        error_hint=_vector_relu_error,
+        hints=(
+            (
+                lambda got, exp, case: _close(got, case["x"] > 0),
+                "did you forget to multiply by the upstream gradient dout? dx = dout where x > 0, and 0 elsewhere: "
+                f"{_VEC_DX}.",
+            ),
+            (
+                lambda got, exp, case: _close(got, case["dout"]),
+                f"dx equals dout everywhere: the gradient must be blocked (0) where x <= 0: {_VEC_DX}.",
+            ),
+            (
+                lambda got, exp, case: _close(got, case["dout"] * (case["x"] <= 0)),
+                f"the mask is inverted: the gradient flows where x > 0 (where the ReLU let x through): {_VEC_DX}.",
+            ),
+            (
+                lambda got, exp, case: _close(got, case["dout"] * np.maximum(case["x"], 0)),
+                f"the ReLU's local gradient is 1 where x > 0, not x itself: use the mask (x > 0), not relu(x): {_VEC_DX}.",
+            ),
+        ),
+        reference=("course_utils.layers.relu_backward",),
+    )
+)
 def check_vector_relu_backward(relu_backward):
     """Check relu_backward(dout, x) -> dx, the masked gradient of an elementwise ReLU (notebook 01)."""
 
@@ -486,8 +611,17 @@ def _matmul_call(student, case):
     dX, dW = pair("matmul_backward", student["matmul_backward"](case["dD"], case["X"], case["W"]), "(dX, dW)")
     for name, got, like in (("dX", dX, "X"), ("dW", dW, "W")):
         if got is not None and np.ndim(got) and np.shape(got) != case[like].shape:
-            raise CheckFailure(Failure("matmul_backward", "shape", name, expected=case[like].shape,
-                                       got=np.shape(got), like=like, hint=_matmul_shape_hint(name, got, case)))
+            raise CheckFailure(
+                Failure(
+                    "matmul_backward",
+                    "shape",
+                    name,
+                    expected=case[like].shape,
+                    got=np.shape(got),
+                    like=like,
+                    hint=_matmul_shape_hint(name, got, case),
+                )
+            )
     return dict(dX=dX, dW=dW)
 
 
@@ -503,11 +637,12 @@ def _matmul_error(case, message):
         return None
     if s.kind == "product":
         if (s.left, s.right) == ("M", "D"):  # dD @ W, or dD @ X.T
-            return (f"dD is (N, M), so the factor right of it must start with M: W.T is (M, D), {_DX}. "
-                    f"(And {_DW}.)")
+            return f"dD is (N, M), so the factor right of it must start with M: W.T is (M, D), {_DX}. (And {_DW}.)"
         if (s.left, s.right) == ("D", "N"):  # X @ dD, or W.T @ dD
-            return (f"a factor ending in D met one starting with the batch size N: transpose X and put it first, "
-                    f"{_DW}; and {_DX}.")
+            return (
+                f"a factor ending in D met one starting with the batch size N: transpose X and put it first, "
+                f"{_DW}; and {_DX}."
+            )
         if (s.left, s.right) == ("M", "N"):  # dD @ X
             return f"the factors are in the wrong order: {_DW}."
         if (s.left, s.right) == ("N", "M"):  # X.T @ dD.T
@@ -518,18 +653,30 @@ def _matmul_error(case, message):
     return None
 
 
-@register(ShapeSpec(
-    name="matmul_backward", args=("matmul_backward",), cases=_matmul_cases, call=_matmul_call,
-    expected=_matmul_expected, like={"dX": "X", "dW": "W"}, batch="X", error_hint=_matmul_error,
-    tol=1e-9,  # sums of a few products of numbers near 1: float64 is good to 1e-14 here, float32 to 1e-7 only
-    hints=(
-        (matches(lambda c: np.ones_like(c["dD"]) @ c["W"].T),
-         f"did you forget the upstream gradient dD? dX is dD times the local gradient: {_DX}."),
-        (matches(lambda c: c["X"].T @ np.ones_like(c["dD"])),
-         f"did you forget the upstream gradient dD? dW is X.T times dD: {_DW}."),
-    ),
-    reference=("course_utils.layers.affine_backward",),
-))
+@register(
+    ShapeSpec(
+        name="matmul_backward",
+        args=("matmul_backward",),
+        cases=_matmul_cases,
+        call=_matmul_call,
+        expected=_matmul_expected,
+        like={"dX": "X", "dW": "W"},
+        batch="X",
+        error_hint=_matmul_error,
+        tol=1e-9,  # sums of a few products of numbers near 1: float64 is good to 1e-14 here, float32 to 1e-7 only
+        hints=(
+            (
+                matches(lambda c: np.ones_like(c["dD"]) @ c["W"].T),
+                f"did you forget the upstream gradient dD? dX is dD times the local gradient: {_DX}.",
+            ),
+            (
+                matches(lambda c: c["X"].T @ np.ones_like(c["dD"])),
+                f"did you forget the upstream gradient dD? dW is X.T times dD: {_DW}.",
+            ),
+        ),
+        reference=("course_utils.layers.affine_backward",),
+    )
+)
 def check_matmul_backward(matmul_backward):
     """Check matmul_backward(dD, X, W) -> (dX, dW), the backward of D = X @ W (notebook 01)."""
 
@@ -539,6 +686,10 @@ def _points(case):
 
 
 CASE_SIZES = {
-    "check_grads_xyz": _points, "check_gates": _points, "check_sigmoid_gate": _points, "check_net": _points,
-    "check_vector_relu_backward": _relu_sizes, "check_matmul_backward": _matmul_sizes,
+    "check_grads_xyz": _points,
+    "check_gates": _points,
+    "check_sigmoid_gate": _points,
+    "check_net": _points,
+    "check_vector_relu_backward": _relu_sizes,
+    "check_matmul_backward": _matmul_sizes,
 }

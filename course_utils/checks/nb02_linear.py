@@ -35,6 +35,7 @@ pure function of those arrays and the case) recomputes each loss and dW itself a
 shapes (the scores themselves, an argmax over the wrong axis or over the flattened array) get
 their own messages.
 """
+
 from __future__ import annotations
 
 import copy
@@ -48,9 +49,12 @@ from ._registry import register
 from ._shapes import ShapeSpec, read
 
 __all__ = [
-    "check_svm_loss_naive", "check_svm_loss_vectorized",
-    "check_softmax_loss_naive", "check_softmax_loss_vectorized",
-    "check_train_sgd", "check_predict",
+    "check_svm_loss_naive",
+    "check_svm_loss_vectorized",
+    "check_softmax_loss_naive",
+    "check_softmax_loss_vectorized",
+    "check_train_sgd",
+    "check_predict",
 ]
 
 _REF = {"svm": (ref.svm_loss, ref.linear_svm_loss), "softmax": (ref.softmax_loss, ref.linear_softmax_loss)}
@@ -80,9 +84,9 @@ def _sizes(case: dict) -> dict[str, int]:
 
 _SHIFT = {
     "naive": "subtract the row's max from the scores before np.exp, scores = scores - scores.max(), in the loop "
-             "over examples",
+    "over examples",
     "vectorized": "subtract each row's max from the scores before np.exp, "
-                  "scores = scores - scores.max(axis=1, keepdims=True)",
+    "scores = scores - scores.max(axis=1, keepdims=True)",
 }
 
 
@@ -126,16 +130,22 @@ def _error_hint(case: dict, message: str) -> str | None:
         return known.get((s.left, s.right), f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_STAGES}.")
     if s.kind == "broadcast":
         if {"(C,)", "(D,)"} <= set(s.shapes):
-            return ("dW is (D, C): the gradient of class j is the column dW[:, j] (D numbers, like X[i]), "
-                    "not the row dW[j].")
+            return (
+                "dW is (D, C): the gradient of class j is the column dW[:, j] (D numbers, like X[i]), "
+                "not the row dW[j]."
+            )
         if "(N, C)" in s.shapes and "(N,)" in s.shapes:
-            return ("a per-row max or sum must keep its axis to broadcast over the columns: "
-                    "scores.max(axis=1, keepdims=True) is (N, 1).")
+            return (
+                "a per-row max or sum must keep its axis to broadcast over the columns: "
+                "scores.max(axis=1, keepdims=True) is (N, 1)."
+            )
         return f"shapes {' and '.join(s.shapes)} do not broadcast: {_STAGES}."
     if s.kind == "index":
-        loops = {"C": "loop over the classes with range(W.shape[1]) (C of them)",
-                 "N": "loop over the examples with range(X.shape[0]) (N of them)",
-                 "D": "X[i] has D features, W.shape[0]; the classes are W's columns, range(W.shape[1])"}
+        loops = {
+            "C": "loop over the classes with range(W.shape[1]) (C of them)",
+            "N": "loop over the examples with range(X.shape[0]) (N of them)",
+            "D": "X[i] has D features, W.shape[0]; the classes are W's columns, range(W.shape[1])",
+        }
         return f"an index ran past the end of an axis of length {s.size}: {loops.get(s.size, _STAGES)}."
     return None
 
@@ -258,8 +268,7 @@ def _softmax_one_normalization(case, kind):
     probs = e / e.sum()
     dscores = probs.copy()
     dscores[rows, y] -= 1
-    return (-np.log(probs[rows, y]).mean() + 0.5 * reg * float(np.sum(W * W)),
-            X.T @ dscores / N + reg * W)
+    return (-np.log(probs[rows, y]).mean() + 0.5 * reg * float(np.sum(W * W)), X.T @ dscores / N + reg * W)
 
 
 def _svm_mask_ge(case, kind):
@@ -274,64 +283,100 @@ def _svm_mask_ge(case, kind):
 _COMMON_HINTS = [
     (_matches(_no_reg, "dW"), "dW is missing the gradient of the regularization: add reg * W."),
     (_matches(_no_reg, "loss"), "the loss is missing the regularization: add 0.5 * reg * np.sum(W * W)."),
-    (_matches(_reg_not_squared, "loss"), "the penalty squares the weights: add 0.5 * reg * np.sum(W * W), not "
-                                         "0.5 * reg * np.sum(W)."),
-    (_matches(_double_reg), "the L2 term is doubled: the course's convention is 0.5 * reg * np.sum(W * W), "
-                  "whose gradient is reg * W."),
-    (_matches(_data_sign, "dW"), "the data part of dW has the wrong sign (the regularization's is right): dscores "
-                                 "is +1 (SVM) or +probability (softmax) at the other classes and negative at the "
-                                 "correct class, and dW = X.T @ dscores."),
-    (_matches(_twice_n), "the data part is divided by N twice: divide the summed data loss and its gradient by "
-                         "N = X.shape[0] once, then add the regularization (which is not divided by N)."),
-    (_matches(_no_n), "the data part is not divided by N: divide the summed data loss and its gradient by "
-                      "N = X.shape[0] (they are means over the batch), then add the regularization."),
+    (
+        _matches(_reg_not_squared, "loss"),
+        "the penalty squares the weights: add 0.5 * reg * np.sum(W * W), not 0.5 * reg * np.sum(W).",
+    ),
+    (
+        _matches(_double_reg),
+        "the L2 term is doubled: the course's convention is 0.5 * reg * np.sum(W * W), whose gradient is reg * W.",
+    ),
+    (
+        _matches(_data_sign, "dW"),
+        "the data part of dW has the wrong sign (the regularization's is right): dscores "
+        "is +1 (SVM) or +probability (softmax) at the other classes and negative at the "
+        "correct class, and dW = X.T @ dscores.",
+    ),
+    (
+        _matches(_twice_n),
+        "the data part is divided by N twice: divide the summed data loss and its gradient by "
+        "N = X.shape[0] once, then add the regularization (which is not divided by N).",
+    ),
+    (
+        _matches(_no_n),
+        "the data part is not divided by N: divide the summed data loss and its gradient by "
+        "N = X.shape[0] (they are means over the batch), then add the regularization.",
+    ),
 ]
 _SVM_HINTS = [
-    (_matches(_svm_correct_counted), "you counted the correct class in the margin sum (its margin s_y - s_y + 1 is "
-                                     "always 1): skip j == y[i] in the loop, or set margins[np.arange(N), y] = 0."),
-    (_matches(_svm_no_correct_grad), "the correct class's column is missing its gradient: for every class j that "
-                                     "violates the margin, dW[:, y[i]] -= X[i] as well as dW[:, j] += X[i]."),
-    (_matches(_svm_mask_ge), "count only the classes whose margin is > 0: (margins > 0), not (margins >= 0), "
-                             "since every margin is >= 0 after np.maximum(0, ...)."),
+    (
+        _matches(_svm_correct_counted),
+        "you counted the correct class in the margin sum (its margin s_y - s_y + 1 is "
+        "always 1): skip j == y[i] in the loop, or set margins[np.arange(N), y] = 0.",
+    ),
+    (
+        _matches(_svm_no_correct_grad),
+        "the correct class's column is missing its gradient: for every class j that "
+        "violates the margin, dW[:, y[i]] -= X[i] as well as dW[:, j] += X[i].",
+    ),
+    (
+        _matches(_svm_mask_ge),
+        "count only the classes whose margin is > 0: (margins > 0), not (margins >= 0), "
+        "since every margin is >= 0 after np.maximum(0, ...).",
+    ),
     (_matches(_svm_no_margin), "the margin is 1: margin = scores[j] - scores[y[i]] + 1, counted where it is > 0."),
 ]
 _SOFTMAX_HINTS = [
-    (_matches(_softmax_rows_by_label, "loss"), "probs[y] takes whole rows; pick one probability per example: "
-                                               "-np.log(probs[np.arange(N), y]).mean()."),
-    (_matches(_softmax_no_log, "loss"), "the loss is minus the *log* of the correct class's probability: "
-                                        "-np.log(probs[np.arange(N), y]).mean()."),
-    (_matches(_softmax_one_normalization), "normalize each row on its own: probs = exp_scores / "
-                                           "exp_scores.sum(axis=1, keepdims=True) (a sum without axis adds up the "
-                                           "whole batch)."),
-    (_matches(_softmax_no_minus_one), "dscores is softmax(scores) minus 1 at the correct class, and the -1 is "
-                                      "missing: dscores[np.arange(N), y] -= 1 (in a loop: dW[:, y[i]] -= X[i])."),
+    (
+        _matches(_softmax_rows_by_label, "loss"),
+        "probs[y] takes whole rows; pick one probability per example: -np.log(probs[np.arange(N), y]).mean().",
+    ),
+    (
+        _matches(_softmax_no_log, "loss"),
+        "the loss is minus the *log* of the correct class's probability: -np.log(probs[np.arange(N), y]).mean().",
+    ),
+    (
+        _matches(_softmax_one_normalization),
+        "normalize each row on its own: probs = exp_scores / "
+        "exp_scores.sum(axis=1, keepdims=True) (a sum without axis adds up the "
+        "whole batch).",
+    ),
+    (
+        _matches(_softmax_no_minus_one),
+        "dscores is softmax(scores) minus 1 at the correct class, and the -1 is "
+        "missing: dscores[np.arange(N), y] -= 1 (in a loop: dW[:, y[i]] -= X[i]).",
+    ),
 ]
 _DSCORES = {
-    "svm": "+1 at every class j whose margin scores[i, j] - scores[i, y[i]] + 1 is > 0, and minus their count at "
-           "y[i]",
+    "svm": "+1 at every class j whose margin scores[i, j] - scores[i, y[i]] + 1 is > 0, and minus their count at y[i]",
     "softmax": "the probabilities, minus 1 at y[i]",
 }
 
 
 def _dw_other(kind: str) -> tuple:
     """The last hint for a wrong dW: the stages, with this loss's dscores spelled out."""
-    return (lambda got, exp, case: got.ndim == 2,
-            f"go through the stages again, printing each: scores = X @ W (N, C); dscores (N, C) is {_DSCORES[kind]}, "
-            "divided by N; dW = X.T @ dscores + reg * W.")
+    return (
+        lambda got, exp, case: got.ndim == 2,
+        f"go through the stages again, printing each: scores = X @ W (N, C); dscores (N, C) is {_DSCORES[kind]}, "
+        "divided by N; dW = X.T @ dscores + reg * W.",
+    )
 
 
 def _spec(name: str, kind: str) -> Spec:
     extra = _SVM_HINTS if kind == "svm" else _SOFTMAX_HINTS
     hints = tuple(
-        (lambda got, exp, case, t=test: t(got, exp, case, kind), text)
-        for test, text in _COMMON_HINTS + extra
+        (lambda got, exp, case, t=test: t(got, exp, case, kind), text) for test, text in _COMMON_HINTS + extra
     ) + (_dw_other(kind),)
     return ShapeSpec(
-        name=name, args=(name,), error_hint=_error_hint,
+        name=name,
+        args=(name,),
+        error_hint=_error_hint,
         cases=lambda seed: _cases(seed, kind),
         call=lambda student, case: _call(student, case, name=name),
         expected=lambda case: _expected(case, kind=kind),
-        like={"dW": "W"}, batch="X", hints=hints,
+        like={"dW": "W"},
+        batch="X",
+        hints=hints,
         reference=(f"course_utils.losses.linear_{kind}_loss", f"course_utils.losses.{kind}_loss"),
     )
 
@@ -356,18 +401,30 @@ def check_softmax_loss_vectorized(softmax_loss_vectorized):
     """Check softmax_loss_vectorized(W, X, y, reg) -> (loss, dW), also for scores in the thousands (notebook 02)."""
 
 
-
-_SGD = {0: dict(N=40, D=7, C=3, B=9, T=25, lr=0.3, reg=0.05), 1: dict(N=44, D=6, C=4, B=8, T=21, lr=0.2, reg=0.1),
-        2: dict(N=37, D=5, C=3, B=11, T=23, lr=0.5, reg=0.02)}
+_SGD = {
+    0: dict(N=40, D=7, C=3, B=9, T=25, lr=0.3, reg=0.05),
+    1: dict(N=44, D=6, C=4, B=8, T=21, lr=0.2, reg=0.1),
+    2: dict(N=37, D=5, C=3, B=11, T=23, lr=0.5, reg=0.02),
+}
 
 
 def _sgd_cases(seed: int) -> list[dict]:
     p = _SGD[seed % 3]
     rng = np.random.default_rng(2000 + seed)
     X = rng.standard_normal((p["N"], p["D"]))
-    return [dict(W=0.5 * rng.standard_normal((p["D"], p["C"])), X=X, y=rng.permutation(np.arange(p["N"]) % p["C"]),
-                 lr=p["lr"], reg=p["reg"], num_iters=p["T"], batch_size=p["B"],
-                 rng=np.random.default_rng(2100 + seed), other_rng=np.random.default_rng(2200 + seed))]
+    return [
+        dict(
+            W=0.5 * rng.standard_normal((p["D"], p["C"])),
+            X=X,
+            y=rng.permutation(np.arange(p["N"]) % p["C"]),
+            lr=p["lr"],
+            reg=p["reg"],
+            num_iters=p["T"],
+            batch_size=p["B"],
+            rng=np.random.default_rng(2100 + seed),
+            other_rng=np.random.default_rng(2200 + seed),
+        )
+    ]
 
 
 def _sgd_sizes(case: dict) -> dict[str, int]:
@@ -397,23 +454,33 @@ class _LossRecorder:
     def __call__(self, W, X_batch, y_batch, reg):
         W, X_batch, y_batch = np.asarray(W), np.asarray(X_batch), np.asarray(y_batch)
         if W.shape != (self.D, self.C):
-            raise CheckFailure(f"train_sgd called loss_fn with W of shape {W.shape}, expected (D, C) = "
-                               f"{(self.D, self.C)}.\n  Hint: {_ORDER}, W first.")
+            raise CheckFailure(
+                f"train_sgd called loss_fn with W of shape {W.shape}, expected (D, C) = "
+                f"{(self.D, self.C)}.\n  Hint: {_ORDER}, W first."
+            )
         if X_batch.ndim != 2 or X_batch.shape[1] != self.D:
-            raise CheckFailure(f"train_sgd called loss_fn with X_batch of shape {X_batch.shape}, expected "
-                               "(batch_size, D): rows of X.\n  Hint: X_batch = X[idx] takes whole rows of X; "
-                               f"{_ORDER}.")
+            raise CheckFailure(
+                f"train_sgd called loss_fn with X_batch of shape {X_batch.shape}, expected "
+                "(batch_size, D): rows of X.\n  Hint: X_batch = X[idx] takes whole rows of X; "
+                f"{_ORDER}."
+            )
         if y_batch.shape != (len(X_batch),):
-            raise CheckFailure(f"train_sgd called loss_fn with y_batch of shape {y_batch.shape} and X_batch of shape "
-                               f"{X_batch.shape}: one label per example.\n  Hint: take both with the same indices, "
-                               "X_batch = X[idx] and y_batch = y[idx].")
+            raise CheckFailure(
+                f"train_sgd called loss_fn with y_batch of shape {y_batch.shape} and X_batch of shape "
+                f"{X_batch.shape}: one label per example.\n  Hint: take both with the same indices, "
+                "X_batch = X[idx] and y_batch = y[idx]."
+            )
         if not np.issubdtype(y_batch.dtype, np.integer):
-            raise CheckFailure(f"train_sgd called loss_fn with y_batch of dtype {y_batch.dtype}, expected integer "
-                               "labels.\n  Hint: y_batch = y[idx], with idx an array of integer indices.")
+            raise CheckFailure(
+                f"train_sgd called loss_fn with y_batch of dtype {y_batch.dtype}, expected integer "
+                "labels.\n  Hint: y_batch = y[idx], with idx an array of integer indices."
+            )
         W, X_batch = np.array(W, dtype=np.float64), np.array(X_batch, dtype=np.float64)
         if len(y_batch) and (y_batch.min() < 0 or y_batch.max() >= self.C):
-            raise CheckFailure(f"train_sgd called loss_fn with labels outside 0..{self.C - 1}.\n  Hint: y_batch = "
-                               "y[idx], the labels of the batch's examples.")
+            raise CheckFailure(
+                f"train_sgd called loss_fn with labels outside 0..{self.C - 1}.\n  Hint: y_batch = "
+                "y[idx], the labels of the batch's examples."
+            )
         loss, dW = _squares(W, X_batch, y_batch, float(reg))
         self.calls.append((W, X_batch, y_batch.copy(), float(reg)))
         return loss, dW
@@ -431,13 +498,24 @@ def _sgd_run(train_sgd, case: dict, W: np.ndarray, X: np.ndarray, rng: np.random
     """One call of the student's train_sgd: what it gave loss_fn at each call, and what it returned (raw)."""
     sizes = _sgd_sizes(case)
     recorder = _LossRecorder(sizes["D"], sizes["C"])
-    result = train_sgd(loss_fn=recorder, W=W, X=X, y=case["y"], lr=case["lr"], reg=case["reg"],
-                       num_iters=sizes["T"], batch_size=sizes["B"], rng=rng)
+    result = train_sgd(
+        loss_fn=recorder,
+        W=W,
+        X=X,
+        y=case["y"],
+        lr=case["lr"],
+        reg=case["reg"],
+        num_iters=sizes["T"],
+        batch_size=sizes["B"],
+        rng=rng,
+    )
     W_out, history = pair("train_sgd", result, "(W, loss_history)")
     calls, raw = recorder.calls, {}
     if calls and len({c[1].shape for c in calls}) == 1:  # batches of one size stack; any other is judged by size
-        raw = {f"{what} at each call": np.stack([c[i] for c in calls])
-               for i, what in enumerate(("W", "X_batch", "y_batch"))}
+        raw = {
+            f"{what} at each call": np.stack([c[i] for c in calls])
+            for i, what in enumerate(("W", "X_batch", "y_batch"))
+        }
     else:
         raw = {"batch sizes": np.array([len(c[1]) for c in calls], dtype=np.float64)}
     raw["reg at each call"] = np.array([c[3] for c in calls], dtype=np.float64)
@@ -472,8 +550,9 @@ def _exact(value, shape, kind="biuf") -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind in kind and value.shape == shape
 
 
-def _judged_run(case: dict, raw: dict, prefix: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray,
-                                                              np.ndarray, np.ndarray]:
+def _judged_run(
+    case: dict, raw: dict, prefix: str
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One run's batches (indices into X), W at each call, W returned and loss_history, every shape checked
     before any arithmetic; a CheckFailure for the first thing wrong."""
     sizes = _sgd_sizes(case)
@@ -482,61 +561,95 @@ def _judged_run(case: dict, raw: dict, prefix: str) -> tuple[list[np.ndarray], n
     sizes_seen = get("batch sizes")
     if sizes_seen is not None:  # batches of several sizes
         if isinstance(sizes_seen, np.ndarray) and sizes_seen.size == 0:
-            raise CheckFailure(f"train_sgd never called loss_fn.\n  Hint: at every iteration, {_ORDER}, on that "
-                               "iteration's mini-batch.")
-        raise CheckFailure(f"train_sgd gave loss_fn X_batch of different sizes, expected {(B, D)} at every "
-                           "iteration.\n  Hint: draw batch_size indices at every iteration, idx = rng.choice(N, "
-                           "batch_size).")
-    Ws, Xs, ys, regs = get("W at each call"), get("X_batch at each call"), get("y_batch at each call"), \
-        get("reg at each call")
+            raise CheckFailure(
+                f"train_sgd never called loss_fn.\n  Hint: at every iteration, {_ORDER}, on that "
+                "iteration's mini-batch."
+            )
+        raise CheckFailure(
+            f"train_sgd gave loss_fn X_batch of different sizes, expected {(B, D)} at every "
+            "iteration.\n  Hint: draw batch_size indices at every iteration, idx = rng.choice(N, "
+            "batch_size)."
+        )
+    Ws, Xs, ys, regs = (
+        get("W at each call"),
+        get("X_batch at each call"),
+        get("y_batch at each call"),
+        get("reg at each call"),
+    )
     if not (isinstance(Ws, np.ndarray) and Ws.ndim == 3 and Ws.shape[1:] == (D, C) and Ws.shape[0] <= 4 * T):
         raise CheckFailure("train_sgd: the grader could not read its calls of loss_fn.")
     calls = Ws.shape[0]
     if calls != T:
-        raise CheckFailure(f"train_sgd called loss_fn {'more' if calls > T else 'fewer'} times than once per "
-                           "iteration.\n  Hint: one call per iteration, loss, dW = loss_fn(W, X_batch, y_batch, "
-                           "reg), inside the loop over range(num_iters).")
+        raise CheckFailure(
+            f"train_sgd called loss_fn {'more' if calls > T else 'fewer'} times than once per "
+            "iteration.\n  Hint: one call per iteration, loss, dW = loss_fn(W, X_batch, y_batch, "
+            "reg), inside the loop over range(num_iters)."
+        )
     size = Xs.shape[1] if isinstance(Xs, np.ndarray) and Xs.ndim == 3 else -1
-    if not (_exact(Xs, (T, size, D), "f") and _exact(ys, (T, size), "iu") and _exact(regs, (T,), "f")
-            and Ws.dtype.kind == "f" and 0 < size <= N):
+    if not (
+        _exact(Xs, (T, size, D), "f")
+        and _exact(ys, (T, size), "iu")
+        and _exact(regs, (T,), "f")
+        and Ws.dtype.kind == "f"
+        and 0 < size <= N
+    ):
         raise CheckFailure("train_sgd: the grader could not read its calls of loss_fn.")
     if size == N and B != N:
         raise CheckFailure(
             "train_sgd gave loss_fn all N examples of X at iteration 0, not a mini-batch of batch_size examples.\n"
             "  Hint: sample idx = rng.choice(N, batch_size) and pass X[idx], y[idx]: each step of SGD looks at a "
-            "small random batch.")
+            "small random batch."
+        )
     if size != B:
-        raise CheckFailure(f"train_sgd gave loss_fn an X_batch of shape {(size, D)} at iteration 0, expected "
-                           f"{(B, D)}: batch_size rows.\n  Hint: draw batch_size indices at every iteration, "
-                           "idx = rng.choice(N, batch_size).")
+        raise CheckFailure(
+            f"train_sgd gave loss_fn an X_batch of shape {(size, D)} at iteration 0, expected "
+            f"{(B, D)}: batch_size rows.\n  Hint: draw batch_size indices at every iteration, "
+            "idx = rng.choice(N, batch_size)."
+        )
     W_out, history = get("W returned"), get("loss_history")
     if not _exact(W_out, (D, C)):
-        got = "None" if W_out is None else f"shape {W_out.shape}" if isinstance(W_out, np.ndarray) else \
-            type(W_out).__name__
-        raise CheckFailure(f"train_sgd returned W with {got}, expected shape (D, C) = {(D, C)} like the W it "
-                           "was given.\n  Hint: return the updated weights W and the list of losses, in that "
-                           "order: return W, loss_history.")
+        got = (
+            "None"
+            if W_out is None
+            else f"shape {W_out.shape}"
+            if isinstance(W_out, np.ndarray)
+            else type(W_out).__name__
+        )
+        raise CheckFailure(
+            f"train_sgd returned W with {got}, expected shape (D, C) = {(D, C)} like the W it "
+            "was given.\n  Hint: return the updated weights W and the list of losses, in that "
+            "order: return W, loss_history."
+        )
     if not (isinstance(history, np.ndarray) and history.dtype.kind in "biuf"):
-        raise CheckFailure("train_sgd: loss_history is not a list of numbers.\n  Hint: append the loss that "
-                           "loss_fn returns (a number) at each iteration.")
+        raise CheckFailure(
+            "train_sgd: loss_history is not a list of numbers.\n  Hint: append the loss that "
+            "loss_fn returns (a number) at each iteration."
+        )
     if history.shape != (T,):
-        raise CheckFailure(f"train_sgd: loss_history has shape {history.shape}, expected one loss per iteration, "
-                           f"shape {(T,)}.\n  Hint: append each iteration's loss inside the loop (not once after "
-                           "it), and nothing else.")
+        raise CheckFailure(
+            f"train_sgd: loss_history has shape {history.shape}, expected one loss per iteration, "
+            f"shape {(T,)}.\n  Hint: append each iteration's loss inside the loop (not once after "
+            "it), and nothing else."
+        )
     rows = {X_row.tobytes(): i for i, X_row in enumerate(np.array(case["X"], dtype=np.float64))}
     batches = []
     for t in range(T):
         idx = np.array([rows.get(r.tobytes(), -1) for r in Xs[t]])
         if np.any(idx < 0):
-            raise CheckFailure(f"train_sgd gave loss_fn rows that are not rows of X (iteration {t}).\n  Hint: the "
-                               "batch is X_batch = X[idx], whole rows of X, unchanged.")
+            raise CheckFailure(
+                f"train_sgd gave loss_fn rows that are not rows of X (iteration {t}).\n  Hint: the "
+                "batch is X_batch = X[idx], whole rows of X, unchanged."
+            )
         if not np.array_equal(ys[t], case["y"][idx]):
-            raise CheckFailure(f"train_sgd gave loss_fn labels that are not those of the batch's examples (iteration "
-                               f"{t}).\n  Hint: take both with the same indices, X_batch = X[idx] and "
-                               "y_batch = y[idx].")
+            raise CheckFailure(
+                f"train_sgd gave loss_fn labels that are not those of the batch's examples (iteration "
+                f"{t}).\n  Hint: take both with the same indices, X_batch = X[idx] and "
+                "y_batch = y[idx]."
+            )
         if regs[t] != case["reg"]:
-            raise CheckFailure(f"train_sgd passed reg = {regs[t]:g} to loss_fn, expected the reg it was given.\n"
-                               f"  Hint: {_ORDER}.")
+            raise CheckFailure(
+                f"train_sgd passed reg = {regs[t]:g} to loss_fn, expected the reg it was given.\n  Hint: {_ORDER}."
+            )
         batches.append(idx)
     return batches, Ws, Xs, W_out.astype(np.float64), history.astype(np.float64)
 
@@ -553,26 +666,35 @@ def _judge_sgd(case, raw):
         raise CheckFailure(
             "train_sgd drew from (or reseeded) numpy's global generator np.random.\n  Hint: sample the batch "
             "from the rng it is given, idx = rng.choice(N, batch_size), so that a seeded run gives the same "
-            "batches every time and nothing else changes them.")
+            "batches every time and nothing else changes them."
+        )
     batches, Ws, Xs, W_out, history = _judged_run(case, raw, _RUNS[0])
     N, T = len(case["X"]), case["num_iters"]
     if all(np.array_equal(np.sort(b), np.sort(batches[0])) for b in batches[1:]):
-        raise CheckFailure("train_sgd used the same mini-batch at every iteration.\n  Hint: draw a new batch inside "
-                           "the loop, idx = rng.choice(N, batch_size) as the loop's first line, from the rng it is "
-                           "given (not from a generator made anew at each iteration).")
+        raise CheckFailure(
+            "train_sgd used the same mini-batch at every iteration.\n  Hint: draw a new batch inside "
+            "the loop, idx = rng.choice(N, batch_size) as the loop's first line, from the rng it is "
+            "given (not from a generator made anew at each iteration)."
+        )
     if not _same_batches(batches, _judged_run(case, raw, _RUNS[1])[0]):
-        raise CheckFailure("train_sgd gave different mini-batches for two generators seeded alike.\n  Hint: draw "
-                           "the batches from the rng it is given, rng.choice(N, batch_size), not from a new "
-                           "generator (np.random.default_rng()) or np.random.")
+        raise CheckFailure(
+            "train_sgd gave different mini-batches for two generators seeded alike.\n  Hint: draw "
+            "the batches from the rng it is given, rng.choice(N, batch_size), not from a new "
+            "generator (np.random.default_rng()) or np.random."
+        )
     if _same_batches(batches, _judged_run(case, raw, _RUNS[2])[0]):
-        raise CheckFailure("train_sgd gave the same mini-batches for two generators seeded differently: it ignores "
-                           "rng (a fixed seed inside, or batches taken in order?).\n  Hint: draw the batches from the "
-                           "rng it is given, idx = rng.choice(N, batch_size).")
+        raise CheckFailure(
+            "train_sgd gave the same mini-batches for two generators seeded differently: it ignores "
+            "rng (a fixed seed inside, or batches taken in order?).\n  Hint: draw the batches from the "
+            "rng it is given, idx = rng.choice(N, batch_size)."
+        )
     seen = len(np.unique(np.concatenate(batches)))
     if seen < 0.75 * N:
-        raise CheckFailure(f"train_sgd's mini-batches only ever hold {seen / N:.0%} of the N examples of X over the "
-                           "whole run.\n  Hint: draw the indices from all N = X.shape[0] examples, "
-                           "rng.choice(N, batch_size), not from range(batch_size).")
+        raise CheckFailure(
+            f"train_sgd's mini-batches only ever hold {seen / N:.0%} of the N examples of X over the "
+            "whole run.\n  Hint: draw the indices from all N = X.shape[0] examples, "
+            "rng.choice(N, batch_size), not from range(batch_size)."
+        )
     y = case["y"]
     losses, dWs = zip(*(_squares(Ws[t], Xs[t], y[batches[t]], float(case["reg"])) for t in range(T)))
     with np.errstate(all="ignore"):
@@ -590,14 +712,22 @@ def _expected_sgd(case):
 
 
 _UPDATE_SLIPS = (
-    (lambda c: -1.0, "W moved uphill: the update is W -= lr * dW (minus: a small step against the gradient), not "
-                     "W += lr * dW."),
-    (lambda c: 0.0, "W never changed: assign the update, W -= lr * dW (or W = W - lr * dW); the expression "
-                    "W - lr * dW alone makes a new array and throws it away."),
+    (
+        lambda c: -1.0,
+        "W moved uphill: the update is W -= lr * dW (minus: a small step against the gradient), not W += lr * dW.",
+    ),
+    (
+        lambda c: 0.0,
+        "W never changed: assign the update, W -= lr * dW (or W = W - lr * dW); the expression "
+        "W - lr * dW alone makes a new array and throws it away.",
+    ),
     (lambda c: 1 / c["lr"], "the step is dW itself: multiply the gradient by the learning rate, W -= lr * dW."),
     (lambda c: c["lr"], "the step is lr * lr * dW: multiply the gradient by the learning rate once."),
-    (lambda c: 1 / c["batch_size"], "the step is divided by batch_size again: the dW that loss_fn returns is "
-                                    "already a mean over the batch; W -= lr * dW."),
+    (
+        lambda c: 1 / c["batch_size"],
+        "the step is divided by batch_size again: the dW that loss_fn returns is "
+        "already a mean over the batch; W -= lr * dW.",
+    ),
 )
 
 
@@ -605,23 +735,39 @@ def _update_slip(ratio: np.ndarray, case: dict) -> None:
     """A CheckFailure for an update that is a known slip: the same wrong factor at every iteration."""
     for value, hint in _UPDATE_SLIPS:
         if np.allclose(ratio, value(case), rtol=1e-6, atol=1e-9):
-            raise CheckFailure(f"train_sgd: W changed by {value(case):.4g} times -lr * dW at every iteration, "
-                               f"expected exactly -lr * dW.\n  Hint: {hint}")
+            raise CheckFailure(
+                f"train_sgd: W changed by {value(case):.4g} times -lr * dW at every iteration, "
+                f"expected exactly -lr * dW.\n  Hint: {hint}"
+            )
 
 
 _SGD_HINTS = (
-    (lambda got, exp, case: got.ndim == 3, "at every iteration W must change by exactly -lr * dW, with the dW that "
-                                           "loss_fn returned for that iteration's batch, and by nothing else."),
-    (lambda got, exp, case: got.ndim == 1, "loss_history[t] is the loss that loss_fn returned at iteration t "
-                                           "(before that iteration's update), appended inside the loop."),
+    (
+        lambda got, exp, case: got.ndim == 3,
+        "at every iteration W must change by exactly -lr * dW, with the dW that "
+        "loss_fn returned for that iteration's batch, and by nothing else.",
+    ),
+    (
+        lambda got, exp, case: got.ndim == 1,
+        "loss_history[t] is the loss that loss_fn returned at iteration t "
+        "(before that iteration's update), appended inside the loop.",
+    ),
 )
 
 
-@register(Spec(
-    name="train_sgd", args=("train_sgd",), cases=_sgd_cases, call=_call_sgd, derive=_judge_sgd,
-    expected=_expected_sgd, tol=1e-6,
-    hints=_SGD_HINTS, reference=("course_utils.train.minibatch_sgd",),
-))
+@register(
+    Spec(
+        name="train_sgd",
+        args=("train_sgd",),
+        cases=_sgd_cases,
+        call=_call_sgd,
+        derive=_judge_sgd,
+        expected=_expected_sgd,
+        tol=1e-6,
+        hints=_SGD_HINTS,
+        reference=("course_utils.train.minibatch_sgd",),
+    )
+)
 def check_train_sgd(train_sgd):
     """Check train_sgd(loss_fn, W, X, y, lr, reg, num_iters, batch_size, rng) -> (W, loss_history) (notebook 02).
 
@@ -644,16 +790,22 @@ def _call_predict(student, case):
     N, C = case["X"].shape[0], case["W"].shape[1]
     shape = np.shape(labels) if labels is not None else None
     if shape == (N, C):
-        raise CheckFailure(f"predict returned an array of shape {shape}, the scores: expected the labels, shape "
-                           f"{(N,)}.\n  Hint: the label of an example is the index of its largest score, "
-                           "np.argmax(scores, axis=1).")
+        raise CheckFailure(
+            f"predict returned an array of shape {shape}, the scores: expected the labels, shape "
+            f"{(N,)}.\n  Hint: the label of an example is the index of its largest score, "
+            "np.argmax(scores, axis=1)."
+        )
     if shape == (C,):
-        raise CheckFailure(f"predict returned an array of shape {shape}, one value per class: expected one label "
-                           f"per example, shape {(N,)}.\n  Hint: np.argmax(scores, axis=0) picks the best example "
-                           "of each class; take it along the classes, axis=1.")
+        raise CheckFailure(
+            f"predict returned an array of shape {shape}, one value per class: expected one label "
+            f"per example, shape {(N,)}.\n  Hint: np.argmax(scores, axis=0) picks the best example "
+            "of each class; take it along the classes, axis=1."
+        )
     if shape == ():
-        raise CheckFailure(f"predict returned one number, expected one label per example, shape {(N,)}.\n  Hint: "
-                           "np.argmax without an axis flattens the scores; use np.argmax(scores, axis=1).")
+        raise CheckFailure(
+            f"predict returned one number, expected one label per example, shape {(N,)}.\n  Hint: "
+            "np.argmax without an axis flattens the scores; use np.argmax(scores, axis=1)."
+        )
     return {"labels": labels}
 
 
@@ -665,15 +817,21 @@ def _labels_are(f):
     def test(got, exp, case):
         want = f(case["X"] @ case["W"])
         return got.shape == want.shape and np.allclose(got, want)
+
     return test
 
 
 _PREDICT_HINTS = (
-    (_labels_are(lambda s: s.argmin(axis=1)), "argmin picks the lowest score: the predicted class is the one with "
-                                              "the highest, np.argmax(scores, axis=1)."),
+    (
+        _labels_are(lambda s: s.argmin(axis=1)),
+        "argmin picks the lowest score: the predicted class is the one with the highest, np.argmax(scores, axis=1).",
+    ),
     (_labels_are(lambda s: s.argmax(axis=1) + 1), "labels start at 0, the index of the column: no + 1."),
-    (_labels_are(lambda s: s.max(axis=1)), "that is each example's highest score; its label is where that score "
-                                           "is, np.argmax(scores, axis=1), not np.max."),
+    (
+        _labels_are(lambda s: s.max(axis=1)),
+        "that is each example's highest score; its label is where that score "
+        "is, np.argmax(scores, axis=1), not np.max.",
+    ),
 )
 
 
@@ -688,16 +846,32 @@ def _predict_sizes(case: dict) -> dict[str, int]:
     return dict(N=N, D=D, C=C)
 
 
-@register(ShapeSpec(
-    name="predict", args=("predict",), cases=_predict_cases, call=_call_predict, expected=_expected_predict,
-    hints=_PREDICT_HINTS, error_hint=_predict_error_hint, reference=("course_utils.models.linear_predict",),
-))
+@register(
+    ShapeSpec(
+        name="predict",
+        args=("predict",),
+        cases=_predict_cases,
+        call=_call_predict,
+        expected=_expected_predict,
+        hints=_PREDICT_HINTS,
+        error_hint=_predict_error_hint,
+        reference=("course_utils.models.linear_predict",),
+    )
+)
 def check_predict(predict):
     """Check predict(W, X) -> labels (N,), the argmax of each row of X @ W (notebook 02)."""
 
 
 CASE_SIZES = {
-    **dict.fromkeys(["check_svm_loss_naive", "check_svm_loss_vectorized", "check_softmax_loss_naive",
-                     "check_softmax_loss_vectorized"], _sizes),
-    "check_train_sgd": _sgd_sizes, "check_predict": _predict_sizes,
+    **dict.fromkeys(
+        [
+            "check_svm_loss_naive",
+            "check_svm_loss_vectorized",
+            "check_softmax_loss_naive",
+            "check_softmax_loss_vectorized",
+        ],
+        _sizes,
+    ),
+    "check_train_sgd": _sgd_sizes,
+    "check_predict": _predict_sizes,
 }

@@ -13,6 +13,7 @@ flattened x, or the wrong arrays, passes a check of ``out`` alone and then gets 
 backward pass blamed. The backward checks run the student's own forward pass, and say so when
 the cache, not the backward pass, makes the difference.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,14 +25,18 @@ from ._registry import register
 from ._shapes import ShapeSpec, named, read
 
 __all__ = [
-    "check_affine_forward", "check_affine_backward", "check_relu_forward", "check_relu_backward",
+    "check_affine_forward",
+    "check_affine_backward",
+    "check_relu_forward",
+    "check_relu_backward",
     "check_two_layer_loss",
 ]
 
-_AFFINE_FIX = ("cache the original inputs, in this order: cache = AffineCache(x, w, b) (the plain tuple "
-               "(x, w, b) works too), with x in its original shape (N, d1, ..., dk), not the flattened copy.")
+_AFFINE_FIX = (
+    "cache the original inputs, in this order: cache = AffineCache(x, w, b) (the plain tuple "
+    "(x, w, b) works too), with x in its original shape (N, d1, ..., dk), not the flattened copy."
+)
 _RELU_FIX = "cache the input: cache = ReluCache(x) (relu_backward needs the sign of each entry of x)."
-
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -39,7 +44,8 @@ def _same(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(
         np.shape(a[k]) == np.shape(b[k])
         and np.array_equal(np.asarray(a[k], dtype=float), np.asarray(b[k], dtype=float), equal_nan=True)
-        for k in a)
+        for k in a
+    )
 
 
 def _kind(value) -> str:
@@ -80,6 +86,7 @@ def _backward_on(run, cache, clean, problem: str | None, *, layer: str, clean_na
 
 # ---- affine ----
 
+
 def _affine_sizes(case: dict) -> dict[str, int]:
     x, w = case["x"], case["w"]
     return {"N": x.shape[0], **{f"d{i}": d for i, d in enumerate(x.shape[1:], 1)}, "D": w.shape[0], "M": w.shape[1]}
@@ -100,8 +107,14 @@ def _affine_cases(seed: int, *, forward: bool) -> list[dict]:
     cases = []
     for dims, M in [((3, 5), 7), ((2, 3, 9), 5)]:
         D = int(np.prod(dims))
-        cases.append(dict(x=rng.standard_normal((N, *dims)), w=rng.standard_normal((D, M)), b=rng.standard_normal(M),
-                          dout=rng.standard_normal((N, M))))
+        cases.append(
+            dict(
+                x=rng.standard_normal((N, *dims)),
+                w=rng.standard_normal((D, M)),
+                b=rng.standard_normal(M),
+                dout=rng.standard_normal((N, M)),
+            )
+        )
     return cases
 
 
@@ -117,9 +130,11 @@ def _affine_cache_problem(cache, case: dict) -> str | None:
         if held.shape == want.shape:
             continue
         if name == "x" and held.shape == (x.shape[0], w.shape[0]):
-            return (f"its cache holds x flattened to {held.shape} {named(held.shape, sizes)}, but affine_backward "
-                    f"needs x in its original shape {x.shape} {named(x.shape, sizes)} to give dx that shape; "
-                    "keep the flattened copy in a variable of its own (x2 = x.reshape(x.shape[0], -1))")
+            return (
+                f"its cache holds x flattened to {held.shape} {named(held.shape, sizes)}, but affine_backward "
+                f"needs x in its original shape {x.shape} {named(x.shape, sizes)} to give dx that shape; "
+                "keep the flattened copy in a variable of its own (x2 = x.reshape(x.shape[0], -1))"
+            )
         for other, arr in (("x", x), ("w", w), ("out", np.empty((x.shape[0], w.shape[1]))), ("b", case["b"])):
             if other != name and held.shape == arr.shape:
                 return f"its cache holds {other} (shape {held.shape}) where {name} belongs"
@@ -136,26 +151,37 @@ def _affine_forward_error(case: dict, message: str) -> str | None:
         return None
     if s.kind == "product":
         if (s.left, s.right) == (last, "D"):
-            return (f"x has shape {x.shape} {named(x.shape, sizes)}: flatten it to (N, D) before the product, "
-                    "x2 = x.reshape(x.shape[0], -1), then out = x2 @ w + b.")
+            return (
+                f"x has shape {x.shape} {named(x.shape, sizes)}: flatten it to (N, D) before the product, "
+                "x2 = x.reshape(x.shape[0], -1), then out = x2 @ w + b."
+            )
         if (s.left, s.right) == ("N*D", "D"):
-            return ("x.flatten() (or np.ravel) makes one vector of all N*D numbers; keep one row per example: "
-                    "x2 = x.reshape(x.shape[0], -1) is (N, D).")
+            return (
+                "x.flatten() (or np.ravel) makes one vector of all N*D numbers; keep one row per example: "
+                "x2 = x.reshape(x.shape[0], -1) is (N, D)."
+            )
         if (s.left, s.right) == ("D", "M"):
             return "w is already (D, M): multiply by w itself, out = x2 @ w + b, not by w.T."
         if s.left == "N":
-            return ("a factor ends in the batch size N: x2 must be (N, D), x2 = x.reshape(x.shape[0], -1) (not x2.T, "
-                    "not x.reshape(D, -1)), and it goes first: out = x2 @ w + b.")
-        return (f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: out = x2 @ w is (N, D) @ (D, M), "
-                "with x2 = x.reshape(x.shape[0], -1).")
+            return (
+                "a factor ends in the batch size N: x2 must be (N, D), x2 = x.reshape(x.shape[0], -1) (not x2.T, "
+                "not x.reshape(D, -1)), and it goes first: out = x2 @ w + b."
+            )
+        return (
+            f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: out = x2 @ w is (N, D) @ (D, M), "
+            "with x2 = x.reshape(x.shape[0], -1)."
+        )
     if s.kind == "broadcast":
         if "(D, M)" in s.shapes:
             return "* multiplies entry by entry: use the matrix product, out = x2 @ w + b."
-        return (f"shapes {' and '.join(s.shapes)} do not broadcast: b has shape (M,); add it as it is, "
-                "out = x2 @ w + b, and numpy repeats it over the N rows.")
+        return (
+            f"shapes {' and '.join(s.shapes)} do not broadcast: b has shape (M,); add it as it is, "
+            "out = x2 @ w + b, and numpy repeats it over the N rows."
+        )
     if s.kind == "reshape":
-        return ("x.reshape(x.shape[0], -1) keeps the N examples as rows and lets numpy work out D = d1 * ... * dk "
-                "(the -1).")
+        return (
+            "x.reshape(x.shape[0], -1) keeps the N examples as rows and lets numpy work out D = d1 * ... * dk (the -1)."
+        )
     return None
 
 
@@ -196,21 +222,33 @@ def _wrong_cache_values(got, exp, case):
     return got.shape != (case["x"].shape[0], case["w"].shape[1])  # dx or dw via the cache, not out
 
 
-@register(ShapeSpec(
-    name="affine_forward", args=("affine_forward",),
-    cases=lambda seed: _affine_cases(seed, forward=True),
-    call=_call_affine_forward, derive=_derive_affine_forward, expected=_expected_affine_forward,
-    like={"dx via cache": "x", "dw via cache": "w"},
-    batch="x", reference=("course_utils.layers.affine_forward",), error_hint=_affine_forward_error,
-    hints=(
-        (_bias_summed, "b.sum() adds one number to every entry; add b itself, of shape (M,): out = x2 @ w + b."),
-        (_no_bias, "out equals x2 @ w without the bias: add b, out = x2 @ w + b (b of shape (M,) is repeated "
-                   "over the N rows)."),
-        (_wrong_cache_values, "the course's affine_backward, run on the cache your affine_forward returns, gives "
-                              "wrong gradients: the cache must hold x and w unchanged (not a modified copy). "
-                              + _AFFINE_FIX),
-    ),
-))
+@register(
+    ShapeSpec(
+        name="affine_forward",
+        args=("affine_forward",),
+        cases=lambda seed: _affine_cases(seed, forward=True),
+        call=_call_affine_forward,
+        derive=_derive_affine_forward,
+        expected=_expected_affine_forward,
+        like={"dx via cache": "x", "dw via cache": "w"},
+        batch="x",
+        reference=("course_utils.layers.affine_forward",),
+        error_hint=_affine_forward_error,
+        hints=(
+            (_bias_summed, "b.sum() adds one number to every entry; add b itself, of shape (M,): out = x2 @ w + b."),
+            (
+                _no_bias,
+                "out equals x2 @ w without the bias: add b, out = x2 @ w + b (b of shape (M,) is repeated "
+                "over the N rows).",
+            ),
+            (
+                _wrong_cache_values,
+                "the course's affine_backward, run on the cache your affine_forward returns, gives "
+                "wrong gradients: the cache must hold x and w unchanged (not a modified copy). " + _AFFINE_FIX,
+            ),
+        ),
+    )
+)
 def check_affine_forward(affine_forward):
     """Check affine_forward's out, and its cache, on x of shape (N, d1, ..., dk) (notebook 03)."""
 
@@ -222,32 +260,44 @@ def _affine_backward_error(case: dict, message: str) -> str | None:
     if s is None:
         return None
     last = f"d{x.ndim - 1}"
-    products = ("dx = dout @ w.T is (N, M) @ (M, D), reshaped to x's shape; dw = x2.T @ dout is (D, N) @ (N, M), "
-                "with x2 = x.reshape(x.shape[0], -1)")
+    products = (
+        "dx = dout @ w.T is (N, M) @ (M, D), reshaped to x's shape; dw = x2.T @ dout is (D, N) @ (N, M), "
+        "with x2 = x.reshape(x.shape[0], -1)"
+    )
     if s.kind == "product":
         pair = (s.left, s.right)
         if pair == ("M", "D"):
-            return ("dx = dout @ w.T: dout is (N, M) and w is (D, M), so w must be transposed, (N, M) @ (M, D) "
-                    "gives (N, D); then reshape it to x's shape.")
+            return (
+                "dx = dout @ w.T: dout is (N, M) and w is (D, M), so w must be transposed, (N, M) @ (M, D) "
+                "gives (N, D); then reshape it to x's shape."
+            )
         if pair == ("D", "N"):
-            return ("a factor ending in D met one starting with the batch size N: the batch axis is summed in "
-                    "dw = x2.T @ dout, (D, N) @ (N, M), with x2 transposed; and dx = dout @ w.T, (N, M) @ (M, D).")
+            return (
+                "a factor ending in D met one starting with the batch size N: the batch axis is summed in "
+                "dw = x2.T @ dout, (D, N) @ (N, M), with x2 transposed; and dx = dout @ w.T, (N, M) @ (M, D)."
+            )
         if pair == (last, "N"):
-            return ("flatten x in the backward pass too: x2 = x.reshape(x.shape[0], -1), then dw = x2.T @ dout, "
-                    "(D, N) @ (N, M).")
+            return (
+                "flatten x in the backward pass too: x2 = x.reshape(x.shape[0], -1), then dw = x2.T @ dout, "
+                "(D, N) @ (N, M)."
+            )
         if pair == ("N", "M"):
             return "dout is already (N, M): dw = x2.T @ dout, (D, N) @ (N, M), without transposing dout."
         if pair == ("M", "N"):
             return f"check the order of the factors: {products}."
         return f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {products}."
     if s.kind == "reshape" and s.size == "N*M":
-        return ("only dx goes back to x's shape, and dx = dout @ w.T has N*D entries; dout itself (N*M entries) "
-                "cannot take x's shape.")
+        return (
+            "only dx goes back to x's shape, and dx = dout @ w.T has N*D entries; dout itself (N*M entries) "
+            "cannot take x's shape."
+        )
     if s.kind == "reshape":
         return f"reshape dx = dout @ w.T, (N, D), to x's shape with .reshape(x.shape); {products}."
     if s.kind == "broadcast":
-        return (f"shapes {' and '.join(s.shapes)} do not broadcast: the gradients are matrix products, not "
-                f"elementwise ones: {products}; db = dout.sum(axis=0).")
+        return (
+            f"shapes {' and '.join(s.shapes)} do not broadcast: the gradients are matrix products, not "
+            f"elementwise ones: {products}; db = dout.sum(axis=0)."
+        )
     return None
 
 
@@ -289,8 +339,15 @@ def _call_affine_backward(student, case):
     if problem is None and not (np.array_equal(cache[0], case["x"]) and np.array_equal(cache[1], case["w"])):
         problem = "its cache holds x and w with other values than the inputs"
     clean = ref.AffineCache(case["x"].copy(), case["w"].copy(), case["b"].copy())
-    return _backward_on(lambda c: _affine_backward_outputs(student, case, c), cache, clean, problem,
-                        layer="affine", clean_name="AffineCache(x, w, b)", fix=_AFFINE_FIX)
+    return _backward_on(
+        lambda c: _affine_backward_outputs(student, case, c),
+        cache,
+        clean,
+        problem,
+        layer="affine",
+        clean_name="AffineCache(x, w, b)",
+        fix=_AFFINE_FIX,
+    )
 
 
 def _expected_affine_backward(case):
@@ -298,18 +355,25 @@ def _expected_affine_backward(case):
     return dict(dx=dx, dw=dw, db=db)
 
 
-@register(ShapeSpec(
-    name="affine_backward", args=("affine_forward", "affine_backward"),
-    cases=lambda seed: _affine_cases(seed, forward=False),
-    call=_call_affine_backward, expected=_expected_affine_backward,
-    like={"dx": "x", "dw": "w", "db": "b"}, batch="x", error_hint=_affine_backward_error,
-    reference=("course_utils.layers.affine_forward", "course_utils.layers.affine_backward"),
-))
+@register(
+    ShapeSpec(
+        name="affine_backward",
+        args=("affine_forward", "affine_backward"),
+        cases=lambda seed: _affine_cases(seed, forward=False),
+        call=_call_affine_backward,
+        expected=_expected_affine_backward,
+        like={"dx": "x", "dw": "w", "db": "b"},
+        batch="x",
+        error_hint=_affine_backward_error,
+        reference=("course_utils.layers.affine_forward", "course_utils.layers.affine_backward"),
+    )
+)
 def check_affine_backward(affine_forward, affine_backward):
     """Check affine_backward's dx, dw, db against the reference on random inputs (notebook 03)."""
 
 
 # ---- ReLU ----
+
 
 def _relu_sizes(case: dict) -> dict[str, int]:
     shape = case["x"].shape
@@ -388,24 +452,39 @@ def _is_out(got, exp, case):  # for out only: dx via cache is compared after it
     return np.allclose(exp, np.maximum(case["x"], 0)) and not np.allclose(got, exp)
 
 
-@register(ShapeSpec(
-    name="relu_forward", args=("relu_forward",),
-    cases=lambda seed: _relu_cases(seed, forward=True),
-    call=_call_relu_forward, derive=_derive_relu_forward, expected=_expected_relu_forward, error_hint=_relu_error,
-    like={"out": "x", "dx via cache": "x"}, reference=("course_utils.layers.relu_forward",),
-    hints=(
-        (lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, np.abs(case["x"])),
-         "out = np.abs(x) turns negative inputs positive; they must become 0: out = np.maximum(x, 0)."),
-        (lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, np.minimum(case["x"], 0)),
-         "out = np.minimum(x, 0) keeps the negative part; the ReLU keeps the positive part: out = np.maximum(x, 0)."),
-        (lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, case["x"]),
-         "out equals x: the negative entries must become 0, out = np.maximum(x, 0) (a new array; never write "
-         "into x)."),
-        (lambda got, exp, case: not _is_out(got, exp, case),
-         "the course's relu_backward, run on the cache your relu_forward returns, gives a wrong dx: "
-         + _RELU_FIX),
-    ),
-))
+@register(
+    ShapeSpec(
+        name="relu_forward",
+        args=("relu_forward",),
+        cases=lambda seed: _relu_cases(seed, forward=True),
+        call=_call_relu_forward,
+        derive=_derive_relu_forward,
+        expected=_expected_relu_forward,
+        error_hint=_relu_error,
+        like={"out": "x", "dx via cache": "x"},
+        reference=("course_utils.layers.relu_forward",),
+        hints=(
+            (
+                lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, np.abs(case["x"])),
+                "out = np.abs(x) turns negative inputs positive; they must become 0: out = np.maximum(x, 0).",
+            ),
+            (
+                lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, np.minimum(case["x"], 0)),
+                "out = np.minimum(x, 0) keeps the negative part; the ReLU keeps the positive part: out = np.maximum(x, 0).",
+            ),
+            (
+                lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, case["x"]),
+                "out equals x: the negative entries must become 0, out = np.maximum(x, 0) (a new array; never write "
+                "into x).",
+            ),
+            (
+                lambda got, exp, case: not _is_out(got, exp, case),
+                "the course's relu_backward, run on the cache your relu_forward returns, gives a wrong dx: "
+                + _RELU_FIX,
+            ),
+        ),
+    )
+)
 def check_relu_forward(relu_forward):
     """Check relu_forward against max(0, x), and its cache (notebook 03)."""
 
@@ -424,8 +503,15 @@ def _call_relu_backward(student, case):
     if problem is None and not np.array_equal(held, case["x"]):
         problem = "its cache holds another array than x"
     clean = ref.ReluCache(case["x"].copy())
-    return _backward_on(lambda c: _relu_backward_outputs(student, case, c), cache, clean, problem,
-                        layer="relu", clean_name="ReluCache(x)", fix=_RELU_FIX)
+    return _backward_on(
+        lambda c: _relu_backward_outputs(student, case, c),
+        cache,
+        clean,
+        problem,
+        layer="relu",
+        clean_name="ReluCache(x)",
+        fix=_RELU_FIX,
+    )
 
 
 def _expected_relu_backward(case):
@@ -433,22 +519,36 @@ def _expected_relu_backward(case):
     return dict(dx=ref.relu_backward(case["dout"], cache))
 
 
-@register(ShapeSpec(
-    name="relu_backward", args=("relu_forward", "relu_backward"),
-    cases=lambda seed: _relu_cases(seed, forward=False),
-    call=_call_relu_backward, expected=_expected_relu_backward, error_hint=_relu_error,
-    like={"dx": "x"}, reference=("course_utils.layers.relu_forward", "course_utils.layers.relu_backward"),
-    hints=(
-        (lambda got, exp, case: np.allclose(got, case["dout"]),
-         f"dx equals dout everywhere: the gradient must be blocked (0) where x <= 0: {_RELU_DX}."),
-        (lambda got, exp, case: np.allclose(got, case["dout"] * (case["x"] < 0)),
-         f"the mask is inverted: you passed the gradient where x < 0 and blocked it where x > 0: {_RELU_DX}."),
-        (lambda got, exp, case: np.allclose(got, case["dout"] * np.maximum(case["x"], 0)),
-         f"you multiplied dout by the ReLU's output; the local gradient is the 0/1 mask (x > 0): {_RELU_DX}."),
-        (lambda got, exp, case: np.allclose(got, (case["x"] > 0).astype(float)),
-         f"dx is the 0/1 mask alone: multiply it by the upstream gradient dout (chain rule): {_RELU_DX}."),
-    ),
-))
+@register(
+    ShapeSpec(
+        name="relu_backward",
+        args=("relu_forward", "relu_backward"),
+        cases=lambda seed: _relu_cases(seed, forward=False),
+        call=_call_relu_backward,
+        expected=_expected_relu_backward,
+        error_hint=_relu_error,
+        like={"dx": "x"},
+        reference=("course_utils.layers.relu_forward", "course_utils.layers.relu_backward"),
+        hints=(
+            (
+                lambda got, exp, case: np.allclose(got, case["dout"]),
+                f"dx equals dout everywhere: the gradient must be blocked (0) where x <= 0: {_RELU_DX}.",
+            ),
+            (
+                lambda got, exp, case: np.allclose(got, case["dout"] * (case["x"] < 0)),
+                f"the mask is inverted: you passed the gradient where x < 0 and blocked it where x > 0: {_RELU_DX}.",
+            ),
+            (
+                lambda got, exp, case: np.allclose(got, case["dout"] * np.maximum(case["x"], 0)),
+                f"you multiplied dout by the ReLU's output; the local gradient is the 0/1 mask (x > 0): {_RELU_DX}.",
+            ),
+            (
+                lambda got, exp, case: np.allclose(got, (case["x"] > 0).astype(float)),
+                f"dx is the 0/1 mask alone: multiply it by the upstream gradient dout (chain rule): {_RELU_DX}.",
+            ),
+        ),
+    )
+)
 def check_relu_backward(relu_forward, relu_backward):
     """Check relu_backward on random inputs of both signs, with the student's own relu_forward (notebook 03)."""
 
@@ -469,18 +569,24 @@ def _two_layer_cases(seed: int) -> list[dict]:
     N = 7 + 2 * seed
     cases = []
     for reg in (0.0, 0.7 + 0.1 * seed):
-        cases.append(dict(
-            X=rng.standard_normal((N, D)),
-            y=rng.permutation(np.arange(N) % C),  # every class appears
-            W1=0.8 * rng.standard_normal((D, H)), b1=0.3 * rng.standard_normal(H),
-            W2=0.8 * rng.standard_normal((H, C)), b2=0.3 * rng.standard_normal(C),
-            reg=reg,
-        ))
+        cases.append(
+            dict(
+                X=rng.standard_normal((N, D)),
+                y=rng.permutation(np.arange(N) % C),  # every class appears
+                W1=0.8 * rng.standard_normal((D, H)),
+                b1=0.3 * rng.standard_normal(H),
+                W2=0.8 * rng.standard_normal((H, C)),
+                b2=0.3 * rng.standard_normal(C),
+                reg=reg,
+            )
+        )
     return cases
 
 
-_NET_SHAPES = ("X (N, D), W1 (D, H), a and h (N, H), W2 (H, C), scores and dscores (N, C); forward a = X @ W1 + b1, "
-               "scores = h @ W2 + b2; backward dW2 = h.T @ dscores, dh = dscores @ W2.T, dW1 = X.T @ da")
+_NET_SHAPES = (
+    "X (N, D), W1 (D, H), a and h (N, H), W2 (H, C), scores and dscores (N, C); forward a = X @ W1 + b1, "
+    "scores = h @ W2 + b2; backward dW2 = h.T @ dscores, dh = dscores @ W2.T, dW1 = X.T @ da"
+)
 
 
 def _two_layer_error(case: dict, message: str) -> str | None:
@@ -500,8 +606,10 @@ def _two_layer_error(case: dict, message: str) -> str | None:
         return known.get((s.left, s.right), fallback)
     if s.kind == "broadcast":
         if "(N, C)" in s.shapes and "(N, H)" in s.shapes:
-            return ("the ReLU's mask (N, H) goes with the gradient at the hidden layer, dh = dscores @ W2.T (N, H): "
-                    "da = dh * (a > 0).")
+            return (
+                "the ReLU's mask (N, H) goes with the gradient at the hidden layer, dh = dscores @ W2.T (N, H): "
+                "da = dh * (a > 0)."
+            )
         return f"shapes {' and '.join(s.shapes)} do not broadcast: {_NET_SHAPES}."
     if s.kind == "index" and s.size == "C":
         return "labels index the classes: pick the correct scores with scores[np.arange(N), y]."
@@ -527,12 +635,23 @@ def _call_two_layer(student, case):
             raise CheckFailure(
                 f"two_layer_loss: grads['{name}'] has shape {np.shape(grads[name])}, expected {case[name].shape} like "
                 f"{name}.\n  Hint: sum over the batch axis, {name} gets {upstream}.sum(axis=0); axis=1 sums over "
-                "the units instead.")
+                "the units instead."
+            )
     return dict(dW1=grads["W1"], db1=grads["b1"], dW2=grads["W2"], db2=grads["b2"], loss=loss)
 
 
-def _two_layer_reference(case, *, relu_mask=True, reg_loss=1.0, reg_grad=1.0, reg_bias=False, relu=True, bias=True,
-                         mask_h=False, dW2_from_a=False):
+def _two_layer_reference(
+    case,
+    *,
+    relu_mask=True,
+    reg_loss=1.0,
+    reg_grad=1.0,
+    reg_bias=False,
+    relu=True,
+    bias=True,
+    mask_h=False,
+    dW2_from_a=False,
+):
     """The two-layer loss, or one of its usual wrong variants (for the hints)."""
     X, y, reg = case["X"], case["y"], case["reg"]
     b1, b2 = (case["b1"], case["b2"]) if bias else (0 * case["b1"], 0 * case["b2"])
@@ -561,8 +680,11 @@ def _is_variant(**wrong):
         variant = _two_layer_reference(case, **wrong)
         for value in variant.values():
             value = np.asarray(value)
-            if (value.shape == got.shape == np.shape(exp) and not np.allclose(value, exp)
-                    and np.allclose(got, value, rtol=1e-6, atol=1e-10)):
+            if (
+                value.shape == got.shape == np.shape(exp)
+                and not np.allclose(value, exp)
+                and np.allclose(got, value, rtol=1e-6, atol=1e-10)
+            ):
                 return True
         return False
 
@@ -572,47 +694,69 @@ def _is_variant(**wrong):
 _PENALTY = "0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"
 
 
-@register(ShapeSpec(
-    name="two_layer_loss", args=("two_layer_loss",), cases=_two_layer_cases,
-    call=_call_two_layer, expected=_two_layer_reference, error_hint=_two_layer_error,
-    like={"dW1": "W1", "db1": "b1", "dW2": "W2", "db2": "b2"}, batch="X",
-    reference=("course_utils.models.FullyConnectedNet",),
-    hints=(
-        (_is_variant(relu=False),
-         "the scores skipped the ReLU: h = np.maximum(a, 0) between the two affine layers, scores = h @ W2 + b2, "
-         "and da = dh * (a > 0) on the way back."),
-        (_is_variant(bias=False),
-         "the biases are missing from the forward pass: a = X @ W1 + b1 and scores = h @ W2 + b2."),
-        (_is_variant(mask_h=True),
-         "the ReLU's local gradient is the 0/1 mask (a > 0), not its output h: da = dh * (a > 0)."),
-        (_is_variant(dW2_from_a=True),
-         "dW2 = h.T @ dscores, with h = np.maximum(a, 0), the ReLU's output that the second layer saw, not a."),
-        (_is_variant(relu_mask=False),
-         "the gradient reaching W1 and b1 skipped the ReLU: pass dh through it first, da = relu_backward(dh, cache) "
-         "(dh * (a > 0)), then affine_backward(da, ...)."),
-        (_is_variant(reg_loss=2.0),
-         f"the penalty in the loss is {_PENALTY}: you dropped the 0.5."),
-        (_is_variant(reg_grad=0.5),
-         "the gradient of 0.5 * reg * np.sum(W * W) is reg * W: the 0.5 cancels the 2, so add reg * W1 to dW1 and "
-         "reg * W2 to dW2."),
-        (_is_variant(reg_grad=2.0),
-         "the gradient of 0.5 * reg * np.sum(W * W) is reg * W, not 2 * reg * W: add reg * W1 to dW1 and reg * W2 "
-         "to dW2."),
-        (_is_variant(reg_grad=0.0),
-         "add the gradient of the penalty, reg * W1 to dW1 and reg * W2 to dW2."),
-        (_is_variant(reg_loss=0.0),
-         f"add the penalty {_PENALTY} to the loss."),
-        (_is_variant(reg_bias=True),
-         "biases are not regularized: leave b1 and b2 out of the penalty and its gradient."),
-    ),
-))
+@register(
+    ShapeSpec(
+        name="two_layer_loss",
+        args=("two_layer_loss",),
+        cases=_two_layer_cases,
+        call=_call_two_layer,
+        expected=_two_layer_reference,
+        error_hint=_two_layer_error,
+        like={"dW1": "W1", "db1": "b1", "dW2": "W2", "db2": "b2"},
+        batch="X",
+        reference=("course_utils.models.FullyConnectedNet",),
+        hints=(
+            (
+                _is_variant(relu=False),
+                "the scores skipped the ReLU: h = np.maximum(a, 0) between the two affine layers, scores = h @ W2 + b2, "
+                "and da = dh * (a > 0) on the way back.",
+            ),
+            (
+                _is_variant(bias=False),
+                "the biases are missing from the forward pass: a = X @ W1 + b1 and scores = h @ W2 + b2.",
+            ),
+            (
+                _is_variant(mask_h=True),
+                "the ReLU's local gradient is the 0/1 mask (a > 0), not its output h: da = dh * (a > 0).",
+            ),
+            (
+                _is_variant(dW2_from_a=True),
+                "dW2 = h.T @ dscores, with h = np.maximum(a, 0), the ReLU's output that the second layer saw, not a.",
+            ),
+            (
+                _is_variant(relu_mask=False),
+                "the gradient reaching W1 and b1 skipped the ReLU: pass dh through it first, da = relu_backward(dh, cache) "
+                "(dh * (a > 0)), then affine_backward(da, ...).",
+            ),
+            (_is_variant(reg_loss=2.0), f"the penalty in the loss is {_PENALTY}: you dropped the 0.5."),
+            (
+                _is_variant(reg_grad=0.5),
+                "the gradient of 0.5 * reg * np.sum(W * W) is reg * W: the 0.5 cancels the 2, so add reg * W1 to dW1 and "
+                "reg * W2 to dW2.",
+            ),
+            (
+                _is_variant(reg_grad=2.0),
+                "the gradient of 0.5 * reg * np.sum(W * W) is reg * W, not 2 * reg * W: add reg * W1 to dW1 and reg * W2 "
+                "to dW2.",
+            ),
+            (_is_variant(reg_grad=0.0), "add the gradient of the penalty, reg * W1 to dW1 and reg * W2 to dW2."),
+            (_is_variant(reg_loss=0.0), f"add the penalty {_PENALTY} to the loss."),
+            (
+                _is_variant(reg_bias=True),
+                "biases are not regularized: leave b1 and b2 out of the penalty and its gradient.",
+            ),
+        ),
+    )
+)
 def check_two_layer_loss(two_layer_loss):
     """Check two_layer_loss(params, X, y, reg) -> (loss, grads) against the reference (notebook 03)."""
 
 
 # check -> the named sizes of a case (the tests assert that they are pairwise distinct)
 CASE_SIZES = {
-    "check_affine_forward": _affine_sizes, "check_affine_backward": _affine_sizes,
-    "check_relu_forward": _relu_sizes, "check_relu_backward": _relu_sizes,
+    "check_affine_forward": _affine_sizes,
+    "check_affine_backward": _affine_sizes,
+    "check_relu_forward": _relu_sizes,
+    "check_relu_backward": _relu_sizes,
     "check_two_layer_loss": _two_layer_sizes,
 }

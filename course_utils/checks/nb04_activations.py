@@ -17,6 +17,7 @@ ReLU's alphas stay below 1, where ``np.maximum(x, alpha * x)`` is a correct answ
 The pair is checked together (not the cache alone with the course's backward pass): students
 choose what to cache, and the backward pass must read what their forward pass stored.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -68,9 +69,10 @@ def _cases(name: str, seed: int) -> list[dict]:
     return cases
 
 
-
-_SAFE_SIGMOID = ("np.exp(-x) overflows for x below about -709: take exp only of -|x|, which is never "
-                 "positive, and use the form of σ for each sign of x given in the exercise.")
+_SAFE_SIGMOID = (
+    "np.exp(-x) overflows for x below about -709: take exp only of -|x|, which is never "
+    "positive, and use the form of σ for each sign of x given in the exercise."
+)
 
 
 def _caller(name: str):
@@ -84,7 +86,8 @@ def _caller(name: str):
         if overflow and name == "sigmoid":
             raise CheckFailure(
                 f"sigmoid_forward: numpy warned '{overflow[0].message}' on an input of magnitude 750; a sigmoid "
-                f"must be safe for any x.\n  Hint: {_SAFE_SIGMOID}")
+                f"must be safe for any x.\n  Hint: {_SAFE_SIGMOID}"
+            )
         for w in caught:  # anything else: let the student see it as usual
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return {"out": out, "dx": backward(case["dout"], cache)}
@@ -116,59 +119,86 @@ def _neg(case: dict) -> np.ndarray:
     return np.exp(np.minimum(case["x"], 0))
 
 
-_NO_DOUT = ("dx is only the local gradient: multiply it by the upstream gradient dout (the chain rule).")
+_NO_DOUT = "dx is only the local gradient: multiply it by the upstream gradient dout (the chain rule)."
 
 
 def _rounded(got, exp, case):
     """Right to float32's precision, not float64's, where the values are not tiny: an intermediate (a cached
     output, say) went through float32, though the result is float64 (the generic hint misses that)."""
     sizable = np.abs(exp) > 1e-3
-    return (np.allclose(got, exp, rtol=1e-5, atol=1e-7)
-            and bool(np.any(np.abs(got - exp)[sizable] > 1e-9 * np.abs(exp)[sizable])))
+    return np.allclose(got, exp, rtol=1e-5, atol=1e-7) and bool(
+        np.any(np.abs(got - exp)[sizable] > 1e-9 * np.abs(exp)[sizable])
+    )
 
 
-_ROUNDED = (_rounded, "right to about 7 digits but not to 15: something went through float32 on the way (an "
-                      ".astype(np.float32), a float32 array): keep float64 throughout.")
+_ROUNDED = (
+    _rounded,
+    "right to about 7 digits but not to 15: something went through float32 on the way (an "
+    ".astype(np.float32), a float32 array): keep float64 throughout.",
+)
 
 
-@register(ShapeSpec(
-    name="sigmoid", args=("sigmoid_forward", "sigmoid_backward"),
-    cases=lambda seed: _cases("sigmoid", seed), call=_caller("sigmoid"), expected=_expected("sigmoid"),
-    tol=_TOL, like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.sigmoid_forward",
-                                                         "course_utils.layers.sigmoid_backward"),
-    hints=(
-        (matches(lambda c: c["dout"] * _sig(c["x"])),
-         "dx: the local gradient is σ(x) (1 - σ(x)), not σ(x) alone."),
-        (matches(lambda c: c["dout"] * _sig(_sig(c["x"])) * (1 - _sig(_sig(c["x"])))),
-         "dx: the cache holds the output s = σ(x), not x; applying σ to s again takes the derivative at the "
-         "wrong point: use s itself."),
-        (matches(lambda c: _sig(c["x"]) * (1 - _sig(c["x"]))), _NO_DOUT),
-        (matches(lambda c: 1 / (1 + np.exp(np.clip(c["x"], -700, 700)))),
-         "out goes from 1 down to 0 as x grows: the minus sign of exp(-x) is missing."),
-        _ROUNDED,
-    ),
-))
+@register(
+    ShapeSpec(
+        name="sigmoid",
+        args=("sigmoid_forward", "sigmoid_backward"),
+        cases=lambda seed: _cases("sigmoid", seed),
+        call=_caller("sigmoid"),
+        expected=_expected("sigmoid"),
+        tol=_TOL,
+        like={"out": "x", "dx": "x"},
+        batch="x",
+        reference=("course_utils.layers.sigmoid_forward", "course_utils.layers.sigmoid_backward"),
+        hints=(
+            (matches(lambda c: c["dout"] * _sig(c["x"])), "dx: the local gradient is σ(x) (1 - σ(x)), not σ(x) alone."),
+            (
+                matches(lambda c: c["dout"] * _sig(_sig(c["x"])) * (1 - _sig(_sig(c["x"])))),
+                "dx: the cache holds the output s = σ(x), not x; applying σ to s again takes the derivative at the "
+                "wrong point: use s itself.",
+            ),
+            (matches(lambda c: _sig(c["x"]) * (1 - _sig(c["x"]))), _NO_DOUT),
+            (
+                matches(lambda c: 1 / (1 + np.exp(np.clip(c["x"], -700, 700)))),
+                "out goes from 1 down to 0 as x grows: the minus sign of exp(-x) is missing.",
+            ),
+            _ROUNDED,
+        ),
+    )
+)
 def check_sigmoid(sigmoid_forward, sigmoid_backward):
     """Check sigmoid_forward (safe for any x) and sigmoid_backward on its cache (notebook 04)."""
 
 
-@register(ShapeSpec(
-    name="tanh", args=("tanh_forward", "tanh_backward"),
-    cases=lambda seed: _cases("tanh", seed), call=_caller("tanh"), expected=_expected("tanh"),
-    tol=_TOL, like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.tanh_forward",
-                                                      "course_utils.layers.tanh_backward"),
-    hints=(
-        (matches(lambda c: c["dout"] * (1 - np.tanh(np.tanh(c["x"])) ** 2)),
-         "dx: the cache holds the output t = tanh(x), not x; 1 - tanh(t)² is the derivative at the wrong "
-         "point: use t itself."),
-        (matches(lambda c: 1 - np.tanh(c["x"]) ** 2), _NO_DOUT),
-        (matches(lambda c: c["dout"] * (1 - np.tanh(c["x"]))),
-         "dx: the local gradient is 1 - tanh(x)², with the square."),
-        (matches(lambda c: c["dout"] * np.tanh(c["x"]) * (1 - np.tanh(c["x"]))),
-         "dx: t (1 - t) is the sigmoid's pattern; tanh's local gradient is 1 - t², with t = tanh(x)."),
-        _ROUNDED,
-    ),
-))
+@register(
+    ShapeSpec(
+        name="tanh",
+        args=("tanh_forward", "tanh_backward"),
+        cases=lambda seed: _cases("tanh", seed),
+        call=_caller("tanh"),
+        expected=_expected("tanh"),
+        tol=_TOL,
+        like={"out": "x", "dx": "x"},
+        batch="x",
+        reference=("course_utils.layers.tanh_forward", "course_utils.layers.tanh_backward"),
+        hints=(
+            (
+                matches(lambda c: c["dout"] * (1 - np.tanh(np.tanh(c["x"])) ** 2)),
+                "dx: the cache holds the output t = tanh(x), not x; 1 - tanh(t)² is the derivative at the wrong "
+                "point: use t itself.",
+            ),
+            (matches(lambda c: 1 - np.tanh(c["x"]) ** 2), _NO_DOUT),
+            (
+                matches(lambda c: c["dout"] * (1 - np.tanh(c["x"]))),
+                "dx: the local gradient is 1 - tanh(x)², with the square.",
+            ),
+            (
+                matches(lambda c: c["dout"] * np.tanh(c["x"]) * (1 - np.tanh(c["x"]))),
+                "dx: t (1 - t) is the sigmoid's pattern; tanh's local gradient is 1 - t², with t = tanh(x).",
+            ),
+            _ROUNDED,
+        ),
+    )
+)
 def check_tanh(tanh_forward, tanh_backward):
     """Check tanh_forward and tanh_backward on its cache (notebook 04)."""
 
@@ -177,61 +207,97 @@ def _leaky(case, alpha, where_positive, elsewhere):
     return np.where(case["x"] > 0, where_positive, alpha * elsewhere)
 
 
-_DEFAULT_FORWARD = ("out fits alpha = {default}, the default, but this call passed another alpha=: use the alpha "
-                    "argument, never the default's value, in the function's body.")
-_DEFAULT_BACKWARD = ("dx fits alpha = {default}, the default, but the forward pass was called with another alpha=: "
-                     "keep that alpha in the cache and use it in the backward pass.")
+_DEFAULT_FORWARD = (
+    "out fits alpha = {default}, the default, but this call passed another alpha=: use the alpha "
+    "argument, never the default's value, in the function's body."
+)
+_DEFAULT_BACKWARD = (
+    "dx fits alpha = {default}, the default, but the forward pass was called with another alpha=: "
+    "keep that alpha in the cache and use it in the backward pass."
+)
 
 
-@register(ShapeSpec(
-    name="leaky_relu", args=("leaky_relu_forward", "leaky_relu_backward"),
-    cases=lambda seed: _cases("leaky_relu", seed), call=_caller("leaky_relu"), expected=_expected("leaky_relu"),
-    tol=_TOL, like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.leaky_relu_forward",
-                                                      "course_utils.layers.leaky_relu_backward"),
-    hints=(
-        (matches(lambda c: np.where(c["x"] > 0, _alpha(c, "leaky_relu") * c["x"], c["x"])),
-         "out: alpha scales the negative inputs only; the positive ones pass unchanged."),
-        (matches(lambda c: np.where(c["x"] > 0, _alpha(c, "leaky_relu") * c["dout"], c["dout"])),
-         "dx: the slope is 1 where x > 0 and alpha where x <= 0; yours has them the other way round."),
-        (matches(lambda c: _leaky(c, 0.01, c["x"], c["x"])), _DEFAULT_FORWARD.format(default=0.01)),
-        (matches(lambda c: _leaky(c, 0.01, c["dout"], c["dout"])), _DEFAULT_BACKWARD.format(default=0.01)),
-        (matches(lambda c: np.maximum(c["x"], 0)),
-         "out is 0 for the negative inputs, as in a plain ReLU: leaky ReLU gives them the slope alpha."),
-        (matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.0)),
-         "dx is 0 where x <= 0, as in a plain ReLU: there the slope is alpha."),
-        (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "leaky_relu"))), _NO_DOUT),
-        _ROUNDED,
-    ),
-))
+@register(
+    ShapeSpec(
+        name="leaky_relu",
+        args=("leaky_relu_forward", "leaky_relu_backward"),
+        cases=lambda seed: _cases("leaky_relu", seed),
+        call=_caller("leaky_relu"),
+        expected=_expected("leaky_relu"),
+        tol=_TOL,
+        like={"out": "x", "dx": "x"},
+        batch="x",
+        reference=("course_utils.layers.leaky_relu_forward", "course_utils.layers.leaky_relu_backward"),
+        hints=(
+            (
+                matches(lambda c: np.where(c["x"] > 0, _alpha(c, "leaky_relu") * c["x"], c["x"])),
+                "out: alpha scales the negative inputs only; the positive ones pass unchanged.",
+            ),
+            (
+                matches(lambda c: np.where(c["x"] > 0, _alpha(c, "leaky_relu") * c["dout"], c["dout"])),
+                "dx: the slope is 1 where x > 0 and alpha where x <= 0; yours has them the other way round.",
+            ),
+            (matches(lambda c: _leaky(c, 0.01, c["x"], c["x"])), _DEFAULT_FORWARD.format(default=0.01)),
+            (matches(lambda c: _leaky(c, 0.01, c["dout"], c["dout"])), _DEFAULT_BACKWARD.format(default=0.01)),
+            (
+                matches(lambda c: np.maximum(c["x"], 0)),
+                "out is 0 for the negative inputs, as in a plain ReLU: leaky ReLU gives them the slope alpha.",
+            ),
+            (
+                matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.0)),
+                "dx is 0 where x <= 0, as in a plain ReLU: there the slope is alpha.",
+            ),
+            (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "leaky_relu"))), _NO_DOUT),
+            _ROUNDED,
+        ),
+    )
+)
 def check_leaky_relu(leaky_relu_forward, leaky_relu_backward):
     """Check leaky_relu_forward(x, alpha=...) and leaky_relu_backward on its cache (notebook 04)."""
 
 
-_ELU_ALPHA = ("dx where x <= 0 lacks the factor alpha, or uses 1.0 (the default) in its place: the local gradient "
-              "is alpha exp(x), with the alpha of the forward pass kept in the cache.")
+_ELU_ALPHA = (
+    "dx where x <= 0 lacks the factor alpha, or uses 1.0 (the default) in its place: the local gradient "
+    "is alpha exp(x), with the alpha of the forward pass kept in the cache."
+)
 
 
-@register(ShapeSpec(
-    name="elu", args=("elu_forward", "elu_backward"),
-    cases=lambda seed: _cases("elu", seed), call=_caller("elu"), expected=_expected("elu"),
-    tol=_TOL, like={"out": "x", "dx": "x"}, batch="x", reference=("course_utils.layers.elu_forward",
-                                                      "course_utils.layers.elu_backward"),
-    hints=(
-        (matches(lambda c: np.where(c["x"] > 0, c["x"], _alpha(c, "elu") * _neg(c))),
-         "out: the negative side is alpha (exp(x) - 1), which is 0 at x = 0 (continuous) and tends to -alpha; "
-         "yours lacks the - 1."),
-        (matches(lambda c: np.where(c["x"] > 0, _alpha(c, "elu") * (_neg(c) - 1), c["x"])),
-         "out: the branches are swapped: x where x > 0, alpha (exp(x) - 1) elsewhere."),
-        (matches(lambda c: np.where(c["x"] > 0, c["x"], _neg(c) - 1)), _DEFAULT_FORWARD.format(default=1.0)),
-        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * _alpha(c, "elu") * (_neg(c) - 1))),
-         "dx: the derivative of alpha (exp(x) - 1) is alpha exp(x): the - 1 goes."),
-        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * _neg(c))), _ELU_ALPHA),
-        (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * (_alpha(c, "elu") * (_neg(c) - 1) + 1))),
-         _ELU_ALPHA),
-        (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "elu") * _neg(c))), _NO_DOUT),
-        _ROUNDED,
-    ),
-))
+@register(
+    ShapeSpec(
+        name="elu",
+        args=("elu_forward", "elu_backward"),
+        cases=lambda seed: _cases("elu", seed),
+        call=_caller("elu"),
+        expected=_expected("elu"),
+        tol=_TOL,
+        like={"out": "x", "dx": "x"},
+        batch="x",
+        reference=("course_utils.layers.elu_forward", "course_utils.layers.elu_backward"),
+        hints=(
+            (
+                matches(lambda c: np.where(c["x"] > 0, c["x"], _alpha(c, "elu") * _neg(c))),
+                "out: the negative side is alpha (exp(x) - 1), which is 0 at x = 0 (continuous) and tends to -alpha; "
+                "yours lacks the - 1.",
+            ),
+            (
+                matches(lambda c: np.where(c["x"] > 0, _alpha(c, "elu") * (_neg(c) - 1), c["x"])),
+                "out: the branches are swapped: x where x > 0, alpha (exp(x) - 1) elsewhere.",
+            ),
+            (matches(lambda c: np.where(c["x"] > 0, c["x"], _neg(c) - 1)), _DEFAULT_FORWARD.format(default=1.0)),
+            (
+                matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * _alpha(c, "elu") * (_neg(c) - 1))),
+                "dx: the derivative of alpha (exp(x) - 1) is alpha exp(x): the - 1 goes.",
+            ),
+            (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * _neg(c))), _ELU_ALPHA),
+            (
+                matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * (_alpha(c, "elu") * (_neg(c) - 1) + 1))),
+                _ELU_ALPHA,
+            ),
+            (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "elu") * _neg(c))), _NO_DOUT),
+            _ROUNDED,
+        ),
+    )
+)
 def check_elu(elu_forward, elu_backward):
     """Check elu_forward(x, alpha=...) and elu_backward on its cache (notebook 04)."""
 

@@ -8,6 +8,7 @@ factor depending on fan_in (1/fan_in, fan_out in place of fan_in) is not mistake
 plain constant factor. ``layer_stats`` is judged on the (L, 2) table of (mean, std) per layer.
 Every case has distinct sizes (see ``CASE_SIZES``).
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,9 +25,11 @@ __all__ = ["check_init_weights", "check_layer_stats"]  # and ROUNDED, a hint nb0
 INITS = ("xavier", "he", "small", "large")
 
 # tried last: an answer right to float32's precision, not to float64's, went through float32 somewhere
-ROUNDED = (lambda got, exp, case: bool(np.allclose(got, exp, rtol=1e-5, atol=1e-7)),
-           "right to about 6 digits but not to 15: something was rounded to float32 on the way; keep float64 "
-           "throughout (no .astype(np.float32), no dtype=np.float32 arrays).")
+ROUNDED = (
+    lambda got, exp, case: bool(np.allclose(got, exp, rtol=1e-5, atol=1e-7)),
+    "right to about 6 digits but not to 15: something was rounded to float32 on the way; keep float64 "
+    "throughout (no .astype(np.float32), no dtype=np.float32 arrays).",
+)
 
 
 def _draw(case: dict, std: dict) -> np.ndarray:
@@ -54,13 +57,17 @@ def _call_init_weights(student, case):
             raise CheckFailure("init_weights returned None: return the list of weight matrices.")
         weights = list(weights)
         if len(weights) != len(dims) - 1:
-            raise CheckFailure(f"init_weights(dims={dims}) returned {len(weights)} matrices, expected "
-                               f"{len(dims) - 1}: one per pair of consecutive sizes (fan_in, fan_out) in dims.")
+            raise CheckFailure(
+                f"init_weights(dims={dims}) returned {len(weights)} matrices, expected "
+                f"{len(dims) - 1}: one per pair of consecutive sizes (fan_in, fan_out) in dims."
+            )
         for i, (w, a, b) in enumerate(zip(weights, dims[:-1], dims[1:]), 1):
             if np.shape(w) != (a, b):
-                raise CheckFailure(f"init_weights(dims={dims}, init={init!r}): matrix {i} has shape {np.shape(w)}, "
-                                   f"expected ({a}, {b}) = (fan_in, fan_out) = (dims[{i - 1}], dims[{i}]). Draw "
-                                   "rng.standard_normal((fan_in, fan_out)): rows are the layer's inputs.")
+                raise CheckFailure(
+                    f"init_weights(dims={dims}, init={init!r}): matrix {i} has shape {np.shape(w)}, "
+                    f"expected ({a}, {b}) = (fan_in, fan_out) = (dims[{i - 1}], dims[{i}]). Draw "
+                    "rng.standard_normal((fan_in, fan_out)): rows are the layer's inputs."
+                )
         out += [np.asarray(w, dtype=np.float64).ravel() for w in weights]
     return {"W (xavier, he, small, large)": np.concatenate(out)}
 
@@ -69,19 +76,25 @@ def _expected_init_weights(case):
     return {"W (xavier, he, small, large)": _draw(case, STD)}
 
 
-STD = {"small": lambda a, b: 0.01, "large": lambda a, b: 1.0, "xavier": lambda a, b: 1 / np.sqrt(a),
-       "he": lambda a, b: np.sqrt(2 / a)}
+STD = {
+    "small": lambda a, b: 0.01,
+    "large": lambda a, b: 1.0,
+    "xavier": lambda a, b: 1 / np.sqrt(a),
+    "he": lambda a, b: np.sqrt(2 / a),
+}
 
 
 def _like(init, std):
     def test(got, exp, case):
         return got.shape == exp.shape and np.allclose(got, _draw(case, {**STD, init: std}), rtol=1e-6, atol=1e-12)
+
     return test
 
 
 def _like_all(**stds):
     def test(got, exp, case):
         return got.shape == exp.shape and np.allclose(got, _draw(case, {**STD, **stds}), rtol=1e-6, atol=1e-12)
+
     return test
 
 
@@ -90,62 +103,102 @@ def _wrong(init):
         right = _draw(case, {k: (lambda a, b: np.nan) if k == init else v for k, v in STD.items()})
         keep = ~np.isnan(right)
         return np.allclose(got[keep], exp[keep]) and not np.allclose(got[~keep], exp[~keep])
+
     return test
 
 
 def _one_for_all(got, exp, case):
-    return any(got.shape == exp.shape and np.allclose(got, _draw(case, dict.fromkeys(STD, std)), rtol=1e-6, atol=1e-12)
-               for std in STD.values())
+    return any(
+        got.shape == exp.shape and np.allclose(got, _draw(case, dict.fromkeys(STD, std)), rtol=1e-6, atol=1e-12)
+        for std in STD.values()
+    )
 
 
 def _same_spread_other_numbers(got, exp, case):
     return got.shape == exp.shape and 0.7 < got.std() / exp.std() < 1.4 and not np.allclose(got, exp)
 
 
-@register(Spec(
-    name="init_weights", args=("init_weights",), cases=_init_cases,
-    call=_call_init_weights, expected=_expected_init_weights, reference=("course_utils.init.init_weights",),
-    tol=1e-9,  # float32 weights (rounding ~3e-8) must fail
-    hints=(
-        (_like("xavier", lambda a, b: np.sqrt(2 / (a + b))),
-         "your 'xavier' std is Glorot and Bengio's sqrt(2 / (fan_in + fan_out)); this course's 'xavier' is the "
-         "lecture's 1/sqrt(fan_in) (LeCun's form), with fan_in alone. The two agree only when fan_in == fan_out."),
-        (_like("he", lambda a, b: np.sqrt(4 / (a + b))),
-         "your 'he' std averages fan_in and fan_out, sqrt(4 / (fan_in + fan_out)), as Glorot's does: He's is "
-         "sqrt(2 / fan_in), with fan_in alone."),
-        (_like("xavier", lambda a, b: 1 / np.sqrt(b)),
-         "the std uses fan_out (the layer's outputs, dims[i + 1]); Xavier and He scale by fan_in, the number of "
-         "inputs summed into each unit."),
-        (_like("he", lambda a, b: np.sqrt(2 / b)),
-         "the std uses fan_out (the layer's outputs, dims[i + 1]); He scales by fan_in, the number of inputs "
-         "summed into each unit: sqrt(2 / fan_in)."),
-        (_like("xavier", lambda a, b: 1 / a),
-         "Xavier's std is 1/sqrt(fan_in), not 1/fan_in: the variance (not the std) is 1/fan_in."),
-        (_like("he", lambda a, b: 1 / np.sqrt(a)),
-         "He's std is sqrt(2 / fan_in): the factor 2 is missing (a ReLU zeroes half its inputs, and the 2 puts "
-         "that variance back)."),
-        (_like("he", lambda a, b: 2 / a),
-         "He's std is sqrt(2 / fan_in): the square root is missing (2/fan_in is the variance)."),
-        (_like_all(xavier=STD["he"], he=STD["xavier"]),
-         "the 'xavier' and 'he' stds are swapped: 'xavier' is 1/sqrt(fan_in), 'he' sqrt(2/fan_in), the larger one "
-         "(a ReLU halves the variance)."),
-        *((_wrong(init), f"only the {init!r} weights are wrong: their std is {text}.") for init, text in [
-            ("xavier", "1/sqrt(fan_in)"), ("he", "sqrt(2/fan_in)"), ("small", "0.01"), ("large", "1.0")]),
-        (_one_for_all, "every init gets the same std: choose the std by the init argument ('small', 'large', "
-                       "'xavier' or 'he'), not a fixed one."),
-        (_same_spread_other_numbers,
-         "the spread is right but the numbers differ: draw from the rng you are given, layer after layer, exactly "
-         "as rng.standard_normal((fan_in, fan_out)) * std (not np.random, not a new generator, not "
-         "(fan_out, fan_in).T)."),
-    ),
-))
+@register(
+    Spec(
+        name="init_weights",
+        args=("init_weights",),
+        cases=_init_cases,
+        call=_call_init_weights,
+        expected=_expected_init_weights,
+        reference=("course_utils.init.init_weights",),
+        tol=1e-9,  # float32 weights (rounding ~3e-8) must fail
+        hints=(
+            (
+                _like("xavier", lambda a, b: np.sqrt(2 / (a + b))),
+                "your 'xavier' std is Glorot and Bengio's sqrt(2 / (fan_in + fan_out)); this course's 'xavier' is the "
+                "lecture's 1/sqrt(fan_in) (LeCun's form), with fan_in alone. The two agree only when fan_in == fan_out.",
+            ),
+            (
+                _like("he", lambda a, b: np.sqrt(4 / (a + b))),
+                "your 'he' std averages fan_in and fan_out, sqrt(4 / (fan_in + fan_out)), as Glorot's does: He's is "
+                "sqrt(2 / fan_in), with fan_in alone.",
+            ),
+            (
+                _like("xavier", lambda a, b: 1 / np.sqrt(b)),
+                "the std uses fan_out (the layer's outputs, dims[i + 1]); Xavier and He scale by fan_in, the number of "
+                "inputs summed into each unit.",
+            ),
+            (
+                _like("he", lambda a, b: np.sqrt(2 / b)),
+                "the std uses fan_out (the layer's outputs, dims[i + 1]); He scales by fan_in, the number of inputs "
+                "summed into each unit: sqrt(2 / fan_in).",
+            ),
+            (
+                _like("xavier", lambda a, b: 1 / a),
+                "Xavier's std is 1/sqrt(fan_in), not 1/fan_in: the variance (not the std) is 1/fan_in.",
+            ),
+            (
+                _like("he", lambda a, b: 1 / np.sqrt(a)),
+                "He's std is sqrt(2 / fan_in): the factor 2 is missing (a ReLU zeroes half its inputs, and the 2 puts "
+                "that variance back).",
+            ),
+            (
+                _like("he", lambda a, b: 2 / a),
+                "He's std is sqrt(2 / fan_in): the square root is missing (2/fan_in is the variance).",
+            ),
+            (
+                _like_all(xavier=STD["he"], he=STD["xavier"]),
+                "the 'xavier' and 'he' stds are swapped: 'xavier' is 1/sqrt(fan_in), 'he' sqrt(2/fan_in), the larger one "
+                "(a ReLU halves the variance).",
+            ),
+            *(
+                (_wrong(init), f"only the {init!r} weights are wrong: their std is {text}.")
+                for init, text in [
+                    ("xavier", "1/sqrt(fan_in)"),
+                    ("he", "sqrt(2/fan_in)"),
+                    ("small", "0.01"),
+                    ("large", "1.0"),
+                ]
+            ),
+            (
+                _one_for_all,
+                "every init gets the same std: choose the std by the init argument ('small', 'large', "
+                "'xavier' or 'he'), not a fixed one.",
+            ),
+            (
+                _same_spread_other_numbers,
+                "the spread is right but the numbers differ: draw from the rng you are given, layer after layer, exactly "
+                "as rng.standard_normal((fan_in, fan_out)) * std (not np.random, not a new generator, not "
+                "(fan_out, fan_in).T).",
+            ),
+        ),
+    )
+)
 def check_init_weights(init_weights):
     """Check init_weights(dims, init, rng) for 'small', 'large', 'xavier' and 'he' (notebook 05)."""
 
 
 def _stats_sizes(case: dict) -> dict[str, int]:
-    return {"N": case["X"].shape[0], **{f"H{i}": w.shape[1] for i, w in enumerate(case["weights"])},
-            "D": case["X"].shape[1]}
+    return {
+        "N": case["X"].shape[0],
+        **{f"H{i}": w.shape[1] for i, w in enumerate(case["weights"])},
+        "D": case["X"].shape[1],
+    }
 
 
 def _stats_cases(seed: int) -> list[dict]:
@@ -173,15 +226,19 @@ def _call_layer_stats(student, case):
     stats = student["layer_stats"](X=case["X"], weights=case["weights"], activation=case["activation"])
     for i, (w, old) in enumerate(zip(case["weights"], before), 1):
         if not np.array_equal(w, old):
-            raise CheckFailure(f"layer_stats modified weights[{i - 1}] in place. Never write into an input: "
-                               "compute new arrays (a = h @ W, h = np.tanh(a)).")
+            raise CheckFailure(
+                f"layer_stats modified weights[{i - 1}] in place. Never write into an input: "
+                "compute new arrays (a = h @ W, h = np.tanh(a))."
+            )
     if stats is None:
         raise CheckFailure("layer_stats returned None: return one (mean, std) pair per layer.")
     try:
         table = np.array([tuple(float(v) for v in pair) for pair in stats], dtype=np.float64)
     except (TypeError, ValueError):
-        raise CheckFailure("layer_stats must return a list of (mean, std) pairs of numbers, one per layer: "
-                           "take h.mean() and h.std() of the whole (N, H) activation array.") from None
+        raise CheckFailure(
+            "layer_stats must return a list of (mean, std) pairs of numbers, one per layer: "
+            "take h.mean() and h.std() of the whole (N, H) activation array."
+        ) from None
     return {"stats": table}
 
 
@@ -192,6 +249,7 @@ def _expected_layer_stats(case):
 def _stats_like(**options):
     def test(got, exp, case):
         return got.shape == exp.shape and np.allclose(got, _reference_stats(case, **options), rtol=1e-6)
+
     return test
 
 
@@ -204,33 +262,56 @@ def _stats_error_hint(case, message):
     """A layer fed X again (not the previous layer's h): its weights' rows do not fit X's D columns."""
     D = case["X"].shape[1]
     if "matmul" in message and any(f"size {w.shape[0]} is different from {D}" in message for w in case["weights"][1:]):
-        return ("a layer after the first was given X, with its D columns, where its weights expect the previous "
-                "layer's H units: each layer takes the previous layer's output, h = f(h @ W), starting from h = X.")
+        return (
+            "a layer after the first was given X, with its D columns, where its weights expect the previous "
+            "layer's H units: each layer takes the previous layer's output, h = f(h @ W), starting from h = X."
+        )
     return None
 
 
-@register(ShapeSpec(
-    name="layer_stats", args=("layer_stats",), cases=_stats_cases,
-    call=_call_layer_stats, expected=_expected_layer_stats, tol=1e-9, error_hint=_stats_error_hint,
-    hints=(
-        (_stats_like(how=lambda h: (h.mean(axis=0).mean(), h.std(axis=0).mean())),
-         "the std is taken per unit (axis=0) and then averaged: take one std over all N*H numbers of the layer, "
-         "h.std() with no axis."),
-        (_stats_like(how=lambda h: (h.mean(axis=1).mean(), h.std(axis=1).mean())),
-         "the std is taken per example (axis=1) and then averaged: take one std over all N*H numbers of the "
-         "layer, h.std() with no axis."),
-        (_stats_like(how=lambda h: (h.mean(), h.std(ddof=1))),
-         "the std is the sample std (ddof=1, divides by N*H - 1): take h.std(), which divides by the number of "
-         "values, as the statistics of a layer's activations here do."),
-        (_stats_like(how=lambda h: (h.mean(), h.var())),
-         "the second number is the variance: take the standard deviation, h.std() (the square root of h.var())."),
-        (_stats_like(pre=True), "these are the statistics of the pre-activations a = h @ W: take them after the "
-                                "nonlinearity, of h = activation(a)."),
-        (_other_activation, "these are the statistics of the other nonlinearity: apply the one the activation "
-                            "argument names ('tanh': np.tanh, 'relu': np.maximum(a, 0)), not a fixed one."),
-        ROUNDED,
-    ),
-))
+@register(
+    ShapeSpec(
+        name="layer_stats",
+        args=("layer_stats",),
+        cases=_stats_cases,
+        call=_call_layer_stats,
+        expected=_expected_layer_stats,
+        tol=1e-9,
+        error_hint=_stats_error_hint,
+        hints=(
+            (
+                _stats_like(how=lambda h: (h.mean(axis=0).mean(), h.std(axis=0).mean())),
+                "the std is taken per unit (axis=0) and then averaged: take one std over all N*H numbers of the layer, "
+                "h.std() with no axis.",
+            ),
+            (
+                _stats_like(how=lambda h: (h.mean(axis=1).mean(), h.std(axis=1).mean())),
+                "the std is taken per example (axis=1) and then averaged: take one std over all N*H numbers of the "
+                "layer, h.std() with no axis.",
+            ),
+            (
+                _stats_like(how=lambda h: (h.mean(), h.std(ddof=1))),
+                "the std is the sample std (ddof=1, divides by N*H - 1): take h.std(), which divides by the number of "
+                "values, as the statistics of a layer's activations here do.",
+            ),
+            (
+                _stats_like(how=lambda h: (h.mean(), h.var())),
+                "the second number is the variance: take the standard deviation, h.std() (the square root of h.var()).",
+            ),
+            (
+                _stats_like(pre=True),
+                "these are the statistics of the pre-activations a = h @ W: take them after the "
+                "nonlinearity, of h = activation(a).",
+            ),
+            (
+                _other_activation,
+                "these are the statistics of the other nonlinearity: apply the one the activation "
+                "argument names ('tanh': np.tanh, 'relu': np.maximum(a, 0)), not a fixed one.",
+            ),
+            ROUNDED,
+        ),
+    )
+)
 def check_layer_stats(layer_stats):
     """Check layer_stats(X, weights, activation) -> one (mean, std) per layer, tanh and ReLU (notebook 05)."""
 

@@ -8,6 +8,7 @@ std is 0 and only eps keeps the division finite. Each wrong formula students wri
 statistics of the wrong axis, the validation set's own statistics, the variance in place of the
 std, the sample std) has its hint, found by recomputing the data with that formula.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,11 @@ _SETTINGS = ((True, 1e-8), (False, 1e-8), (True, 0.5))  # (scale, eps) of the th
 
 
 def _label(case: dict) -> str:
-    return "" if (case["scale"], case["eps"]) == _SETTINGS[0] else (
-        " (scale=False)" if not case["scale"] else f" (eps={case['eps']:g})")
+    return (
+        ""
+        if (case["scale"], case["eps"]) == _SETTINGS[0]
+        else (" (scale=False)" if not case["scale"] else f" (eps={case['eps']:g})")
+    )
 
 
 def _cases(seed: int) -> list[dict]:
@@ -42,8 +46,9 @@ def _sizes(case: dict) -> dict[str, int]:
     return {"N": case["X_train"].shape[0], "M": case["X_val"].shape[0], "D": case["X_train"].shape[1]}
 
 
-def _formula(case: dict, *, mean_of=lambda X: X.mean(axis=0), std_of=lambda X: X.std(axis=0), own_val=False,
-             scale=None, eps=None) -> tuple[np.ndarray, np.ndarray]:
+def _formula(
+    case: dict, *, mean_of=lambda X: X.mean(axis=0), std_of=lambda X: X.std(axis=0), own_val=False, scale=None, eps=None
+) -> tuple[np.ndarray, np.ndarray]:
     """(Z_train, Z_val) by the exercise's formula, or by a wrong variant of one of its parts."""
     scale = case["scale"] if scale is None else scale
     eps = case["eps"] if eps is None else eps
@@ -57,16 +62,21 @@ def _formula(case: dict, *, mean_of=lambda X: X.mean(axis=0), std_of=lambda X: X
 
 
 def _call(student, case):
-    result = pair("preprocess", student["preprocess"](X_train=case["X_train"], X_val=case["X_val"],
-                                                       scale=case["scale"], eps=case["eps"]), "(Z_train, Z_val)")
+    result = pair(
+        "preprocess",
+        student["preprocess"](X_train=case["X_train"], X_val=case["X_val"], scale=case["scale"], eps=case["eps"]),
+        "(Z_train, Z_val)",
+    )
     label = _label(case)
     return {f"Z_train{label}": result[0], f"Z_val{label}": result[1]}
 
 
 def _nonfinite_hint(got, case):
     if got.ndim == 2 and got.shape[1] > 2 and not np.isfinite(got[:, 2]).all():
-        return ("column 2 is a feature that is 0 in every training example (its std is 0, like the digits' border "
-                "pixels): divide by std + eps, so that a constant feature gives 0, not 0/0.")
+        return (
+            "column 2 is a feature that is 0 in every training example (its std is 0, like the digits' border "
+            "pixels): divide by std + eps, so that a constant feature gives 0, not 0/0."
+        )
     return None
 
 
@@ -78,6 +88,7 @@ def _expected(case):
 
 def _is(**wrong):
     """A hint test: the wrong output equals this variant's train or val output (chosen by its shape)."""
+
     def test(got, exp, case):
         try:
             variant = _formula(case, **wrong)
@@ -87,6 +98,7 @@ def _is(**wrong):
             if value.shape == got.shape == right.shape and not np.allclose(value, right, rtol=1e-11, atol=0):
                 return bool(np.allclose(got, value, rtol=1e-11, atol=1e-14))
         return False
+
     return test
 
 
@@ -102,7 +114,8 @@ _STD = "divide by X_train.std(axis=0) + eps"
 _PER_EXAMPLE = (  # statistics of each row, each set its own: no broadcasting error betrays them
     dict(mean_of=lambda X: X.mean(axis=1, keepdims=True), std_of=lambda X: X.std(axis=1, keepdims=True)),
     dict(mean_of=lambda X: X.mean(axis=1, keepdims=True)),
-    dict(std_of=lambda X: X.std(axis=1, keepdims=True)))
+    dict(std_of=lambda X: X.std(axis=1, keepdims=True)),
+)
 _LABELS = [_label(dict(scale=scale, eps=eps)) for scale, eps in _SETTINGS]
 
 
@@ -110,43 +123,80 @@ def _error_hint(case, message):
     shapes = read(message, _sizes(case))
     per_example = ("(N, 1)", "(M, 1)", "(N,)", "(M,)")
     if shapes is not None and shapes.kind == "broadcast" and any(s in per_example for s in shapes.shapes):
-        return ("a mean or std taken per example (axis=1) has one entry per example and does not fit the other "
-                "set: take the statistics per feature, over the examples: "
-                "X_train.mean(axis=0) and X_train.std(axis=0), shape (D,).")
+        return (
+            "a mean or std taken per example (axis=1) has one entry per example and does not fit the other "
+            "set: take the statistics per feature, over the examples: "
+            "X_train.mean(axis=0) and X_train.std(axis=0), shape (D,)."
+        )
     return None
 
 
-@register(ShapeSpec(
-    name="preprocess", args=("preprocess",), cases=_cases, call=_call, expected=_expected,
-    tol=1e-9, hints_first=True, error_hint=_error_hint, nonfinite_hint=_nonfinite_hint,
-    like={f"Z_{s}{label}": f"X_{s}" for s in ("train", "val") for label in _LABELS},
-    hints=(
-        (lambda got, exp, case: bool(np.any(exp)) and np.allclose(got, -exp, rtol=1e-11, atol=1e-14),
-         "every entry has the wrong sign: subtract the mean from the data, X - mean (not mean - X)."),
-        (_is(own_val=True), "the validation set is centred (or scaled) with its own statistics: use the training set's "
-                            "mean and std for both sets (statistics from the validation data leak it into the model)."),
-        (lambda got, exp, case: any(_is(own_val=True, **wrong)(got, exp, case) for wrong in _PER_EXAMPLE),
-         "each example is centred (or scaled) with its own statistics, taken per example (axis=1): take them per "
-         "feature, over the training examples: X_train.mean(axis=0) and X_train.std(axis=0), shape (D,)."),
-        (_is(mean_of=lambda X: X.mean(), std_of=lambda X: X.std()),
-         "one mean and one std of all the numbers together: take one per feature (column), with axis=0."),
-        (_is(mean_of=lambda X: X.mean()),
-         "one mean of all the numbers together: subtract one mean per feature (column), X_train.mean(axis=0)."),
-        (_is(std_of=lambda X: X.std()),
-         "one std of all the numbers together: divide by one std per feature (column), X_train.std(axis=0) + eps."),
-        (_is(scale=True), "called with scale=False, the result is divided by the std: centre only when scale is "
-                          "False (use the argument, not a fixed True)."),
-        (_is(scale=False), f"the result is centred but not divided by the std: with scale=True, {_STD}."),
-        (_other_eps, "the result is that of another eps: use the argument eps (divide by std + eps), not a number of "
-                     "your own."),
-        (_is(std_of=lambda X: X.var(axis=0)), f"divided by the variance: {_STD} (the square root of the variance)."),
-        (_is(std_of=lambda X: X.std(axis=0, ddof=1)), "divided by the sample std (ddof=1, divides by N-1): use "
-                                                      "X_train.std(axis=0), which divides by N."),
-        (_eps_under_root,
-         "eps is added under the square root, sqrt(var + eps): this exercise adds it to the std, std + eps."),
-        ROUNDED,
-    ),
-))
+@register(
+    ShapeSpec(
+        name="preprocess",
+        args=("preprocess",),
+        cases=_cases,
+        call=_call,
+        expected=_expected,
+        tol=1e-9,
+        hints_first=True,
+        error_hint=_error_hint,
+        nonfinite_hint=_nonfinite_hint,
+        like={f"Z_{s}{label}": f"X_{s}" for s in ("train", "val") for label in _LABELS},
+        hints=(
+            (
+                lambda got, exp, case: bool(np.any(exp)) and np.allclose(got, -exp, rtol=1e-11, atol=1e-14),
+                "every entry has the wrong sign: subtract the mean from the data, X - mean (not mean - X).",
+            ),
+            (
+                _is(own_val=True),
+                "the validation set is centred (or scaled) with its own statistics: use the training set's "
+                "mean and std for both sets (statistics from the validation data leak it into the model).",
+            ),
+            (
+                lambda got, exp, case: any(_is(own_val=True, **wrong)(got, exp, case) for wrong in _PER_EXAMPLE),
+                "each example is centred (or scaled) with its own statistics, taken per example (axis=1): take them per "
+                "feature, over the training examples: X_train.mean(axis=0) and X_train.std(axis=0), shape (D,).",
+            ),
+            (
+                _is(mean_of=lambda X: X.mean(), std_of=lambda X: X.std()),
+                "one mean and one std of all the numbers together: take one per feature (column), with axis=0.",
+            ),
+            (
+                _is(mean_of=lambda X: X.mean()),
+                "one mean of all the numbers together: subtract one mean per feature (column), X_train.mean(axis=0).",
+            ),
+            (
+                _is(std_of=lambda X: X.std()),
+                "one std of all the numbers together: divide by one std per feature (column), X_train.std(axis=0) + eps.",
+            ),
+            (
+                _is(scale=True),
+                "called with scale=False, the result is divided by the std: centre only when scale is "
+                "False (use the argument, not a fixed True).",
+            ),
+            (_is(scale=False), f"the result is centred but not divided by the std: with scale=True, {_STD}."),
+            (
+                _other_eps,
+                "the result is that of another eps: use the argument eps (divide by std + eps), not a number of "
+                "your own.",
+            ),
+            (
+                _is(std_of=lambda X: X.var(axis=0)),
+                f"divided by the variance: {_STD} (the square root of the variance).",
+            ),
+            (
+                _is(std_of=lambda X: X.std(axis=0, ddof=1)),
+                "divided by the sample std (ddof=1, divides by N-1): use X_train.std(axis=0), which divides by N.",
+            ),
+            (
+                _eps_under_root,
+                "eps is added under the square root, sqrt(var + eps): this exercise adds it to the std, std + eps.",
+            ),
+            ROUNDED,
+        ),
+    )
+)
 def check_preprocess(preprocess):
     """Check preprocess(X_train, X_val, scale, eps) -> (Z_train, Z_val) with several scale and eps (notebook 05)."""
 

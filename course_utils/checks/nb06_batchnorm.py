@@ -21,6 +21,7 @@ writes the defaults into its code fails with a hint that says so. Tolerances are
 mean(x²) - mean(x)², which loses a few digits on the feature of tiny variance. The hints are in
 ``_batchnorm_hints``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,12 @@ from ._core import CheckFailure
 from ._registry import register
 from ._shapes import ShapeSpec, read
 
-__all__ = ["check_batchnorm_forward", "check_batchnorm_forward_test", "check_batchnorm_backward",
-           "check_batchnorm_backward_alt"]
+__all__ = [
+    "check_batchnorm_forward",
+    "check_batchnorm_forward_test",
+    "check_batchnorm_backward",
+    "check_batchnorm_backward_alt",
+]
 
 # the sizes (N, D, H) of each check's cases, seeds 0, 1, 2: all different (H: the input layer's width)
 _SHAPES = {
@@ -43,8 +48,7 @@ _SHAPES = {
 }
 _MOMENTUM = (0.8, 0.7, 0.95)  # never the default 0.9, the visible test (seed 0) included
 _EPS = (1e-3, 1e-4, 3e-3)  # never the default 1e-5
-_SEED = {"batchnorm_forward": 60, "batchnorm_forward_test": 61, "batchnorm_backward": 62,
-         "batchnorm_backward_alt": 63}
+_SEED = {"batchnorm_forward": 60, "batchnorm_forward_test": 61, "batchnorm_backward": 62, "batchnorm_backward_alt": 63}
 _TOL = 1e-9
 
 
@@ -60,16 +64,22 @@ def _cases(name: str, seed: int) -> list[dict]:
         x_in = rng.standard_normal((N, H))
         x = np.maximum(0, x_in @ rng.standard_normal((H, D)) + 0.5) * rng.uniform(1, 5, D) + rng.uniform(-3, 3, D)
         x[:, -1] = 2.0 + 1e-3 * rng.standard_normal(N)  # variance ~1e-6, the order of eps
-        case = dict(x_in=x_in, x=x, gamma=rng.uniform(0.5, 2.0, D), beta=rng.standard_normal(D),
-                    running_mean=rng.standard_normal(D), running_var=rng.uniform(0.5, 3.0, D),
-                    momentum=_MOMENTUM[seed % 3], eps=_EPS[seed % 3])
+        case = dict(
+            x_in=x_in,
+            x=x,
+            gamma=rng.uniform(0.5, 2.0, D),
+            beta=rng.standard_normal(D),
+            running_mean=rng.standard_normal(D),
+            running_var=rng.uniform(0.5, 3.0, D),
+            momentum=_MOMENTUM[seed % 3],
+            eps=_EPS[seed % 3],
+        )
         if name == "batchnorm_forward_test":  # the statistics of training, far from this batch's own
             case["running_mean"] = x.mean(axis=0) + rng.uniform(1.0, 2.0, D) * rng.choice([-1, 1], D)
             case["running_var"] = x.var(axis=0) * rng.uniform(2.0, 4.0, D) + 0.1
         if name.startswith("batchnorm_backward"):  # the cache of a correct forward pass, written out here
             mu, var = x.mean(axis=0), x.var(axis=0)
-            case.update(mu=mu, var=var, x_hat=(x - mu) / np.sqrt(var + case["eps"]),
-                        dout=rng.standard_normal((N, D)))
+            case.update(mu=mu, var=var, x_hat=(x - mu) / np.sqrt(var + case["eps"]), dout=rng.standard_normal((N, D)))
             del case["running_mean"], case["running_var"], case["momentum"], case["beta"]
         cases.append(case)
     return cases
@@ -91,13 +101,17 @@ def _mean_var(func: str, running):
         return running.mean, running.var
     if isinstance(running, (tuple, list)) and len(running) == 2:
         return running[0], running[1]
-    raise CheckFailure(f"{func}: the third result must be the running averages, Running(mean, var) (anything with "
-                       f".mean and .var), got {type(running).__name__}.")
+    raise CheckFailure(
+        f"{func}: the third result must be the running averages, Running(mean, var) (anything with "
+        f".mean and .var), got {type(running).__name__}."
+    )
 
 
-_CONTRACT = ("  Hint: the cache is a cu.layers.BatchnormCache, as the exercise says: the backward passes unpack "
-             "its seven fields in order (x, x_hat, mu, var, gamma, eps, _ = cache) and read cache.x_hat, "
-             "cache.var, cache.gamma and cache.eps.")
+_CONTRACT = (
+    "  Hint: the cache is a cu.layers.BatchnormCache, as the exercise says: the backward passes unpack "
+    "its seven fields in order (x, x_hat, mu, var, gamma, eps, _ = cache) and read cache.x_hat, "
+    "cache.var, cache.gamma and cache.eps."
+)
 
 
 def _cache_fields(cache) -> dict:
@@ -108,22 +122,34 @@ def _cache_fields(cache) -> dict:
         items = None
     if items is None or len(items) != 7:
         what = f"a {type(cache).__name__} of {len(items)}" if items is not None else f"a {type(cache).__name__}"
-        raise CheckFailure(f"batchnorm_forward: the cache is {what}, not the seven fields the backward passes "
-                           f"read.\n{_CONTRACT}")
+        raise CheckFailure(
+            f"batchnorm_forward: the cache is {what}, not the seven fields the backward passes read.\n{_CONTRACT}"
+        )
     for i, name in enumerate(hints.FIELDS):
         if name in ("x_hat", "var", "gamma", "eps") and not hasattr(cache, name):
             raise CheckFailure(f"batchnorm_forward: the cache has no field named {name} (cache.{name}).\n{_CONTRACT}")
         if hasattr(cache, name) and getattr(cache, name) is not items[i]:
-            raise CheckFailure(f"batchnorm_forward: cache.{name} is not the cache's field number {i + 1}: the "
-                               f"fields are in another order.\n{_CONTRACT}")
+            raise CheckFailure(
+                f"batchnorm_forward: cache.{name} is not the cache's field number {i + 1}: the "
+                f"fields are in another order.\n{_CONTRACT}"
+            )
     return {f"cache.{name}": value for name, value in zip(hints.FIELDS, items)}
 
 
 def _forward_caller(train: bool):
     def call(student, case):
-        out, cache, running = _triple("batchnorm_forward", student["batchnorm_forward"](
-            case["x"], case["gamma"], case["beta"], ref.Running(case["running_mean"], case["running_var"]),
-            train=train, momentum=case["momentum"], eps=case["eps"]))
+        out, cache, running = _triple(
+            "batchnorm_forward",
+            student["batchnorm_forward"](
+                case["x"],
+                case["gamma"],
+                case["beta"],
+                ref.Running(case["running_mean"], case["running_var"]),
+                train=train,
+                momentum=case["momentum"],
+                eps=case["eps"],
+            ),
+        )
         mean, var = _mean_var("batchnorm_forward", running)
         result = {"out": out, "running_mean": mean, "running_var": var, **_cache_fields(cache)}
         if train and isinstance(out, np.ndarray) and out.shape == case["x"].shape:
@@ -135,8 +161,15 @@ def _forward_caller(train: bool):
 
 def _forward_expected(train: bool):
     def expected(case):
-        out, cache, running = ref.batchnorm_forward(case["x"], case["gamma"], case["beta"], _running(case),
-                                                    train=train, momentum=case["momentum"], eps=case["eps"])
+        out, cache, running = ref.batchnorm_forward(
+            case["x"],
+            case["gamma"],
+            case["beta"],
+            _running(case),
+            train=train,
+            momentum=case["momentum"],
+            eps=case["eps"],
+        )
         result = {"out": out, "running_mean": running.mean, "running_var": running.var}
         if train:
             result = {"out_mean": out.mean(axis=0), "out_std": out.std(axis=0), **result}
@@ -158,8 +191,7 @@ def _per_feature_rows(case, outputs):
 
 def _backward_caller(backward_name: str):
     def call(student, case):
-        cache = ref.BatchnormCache(case["x"], case["x_hat"], case["mu"], case["var"], case["gamma"], case["eps"],
-                                   True)
+        cache = ref.BatchnormCache(case["x"], case["x_hat"], case["mu"], case["var"], case["gamma"], case["eps"], True)
         grads = student[backward_name](case["dout"], cache)
         if not isinstance(grads, (tuple, list)) or len(grads) != 3:
             raise CheckFailure(f"{backward_name} must return (dx, dgamma, dbeta).")
@@ -177,8 +209,18 @@ def _error_hint(case, message):
     return hints.error_hint(case, message, read)
 
 
-_LIKE = {"out": "x", "running_mean": "gamma", "running_var": "gamma", "out_mean": "gamma", "out_std": "gamma",
-         "cache.x": "x", "cache.x_hat": "x", "cache.mu": "gamma", "cache.var": "gamma", "cache.gamma": "gamma"}
+_LIKE = {
+    "out": "x",
+    "running_mean": "gamma",
+    "running_var": "gamma",
+    "out_mean": "gamma",
+    "out_std": "gamma",
+    "cache.x": "x",
+    "cache.x_hat": "x",
+    "cache.mu": "gamma",
+    "cache.var": "gamma",
+    "cache.gamma": "gamma",
+}
 
 
 # the variance of the feature of tiny variance written as mean(x²) - mu² loses up to ~7e-9 of it to cancellation
@@ -188,12 +230,23 @@ _FORWARD_TOL = {**dict.fromkeys(_LIKE, _TOL), "cache.eps": _TOL, "cache.var": 1e
 def _forward_spec(name: str, train: bool):
     expected = _forward_expected(train)
     return ShapeSpec(
-        name="batchnorm_forward", args=("batchnorm_forward",), cases=lambda seed: _cases(name, seed),
-        call=_forward_caller(train), expected=expected, tol=_FORWARD_TOL, like=_LIKE, batch="x",
+        name="batchnorm_forward",
+        args=("batchnorm_forward",),
+        cases=lambda seed: _cases(name, seed),
+        call=_forward_caller(train),
+        expected=expected,
+        tol=_FORWARD_TOL,
+        like=_LIKE,
+        batch="x",
         hints=hints.forward_hints(expected) if train else hints.test_mode_hints(expected),
-        reference=("course_utils.layers.batchnorm_forward",), error_hint=_error_hint, derive=_per_feature_rows,
-        inplace_hint=("compute new arrays instead: x - mu rather than x -= mu, and new running averages rather than "
-                      "*= or += on running.mean and running.var (the caller still holds the old ones)."))
+        reference=("course_utils.layers.batchnorm_forward",),
+        error_hint=_error_hint,
+        derive=_per_feature_rows,
+        inplace_hint=(
+            "compute new arrays instead: x - mu rather than x -= mu, and new running averages rather than "
+            "*= or += on running.mean and running.var (the caller still holds the old ones)."
+        ),
+    )
 
 
 @register(_forward_spec("batchnorm_forward", True))
@@ -208,12 +261,19 @@ def check_batchnorm_forward_test(batchnorm_forward):
 
 def _backward_spec(backward_name: str):
     return ShapeSpec(
-        name=backward_name, args=(backward_name,),
-        cases=lambda seed: _cases(backward_name, seed), call=_backward_caller(backward_name),
-        expected=_backward_expected, tol=_TOL, like={"dx": "x", "dgamma": "gamma", "dbeta": "gamma"}, batch="x",
+        name=backward_name,
+        args=(backward_name,),
+        cases=lambda seed: _cases(backward_name, seed),
+        call=_backward_caller(backward_name),
+        expected=_backward_expected,
+        tol=_TOL,
+        like={"dx": "x", "dgamma": "gamma", "dbeta": "gamma"},
+        batch="x",
         hints=hints.backward_hints(_backward_expected, closed_form=backward_name.endswith("_alt")),
         reference=("course_utils.layers.batchnorm_backward", "course_utils.layers.batchnorm_backward_alt"),
-        error_hint=_error_hint, inplace_hint="compute dx as a new array; never write into dout or the cache.")
+        error_hint=_error_hint,
+        inplace_hint="compute dx as a new array; never write into dout or the cache.",
+    )
 
 
 @register(_backward_spec("batchnorm_backward"))

@@ -26,6 +26,7 @@ function of those arrays and the case that turns them into the compared quantiti
 verdict is decided where the expected values live. The kept units are read off the student's
 output (x is never 0 in the cases). Every case has N != D (``CASE_SIZES``).
 """
+
 from __future__ import annotations
 
 import copy
@@ -37,8 +38,11 @@ from ._registry import register
 
 __all__ = ["check_dropout_forward", "check_dropout_backward"]
 
-_FORWARD = {0: [(240, 250, 0.3), (260, 230, 0.65)], 1: [(250, 220, 0.2), (210, 270, 0.7)],
-            2: [(230, 280, 0.4), (270, 240, 0.75)]}
+_FORWARD = {
+    0: [(240, 250, 0.3), (260, 230, 0.65)],
+    1: [(250, 220, 0.2), (210, 270, 0.7)],
+    2: [(230, 280, 0.4), (270, 240, 0.75)],
+}
 _BACKWARD = {0: [(23, 17, 0.35)], 1: [(19, 26, 0.6)], 2: [(29, 21, 0.25)]}
 _H = 1e-5  # the step of the centered differences
 
@@ -56,15 +60,23 @@ def _x(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
 
 def _forward_cases(seed: int) -> list[dict]:
     rng = np.random.default_rng(7000 + seed)
-    return [dict(x=_x(rng, (N, D)), p_drop=p, rng=np.random.default_rng(7100 + 10 * seed + i),
-                 other_rng=np.random.default_rng(7200 + 10 * seed + i))
-            for i, (N, D, p) in enumerate(_FORWARD[seed % 3])]
+    return [
+        dict(
+            x=_x(rng, (N, D)),
+            p_drop=p,
+            rng=np.random.default_rng(7100 + 10 * seed + i),
+            other_rng=np.random.default_rng(7200 + 10 * seed + i),
+        )
+        for i, (N, D, p) in enumerate(_FORWARD[seed % 3])
+    ]
 
 
 def _backward_cases(seed: int) -> list[dict]:
     rng = np.random.default_rng(7300 + seed)
-    return [dict(x=_x(rng, (N, D)), dout=rng.standard_normal((N, D)), p_drop=p, rng=np.random.default_rng(7400 + seed))
-            for N, D, p in _BACKWARD[seed % 3]]
+    return [
+        dict(x=_x(rng, (N, D)), dout=rng.standard_normal((N, D)), p_drop=p, rng=np.random.default_rng(7400 + seed))
+        for N, D, p in _BACKWARD[seed % 3]
+    ]
 
 
 def _raw(value):
@@ -106,9 +118,16 @@ def _call_forward(student, case):
             raise
         test, raised = forward(x0.copy(), p, train=False, rng=copy.deepcopy(rng)), 1.0
     test_out, _ = pair("dropout_forward", test)
-    return {"out": out, "cache mask": mask, "out, same seed": again, "out, other seed": other,
-            "test-mode out": _raw(test_out), "raised in test mode without rng": raised,
-            "np.random before": before, "np.random after": _global_state()}
+    return {
+        "out": out,
+        "cache mask": mask,
+        "out, same seed": again,
+        "out, other seed": other,
+        "test-mode out": _raw(test_out),
+        "raised in test mode without rng": raised,
+        "np.random before": before,
+        "np.random after": _global_state(),
+    }
 
 
 def _broadcasts(value, shape) -> bool:
@@ -140,11 +159,13 @@ def _judge_forward(case, raw):
         return {name: out}  # verify says what is wrong with it (None, type, shape)
     out64 = out.astype(np.float64)
     kept = out64 != 0
-    q = {name: _in_dtype_of(np.where(kept, out64 / x, 1 / (1 - p)), out),
-         "whole columns dropped": np.mean(np.all(~kept, axis=0)),
-         "whole rows dropped": np.mean(np.all(~kept, axis=1)),
-         "dropped fraction": np.mean(~kept),
-         "mean(out) / mean(x)": out64.mean() / x.mean()}
+    q = {
+        name: _in_dtype_of(np.where(kept, out64 / x, 1 / (1 - p)), out),
+        "whole columns dropped": np.mean(np.all(~kept, axis=0)),
+        "whole rows dropped": np.mean(np.all(~kept, axis=1)),
+        "dropped fraction": np.mean(~kept),
+        "mean(out) / mean(x)": out64.mean() / x.mean(),
+    }
     mask = raw["cache mask"]
     if _broadcasts(mask, x.shape):
         mask = np.broadcast_to(np.asarray(mask, dtype=np.float64), x.shape)
@@ -154,8 +175,10 @@ def _judge_forward(case, raw):
     q["test mode, rng=None: error"] = raw["raised in test mode without rng"]
     test = raw["test-mode out"]
     q["test-mode out - x"] = _in_dtype_of(test.astype(np.float64) - x, test) if _fits(test, x.shape) else test
-    for key, label in (("out, same seed", "same seed: units that differ"),
-                       ("out, other seed", "other seed: same output")):
+    for key, label in (
+        ("out, same seed", "same seed: units that differ"),
+        ("out, other seed", "other seed: same output"),
+    ):
         value = raw[key]
         if not _fits(value, x.shape):
             q[label] = value
@@ -164,112 +187,211 @@ def _judge_forward(case, raw):
         else:
             q[label] = float(np.array_equal(value, out))
     before, after = raw["np.random before"], raw["np.random after"]
-    q["np.random changed"] = float(not (isinstance(before, np.ndarray) and isinstance(after, np.ndarray)
-                                        and np.array_equal(before, after)))
+    q["np.random changed"] = float(
+        not (isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and np.array_equal(before, after))
+    )
     return q
 
 
 def _expected_forward(case):
     x, p = case["x"], case["p_drop"]
-    return {"out / x, kept units": np.full(x.shape, 1 / (1 - p)), "whole columns dropped": 0.0,
-            "whole rows dropped": 0.0, "dropped fraction": p, "mean(out) / mean(x)": 1.0,
-            "cache mask / (out / x)": np.ones(x.shape), "test mode, rng=None: error": 0.0,
-            "test-mode out - x": np.zeros(x.shape), "np.random changed": 0.0,
-            "same seed: units that differ": 0.0, "other seed: same output": 0.0}
+    return {
+        "out / x, kept units": np.full(x.shape, 1 / (1 - p)),
+        "whole columns dropped": 0.0,
+        "whole rows dropped": 0.0,
+        "dropped fraction": p,
+        "mean(out) / mean(x)": 1.0,
+        "cache mask / (out / x)": np.ones(x.shape),
+        "test mode, rng=None: error": 0.0,
+        "test-mode out - x": np.zeros(x.shape),
+        "np.random changed": 0.0,
+        "same seed: units that differ": 0.0,
+        "other seed: same output": 0.0,
+    }
 
 
 def _kept_at(value, right=None):
     """A hint test: are the entries not at the right value (default 1/(1 - p_drop)) all at value(p_drop)?"""
+
     def test(got, exp, case):
         p = case["p_drop"]
         off = got != (1 / (1 - p) if right is None else right)
         return bool(np.any(off)) and np.allclose(got[off], value(p))
+
     return test
 
 
 def _hard_coded(got, exp, case):
     p, off = case["p_drop"], got != 1 / (1 - case["p_drop"])
     c = got[off]
-    return (c.size > 0 and np.allclose(c, c.flat[0]) and c.flat[0] > 1 and not np.isclose(c.flat[0], 1 / p)
-            and not np.isclose(c.flat[0], 1 / (1 - p), rtol=1e-6, atol=0))
+    return (
+        c.size > 0
+        and np.allclose(c, c.flat[0])
+        and c.flat[0] > 1
+        and not np.isclose(c.flat[0], 1 / p)
+        and not np.isclose(c.flat[0], 1 / (1 - p), rtol=1e-6, atol=0)
+    )
 
 
 _MASK = "the scaled mask (0 for a dropped unit, 1 / (1 - p_drop) for a kept one)"
-_HARD_CODED = ("as if p_drop were another number than the one given: is a value of p_drop (a default such as 0.5) "
-               "written into your code? Use the p_drop argument everywhere.")
-_NO_TEST_BRANCH = "it has no test-mode branch: with train=False return x unchanged (and the cache's mask None), "\
-                  "before drawing any mask; rng may then be None."
+_HARD_CODED = (
+    "as if p_drop were another number than the one given: is a value of p_drop (a default such as 0.5) "
+    "written into your code? Use the p_drop argument everywhere."
+)
+_NO_TEST_BRANCH = (
+    "it has no test-mode branch: with train=False return x unchanged (and the cache's mask None), "
+    "before drawing any mask; rng may then be None."
+)
 
 _FORWARD_HINTS = (
-    ("out / x, kept units", lambda got, exp, case: np.allclose(got, exp, rtol=1e-6, atol=0),
-     "the kept units are x / (1 - p_drop) only to about 7 digits: float32 rounding. Keep float64 throughout "
-     "(no .astype(np.float32), no dtype=np.float32 arrays)."),
-    ("out / x, kept units", lambda got, exp, case: np.all(got == 1),
-     "no unit is dropped in train mode: multiply x by the mask (0 for a dropped unit) when train is True."),
-    ("out / x, kept units", _kept_at(lambda p: 1.0),
-     f"the kept units are not scaled: inverted dropout multiplies x by {_MASK} at train time, so that the "
-     "expected output is x and test mode needs no change."),
-    ("out / x, kept units", _kept_at(lambda p: 1 / p),
-     "the kept units are divided by p_drop: p_drop is the probability of *dropping* a unit; divide by the "
-     "probability of keeping, 1 - p_drop."),
-    ("out / x, kept units", _kept_at(lambda p: 1 - p),
-     "the kept units are multiplied by 1 - p_drop: inverted dropout divides by it at train time."),
-    ("out / x, kept units", _hard_coded, "the kept units are scaled by 1 / (1 - q) for some q other than p_drop, "
-     + _HARD_CODED),
-    ("whole columns dropped", lambda got, exp, case: got > 0,
-     "whole columns of x are dropped: the mask is drawn per feature (one number per column, shared by every "
-     "example). Draw one number per element, rng.random(x.shape), so that each example gets its own mask."),
-    ("whole rows dropped", lambda got, exp, case: got > 0,
-     "whole rows of x (examples) are dropped: the mask is drawn per example. Draw one number per element, "
-     "rng.random(x.shape)."),
-    ("dropped fraction", lambda got, exp, case: abs(got - (1 - case["p_drop"])) < 0.03,
-     "it drops a fraction 1 - p_drop of the units: p_drop is the probability of *dropping* a unit, so a unit is "
-     "kept where rng.random(x.shape) >= p_drop (the 2016 lecture's p is the probability of keeping)."),
-    ("dropped fraction", lambda got, exp, case: got == 0,
-     "no unit is dropped in train mode: a unit is dropped where rng.random(x.shape) < p_drop."),
+    (
+        "out / x, kept units",
+        lambda got, exp, case: np.allclose(got, exp, rtol=1e-6, atol=0),
+        "the kept units are x / (1 - p_drop) only to about 7 digits: float32 rounding. Keep float64 throughout "
+        "(no .astype(np.float32), no dtype=np.float32 arrays).",
+    ),
+    (
+        "out / x, kept units",
+        lambda got, exp, case: np.all(got == 1),
+        "no unit is dropped in train mode: multiply x by the mask (0 for a dropped unit) when train is True.",
+    ),
+    (
+        "out / x, kept units",
+        _kept_at(lambda p: 1.0),
+        f"the kept units are not scaled: inverted dropout multiplies x by {_MASK} at train time, so that the "
+        "expected output is x and test mode needs no change.",
+    ),
+    (
+        "out / x, kept units",
+        _kept_at(lambda p: 1 / p),
+        "the kept units are divided by p_drop: p_drop is the probability of *dropping* a unit; divide by the "
+        "probability of keeping, 1 - p_drop.",
+    ),
+    (
+        "out / x, kept units",
+        _kept_at(lambda p: 1 - p),
+        "the kept units are multiplied by 1 - p_drop: inverted dropout divides by it at train time.",
+    ),
+    (
+        "out / x, kept units",
+        _hard_coded,
+        "the kept units are scaled by 1 / (1 - q) for some q other than p_drop, " + _HARD_CODED,
+    ),
+    (
+        "whole columns dropped",
+        lambda got, exp, case: got > 0,
+        "whole columns of x are dropped: the mask is drawn per feature (one number per column, shared by every "
+        "example). Draw one number per element, rng.random(x.shape), so that each example gets its own mask.",
+    ),
+    (
+        "whole rows dropped",
+        lambda got, exp, case: got > 0,
+        "whole rows of x (examples) are dropped: the mask is drawn per example. Draw one number per element, "
+        "rng.random(x.shape).",
+    ),
+    (
+        "dropped fraction",
+        lambda got, exp, case: abs(got - (1 - case["p_drop"])) < 0.03,
+        "it drops a fraction 1 - p_drop of the units: p_drop is the probability of *dropping* a unit, so a unit is "
+        "kept where rng.random(x.shape) >= p_drop (the 2016 lecture's p is the probability of keeping).",
+    ),
+    (
+        "dropped fraction",
+        lambda got, exp, case: got == 0,
+        "no unit is dropped in train mode: a unit is dropped where rng.random(x.shape) < p_drop.",
+    ),
     ("dropped fraction", lambda got, exp, case: True, "the fraction of units dropped is not p_drop, " + _HARD_CODED),
-    ("cache mask / (out / x)", lambda got, exp, case: not np.any(got),
-     "the cache holds no mask shaped like x (None, another object, or another shape): return "
-     "DropoutCache(mask), with the mask x was multiplied by."),
-    ("cache mask / (out / x)", _kept_at(lambda p: 1 - p, right=1.0),
-     f"the cache holds the unscaled mask (0s and 1s): keep the mask the output was made with, {_MASK}, in "
-     "DropoutCache(mask), so that the backward pass is dout * mask."),
-    ("cache mask / (out / x)", lambda got, exp, case: np.allclose(got[got != 1], case["x"][got != 1]),
-     "the cache holds out, not the mask: return DropoutCache(mask), the mask x was multiplied by."),
-    ("cache mask / (out / x)", lambda got, exp, case: True,
-     f"the cache's mask is not the one x was multiplied by: return DropoutCache(mask) with {_MASK}."),
-    ("test mode, rng=None: error", lambda got, exp, case: got == 1,
-     "with train=False and rng=None dropout_forward used rng (AttributeError): " + _NO_TEST_BRANCH),
-    ("test-mode out - x", lambda got, exp, case: np.allclose(got, -case["x"] * case["p_drop"]),
-     "test mode scales x by 1 - p_drop: that is vanilla dropout; inverted dropout scales at train time and "
-     "returns x unchanged at test time."),
-    ("test-mode out - x", lambda got, exp, case: np.allclose(got, case["x"] * case["p_drop"] / (1 - case["p_drop"])),
-     "test mode scales x by 1 / (1 - p_drop): with train=False return x unchanged."),
-    ("test-mode out - x", lambda got, exp, case: np.any(got == -case["x"]),
-     "test mode drops units: " + _NO_TEST_BRANCH),
-    ("same seed: units that differ", lambda got, exp, case: True,
-     "dropout_forward gave two different outputs for two generators seeded alike: the mask must come from the rng "
-     "you are given (rng.random(x.shape)), not from a new generator or np.random."),
-    ("other seed: same output", lambda got, exp, case: True,
-     "dropout_forward gave the same mask for two generators seeded differently: it ignores rng (a fixed seed "
-     "inside?). Draw the mask from the rng you are given: rng.random(x.shape)."),
-    ("np.random changed", lambda got, exp, case: True,
-     "dropout_forward drew from (or reseeded) numpy's global generator np.random: draw the mask from the rng you "
-     "are given, rng.random(x.shape), so that a seeded experiment gives the same masks every time and nothing "
-     "else changes its numbers."),
+    (
+        "cache mask / (out / x)",
+        lambda got, exp, case: not np.any(got),
+        "the cache holds no mask shaped like x (None, another object, or another shape): return "
+        "DropoutCache(mask), with the mask x was multiplied by.",
+    ),
+    (
+        "cache mask / (out / x)",
+        _kept_at(lambda p: 1 - p, right=1.0),
+        f"the cache holds the unscaled mask (0s and 1s): keep the mask the output was made with, {_MASK}, in "
+        "DropoutCache(mask), so that the backward pass is dout * mask.",
+    ),
+    (
+        "cache mask / (out / x)",
+        lambda got, exp, case: np.allclose(got[got != 1], case["x"][got != 1]),
+        "the cache holds out, not the mask: return DropoutCache(mask), the mask x was multiplied by.",
+    ),
+    (
+        "cache mask / (out / x)",
+        lambda got, exp, case: True,
+        f"the cache's mask is not the one x was multiplied by: return DropoutCache(mask) with {_MASK}.",
+    ),
+    (
+        "test mode, rng=None: error",
+        lambda got, exp, case: got == 1,
+        "with train=False and rng=None dropout_forward used rng (AttributeError): " + _NO_TEST_BRANCH,
+    ),
+    (
+        "test-mode out - x",
+        lambda got, exp, case: np.allclose(got, -case["x"] * case["p_drop"]),
+        "test mode scales x by 1 - p_drop: that is vanilla dropout; inverted dropout scales at train time and "
+        "returns x unchanged at test time.",
+    ),
+    (
+        "test-mode out - x",
+        lambda got, exp, case: np.allclose(got, case["x"] * case["p_drop"] / (1 - case["p_drop"])),
+        "test mode scales x by 1 / (1 - p_drop): with train=False return x unchanged.",
+    ),
+    (
+        "test-mode out - x",
+        lambda got, exp, case: np.any(got == -case["x"]),
+        "test mode drops units: " + _NO_TEST_BRANCH,
+    ),
+    (
+        "same seed: units that differ",
+        lambda got, exp, case: True,
+        "dropout_forward gave two different outputs for two generators seeded alike: the mask must come from the rng "
+        "you are given (rng.random(x.shape)), not from a new generator or np.random.",
+    ),
+    (
+        "other seed: same output",
+        lambda got, exp, case: True,
+        "dropout_forward gave the same mask for two generators seeded differently: it ignores rng (a fixed seed "
+        "inside?). Draw the mask from the rng you are given: rng.random(x.shape).",
+    ),
+    (
+        "np.random changed",
+        lambda got, exp, case: True,
+        "dropout_forward drew from (or reseeded) numpy's global generator np.random: draw the mask from the rng you "
+        "are given, rng.random(x.shape), so that a seeded experiment gives the same masks every time and nothing "
+        "else changes its numbers.",
+    ),
 )
 
 
-@register(Spec(
-    name="dropout_forward", args=("dropout_forward",), cases=_forward_cases, call=_call_forward,
-    derive=_judge_forward, expected=_expected_forward,
-    tol={"out / x, kept units": 1e-9, "dropped fraction": 0.03, "mean(out) / mean(x)": 0.04,
-         "cache mask / (out / x)": 1e-9, "test-mode out - x": 1e-12, "whole columns dropped": 0.0,
-         "whole rows dropped": 0.0, "test mode, rng=None: error": 0.0, "same seed: units that differ": 0.0,
-         "other seed: same output": 0.0, "np.random changed": 0.0},
-    like={"out / x, kept units": "x", "cache mask / (out / x)": "x", "test-mode out - x": "x"},
-    reference=("course_utils.layers.dropout_forward",), hints=_FORWARD_HINTS,
-))
+@register(
+    Spec(
+        name="dropout_forward",
+        args=("dropout_forward",),
+        cases=_forward_cases,
+        call=_call_forward,
+        derive=_judge_forward,
+        expected=_expected_forward,
+        tol={
+            "out / x, kept units": 1e-9,
+            "dropped fraction": 0.03,
+            "mean(out) / mean(x)": 0.04,
+            "cache mask / (out / x)": 1e-9,
+            "test-mode out - x": 1e-12,
+            "whole columns dropped": 0.0,
+            "whole rows dropped": 0.0,
+            "test mode, rng=None: error": 0.0,
+            "same seed: units that differ": 0.0,
+            "other seed: same output": 0.0,
+            "np.random changed": 0.0,
+        },
+        like={"out / x, kept units": "x", "cache mask / (out / x)": "x", "test-mode out - x": "x"},
+        reference=("course_utils.layers.dropout_forward",),
+        hints=_FORWARD_HINTS,
+    )
+)
 def check_dropout_forward(dropout_forward):
     """Check dropout_forward(x, p_drop, train=..., rng=...): inverted dropout, the mask drawn from rng (notebook 07).
 
@@ -284,9 +406,13 @@ def _call_backward(student, case):
     forward, backward = student["dropout_forward"], student["dropout_backward"]
     x, p, rng = case["x"], case["p_drop"], case["rng"]
     out, cache = pair("dropout_forward", forward(x.copy(), p, train=True, rng=copy.deepcopy(rng)))
-    return {"out": _raw(out), "out, same seed": _train(forward, x.copy(), p, rng)[0],
-            "out at x + h": _train(forward, x + _H, p, rng)[0], "out at x - h": _train(forward, x - _H, p, rng)[0],
-            "dx": _raw(backward(case["dout"], cache))}
+    return {
+        "out": _raw(out),
+        "out, same seed": _train(forward, x.copy(), p, rng)[0],
+        "out at x + h": _train(forward, x + _H, p, rng)[0],
+        "out at x - h": _train(forward, x - _H, p, rng)[0],
+        "dx": _raw(backward(case["dout"], cache)),
+    }
 
 
 def _judge_backward(case, raw):
@@ -312,37 +438,60 @@ def _judge_backward(case, raw):
 
 def _expected_backward(case):
     shape = case["x"].shape
-    return {"same seed: units that differ": 0.0, "dx, dropped units": np.zeros(shape),
-            "dx / numerical dx, kept units": np.ones(shape)}
+    return {
+        "same seed: units that differ": 0.0,
+        "dx, dropped units": np.zeros(shape),
+        "dx / numerical dx, kept units": np.ones(shape),
+    }
 
 
-_NEW_MASK = ("dx is not dout * mask with the forward's mask: use the mask the forward pass put in the cache; a new "
-             "mask drawn in the backward pass drops other units than the forward did.")
+_NEW_MASK = (
+    "dx is not dout * mask with the forward's mask: use the mask the forward pass put in the cache; a new "
+    "mask drawn in the backward pass drops other units than the forward did."
+)
 
 _BACKWARD_HINTS = (
-    ("same seed: units that differ", lambda got, exp, case: True,
-     "dropout_forward gave two different outputs for two generators seeded alike, so its gradient cannot be "
-     "checked with the mask held fixed: draw the mask from the rng you are given (run check_dropout_forward first)."),
+    (
+        "same seed: units that differ",
+        lambda got, exp, case: True,
+        "dropout_forward gave two different outputs for two generators seeded alike, so its gradient cannot be "
+        "checked with the mask held fixed: draw the mask from the rng you are given (run check_dropout_forward first).",
+    ),
     ("dx, dropped units", lambda got, exp, case: True, _NEW_MASK),
     ("dx / numerical dx, kept units", lambda got, exp, case: np.any(got == 0), _NEW_MASK),
-    ("dx / numerical dx, kept units", lambda got, exp, case: np.allclose(got[got != 1] * case["dout"][got != 1], 1),
-     "dx does not depend on dout: the backward pass multiplies the upstream gradient by the mask, dx = dout * mask."),
-    ("dx / numerical dx, kept units", _kept_at(lambda p: 1 - p, right=1.0),
-     "dx misses the factor 1 / (1 - p_drop) (an unscaled mask in the cache?): the forward multiplied x by the "
-     "scaled mask, so the backward multiplies dout by that same scaled mask."),
-    ("dx / numerical dx, kept units", _kept_at(lambda p: 1 / (1 - p), right=1.0),
-     "dx is scaled by 1 / (1 - p_drop) twice: the cached mask already holds the scaling, dx = dout * mask."),
+    (
+        "dx / numerical dx, kept units",
+        lambda got, exp, case: np.allclose(got[got != 1] * case["dout"][got != 1], 1),
+        "dx does not depend on dout: the backward pass multiplies the upstream gradient by the mask, dx = dout * mask.",
+    ),
+    (
+        "dx / numerical dx, kept units",
+        _kept_at(lambda p: 1 - p, right=1.0),
+        "dx misses the factor 1 / (1 - p_drop) (an unscaled mask in the cache?): the forward multiplied x by the "
+        "scaled mask, so the backward multiplies dout by that same scaled mask.",
+    ),
+    (
+        "dx / numerical dx, kept units",
+        _kept_at(lambda p: 1 / (1 - p), right=1.0),
+        "dx is scaled by 1 / (1 - p_drop) twice: the cached mask already holds the scaling, dx = dout * mask.",
+    ),
 )
 
 
-@register(Spec(
-    name="dropout_backward", args=("dropout_forward", "dropout_backward"), cases=_backward_cases,
-    call=_call_backward, derive=_judge_backward, expected=_expected_backward,
-    tol={"same seed: units that differ": 0.0, "dx / numerical dx, kept units": 1e-9, "dx, dropped units": 1e-9},
-    like={"dx / numerical dx, kept units": "dout"},
-    reference=("course_utils.layers.dropout_forward", "course_utils.layers.dropout_backward"),
-    hints=_BACKWARD_HINTS,
-))
+@register(
+    Spec(
+        name="dropout_backward",
+        args=("dropout_forward", "dropout_backward"),
+        cases=_backward_cases,
+        call=_call_backward,
+        derive=_judge_backward,
+        expected=_expected_backward,
+        tol={"same seed: units that differ": 0.0, "dx / numerical dx, kept units": 1e-9, "dx, dropped units": 1e-9},
+        like={"dx / numerical dx, kept units": "dout"},
+        reference=("course_utils.layers.dropout_forward", "course_utils.layers.dropout_backward"),
+        hints=_BACKWARD_HINTS,
+    )
+)
 def check_dropout_backward(dropout_forward, dropout_backward):
     """Check dropout_backward(dout, cache) against centered differences of dropout_forward, mask fixed (notebook 07).
 

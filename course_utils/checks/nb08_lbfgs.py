@@ -6,6 +6,7 @@ s·y > 0, as after a line search on a convex loss), in sizes where m pairs of di
 (0, D)), where the direction is -grad. Hints name the usual slips: loops run the wrong way,
 H0 not scaled or scaled from the oldest pair, rho from s·s, alpha and beta swapped.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,7 +49,7 @@ def _two_loop(grad, S, Y, *, first_down=True, second_up=True, gamma="newest", rh
         scale = float(S[k] @ Y[k]) / float(Y[k] @ Y[k])
         scale = 1 / scale if gamma == "inverted" else scale
     r = scale * q
-    for i in (range(m) if second_up else reversed(range(m))):
+    for i in range(m) if second_up else reversed(range(m)):
         beta = rho[i] * float(Y[i] @ r)
         r = r + ((beta - alpha[i]) if swap else (alpha[i] - beta)) * S[i]
     return -r
@@ -59,20 +60,32 @@ def _variant(**slip):
 
 
 _HINTS = (
-    (matches(lambda case: -_two_loop(case["grad"], case["S"], case["Y"])),
-     "the direction has the wrong sign: r approximates H^-1 grad, which points uphill; return -r."),
-    (matches(lambda case: -case["grad"]),
-     "that is -grad, the plain gradient step: the pairs in S and Y are not used (the two loops run over them)."),
-    (_variant(first_down=False, second_up=False),
-     "the loops run the wrong way: the first goes from the NEWEST pair to the oldest (i = m-1 down to 0), the "
-     "second back from the oldest to the newest."),
-    (_variant(first_down=False),
-     "the first loop runs the wrong way: it goes from the NEWEST pair down to the oldest (i = m-1 down to 0); "
-     "only the second goes up from the oldest."),
-    (_variant(second_up=False),
-     "the second loop runs the wrong way: it goes back up from the OLDEST pair to the newest (i = 0 up to m-1)."),
-    (_variant(gamma="none"),
-     "H0 is not scaled: start the second loop from r = gamma * q with gamma = s·y / y·y of the newest pair."),
+    (
+        matches(lambda case: -_two_loop(case["grad"], case["S"], case["Y"])),
+        "the direction has the wrong sign: r approximates H^-1 grad, which points uphill; return -r.",
+    ),
+    (
+        matches(lambda case: -case["grad"]),
+        "that is -grad, the plain gradient step: the pairs in S and Y are not used (the two loops run over them).",
+    ),
+    (
+        _variant(first_down=False, second_up=False),
+        "the loops run the wrong way: the first goes from the NEWEST pair to the oldest (i = m-1 down to 0), the "
+        "second back from the oldest to the newest.",
+    ),
+    (
+        _variant(first_down=False),
+        "the first loop runs the wrong way: it goes from the NEWEST pair down to the oldest (i = m-1 down to 0); "
+        "only the second goes up from the oldest.",
+    ),
+    (
+        _variant(second_up=False),
+        "the second loop runs the wrong way: it goes back up from the OLDEST pair to the newest (i = 0 up to m-1).",
+    ),
+    (
+        _variant(gamma="none"),
+        "H0 is not scaled: start the second loop from r = gamma * q with gamma = s·y / y·y of the newest pair.",
+    ),
     (_variant(gamma="oldest"), "gamma comes from the NEWEST pair, S[-1] and Y[-1], not the oldest."),
     (_variant(gamma="inverted"), "gamma is upside down: gamma = s·y / y·y (of the newest pair)."),
     (_variant(rho_of="ss"), "rho_i = 1 / (y_i·s_i), not 1 / (s_i·s_i)."),
@@ -80,17 +93,25 @@ _HINTS = (
 )
 
 
-_NO_PAIRS = ("with no pairs yet (S and Y of shape (0, D)) there is no newest pair: take gamma = 1 then, so the "
-             "direction is -grad.")
+_NO_PAIRS = (
+    "with no pairs yet (S and Y of shape (0, D)) there is no newest pair: take gamma = 1 then, so the "
+    "direction is -grad."
+)
 
 
 SPEC = Spec(
-    name="lbfgs_direction", args=("lbfgs_direction",), cases=_cases,
+    name="lbfgs_direction",
+    args=("lbfgs_direction",),
+    cases=_cases,
     call=lambda student, case: {"direction": student["lbfgs_direction"](case["grad"], case["S"], case["Y"])},
     expected=lambda case: {"direction": ref.lbfgs_direction(case["grad"], case["S"], case["Y"])},
-    tol=1e-8, like={"direction": "grad"}, hints=_HINTS, hints_first=True,
+    tol=1e-8,
+    like={"direction": "grad"},
+    hints=_HINTS,
+    hints_first=True,
     error_hint=lambda case: _NO_PAIRS if len(case["S"]) == 0 else None,
-    reference=("course_utils.second_order.lbfgs_direction",))
+    reference=("course_utils.second_order.lbfgs_direction",),
+)
 
 
 @register(SPEC)
@@ -99,5 +120,8 @@ def check_lbfgs_direction(lbfgs_direction):
 
 
 # check -> the named sizes of a case (the tests assert that they are pairwise distinct)
-CASE_SIZES = {"check_lbfgs_direction": lambda case: {"D": case["S"].shape[1], "m": case["S"].shape[0]}
-              if len(case["S"]) else {"D": case["S"].shape[1]}}
+CASE_SIZES = {
+    "check_lbfgs_direction": lambda case: (
+        {"D": case["S"].shape[1], "m": case["S"].shape[0]} if len(case["S"]) else {"D": case["S"].shape[1]}
+    )
+}

@@ -15,6 +15,7 @@ message. Steps that are nan or inf are judged in the grader's process, like ever
 hint says which slip breaks down at the same entries (a t of 0 in Adam's bias correction, a
 cache of signed gradients), and otherwise names no cause it cannot see.
 """
+
 from __future__ import annotations
 
 import copy
@@ -42,10 +43,16 @@ _HYPER = {
     "sgd_momentum": [dict(lr=0.05, momentum=0.8), dict(lr=0.2, momentum=0.7), dict(lr=0.1, momentum=0.6)],
     "nesterov_momentum": [dict(lr=0.05, momentum=0.8), dict(lr=0.2, momentum=0.7), dict(lr=0.1, momentum=0.6)],
     "adagrad": [dict(lr=0.1, eps=1e-7), dict(lr=0.05, eps=1e-6), dict(lr=0.3, eps=3e-7)],
-    "rmsprop": [dict(lr=0.02, decay_rate=0.9, eps=1e-7), dict(lr=0.05, decay_rate=0.8, eps=1e-6),
-                dict(lr=0.005, decay_rate=0.95, eps=3e-7)],
-    "adam": [dict(lr=0.01, beta1=0.8, beta2=0.99, eps=1e-7), dict(lr=0.02, beta1=0.7, beta2=0.95, eps=1e-6),
-             dict(lr=0.005, beta1=0.85, beta2=0.995, eps=3e-7)],
+    "rmsprop": [
+        dict(lr=0.02, decay_rate=0.9, eps=1e-7),
+        dict(lr=0.05, decay_rate=0.8, eps=1e-6),
+        dict(lr=0.005, decay_rate=0.95, eps=3e-7),
+    ],
+    "adam": [
+        dict(lr=0.01, beta1=0.8, beta2=0.99, eps=1e-7),
+        dict(lr=0.02, beta1=0.7, beta2=0.95, eps=1e-6),
+        dict(lr=0.005, beta1=0.85, beta2=0.995, eps=3e-7),
+    ],
 }
 _SEED = {"sgd_momentum": 80, "nesterov_momentum": 81, "adagrad": 82, "rmsprop": 83, "adam": 84}
 
@@ -80,14 +87,20 @@ def _run(rule, case: dict, name: str) -> dict:
             raise CheckFailure(f"{name} must return (next_w, state), got {type(result).__name__}.")
         next_w, next_state = result
         if i > 0 and not np.array_equal(w, w_before, equal_nan=True):
-            raise CheckFailure(f"{name} modified its input `w` in place at step {i + 1}. Return a new array: "
-                               f"next_w = w - ..., never w -= ... or w += ....")
+            raise CheckFailure(
+                f"{name} modified its input `w` in place at step {i + 1}. Return a new array: "
+                f"next_w = w - ..., never w -= ... or w += ...."
+            )
         if not np.array_equal(dw, dw_before):
-            raise CheckFailure(f"{name} modified its input `dw` in place at step {i + 1}. Never write into dw: "
-                               f"dw * dw or dw**2 make new arrays, dw *= ... does not.")
+            raise CheckFailure(
+                f"{name} modified its input `dw` in place at step {i + 1}. Never write into dw: "
+                f"dw * dw or dw**2 make new arrays, dw *= ... does not."
+            )
         if state_before is not None and not _same(state, state_before):
-            raise CheckFailure(f"{name} modified the state it was given in place at step {i + 1}. Build new arrays "
-                               f"(cache = cache + dw**2, not cache += dw**2) and return them in a new dict.")
+            raise CheckFailure(
+                f"{name} modified the state it was given in place at step {i + 1}. Build new arrays "
+                f"(cache = cache + dw**2, not cache += dw**2) and return them in a new dict."
+            )
         next_w = np.asarray(next_w, dtype=np.float64)
         if next_w.shape != w.shape:
             raise CheckFailure(f"{name}: next_w has shape {next_w.shape}, expected {w.shape} like w.")
@@ -123,8 +136,11 @@ def _matches(variant):
         if value is None:
             return False
         value = value["steps"] if got.ndim == 3 else value["first_step"]
-        return (value.shape == got.shape == np.shape(exp) and not np.allclose(value, exp)
-                and np.allclose(got, value, rtol=1e-6, atol=1e-12, equal_nan=True))
+        return (
+            value.shape == got.shape == np.shape(exp)
+            and not np.allclose(value, exp)
+            and np.allclose(got, value, rtol=1e-6, atol=1e-12, equal_nan=True)
+        )
 
     return test
 
@@ -136,8 +152,11 @@ def _same_breakdown(variant, got: np.ndarray, case: dict) -> bool:
         return False
     value = value["steps"] if got.ndim == 3 else value["first_step"]
     finite = np.isfinite(got)
-    return (np.array_equal(finite, np.isfinite(value)) and not finite.all()
-            and np.allclose(got[finite], value[finite], rtol=1e-6, atol=1e-12))
+    return (
+        np.array_equal(finite, np.isfinite(value))
+        and not finite.all()
+        and np.allclose(got[finite], value[finite], rtol=1e-6, atol=1e-12)
+    )
 
 
 def _forgetful(rule):
@@ -156,10 +175,14 @@ def _hardcoded_hints(name: str) -> tuple:
     hints = []
     for key, param in inspect.signature(rule).parameters.items():
         if param.kind is inspect.Parameter.KEYWORD_ONLY:
-            hints.append((_matches(_hardcoded(rule, key, param.default)),
-                          f"the steps are those of {key}={param.default:g} whatever {key} is passed: use the "
-                          f"keyword argument `{key}` in the formula, not a number written in (the check passes "
-                          f"other values)."))
+            hints.append(
+                (
+                    _matches(_hardcoded(rule, key, param.default)),
+                    f"the steps are those of {key}={param.default:g} whatever {key} is passed: use the "
+                    f"keyword argument `{key}` in the formula, not a number written in (the check passes "
+                    f"other values).",
+                )
+            )
     return tuple(hints)
 
 
@@ -176,10 +199,12 @@ def _nesterov_sign(w, dw, state=None, *, lr, momentum):
 
 def _cache_rule(accumulate, *, eps_inside=False):
     """AdaGrad/RMSProp-like rules with a cache ``accumulate(old, dw, hyper)``; eps inside or outside the root."""
+
     def rule(w, dw, state=None, *, lr, eps, **hyper):
         cache = accumulate(state["cache"] if state else 0.0, dw, hyper)
         denom = np.sqrt(cache + eps) if eps_inside else np.sqrt(cache) + eps
         return w - lr * dw / denom, {"cache": cache}
+
     return rule
 
 
@@ -188,8 +213,9 @@ _adagrad_signed = _cache_rule(lambda c, dw, h: c + dw)
 _adagrad_eps_inside = _cache_rule(lambda c, dw, h: c + dw * dw, eps_inside=True)
 _rmsprop_swapped = _cache_rule(lambda c, dw, h: (1 - h["decay_rate"]) * c + h["decay_rate"] * dw * dw)
 _rmsprop_signed = _cache_rule(lambda c, dw, h: h["decay_rate"] * c + (1 - h["decay_rate"]) * dw)
-_rmsprop_eps_inside = _cache_rule(lambda c, dw, h: h["decay_rate"] * c + (1 - h["decay_rate"]) * dw * dw,
-                                  eps_inside=True)
+_rmsprop_eps_inside = _cache_rule(
+    lambda c, dw, h: h["decay_rate"] * c + (1 - h["decay_rate"]) * dw * dw, eps_inside=True
+)
 _rmsprop_adagrad = _cache_rule(lambda c, dw, h: c + dw * dw)
 
 
@@ -206,91 +232,152 @@ def _rmsprop_corrected(w, dw, state=None, *, lr, decay_rate, eps):
     return w - lr * dw / (np.sqrt(cache / (1 - decay_rate ** (t + 1))) + eps), {"cache": cache, "t": t + 1}
 
 
-def _adam_variant(*, correct_m=True, correct_v=True, t_shift=0, t_stuck=False, eps_inside=False, squared=True,
-                  root=True, keep_hat=False):
+def _adam_variant(
+    *,
+    correct_m=True,
+    correct_v=True,
+    t_shift=0,
+    t_stuck=False,
+    eps_inside=False,
+    squared=True,
+    root=True,
+    keep_hat=False,
+):
     """Adam with one slip: a bias correction left out, t off by ``t_shift`` or never counted up, eps inside the
     root, v averaging dw rather than dw**2, no root of v_hat, or the corrected moments kept in the state."""
+
     def rule(w, dw, state=None, *, lr, beta1, beta2, eps):
         m, v, t = (state["m"], state["v"], state["t"]) if state else (0.0, 0.0, 0)
         t = 0 if t_stuck else t
         t_used = t + 1 + t_shift
         m = beta1 * m + (1 - beta1) * dw
         v = beta2 * v + (1 - beta2) * (dw * dw if squared else dw)
-        m_hat = m / (1 - beta1 ** t_used) if correct_m else m
-        v_hat = v / (1 - beta2 ** t_used) if correct_v else v
+        m_hat = m / (1 - beta1**t_used) if correct_m else m
+        v_hat = v / (1 - beta2**t_used) if correct_v else v
         denom = np.sqrt(v_hat + eps) if eps_inside else (np.sqrt(v_hat) if root else v_hat) + eps
         return w - lr * m_hat / denom, {"m": m_hat if keep_hat else m, "v": v_hat if keep_hat else v, "t": t + 1}
+
     return rule
 
 
-_MEMORY = ("the first step is right but the later ones are not: the rule's memory must carry over. Read it from "
-           "`state` (None on the first step) and return the updated memory in the new state.")
+_MEMORY = (
+    "the first step is right but the later ones are not: the rule's memory must carry over. Read it from "
+    "`state` (None on the first step) and return the updated memory in the new state."
+)
 _EPS = "eps goes outside the root: dw / (np.sqrt(cache) + eps)."
 _HINTS = {
     "sgd_momentum": (
         (_matches(_momentum_uphill), "the velocity must point downhill: v = momentum * v - lr * dw, then w + v."),
-        (_matches(_forgetful(ref.sgd_momentum)),  # the same steps as plain SGD: the velocity starts at 0
-         "every step is plain SGD's, -lr * dw: the velocity must carry over. Read v from `state` (zeros on the first "
-         "step), update v = momentum * v - lr * dw, step by it and return it in the new state."),
-    ) + _hardcoded_hints("sgd_momentum"),
+        (
+            _matches(_forgetful(ref.sgd_momentum)),  # the same steps as plain SGD: the velocity starts at 0
+            "every step is plain SGD's, -lr * dw: the velocity must carry over. Read v from `state` (zeros on the first "
+            "step), update v = momentum * v - lr * dw, step by it and return it in the new state.",
+        ),
+    )
+    + _hardcoded_hints("sgd_momentum"),
     "nesterov_momentum": (
-        (_matches(ref.sgd_momentum),
-         "that is plain momentum (w + v): Nesterov's step is w - momentum * v_prev + (1 + momentum) * v, where "
-         "v_prev is the velocity before this step's update, not the new v."),
+        (
+            _matches(ref.sgd_momentum),
+            "that is plain momentum (w + v): Nesterov's step is w - momentum * v_prev + (1 + momentum) * v, where "
+            "v_prev is the velocity before this step's update, not the new v.",
+        ),
         (_matches(_nesterov_sign), "the sign of the v_prev term: w - momentum * v_prev + (1 + momentum) * v."),
         (_matches(_forgetful(ref.nesterov_momentum)), _MEMORY),
-    ) + _hardcoded_hints("nesterov_momentum"),
+    )
+    + _hardcoded_hints("nesterov_momentum"),
     "adagrad": (
         (_matches(_adagrad_abs), "the cache adds up squared gradients: cache + dw**2, not |dw|."),
         (_matches(_adagrad_eps_inside), _EPS),
         (_matches(_forgetful(ref.adagrad)), _MEMORY),
-    ) + _hardcoded_hints("adagrad"),
+    )
+    + _hardcoded_hints("adagrad"),
     "rmsprop": (
-        (_matches(_rmsprop_swapped), "decay_rate weighs the OLD cache: cache = decay_rate * cache + "
-                                     "(1 - decay_rate) * dw**2."),
+        (
+            _matches(_rmsprop_swapped),
+            "decay_rate weighs the OLD cache: cache = decay_rate * cache + (1 - decay_rate) * dw**2.",
+        ),
         (_matches(_rmsprop_eps_inside), _EPS),
-        (_matches(_rmsprop_adagrad), "that cache only grows, as AdaGrad's does: RMSProp's forgets, cache = "
-                                     "decay_rate * cache + (1 - decay_rate) * dw**2."),
-        (_matches(_rmsprop_corrected), "RMSProp has no bias correction (Adam's addition): divide dw by "
-                                       "np.sqrt(cache) + eps, the cache itself."),
-        (_matches(_rmsprop_starts_full), "the cache starts at dw**2: start it at zeros (state None) and update it as "
-                                         "on every step, cache = decay_rate * cache + (1 - decay_rate) * dw**2."),
+        (
+            _matches(_rmsprop_adagrad),
+            "that cache only grows, as AdaGrad's does: RMSProp's forgets, cache = "
+            "decay_rate * cache + (1 - decay_rate) * dw**2.",
+        ),
+        (
+            _matches(_rmsprop_corrected),
+            "RMSProp has no bias correction (Adam's addition): divide dw by np.sqrt(cache) + eps, the cache itself.",
+        ),
+        (
+            _matches(_rmsprop_starts_full),
+            "the cache starts at dw**2: start it at zeros (state None) and update it as "
+            "on every step, cache = decay_rate * cache + (1 - decay_rate) * dw**2.",
+        ),
         (_matches(_forgetful(ref.rmsprop)), _MEMORY),
-    ) + _hardcoded_hints("rmsprop"),
+    )
+    + _hardcoded_hints("rmsprop"),
     "adam": (
-        (_matches(_adam_variant(correct_m=False, correct_v=False)),
-         "the bias correction is missing: divide m by (1 - beta1**t) and v by (1 - beta2**t), t counted from 1."),
+        (
+            _matches(_adam_variant(correct_m=False, correct_v=False)),
+            "the bias correction is missing: divide m by (1 - beta1**t) and v by (1 - beta2**t), t counted from 1.",
+        ),
         (_matches(_adam_variant(correct_m=False)), "m's bias correction is missing: m_hat = m / (1 - beta1**t)."),
         (_matches(_adam_variant(correct_v=False)), "v's bias correction is missing: v_hat = v / (1 - beta2**t)."),
-        (_matches(_adam_variant(t_shift=1)),
-         "t is one step ahead in the bias correction: on the first step t must be 1 (start the state at t = 0 "
-         "and add 1 before correcting), so that m_hat is exactly dw there."),
-        (_matches(_adam_variant(t_stuck=True)),
-         "t does not count up: the later steps correct as if each were the first. Return t (one more than "
-         "before) in the new state."),
+        (
+            _matches(_adam_variant(t_shift=1)),
+            "t is one step ahead in the bias correction: on the first step t must be 1 (start the state at t = 0 "
+            "and add 1 before correcting), so that m_hat is exactly dw there.",
+        ),
+        (
+            _matches(_adam_variant(t_stuck=True)),
+            "t does not count up: the later steps correct as if each were the first. Return t (one more than "
+            "before) in the new state.",
+        ),
         (_matches(_adam_variant(eps_inside=True)), "eps goes outside the root: m_hat / (np.sqrt(v_hat) + eps)."),
-        (_matches(_adam_variant(root=False)), "the step divides by v_hat: divide by its square root, "
-                                              "m_hat / (np.sqrt(v_hat) + eps)."),
-        (_matches(_adam_variant(keep_hat=True)),
-         "the state holds the bias-corrected m_hat and v_hat: keep m and v themselves in the state (the "
-         "correction is for the step only), or the next step corrects them again."),
+        (
+            _matches(_adam_variant(root=False)),
+            "the step divides by v_hat: divide by its square root, m_hat / (np.sqrt(v_hat) + eps).",
+        ),
+        (
+            _matches(_adam_variant(keep_hat=True)),
+            "the state holds the bias-corrected m_hat and v_hat: keep m and v themselves in the state (the "
+            "correction is for the step only), or the next step corrects them again.",
+        ),
         (_matches(_forgetful(ref.adam)), _MEMORY),
-    ) + _hardcoded_hints("adam"),
+    )
+    + _hardcoded_hints("adam"),
 }
 
 # nan or inf in the steps: (variant that breaks down at the same entries, its cause), then the rule's generic hint
 _BREAKDOWNS = {
-    "adagrad": ((_adagrad_signed, "the cache must add up SQUARED gradients (dw * dw): a sum of signed gradients "
-                                  "goes below zero, and its square root is nan."),),
-    "rmsprop": ((_rmsprop_signed, "the cache must average SQUARED gradients (dw * dw): an average of signed "
-                                  "gradients goes below zero, and its square root is nan."),),
-    "adam": ((_adam_variant(t_shift=-1), "increment t BEFORE the bias correction: with t = 0, 1 - beta1**t is 0 and "
-                                         "the first step divides by zero."),
-             (_adam_variant(squared=False), "v must average SQUARED gradients (dw * dw): an average of signed "
-                                            "gradients goes below zero, and its square root is nan.")),
+    "adagrad": (
+        (
+            _adagrad_signed,
+            "the cache must add up SQUARED gradients (dw * dw): a sum of signed gradients "
+            "goes below zero, and its square root is nan.",
+        ),
+    ),
+    "rmsprop": (
+        (
+            _rmsprop_signed,
+            "the cache must average SQUARED gradients (dw * dw): an average of signed "
+            "gradients goes below zero, and its square root is nan.",
+        ),
+    ),
+    "adam": (
+        (
+            _adam_variant(t_shift=-1),
+            "increment t BEFORE the bias correction: with t = 0, 1 - beta1**t is 0 and the first step divides by zero.",
+        ),
+        (
+            _adam_variant(squared=False),
+            "v must average SQUARED gradients (dw * dw): an average of signed "
+            "gradients goes below zero, and its square root is nan.",
+        ),
+    ),
 }
-_BREAKDOWN = ("a step divided by zero or took the square root of a negative number: print each intermediate "
-              "(every cache or moment, and what each division gets) at that step.")
+_BREAKDOWN = (
+    "a step divided by zero or took the square root of a negative number: print each intermediate "
+    "(every cache or moment, and what each division gets) at that step."
+)
 
 
 def _nonfinite_hint(name: str):
@@ -299,16 +386,24 @@ def _nonfinite_hint(name: str):
             if _same_breakdown(variant, got, case):
                 return text
         return _BREAKDOWN
+
     return hint
 
 
 def _spec(name: str) -> Spec:
     return Spec(
-        name=name, args=(name,), cases=lambda seed: _cases(name, seed),
+        name=name,
+        args=(name,),
+        cases=lambda seed: _cases(name, seed),
         call=lambda student, case: _run(student[name], case, name),
         expected=lambda case: _run(ref.RULES[name], case, name),
-        tol=1e-7, like={"first_step": "w"}, hints=_HINTS[name], reference=(f"course_utils.optim.{name}",),
-        hints_first=True, nonfinite_hint=_nonfinite_hint(name))
+        tol=1e-7,
+        like={"first_step": "w"},
+        hints=_HINTS[name],
+        reference=(f"course_utils.optim.{name}",),
+        hints_first=True,
+        nonfinite_hint=_nonfinite_hint(name),
+    )
 
 
 @register(_spec("sgd_momentum"))

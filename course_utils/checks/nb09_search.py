@@ -22,6 +22,7 @@ Both halves are kept apart for the autograder: ``_call_*`` only calls the studen
 returns what it returned; every hint is a pure function of those outputs and the case, run
 where the expected values are computed. Every case has distinct sizes (``CASE_SIZES``).
 """
+
 from __future__ import annotations
 
 import copy
@@ -41,15 +42,18 @@ def _sample_sizes(case: dict) -> dict[str, int]:
 
 def _sample_cases(seed: int) -> list[dict]:
     # the ranges differ from the notebook's (1e-4, 1) and (1e-5, 1), and lr_range from reg_range
-    return [dict(rng=np.random.default_rng(900 + 10 * seed + i), num=num, lr_range=lr_range, reg_range=reg_range)
-            for i, (num, lr_range, reg_range) in enumerate([
-                (200 + 7 * seed, (1e-5, 1e-1), (1e-6, 1e-2)),
-                (13 + seed, (3e-4, 3e-2), (1e-4, 1.0))])]
+    return [
+        dict(rng=np.random.default_rng(900 + 10 * seed + i), num=num, lr_range=lr_range, reg_range=reg_range)
+        for i, (num, lr_range, reg_range) in enumerate(
+            [(200 + 7 * seed, (1e-5, 1e-1), (1e-6, 1e-2)), (13 + seed, (3e-4, 3e-2), (1e-4, 1.0))]
+        )
+    ]
 
 
 def _call_sample(student, case):
-    out = student["sample_hyperparams"](rng=case["rng"], num=case["num"], lr_range=tuple(case["lr_range"]),
-                                        reg_range=tuple(case["reg_range"]))
+    out = student["sample_hyperparams"](
+        rng=case["rng"], num=case["num"], lr_range=tuple(case["lr_range"]), reg_range=tuple(case["reg_range"])
+    )
     lr, reg = pair("sample_hyperparams", out, "(lrs, regs)")
     return {"lr": lr, "reg": reg}
 
@@ -63,7 +67,7 @@ def _draws(case) -> tuple[np.ndarray, np.ndarray]:
     """The uniform numbers u in [0, 1) behind the expected learning rates and regs (num each)."""
     rng = copy.deepcopy(case["rng"])
     u = rng.random(2 * case["num"])
-    return u[:case["num"]], u[case["num"]:]
+    return u[: case["num"]], u[case["num"] :]
 
 
 def _exps(range_: tuple[float, float], u: np.ndarray, log=np.log10) -> np.ndarray:
@@ -77,12 +81,14 @@ def _close(got: np.ndarray, want: np.ndarray) -> bool:
 
 def _slip(transform):
     """A hint test: does the quantity equal transform(u, its range, case), u the draws behind it?"""
+
     def test(got, exp, case):
         u_lr, u_reg = _draws(case)
         is_lr = _close(exp, 10 ** _exps(case["lr_range"], u_lr))
         u, range_ = (u_lr, case["lr_range"]) if is_lr else (u_reg, case["reg_range"])
         with np.errstate(all="ignore"):
             return _close(got, transform(u, range_, case, is_lr))
+
     return test
 
 
@@ -107,6 +113,7 @@ def _outside(which):
     def test(got, exp, case):
         lo, hi = case[which]
         return bool(np.any((got < lo * (1 - 1e-12)) | (got > hi * (1 + 1e-12))))
+
     return test
 
 
@@ -126,44 +133,71 @@ def _grid(got, exp, case):
 
 
 def _same_spread_other_numbers(got, exp, case):
-    return got.shape == exp.shape and not np.allclose(got, exp) and bool(
-        np.all(got > 0) and np.abs(np.log10(got).mean() - np.log10(exp).mean()) < 0.5)
+    return (
+        got.shape == exp.shape
+        and not np.allclose(got, exp)
+        and bool(np.all(got > 0) and np.abs(np.log10(got).mean() - np.log10(exp).mean()) < 0.5)
+    )
 
 
 _RANGE = {"lr": "lr_range", "reg": "reg_range"}
-_UNIFORM = ("the values are uniform in [lo, hi] itself: almost all of them fall in the top decade. Draw the "
-            "exponent uniformly, 10 ** rng.uniform(np.log10(lo), np.log10(hi), size=num), so that every decade "
-            "(1e-5..1e-4, 1e-4..1e-3, ...) gets the same share of trials.")
-_SAMPLE_HINTS = tuple((name, test, text) for name in ("lr", "reg") for test, text in (
-    (_slip(lambda u, r, case, is_lr: r[0] + u * (r[1] - r[0])), _UNIFORM),
-    (_uniform_in_range, _UNIFORM),
-    (_slip(lambda u, r, case, is_lr: _exps(r, u)),
-     "these are the exponents, log10 of the values: return 10 ** exponent, the values themselves."),
-    (_slip(lambda u, r, case, is_lr: 10 ** _exps(r, u, np.log)),
-     "the exponents were drawn between np.log(lo) and np.log(hi), natural logarithms, then raised as powers of "
-     "10: use np.log10 with 10 ** (or np.log with np.exp), one base on both sides."),
-    (_slip(lambda u, r, case, is_lr: np.exp(_exps(r, u))),
-     "the exponents were drawn between np.log10(lo) and np.log10(hi) but raised with np.exp: use 10 ** "
-     "exponent (or np.log with np.exp), one base on both sides."),
-    (_slip(_other),
-     "these are the other quantity's values: return (lrs, regs) in that order, lrs drawn from lr_range and regs "
-     "from reg_range."),
-    (_slip(_order_swapped),
-     "the right values in the wrong order of draws: the regularization strengths were drawn first. Draw all "
-     "learning rates first (one call with size=num), then all regularization strengths."),
-    (_slip(_interleaved),
-     "one (lr, reg) pair at a time: the draws alternate between the two. Draw all learning rates first (one "
-     "call with size=num), then all regularization strengths (a second call)."),
-    (_outside(_RANGE[name]),
-     f"some values fall outside the {_RANGE[name]} you were given: draw between np.log10({_RANGE[name]}[0]) and "
-     f"np.log10({_RANGE[name]}[1]), not between numbers typed in (the check uses other ranges than the notebook)."),
-    (_grid,
-     "the values are evenly spaced in log space: that is a grid (np.logspace), not a random search. Draw each "
-     "exponent at random: 10 ** rng.uniform(np.log10(lo), np.log10(hi), size=num)."),
-    (_same_spread_other_numbers,
-     "the spread is right but the numbers differ: draw from the rng you are given (not np.random or a new "
-     "generator), all learning rates first (one call with size=num), then all regularization strengths."),
-))
+_UNIFORM = (
+    "the values are uniform in [lo, hi] itself: almost all of them fall in the top decade. Draw the "
+    "exponent uniformly, 10 ** rng.uniform(np.log10(lo), np.log10(hi), size=num), so that every decade "
+    "(1e-5..1e-4, 1e-4..1e-3, ...) gets the same share of trials."
+)
+_SAMPLE_HINTS = tuple(
+    (name, test, text)
+    for name in ("lr", "reg")
+    for test, text in (
+        (_slip(lambda u, r, case, is_lr: r[0] + u * (r[1] - r[0])), _UNIFORM),
+        (_uniform_in_range, _UNIFORM),
+        (
+            _slip(lambda u, r, case, is_lr: _exps(r, u)),
+            "these are the exponents, log10 of the values: return 10 ** exponent, the values themselves.",
+        ),
+        (
+            _slip(lambda u, r, case, is_lr: 10 ** _exps(r, u, np.log)),
+            "the exponents were drawn between np.log(lo) and np.log(hi), natural logarithms, then raised as powers of "
+            "10: use np.log10 with 10 ** (or np.log with np.exp), one base on both sides.",
+        ),
+        (
+            _slip(lambda u, r, case, is_lr: np.exp(_exps(r, u))),
+            "the exponents were drawn between np.log10(lo) and np.log10(hi) but raised with np.exp: use 10 ** "
+            "exponent (or np.log with np.exp), one base on both sides.",
+        ),
+        (
+            _slip(_other),
+            "these are the other quantity's values: return (lrs, regs) in that order, lrs drawn from lr_range and regs "
+            "from reg_range.",
+        ),
+        (
+            _slip(_order_swapped),
+            "the right values in the wrong order of draws: the regularization strengths were drawn first. Draw all "
+            "learning rates first (one call with size=num), then all regularization strengths.",
+        ),
+        (
+            _slip(_interleaved),
+            "one (lr, reg) pair at a time: the draws alternate between the two. Draw all learning rates first (one "
+            "call with size=num), then all regularization strengths (a second call).",
+        ),
+        (
+            _outside(_RANGE[name]),
+            f"some values fall outside the {_RANGE[name]} you were given: draw between np.log10({_RANGE[name]}[0]) and "
+            f"np.log10({_RANGE[name]}[1]), not between numbers typed in (the check uses other ranges than the notebook).",
+        ),
+        (
+            _grid,
+            "the values are evenly spaced in log space: that is a grid (np.logspace), not a random search. Draw each "
+            "exponent at random: 10 ** rng.uniform(np.log10(lo), np.log10(hi), size=num).",
+        ),
+        (
+            _same_spread_other_numbers,
+            "the spread is right but the numbers differ: draw from the rng you are given (not np.random or a new "
+            "generator), all learning rates first (one call with size=num), then all regularization strengths.",
+        ),
+    )
+)
 
 
 def _sample_shape(got, exp, case):
@@ -174,11 +208,20 @@ def _sample_shape(got, exp, case):
     return None
 
 
-@register(Spec(
-    name="sample_hyperparams", args=("sample_hyperparams",), cases=_sample_cases,
-    call=_call_sample, expected=_expected_sample, tol=1e-9, reference=("course_utils.search.sample_hyperparams",),
-    hints=_SAMPLE_HINTS, hints_first=True, shape_hint=_sample_shape,
-))
+@register(
+    Spec(
+        name="sample_hyperparams",
+        args=("sample_hyperparams",),
+        cases=_sample_cases,
+        call=_call_sample,
+        expected=_expected_sample,
+        tol=1e-9,
+        reference=("course_utils.search.sample_hyperparams",),
+        hints=_SAMPLE_HINTS,
+        hints_first=True,
+        shape_hint=_sample_shape,
+    )
+)
 def check_sample_hyperparams(sample_hyperparams):
     """Check sample_hyperparams(rng, num, lr_range, reg_range) -> (lrs, regs) drawn log-uniformly (notebook 09)."""
 
@@ -219,8 +262,7 @@ def _plurality(got, exp, case):
         return False
     votes = np.stack([p.argmax(axis=1) for p in case["prob_list"]])
     counts = (votes[:, :, None] == np.arange(C)).sum(axis=0)  # (N, C) votes per class
-    return (not np.array_equal(got, exp)
-            and np.array_equal(counts[np.arange(N), got.astype(int)], counts.max(axis=1)))
+    return not np.array_equal(got, exp) and np.array_equal(counts[np.arange(N), got.astype(int)], counts.max(axis=1))
 
 
 def _labels_of(combine):
@@ -228,23 +270,35 @@ def _labels_of(combine):
 
 
 _ENSEMBLE_HINTS = (
-    (lambda got, exp, case: got.shape == exp.shape and np.array_equal(got, _vote(case)),
-     "these are the models' labels averaged: average the probabilities, (M, N, C) -> (N, C), then take the "
-     "argmax of each row. A label is a class name, its mean means nothing."),
-    (_plurality,
-     "these are a majority vote of the models' own labels: average their probabilities instead, then take the "
-     "argmax of each row (a vote ignores how sure each model is)."),
-    (_labels_of(lambda p: p.max(axis=0).argmax(axis=1)),
-     "the most confident model decides each example (a max over the models): average the M models' "
-     "probabilities instead, np.mean over the model axis, then the argmax of each row."),
-    (_labels_of(lambda p: np.log(p).sum(axis=0).argmax(axis=1)),
-     "the probabilities were multiplied (or their logs added): average the probabilities themselves, then "
-     "take the argmax of each row."),
-    (_labels_of(lambda p: p[0].argmax(axis=1)),
-     "these are the first model's labels alone: average all M models' probabilities, then take the argmax."),
-    (_labels_of(lambda p: p[-1].argmax(axis=1)),
-     "these are the last model's labels alone (a loop that overwrites instead of adding up?): average all M "
-     "models' probabilities, then take the argmax."),
+    (
+        lambda got, exp, case: got.shape == exp.shape and np.array_equal(got, _vote(case)),
+        "these are the models' labels averaged: average the probabilities, (M, N, C) -> (N, C), then take the "
+        "argmax of each row. A label is a class name, its mean means nothing.",
+    ),
+    (
+        _plurality,
+        "these are a majority vote of the models' own labels: average their probabilities instead, then take the "
+        "argmax of each row (a vote ignores how sure each model is).",
+    ),
+    (
+        _labels_of(lambda p: p.max(axis=0).argmax(axis=1)),
+        "the most confident model decides each example (a max over the models): average the M models' "
+        "probabilities instead, np.mean over the model axis, then the argmax of each row.",
+    ),
+    (
+        _labels_of(lambda p: np.log(p).sum(axis=0).argmax(axis=1)),
+        "the probabilities were multiplied (or their logs added): average the probabilities themselves, then "
+        "take the argmax of each row.",
+    ),
+    (
+        _labels_of(lambda p: p[0].argmax(axis=1)),
+        "these are the first model's labels alone: average all M models' probabilities, then take the argmax.",
+    ),
+    (
+        _labels_of(lambda p: p[-1].argmax(axis=1)),
+        "these are the last model's labels alone (a loop that overwrites instead of adding up?): average all M "
+        "models' probabilities, then take the argmax.",
+    ),
 )
 
 
@@ -253,22 +307,37 @@ def _ensemble_shape(got, exp, case):
     if got.shape == (N, C):
         return "these are the averaged probabilities, (N, C): take the argmax of each row (axis=1) for the labels."
     if got.shape == (C,):
-        return ("one value per class: the argmax ran over the examples (axis 0). Average over the models, then "
-                "take the argmax over the classes, axis=1.")
+        return (
+            "one value per class: the argmax ran over the examples (axis 0). Average over the models, then "
+            "take the argmax over the classes, axis=1."
+        )
     if got.shape == (M,) or got.shape == (M, N):
         return "one value per model: average over the models (axis 0 of the stacked (M, N, C) array) first."
-    return ("stack the M arrays of shape (N, C) into (M, N, C), average over axis 0, then take the argmax over "
-            "axis 1: one label per example.")
+    return (
+        "stack the M arrays of shape (N, C) into (M, N, C), average over axis 0, then take the argmax over "
+        "axis 1: one label per example."
+    )
 
 
-@register(Spec(
-    name="ensemble_predict", args=("ensemble_predict",), cases=_ensemble_cases,
-    call=_call_ensemble, expected=_expected_ensemble, tol=0.0, reference=("course_utils.search.ensemble_predict",),
-    hints=_ENSEMBLE_HINTS, hints_first=True, shape_hint=_ensemble_shape,
-    inplace_hint=("`total = prob_list[0]` then `total += p` adds into the first model's own array. Start from "
-                  "a new one (np.zeros_like, or .copy()), write total = total + p, or use np.mean of the stack."),
-    error_hint="stack the M arrays of shape (N, C) into (M, N, C), average over axis 0, then argmax over axis 1.",
-))
+@register(
+    Spec(
+        name="ensemble_predict",
+        args=("ensemble_predict",),
+        cases=_ensemble_cases,
+        call=_call_ensemble,
+        expected=_expected_ensemble,
+        tol=0.0,
+        reference=("course_utils.search.ensemble_predict",),
+        hints=_ENSEMBLE_HINTS,
+        hints_first=True,
+        shape_hint=_ensemble_shape,
+        inplace_hint=(
+            "`total = prob_list[0]` then `total += p` adds into the first model's own array. Start from "
+            "a new one (np.zeros_like, or .copy()), write total = total + p, or use np.mean of the stack."
+        ),
+        error_hint="stack the M arrays of shape (N, C) into (M, N, C), average over axis 0, then argmax over axis 1.",
+    )
+)
 def check_ensemble_predict(ensemble_predict):
     """Check ensemble_predict(prob_list) -> (N,) labels from the average of the models' probabilities (notebook 09)."""
 

@@ -4,6 +4,7 @@ Compute functions live elsewhere (``circuits``, ``train``, ``surfaces`` ...); th
 only draw what they are given, return the matplotlib ``Figure`` (or ``Axes``), and never call
 ``plt.show()`` themselves, so a notebook cell ends with ``plt.show()``.
 """
+
 from .activations import *  # noqa: F403  notebook 04
 from .batchnorm import *  # noqa: F403  notebook 06: sweeps with and without batchnorm, batch statistics
 from .circuits import *  # noqa: F403  notebook 01

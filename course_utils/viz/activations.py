@@ -9,6 +9,7 @@ Notes: text is drawn at matplotlib's default 10 pt or larger (titles 12 pt) and 
 wider than 9.6 inches, so that in JupyterLab at 1366x768 a figure is shown at full size and its
 text is as large as the notebook's body text; legends sit outside the data.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -19,8 +20,14 @@ import numpy as np
 __all__ = ["plot_activations", "plot_gradient_norms", "plot_per_epoch", "plot_paths_2d"]
 
 
-def plot_activations(x: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
-                     saturation: float | None = None, ncols: int = 3, figsize: tuple[float, float] | None = None):
+def plot_activations(
+    x: np.ndarray,
+    curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    saturation: float | None = None,
+    ncols: int = 3,
+    figsize: tuple[float, float] | None = None,
+):
     """One panel per activation: f(x) and its local gradient f'(x).
 
     Inputs:
@@ -45,8 +52,16 @@ def plot_activations(x: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.nd
         if saturation is not None:
             flat = np.abs(grad) < saturation
             if flat.any():
-                ax.fill_between(x, 0, 1, where=flat, transform=ax.get_xaxis_transform(), color="0.5", alpha=0.2,
-                                label=f"|f'| < {saturation:g}")
+                ax.fill_between(
+                    x,
+                    0,
+                    1,
+                    where=flat,
+                    transform=ax.get_xaxis_transform(),
+                    color="0.5",
+                    alpha=0.2,
+                    label=f"|f'| < {saturation:g}",
+                )
         ax.axhline(0, color="0.6", lw=0.6)
         ax.axvline(0, color="0.6", lw=0.6)
         ax.set(title=name, xlabel="x", ylabel="value")
@@ -94,12 +109,24 @@ def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradie
 
 
 # a line style and marker per series: curves that coincide (two runs both at chance) stay visible
-_STYLES = [dict(ls="-", marker="o", ms=3), dict(ls="--", marker="s", ms=3), dict(ls="-.", marker="^", ms=3.5),
-           dict(ls=":", marker="D", ms=3)]
+_STYLES = [
+    dict(ls="-", marker="o", ms=3),
+    dict(ls="--", marker="s", ms=3),
+    dict(ls="-.", marker="^", ms=3.5),
+    dict(ls=":", marker="D", ms=3),
+]
 
 
-def plot_per_epoch(series: Mapping[str, np.ndarray], *, ylabel: str, title: str, logy: bool = False,
-                   xlabel: str = "epoch", ax=None, legend: bool = True):
+def plot_per_epoch(
+    series: Mapping[str, np.ndarray],
+    *,
+    ylabel: str,
+    title: str,
+    logy: bool = False,
+    xlabel: str = "epoch",
+    ax=None,
+    legend: bool = True,
+):
     """One curve per series over epochs 0..E (epoch 0: before training).
 
     Inputs: series: label -> (E + 1,) values, or (S, E + 1), one row per seed: then every seed
@@ -125,14 +152,20 @@ def plot_per_epoch(series: Mapping[str, np.ndarray], *, ylabel: str, title: str,
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
     if legend:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0,
-                  title="median (thick), seeds (thin)" if many else None, title_fontsize=10)
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+            borderaxespad=0,
+            title="median (thick), seeds (thin)" if many else None,
+            title_fontsize=10,
+        )
     fig.tight_layout()
     return fig
 
 
-def plot_paths_2d(paths: Mapping[str, np.ndarray], target: np.ndarray, *,
-                  title: str = "Gradient descent on two weights"):
+def plot_paths_2d(
+    paths: Mapping[str, np.ndarray], target: np.ndarray, *, title: str = "Gradient descent on two weights"
+):
     """Paths of a 2-D weight vector, each from its start to (near) a target.
 
     Inputs: paths: label -> (T + 1, 2) successive weights; target: (2,) the weights sought.

@@ -3,6 +3,7 @@
 Every function here draws what it is given; the notebook trains the nets and the widget
 computes the batch statistics (:func:`course_utils.widgets.batchnorm.batch_statistics`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -13,8 +14,16 @@ import numpy as np
 __all__ = ["plot_sweep", "plot_batch_noise", "plot_batch_statistics", "update_batch_statistics"]
 
 
-def plot_sweep(values: Sequence[float], results: Mapping[str, Sequence[float]], *, xlabel: str,
-               ylabel: str = "final validation accuracy", title: str = "", chance: float | None = None, ax=None):
+def plot_sweep(
+    values: Sequence[float],
+    results: Mapping[str, Sequence[float]],
+    *,
+    xlabel: str,
+    ylabel: str = "final validation accuracy",
+    title: str = "",
+    chance: float | None = None,
+    ax=None,
+):
     """One line per setting of a swept hyperparameter on a log x axis (weight scale, learning rate).
 
     Inputs:
@@ -38,8 +47,16 @@ def plot_sweep(values: Sequence[float], results: Mapping[str, Sequence[float]], 
             continue
         mid, low, high = np.median(ys, axis=1), ys.min(axis=1), ys.max(axis=1)
         ax.plot(values, mid, "o-", color=f"C{i}", label=f"{label} (median)")
-        ax.errorbar(values, mid, yerr=[mid - low, high - mid], fmt="none", ecolor=f"C{i}", capsize=4, lw=1.5,
-                    label=f"{label}: min to max of {ys.shape[1]} seeds")
+        ax.errorbar(
+            values,
+            mid,
+            yerr=[mid - low, high - mid],
+            fmt="none",
+            ecolor=f"C{i}",
+            capsize=4,
+            lw=1.5,
+            label=f"{label}: min to max of {ys.shape[1]} seeds",
+        )
     if chance is not None:
         ax.axhline(chance, color="0.5", ls=":", label="chance")
     ax.set_xscale("log")
@@ -54,8 +71,9 @@ def plot_sweep(values: Sequence[float], results: Mapping[str, Sequence[float]], 
     return ax
 
 
-def plot_batch_noise(batch_sizes: Sequence[int], spreads: Mapping[str, Sequence[float]], *,
-                     title: str = "Noise of the batch statistics"):
+def plot_batch_noise(
+    batch_sizes: Sequence[int], spreads: Mapping[str, Sequence[float]], *, title: str = "Noise of the batch statistics"
+):
     """Standard deviation of batch statistics against the batch size N, log-log, with a 1/sqrt(N) guide.
 
     Inputs: batch_sizes: (K,) increasing; spreads: label (e.g. 'batch mean') -> (K,) the spread
@@ -84,8 +102,16 @@ def plot_batch_noise(batch_sizes: Sequence[int], spreads: Mapping[str, Sequence[
     return ax
 
 
-def plot_batch_statistics(means: np.ndarray, stds: np.ndarray, true_mean: float, true_std: float, *,
-                          batch_size: int, bins: int = 30, limits: tuple[tuple[float, float], ...] | None = None):
+def plot_batch_statistics(
+    means: np.ndarray,
+    stds: np.ndarray,
+    true_mean: float,
+    true_std: float,
+    *,
+    batch_size: int,
+    bins: int = 30,
+    limits: tuple[tuple[float, float], ...] | None = None,
+):
     """Histograms of one feature's batch means and batch standard deviations around the true values.
 
     Inputs:
@@ -110,8 +136,15 @@ def plot_batch_statistics(means: np.ndarray, stds: np.ndarray, true_mean: float,
     return fig
 
 
-def update_batch_statistics(fig, means: np.ndarray, stds: np.ndarray, *, batch_size: int, bins: int = 30,
-                            limits: tuple[tuple[float, float], ...] | None = None):
+def update_batch_statistics(
+    fig,
+    means: np.ndarray,
+    stds: np.ndarray,
+    *,
+    batch_size: int,
+    bins: int = 30,
+    limits: tuple[tuple[float, float], ...] | None = None,
+):
     """Refill a figure of :func:`plot_batch_statistics` with the statistics of other batches (same arguments).
 
     Returns: the Figure. Notes: the widget of notebook 06 calls this on every change of the batch

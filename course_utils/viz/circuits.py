@@ -3,6 +3,7 @@
 Gates are circles labelled with their operation, inputs are boxes labelled with their name,
 and every wire carries its forward value above it (green) and its gradient below it (red).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -44,7 +45,7 @@ def _crossings(row, layer, links) -> int:
     """How many pairs of links (between neighbouring layers) cross."""
     count = 0
     for i, (a, b) in enumerate(links):
-        for c, d in links[i + 1:]:
+        for c, d in links[i + 1 :]:
             if layer[a] == layer[c] and a is not c and b is not d:
                 count += (row[a] - row[c]) * (row[b] - row[d]) < 0
     return count
@@ -123,8 +124,10 @@ def circuit_layout(root: Value, sweeps: int = 6) -> Layout:
             nodes = by_layer[k]
             target = {n: np.mean([row[m] for m in near[n]] or [row[n]]) for n in nodes}
             nodes.sort(key=lambda n: (target[n], row[n]))
-            gaps = [_GAP_Y if isinstance(a, Value) and isinstance(b, Value) else 0.6 * _GAP_Y
-                    for a, b in zip(nodes, nodes[1:])]
+            gaps = [
+                _GAP_Y if isinstance(a, Value) and isinstance(b, Value) else 0.6 * _GAP_Y
+                for a, b in zip(nodes, nodes[1:])
+            ]
             steps = np.concatenate([[0.0], np.cumsum(gaps)])
             row.update(zip(nodes, _isotonic(np.array([target[n] for n in nodes]) - steps) + steps))
     _untangle(by_layer, row, layer, links)
@@ -186,27 +189,45 @@ def _place_labels(ax, wires, obstacles, unit_pt, fontsize):
     owner = np.repeat(np.arange(len(wires)), len(ts))
     placed = list(obstacles)
     for wire in sorted((w for w in wires if any(w.texts)), key=lambda w: abs(w.slope(0.5))):
-        sizes = [(0.58 * fontsize * len(s) / unit_pt, 1.2 * fontsize / unit_pt) if s else (0, 0)
-                 for s in wire.texts]
+        sizes = [(0.58 * fontsize * len(s) / unit_pt, 1.2 * fontsize / unit_pt) if s else (0, 0) for s in wire.texts]
         best = None
         for rank, t in enumerate(wire.prefer):
             boxes = [b for b in wire.boxes(t, sizes) if b is not None]
             cost = 0.001 * rank + sum(10 * _overlap(b, p) for b in boxes for p in placed)
             others = pts[owner != wires.index(wire)]
-            cost += sum(0.01 * np.sum((others[:, 0] > b[0]) & (others[:, 0] < b[2]) & (others[:, 1] > b[1])
-                                      & (others[:, 1] < b[3])) for b in boxes)
+            cost += sum(
+                0.01
+                * np.sum((others[:, 0] > b[0]) & (others[:, 0] < b[2]) & (others[:, 1] > b[1]) & (others[:, 1] < b[3]))
+                for b in boxes
+            )
             if best is None or cost < best[0]:
                 best = (cost, t)
-        for box, text, color, va in zip(wire.boxes(best[1], sizes), wire.texts,
-                                        (VALUE_COLOR, GRAD_COLOR), ("bottom", "top")):
+        for box, text, color, va in zip(
+            wire.boxes(best[1], sizes), wire.texts, (VALUE_COLOR, GRAD_COLOR), ("bottom", "top")
+        ):
             if box is not None:
                 placed.append(box)
-                ax.text((box[0] + box[2]) / 2, box[1] if va == "bottom" else box[3], text, color=color,
-                        ha="center", va=va, fontsize=fontsize, zorder=4)
+                ax.text(
+                    (box[0] + box[2]) / 2,
+                    box[1] if va == "bottom" else box[3],
+                    text,
+                    color=color,
+                    ha="center",
+                    va=va,
+                    fontsize=fontsize,
+                    zorder=4,
+                )
 
 
-def draw_circuit(value: Value, ax=None, *, show_grad: bool | None = None, digits: int = 2,
-                 title: str | None = None, fontsize: float = 9.5):
+def draw_circuit(
+    value: Value,
+    ax=None,
+    *,
+    show_grad: bool | None = None,
+    digits: int = 2,
+    title: str | None = None,
+    fontsize: float = 9.5,
+):
     """Draw the computational graph of a Value: values above and gradients below each wire.
 
     Inputs:
@@ -264,9 +285,20 @@ def draw_circuit(value: Value, ax=None, *, show_grad: bool | None = None, digits
             texts = (value_text, grad(consumer.grad * consumer.local[i]))
             wires.append(_Wire(points[-2], points[-1], rad, texts, mid if value_text else late))
     for w in wires:
-        ax.add_patch(FancyArrowPatch(tuple(w.p0), tuple(w.p1), arrowstyle="-|>" if w.arrow else "-",
-                                     mutation_scale=11, connectionstyle=f"arc3,rad={w.rad}", color="0.3",
-                                     lw=1.3, shrinkA=0, shrinkB=0, zorder=1))
+        ax.add_patch(
+            FancyArrowPatch(
+                tuple(w.p0),
+                tuple(w.p1),
+                arrowstyle="-|>" if w.arrow else "-",
+                mutation_scale=11,
+                connectionstyle=f"arc3,rad={w.rad}",
+                color="0.3",
+                lw=1.3,
+                shrinkA=0,
+                shrinkB=0,
+                zorder=1,
+            )
+        )
 
     for node, (x, y) in pos.items():
         half = _half_width(node)
@@ -276,15 +308,41 @@ def draw_circuit(value: Value, ax=None, *, show_grad: bool | None = None, digits
             size = 13 if len(node.op) <= 2 else 10.5 if len(node.op) <= 4 else 8
             ax.text(x, y, node.op, ha="center", va="center", fontsize=size, zorder=5)
         else:
-            ax.add_patch(FancyBboxPatch((x - half, y - 0.2), 2 * half, 0.4, boxstyle="round,pad=0.02",
-                                        fc="#e8eef7", ec="0.35", lw=1.1, zorder=3))
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x - half, y - 0.2),
+                    2 * half,
+                    0.4,
+                    boxstyle="round,pad=0.02",
+                    fc="#e8eef7",
+                    ec="0.35",
+                    lw=1.1,
+                    zorder=3,
+                )
+            )
             ax.text(x, y, _leaf_text(node), ha="center", va="center", fontsize=fontsize + 2, zorder=5)
     _place_labels(ax, wires, obstacles, unit_pt, fontsize)
 
     ax.set_title(title if title is not None else "Computational graph", fontsize=fontsize + 2)
-    handles = [Line2D([], [], color=VALUE_COLOR, marker="s", ls="", label="forward value (above each wire)"),
-               Line2D([], [], color=GRAD_COLOR, marker="s", ls="",
-                      label="gradient of the output (below each wire)" + ("" if show_grad else ": run .backward()"))]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False,
-              fontsize=fontsize, handletextpad=0.3, columnspacing=1.5)
+    handles = [
+        Line2D([], [], color=VALUE_COLOR, marker="s", ls="", label="forward value (above each wire)"),
+        Line2D(
+            [],
+            [],
+            color=GRAD_COLOR,
+            marker="s",
+            ls="",
+            label="gradient of the output (below each wire)" + ("" if show_grad else ": run .backward()"),
+        ),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=2,
+        frameon=False,
+        fontsize=fontsize,
+        handletextpad=0.3,
+        columnspacing=1.5,
+    )
     return fig

@@ -7,6 +7,7 @@ A "model" here is anything that turns points (M, 2) into labels: a function retu
 ``models.FullyConnectedNet`` and ``models.LinearClassifier``. These functions evaluate the
 model they are given on a grid of points and draw the result; they train nothing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -130,8 +131,9 @@ def plot_decision_boundaries(
         raise ValueError("plot_decision_boundaries: models is empty")
     fig, axes = plt.subplots(1, len(models), figsize=(4.4 * len(models), 4.2), squeeze=False)
     for i, (ax, (name, model)) in enumerate(zip(axes[0], models.items())):
-        plot_decision_boundary(model, X, y, ax=ax, title=name, resolution=resolution,
-                               class_names=class_names, legend=i == 0)
+        plot_decision_boundary(
+            model, X, y, ax=ax, title=name, resolution=resolution, class_names=class_names, legend=i == 0
+        )
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
@@ -216,13 +218,26 @@ def plot_hidden_space(
         for i, h in enumerate(H_lines):
             ax1.plot(*h.T, color="0.6" if i < num_grid_lines else "0.8", lw=0.6)
         for c in np.unique(y):
-            ax1.scatter(*H_data[y == c].T, s=10, color=_COLORS[c % 10], edgecolors="k", linewidths=0.3,
-                        depthshade=False, label=class_names[c] if class_names else f"class {c}")
+            ax1.scatter(
+                *H_data[y == c].T,
+                s=10,
+                color=_COLORS[c % 10],
+                edgecolors="k",
+                linewidths=0.3,
+                depthshade=False,
+                label=class_names[c] if class_names else f"class {c}",
+            )
         handles = [grid_handle]
         if last is not None and last[0].shape[1] == 2:
             handles.append(_plane_3d(ax1, last, lo, hi))
-        ax1.set(xlabel="$h_1$", ylabel="$h_2$", zlabel="$h_3$", xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]),
-                zlim=(lo[2], hi[2]))
+        ax1.set(
+            xlabel="$h_1$",
+            ylabel="$h_2$",
+            zlabel="$h_3$",
+            xlim=(lo[0], hi[0]),
+            ylim=(lo[1], hi[1]),
+            zlim=(lo[2], hi[2]),
+        )
         ax1.set_title(f"hidden layer {layer} (3 units)")
         ax1.legend(handles=ax1.get_legend_handles_labels()[0] + handles, fontsize="small", loc="upper left")
     else:
@@ -231,19 +246,32 @@ def plot_hidden_space(
             g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
             Z = np.argmax(np.column_stack([g0.ravel(), g1.ravel()]) @ last[0] + last[1], axis=1).reshape(g0.shape)
             C = last[0].shape[1]
-            ax1.contourf(g0, g1, Z, levels=np.arange(C + 1) - 0.5, alpha=0.25,
-                         cmap=ListedColormap([_COLORS[c % 10] for c in range(C)]))
+            ax1.contourf(
+                g0,
+                g1,
+                Z,
+                levels=np.arange(C + 1) - 0.5,
+                alpha=0.25,
+                cmap=ListedColormap([_COLORS[c % 10] for c in range(C)]),
+            )
         for i, h in enumerate(H_lines):
             ax1.plot(*h.T, color="0.6" if i < num_grid_lines else "0.8", lw=0.7, zorder=0)
         _scatter(ax1, H_data, y, class_names)
         ax1.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
         if projected:
-            ax1.set(title=f"hidden layer {layer} ({H} units), projected", xlabel="principal direction 1",
-                    ylabel="principal direction 2")
+            ax1.set(
+                title=f"hidden layer {layer} ({H} units), projected",
+                xlabel="principal direction 1",
+                ylabel="principal direction 2",
+            )
         else:
             ax1.set(title=f"hidden layer {layer} ({H} units)", xlabel="$h_1$", ylabel="$h_2$")
-        ax1.legend(handles=ax1.get_legend_handles_labels()[0] + [grid_handle], fontsize="small",
-                   loc="upper right", framealpha=0.8)
+        ax1.legend(
+            handles=ax1.get_legend_handles_labels()[0] + [grid_handle],
+            fontsize="small",
+            loc="upper right",
+            framealpha=0.8,
+        )
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -272,8 +300,13 @@ def _plane_3d(ax, last: tuple[np.ndarray, np.ndarray], lo: np.ndarray, hi: np.nd
     # look along a direction close to the plane, so the two classes sit on either side of it
     scale = (hi - lo) / np.max(hi - lo)
     normal = n * scale / np.linalg.norm(n * scale)
-    view = np.array([np.cos(np.radians(30)) * np.cos(np.radians(-60)),
-                     np.cos(np.radians(30)) * np.sin(np.radians(-60)), np.sin(np.radians(30))])
+    view = np.array(
+        [
+            np.cos(np.radians(30)) * np.cos(np.radians(-60)),
+            np.cos(np.radians(30)) * np.sin(np.radians(-60)),
+            np.sin(np.radians(30)),
+        ]
+    )
     view = view - 0.9 * (view @ normal) * normal
     view /= np.linalg.norm(view)
     ax.view_init(elev=float(np.degrees(np.arcsin(view[2]))), azim=float(np.degrees(np.arctan2(view[1], view[0]))))

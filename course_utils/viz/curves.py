@@ -3,6 +3,7 @@
 Introduced in notebook 02 (training a linear classifier; the speed-up of vectorizing) and used
 by every notebook that trains a model.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -75,8 +76,12 @@ def plot_histories(histories: Mapping[str, object], *, title: str = "Training", 
         ax_loss.plot(np.arange(len(raw)), raw, color=color, alpha=0.3, lw=0.8)
         smooth_loss = _smooth(loss, smooth)
         offset = len(loss) - len(smooth_loss)
-        ax_loss.plot(np.arange(offset, len(loss)), smooth_loss, color=color,
-                     label=f"{name}loss".strip() + ("" if left is None else f" (diverged at iteration {left})"))
+        ax_loss.plot(
+            np.arange(offset, len(loss)),
+            smooth_loss,
+            color=color,
+            label=f"{name}loss".strip() + ("" if left is None else f" (diverged at iteration {left})"),
+        )
         if left is not None:
             clipped = True
             ax_loss.plot([left], [ceiling], "x", color=color, ms=9, mew=2, clip_on=False)
@@ -102,8 +107,13 @@ def plot_history(history, *, title: str = "Training", smooth: int = 10):
     return plot_histories({"": history}, title=title, smooth=smooth)
 
 
-def plot_timings(sizes: Sequence[int], times: Mapping[str, Sequence[float]], *,
-                 title: str = "Run time against batch size", xlabel: str = "N (examples)"):
+def plot_timings(
+    sizes: Sequence[int],
+    times: Mapping[str, Sequence[float]],
+    *,
+    title: str = "Run time against batch size",
+    xlabel: str = "N (examples)",
+):
     """Run time against problem size on log-log axes, one line per implementation.
 
     Inputs:
@@ -139,8 +149,14 @@ def _ratio_arrow(ax, x: float, slow: float, fast: float) -> None:
     ratio = slow / fast
     ax.annotate("", xy=(x, fast), xytext=(x, slow), arrowprops=dict(arrowstyle="<->", color="0.4"))
     offset = 7  # points between the arrow and the label: clear of the last markers (radius 3 points)
-    label = ax.annotate(f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x", xy=(x, np.sqrt(slow * fast)),
-                        xytext=(offset, 0), textcoords="offset points", ha="left", va="center")
+    label = ax.annotate(
+        f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x",
+        xy=(x, np.sqrt(slow * fast)),
+        xytext=(offset, 0),
+        textcoords="offset points",
+        ha="left",
+        va="center",
+    )
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     needed = offset * fig.dpi / 72 + label.get_window_extent(renderer).width + 6  # pixels right of x

@@ -1,4 +1,5 @@
 """Figures of notebook 07: validation curves per dropout rate over seeds, and one pass against an average of masks."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -42,15 +43,20 @@ def plot_dropout_runs(runs, *, highlight: float | None = None):
     for k, p in enumerate(ps):
         _band(ax, runs.steps, runs.val_loss[:, k], f"C{k}", f"p_drop={p:g}")
     top = 1.6 * float(np.max(runs.val_loss[-1]))  # the first iterations' high loss off the top: the end matters
-    ax.set(xlabel="iteration", ylabel="validation loss", title="Validation loss while training",
-           ylim=(0.8 * float(np.min(runs.val_loss)), max(top, 1.05 * float(np.max(runs.val_loss[-1])))))
+    ax.set(
+        xlabel="iteration",
+        ylabel="validation loss",
+        title="Validation loss while training",
+        ylim=(0.8 * float(np.min(runs.val_loss)), max(top, 1.05 * float(np.max(runs.val_loss[-1])))),
+    )
     x = np.arange(len(ps))
     _bars(ax_loss, x, runs.val_loss[-1], color="C3", label="validation")
     _bars(ax_loss, x, runs.train_loss_masked, color="C7", linestyle="--", label="training, train mode")
     _bars(ax_loss, x, runs.train_loss[-1], color="k", label="training, test mode")
     highest = max(float(np.max(runs.val_loss[-1])), float(np.max(runs.train_loss_masked)))
-    ax_loss.set(xlabel="p_drop", ylabel="loss at the end", title="Losses at the last iteration",
-                ylim=(0, 1.5 * highest))  # room above the data for the legend
+    ax_loss.set(
+        xlabel="p_drop", ylabel="loss at the end", title="Losses at the last iteration", ylim=(0, 1.5 * highest)
+    )  # room above the data for the legend
     ax_loss.legend(loc="upper left")
     _bars(ax_acc, x, runs.val_acc[-1], color="C2")
     ax_acc.set(xlabel="p_drop", ylabel="validation accuracy", title="Validation accuracy at the end")
@@ -97,8 +103,13 @@ def plot_mask_average(num_masks: Sequence[int], to_single, to_all, accuracy, *, 
     part = k < k[-1]
     _band(ax_p, k[part], to_all[part], "C1", f"average of k vs of all {int(k[-1])} masks", marker="s")
     ax_p.plot(k[part], to_all[0].mean() / np.sqrt(k[part]), color="gray", linestyle=":", label="∝ 1/√k")
-    ax_p.set(xscale="log", yscale="log", xlabel="masks averaged, k", ylabel="mean max |Δ probability|",
-             title="Probabilities: noise shrinks, a gap stays")
+    ax_p.set(
+        xscale="log",
+        yscale="log",
+        xlabel="masks averaged, k",
+        ylabel="mean max |Δ probability|",
+        title="Probabilities: noise shrinks, a gap stays",
+    )
     ax_p.legend(loc="lower left")
     _band(ax_a, k, accuracy, "C2", "average of k masks", marker="o")
     single = np.asarray(single_accuracy)

@@ -5,6 +5,7 @@ thumb, shaded behind every curve here: at most 1e-7 the gradient is right, 1e-2 
 wrong, in between it is suspicious (fine near a kink or deep in a circuit, a bug otherwise).
 The compute side is :mod:`course_utils.gradcheck`; these functions only draw what they get.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -16,8 +17,7 @@ from matplotlib.patches import Patch
 __all__ = ["VERDICTS", "plot_rel_errors", "plot_error_scales", "plot_step_errors", "plot_kink"]
 
 # (upper edge, label, colour) of each band of the rule of thumb, from the bottom up
-VERDICTS = ((1e-7, "≤ 1e-7: right", "C2"), (1e-2, "1e-7 to 1e-2: suspicious", "C1"),
-            (np.inf, "≥ 1e-2: wrong", "C3"))
+VERDICTS = ((1e-7, "≤ 1e-7: right", "C2"), (1e-2, "1e-7 to 1e-2: suspicious", "C1"), (np.inf, "≥ 1e-2: wrong", "C3"))
 
 
 def _verdict_bands(ax, low: float, high: float) -> None:
@@ -35,8 +35,16 @@ def _legend(ax, **kwargs) -> None:
     ax.legend(handles=ax.get_legend_handles_labels()[0] + bands, fontsize=7, **kwargs)
 
 
-def plot_rel_errors(x: Sequence[float], errors: Mapping[str, Sequence[float]], *, xlabel: str,
-                    title: str = "Relative error", logx: bool = True, floor: float = 1e-16, ax=None):
+def plot_rel_errors(
+    x: Sequence[float],
+    errors: Mapping[str, Sequence[float]],
+    *,
+    xlabel: str,
+    title: str = "Relative error",
+    logx: bool = True,
+    floor: float = 1e-16,
+    ax=None,
+):
     """Relative errors against x on a log axis, over the bands of the rule of thumb.
 
     Inputs:
@@ -46,7 +54,7 @@ def plot_rel_errors(x: Sequence[float], errors: Mapping[str, Sequence[float]], *
     - ax: the axes to draw into (default: a new figure).
     Returns: the matplotlib Figure.
     """
-    fig, ax = (plt.subplots(figsize=(5.5, 3.8)) if ax is None else (ax.figure, ax))
+    fig, ax = plt.subplots(figsize=(5.5, 3.8)) if ax is None else (ax.figure, ax)
     x = np.asarray(x, dtype=np.float64)
     values = {label: np.asarray(e, dtype=np.float64) for label, e in errors.items()}
     clipped = any(np.any(v < floor) for v in values.values())
@@ -58,15 +66,23 @@ def plot_rel_errors(x: Sequence[float], errors: Mapping[str, Sequence[float]], *
     everything = np.concatenate([np.maximum(v, floor) for v in values.values()])
     low, high = min(everything.min() / 5, 1e-9), max(everything.max() * 5, 1.0)
     _verdict_bands(ax, low, high)
-    ax.set(xlabel=xlabel, ylabel="relative error" + (f" (below {floor:.0e}: at {floor:.0e})" if clipped else ""),
-           title=title)
+    ax.set(
+        xlabel=xlabel,
+        ylabel="relative error" + (f" (below {floor:.0e}: at {floor:.0e})" if clipped else ""),
+        title=title,
+    )
     ax.grid(alpha=0.3, which="major")
     _legend(ax, loc="best")
     return fig
 
 
-def plot_error_scales(scales: Sequence[float], absolute: Mapping[str, Sequence[float]],
-                      relative: Mapping[str, Sequence[float]], *, title: str = "Absolute and relative error"):
+def plot_error_scales(
+    scales: Sequence[float],
+    absolute: Mapping[str, Sequence[float]],
+    relative: Mapping[str, Sequence[float]],
+    *,
+    title: str = "Absolute and relative error",
+):
     """The same gradient checks as their function is scaled: absolute error (left), relative error (right).
 
     Inputs:
@@ -90,8 +106,12 @@ def plot_error_scales(scales: Sequence[float], absolute: Mapping[str, Sequence[f
     return fig
 
 
-def plot_step_errors(steps: Sequence[float], errors: Mapping[str, Sequence[float]], *,
-                     title: str = "Error of a numerical derivative against the step h"):
+def plot_step_errors(
+    steps: Sequence[float],
+    errors: Mapping[str, Sequence[float]],
+    *,
+    title: str = "Error of a numerical derivative against the step h",
+):
     """Relative error against the step h on log-log axes, the best step of each curve marked.
 
     Inputs:
@@ -113,25 +133,52 @@ def plot_step_errors(steps: Sequence[float], errors: Mapping[str, Sequence[float
     big, small = steps >= 10 * best, steps <= best / 10
     if big.any():
         c2 = np.median(first[big] / steps[big] ** 2)
-        ax.plot(steps[big | (steps >= best)], c2 * steps[big | (steps >= best)] ** 2, "--", color="0.35", lw=1,
-                label="∝ h² (truncation)")
+        ax.plot(
+            steps[big | (steps >= best)],
+            c2 * steps[big | (steps >= best)] ** 2,
+            "--",
+            color="0.35",
+            lw=1,
+            label="∝ h² (truncation)",
+        )
     if small.any():
         c1 = np.median(first[small] * steps[small] / eps)
-        ax.plot(steps[small | (steps <= best)], c1 * eps / steps[small | (steps <= best)], ":", color="0.35", lw=1.2,
-                label="∝ ε/h (round-off)")
+        ax.plot(
+            steps[small | (steps <= best)],
+            c1 * eps / steps[small | (steps <= best)],
+            ":",
+            color="0.35",
+            lw=1.2,
+            label="∝ ε/h (round-off)",
+        )
     for k, e in enumerate(errors.values()):
         e = np.asarray(e, dtype=np.float64)
         i = int(np.argmin(e))
-        ax.plot(steps[i], e[i], "*", ms=11, color=f"C{k if k < 1 else k + 3}", mec="k", mew=0.5,
-                label=f"best h = {steps[i]:.0e}")
+        ax.plot(
+            steps[i],
+            e[i],
+            "*",
+            ms=11,
+            color=f"C{k if k < 1 else k + 3}",
+            mec="k",
+            mew=0.5,
+            label=f"best h = {steps[i]:.0e}",
+        )
     _legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside the axes: the curves fill them
     fig.set_size_inches(7.8, 3.8)
     fig.tight_layout()
     return fig
 
 
-def plot_kink(x: Sequence[float], numerical: Sequence[float], analytic: Sequence[float],
-              errors: Sequence[float], *, h: float, title: str = "A numerical gradient at a kink"):
+def plot_kink(
+    x: Sequence[float],
+    numerical: Sequence[float],
+    analytic: Sequence[float],
+    errors: Sequence[float],
+    *,
+    h: float,
+    title: str = "A numerical gradient at a kink",
+):
     """Gradients of a function with a kink at 0 (left) and their relative error (right), against x / h.
 
     Inputs:

@@ -3,6 +3,7 @@
 Introduced in notebook 02 (linear classifiers on digits); notebook 09 shows first-layer
 weights the same way.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -13,8 +14,14 @@ import numpy as np
 __all__ = ["plot_digits", "plot_weight_images"]
 
 
-def plot_digits(X: np.ndarray, y: np.ndarray, *, num_per_class: int = 8, shape: tuple[int, int] = (8, 8),
-                title: str = "Sample digits"):
+def plot_digits(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    num_per_class: int = 8,
+    shape: tuple[int, int] = (8, 8),
+    title: str = "Sample digits",
+):
     """The first ``num_per_class`` images of every class, one row per class.
 
     Inputs:
@@ -33,7 +40,7 @@ def plot_digits(X: np.ndarray, y: np.ndarray, *, num_per_class: int = 8, shape: 
     mosaic = np.full((len(classes) * (H + 1) - 1, num_per_class * (W + 1) - 1), np.nan)
     for r, c in enumerate(classes):
         for k, image in enumerate(X[y == c][:num_per_class]):
-            mosaic[r * (H + 1):r * (H + 1) + H, k * (W + 1):k * (W + 1) + W] = image.reshape(H, W)
+            mosaic[r * (H + 1) : r * (H + 1) + H, k * (W + 1) : k * (W + 1) + W] = image.reshape(H, W)
     cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
     fig, ax = plt.subplots(figsize=(0.5 * num_per_class + 1.0, 0.5 * len(classes) + 0.8))
     ax.imshow(mosaic, cmap=cmap, vmin=float(X.min()), vmax=float(X.max()))
@@ -47,9 +54,13 @@ def plot_digits(X: np.ndarray, y: np.ndarray, *, num_per_class: int = 8, shape: 
     return fig
 
 
-def plot_weight_images(W: np.ndarray, *, shape: tuple[int, int] = (8, 8),
-                       class_names: Sequence[str] | None = None,
-                       title: str = "Weights of each class as an image"):
+def plot_weight_images(
+    W: np.ndarray,
+    *,
+    shape: tuple[int, int] = (8, 8),
+    class_names: Sequence[str] | None = None,
+    title: str = "Weights of each class as an image",
+):
     """Each column of W, reshaped to an image: what a linear classifier looks for in each class.
 
     Inputs:

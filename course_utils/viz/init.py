@@ -3,6 +3,7 @@
 Each function draws what it is given (computed by :mod:`course_utils.data` and
 :mod:`course_utils.init`) and returns the Figure.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -11,8 +12,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_preprocessing", "plot_layer_histograms", "update_layer_histograms", "plot_gradient_stats",
-           "plot_runs_by_init"]
+__all__ = [
+    "plot_preprocessing",
+    "plot_layer_histograms",
+    "update_layer_histograms",
+    "plot_gradient_stats",
+    "plot_runs_by_init",
+]
 
 
 def plot_preprocessing(steps: Mapping[str, np.ndarray], *, title: str = "Preprocessing, step by step"):
@@ -45,8 +51,9 @@ _PANEL, _SIGMA, _LEFT = 2.8, 1.0, 0.8  # inches: a run's panel, its sigmas at it
 _ROW, _TOP, _BOTTOM = 0.42, 0.95, 0.6  # inches: per layer, above the panels (titles), below (x labels)
 
 
-def plot_layer_histograms(runs: Mapping[str, Sequence[np.ndarray]], *, bins: int = 40,
-                          title: str = "Activations per layer"):
+def plot_layer_histograms(
+    runs: Mapping[str, Sequence[np.ndarray]], *, bins: int = 40, title: str = "Activations per layer"
+):
     """Per-layer histograms of the activations: one panel per run, one histogram per layer, stacked.
 
     Inputs: runs, label (e.g. 'xavier / tanh') -> list of (N, H) activations, one per layer (the
@@ -78,8 +85,11 @@ def plot_layer_histograms(runs: Mapping[str, Sequence[np.ndarray]], *, bins: int
             base = num_layers - 1 - i  # layer 1 on top
             ax.stairs([base], [0, 1], baseline=base, fill=True, color=f"C{r}", alpha=0.85)
             ax.text(1.02, base + 0.3, "", transform=ax.get_yaxis_transform(), fontsize=10, va="center")
-        ax.set_yticks(np.arange(num_layers) + 0.3, [f"layer {num_layers - k}" for k in range(num_layers)]
-                      if r == 0 else [], fontsize=10)  # the rows are the same layers in every panel
+        ax.set_yticks(
+            np.arange(num_layers) + 0.3,
+            [f"layer {num_layers - k}" for k in range(num_layers)] if r == 0 else [],
+            fontsize=10,
+        )  # the rows are the same layers in every panel
         ax.tick_params(axis="y", length=0)
         ax.tick_params(axis="x", labelsize=10)
         ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
@@ -88,8 +98,13 @@ def plot_layer_histograms(runs: Mapping[str, Sequence[np.ndarray]], *, bins: int
         for side in ("left", "right", "top"):
             ax.spines[side].set_visible(False)
     fig.suptitle(title, fontsize=12)
-    fig.subplots_adjust(left=_LEFT / width, right=1 - _SIGMA / width, bottom=_BOTTOM / height,
-                        top=1 - _TOP / height, wspace=_SIGMA / _PANEL)
+    fig.subplots_adjust(
+        left=_LEFT / width,
+        right=1 - _SIGMA / width,
+        bottom=_BOTTOM / height,
+        top=1 - _TOP / height,
+        wspace=_SIGMA / _PANEL,
+    )
     return update_layer_histograms(fig, runs, bins=bins)
 
 
@@ -135,8 +150,9 @@ def plot_gradient_stats(runs: Mapping[str, np.ndarray], *, title: str = "Gradien
         for j, ax in enumerate(axes):
             ax.semilogy(layers, np.median(stats[:, :, j], axis=0), "o-", color=f"C{k}", label=label)
             if len(stats) > 1:
-                ax.fill_between(layers, stats[:, :, j].min(axis=0), stats[:, :, j].max(axis=0), color=f"C{k}",
-                                alpha=0.25, lw=0)
+                ax.fill_between(
+                    layers, stats[:, :, j].min(axis=0), stats[:, :, j].max(axis=0), color=f"C{k}", alpha=0.25, lw=0
+                )
     seeds = " (line: median over the seeds; band: min to max)" if any(np.ndim(v) == 3 for v in runs.values()) else ""
     for ax, what in zip(axes, ["std of dL/dh (reaching the layer)", "std of dL/dW (the weight update)"]):
         ax.set_xlabel("layer")
@@ -150,8 +166,9 @@ def plot_gradient_stats(runs: Mapping[str, np.ndarray], *, title: str = "Gradien
     return fig
 
 
-def plot_runs_by_init(histories: Mapping[str, Sequence[object]], *, title: str = "Training by initialization",
-                      smooth: int = 10):
+def plot_runs_by_init(
+    histories: Mapping[str, Sequence[object]], *, title: str = "Training by initialization", smooth: int = 10
+):
     """Mini-batch loss (left) and validation accuracy per epoch (right), one color per init, one line per seed.
 
     Inputs: histories, label -> list of :class:`course_utils.train.History` (one per seed);
@@ -166,8 +183,9 @@ def plot_runs_by_init(histories: Mapping[str, Sequence[object]], *, title: str =
             loss = np.asarray(h.loss, dtype=np.float64)
             window = max(1, min(smooth, len(loss)))
             smoothed = np.convolve(loss, np.ones(window) / window, mode="valid")
-            ax_loss.plot(np.arange(window - 1, len(loss)), smoothed, color=f"C{k}", lw=1.2,
-                         label=label if s == 0 else None)
+            ax_loss.plot(
+                np.arange(window - 1, len(loss)), smoothed, color=f"C{k}", lw=1.2, label=label if s == 0 else None
+            )
             ax_acc.plot(np.arange(len(h.val_acc)), h.val_acc, "o-", color=f"C{k}", ms=3, lw=1.2)
     ax_loss.set(xlabel="iteration", ylabel=f"loss (moving average of {smooth})", title="Mini-batch loss")
     ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy", ylim=(0, 1.02))

@@ -10,6 +10,7 @@
   regularization strengths;
 - :func:`plot_templates`: the columns of W as images, one row per trained classifier.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -78,8 +79,9 @@ def _draw_hinge(ax, s: np.ndarray, y: int, margins: np.ndarray, names: list[str]
     ax.set_xlabel("class (green: correct; red dashes: margin line $s_y - 1$)", fontsize=9)
 
 
-def plot_along_line(panels: Mapping[str, tuple], *, title: str = "The loss and the accuracy along a line in weight "
-                                                                  "space"):
+def plot_along_line(
+    panels: Mapping[str, tuple], *, title: str = "The loss and the accuracy along a line in weight space"
+):
     """Losses and accuracy at W + t * direction: one column per range of t, one row per quantity.
 
     Inputs:
@@ -98,8 +100,9 @@ def plot_along_line(panels: Mapping[str, tuple], *, title: str = "The loss and t
         raise ValueError("plot_along_line: panels is empty")
     names = list(next(iter(panels.values()))[1])
     rows = len(names) + 1
-    fig, axes = plt.subplots(rows, len(panels), figsize=(5.0 * len(panels), 1.9 * rows + 0.6), sharex="col",
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, len(panels), figsize=(5.0 * len(panels), 1.9 * rows + 0.6), sharex="col", squeeze=False
+    )
     for c, (col_title, (ts, losses, acc)) in enumerate(panels.items()):
         if list(losses) != names:
             raise ValueError(f"plot_along_line: every panel must name the losses {names}, got {list(losses)}")
@@ -133,8 +136,9 @@ def plot_strategies(results: Mapping[str, object], *, title: str = "Three ways d
             ax.plot(evals, curve, color=f"C{k}", lw=0.6, alpha=0.4)
         acc = np.asarray(res.val_acc)
         accs = f"{acc.min():.0%}" if f"{acc.min():.0%}" == f"{acc.max():.0%}" else f"{acc.min():.0%}-{acc.max():.0%}"
-        ax.plot(evals, np.median(losses, axis=0), color=f"C{k}", lw=2,
-                label=f"{name} (step {res.step:g}): val acc {accs}")
+        ax.plot(
+            evals, np.median(losses, axis=0), color=f"C{k}", lw=2, label=f"{name} (step {res.step:g}): val acc {accs}"
+        )
     ax.set(yscale="log", xlabel="loss evaluations", ylabel="training loss", title=title)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
@@ -142,8 +146,14 @@ def plot_strategies(results: Mapping[str, object], *, title: str = "Three ways d
     return fig
 
 
-def plot_search_grid(lrs: Sequence[float], regs: Sequence[float], val_acc: np.ndarray, *,
-                     title: str = "Validation accuracy", ax: plt.Axes | None = None):
+def plot_search_grid(
+    lrs: Sequence[float],
+    regs: Sequence[float],
+    val_acc: np.ndarray,
+    *,
+    title: str = "Validation accuracy",
+    ax: plt.Axes | None = None,
+):
     """A heat map of validation accuracy over learning rates (columns) and regularization strengths (rows).
 
     Inputs:
@@ -153,8 +163,9 @@ def plot_search_grid(lrs: Sequence[float], regs: Sequence[float], val_acc: np.nd
     """
     acc = np.asarray(val_acc, dtype=np.float64)
     if acc.shape != (len(regs), len(lrs)):
-        raise ValueError(f"plot_search_grid: val_acc must be (len(regs), len(lrs)) = {(len(regs), len(lrs))}, "
-                         f"got {acc.shape}")
+        raise ValueError(
+            f"plot_search_grid: val_acc must be (len(regs), len(lrs)) = {(len(regs), len(lrs))}, got {acc.shape}"
+        )
     created = ax is None
     if created:
         _, ax = plt.subplots(figsize=(1.0 * len(lrs) + 2.4, 0.62 * len(regs) + 1.6))
@@ -162,8 +173,15 @@ def plot_search_grid(lrs: Sequence[float], regs: Sequence[float], val_acc: np.nd
     im = ax.imshow(100 * acc, cmap="viridis", vmin=0, vmax=100, aspect="auto", origin="lower")
     for i in range(len(regs)):
         for j in range(len(lrs)):
-            ax.text(j, i, f"{100 * acc[i, j]:.0f}", ha="center", va="center", fontsize=9,
-                    color="black" if acc[i, j] > 0.6 else "white")
+            ax.text(
+                j,
+                i,
+                f"{100 * acc[i, j]:.0f}",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="black" if acc[i, j] > 0.6 else "white",
+            )
     i, j = np.unravel_index(int(np.argmax(acc)), acc.shape)
     ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
     ax.set_xticks(range(len(lrs)), [f"{v:g}" for v in lrs])
@@ -175,8 +193,12 @@ def plot_search_grid(lrs: Sequence[float], regs: Sequence[float], val_acc: np.nd
     return fig
 
 
-def plot_templates(weights: Mapping[str, np.ndarray], *, shape: tuple[int, int] = (8, 8),
-                   title: str = "Templates: the columns of W as images"):
+def plot_templates(
+    weights: Mapping[str, np.ndarray],
+    *,
+    shape: tuple[int, int] = (8, 8),
+    title: str = "Templates: the columns of W as images",
+):
     """The columns of several weight matrices as images: one row per matrix, one column per class.
 
     Inputs:
@@ -189,8 +211,10 @@ def plot_templates(weights: Mapping[str, np.ndarray], *, shape: tuple[int, int] 
     mats = {k: np.asarray(v, dtype=np.float64) for k, v in weights.items()}
     Cs = {m.shape[1] for m in mats.values()}
     if not mats or len(Cs) != 1 or any(m.ndim != 2 or m.shape[0] != shape[0] * shape[1] for m in mats.values()):
-        raise ValueError(f"plot_templates: every W must be ({shape[0] * shape[1]}, C) with the same C, got "
-                         f"{[m.shape for m in mats.values()]}")
+        raise ValueError(
+            f"plot_templates: every W must be ({shape[0] * shape[1]}, C) with the same C, got "
+            f"{[m.shape for m in mats.values()]}"
+        )
     C = Cs.pop()
     fig, axes = plt.subplots(len(mats), C, figsize=(1.05 * C + 1.8, 1.3 * len(mats) + 0.7), squeeze=False)
     for r, (label, W) in enumerate(mats.items()):

@@ -5,6 +5,7 @@ Introduced in notebook 03 (layers and a two-layer net). The computing is done el
 
 Every figure with several panels keeps its legend outside the panels, so it never hides data.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -18,17 +19,33 @@ from matplotlib.lines import Line2D
 from ..regions import boundary_segments, data_box
 from .classifiers import plot_decision_boundary
 
-__all__ = ["plot_region_grid", "plot_threshold_regions", "plot_relu_cells", "plot_seed_accuracies",
-           "plot_hidden_space_3d"]
+__all__ = [
+    "plot_region_grid",
+    "plot_threshold_regions",
+    "plot_relu_cells",
+    "plot_seed_accuracies",
+    "plot_hidden_space_3d",
+]
 
 _COLORS = plt.get_cmap("tab10").colors
 _UNIT_COLORS = plt.get_cmap("Dark2").colors
 
 
 def _class_handles(y: np.ndarray, class_names: Sequence[str] | None) -> list[Line2D]:
-    return [Line2D([], [], ls="", marker="o", markersize=6, markerfacecolor=_COLORS[c % 10], markeredgecolor="k",
-                   markeredgewidth=0.4, label=class_names[c] if class_names is not None else f"class {c}")
-            for c in np.unique(y)]
+    return [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markersize=6,
+            markerfacecolor=_COLORS[c % 10],
+            markeredgecolor="k",
+            markeredgewidth=0.4,
+            label=class_names[c] if class_names is not None else f"class {c}",
+        )
+        for c in np.unique(y)
+    ]
 
 
 def plot_region_grid(
@@ -54,12 +71,14 @@ def plot_region_grid(
         raise ValueError("plot_region_grid: models is empty")
     ncols = len(models) if ncols is None else max(1, min(int(ncols), len(models)))
     nrows = -(-len(models) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.5 * ncols + 1.3, 3.5 * nrows + 0.5), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.5 * ncols + 1.3, 3.5 * nrows + 0.5), squeeze=False, layout="constrained"
+    )
     for ax, (name, model) in zip(axes.flat, models.items()):
-        plot_decision_boundary(model, X, y, ax=ax, title=name, resolution=resolution, class_names=class_names,
-                               legend=False)
-    for ax in axes.flat[len(models):]:
+        plot_decision_boundary(
+            model, X, y, ax=ax, title=name, resolution=resolution, class_names=class_names, legend=False
+        )
+    for ax in axes.flat[len(models) :]:
         ax.set_visible(False)
     fig.legend(handles=_class_handles(np.asarray(y), class_names), loc="outside right upper", fontsize="small")
     if suptitle:
@@ -95,8 +114,9 @@ def plot_threshold_regions(
     x_lo, x_hi, y_lo, y_hi = extent
     g0, g1 = np.meshgrid(np.linspace(x_lo, x_hi, resolution), np.linspace(y_lo, y_hi, resolution))
     points = np.column_stack([g0.ravel(), g1.ravel()])
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.9 * len(panels) + 1.9, 4.3), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.9 * len(panels) + 1.9, 4.3), squeeze=False, layout="constrained"
+    )
     span = max(x_hi - x_lo, y_hi - y_lo)
     has_pieces = has_units = False
     for ax, (title, spec) in zip(axes[0], panels.items()):
@@ -107,8 +127,9 @@ def plot_threshold_regions(
             has_pieces = True
             pieces = np.asarray(spec["pieces"](points), dtype=np.float64)
             for p in range(pieces.shape[1]):
-                ax.contour(g0, g1, pieces[:, p].reshape(g0.shape), levels=[0.5], colors="0.25", linewidths=0.7,
-                           linestyles=":")
+                ax.contour(
+                    g0, g1, pieces[:, p].reshape(g0.shape), levels=[0.5], colors="0.25", linewidths=0.7, linestyles=":"
+                )
         if spec.get("units") is not None:
             has_units = True
             W, b = (np.asarray(a, dtype=np.float64) for a in spec["units"])
@@ -116,15 +137,31 @@ def plot_threshold_regions(
                 _draw_unit_line(ax, W[:, k], float(b[k]), extent, _UNIT_COLORS[k % 8], arrow=0.12 * span)
         if X is not None and y is not None and spec.get("data", True):
             for c in np.unique(y):
-                ax.scatter(*np.asarray(X)[np.asarray(y) == c].T, s=10, color=_COLORS[c % 10], edgecolors="k",
-                           linewidths=0.3, zorder=3)
+                ax.scatter(
+                    *np.asarray(X)[np.asarray(y) == c].T,
+                    s=10,
+                    color=_COLORS[c % 10],
+                    edgecolors="k",
+                    linewidths=0.3,
+                    zorder=3,
+                )
         ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$", xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
         ax.set_aspect("equal")
-    handles = [Line2D([], [], color="0.55", alpha=0.6, lw=8, label="output 1"),
-               Line2D([], [], color="k", lw=1.5, label="its border")]
+    handles = [
+        Line2D([], [], color="0.55", alpha=0.6, lw=8, label="output 1"),
+        Line2D([], [], color="k", lw=1.5, label="its border"),
+    ]
     if has_units:
-        handles.append(Line2D([], [], color=_UNIT_COLORS[0], ls="--", lw=1.2,
-                              label="a first-layer unit's line\n(arrow: the side where\nit is on)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=_UNIT_COLORS[0],
+                ls="--",
+                lw=1.2,
+                label="a first-layer unit's line\n(arrow: the side where\nit is on)",
+            )
+        )
     if has_pieces:
         handles.append(Line2D([], [], color="0.25", ls=":", lw=0.9, label="the polygons\nof the union"))
     if X is not None and y is not None:
@@ -144,8 +181,11 @@ def _draw_unit_line(ax, w: np.ndarray, b: float, extent, color, *, arrow: float,
     n = w / norm
     foot = -b / norm * n  # the point of the line closest to the origin
     direction = np.array([-n[1], n[0]])
-    t = np.linspace(-3 * max(abs(x_lo), abs(x_hi), abs(y_lo), abs(y_hi)) - abs(b / norm),
-                    3 * max(abs(x_lo), abs(x_hi), abs(y_lo), abs(y_hi)) + abs(b / norm), 2)
+    t = np.linspace(
+        -3 * max(abs(x_lo), abs(x_hi), abs(y_lo), abs(y_hi)) - abs(b / norm),
+        3 * max(abs(x_lo), abs(x_hi), abs(y_lo), abs(y_hi)) + abs(b / norm),
+        2,
+    )
     ax.plot(*(foot[:, None] + direction[:, None] * t), ls="--", lw=1.2, color=color, label=label)
     centre = np.array([(x_lo + x_hi) / 2, (y_lo + y_hi) / 2])
     mid = foot + direction * float((centre - foot) @ direction)
@@ -179,8 +219,9 @@ def plot_relu_cells(
     X, y = np.asarray(X), np.asarray(y)
     box = data_box(X, padding)
     span = max(box[1] - box[0], box[3] - box[2])
-    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models) + 1.9, 4.4), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(models), figsize=(4.2 * len(models) + 1.9, 4.4), squeeze=False, layout="constrained"
+    )
     num_units = 0
     for ax, (title, model) in zip(axes[0], models.items()):
         plot_decision_boundary(model, X, y, ax=ax, title=title, resolution=resolution, padding=padding, legend=False)
@@ -195,7 +236,8 @@ def plot_relu_cells(
         ax.set(xlim=box[:2], ylim=box[2:])
     handles = _class_handles(y, None) + [
         Line2D([], [], color=_UNIT_COLORS[j % 8], ls="--", lw=1.2, label=f"unit {j + 1} switches\n(arrow: on side)")
-        for j in range(num_units)]
+        for j in range(num_units)
+    ]
     handles.append(Line2D([], [], color="k", lw=2.2, marker="o", ms=4, label="straight pieces\nof the boundary"))
     fig.legend(handles=handles, loc="outside right upper", fontsize="small")
     if suptitle:
@@ -232,15 +274,36 @@ def plot_seed_accuracies(
             same = np.flatnonzero(values == v)
             offsets[same] = (np.arange(len(same)) - (len(same) - 1) / 2) * 0.09
         color = _COLORS[row % 10]
-        ax.scatter(100 * values, row + offsets, s=36, color=color, edgecolors="k", linewidths=0.5, zorder=3,
-                   label="one seed" if row == 0 else None)
+        ax.scatter(
+            100 * values,
+            row + offsets,
+            s=36,
+            color=color,
+            edgecolors="k",
+            linewidths=0.5,
+            zorder=3,
+            label="one seed" if row == 0 else None,
+        )
         ax.errorbar(100 * mean, row - 0.3, xerr=100 * std, fmt="|", color=color, ms=12, capsize=4, lw=1.5, zorder=3)
-        ax.annotate(f"{100 * mean:.1f} ± {100 * std:.1f}", (100 * (mean + std), row - 0.3), xytext=(8, 0),
-                    textcoords="offset points", ha="left", va="center", fontsize="small", color=color)
+        ax.annotate(
+            f"{100 * mean:.1f} ± {100 * std:.1f}",
+            (100 * (mean + std), row - 0.3),
+            xytext=(8, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize="small",
+            color=color,
+        )
     lo, hi = 100 * all_values.min(), 100 * all_values.max()
     margin = max(0.5, 0.15 * (hi - lo))
-    ax.set(xlim=(lo - margin, hi + 2 * margin), ylim=(len(names) - 0.5, -0.9), yticks=range(len(names)),
-           yticklabels=names, title=title)
+    ax.set(
+        xlim=(lo - margin, hi + 2 * margin),
+        ylim=(len(names) - 0.5, -0.9),
+        yticks=range(len(names)),
+        yticklabels=names,
+        title=title,
+    )
     if num_examples:
         step = 100 / num_examples
         for k in range(int(np.floor((lo - margin) / step)), int(np.ceil((hi + margin) / step)) + 1):
@@ -319,10 +382,17 @@ def plot_hidden_space_3d(
         coords[i], coords[j], coords[k] = u, v, w
         ax1.plot_surface(*coords, color="0.3", alpha=0.2, linewidth=0)
         handles.append(Line2D([], [], color="0.3", alpha=0.4, lw=6, label="decision plane\n(scores equal)"))
-    ax1.set(xlabel="$h_1$", ylabel="$h_2$", zlabel="$h_3$", xlim=(h_lo[0], h_hi[0]), ylim=(h_lo[1], h_hi[1]),
-            zlim=(h_lo[2], h_hi[2]))
-    ax1.text2D(0.5, 0.98, "hidden layer (3 ReLU units)", transform=ax1.transAxes, ha="center", va="top",
-               fontsize="large")
+    ax1.set(
+        xlabel="$h_1$",
+        ylabel="$h_2$",
+        zlabel="$h_3$",
+        xlim=(h_lo[0], h_hi[0]),
+        ylim=(h_lo[1], h_hi[1]),
+        zlim=(h_lo[2], h_hi[2]),
+    )
+    ax1.text2D(
+        0.5, 0.98, "hidden layer (3 ReLU units)", transform=ax1.transAxes, ha="center", va="top", fontsize="large"
+    )
     ax1.view_init(elev=elev, azim=azim)
     fig.legend(handles=handles, loc="outside right upper", fontsize="small")
     if title:

@@ -1,4 +1,5 @@
 """Figures of notebook 09: update/weight ratios per layer, grid against random search, search trials."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -9,8 +10,13 @@ import numpy as np
 __all__ = ["plot_update_ratios", "plot_grid_vs_random", "plot_search_trials", "plot_ensembles"]
 
 
-def plot_update_ratios(histories: Mapping[str, object], *, layers: Sequence[str] = ("W1", "W2"),
-                       target: float = 1e-3, title: str = "Update/weight ratio per layer"):
+def plot_update_ratios(
+    histories: Mapping[str, object],
+    *,
+    layers: Sequence[str] = ("W1", "W2"),
+    target: float = 1e-3,
+    title: str = "Update/weight ratio per layer",
+):
     """||update|| / ||W|| per iteration on a log axis, one colour per run and one line style per layer.
 
     Inputs:
@@ -32,8 +38,13 @@ def plot_update_ratios(histories: Mapping[str, object], *, layers: Sequence[str]
     return fig
 
 
-def plot_grid_vs_random(grid: np.ndarray, rand: np.ndarray, profile: Callable[[np.ndarray], np.ndarray], *,
-                        title: str = "Nine trials: grid against random"):
+def plot_grid_vs_random(
+    grid: np.ndarray,
+    rand: np.ndarray,
+    profile: Callable[[np.ndarray], np.ndarray],
+    *,
+    title: str = "Nine trials: grid against random",
+):
     """The trials of a grid and of a random search in the unit square, with the score's profile along a.
 
     Inputs:
@@ -57,9 +68,12 @@ def plot_grid_vs_random(grid: np.ndarray, rand: np.ndarray, profile: Callable[[n
     return fig
 
 
-def plot_search_trials(results: Mapping[str, np.ndarray], *,
-                       box: tuple[tuple[float, float], tuple[float, float]] | None = None,
-                       title: str = "Validation accuracy of each trial (colour)"):
+def plot_search_trials(
+    results: Mapping[str, np.ndarray],
+    *,
+    box: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    title: str = "Validation accuracy of each trial (colour)",
+):
     """Each trial at its (lr, reg) on log axes, coloured by validation accuracy; one marker per stage.
 
     Inputs:
@@ -74,8 +88,18 @@ def plot_search_trials(results: Mapping[str, np.ndarray], *,
     sc = None
     for (name, res), marker in zip(results.items(), ("o", "s", "^", "D")):
         res = np.asarray(res)
-        sc = ax.scatter(res[:, 0], res[:, 1], c=res[:, 2], vmin=0.5, vmax=1, cmap="viridis", marker=marker,
-                        s=40, edgecolors="k", label=name)
+        sc = ax.scatter(
+            res[:, 0],
+            res[:, 1],
+            c=res[:, 2],
+            vmin=0.5,
+            vmax=1,
+            cmap="viridis",
+            marker=marker,
+            s=40,
+            edgecolors="k",
+            label=name,
+        )
     if box is not None:
         (x0, x1), (y0, y1) = box
         ax.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], "--", color="C3", lw=1.2, label="fine ranges")
@@ -87,8 +111,12 @@ def plot_search_trials(results: Mapping[str, np.ndarray], *,
     return fig
 
 
-def plot_ensembles(accuracy: Mapping[str, Sequence[float]], log_loss: Mapping[str, Sequence[float]], *,
-                   title: str = "Ensembles on the validation set"):
+def plot_ensembles(
+    accuracy: Mapping[str, Sequence[float]],
+    log_loss: Mapping[str, Sequence[float]],
+    *,
+    title: str = "Ensembles on the validation set",
+):
     """Each method's validation accuracy and log-loss: the mean over seeds as a dot, min to max as a bar.
 
     Inputs:

@@ -2,6 +2,7 @@
 
 Compute with :func:`course_utils.surfaces.run_2d`, then draw here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -10,8 +11,17 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 
-__all__ = ["surface_grid", "draw_surface", "plot_trajectories", "plot_path_losses", "plot_step_lengths",
-           "plot_loss_curves", "plot_iterations_vs_kappa", "plot_lr_sweep", "plot_loss_gaps"]
+__all__ = [
+    "surface_grid",
+    "draw_surface",
+    "plot_trajectories",
+    "plot_path_losses",
+    "plot_step_lengths",
+    "plot_loss_curves",
+    "plot_iterations_vs_kappa",
+    "plot_lr_sweep",
+    "plot_loss_gaps",
+]
 
 
 def surface_grid(surface: Callable, xlim: Sequence[float], ylim: Sequence[float], num: int = 80):
@@ -22,8 +32,16 @@ def surface_grid(surface: Callable, xlim: Sequence[float], ylim: Sequence[float]
     return X, Y, Z
 
 
-def draw_surface(ax, surface: Callable, *, xlim=(-10, 10), ylim=(-5, 5),
-                 minimum: Sequence[float] | None = (0.0, 0.0), grid=None, levels: int = 20):
+def draw_surface(
+    ax,
+    surface: Callable,
+    *,
+    xlim=(-10, 10),
+    ylim=(-5, 5),
+    minimum: Sequence[float] | None = (0.0, 0.0),
+    grid=None,
+    levels: int = 20,
+):
     """Grey contours of ``surface`` (of log(1 + f - min f), so the levels crowd neither the minimum nor the rim)
     on ``ax``, its minimum starred, over the region xlim x ylim with the axes labelled x and y.
 
@@ -37,9 +55,18 @@ def draw_surface(ax, surface: Callable, *, xlim=(-10, 10), ylim=(-5, 5),
     return ax
 
 
-def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xlim=(-10, 10), ylim=(-5, 5),
-                      minimum: Sequence[float] | None = (0.0, 0.0), title: str = "optimizer paths",
-                      ncols: int | None = None, grid=None, levels: int = 20):
+def plot_trajectories(
+    surface: Callable,
+    paths: Mapping[str, np.ndarray],
+    *,
+    xlim=(-10, 10),
+    ylim=(-5, 5),
+    minimum: Sequence[float] | None = (0.0, 0.0),
+    title: str = "optimizer paths",
+    ncols: int | None = None,
+    grid=None,
+    levels: int = 20,
+):
     """Contours of ``surface`` with one labelled path per rule, in one panel each (or all in one).
 
     Inputs:
@@ -59,7 +86,7 @@ def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xli
         nrows = -(-len(labels) // ncols)
         fig, grid_axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.7 * nrows), squeeze=False)
         axes = list(grid_axes.ravel())
-        for ax in axes[len(labels):]:
+        for ax in axes[len(labels) :]:
             ax.set_visible(False)
     drawn = set()
     for k, label in enumerate(labels):
@@ -80,8 +107,9 @@ def plot_trajectories(surface: Callable, paths: Mapping[str, np.ndarray], *, xli
     return fig
 
 
-def plot_path_losses(surface: Callable, paths: Mapping[str, np.ndarray], *, title: str = "loss along each path",
-                     ax=None):
+def plot_path_losses(
+    surface: Callable, paths: Mapping[str, np.ndarray], *, title: str = "loss along each path", ax=None
+):
     """The surface's value at every point of each path, against the step, on a log axis (linear where a
     value is not positive). A diverged path's curve stops where its values pass 1e100 (a log axis up to
     near the largest float cannot label its ticks)."""
@@ -117,8 +145,14 @@ def plot_step_lengths(lengths: Mapping[str, np.ndarray], *, title: str = "step l
     return fig
 
 
-def plot_loss_curves(losses: Mapping[str, np.ndarray], *, smooth: int = 1, title: str = "training loss",
-                     xlabel: str = "iteration", log: bool = True):
+def plot_loss_curves(
+    losses: Mapping[str, np.ndarray],
+    *,
+    smooth: int = 1,
+    title: str = "training loss",
+    xlabel: str = "iteration",
+    log: bool = True,
+):
     """One loss curve per label (a moving average over ``smooth`` iterations)."""
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for k, (label, loss) in enumerate(losses.items()):
@@ -134,9 +168,13 @@ def plot_loss_curves(losses: Mapping[str, np.ndarray], *, smooth: int = 1, title
     return fig
 
 
-def plot_iterations_vs_kappa(kappas: np.ndarray, measured: Mapping[str, np.ndarray],
-                             theory: Mapping[str, np.ndarray] | None = None, *,
-                             title: str = "iterations to tolerance against the condition number"):
+def plot_iterations_vs_kappa(
+    kappas: np.ndarray,
+    measured: Mapping[str, np.ndarray],
+    theory: Mapping[str, np.ndarray] | None = None,
+    *,
+    title: str = "iterations to tolerance against the condition number",
+):
     """Measured iterations (markers) and the theory's (dashed, same colour) against κ, both axes logarithmic,
     the legend outside the axes, on the right.
 
@@ -153,9 +191,14 @@ def plot_iterations_vs_kappa(kappas: np.ndarray, measured: Mapping[str, np.ndarr
     return fig
 
 
-def plot_lr_sweep(lrs: Mapping[str, Sequence[float]], values: Mapping[str, np.ndarray], *,
-                  best: Mapping[str, tuple[float, np.ndarray]] | None = None, ylabel: str = "validation loss",
-                  title: str = "each rule across its learning rates"):
+def plot_lr_sweep(
+    lrs: Mapping[str, Sequence[float]],
+    values: Mapping[str, np.ndarray],
+    *,
+    best: Mapping[str, tuple[float, np.ndarray]] | None = None,
+    ylabel: str = "validation loss",
+    title: str = "each rule across its learning rates",
+):
     """One curve per rule: a result against the learning rate (the mean over seeds, bars from min to max).
 
     lrs: rule -> (L,) learning rates; values: rule -> (L,) or (L, S) results per lr (and seed);
@@ -166,12 +209,27 @@ def plot_lr_sweep(lrs: Mapping[str, Sequence[float]], values: Mapping[str, np.nd
     for k, (label, grid) in enumerate(lrs.items()):
         v = np.asarray(values[label], dtype=float).reshape(len(grid), -1)
         mean = v.mean(axis=1)
-        ax.errorbar(grid, mean, yerr=[mean - v.min(axis=1), v.max(axis=1) - mean], fmt="o-", color=f"C{k}",
-                    capsize=3, label=label)
+        ax.errorbar(
+            grid,
+            mean,
+            yerr=[mean - v.min(axis=1), v.max(axis=1) - mean],
+            fmt="o-",
+            color=f"C{k}",
+            capsize=3,
+            label=label,
+        )
         if best is not None and label in best:
             lr, other = best[label][0], np.asarray(best[label][1], dtype=float)
-            ax.errorbar([lr], [other.mean()], yerr=[[other.mean() - other.min()], [other.max() - other.mean()]],
-                        fmt="s", color=f"C{k}", markerfacecolor="white", capsize=4, markersize=8)
+            ax.errorbar(
+                [lr],
+                [other.mean()],
+                yerr=[[other.mean() - other.min()], [other.max() - other.mean()]],
+                fmt="s",
+                color=f"C{k}",
+                markerfacecolor="white",
+                capsize=4,
+                markersize=8,
+            )
     if best is not None:
         ax.plot([], [], "s", color="0.3", markerfacecolor="white", label="best lr, other seeds")
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel=ylabel, title=title)
@@ -180,8 +238,13 @@ def plot_lr_sweep(lrs: Mapping[str, Sequence[float]], values: Mapping[str, np.nd
     return fig
 
 
-def plot_loss_gaps(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, target: float | None = None,
-                   title: str = "distance to the minimum loss", xlabel: str = "evaluations of loss and gradient"):
+def plot_loss_gaps(
+    curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    target: float | None = None,
+    title: str = "distance to the minimum loss",
+    xlabel: str = "evaluations of loss and gradient",
+):
     """The gap f - f* against the evaluations spent, one curve per method, log y; ``target``: a dotted line.
 
     curves: label -> (evaluations (T,), gap (T,)).

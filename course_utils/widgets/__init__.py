@@ -1,5 +1,6 @@
 """ipywidgets explorers. Each only wires sliders to compute functions and to ``viz``; it
 builds its ``rng`` inside the callback so every redraw is reproducible."""
+
 from .activations import *  # noqa: F403  notebook 04
 from .batchnorm import *  # noqa: F403  notebook 06
 from .circuits import *  # noqa: F403  notebook 01

@@ -11,6 +11,7 @@ An Image widget also captures no output: the picture is replaced without flicker
 notebook runner (nbclient, which answers every output an Output widget captures with a message
 of its own) has no extra messages to wait for.
 """
+
 from __future__ import annotations
 
 import io

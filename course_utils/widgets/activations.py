@@ -4,6 +4,7 @@ Pick a function, an input range and a threshold: the function and its local grad
 drawn, with the inputs where the gradient is smaller than the threshold shaded. Those are the
 places where the unit passes (almost) nothing back to the layers below it.
 """
+
 from __future__ import annotations
 
 import ipywidgets as widgets
@@ -46,11 +47,28 @@ def activation_explorer(*, name: str = "sigmoid", x_max: float = 10.0, threshold
     layout = widgets.Layout(width="420px")
     controls = dict(
         name=widgets.Dropdown(options=list(_NAMES), value=name, description="function", style=style, layout=layout),
-        x_max=widgets.FloatSlider(value=x_max, min=1, max=50, step=1, description="inputs up to ±",
-                                  continuous_update=False, style=style, layout=layout),
-        threshold=widgets.FloatLogSlider(value=threshold, min=-4, max=np.log10(0.2), step=0.25, base=10,
-                                         description="|f'| below", readout_format=".0e",
-                                         continuous_update=False, style=style, layout=layout),
+        x_max=widgets.FloatSlider(
+            value=x_max,
+            min=1,
+            max=50,
+            step=1,
+            description="inputs up to ±",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        threshold=widgets.FloatLogSlider(
+            value=threshold,
+            min=-4,
+            max=np.log10(0.2),
+            step=0.25,
+            base=10,
+            description="|f'| below",
+            readout_format=".0e",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
     )
     image = FigureImage()
     box = widgets.VBox([*controls.values(), image.widget])

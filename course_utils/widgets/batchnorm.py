@@ -4,6 +4,7 @@ In train mode batchnorm normalizes with the mean and standard deviation of the c
 not of the whole data set. Pick a batch size: 400 batches are drawn from one feature, and the
 histograms show how far their means and standard deviations stray from the whole-set values.
 """
+
 from __future__ import annotations
 
 import time
@@ -17,8 +18,9 @@ from ._render import FigureImage
 __all__ = ["batch_statistics", "batch_stats_explorer"]
 
 
-def batch_statistics(values: np.ndarray, batch_size: int, *, num_batches: int,
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def batch_statistics(
+    values: np.ndarray, batch_size: int, *, num_batches: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Means and (biased) standard deviations of random batches of one feature.
 
     Inputs: values: (M,) the feature over a data set; batch_size: N, examples per batch (drawn
@@ -37,8 +39,9 @@ def batch_statistics(values: np.ndarray, batch_size: int, *, num_batches: int,
     return batches.mean(axis=1), batches.std(axis=1)
 
 
-def batch_stats_explorer(values: np.ndarray, *, batch_size: int = 16, num_batches: int = 400,
-                         seed: int = 0) -> widgets.VBox:
+def batch_stats_explorer(
+    values: np.ndarray, *, batch_size: int = 16, num_batches: int = 400, seed: int = 0
+) -> widgets.VBox:
     """A batch-size slider (2 to 256) over histograms of batch means and stds of ``values``.
 
     Inputs: values: (M,) one feature over a data set, M >= 256; batch_size: the initial N;
@@ -52,9 +55,14 @@ def batch_stats_explorer(values: np.ndarray, *, batch_size: int = 16, num_batche
     true_mean, true_std = float(values.mean()), float(values.std())
     low = batch_statistics(values, 2, num_batches=num_batches, rng=np.random.default_rng(seed))
     limits = ((float(low[0].min()), float(low[0].max())), (0.0, float(low[1].max())))
-    slider = widgets.SelectionSlider(options=[2, 4, 8, 16, 32, 64, 128, 256], value=batch_size,
-                                     description="batch size N", continuous_update=False,
-                                     style={"description_width": "100px"}, layout=widgets.Layout(width="420px"))
+    slider = widgets.SelectionSlider(
+        options=[2, 4, 8, 16, 32, 64, 128, 256],
+        value=batch_size,
+        description="batch size N",
+        continuous_update=False,
+        style={"description_width": "100px"},
+        layout=widgets.Layout(width="420px"),
+    )
     image = FigureImage()
     box = widgets.VBox([slider, image.widget])
     box.state = {}
@@ -67,8 +75,7 @@ def batch_stats_explorer(values: np.ndarray, *, batch_size: int = 16, num_batche
         else:  # the same figure, refilled: no new axes, no new layout
             fig = update_batch_statistics(image.figure, means, stds, batch_size=batch_size, limits=limits)
         image.show(fig)
-        box.state.update(batch_size=batch_size, means=means, stds=stds, figure=fig,
-                         seconds=time.perf_counter() - start)
+        box.state.update(batch_size=batch_size, means=means, stds=stds, figure=fig, seconds=time.perf_counter() - start)
 
     slider.observe(lambda change: redraw(change["new"]), names="value")
     redraw(batch_size)

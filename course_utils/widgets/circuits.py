@@ -1,4 +1,5 @@
 """Circuit explorer: sliders for a circuit's inputs, redrawn with values and gradients (notebook 01)."""
+
 from __future__ import annotations
 
 import math
@@ -12,6 +13,7 @@ from ..viz.circuits import draw_circuit
 from ._render import FigureImage
 
 __all__ = ["circuit_explorer", "slider_grid"]
+
 
 def _decimals(step: float) -> int:
     """How many decimals write ``step`` exactly (0.05 -> 2, 0.1 -> 1, 2 -> 0)."""
@@ -58,12 +60,16 @@ def slider_grid(name: str, spec) -> tuple[float, float, float, float, int]:
     """
     low, high, *rest = (float(v) for v in spec)
     if len(rest) > 2 or not low < high:
-        raise ValueError(f"{name}: expected (low, high), (low, high, start) or (low, high, start, step) "
-                         f"with low < high, got {spec!r}")
+        raise ValueError(
+            f"{name}: expected (low, high), (low, high, start) or (low, high, start, step) "
+            f"with low < high, got {spec!r}"
+        )
     step = rest[1] if len(rest) == 2 else _default_step(low, high)
     if not _round_step(step):
-        raise ValueError(f"{name}: step {step:g} is not round (readouts such as {low + 7 * step:g}); use 1, 2, 2.5 "
-                         "or 5 times a power of 10, such as 0.1 or 0.05")
+        raise ValueError(
+            f"{name}: step {step:g} is not round (readouts such as {low + 7 * step:g}); use 1, 2, 2.5 "
+            "or 5 times a power of 10, such as 0.1 or 0.05"
+        )
     decimals = _decimals(step)
     for what, value in (("low", low), ("high", high)) + ((("start", rest[0]),) if rest else ()):
         if not _on_grid(value, step):
@@ -95,11 +101,19 @@ def circuit_explorer(build: Callable[..., Value], /, *, title: str | None = None
     sliders, decimals = {}, {}
     for name, spec in ranges.items():
         low, high, start, step, decimals[name] = slider_grid(name, spec)
-        sliders[name] = widgets.FloatSlider(value=start, min=low, max=high, step=step, description=name,
-                                            continuous_update=False, readout_format=f".{decimals[name]}f")
+        sliders[name] = widgets.FloatSlider(
+            value=start,
+            min=low,
+            max=high,
+            step=step,
+            description=name,
+            continuous_update=False,
+            readout_format=f".{decimals[name]}f",
+        )
     image = FigureImage(crop=True)
-    box = widgets.VBox([widgets.HBox(list(sliders.values()), layout=widgets.Layout(flex_flow="row wrap")),
-                        image.widget])
+    box = widgets.VBox(
+        [widgets.HBox(list(sliders.values()), layout=widgets.Layout(flex_flow="row wrap")), image.widget]
+    )
     box.state = {}
 
     def redraw(change=None):

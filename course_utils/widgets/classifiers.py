@@ -4,6 +4,7 @@ In the spirit of the ConvNetJS 2-D classification demo: pick a data set, a hidde
 and a regularization strength, and a small two-layer net is trained from scratch on the spot
 (well under a second) and drawn with its decision boundary and training accuracy.
 """
+
 from __future__ import annotations
 
 import ipywidgets as widgets
@@ -60,15 +61,32 @@ def classifier_explorer(
     style = {"description_width": "150px"}
     layout = widgets.Layout(width="420px")
     controls = dict(
-        dataset=widgets.Dropdown(options=list(TOY_DATASETS), value=dataset, description="data set",
-                                 style=style, layout=layout),
-        hidden_size=widgets.SelectionSlider(options=_HIDDEN_SIZES, value=hidden_size, description="hidden units",
-                                            continuous_update=False, style=style, layout=layout),
-        reg=widgets.FloatLogSlider(value=reg, min=-5, max=0, step=0.25, base=10,
-                                   description="regularization", readout_format=".0e",
-                                   continuous_update=False, style=style, layout=layout),
-        seed=widgets.IntSlider(value=seed, min=0, max=9, description="seed", continuous_update=False,
-                               style=style, layout=layout),
+        dataset=widgets.Dropdown(
+            options=list(TOY_DATASETS), value=dataset, description="data set", style=style, layout=layout
+        ),
+        hidden_size=widgets.SelectionSlider(
+            options=_HIDDEN_SIZES,
+            value=hidden_size,
+            description="hidden units",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        reg=widgets.FloatLogSlider(
+            value=reg,
+            min=-5,
+            max=0,
+            step=0.25,
+            base=10,
+            description="regularization",
+            readout_format=".0e",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        seed=widgets.IntSlider(
+            value=seed, min=0, max=9, description="seed", continuous_update=False, style=style, layout=layout
+        ),
     )
     image = FigureImage()
     box = widgets.VBox([*controls.values(), image.widget])
@@ -77,13 +95,17 @@ def classifier_explorer(
     def redraw(_=None):
         dataset, hidden_size, reg, seed = (controls[k].value for k in ("dataset", "hidden_size", "reg", "seed"))
         X, y = TOY_DATASETS[dataset]()
-        model = models.FullyConnectedNet([hidden_size], 2, int(y.max()) + 1, reg=reg,
-                                         weight_scale=TOY_WEIGHT_SCALE, seed=seed)
+        model = models.FullyConnectedNet(
+            [hidden_size], 2, int(y.max()) + 1, reg=reg, weight_scale=TOY_WEIGHT_SCALE, seed=seed
+        )
         history = train.train(model, X, y, rng=np.random.default_rng(seed), verbose=False, **TOY_TRAINING)
         acc = models.accuracy(model, X, y)
         box.state.update(model=model, history=history, train_acc=acc)
         fig = plot_decision_boundary(
-            model, X, y, resolution=120,
+            model,
+            X,
+            y,
+            resolution=120,
             title=f"{dataset}, {hidden_size} hidden units, reg {reg:.0e}\ntraining accuracy {acc:.1%}",
         )
         fig.tight_layout()  # margins as a notebook cell's figure has them: the PNG is the figure at its own size

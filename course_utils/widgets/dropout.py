@@ -3,6 +3,7 @@
 Training the nets takes a couple of seconds, too slow for a slider, so the explorer takes the
 runs the notebook has already made (a :class:`course_utils.dropout.DropoutRuns`) and only redraws them.
 """
+
 from __future__ import annotations
 
 import time
@@ -32,9 +33,13 @@ def dropout_explorer(runs, *, p_drop: float | None = None) -> widgets.VBox:
         p_drop = rates[0]
     if not np.any(np.isclose(rates, p_drop)):
         raise ValueError(f"dropout_explorer: p_drop={p_drop!r} is not one of the runs' rates {rates}")
-    slider = widgets.SelectionSlider(options=[(f"{p:g}", p) for p in rates], value=rates[int(np.argmin(
-        np.abs(np.array(rates) - p_drop)))], description="p_drop", continuous_update=False,
-        layout=widgets.Layout(width="360px"))
+    slider = widgets.SelectionSlider(
+        options=[(f"{p:g}", p) for p in rates],
+        value=rates[int(np.argmin(np.abs(np.array(rates) - p_drop)))],
+        description="p_drop",
+        continuous_update=False,
+        layout=widgets.Layout(width="360px"),
+    )
     fig, image = plot_dropout_runs(runs, highlight=slider.value), FigureImage()  # drawn once; a change recolours
     box = widgets.VBox([slider, image.widget])
     box.state = {}
@@ -43,8 +48,13 @@ def dropout_explorer(runs, *, p_drop: float | None = None) -> widgets.VBox:
         start = time.perf_counter()
         image.show(highlight_dropout_run(fig, runs, p))
         k = rates.index(p)
-        box.state.update(p_drop=p, val_loss=float(runs.val_loss[-1, k].mean()),
-                         val_acc=float(runs.val_acc[-1, k].mean()), figure=fig, seconds=time.perf_counter() - start)
+        box.state.update(
+            p_drop=p,
+            val_loss=float(runs.val_loss[-1, k].mean()),
+            val_acc=float(runs.val_acc[-1, k].mean()),
+            figure=fig,
+            seconds=time.perf_counter() - start,
+        )
 
     slider.observe(lambda change: redraw(change["new"]), names="value")
     redraw(slider.value)

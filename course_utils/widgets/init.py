@@ -3,6 +3,7 @@
 A smaller version of the lecture's experiment (300 unit-Gaussian examples of 200 dimensions
 through layers of 200 units), so that a redraw stays well under half a second.
 """
+
 from __future__ import annotations
 
 import time
@@ -20,8 +21,15 @@ _ACTIVATIONS = ("tanh", "relu", "sigmoid")
 _INITS = ("small", "large", "xavier", "he")
 
 
-def init_explorer(*, init: str = "xavier", activation: str = "tanh", depth: int = 8, num_examples: int = 300,
-                  width: int = 200, seed: int = 0) -> widgets.VBox:
+def init_explorer(
+    *,
+    init: str = "xavier",
+    activation: str = "tanh",
+    depth: int = 8,
+    num_examples: int = 300,
+    width: int = 200,
+    seed: int = 0,
+) -> widgets.VBox:
     """Dropdowns for init and activation and a depth slider -> histograms and statistics per layer.
 
     Inputs (initial values): init, one of 'small', 'large', 'xavier', 'he'; activation, 'tanh',
@@ -44,10 +52,12 @@ def init_explorer(*, init: str = "xavier", activation: str = "tanh", depth: int 
     layout = widgets.Layout(width="360px")
     controls = dict(
         init=widgets.Dropdown(options=_INITS, value=init, description="init", style=style, layout=layout),
-        activation=widgets.Dropdown(options=_ACTIVATIONS, value=activation, description="activation",
-                                    style=style, layout=layout),
-        depth=widgets.IntSlider(value=depth, min=2, max=12, description="layers", continuous_update=False,
-                                style=style, layout=layout),
+        activation=widgets.Dropdown(
+            options=_ACTIVATIONS, value=activation, description="activation", style=style, layout=layout
+        ),
+        depth=widgets.IntSlider(
+            value=depth, min=2, max=12, description="layers", continuous_update=False, style=style, layout=layout
+        ),
     )
     image, stds = FigureImage(), widgets.Label()
     box = widgets.VBox([*controls.values(), image.widget, stds])
@@ -58,14 +68,16 @@ def init_explorer(*, init: str = "xavier", activation: str = "tanh", depth: int 
         start = time.perf_counter()
         init, activation, depth = (controls[name].value for name in ("init", "activation", "depth"))
         X = np.random.default_rng(seed).standard_normal((num_examples, width))
-        run = init_mod.forward_pass(X, [width] * depth, init=init, activation=activation,
-                                    rng=np.random.default_rng(seed + 1))
+        run = init_mod.forward_pass(
+            X, [width] * depth, init=init, activation=activation, rng=np.random.default_rng(seed + 1)
+        )
         runs = {f"{init} / {activation}": run.activations}
         if depth in figures:
             update_layer_histograms(figures[depth], runs)
         else:
             figures[depth] = plot_layer_histograms(
-                runs, title=f"{num_examples} examples through {depth} layers of {width}")
+                runs, title=f"{num_examples} examples through {depth} layers of {width}"
+            )
         image.show(figures[depth])
         stats = [(float(h.mean()), float(h.std())) for h in run.activations]
         stds.value = "std per layer: " + ", ".join(f"{s:.3g}" for _, s in stats)

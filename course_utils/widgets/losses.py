@@ -1,4 +1,5 @@
 """Loss explorer: sliders for one example's scores, showing hinge and cross-entropy (notebook 02)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,8 +22,15 @@ def loss_explorer(scores: Sequence[float] = (-2.85, 0.86, 0.28), y: int = 2, *, 
     the cross-entropy keeps shrinking: the SVM is satisfied, softmax never quite is.
     """
     sliders = {
-        f"s{j}": widgets.FloatSlider(value=float(s), min=-limit, max=limit, step=0.05, description=f"score {j}",
-                                     continuous_update=False, readout_format=".2f")
+        f"s{j}": widgets.FloatSlider(
+            value=float(s),
+            min=-limit,
+            max=limit,
+            step=0.05,
+            description=f"score {j}",
+            continuous_update=False,
+            readout_format=".2f",
+        )
         for j, s in enumerate(scores)
     }
     correct = widgets.Dropdown(options=list(range(len(scores))), value=int(y), description="correct")
@@ -35,5 +43,6 @@ def loss_explorer(scores: Sequence[float] = (-2.85, 0.86, 0.28), y: int = 2, *, 
     for control in (*sliders.values(), correct):
         control.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([*sliders.values(), correct], layout=widgets.Layout(flex_flow="row wrap")),
-                         image.widget])
+    return widgets.VBox(
+        [widgets.HBox([*sliders.values(), correct], layout=widgets.Layout(flex_flow="row wrap")), image.widget]
+    )

@@ -3,6 +3,7 @@
 Each run trains a net for a few epochs, too slow for a slider, so the explorer takes runs the
 notebook has already made and only redraws them.
 """
+
 from __future__ import annotations
 
 import time
@@ -39,18 +40,21 @@ class _RateFigure:
                 shown = np.append(shown, self.ceiling)  # the line runs up to the edge, to its x
             self.loss_lines[rate] = self.ax_loss.plot(shown)[0]
             if self.left[rate] is not None:
-                self.marks[rate] = self.ax_loss.plot([self.left[rate]], [self.ceiling], "x", ms=8, mew=2,
-                                                     clip_on=False)[0]
+                self.marks[rate] = self.ax_loss.plot(
+                    [self.left[rate]], [self.ceiling], "x", ms=8, mew=2, clip_on=False
+                )[0]
         shown = np.concatenate([line.get_ydata() for line in self.loss_lines.values()])
         shown = shown[shown > 0]
         if self.marks and shown.size:
             self.ax_loss.set_ylim(shown.min() / 1.5, self.ceiling)
-        self.ratio_lines = {name: self.ax_ratio.plot([], [], color=f"C{i + 1}", lw=1, label=name)[0]
-                            for i, name in enumerate(layers)}
+        self.ratio_lines = {
+            name: self.ax_ratio.plot([], [], color=f"C{i + 1}", lw=1, label=name)[0] for i, name in enumerate(layers)
+        }
         self.ax_ratio.axhspan(1e-3, 1e-2, color="C2", alpha=0.12, label="0.1% to 1%")
         self.ax_loss.set(yscale="log", xlabel="iteration", ylabel="mini-batch loss")
-        self.ax_ratio.set(yscale="log", xlabel="iteration", ylabel="norm(update) / norm(W)",
-                          title="Update/weight ratio per layer")
+        self.ax_ratio.set(
+            yscale="log", xlabel="iteration", ylabel="norm(update) / norm(W)", title="Update/weight ratio per layer"
+        )
         self.ax_ratio.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=9)
         self.choose(lr)
         self.figure.tight_layout()
@@ -62,8 +66,11 @@ class _RateFigure:
             if rate in self.marks:
                 self.marks[rate].set(color="C3" if chosen else "0.7", zorder=4 if chosen else 2)
         left = self.left[lr]
-        self.ax_loss.set_title(f"Loss at lr = {lr:g} (the other rates in grey)" if left is None else
-                               f"lr = {lr:g}: diverged at iteration {left} (x)")
+        self.ax_loss.set_title(
+            f"Loss at lr = {lr:g} (the other rates in grey)"
+            if left is None
+            else f"lr = {lr:g}: diverged at iteration {left} (x)"
+        )
         for name, line in self.ratio_lines.items():
             ratio = self.runs[lr].update_ratio[name]
             line.set_data(np.arange(len(ratio)), ratio)
@@ -72,8 +79,9 @@ class _RateFigure:
         return self.figure
 
 
-def learning_rate_explorer(runs: Mapping[float, object], *, lr: float | None = None,
-                           layers: tuple[str, ...] = ("W1", "W2")) -> widgets.VBox:
+def learning_rate_explorer(
+    runs: Mapping[float, object], *, lr: float | None = None, layers: tuple[str, ...] = ("W1", "W2")
+) -> widgets.VBox:
     """A slider over the learning rates of ``runs`` -> that run's loss curve and update/weight ratios.
 
     Inputs: runs: learning rate -> :class:`course_utils.train.History` (at least one); lr: the
@@ -90,8 +98,13 @@ def learning_rate_explorer(runs: Mapping[float, object], *, lr: float | None = N
     missing = [name for name in layers if name not in runs[lr].update_ratio]
     if missing:
         raise ValueError(f"learning_rate_explorer: the runs have no update ratios for {missing}")
-    slider = widgets.SelectionSlider(options=[(f"{r:g}", r) for r in rates], value=lr, description="lr",
-                                     continuous_update=False, layout=widgets.Layout(width="420px"))
+    slider = widgets.SelectionSlider(
+        options=[(f"{r:g}", r) for r in rates],
+        value=lr,
+        description="lr",
+        continuous_update=False,
+        layout=widgets.Layout(width="420px"),
+    )
     drawing, image = _RateFigure(runs, layers, lr), FigureImage()
     box = widgets.VBox([slider, image.widget])
     box.state = {}
@@ -101,9 +114,13 @@ def learning_rate_explorer(runs: Mapping[float, object], *, lr: float | None = N
         fig = drawing.choose(rate)
         image.show(fig)
         h = runs[rate]
-        box.state.update(lr=rate, final_loss=float(h.loss[-1]), figure=fig,
-                         ratios={name: float(np.median(h.update_ratio[name])) for name in layers},
-                         seconds=time.perf_counter() - start)
+        box.state.update(
+            lr=rate,
+            final_loss=float(h.loss[-1]),
+            figure=fig,
+            ratios={name: float(np.median(h.update_ratio[name])) for name in layers},
+            seconds=time.perf_counter() - start,
+        )
 
     slider.observe(lambda change: redraw(change["new"]), names="value")
     redraw(lr)

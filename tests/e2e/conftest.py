@@ -11,6 +11,7 @@ All (the next one this process runs) in a second Lab while the current one is be
 
 Without Chromium the tests skip and say how to enable them; in CI (``CI`` set) they fail instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,10 @@ SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS") or Path(__file__).parent / 
 # Notebooks running ahead of the one under test (2 cores: one more kernel at most). None in a
 # pytest-xdist worker: the other workers keep the cores busy, and a second Lab costs a boot.
 LOOKAHEAD = 0 if os.environ.get("PYTEST_XDIST_WORKER") else 1
-NO_CHROMIUM = ("browser tests skipped: no Chromium on this machine. Install Debian's chromium package "
-               "(`apt-get install chromium`) or set CHROMIUM=/path/to/chromium, then run `make e2e` or `make test`.")
+NO_CHROMIUM = (
+    "browser tests skipped: no Chromium on this machine. Install Debian's chromium package "
+    "(`apt-get install chromium`) or set CHROMIUM=/path/to/chromium, then run `make e2e` or `make test`."
+)
 STARTED = time.time()  # screenshots older than this are a previous run's (xdist collects before any test runs)
 
 ORDER = pytest.StashKey[dict]()
@@ -71,8 +74,12 @@ def pytest_sessionfinish(session):
     browser report; a pytest-xdist worker sends its part to the main process."""
     config = session.config
     times = {p: s for p, s in config.stash.get(TIMES, {}).items() if p.startswith(("notebooks/", "solutions/"))}
-    data = {"skipped": NO_CHROMIUM if config.stash.get(SKIPPED, False) else "", "times": times,
-            "span": config.stash.get(SPAN, [0.0, 0.0]), "screenshots": str(SCREENSHOTS)}
+    data = {
+        "skipped": NO_CHROMIUM if config.stash.get(SKIPPED, False) else "",
+        "times": times,
+        "span": config.stash.get(SPAN, [0.0, 0.0]),
+        "screenshots": str(SCREENSHOTS),
+    }
     if hasattr(config, "workeroutput"):
         config.workeroutput["browser"] = data
     elif config.pluginmanager.get_plugin("browser-report"):
@@ -133,8 +140,9 @@ class Runner:
     (in the order of its group: ``orders``), each in a Lab of a small pool (one notebook per Lab at
     a time, booted once)."""
 
-    def __init__(self, server: LabServer, browser, orders: dict[str, list[str]], times: dict,
-                 lookahead: int = LOOKAHEAD):
+    def __init__(
+        self, server: LabServer, browser, orders: dict[str, list[str]], times: dict, lookahead: int = LOOKAHEAD
+    ):
         self.server, self.browser, self.orders, self.times = server, browser, orders, times
         self.lookahead = lookahead
         self.labs: list[LabPage] = []
@@ -160,7 +168,7 @@ class Runner:
         order = next((o for o in self.orders.values() if path in o), [])
         if order:
             at = order.index(path)
-            for ahead in order[at + 1: at + 1 + self.lookahead]:
+            for ahead in order[at + 1 : at + 1 + self.lookahead]:
                 try:
                     self._start(ahead)
                 except Exception:  # its own test starts it again and reports the failure

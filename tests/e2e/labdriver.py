@@ -15,6 +15,7 @@ are looked at, and read with ``textContent``; ``?reset`` stops Lab reopening the
 tabs; Run All stops at an error unless the cell is tagged ``raises-exception``; "idle" is trusted
 only when the kernel API, the execution indicator and the cell prompts agree several polls in a row.
 """
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -36,18 +37,19 @@ import nbformat
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 # Chromium phones home for component updates, sync, field trials and first-run pages: none of that.
-CHROMIUM_FLAGS = ("--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--no-first-run")
+CHROMIUM_FLAGS = ("--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run")
 VIEWPORT = {"width": 1280, "height": 800}
 STDERR = "application/vnd.jupyter.stderr"  # error outputs and stderr streams, as Lab marks them
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-BLANK_MESSAGE = re.compile(r'^(\S+) is not filled in yet: write your code in its cell, in place of '
-                           r'"raise NotImplementedError\(\)"\.$')
+BLANK_MESSAGE = re.compile(
+    r"^(\S+) is not filled in yet: write your code in its cell, in place of "
+    r'"raise NotImplementedError\(\)"\.$'
+)
 
-OPEN_TIMEOUT = 90.0      # s: Lab loaded, a notebook open and its kernel started
-RUN_TIMEOUT = 300.0      # s: Run All of one notebook on a busy 2-core machine
-REDRAW_TIMEOUT = 30.0    # s: a widget's figure after a slider moved
-POLL = 0.2               # s
+OPEN_TIMEOUT = 90.0  # s: Lab loaded, a notebook open and its kernel started
+RUN_TIMEOUT = 300.0  # s: Run All of one notebook on a busy 2-core machine
+REDRAW_TIMEOUT = 30.0  # s: a widget's figure after a slider moved
+POLL = 0.2  # s
 
 # A figure is blank when almost none of it differs from its background colour: a white figure with
 # its axes off has 0 %, one with only a title 0.2 %. (An empty axes frame with its ticks has 1-2 %,
@@ -63,7 +65,7 @@ def is_root() -> bool:
 def find_chromium() -> str | None:
     """The Chromium to drive: $CHROMIUM if set, else ``chromium`` or ``chromium-browser`` on PATH."""
     explicit = os.environ.get("CHROMIUM")
-    for name in ([explicit] if explicit else ["chromium", "chromium-browser"]):
+    for name in [explicit] if explicit else ["chromium", "chromium-browser"]:
         path = shutil.which(name)
         if path:
             return path
@@ -75,8 +77,11 @@ def launch_chromium(playwright, executable: str):
     (Chromium refuses to start sandboxed as root)."""
     root = is_root()
     return playwright.chromium.launch(
-        executable_path=executable, headless=True, chromium_sandbox=not root,
-        args=[*CHROMIUM_FLAGS, *(["--no-sandbox"] if root else [])])
+        executable_path=executable,
+        headless=True,
+        chromium_sandbox=not root,
+        args=[*CHROMIUM_FLAGS, *(["--no-sandbox"] if root else [])],
+    )
 
 
 def free_port() -> int:
@@ -104,8 +109,11 @@ class LabServer:
         self._xsrf = ""
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("JUPYTER_", "XDG_")) and k not in ("MPLBACKEND", "MPLCONFIGDIR", "IPYTHONDIR")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("JUPYTER_", "XDG_")) and k not in ("MPLBACKEND", "MPLCONFIGDIR", "IPYTHONDIR")
+        }
         env["HOME"] = str(self.home)
         env["PYTHONUNBUFFERED"] = "1"
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -116,15 +124,26 @@ class LabServer:
         self.home.mkdir(parents=True, exist_ok=True)
         for attempt in range(3):  # the free port may be taken between finding and binding it
             port = free_port()
-            cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-                   "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
-                   f"--ServerApp.root_dir={self.root}", "--LabApp.extension_manager=readonly",
-                   "--ServerApp.terminals_enabled=False"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                "--ServerApp.port_retries=0",
+                "--IdentityProvider.token=",
+                "--ServerApp.password=",
+                f"--ServerApp.root_dir={self.root}",
+                "--LabApp.extension_manager=readonly",
+                "--ServerApp.terminals_enabled=False",
+            ]
             if is_root():
                 cmd.append("--allow-root")
             with open(self.log_path, "ab") as log:
-                self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env(), stdin=subprocess.DEVNULL,
-                                             stdout=log, stderr=subprocess.STDOUT)
+                self.proc = subprocess.Popen(
+                    cmd, cwd=self.root, env=self.env(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+                )
             self.url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.proc.poll() is None:
@@ -281,8 +300,10 @@ class LabPage:
         if self.page.locator(".jp-NotebookPanel").count():
             self.menu("File", "application:close")
             # a notebook with changes asks "Save your work": Discard
-            self.page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel') || "
-                                        "!!document.querySelector('.jp-Dialog')", timeout=10000)
+            self.page.wait_for_function(
+                "() => !document.querySelector('.jp-NotebookPanel') || !!document.querySelector('.jp-Dialog')",
+                timeout=10000,
+            )
             discard = self.page.locator(".jp-Dialog button", has_text="Discard")
             if discard.count():
                 discard.click()
@@ -299,10 +320,10 @@ class NotebookRun:
 
     server: LabServer
     browser: object
-    path: str                    # relative to the server's root, e.g. "solutions/01_x.ipynb"
+    path: str  # relative to the server's root, e.g. "solutions/01_x.ipynb"
     lab: LabPage | None = None
     started: float = 0.0
-    seconds: float = 0.0         # Run All until idle, as Lab's execution indicator counts it
+    seconds: float = 0.0  # Run All until idle, as Lab's execution indicator counts it
     own_lab: bool = False
 
     @property
@@ -361,8 +382,10 @@ class NotebookRun:
             streak = streak + 1 if self.is_idle() else 0
             if time.monotonic() > deadline:
                 ui = self.page.evaluate(_UI_STATE)
-                raise AssertionError(f"{self.path}: still busy after {timeout:.0f} s (kernel {self.kernel_state()}, "
-                                     f"indicator {ui['indicator']}, {ui['running']} cell(s) queued or running)")
+                raise AssertionError(
+                    f"{self.path}: still busy after {timeout:.0f} s (kernel {self.kernel_state()}, "
+                    f"indicator {ui['indicator']}, {ui['running']} cell(s) queued or running)"
+                )
             if streak < polls:
                 time.sleep(POLL)
         if self.started:
@@ -433,6 +456,7 @@ class NotebookRun:
 
 # --- what a student sees -------------------------------------------------------------------------
 
+
 def code_cells(nb) -> list[int]:
     return [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
 
@@ -442,8 +466,14 @@ def first_exercise(nb) -> tuple[int, int] | None:
     solution, the first ``### BEGIN SOLUTION``) and the first code cell after it that calls a check."""
     for i, c in enumerate(nb.cells):
         if c.cell_type == "code" and ("raise NotImplementedError()" in c.source or "### BEGIN SOLUTION" in c.source):
-            check = next((j for j in range(i + 1, len(nb.cells))
-                          if nb.cells[j].cell_type == "code" and "cu.checks." in nb.cells[j].source), None)
+            check = next(
+                (
+                    j
+                    for j in range(i + 1, len(nb.cells))
+                    if nb.cells[j].cell_type == "code" and "cu.checks." in nb.cells[j].source
+                ),
+                None,
+            )
             return (i, check) if check is not None else None
     return None
 
@@ -555,7 +585,8 @@ def widget_problems(run: NotebookRun, nb, cells, folder: Path | None = None) -> 
             child = children.nth(k)
             try:  # a view, or a text in its place ("Error displaying widget", the widget's repr)
                 child.locator(".jupyter-widgets, .jp-OutputArea-output:not(:empty)").first.wait_for(
-                    state="attached", timeout=5000)
+                    state="attached", timeout=5000
+                )
             except PlaywrightTimeout:
                 continue  # nothing at all: the kernel closed the widget (tqdm's leave=False)
             root = child.locator(".jp-OutputArea-output > .jupyter-widgets").first
@@ -593,9 +624,11 @@ def blank_check_problems(shown: list[dict], nb, exercise: int, check: int) -> li
     texts = [o["text"].strip() for o in outputs]
     match = BLANK_MESSAGE.match(texts[0]) if len(outputs) == 1 and outputs[0]["mime"] == STDERR else None
     if not match:
-        return [f"cell {check}: the check of the blank exercise in cell {exercise} shows "
-                f"{short(' | '.join(texts)) if texts else 'no output'!r}, not the one line "
-                f"'<name> is not filled in yet: ...'"]
+        return [
+            f"cell {check}: the check of the blank exercise in cell {exercise} shows "
+            f"{short(' | '.join(texts)) if texts else 'no output'!r}, not the one line "
+            f"'<name> is not filled in yet: ...'"
+        ]
     if match.group(1) not in nb.cells[exercise].source:
         return [f"cell {check}: the check names {match.group(1)!r}, which the exercise cell {exercise} does not define"]
     return []
@@ -628,8 +661,10 @@ def solution_problems(run: NotebookRun, folder: Path | None = None) -> list[str]
     problems = []
     missed = unexecuted(run.cells(), code_cells(nb))
     if missed:
-        problems.append(f"Run All did not run {len(missed)} code cell(s): {', '.join(map(str, missed[:12]))}"
-                        f"{' …' if len(missed) > 12 else ''}")
+        problems.append(
+            f"Run All did not run {len(missed)} code cell(s): {', '.join(map(str, missed[:12]))}"
+            f"{' …' if len(missed) > 12 else ''}"
+        )
     problems += widget_problems(run, nb, cells, folder)
     images = run.images()
     problems += error_problems(run.cells(), cells) + figure_problems(images, cells) + toast_problems(run)

@@ -2,6 +2,7 @@
 redraw raises, a widget whose callback raises outside its output, a blank figure and an error
 that stops Run All. The same checks as for a solution notebook must name each broken cell and no
 other."""
+
 import nbformat
 import pytest
 

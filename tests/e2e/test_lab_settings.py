@@ -1,5 +1,6 @@
 """The course's JupyterLab opens on the notebook, without the "get notified about official Jupyter
 news?" toast over it: the install step writes that setting into the environment's lab settings."""
+
 import sys
 import time
 from pathlib import Path

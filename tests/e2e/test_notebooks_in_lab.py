@@ -9,6 +9,7 @@
 A screenshot of each notebook (and of each widget after its slider moved) goes to the folder
 that ``make e2e`` prints.
 """
+
 from pathlib import Path
 
 import pytest

@@ -1,6 +1,7 @@
 """A student's session in notebook 01: Run All, then type an answer into the first exercise cell,
 run it and its check (Shift+Enter twice), and read what the check says: ✓ for a correct answer,
 the hint for a typical wrong one."""
+
 import re
 import shutil
 import time
@@ -14,15 +15,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 
 # For the first exercise of notebook 01: a typical wrong answer and the words of the hint it must get.
 WRONG_ANSWERS = {
-    "grads_xyz": ('def grads_xyz(x, y, z):\n    return 1.0, 1.0, x + y\n',  # the add gate's local gradient alone
-                  "multiply it by the upstream gradient"),
+    "grads_xyz": (
+        "def grads_xyz(x, y, z):\n    return 1.0, 1.0, x + y\n",  # the add gate's local gradient alone
+        "multiply it by the upstream gradient",
+    ),
 }
 
 
 def solution_source(source: str) -> str:
     """The solution cell as a student would write it: without nbgrader's markers."""
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")) + "\n"
+    return (
+        "\n".join(
+            line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+        )
+        + "\n"
+    )
 
 
 def type_and_check(run: NotebookRun, exercise: int, answer: str) -> dict:
@@ -58,8 +65,10 @@ def test_a_student_solves_the_first_exercise_of_notebook_01(runner, lab_root, no
     correct = next((solution_source(c.source) for c in solution.cells if c.get("id") == cell_id), None)
     assert correct, f"no cell {cell_id} in solutions/{notebook_01}: is notebooks/ released?"
     name = re.search(r"(?:def|class) (\w+)", student.cells[exercise].source).group(1)
-    assert name in WRONG_ANSWERS, (f"the first exercise of {notebook_01} is now {name}: add a typical wrong "
-                                   f"answer for it and the words of its hint to WRONG_ANSWERS")
+    assert name in WRONG_ANSWERS, (
+        f"the first exercise of {notebook_01} is now {name}: add a typical wrong "
+        f"answer for it and the words of its hint to WRONG_ANSWERS"
+    )
     wrong, hint = WRONG_ANSWERS[name]
 
     run = runner.take(f"session/{notebook_01}")  # opened, Run All, idle

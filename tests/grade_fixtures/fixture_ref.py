@@ -3,6 +3,7 @@
 Stands in for ``course_utils.layers`` and friends: an answer that merely calls one of these
 must get no points for the test that grades it.
 """
+
 import numpy as np
 
 
