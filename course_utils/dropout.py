@@ -258,7 +258,7 @@ def mask_average(net: FullyConnectedNet, X: np.ndarray, *, num_masks: int, rng: 
         passes = []
         for start in range(0, num_masks, _CHUNK):  # several masks per product: X repeated, one mask per copy
             k = min(_CHUNK, num_masks - start)
-            scores = net._forward(np.tile(X, (k, 1)), train=True, rng=rng)[0]
+            scores = net._forward_train(net._check_input(np.tile(X, (k, 1))), rng)[0]
             passes.append(softmax(scores).reshape(k, N, -1))
     return single, np.cumsum(np.concatenate(passes), axis=0) / np.arange(1, num_masks + 1)[:, None, None]
 
