@@ -217,11 +217,14 @@ DOCS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").g
 
 def _docs_code() -> list[tuple[str, str]]:
     """Every line of code (blocks and inline) in the README and the guides, as (file, line), with shell
-    line continuations joined."""
+    line continuations joined; what a block shows as output (```` ```text output ````) is not code."""
+    from doc_blocks import blocks
+
     found = []
     for name in DOCS:
         text = (ROOT / name).read_text()
-        code = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S) + re.findall(r"`([^`\n]+)`", text)
+        prose = re.sub(r"^\s*(`{3,}).*?^\s*\1\s*$", "", text, flags=re.S | re.M)
+        code = [b.code for b in blocks(ROOT / name)] + re.findall(r"`([^`\n]+)`", prose)
         found += [(name, line.strip()) for snippet in code for line in re.sub(r"\\\n\s*", " ", snippet).splitlines()]
     return found
 

@@ -184,7 +184,8 @@ def as_float_array(value: Any, func: str, name: str) -> np.ndarray:
         except (TypeError, ValueError):
             raise CheckFailure(Failure(func, "type", name, got=type(value).__name__)) from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)):
-        raise CheckFailure(Failure(func, "dtype", name, got=str(arr.dtype), hint=_NOT_NUMBERS, cause="not_numbers"))
+        hint, cause = (_BOOLEANS, "boolean_mask") if arr.dtype == bool else (_NOT_NUMBERS, "not_numbers")
+        raise CheckFailure(Failure(func, "dtype", name, got=str(arr.dtype), hint=hint, cause=cause))
     return arr
 
 
@@ -352,6 +353,10 @@ def _wrong_value(spec: Spec, hints: tuple, case: dict, name: str, got, exp, dtyp
 _NOT_NUMBERS = (
     "an array of dtype object holds arrays of different shapes, or None, instead of numbers: start "
     "from np.zeros(shape) and write a number into each entry."
+)
+_BOOLEANS = (
+    "an array of True/False is what a comparison such as x > 0 gives (a mask): use it to pick or multiply "
+    "the numbers it selects instead of returning it."
 )
 _NONFINITE = (
     "an exp() overflowed, or something was divided by 0 or logged at 0: subtract each row's max from the "
