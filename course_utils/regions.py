@@ -2,7 +2,7 @@
 straight pieces of a ReLU net's decision boundary.
 
 Introduced in notebook 03 (layers and a two-layer net); the figures are in
-:mod:`course_utils.viz.regions`.
+:mod:`course_utils.viz.layers_and_two_layer_net`.
 
 Notes
 -----
