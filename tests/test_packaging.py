@@ -245,12 +245,13 @@ def test_every_course_and_make_command_in_the_docs_exists():
     commands = {
         m.group(1): name
         for name, line in found
-        if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|export) .*)$", line))
+        if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|report|export) .*)$", line))
     }
     concrete = {c for c in commands if "[" not in c and "..." not in c}  # not the usage summaries
     assert {"course release --check", "course release --force"} <= concrete, sorted(concrete)
     assert any(c.startswith("course grade ") for c in concrete) and any("store-outputs" in c for c in concrete)
     assert any(c.startswith("course grade merge ") for c in concrete), sorted(concrete)
+    assert any(c.startswith("course report ") for c in concrete), sorted(concrete)
     for command in sorted(concrete):
         words = shlex.split(re.sub(r"\$\{?\w+\}?", "1", command))[1:]  # a job's variables: any number
         try:
