@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from .kernel_host import KernelHost, Settings, preflight
+from .likeness import answer_digests
 from .plan import Plan, Step
 from .results import STATUSES, Message, Status
 from .session import Ended, KernelStartError, Outcome
@@ -148,6 +149,7 @@ def grade_submission(
     if sub.problem:
         return unreadable(plan, *sub.problem)
     result = {"tests": {}, "notes": list(sub.notes), "max_total": plan.max_total}
+    result["answer_digests"] = answer_digests(sub.answers)  # for `course report`'s pairs of like hand-ins
     events: list[tuple[Status, str]] = []
     if sub.missing:
         events.append((Status.MISSING_ANSWERS, "no answer cell " + ", ".join(f"`{g}`" for g in sub.missing)))
