@@ -136,7 +136,8 @@ def as_float_array(value: Any, func: str, name: str) -> np.ndarray:
         except (TypeError, ValueError):
             raise CheckFailure(Failure(func, "type", name, got=type(value).__name__)) from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)):
-        raise CheckFailure(Failure(func, "dtype", name, got=str(arr.dtype), hint=_NOT_NUMBERS))
+        hint = _BOOLEANS if arr.dtype == bool else _NOT_NUMBERS
+        raise CheckFailure(Failure(func, "dtype", name, got=str(arr.dtype), hint=hint))
     return arr
 
 
@@ -280,6 +281,10 @@ def verify(
 _NOT_NUMBERS = (
     "an array of dtype object holds arrays of different shapes, or None, instead of numbers: start "
     "from np.zeros(shape) and write a number into each entry."
+)
+_BOOLEANS = (
+    "an array of True/False is what a comparison such as x > 0 gives (a mask): use it to pick or multiply "
+    "the numbers it selects instead of returning it."
 )
 _NONFINITE = (
     "an exp() overflowed, or something was divided by 0 or logged at 0: subtract each row's max from the "
