@@ -20,13 +20,13 @@ GENERATOR = '<meta name="generator" content="course report">'
 MAX_PAIRS_SHOWN = 300  # the page lists this many pairs at most; report.json has them all
 
 _CSS = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 62em; padding: 0 1em; color: #222; }
+body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 72em; padding: 0 1em; color: #222; }
 h1 { font-size: 1.6em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ccc; } h3 { margin-top: 1.4em; }
 table { border-collapse: collapse; margin: 0.5em 0; } td, th { border: 1px solid #ddd; padding: 0.25em 0.6em;
   text-align: left; vertical-align: top; } th { background: #f3f3f3; } td.n { text-align: right; }
 code { background: #f3f3f3; padding: 0 0.2em; } pre { white-space: pre-wrap; margin: 0; font-size: 0.9em; }
 details summary { cursor: pointer; color: #335; } .muted { color: #666; } img { max-width: 100%; }
-.unnamed { background: #fff4d6; }
+.unnamed { background: #fff4d6; } .figures { display: flex; flex-wrap: wrap; gap: 1em; }
 """
 
 
@@ -150,8 +150,10 @@ def render_page(summary: dict) -> str:
         '<p><a href="#scores">Scores</a> · <a href="#tests">Tests</a> · <a href="#statuses">Grading problems</a>'
         ' · <a href="#similar">Hand-ins alike</a></p>',
         '<h2 id="scores">Scores</h2>',
+        '<div class="figures">',
         _img(score_png(summary), "histogram of the students' total scores"),
         _img(pass_rate_png(summary), "bar chart of the share of students who passed each test"),
+        "</div>",
         '<h2 id="tests">Tests</h2>',
         *_overview(summary),
     ]
