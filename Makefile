@@ -35,13 +35,17 @@ lab: $(STAMP) $(LAB_SETTINGS)
 
 # The browser tests (tests/e2e, marker `browser`) run here too when Chromium is installed, and skip
 # with a line saying so when it is not. The tests run in PYTEST_WORKERS processes (pytest-xdist: three
-# keep two cores busy while kernels, Lab and Chromium wait on each other; conftest.py keeps what shares
-# a kernel, a server or a grading run in one of them); 0: all in one process.
+# keep two cores busy while kernels, Lab and Chromium wait on each other; conftest.py marks what shares
+# a kernel, a server or a grading run as one group, which `--dist loadgroup` keeps in one worker, the
+# longest first: `--no-loadscope-reorder` keeps the order conftest.py gives); 0: all in one process.
+# Before the tests: the formatter's check, the linter and the type checker (mypy, configured in
+# pyproject.toml).
 PYTEST_WORKERS ?= 3
 test: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/ruff check --quiet .
 	$(BIN)/ruff format --check --quiet .
-	MPLBACKEND=Agg E2E_SCREENSHOTS=$(E2E_SCREENSHOTS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --nbval-lax tests solutions $(PYTEST_FLAGS)
+	$(BIN)/mypy
+	MPLBACKEND=Agg E2E_SCREENSHOTS=$(E2E_SCREENSHOTS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --nbval-lax tests solutions $(PYTEST_FLAGS)
 
 # Only the browser tests: every notebook run in JupyterLab in headless Chromium, with screenshots.
 e2e: $(STAMP) $(LAB_SETTINGS)

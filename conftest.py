@@ -4,9 +4,10 @@ It sits at the top of the checkout so that it sees both folders: every cell nbva
 from a notebook runs in a Jupyter kernel, so it gets the ``kernel`` marker, like the tests
 that start kernels themselves. ``make test PYTEST_FLAGS="-m 'not kernel'"`` leaves them all out.
 
-``make test`` runs the tests in worker processes (pytest-xdist, ``-n 2 --dist loadgroup``): much
+``make test`` runs the tests in worker processes (pytest-xdist, ``-n 3 --dist loadgroup``): much
 of the suite waits on kernels, JupyterLab and Chromium, so workers overlap that waiting. Tests
-that share something stay in one worker, in their order, as one group:
+that share something stay in one worker, in their order, as one group (an ``xdist_group`` mark,
+which pytest-xdist's own ``loadgroup`` scheduler reads):
 
 - the cells of one notebook (nbval runs them in one kernel, in order);
 - the browser tests, in BROWSER_GROUPS groups (each worker that runs a group starts its own
@@ -14,19 +15,17 @@ that share something stay in one worker, in their order, as one group:
 - the tests of a module (or package) that ask for a fixture of that module's (or package's)
   scope, such as one grading run whose results many tests read: the run happens once.
 
-Everything else is handed out test by test, the longest groups first. Each item also gets its
-group as an ``xdist_group`` mark. pytest-xdist 3.8 passes that mark to its scheduler by appending
-it to the test's id, which pytest 9.2's structured ids no longer allow (pytest-xdist issue
-1386): here each worker writes its groups to a file beside the run's temporary folder instead,
-and :class:`GroupScheduling` reads them. The browser tests' summary at the end of the run is
-:class:`BrowserReport`'s, from what each process that ran browser tests reports.
+Everything else is handed out test by test. The workers collect the groups longest first
+(:func:`_order`), and ``make test`` passes ``--no-loadscope-reorder`` so that the scheduler
+hands the work out in that order rather than by the number of tests in a group. pyproject.toml
+keeps pytest below 9.2 for ``loadgroup``'s sake (pytest-xdist issue 1386; tests/test_packaging.py
+checks that the installed versions still group). The browser tests' summary at the end of the
+run is :class:`BrowserReport`'s, from what each process that ran browser tests reports.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -83,13 +82,17 @@ def xdist_group(item, browser_index: int = 0) -> str | None:
     return _shared_group(item)
 
 
-def _groups_file(testrunuid: str, worker: str) -> Path:
-    return Path(tempfile.gettempdir()) / f"pytest-groups-{testrunuid}-{worker}.json"
+def _order(group: str | None, kernel: bool) -> int:
+    """Which work goes first: the browser tests (the longest), the other groups (shared grading
+    runs, notebooks), other tests that start kernels, then the rest (short unit tests)."""
+    if group and group.startswith("browser:"):
+        return 0
+    return 1 if group else 2 if kernel else 3
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
-    browser = 0
+    browser, rank = 0, {}
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.kernel)
@@ -97,82 +100,10 @@ def pytest_collection_modifyitems(config, items):
         browser += E2E in item.path.parents
         if group and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(group))
-
-
-@pytest.hookimpl(tryfirst=True)  # before the worker tells the main process its collection
-def pytest_collection_finish(session):
-    worker = getattr(session.config, "workerinput", None)
-    if worker is None or not session.config.getvalue("loadgroup"):  # only GroupScheduling reads the file
-        return
-    groups, kernel = {}, []
-    for item in session.items:
         mark = item.get_closest_marker("xdist_group")
-        if mark:
-            groups[item.nodeid] = str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
-        if item.get_closest_marker("kernel"):
-            kernel.append(item.nodeid)
-    path = _groups_file(worker["testrunuid"], worker["workerid"])
-    path.with_suffix(".tmp").write_text(json.dumps({"groups": groups, "kernel": kernel}))
-    os.replace(path.with_suffix(".tmp"), path)
-
-
-def _order(scope: str, kernel: bool) -> int:
-    """Which work goes first: the browser tests (the longest), the other groups (shared grading
-    runs, notebooks), other tests that start kernels, then the rest (short unit tests)."""
-    if scope.startswith("browser:"):
-        return 0
-    return 1 if scope.startswith(("module:", "package:", "notebook:")) else 2 if kernel else 3
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    if config.getvalue("dist") != "loadgroup":
-        return None
-    from xdist.scheduler import LoadGroupScheduling
-
-    class GroupScheduling(LoadGroupScheduling):
-        """loadgroup, with the groups read from the workers' files, the longest groups first."""
-
-        groups: dict[str, str] = {}
-        kernel: set[str] = set()
-
-        def add_node_collection(self, node, collection):
-            path = _groups_file(node.workerinput["testrunuid"], node.workerinput["workerid"])
-            try:
-                found = json.loads(path.read_text())
-                path.unlink()
-                self.groups.update(found["groups"])
-                self.kernel.update(found["kernel"])
-            except OSError:
-                pass
-            super().add_node_collection(node, collection)
-
-        def _split_scope(self, nodeid):
-            return self.groups.get(nodeid) or super()._split_scope(nodeid)
-
-        def schedule(self):
-            """LoadScopeScheduling.schedule, with the work units in the order of :func:`_order`."""
-            if self.collection is not None or not self._check_nodes_have_same_collection():
-                return super().schedule()
-            self.collection = list(next(iter(self.registered_collections.values())))
-            units: dict[str, dict[str, bool]] = {}
-            for nodeid in self.collection:
-                units.setdefault(self._split_scope(nodeid), {})[nodeid] = False
-            rank = {scope: _order(scope, any(n in self.kernel for n in ids)) for scope, ids in units.items()}
-            for scope in sorted(units, key=rank.get):  # stable: collection order within a rank
-                self.workqueue[scope] = units[scope]
-            for _ in range(len(self.nodes) - len(self.workqueue)):  # more workers than work
-                self.assigned_work.popitem()[0].shutdown()
-            for node in self.nodes:
-                if self.workqueue:
-                    self._assign_work_unit(node)
-            for node in self.nodes:
-                self._reschedule(node)
-            if not self.workqueue:
-                for node in self.nodes:
-                    node.shutdown()
-
-    return GroupScheduling(config, log)
+        rank[item] = _order(mark.args[0] if mark and mark.args else None, bool(item.get_closest_marker("kernel")))
+    if hasattr(config, "workerinput"):  # the longest work first; each group keeps its order
+        items.sort(key=rank.__getitem__)
 
 
 class BrowserReport:

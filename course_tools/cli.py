@@ -1,5 +1,5 @@
-"""The ``course`` command: ``course release [--check] [--force]``, ``course grade ...`` and
-``course grade merge ...`` and ``course export gradescope ...``."""
+"""The ``course`` command: ``course release [--check] [--force]``, ``course grade ...``,
+``course grade merge ...``, ``course report ...`` and ``course export gradescope ...``."""
 
 from __future__ import annotations
 
@@ -86,6 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_arguments(g)
     g.set_defaults(run=grade.run)
+
+    from . import class_report
+
+    rep = sub.add_parser(
+        "report",
+        help="a page (report.html) and numbers (report.json) of what the class got wrong and why, from grading outputs",
+        epilog="With several grading outputs (`course report grades/*`), also a class gradebook CSV.",
+    )
+    class_report.add_arguments(rep)
+    rep.set_defaults(run=class_report.run)
 
     from . import gradescope
 

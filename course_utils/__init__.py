@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from types import ModuleType
 
 __version__ = "0.1.0"
 
@@ -33,7 +34,7 @@ _SUBMODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not
 __all__ = list(_SUBMODULES)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> ModuleType:
     if name in _SUBMODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
@@ -41,5 +42,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_SUBMODULES))

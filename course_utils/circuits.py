@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 __all__ = [
     "Value",
@@ -34,7 +36,7 @@ def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
 
 
-def _is_number(x) -> bool:
+def _is_number(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, Value)
 
 
@@ -59,7 +61,15 @@ class Value:
 
     __slots__ = ("data", "grad", "children", "local", "op", "label")
 
-    def __init__(self, data, label: str = "", *, children=(), local=(), op: str = ""):
+    def __init__(
+        self,
+        data: float,
+        label: str = "",
+        *,
+        children: Iterable[Value] = (),
+        local: Iterable[float] = (),
+        op: str = "",
+    ) -> None:
         if isinstance(data, Value):
             raise TypeError("Value(data): data is already a Value")
         self.data, self.grad, self.op, self.label = float(data), 0.0, op, label
@@ -68,10 +78,12 @@ class Value:
     def __repr__(self) -> str:
         return f"Value({self.label + '=' if self.label else ''}{self.data:.4g}, grad={self.grad:.4g}, op={self.op!r})"
 
-    def _gate(self, other, data, local, op):  # a new node computed from self (and other, a Value or None)
+    def _gate(
+        self, other: Value | None, data: float, local: Sequence[float], op: str
+    ) -> Value:  # a new node computed from self (and other, a Value or None)
         return Value(data, children=(self,) if other is None else (self, other), local=local, op=op)
 
-    def __add__(self, other):
+    def __add__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return self._gate(other, self.data + other.data, (1, 1), "+")
         if _is_number(other):
@@ -80,15 +92,15 @@ class Value:
 
     __radd__ = __add__
 
-    def __sub__(self, other):
+    def __sub__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return self._gate(other, self.data - other.data, (1, -1), "-")
         return self + (-other) if _is_number(other) else NotImplemented
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: float) -> Value:
         return self._gate(None, other - self.data, (-1,), f"{other:g}-x") if _is_number(other) else NotImplemented
 
-    def __mul__(self, other):
+    def __mul__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return self._gate(other, self.data * other.data, (other.data, self.data), "*")
         if _is_number(other):
@@ -97,20 +109,20 @@ class Value:
 
     __rmul__ = __mul__
 
-    def __neg__(self):
+    def __neg__(self) -> Value:
         return self * -1
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Value | float) -> Value:
         a = self.data
         if isinstance(other, Value):
             return self._gate(other, a / other.data, (1 / other.data, -a / other.data**2), "/")
         return self._gate(None, a / other, (1 / other,), f"/{other:g}") if _is_number(other) else NotImplemented
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: float) -> Value:
         x = self.data
         return self._gate(None, other / x, (-other / x**2,), f"{other:g}/x") if _is_number(other) else NotImplemented
 
-    def __pow__(self, other):
+    def __pow__(self, other: Value | float) -> Value:
         a = self.data
         if isinstance(other, Value):
             b, out = other.data, a**other.data
@@ -119,24 +131,24 @@ class Value:
             return self._gate(None, a**other, (other * a ** (other - 1),), f"^{other:g}")
         return NotImplemented
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: float) -> Value:
         if not _is_number(other):
             return NotImplemented
         out = other**self.data
         return self._gate(None, out, (out * math.log(other) if other > 0 else math.nan,), f"{other:g}^x")
 
-    def exp(self):
+    def exp(self) -> Value:
         out = math.exp(self.data)
         return self._gate(None, out, (out,), "exp")
 
-    def sigmoid(self):
+    def sigmoid(self) -> Value:
         s = _sigmoid(self.data)
         return self._gate(None, s, (s * (1 - s),), "σ")
 
-    def relu(self):
+    def relu(self) -> Value:
         return self._gate(None, max(self.data, 0.0), (float(self.data > 0),), "relu")
 
-    def max(self, other):
+    def max(self, other: Value | float) -> Value:
         """max(self, other); on a tie the gradient goes to self."""
         if isinstance(other, Value):
             first = self.data >= other.data
@@ -167,7 +179,8 @@ def topological_order(root: Value) -> list[Value]:
     Notes: an explicit stack instead of recursion, so a chain of 10,000 operations does not
     overflow Python's call stack.
     """
-    order, seen = [], set()
+    order: list[Value] = []
+    seen: set[Value] = set()
     stack = [(root, False)]
     while stack:
         node, expanded = stack.pop()
@@ -180,6 +193,15 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+class Gate(Protocol):
+    """What :class:`Net` asks of a gate: any of the classes below, or the student's own."""
+
+    @property
+    def forward(self) -> Callable[..., float]: ...  # forward(x, y) or forward(x): any number of inputs
+
+    def backward(self, dout: float) -> tuple[float, ...]: ...
+
+
 class AddGate:
     """out = x + y. Backward: add distributes dout unchanged to both inputs.
 
@@ -187,54 +209,54 @@ class AddGate:
     ``backward(dout)`` returns a tuple with one gradient per input, ``(dx, dy)`` or ``(dx,)``.
     """
 
-    def forward(self, x, y):
+    def forward(self, x: float, y: float) -> float:
         return x + y
 
-    def backward(self, dout):
+    def backward(self, dout: float) -> tuple[float, float]:
         return dout, dout
 
 
 class MultiplyGate:
     """out = x * y. Backward: multiply swaps, dx = y * dout and dy = x * dout (so cache both)."""
 
-    def forward(self, x, y):
+    def forward(self, x: float, y: float) -> float:
         self.x, self.y = x, y
         return x * y
 
-    def backward(self, dout):
+    def backward(self, dout: float) -> tuple[float, float]:
         return self.y * dout, self.x * dout
 
 
 class MaxGate:
     """out = max(x, y). Backward: max routes dout to the larger input (x on a tie), 0 to the other."""
 
-    def forward(self, x, y):
+    def forward(self, x: float, y: float) -> float:
         self.x, self.y = x, y
         return max(x, y)
 
-    def backward(self, dout):
+    def backward(self, dout: float) -> tuple[float, float]:
         return (dout, 0.0) if self.x >= self.y else (0.0, dout)
 
 
 class ExpGate:
     """out = exp(x). Backward: dx = exp(x) * dout, reusing the cached output."""
 
-    def forward(self, x):
+    def forward(self, x: float) -> float:
         self.out = math.exp(x)
         return self.out
 
-    def backward(self, dout):
+    def backward(self, dout: float) -> tuple[float]:
         return (self.out * dout,)
 
 
 class ReciprocalGate:
     """out = 1 / x. Backward: dx = -dout / x**2."""
 
-    def forward(self, x):
+    def forward(self, x: float) -> float:
         self.x = x
         return 1 / x
 
-    def backward(self, dout):
+    def backward(self, dout: float) -> tuple[float]:
         return (-dout / self.x**2,)
 
 
@@ -245,11 +267,11 @@ class SigmoidGate:
     costs two multiplications: the reason the sigmoid is usually one gate, not four.
     """
 
-    def forward(self, x):
+    def forward(self, x: float) -> float:
         self.out = _sigmoid(x)
         return self.out
 
-    def backward(self, dout):
+    def backward(self, dout: float) -> tuple[float]:
         return (self.out * (1 - self.out) * dout,)
 
 
@@ -264,13 +286,13 @@ class Net:
     value feeds several gates, backward adds up their gradients (the multivariate chain rule).
     """
 
-    def __init__(self, entries):
+    def __init__(self, entries: Iterable[tuple[Gate, str | Sequence[str], str]]) -> None:
         self.entries = [(gate, (ins,) if isinstance(ins, str) else tuple(ins), out) for gate, ins, out in entries]
         if len({id(gate) for gate, _, _ in self.entries}) != len(self.entries):
             raise ValueError("Net: every entry needs its own gate object (a gate caches one forward)")
-        self.values = {}
+        self.values: dict[str, float] = {}
 
-    def forward(self, inputs: dict):
+    def forward(self, inputs: dict[str, float]) -> float:
         """Inputs: dict name -> number. Returns the last gate's output; keeps every value in ``values``."""
         values = dict(inputs)
         for gate, ins, out in self.entries:
@@ -283,7 +305,7 @@ class Net:
         self.values = values
         return values[self.entries[-1][2]]
 
-    def backward(self, dout=1.0) -> dict:
+    def backward(self, dout: float = 1.0) -> dict[str, float]:
         """Inputs: dout, d loss / d output. Returns dict name -> gradient for every named value."""
         grads = dict.fromkeys(self.values, 0.0)
         grads[self.entries[-1][2]] = dout

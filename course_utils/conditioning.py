@@ -21,9 +21,10 @@ soon as one setting gets there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import optim
 
@@ -39,13 +40,13 @@ def curvatures(kappa: float, dim: int = 6) -> np.ndarray:
     return np.logspace(-np.log10(kappa), 0.0, dim)
 
 
-def quadratic(lam: np.ndarray):
+def quadratic(lam: ArrayLike) -> Callable[[ArrayLike], tuple[float, np.ndarray]]:
     """The surface f(x) = ½ Σ λ_i x_i² as ``x -> (f, grad)``, for :func:`course_utils.surfaces.run_2d` (2-D)."""
-    lam = np.asarray(lam, dtype=np.float64)
+    lams = np.asarray(lam, dtype=np.float64)
 
-    def surface(x):
-        x = np.asarray(x, dtype=np.float64)
-        return 0.5 * float(np.sum(lam * x * x)), lam * x
+    def surface(x: ArrayLike) -> tuple[float, np.ndarray]:
+        p = np.asarray(x, dtype=np.float64)
+        return 0.5 * float(np.sum(lams * p * p)), lams * p
 
     return surface
 
@@ -101,14 +102,14 @@ def iterations_to_tolerance(
     return {"iterations": found, "lr": lr_grid[best], "momentum": mu_grid[best]}
 
 
-def theory_iterations(rule: str, kappa, tol: float = 1e-3) -> np.ndarray:
+def theory_iterations(rule: str, kappa: ArrayLike, tol: float = 1e-3) -> np.ndarray:
     """Iterations to shrink the distance by ``tol`` at the classical best step: ln(1/tol) / ln(1/rate), with
     rate (κ-1)/(κ+1) for gradient descent, (√κ-1)/(√κ+1) for momentum (heavy ball) and 1 - 1/√κ for
     Nesterov (at lr = 1/L); rate 0 (one step) at κ = 1 for the first two."""
-    kappa = np.asarray(kappa, dtype=np.float64)
-    root = np.sqrt(kappa)
+    k = np.asarray(kappa, dtype=np.float64)
+    root = np.sqrt(k)
     rate = {
-        "gradient descent": (kappa - 1) / (kappa + 1),
+        "gradient descent": (k - 1) / (k + 1),
         "momentum": (root - 1) / (root + 1),
         "nesterov": 1 - 1 / root,
     }[rule]

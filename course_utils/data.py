@@ -97,7 +97,7 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     small enough to train on in a second and real enough that a linear classifier reaches
     about 95% and its weights look like blurry digits (notebook 02).
     """
-    raw = resources.files("course_utils").joinpath("data_files", "digits.csv.gz").read_bytes()
+    raw = resources.files("course_utils").joinpath("data_files").joinpath("digits.csv.gz").read_bytes()
     table = np.loadtxt(gzip.decompress(raw).decode("ascii").splitlines(), delimiter=",")
     X = np.ascontiguousarray(table[:, :-1], dtype=np.float64)
     y = table[:, -1].astype(np.int64)
@@ -106,7 +106,7 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
 
 def digits_attribution() -> str:
     """The licence and citation of the bundled digits (the text of DIGITS_LICENSE.txt)."""
-    return resources.files("course_utils").joinpath("data_files", "DIGITS_LICENSE.txt").read_text("utf-8")
+    return resources.files("course_utils").joinpath("data_files").joinpath("DIGITS_LICENSE.txt").read_text("utf-8")
 
 
 def split(
@@ -144,16 +144,16 @@ def split(
         fractions = (0.7, 0.15, 0.15) if fractions is None else tuple(float(f) for f in fractions)
         if any(f < 0 for f in fractions) or not np.isclose(sum(fractions), 1.0):
             raise ValueError(f"split: fractions must be >= 0 and sum to 1, got {fractions}")
-        sizes = _apportion(N, np.array(fractions))
-    sizes = [int(s) for s in sizes]
-    if any(s < 0 for s in sizes) or sum(sizes) > N:
-        raise ValueError(f"split: sizes must be >= 0 and sum to at most N={N}, got {sizes}")
+        sizes = tuple(_apportion(N, np.array(fractions)))
+    wanted = [int(s) for s in sizes]
+    if any(s < 0 for s in wanted) or sum(wanted) > N:
+        raise ValueError(f"split: sizes must be >= 0 and sum to at most N={N}, got {wanted}")
     rng = np.random.default_rng(seed)
     classes, counts = np.unique(y, return_counts=True)
     # per class and part: the stratified share, rounded so that rows sum to the class count
     # (times the used fraction) and columns to the requested sizes
-    quota = _stratified_quota(counts, np.array(sizes))
-    parts: list[list[np.ndarray]] = [[] for _ in sizes]
+    quota = _stratified_quota(counts, np.array(wanted))
+    parts: list[list[np.ndarray]] = [[] for _ in wanted]
     for c, cls in enumerate(classes):
         idx = rng.permutation(np.flatnonzero(y == cls))
         start = 0
@@ -265,6 +265,6 @@ def preprocess_steps(X: np.ndarray, *, eps: float = 1e-5) -> dict[str, np.ndarra
     }
 
 
-def _check_positive_int(value, name: str, func: str, minimum: int = 1) -> None:
+def _check_positive_int(value: object, name: str, func: str, minimum: int = 1) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{func}: {name} must be an integer >= {minimum}, got {value!r}")

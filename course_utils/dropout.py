@@ -89,14 +89,24 @@ def _log_softmax(scores: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def _forward(Ws, bs, X, keep=None, rng=None):
+Cache = tuple[np.ndarray, np.ndarray, np.ndarray | None]  # a hidden layer's input, pre-activation, mask
+
+
+def _forward(
+    Ws: list[np.ndarray],
+    bs: list[np.ndarray],
+    X: np.ndarray,
+    keep: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, list[Cache], np.ndarray]:
     """Scores (K, N, C) of K stacked nets on X (K, N, D); with ``keep`` (K, 1, 1), masks from rng."""
-    h, caches = X, []
+    h, caches = X, list[Cache]()
     for W, b in zip(Ws[:-1], bs[:-1]):
         a = h @ W + b
         out = np.maximum(a, 0)
         mask = None
         if keep is not None:
+            assert rng is not None, "_forward: masks need a generator"
             mask = (rng.random(out.shape) < keep) / keep  # inverted dropout, as layers.dropout_forward
             out = out * mask
         caches.append((h, a, mask))
@@ -104,13 +114,13 @@ def _forward(Ws, bs, X, keep=None, rng=None):
     return h @ Ws[-1] + bs[-1], caches, h
 
 
-def _loss(scores, y):
+def _loss(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean softmax loss per net (K,) and log-probabilities, for labels y (K, N)."""
     log_p = _log_softmax(scores)
     return -np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0].mean(axis=-1), log_p
 
 
-def _evaluate(Ws, bs, X, y):
+def _evaluate(Ws: list[np.ndarray], bs: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
     loss, log_p = _loss(_forward(Ws, bs, X)[0], y)
     return loss, np.mean(log_p.argmax(axis=-1) == y, axis=-1)
 
@@ -174,10 +184,11 @@ def train_nets(
     net_seed = np.tile(np.arange(S), P)  # net k trains on the data of seed net_seed[k]
     order_rngs = [np.random.default_rng([s, 2]) for s in seeds]
     mask_rng = np.random.default_rng([*seeds, 3])
-    history, steps = [], []
+    history: list[tuple[np.ndarray, ...]] = []
+    steps: list[int] = []
     orders = np.zeros((S, 0), dtype=np.int64)
 
-    def measure(step):
+    def measure(step: int) -> None:
         steps.append(step)
         history.append((*_evaluate(Ws, bs, Xt[net_seed], yt[net_seed]), *_evaluate(Ws, bs, Xv[net_seed], yv[net_seed])))
 
@@ -217,7 +228,9 @@ def train_nets(
     )
 
 
-def _gradients(Ws, bs, X, y, keep, rng):
+def _gradients(
+    Ws: list[np.ndarray], bs: list[np.ndarray], X: np.ndarray, y: np.ndarray, keep: np.ndarray, rng: np.random.Generator
+) -> list[np.ndarray]:
     """Gradients of the mean softmax loss of each stacked net, in train mode (masks from rng): dW..., db..."""
     scores, caches, h = _forward(Ws, bs, X, keep, rng)
     dscores = np.exp(_log_softmax(scores))
@@ -235,7 +248,9 @@ def _gradients(Ws, bs, X, y, keep, rng):
     return dWs + dbs
 
 
-def mask_average(net: FullyConnectedNet, X: np.ndarray, *, num_masks: int, rng: np.random.Generator):
+def mask_average(
+    net: FullyConnectedNet, X: np.ndarray, *, num_masks: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """The one scaled test pass of a net against the running average of num_masks sampled masks.
 
     Inputs: net: a FullyConnectedNet with p_drop > 0; X: (N, D) inputs; num_masks: K;
@@ -258,7 +273,7 @@ def mask_average(net: FullyConnectedNet, X: np.ndarray, *, num_masks: int, rng: 
         passes = []
         for start in range(0, num_masks, _CHUNK):  # several masks per product: X repeated, one mask per copy
             k = min(_CHUNK, num_masks - start)
-            scores = net._forward(np.tile(X, (k, 1)), train=True, rng=rng)[0]
+            scores = net._forward_train(net._check_input(np.tile(X, (k, 1))), rng)[0]
             passes.append(softmax(scores).reshape(k, N, -1))
     return single, np.cumsum(np.concatenate(passes), axis=0) / np.arange(1, num_masks + 1)[:, None, None]
 

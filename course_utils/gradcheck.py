@@ -18,13 +18,17 @@ x + h - h, which can differ in the last bit).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+T = TypeVar("T")
 
 __all__ = ["rel_error", "numerical_gradient", "numerical_gradient_array", "grad_check_sparse"]
 
 
-def rel_error(a, b) -> float:
+def rel_error(a: ArrayLike, b: ArrayLike) -> float:
     """Maximum relative error between two arrays.
 
     Inputs: a, b: arrays (or scalars) of the same shape.
@@ -55,7 +59,7 @@ def _require_float(x: np.ndarray, who: str) -> None:
         )
 
 
-def _probe(f: Callable[[np.ndarray], object], x: np.ndarray, ix: tuple, h: float):
+def _probe(f: Callable[[np.ndarray], T], x: np.ndarray, ix: tuple[int, ...], h: float) -> tuple[T, T]:
     """f at x with x[ix] moved by +h and by -h; x[ix] gets its saved value back, bit for bit."""
     old = x[ix].copy()
     x[ix] = old + h

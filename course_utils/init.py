@@ -23,7 +23,7 @@ Both are here: 'xavier' and 'glorot'. They agree on square layers (fan_in == fan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any, NamedTuple
 
@@ -97,7 +97,7 @@ class Pass(NamedTuple):
     activation: str = "tanh"  # the nonlinearity's name in layers.ACTIVATIONS
 
 
-def _activation(name: str):
+def _activation(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     if name not in layers.ACTIVATIONS:
         known = ", ".join(map(repr, layers.ACTIVATIONS))
         raise ValueError(f"init: unknown activation {name!r}; expected one of {known}")
@@ -197,7 +197,8 @@ def deep_experiment(
     """
     if not seeds:
         raise ValueError("deep_experiment: seeds is empty")
-    forward, backward, first = [], [], None
+    forward, backward = [], []
+    first: list[np.ndarray] | None = None
     for seed in seeds:
         rng = np.random.default_rng(seed)
         X = rng.standard_normal((num_examples, input_dim or hidden_dims[0]))
@@ -206,6 +207,7 @@ def deep_experiment(
         backward.append(backward_stats(run, rng=rng))
         first = run.activations if first is None else first
         del run
+    assert first is not None  # seeds is not empty
     return Experiment(np.array(forward), np.array(backward), first)
 
 

@@ -53,9 +53,9 @@ def along_line(
     W, direction = np.asarray(W, dtype=np.float64), np.asarray(direction, dtype=np.float64)
     if W.shape != direction.shape:
         raise ValueError(f"along_line: W {W.shape} and direction {direction.shape} must have the same shape")
-    ts = np.asarray(ts, dtype=np.float64)
-    losses, accs = np.zeros(len(ts)), np.zeros(len(ts))
-    for k, t in enumerate(ts):
+    positions = np.asarray(ts, dtype=np.float64)
+    losses, accs = np.zeros(len(positions)), np.zeros(len(positions))
+    for k, t in enumerate(positions):
         Wt = W + t * direction
         losses[k] = loss_fn(Wt, X, y, reg)[0]
         accs[k] = np.mean(linear_predict(Wt, X) == y)
@@ -96,13 +96,15 @@ def random_search(
     from one try helps the next.
     """
     _check_budget(num_evals, "random_search")
-    best_W, best, losses = None, np.inf, np.zeros(num_evals)
+    best_W: np.ndarray | None = None
+    best, losses = np.inf, np.zeros(num_evals)
     for k in range(num_evals):
         W = scale * rng.standard_normal(shape)
         loss = loss_fn(W, X, y, reg)[0]
-        if loss < best:
+        if best_W is None or loss < best:
             best_W, best = W, loss
         losses[k] = best
+    assert best_W is not None  # num_evals >= 1
     return Run(best_W, losses)
 
 
@@ -175,7 +177,15 @@ _STRATEGIES = ("random search", "random local search", "gradient descent")
 
 
 def _run(
-    name: str, loss_fn: LossFn, X, y, step: float, num_evals: int, seed: int, weight_scale: float, reg: float
+    name: str,
+    loss_fn: LossFn,
+    X: np.ndarray,
+    y: np.ndarray,
+    step: float,
+    num_evals: int,
+    seed: int,
+    weight_scale: float,
+    reg: float,
 ) -> Run:
     rng = np.random.default_rng(seed)
     shape = (X.shape[1], int(np.max(y)) + 1)
@@ -223,7 +233,7 @@ def compare_strategies(
     for name, candidates in steps.items():
         first = {float(s): _run(name, loss_fn, X, y, s, num_evals, seeds[0], weight_scale, reg) for s in candidates}
         tried = {s: float(run.losses[-1]) for s, run in first.items()}
-        step = min(tried, key=tried.get)
+        step = min(tried, key=tried.__getitem__)
         runs = [first[step]] + [_run(name, loss_fn, X, y, step, num_evals, s, weight_scale, reg) for s in seeds[1:]]
         results[name] = StrategyResult(
             step=step,

@@ -21,6 +21,7 @@ test-mode scores, as in notebooks 02 and 03.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any
@@ -125,6 +126,30 @@ def _validated(
     return hidden_dims, dtype
 
 
+def _initial_params(
+    dims: list[int], normalization: str | None, weight_scale: float, dtype: np.dtype, seed: int
+) -> tuple[dict[str, np.ndarray], dict[int, layers.Running]]:
+    """The parameters of a net with layer sizes ``dims`` = [D, H1, ..., C], and batchnorm's running averages.
+
+    Returns (params, running): params holds W1 (D, H1), b1 (H1,), ..., and with batchnorm gamma_i
+    and beta_i (H_i,) for every hidden layer; running maps hidden layer i to its Running(mean,
+    var), starting at 0 and 1 (empty without batchnorm). Weights are weight_scale * N(0, 1) drawn
+    from a generator seeded with ``seed``, layer by layer; biases and betas start at 0, gammas at 1.
+    """
+    rng = np.random.default_rng(seed)
+    params: dict[str, np.ndarray] = {}
+    for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+        params[f"W{i}"] = (weight_scale * rng.standard_normal((fan_in, fan_out))).astype(dtype)
+        params[f"b{i}"] = np.zeros(fan_out, dtype=dtype)
+    running: dict[int, layers.Running] = {}
+    if normalization == "batchnorm":  # a scale and shift per hidden layer, and the averages test mode uses
+        for i, h in enumerate(dims[1:-1], start=1):
+            params[f"gamma{i}"] = np.ones(h, dtype=dtype)
+            params[f"beta{i}"] = np.zeros(h, dtype=dtype)
+            running[i] = layers.Running(np.zeros(h, dtype=dtype), np.ones(h, dtype=dtype))
+    return params, running
+
+
 class FullyConnectedNet:
     """A fully connected classifier: {affine - activation} x L, then affine - softmax.
 
@@ -148,11 +173,12 @@ class FullyConnectedNet:
     Attributes: params, a dict with W1 (D, H1), b1 (H1,), ..., WL+1 (H_L, C), bL+1 (C,);
     num_layers, the number of affine layers (len(hidden_dims) + 1).
 
-    Notes: one forward walk (``_forward``) serves the scores, the loss and the hidden
-    activations: it keeps every layer's cache in a list, and the backward pass walks that list
-    in reverse; that is the whole of backpropagation for a stack of layers. Biases start at 0
-    and weights at weight_scale * N(0, 1): small enough that the first loss is close to
-    log(C), the value a sanity check expects (notebook 09). Notebook 03.
+    Notes: the parts of a step each have their method: the parameters are set up by
+    ``_initial_params``; ``_forward_train`` walks the layers in train mode and keeps every
+    layer's cache in a list, ``_backward`` walks that list in reverse (that is the whole of
+    backpropagation for a stack of layers); ``_forward_test`` walks them in test mode and keeps
+    nothing. Biases start at 0 and weights at weight_scale * N(0, 1): small enough that the
+    first loss is close to log(C), the value a sanity check expects (notebook 09). Notebook 03.
     """
 
     def __init__(
@@ -183,20 +209,8 @@ class FullyConnectedNet:
         self.dtype = dtype
         self.seed = seed
         self.num_layers = len(hidden_dims) + 1
-
-        rng = np.random.default_rng(seed)
         dims = [self.input_dim, *hidden_dims, self.num_classes]
-        self.params: dict[str, np.ndarray] = {}
-        for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
-            self.params[f"W{i}"] = (weight_scale * rng.standard_normal((fan_in, fan_out))).astype(dtype)
-            self.params[f"b{i}"] = np.zeros(fan_out, dtype=dtype)
-        # batchnorm: a scale and shift per hidden layer, and the running averages test mode uses
-        self.running: dict[int, layers.Running] = {}
-        if normalization == "batchnorm":
-            for i, h in enumerate(hidden_dims, start=1):
-                self.params[f"gamma{i}"] = np.ones(h, dtype=dtype)
-                self.params[f"beta{i}"] = np.zeros(h, dtype=dtype)
-                self.running[i] = layers.Running(np.zeros(h, dtype=dtype), np.ones(h, dtype=dtype))
+        self.params, self.running = _initial_params(dims, normalization, weight_scale, dtype, seed)
         # dropout masks in train mode come from the net's own generator, apart from the weights'
         self.rng = np.random.default_rng([seed, 1])
 
@@ -211,47 +225,76 @@ class FullyConnectedNet:
 
     def _check_input(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X)
-        if X.ndim < 2 or int(np.prod(X.shape[1:])) != self.input_dim:
+        if X.ndim < 2 or math.prod(X.shape[1:]) != self.input_dim:
             raise ValueError(
                 f"FullyConnectedNet: X must be (N, ...) with {self.input_dim} values per example, got shape {X.shape}"
             )
         return X.astype(self.dtype, copy=False)
 
-    def _forward(
-        self, X: np.ndarray, *, train: bool, upto: int | None = None, rng: np.random.Generator | None = None
-    ) -> tuple[np.ndarray, list]:
-        """Walk the layers from X; returns (output, caches).
+    def _forward_train(self, X: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list]:
+        """Train mode from checked X: (scores (N, C), caches for ``_backward``).
 
-        With ``upto=None`` the output is the scores (N, C) and ``caches`` holds, per hidden
-        layer, (affine, batchnorm, activation, dropout) caches (None for a layer that is off),
-        followed by the last affine layer's cache; with ``upto=k`` the walk stops after hidden
-        layer k's activation (before its dropout). ``train`` selects the mode: batchnorm with
-        the batch's statistics (and new running averages) or the running ones; dropout masks
-        drawn from ``rng`` (default: the net's own generator) or none.
+        ``caches`` holds, per hidden layer, (affine, batchnorm, activation, dropout) caches
+        (None for a layer that is off), then the last affine layer's cache. Batchnorm
+        normalizes with the batch's statistics and stores new running averages; dropout masks
+        are drawn from ``rng``.
         """
-        h = self._check_input(X)
-        caches: list[Any] = []
+        h, caches = X, []
         activation_forward = layers.ACTIVATIONS[self.activation][0]
-        rng = self.rng if rng is None else rng
-        last = self.num_layers - 1 if upto is None else upto
-        for i in range(1, last + 1):
+        for i in range(1, self.num_layers):
             a, affine_cache = layers.affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
             bn_cache = drop_cache = None
             if self.normalization == "batchnorm":
-                a, bn_cache, running = layers.batchnorm_forward(
-                    a, self.params[f"gamma{i}"], self.params[f"beta{i}"], self.running[i], train=train
+                a, bn_cache, self.running[i] = layers.batchnorm_forward(
+                    a, self.params[f"gamma{i}"], self.params[f"beta{i}"], self.running[i], train=True
                 )
-                self.running[i] = running
             h, activation_cache = activation_forward(a)
-            if upto is None and self.p_drop > 0:
-                h, drop_cache = layers.dropout_forward(h, self.p_drop, train=train, rng=rng)
+            if self.p_drop > 0:
+                h, drop_cache = layers.dropout_forward(h, self.p_drop, train=True, rng=rng)
             caches.append((affine_cache, bn_cache, activation_cache, drop_cache))
-        if upto is not None:
-            return h, caches
         L = self.num_layers
         scores, last_cache = layers.affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
         caches.append(last_cache)
         return scores, caches
+
+    def _forward_test(self, X: np.ndarray, upto: int | None = None) -> np.ndarray:
+        """Test mode from checked X: the scores (N, C), or with ``upto=k`` hidden layer k's activations.
+
+        Deterministic and changes nothing: batchnorm uses the running averages, dropout is the
+        identity, and no cache is kept (nothing will go backwards).
+        """
+        h = X
+        activation_forward = layers.ACTIVATIONS[self.activation][0]
+        for i in range(1, (self.num_layers - 1 if upto is None else upto) + 1):
+            a = layers.affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])[0]
+            if self.normalization == "batchnorm":
+                gamma, beta = self.params[f"gamma{i}"], self.params[f"beta{i}"]
+                a = layers.batchnorm_forward(a, gamma, beta, self.running[i], train=False)[0]
+            h = activation_forward(a)[0]
+        if upto is not None:
+            return h
+        L = self.num_layers
+        return layers.affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])[0]
+
+    def _backward(self, dscores: np.ndarray, caches: list) -> dict[str, np.ndarray]:
+        """Gradients of the data loss (no penalty) from dscores (N, C), walking ``caches`` in reverse."""
+        grads: dict[str, np.ndarray] = {}
+        activation_backward = layers.ACTIVATIONS[self.activation][1]
+        L = self.num_layers
+        dh, grads[f"W{L}"], grads[f"b{L}"] = layers.affine_backward(dscores, caches[-1])
+        for i in range(L - 1, 0, -1):
+            affine_cache, bn_cache, activation_cache, drop_cache = caches[i - 1]
+            if drop_cache is not None:
+                dh = layers.dropout_backward(dh, drop_cache)
+            da = activation_backward(dh, activation_cache)
+            if bn_cache is not None:  # the closed form: the graph walk's gradients with fewer passes (notebook 06)
+                da, grads[f"gamma{i}"], grads[f"beta{i}"] = layers.batchnorm_backward_alt(da, bn_cache)
+            if i > 1:
+                dh, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(da, affine_cache)
+            else:  # nothing needs dX, the gradient of the data: skip its product, as large as the first layer's
+                X2 = affine_cache.x.reshape(len(da), -1)
+                grads["W1"], grads["b1"] = layers.weights_grad(X2, da), da.sum(axis=0)
+        return grads
 
     def scores(self, X: np.ndarray, *, train: bool = False) -> np.ndarray:
         """Class scores (N, C) in the net's dtype, in test mode unless ``train=True``.
@@ -259,7 +302,8 @@ class FullyConnectedNet:
         Inputs: X (N, d1, ..., dk) with d1 * ... * dk = input_dim. Test mode is deterministic
         and changes nothing; train mode draws dropout masks and updates batchnorm's averages.
         """
-        return self._forward(X, train=train)[0]
+        X = self._check_input(X)
+        return self._forward_train(X, self.rng)[0] if train else self._forward_test(X)
 
     def loss(self, X: np.ndarray, y: np.ndarray | None = None, *, rng: np.random.Generator | None = None):
         """The loss and its gradients, in train mode.
@@ -280,32 +324,14 @@ class FullyConnectedNet:
         y = np.asarray(y)
         if y.shape != (X.shape[0],):
             raise ValueError(f"FullyConnectedNet: y must have shape ({X.shape[0]},) like X's batch, got {y.shape}")
-        scores, caches = self._forward(X, train=True, rng=rng)
-        data_loss, dscores = losses.softmax_loss(scores, y)
-        L = self.num_layers
-        loss = data_loss
+        scores, caches = self._forward_train(X, self.rng if rng is None else rng)
+        loss, dscores = losses.softmax_loss(scores, y)
+        grads = self._backward(dscores.astype(self.dtype, copy=False), caches)  # softmax_loss computes in float64
         if self.reg:  # with reg = 0 the penalty and its gradient are zero: no pass over the weights for them
-            loss += 0.5 * self.reg * sum(float(np.sum(self.params[f"W{i}"] ** 2)) for i in range(1, L + 1))
-
-        grads: dict[str, np.ndarray] = {}
-        activation_backward = layers.ACTIVATIONS[self.activation][1]
-        dscores = dscores.astype(self.dtype, copy=False)  # softmax_loss computes in float64
-        dh, grads[f"W{L}"], grads[f"b{L}"] = layers.affine_backward(dscores, caches[-1])
-        for i in range(L - 1, 0, -1):
-            affine_cache, bn_cache, activation_cache, drop_cache = caches[i - 1]
-            if drop_cache is not None:
-                dh = layers.dropout_backward(dh, drop_cache)
-            da = activation_backward(dh, activation_cache)
-            if bn_cache is not None:  # the closed form: the graph walk's gradients with fewer passes (notebook 06)
-                da, grads[f"gamma{i}"], grads[f"beta{i}"] = layers.batchnorm_backward_alt(da, bn_cache)
-            if i > 1:
-                dh, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(da, affine_cache)
-            else:  # nothing needs dX, the gradient of the data: skip its product, as large as the first layer's
-                X2 = affine_cache.x.reshape(len(da), -1)
-                grads["W1"], grads["b1"] = X2.T @ da, da.sum(axis=0)
-        if self.reg:
-            for i in range(1, L + 1):
-                grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]
+            weights = [f"W{i}" for i in range(1, self.num_layers + 1)]
+            loss += 0.5 * self.reg * sum(float(np.sum(self.params[w] ** 2)) for w in weights)
+            for w in weights:  # the backward walk's own new arrays: added to in place
+                grads[w] += self.reg * self.params[w]
         grads = {k: grads[k].astype(self.dtype, copy=False) for k in self.params}
         return float(loss), grads
 
@@ -324,7 +350,7 @@ class FullyConnectedNet:
         """
         if isinstance(layer, bool) or not isinstance(layer, Integral) or not 1 <= layer < self.num_layers:
             raise ValueError(f"FullyConnectedNet.hidden: layer must be in 1..{self.num_layers - 1}, got {layer!r}")
-        return self._forward(X, train=False, upto=layer)[0]
+        return self._forward_test(self._check_input(X), upto=layer)
 
 
 def predict(model: Any, X: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:

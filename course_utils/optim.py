@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 
+Step = tuple[np.ndarray, dict[str, Any]]  # what an update rule returns: (next_w, state)
+
+
 def _check(w: np.ndarray, dw: np.ndarray, func: str) -> tuple[np.ndarray, np.ndarray]:
     w = np.asarray(w)
     dw = np.asarray(dw)
@@ -53,7 +56,7 @@ def _check(w: np.ndarray, dw: np.ndarray, func: str) -> tuple[np.ndarray, np.nda
     return w, dw
 
 
-def sgd(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *, lr: float = 1e-2):
+def sgd(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *, lr: float = 1e-2) -> Step:
     """Vanilla stochastic gradient descent: w <- w - lr * dw.
 
     Inputs:
@@ -76,7 +79,7 @@ def sgd_momentum(
     *,
     lr: float = 1e-2,
     momentum: float = 0.9,
-):
+) -> Step:
     """SGD with momentum: v <- momentum * v - lr * dw, then w <- w + v.
 
     Inputs:
@@ -111,7 +114,7 @@ def _memory(state: dict[str, Any] | None, key: str, w: np.ndarray, dw: np.ndarra
 
 def nesterov_momentum(
     w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *, lr: float = 1e-2, momentum: float = 0.9
-):
+) -> Step:
     """Nesterov momentum in the notes' form: v_prev = v; v = mu v - lr dw; w += -mu v_prev + (1 + mu) v.
 
     Inputs: as sgd_momentum (state holds ``velocity``). Returns (next_w, state).
@@ -126,7 +129,9 @@ def nesterov_momentum(
     return w - momentum * v_prev + (1 + momentum) * v, {"velocity": v}
 
 
-def adagrad(w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *, lr: float = 1e-2, eps: float = 1e-8):
+def adagrad(
+    w: np.ndarray, dw: np.ndarray, state: dict[str, Any] | None = None, *, lr: float = 1e-2, eps: float = 1e-8
+) -> Step:
     """AdaGrad: cache += dw², w -= lr dw / (sqrt(cache) + eps); state holds ``cache``.
 
     Notes: every coordinate gets its own step size, small where gradients have been large.
@@ -146,7 +151,7 @@ def rmsprop(
     lr: float = 1e-2,
     decay_rate: float = 0.99,
     eps: float = 1e-8,
-):
+) -> Step:
     """RMSProp: cache = decay_rate cache + (1 - decay_rate) dw², w -= lr dw / (sqrt(cache) + eps).
 
     Notes: a leaky AdaGrad: the cache is a running average of recent squared gradients, so the
@@ -166,7 +171,7 @@ def adam(
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
-):
+) -> Step:
     """Adam with bias correction; state holds ``m``, ``v`` and the step count ``t``.
 
     t += 1; m = beta1 m + (1 - beta1) dw; v = beta2 v + (1 - beta2) dw²;

@@ -2,7 +2,7 @@
 straight pieces of a ReLU net's decision boundary.
 
 Introduced in notebook 03 (layers and a two-layer net); the figures are in
-:mod:`course_utils.viz.regions`.
+:mod:`course_utils.viz.layers_and_two_layer_net`.
 
 Notes
 -----
@@ -23,9 +23,9 @@ Three views of the same question, what regions of the plane a net can give to a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import product
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -166,7 +166,7 @@ class LinearNet:
         """Class scores (N, C) of X (N, D); there is nothing that differs between the modes."""
         return self._forward(X)[0]
 
-    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
+    def loss(self, X: np.ndarray, y: np.ndarray | None = None) -> np.ndarray | tuple[float, dict[str, np.ndarray]]:
         """``(loss, grads)``: mean softmax loss + 0.5 * reg * sum of every W**2; without y, the scores."""
         if y is None:
             return self.scores(X)
@@ -210,7 +210,16 @@ class Segment(NamedTuple):
     on: tuple[int, ...]
 
 
-def boundary_segments(model, box: tuple[float, float, float, float], *, max_units: int = 12) -> list[Segment]:
+class HasParams(Protocol):
+    """A net as :func:`boundary_segments` reads it: its ``params`` by name (W1, b1, ...)."""
+
+    @property
+    def params(self) -> Mapping[str, np.ndarray]: ...
+
+
+def boundary_segments(
+    model: HasParams, box: tuple[float, float, float, float], *, max_units: int = 12
+) -> list[Segment]:
     """The straight pieces of a one-hidden-layer ReLU net's decision boundary between 2 classes.
 
     Inputs:

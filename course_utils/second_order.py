@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def backtracking(
     shrink: float = 0.5,
     c: float = 1e-4,
     max_tries: int = 30,
-):
+) -> tuple[float, float, np.ndarray, int]:
     """A simple line search: halve the step until f(x + step d) <= f + c step g·d (Armijo's condition).
 
     Inputs: fun(x) -> (f, grad); the point x with its f and g; a descent direction d (g·d < 0).
@@ -136,13 +137,17 @@ def lbfgs(
     x = np.array(x0, dtype=np.float64)
     stream = iter(batches) if batches is not None else None
 
-    def current():
+    def current() -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
         batch = next(stream) if stream is not None else None
         return (lambda z: fun(z, batch)) if stream is not None else fun
 
     f_now = current()
     f, g = f_now(x)
-    S, Y, losses, evals, skipped, count = [], [], [], [], 0, 1
+    S: list[np.ndarray] = []
+    Y: list[np.ndarray] = []
+    losses: list[float] = []
+    evals: list[int] = []
+    skipped, count = 0, 1
     for _ in range(max_iter):
         losses.append(float(f))
         evals.append(count)
@@ -178,8 +183,8 @@ def first_order(
     *,
     steps: int,
     target: float | None = None,
-    batches: Iterable | None = None,
-    **hyper,
+    batches: Iterable[Any] | None = None,
+    **hyper: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A rule of :mod:`course_utils.optim` on the same footing as :func:`lbfgs`: one evaluation per step.
 
@@ -188,7 +193,8 @@ def first_order(
     Returns: (x, losses): the last point and the loss at the start of each step (T,). A run whose loss
     is no longer finite, or above 100 times the first, stops there (diverged).
     """
-    x, state, losses = np.array(x0, dtype=np.float64), None, []
+    x, state = np.array(x0, dtype=np.float64), None
+    losses: list[float] = []
     stream = iter(batches) if batches is not None else None
     for _ in range(steps):
         f, g = fun(x, next(stream)) if stream is not None else fun(x)
@@ -205,19 +211,26 @@ def evaluations_to(losses: np.ndarray, evaluations: np.ndarray, target: float) -
     return float(np.asarray(evaluations)[hit[0]]) if hit.size else float("inf")
 
 
-def softmax_regression(X: np.ndarray, y: np.ndarray, reg: float) -> Callable:
+class SoftmaxRegression:
     """The full-batch loss of a linear softmax classifier with biases, as ``fun(w, idx=None) -> (loss, grad)``.
 
-    w is flat, (D + 1) * C (the last row of the (D + 1, C) matrix holds the biases, not penalized);
-    idx selects a mini-batch (None: all N examples). C is the number of classes in y.
+    w is flat, ``num_params`` = (D + 1) * C long (the last row of the (D + 1, C) matrix holds the
+    biases, not penalized); idx selects a mini-batch (None: all N examples). C is the number of
+    classes in y.
     """
-    Xb = np.hstack([np.asarray(X, dtype=np.float64), np.ones((len(X), 1))])
-    C = int(np.max(y)) + 1
 
-    def fun(w, idx=None):
+    def __init__(self, X: np.ndarray, y: np.ndarray, reg: float) -> None:
+        self.Xb = np.hstack([np.asarray(X, dtype=np.float64), np.ones((len(X), 1))])
+        self.y, self.reg, self.C = np.asarray(y), reg, int(np.max(y)) + 1
+        self.num_params = self.Xb.shape[1] * self.C
+
+    def __call__(self, w: np.ndarray, idx: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         rows = slice(None) if idx is None else idx
-        loss, dW = linear_softmax_loss(w.reshape(Xb.shape[1], C), Xb[rows], y[rows], reg, bias_row=True)
+        W = w.reshape(self.Xb.shape[1], self.C)
+        loss, dW = linear_softmax_loss(W, self.Xb[rows], self.y[rows], self.reg, bias_row=True)
         return loss, dW.ravel()
 
-    fun.num_params = Xb.shape[1] * C
-    return fun
+
+def softmax_regression(X: np.ndarray, y: np.ndarray, reg: float) -> SoftmaxRegression:
+    """The loss of :class:`SoftmaxRegression` on (X, y) with L2 strength reg (see there)."""
+    return SoftmaxRegression(X, y, reg)

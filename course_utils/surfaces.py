@@ -8,8 +8,10 @@ picture of an optimizer's path needs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["bowl", "valley", "rosenbrock", "saddle", "SURFACES", "run_2d"]
 
@@ -49,7 +51,13 @@ SURFACES: dict[str, Callable[[np.ndarray], tuple[float, np.ndarray]]] = {
 }
 
 
-def run_2d(rule: Callable, surface: Callable, start, steps: int, **hyper) -> np.ndarray:
+def run_2d(
+    rule: Callable[..., tuple[np.ndarray, Any]],
+    surface: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    start: ArrayLike,
+    steps: int,
+    **hyper: float,
+) -> np.ndarray:
     """The path of ``rule`` on ``surface`` from ``start``: an array (steps + 1, 2) of points.
 
     Inputs: rule, an update rule ``(w, dw, state, **hyper) -> (next_w, state)``; surface,

@@ -20,13 +20,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from . import optim
 from .models import FullyConnectedNet
 from .stacked import StackedNets
 from .timing import one_blas_thread
-from .train import History, _default_lr, check_arguments
+from .train import History, _default_lr, _progress_bar, check_arguments
 
 __all__ = ["train_stacked"]
 
@@ -90,7 +89,7 @@ def train_stacked(
         groups.setdefault(_architecture(net), []).append(k)
     histories: list[Any] = [None] * K
     T = num_epochs * -(-len(X_train) // batch_size)
-    bar = tqdm(total=T * len(groups), desc=f"training {K} nets", unit="it", disable=not verbose, mininterval=0.1)
+    bar = _progress_bar(T * len(groups)) if verbose else None
     with one_blas_thread():  # see train.train's Notes
         for members in groups.values():
             group_hyper = {name: per_model[name][members] if name in per_model else v for name, v in hyper.items()}
@@ -112,7 +111,8 @@ def train_stacked(
             )
             for k, history in zip(members, trained):
                 histories[k] = history
-    bar.close()
+    if bar is not None:
+        bar.close()
     return histories
 
 
@@ -209,7 +209,8 @@ def _train_stack(
                 stack.params[name] = next_w
                 if polyak:
                     average[name] = polyak * average[name] + (1 - polyak) * next_w
-            bar.update()
+            if bar is not None:
+                bar.update()
         if not len(active):
             break
         measure(epoch + 1)

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from . import optim
 from .models import accuracy
@@ -125,15 +124,7 @@ def train(
     loss_hist: list[float] = []
     ratios: dict[str, list[float]] = {name: [] for name in model.params}
     train_acc, val_acc = [], []
-    bar = tqdm(
-        total=num_epochs * per_epoch,
-        desc="training",
-        unit="it",
-        disable=not verbose,
-        mininterval=0.1,
-        leave=True,
-        dynamic_ncols=True,
-    )
+    bar = _progress_bar(num_epochs * per_epoch) if verbose else None
 
     def measure():
         train_acc.append(accuracy(model, X_train[sample], y_train[sample]))
@@ -162,18 +153,20 @@ def train(
                     model.params[name] = next_w
                     if polyak:
                         average[name] = polyak * average[name] + (1 - polyak) * next_w
-                bar.set_postfix_str(_status(epoch, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
-                bar.update()
+                if bar is not None:
+                    bar.set_postfix_str(_status(epoch, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
+                    bar.update()
             if diverged:
                 break
             measure()
             if "lr" in hyper and schedule is None:
                 hyper["lr"] *= lr_decay
-    if diverged:
-        bar.set_postfix_str("stopped: the loss is not finite", refresh=False)
-    else:
-        bar.set_postfix_str(_status(num_epochs - 1, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
-    bar.close()
+    if bar is not None:
+        if diverged:
+            bar.set_postfix_str("stopped: the loss is not finite", refresh=False)
+        else:
+            bar.set_postfix_str(_status(num_epochs - 1, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
+        bar.close()
     return History(
         loss=np.array(loss_hist),
         train_acc=np.array(train_acc),
@@ -197,6 +190,16 @@ def check_arguments(func: str, X_train, y_train, X_val, y_val, batch_size: int, 
         raise ValueError(f"{func}: need batch_size >= 1 and num_epochs >= 0, got {batch_size}, {num_epochs}")
     if polyak is not None and not 0 < polyak < 1:
         raise ValueError(f"{func}: polyak is the averaging decay, in (0, 1), got {polyak!r}")
+
+
+def _progress_bar(total: int):
+    """A tqdm progress bar of ``total`` steps: a widget in a notebook, text in a terminal.
+
+    tqdm is imported here, not with this module: in a kernel ``tqdm.auto`` imports ipywidgets,
+    which a notebook that trains silently (or only imports the checks) need not pay for."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="training", unit="it", mininterval=0.1, leave=True, dynamic_ncols=True)
 
 
 def _status(epoch: int, num_epochs: int, loss_hist: list, train_acc: list, val_acc: list) -> str:

@@ -424,6 +424,13 @@ def test_an_object_array_is_explained():
         check(lambda dout, x, w: (dout @ w.T, np.array([None] * 15).reshape(5, 3)))
 
 
+def test_a_boolean_mask_returned_is_explained_as_a_mask():
+    with pytest.raises(
+        CheckFailure, match=r"(?s)dx has dtype bool, expected float64 numbers.*Hint: an array of True/False"
+    ):
+        check(lambda dout, x, w: (x > 0, x.T @ dout))
+
+
 def test_a_changed_argument_list_is_named_as_such():
     with pytest.raises(
         CheckFailure,

@@ -325,7 +325,7 @@ def test_wrong_rules_fail_with_their_hint(case, seed):
 def test_no_case_uses_a_default_hyperparameter(name):
     import inspect
 
-    from course_utils.checks import nb08_optimizers as nb08
+    from course_utils.checks.nb08_optimizers import update_rules as nb08
 
     defaults = {
         k: p.default
@@ -365,7 +365,7 @@ def bfgs_matrix(grad, S, Y):
 
 
 def two_loop(**slip):
-    from course_utils.checks.nb08_lbfgs import _two_loop
+    from course_utils.checks.nb08_optimizers.lbfgs import _two_loop
 
     return lambda grad, S, Y: _two_loop(grad, S, Y, **slip)
 

@@ -64,19 +64,25 @@ def test_mode_is_explicit_in_every_forward_walk(monkeypatch):
     net = _net([5, 4])
     X, y = _data()
     seen = []
-    walk = FullyConnectedNet._forward
+    train_walk, test_walk = FullyConnectedNet._forward_train, FullyConnectedNet._forward_test
 
-    def spy(self, X, *, train, upto=None, rng=None):
-        seen.append((train, upto))
-        return walk(self, X, train=train, upto=upto, rng=rng)
+    def train_spy(self, X, rng):
+        seen.append(("train", None))
+        return train_walk(self, X, rng)
 
-    monkeypatch.setattr(FullyConnectedNet, "_forward", spy)
+    def test_spy(self, X, upto=None):
+        seen.append(("test", upto))
+        return test_walk(self, X, upto)
+
+    monkeypatch.setattr(FullyConnectedNet, "_forward_train", train_spy)
+    monkeypatch.setattr(FullyConnectedNet, "_forward_test", test_spy)
     net.loss(X, y)
     net.loss(X)
     net.scores(X)
+    net.scores(X, train=True)
     net.predict(X)
     net.hidden(X, layer=2)
-    assert seen == [(True, None), (False, None), (False, None), (False, None), (False, 2)]
+    assert seen == [("train", None), ("test", None), ("test", None), ("train", None), ("test", None), ("test", 2)]
 
 
 def test_images_are_flattened():

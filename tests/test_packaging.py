@@ -109,6 +109,18 @@ def test_importing_course_utils_never_imports_the_grader():
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
 
 
+def test_the_checks_and_compute_modules_import_no_plotting_widgets_or_progress_bars():
+    """A notebook pays for matplotlib's figures, ipywidgets and tqdm only where it draws, shows a
+    widget or a progress bar: every kernel runs the checks, and in a kernel tqdm.auto imports ipywidgets."""
+    modules = [m for m in _course_utils_modules() if not m.startswith(("course_utils.viz", "course_utils.widgets"))]
+    heavy = ("matplotlib", "ipywidgets", "tqdm", "IPython")
+    code = f"import {', '.join(modules)}; import sys; print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)}))"
+    env = dict(os.environ, MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
+
+
 def _imported_names(tree: ast.AST) -> list[str]:
     names = []
     for node in ast.walk(tree):
@@ -217,11 +229,14 @@ DOCS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").g
 
 def _docs_code() -> list[tuple[str, str]]:
     """Every line of code (blocks and inline) in the README and the guides, as (file, line), with shell
-    line continuations joined."""
+    line continuations joined; what a block shows as output (```` ```text output ````) is not code."""
+    from doc_blocks import blocks
+
     found = []
     for name in DOCS:
         text = (ROOT / name).read_text()
-        code = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S) + re.findall(r"`([^`\n]+)`", text)
+        prose = re.sub(r"^\s*(`{3,}).*?^\s*\1\s*$", "", text, flags=re.S | re.M)
+        code = [b.code for b in blocks(ROOT / name)] + re.findall(r"`([^`\n]+)`", prose)
         found += [(name, line.strip()) for snippet in code for line in re.sub(r"\\\n\s*", " ", snippet).splitlines()]
     return found
 
@@ -245,12 +260,13 @@ def test_every_course_and_make_command_in_the_docs_exists():
     commands = {
         m.group(1): name
         for name, line in found
-        if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|export) .*)$", line))
+        if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|report|export) .*)$", line))
     }
     concrete = {c for c in commands if "[" not in c and "..." not in c}  # not the usage summaries
     assert {"course release --check", "course release --force"} <= concrete, sorted(concrete)
     assert any(c.startswith("course grade ") for c in concrete) and any("store-outputs" in c for c in concrete)
     assert any(c.startswith("course grade merge ") for c in concrete), sorted(concrete)
+    assert any(c.startswith("course report ") for c in concrete), sorted(concrete)
     for command in sorted(concrete):
         words = shlex.split(re.sub(r"\$\{?\w+\}?", "1", command))[1:]  # a job's variables: any number
         try:
@@ -263,3 +279,42 @@ def test_every_course_and_make_command_in_the_docs_exists():
     targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), flags=re.M))
     used = {m.group(1) for line in code if (m := re.match(r"^make ([\w-]+)", line))}
     assert {"lab", "test", "release", "grade", "bench"} <= used and used <= targets, sorted(used - targets)
+
+
+def test_pytest_xdist_loadgroup_keeps_a_group_in_one_worker(tmp_path):
+    """``make test`` relies on pytest-xdist's own ``loadgroup``: with pytest 9.2 and pytest-xdist
+    3.8 the ``xdist_group`` mark is silently dropped (pytest-xdist issue 1386), hence the pin in
+    pyproject.toml. This fails if the installed versions split a group over workers again."""
+    for name in ("a", "b"):
+        (tmp_path / f"test_{name}.py").write_text(
+            "import os, pytest\n\n"
+            "@pytest.mark.xdist_group('one')\n"
+            "@pytest.mark.parametrize('i', range(4))\n"
+            "def test_grouped(i):\n"
+            "    print('WORKER', os.environ['PYTEST_XDIST_WORKER'])\n"
+        )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider", "-rA", "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    workers = set(re.findall(r"WORKER (gw\d+)", proc.stdout))
+    assert len(re.findall(r"WORKER gw\d+", proc.stdout)) == 8, proc.stdout[-3000:]
+    assert len(workers) == 1, f"pytest-xdist's loadgroup split one group over {sorted(workers)}: see pyproject.toml"
+
+
+def test_both_packages_ship_their_py_typed_marker(tmp_path):
+    """The packages say they are typed (PEP 561): py.typed is in each and in what setuptools installs."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py", "-d", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for package in ("course_utils", "course_tools"):
+        assert (tmp_path / package / "py.typed").is_file(), f"{package}/py.typed is not installed: see package-data"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from .kernel_host import KernelHost, Settings, preflight
+from .likeness import answer_digests
 from .plan import Plan, Step
 from .results import STATUSES, Message, Status
 from .session import Ended, KernelStartError, Outcome
@@ -148,6 +149,7 @@ def grade_submission(
     if sub.problem:
         return unreadable(plan, *sub.problem)
     result = {"tests": {}, "notes": list(sub.notes), "max_total": plan.max_total}
+    result["answer_digests"] = answer_digests(sub.answers)  # for `course report`'s pairs of like hand-ins
     events: list[tuple[Status, str]] = []
     if sub.missing:
         events.append((Status.MISSING_ANSWERS, "no answer cell " + ", ".join(f"`{g}`" for g in sub.missing)))
@@ -187,7 +189,7 @@ def grade_submission(
                     try:
                         verdict = evaluate(item, results, arrays, plan, context)
                     except Exception:  # results crafted to break the comparison: this test only
-                        verdict = fail_test(item, UNREADABLE).replace(unreadable=True)
+                        verdict = fail_test(item, UNREADABLE, "unreadable").replace(unreadable=True)
                     if verdict.unreadable or not isinstance(results, dict):
                         events.append(
                             (Status.UNREADABLE_RESULTS, f"{item.grade_id}: what the kernel sent back could not be read")

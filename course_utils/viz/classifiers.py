@@ -1,6 +1,8 @@
 """Figures of classifiers on 2-D data: decision boundaries, and the space a hidden layer makes.
 
-Introduced in notebook 03 (layers and a two-layer net).
+Shared, so named after its concept: notebook 02 draws linear classifiers' boundaries with it, notebook
+03 the two-layer net's and the space its hidden layer makes (and :mod:`.layers_and_two_layer_net`
+builds on it).
 
 A "model" here is anything that turns points (M, 2) into labels: a function returning labels
 (M,) or scores (M, C), or an object with ``predict(X)`` or ``scores(X)``, such as

@@ -1,7 +1,7 @@
 """Training curves and timing plots.
 
-Introduced in notebook 02 (training a linear classifier; the speed-up of vectorizing) and used
-by every notebook that trains a model.
+Shared, so named after its concept: notebooks 01 and 02 time code with it (the speed-up of
+vectorizing), notebooks 02, 03 and 09 draw training curves.
 """
 
 from __future__ import annotations

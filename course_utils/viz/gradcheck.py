@@ -4,6 +4,8 @@ The relative error between a numerical and an analytic gradient is read against 
 thumb, shaded behind every curve here: at most 1e-7 the gradient is right, 1e-2 or more it is
 wrong, in between it is suspicious (fine near a kink or deep in a circuit, a bug otherwise).
 The compute side is :mod:`course_utils.gradcheck`; these functions only draw what they get.
+Named after that concept, as gradient checks run through the course (notebooks 01-03, 06, 09),
+though only notebook 01 draws them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Images: a grid of sample digits, and a linear classifier's weights shown as images.
 
-Introduced in notebook 02 (linear classifiers on digits); notebook 09 shows first-layer
-weights the same way.
+Shared, so named after its concept: notebook 02 shows digits and a linear classifier's weights;
+notebooks 03, 05 and 09 show first-layer weights the same way.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from .. import optim
 from ..conditioning import quadratic
 from ..surfaces import SURFACES, run_2d
-from ..viz.trajectories import draw_surface, plot_path_losses, surface_grid
+from ..viz.optimizers import draw_surface, plot_path_losses, surface_grid
 from ._render import FigureImage
 
 __all__ = ["optimizer_playground", "playground_paths", "start_in_view", "conditioning_explorer", "conditioning_paths"]

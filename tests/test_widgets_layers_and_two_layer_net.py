@@ -1,4 +1,4 @@
-"""widgets.classifiers: the explorer builds without a browser, redraws on every control, and its
+"""widgets.layers_and_two_layer_net: the explorer builds without a browser, redraws on every control, and its
 default settings show the notebook's claim: 2 hidden units cannot separate the circles, 3 can."""
 
 import matplotlib
@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils.widgets.classifiers import TOY_DATASETS, TOY_TRAINING, TOY_WEIGHT_SCALE, classifier_explorer
+from course_utils.widgets.layers_and_two_layer_net import (
+    TOY_DATASETS,
+    TOY_TRAINING,
+    TOY_WEIGHT_SCALE,
+    classifier_explorer,
+)
 
 
 def _controls(box):

@@ -1,4 +1,4 @@
-"""viz.regions: every figure has titles, labels and a legend, and the legend never covers a panel."""
+"""viz.layers_and_two_layer_net: every figure has titles, labels and a legend, and the legend never covers a panel."""
 
 import matplotlib
 

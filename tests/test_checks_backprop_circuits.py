@@ -744,7 +744,7 @@ def test_matmul_reference_is_the_course_affine_backward_and_matches_numerical_gr
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_matmul_cases_have_distinct_sizes(seed):
-    from course_utils.checks.nb01_circuits import CASE_SIZES
+    from course_utils.checks.nb01_backprop_circuits import CASE_SIZES
 
     for case in REGISTRY["check_matmul_backward"].cases(seed):
         sizes = CASE_SIZES["check_matmul_backward"](case)

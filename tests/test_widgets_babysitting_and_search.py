@@ -1,4 +1,4 @@
-"""widgets.search: the learning-rate explorer builds without a browser, redraws on the slider, fast."""
+"""widgets.babysitting_and_search: the learning-rate explorer builds without a browser, redraws on the slider, fast."""
 
 import matplotlib
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from course_utils.train import History
-from course_utils.widgets.search import learning_rate_explorer
+from course_utils.widgets.babysitting_and_search import learning_rate_explorer
 
 
 def _runs():

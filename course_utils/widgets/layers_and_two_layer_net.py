@@ -1,4 +1,4 @@
-"""Explorers for classifiers on 2-D data (notebook 03).
+"""Explorers for classifiers on 2-D data (notebook 03, layers and a two-layer net).
 
 In the spirit of the ConvNetJS 2-D classification demo: pick a data set, a hidden-layer size
 and a regularization strength, and a small two-layer net is trained from scratch on the spot

@@ -1,6 +1,7 @@
-"""Figures of the regions a net gives to each class, and of results over several seeds.
+"""Figures of notebook 03 (layers and a two-layer net): the regions a net gives to each class, and
+results over several seeds.
 
-Introduced in notebook 03 (layers and a two-layer net). The computing is done elsewhere
+The computing is done elsewhere
 (:mod:`course_utils.regions`, :mod:`course_utils.models`); these functions only draw.
 
 Every figure with several panels keeps its legend outside the panels, so it never hides data.

@@ -1,3 +1,5 @@
+"""widgets.linear_classifiers: the loss explorer builds headless and redraws; the figure it draws names its losses."""
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -30,7 +32,9 @@ def test_plot_score_losses_rejects_a_bad_class():
 
 def test_loss_explorer_builds_headless_and_redraws(monkeypatch):
     drawn = []
-    monkeypatch.setattr(cu.widgets.losses, "plot_score_losses", lambda s, y: drawn.append((list(s), y)) or plt.figure())
+    monkeypatch.setattr(
+        cu.widgets.linear_classifiers, "plot_score_losses", lambda s, y: drawn.append((list(s), y)) or plt.figure()
+    )
     box = cu.widgets.loss_explorer()
     sliders = box.children[0].children
     assert len(sliders) == 4 and drawn[-1] == ([-2.85, 0.86, 0.28], 2)

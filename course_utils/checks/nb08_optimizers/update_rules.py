@@ -23,9 +23,9 @@ import inspect
 
 import numpy as np
 
-from .. import optim as ref
-from ._core import CheckFailure, Spec
-from ._registry import register
+from ... import optim as ref
+from .._core import CheckFailure, Spec
+from .._registry import register
 
 __all__ = ["check_sgd_momentum", "check_nesterov_momentum", "check_adagrad", "check_rmsprop", "check_adam"]
 

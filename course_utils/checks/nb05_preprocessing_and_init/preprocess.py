@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import pair
-from ._registry import register
-from ._shapes import ShapeSpec, read
-from .nb05_init import ROUNDED
+from .._core import pair
+from .._registry import register
+from .._shapes import ShapeSpec, read
+from .init_weights import ROUNDED
 
 __all__ = ["check_preprocess"]
 

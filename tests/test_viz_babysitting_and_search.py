@@ -1,4 +1,4 @@
-"""viz.search: the figures draw from made-up runs and numbers, with the lines and points the notebook describes."""
+"""viz.babysitting_and_search: the figures draw from made-up runs and numbers, with the lines and points the notebook describes."""
 
 import matplotlib
 
@@ -7,7 +7,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_utils.train import History
-from course_utils.viz.search import plot_ensembles, plot_grid_vs_random, plot_search_trials, plot_update_ratios
+from course_utils.viz.babysitting_and_search import (
+    plot_ensembles,
+    plot_grid_vs_random,
+    plot_search_trials,
+    plot_update_ratios,
+)
 
 
 def _run(ratio):

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import init as init_mod
-from ..viz.init import plot_layer_histograms, update_layer_histograms
+from ..viz.preprocessing_and_init import plot_layer_histograms, update_layer_histograms
 from ._render import FigureImage
 
 __all__ = ["init_explorer"]

@@ -1,4 +1,4 @@
-"""widgets.init: the explorer builds without a browser, redraws on every control, fast, and shows
+"""widgets.preprocessing_and_init: the explorer builds without a browser, redraws on every control, fast, and shows
 the notebook's claims: small weights collapse with depth, He holds a ReLU net's std."""
 
 import io
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils.viz.init import plot_layer_histograms
-from course_utils.widgets.init import init_explorer
+from course_utils.viz.preprocessing_and_init import plot_layer_histograms
+from course_utils.widgets.preprocessing_and_init import init_explorer
 
 
 def _controls(box):

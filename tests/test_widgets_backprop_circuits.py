@@ -1,4 +1,4 @@
-"""widgets.circuits: the circuit explorer builds headless, redraws on change, and its sliders sit on round grids."""
+"""widgets.backprop_circuits: the circuit explorer builds headless, redraws on change, and its sliders sit on round grids."""
 
 import ast
 import math
@@ -14,8 +14,8 @@ import pytest
 
 import course_utils as cu
 from course_utils.circuits import Value
-from course_utils.viz.circuits import GRAD_COLOR
-from course_utils.widgets.circuits import slider_grid
+from course_utils.viz.backprop_circuits import GRAD_COLOR
+from course_utils.widgets.backprop_circuits import slider_grid
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "solutions" / "01_backprop_circuits.ipynb"
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
-from ..viz.losses import plot_score_losses
+from ..viz.linear_classifiers import plot_score_losses
 from ._render import FigureImage
 
 __all__ = ["loss_explorer"]

@@ -1,4 +1,4 @@
-"""draw_circuit: layout and drawing of circuits (the explorer widget: test_widgets_circuits.py)."""
+"""draw_circuit: layout and drawing of circuits (the explorer widget: test_widgets_backprop_circuits.py)."""
 
 import matplotlib
 
@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from course_utils.circuits import Value
-from course_utils.viz.circuits import GRAD_COLOR, VALUE_COLOR, circuit_layout, draw_circuit
+from course_utils.viz.backprop_circuits import GRAD_COLOR, VALUE_COLOR, circuit_layout, draw_circuit
 
 
 def xyz():

@@ -1,4 +1,4 @@
-"""viz.trajectories: paths on contours, losses along paths, step lengths, loss curves."""
+"""viz.optimizers: paths on contours, losses along paths, step lengths, loss curves."""
 
 import matplotlib
 
@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_utils import optim, surfaces
-from course_utils.viz.trajectories import (
+from course_utils.viz.optimizers import (
     plot_loss_curves,
     plot_path_losses,
     plot_step_lengths,
@@ -53,7 +53,7 @@ def test_other_figures_are_labelled():
 
 
 def test_iterations_against_kappa_are_on_log_axes_with_theory_dashed():
-    from course_utils.viz.trajectories import plot_iterations_vs_kappa
+    from course_utils.viz.optimizers import plot_iterations_vs_kappa
 
     kappas = np.logspace(0, 4, 5)
     fig = plot_iterations_vs_kappa(
@@ -71,7 +71,7 @@ def test_iterations_against_kappa_are_on_log_axes_with_theory_dashed():
 
 
 def test_lr_sweep_bars_span_min_to_max_and_gaps_are_floored():
-    from course_utils.viz.trajectories import plot_loss_gaps, plot_lr_sweep
+    from course_utils.viz.optimizers import plot_loss_gaps, plot_lr_sweep
 
     fig = plot_lr_sweep({"sgd": [0.1, 1.0]}, {"sgd": np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5]])})
     ax = fig.axes[0]

@@ -15,12 +15,12 @@ import copy
 
 import numpy as np
 
-from .. import layers as ref
-from ._core import CheckFailure, Spec
-from ._registry import register
-from ._shapes import ShapeSpec
+from ... import layers as ref
+from .._core import CheckFailure, Spec
+from .._registry import register
+from .._shapes import ShapeSpec
 
-__all__ = ["check_init_weights", "check_layer_stats"]  # and ROUNDED, a hint nb05_preprocess shares
+__all__ = ["check_init_weights", "check_layer_stats"]  # and ROUNDED, a hint the preprocess check shares
 
 INITS = ("xavier", "he", "small", "large")
 

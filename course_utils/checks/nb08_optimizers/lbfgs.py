@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import second_order as ref
-from ._core import Spec
-from ._hints import matches
-from ._registry import register
+from ... import second_order as ref
+from .._core import Spec
+from .._hints import matches
+from .._registry import register
 
 __all__ = ["check_lbfgs_direction"]
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from ..circuits import Value
-from ..viz.circuits import draw_circuit
+from ..viz.backprop_circuits import draw_circuit
 from ._render import FigureImage
 
 __all__ = ["circuit_explorer", "slider_grid"]

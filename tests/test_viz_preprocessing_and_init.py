@@ -1,4 +1,4 @@
-"""viz.init: every figure draws headless, with titles, axis labels and legends."""
+"""viz.preprocessing_and_init: every figure draws headless, with titles, axis labels and legends."""
 
 import matplotlib
 
