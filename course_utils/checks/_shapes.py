@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Spec
-from ._failure import numpy_hint
+from ._core import Spec, _Unnamed
+from ._hints import numpy_hint, pick
 
 __all__ = ["ShapeSpec", "Shapes", "read", "named", "distinct"]
 
@@ -102,7 +102,9 @@ class ShapeSpec(Spec):
     Where it returns None (an error it does not recognise), numpy's generic hint is used.
     """
 
-    def hint_for_error(self, case: Mapping[str, Any], message: str) -> str | None:
+    def hint_for_error(self, case: Mapping[str, Any], message: str) -> Any:
         if callable(self.error_hint):
-            return self.error_hint(case, message) or numpy_hint(message)
+            hint = pick(self.all_hints(), "raised", message, None, case)
+            text = None if hint is not None else self.error_hint(case, message)
+            return hint or (_Unnamed.text_only(text, "raised") if text else numpy_hint(message))
         return super().hint_for_error(case, message)
