@@ -29,6 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 EXERCISE, TEST = "svm_loss_vectorized", "test_svm_loss_vectorized"
 COUNTS = {"missing_batch_mean": 30, "sign_flipped": 20, "blank": 10}  # the wrong answers, by kind
 RIGHT = 6  # two of each of RIGHT_WAYS
+CODES = {  # the cause code the check gives each kind of wrong answer
+    "missing_batch_mean": f"{EXERCISE}.missing_batch_mean",
+    "sign_flipped": f"{EXERCISE}.data_gradient_sign",
+    "blank": f"{EXERCISE}.blank",
+}
 
 RENAMES = [  # names a student may pick instead of the solution's (the checks do not care)
     {},
@@ -113,10 +118,15 @@ def test_the_report_finds_the_known_mistakes_in_their_numbers_and_order(graded):
     assert report["students"] == sum(COUNTS.values()) + RIGHT
     (test,) = report["tests"]
     assert (test["grade_id"], test["passed"], test["failed"]) == (TEST, RIGHT, sum(COUNTS.values()))
-    print([(c["code"], c["count"]) for c in test["causes"]])
-    print([(g["size"], g["cause"]) for g in test["groups"]])
-    assert [c["count"] for c in test["causes"]] == list(COUNTS.values())
-    assert [g["size"] for g in test["groups"]][:2] == [30, 20]
+    assert [(c["code"], c["count"]) for c in test["causes"]] == [(CODES[kind], n) for kind, n in COUNTS.items()]
+    for cause, kind in zip(test["causes"], COUNTS):
+        assert cause["students"] == [f"{kind}_{i:02d}" for i in range(COUNTS[kind])]
+    assert "not divided by N" in test["causes"][0]["message"]
+    # the two wrong answers each agree across their hand-ins (a blank one returns nothing to compare)
+    assert [(g["size"], g["cause"]) for g in test["groups"]] == [
+        (30, CODES["missing_batch_mean"]),
+        (20, CODES["sign_flipped"]),
+    ]
 
 
 def test_copied_answers_come_out_as_pairs_and_the_common_mistakes_as_common_answers(graded):

@@ -130,10 +130,14 @@ def _similar(summary: dict) -> list[str]:
     else:
         out.append("<p>No two hand-ins share an answer cell.</p>")
     if sim["common"]:
-        out.append("<p>Common answers (more hand-ins share them than pairs are listed for):</p><ul>")
+        out.append("<p>Common answers, shared by more hand-ins than pairs are listed for:</p>")
+        out.append("<table><tr><th>answer cell</th><th>hand-ins</th><th>who</th></tr>")
         for c in sim["common"]:
-            out.append(f"<li><code>{_e(c['cell'])}</code>: {_who(c['students'], 'hand-in')}</li>")
-        out.append("</ul>")
+            out.append(
+                f'<tr><td><code>{_e(c["cell"])}</code></td><td class="n">{c["size"]}</td>'
+                f"<td>{_who(c['students'], 'hand-in')}</td></tr>"
+            )
+        out.append("</table>")
     if sim["not_recorded"]:
         out.append(
             f"<p class=muted>{len(sim['not_recorded'])} hand-in(s) were graded without digests of their "
