@@ -24,6 +24,7 @@ __all__ = [
     "AffineCache",
     "affine_forward",
     "affine_backward",
+    "weights_grad",
     "ReluCache",
     "relu_forward",
     "relu_backward",
@@ -80,7 +81,8 @@ def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     x2 = x.reshape(x.shape[0], -1)
     if x2.shape[1] != w.shape[0]:
         raise ValueError(f"affine_forward: x flattens to {x2.shape}, which does not fit w of shape {w.shape}")
-    out = x2 @ w + b
+    out = x2 @ w
+    out += b  # into the product's own new array: no second (N, M) temporary
     return out, AffineCache(x, w, b)
 
 
@@ -100,11 +102,29 @@ def affine_backward(dout: np.ndarray, cache: AffineCache) -> tuple[np.ndarray, n
     dx = dout w^T sends each output's gradient back along the same weights. Notebook 03.
     """
     x, w, _ = cache
-    x2 = x.reshape(x.shape[0], -1)
     dx = (dout @ w.T).reshape(x.shape)
-    dw = x2.T @ dout
+    dw = weights_grad(x.reshape(x.shape[0], -1), dout)
     db = dout.sum(axis=0)
     return dx, dw, db
+
+
+def weights_grad(x2: np.ndarray, dout: np.ndarray) -> np.ndarray:
+    """x2^T dout, (D, M), for x2 (N, D) and dout (N, M): the gradient of an affine layer's weights.
+
+    Notes: for one example (N = 1) this is an outer product, which numpy's matmul computes in a
+    loop of its own, several times slower than BLAS; a row of zeros under both factors makes it
+    BLAS's product (N = 2) with the same numbers (each is x[0, d] dout[0, m] + 0).
+    """
+    if x2.shape[0] == 1:
+        x2, dout = _with_zero_row(x2), _with_zero_row(dout)
+    return x2.T @ dout
+
+
+def _with_zero_row(a: np.ndarray) -> np.ndarray:
+    """(1, K) -> (2, K): a, then a row of zeros."""
+    out = np.zeros((2, a.shape[1]), dtype=a.dtype)
+    out[0] = a[0]
+    return out
 
 
 class ReluCache(NamedTuple):
@@ -366,13 +386,17 @@ def batchnorm_forward(
         if not train:
             raise ValueError("batchnorm_forward: test mode needs the running averages from training (running=None)")
         running = Running(np.zeros(D, dtype=x.dtype), np.ones(D, dtype=x.dtype))
-    if train:
-        mu, var = x.mean(axis=0), x.var(axis=0)
+    mu = x.mean(axis=0) if train else running.mean
+    x_hat = x - mu
+    if train:  # the biased variance as x.var computes it, from the x - mu needed anyway
+        var = np.square(x_hat).sum(axis=0) / x.shape[0]
         running = Running(momentum * running.mean + (1 - momentum) * mu, momentum * running.var + (1 - momentum) * var)
     else:
-        mu, var = running.mean, running.var
-    x_hat = (x - mu) / np.sqrt(var + eps)
-    return gamma * x_hat + beta, BatchnormCache(x, x_hat, mu, var, gamma, eps, train), running
+        var = running.var
+    x_hat /= np.sqrt(var + eps)  # x - mu is this function's own array: normalized in place
+    out = x_hat * gamma
+    out += beta
+    return out, BatchnormCache(x, x_hat, mu, var, gamma, eps, train), running
 
 
 def _batchnorm_params_grads(dout: np.ndarray, cache: BatchnormCache) -> tuple[np.ndarray, np.ndarray]:
@@ -416,7 +440,10 @@ def batchnorm_backward_alt(dout: np.ndarray, cache: BatchnormCache) -> tuple[np.
     if not train:
         return dout * gamma * inv_std, dgamma, dbeta
     N = dout.shape[0]
-    dx = (gamma * inv_std / N) * (N * dout - dbeta - x_hat * dgamma)
+    dx = N * dout  # then (N dout - sum(dout) - x_hat sum(dout x_hat)) gamma inv_std / N, in place
+    dx -= dbeta
+    dx -= x_hat * dgamma
+    dx *= gamma * inv_std / N
     return dx, dgamma, dbeta
 
 
@@ -447,7 +474,7 @@ def dropout_forward(
         return x, DropoutCache(None)
     if rng is None:
         raise ValueError("dropout_forward: train mode needs rng, a np.random.Generator for the mask")
-    mask = (rng.random(x.shape) >= p_drop).astype(x.dtype) / (1.0 - p_drop)  # in x's dtype: float32 stays float32
+    mask = np.divide(rng.random(x.shape) >= p_drop, 1.0 - p_drop, dtype=x.dtype)  # in x's dtype: float32 stays float32
     return x * mask, DropoutCache(mask)
 
 

@@ -21,6 +21,7 @@ test-mode scores, as in notebooks 02 and 03.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any
@@ -224,7 +225,7 @@ class FullyConnectedNet:
 
     def _check_input(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X)
-        if X.ndim < 2 or int(np.prod(X.shape[1:])) != self.input_dim:
+        if X.ndim < 2 or math.prod(X.shape[1:]) != self.input_dim:
             raise ValueError(
                 f"FullyConnectedNet: X must be (N, ...) with {self.input_dim} values per example, got shape {X.shape}"
             )
@@ -292,7 +293,7 @@ class FullyConnectedNet:
                 dh, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(da, affine_cache)
             else:  # nothing needs dX, the gradient of the data: skip its product, as large as the first layer's
                 X2 = affine_cache.x.reshape(len(da), -1)
-                grads["W1"], grads["b1"] = X2.T @ da, da.sum(axis=0)
+                grads["W1"], grads["b1"] = layers.weights_grad(X2, da), da.sum(axis=0)
         return grads
 
     def scores(self, X: np.ndarray, *, train: bool = False) -> np.ndarray:
@@ -329,8 +330,8 @@ class FullyConnectedNet:
         if self.reg:  # with reg = 0 the penalty and its gradient are zero: no pass over the weights for them
             weights = [f"W{i}" for i in range(1, self.num_layers + 1)]
             loss += 0.5 * self.reg * sum(float(np.sum(self.params[w] ** 2)) for w in weights)
-            for w in weights:
-                grads[w] = grads[w] + self.reg * self.params[w]
+            for w in weights:  # the backward walk's own new arrays: added to in place
+                grads[w] += self.reg * self.params[w]
         grads = {k: grads[k].astype(self.dtype, copy=False) for k in self.params}
         return float(loss), grads
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from . import optim
 from .models import accuracy
@@ -111,17 +110,10 @@ def train(
     """
     X_train, y_train = np.asarray(X_train), np.asarray(y_train)
     N = len(X_train)
-    if N == 0 or len(y_train) != N:
-        raise ValueError(f"train: X_train has {N} examples and y_train {len(y_train)}; need the same, > 0")
-    if (X_val is None) != (y_val is None):
-        raise ValueError("train: give both X_val and y_val, or neither")
-    if batch_size < 1 or num_epochs < 0:
-        raise ValueError(f"train: need batch_size >= 1 and num_epochs >= 0, got {batch_size}, {num_epochs}")
+    check_arguments("train", X_train, y_train, X_val, y_val, batch_size, num_epochs, polyak)
     hyper = dict(hyper or {})
     if schedule is not None and lr_decay != 1.0:
         raise ValueError("train: give either schedule or lr_decay, not both")
-    if polyak is not None and not 0 < polyak < 1:
-        raise ValueError(f"train: polyak is the averaging decay, in (0, 1), got {polyak!r}")
     if lr_decay != 1.0 and "lr" not in hyper:
         hyper["lr"] = _default_lr(rule)
     average = {name: w.copy() for name, w in model.params.items()} if polyak else {}
@@ -132,15 +124,7 @@ def train(
     loss_hist: list[float] = []
     ratios: dict[str, list[float]] = {name: [] for name in model.params}
     train_acc, val_acc = [], []
-    bar = tqdm(
-        total=num_epochs * per_epoch,
-        desc="training",
-        unit="it",
-        disable=not verbose,
-        mininterval=0.1,
-        leave=True,
-        dynamic_ncols=True,
-    )
+    bar = _progress_bar(num_epochs * per_epoch) if verbose else None
 
     def measure():
         train_acc.append(accuracy(model, X_train[sample], y_train[sample]))
@@ -169,18 +153,20 @@ def train(
                     model.params[name] = next_w
                     if polyak:
                         average[name] = polyak * average[name] + (1 - polyak) * next_w
-                bar.set_postfix_str(_status(epoch, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
-                bar.update()
+                if bar is not None:
+                    bar.set_postfix_str(_status(epoch, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
+                    bar.update()
             if diverged:
                 break
             measure()
             if "lr" in hyper and schedule is None:
                 hyper["lr"] *= lr_decay
-    if diverged:
-        bar.set_postfix_str("stopped: the loss is not finite", refresh=False)
-    else:
-        bar.set_postfix_str(_status(num_epochs - 1, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
-    bar.close()
+    if bar is not None:
+        if diverged:
+            bar.set_postfix_str("stopped: the loss is not finite", refresh=False)
+        else:
+            bar.set_postfix_str(_status(num_epochs - 1, num_epochs, loss_hist, train_acc, val_acc), refresh=False)
+        bar.close()
     return History(
         loss=np.array(loss_hist),
         train_acc=np.array(train_acc),
@@ -191,6 +177,29 @@ def train(
         lr=np.array(lrs),
         average=average,
     )
+
+
+def check_arguments(func: str, X_train, y_train, X_val, y_val, batch_size: int, num_epochs: int, polyak) -> None:
+    """The checks of train's arguments, each failure a ValueError that names func and says how to fix it."""
+    N = len(X_train)
+    if N == 0 or len(y_train) != N:
+        raise ValueError(f"{func}: X_train has {N} examples and y_train {len(y_train)}; need the same, > 0")
+    if (X_val is None) != (y_val is None):
+        raise ValueError(f"{func}: give both X_val and y_val, or neither")
+    if batch_size < 1 or num_epochs < 0:
+        raise ValueError(f"{func}: need batch_size >= 1 and num_epochs >= 0, got {batch_size}, {num_epochs}")
+    if polyak is not None and not 0 < polyak < 1:
+        raise ValueError(f"{func}: polyak is the averaging decay, in (0, 1), got {polyak!r}")
+
+
+def _progress_bar(total: int):
+    """A tqdm progress bar of ``total`` steps: a widget in a notebook, text in a terminal.
+
+    tqdm is imported here, not with this module: in a kernel ``tqdm.auto`` imports ipywidgets,
+    which a notebook that trains silently (or only imports the checks) need not pay for."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="training", unit="it", mininterval=0.1, leave=True, dynamic_ncols=True)
 
 
 def _status(epoch: int, num_epochs: int, loss_hist: list, train_acc: list, val_acc: list) -> str:

@@ -749,3 +749,42 @@ def test_matmul_cases_have_distinct_sizes(seed):
     for case in REGISTRY["check_matmul_backward"].cases(seed):
         sizes = CASE_SIZES["check_matmul_backward"](case)
         assert len(set(sizes.values())) == 3 and min(sizes.values()) > 1
+
+
+@pytest.mark.parametrize(
+    "check, student, code",
+    [
+        ("check_grads_xyz", dict(grads_xyz=lambda x, y, z: (x + y, x + y, z)), "grads_xyz.swapped_gradients"),
+        ("check_grads_xyz", dict(grads_xyz=lambda x, y, z: (-z, -z, -(x + y))), "grads_xyz.wrong_sign"),
+        ("check_gates", {**GOOD, "MaxGate": MaxReversed}, "gates.max_wrong_direction"),
+        ("check_gates", {**GOOD, "AddGate": AddOne}, "gates.not_a_tuple"),
+        ("check_sigmoid_gate", dict(SigmoidGate=SigAtInput), "sigmoid_gate.sigma_of_sigma"),
+        ("check_net", dict(Net=NetOverwrites), "net.gradients_not_accumulated"),
+        ("check_net", dict(Net=NetOnlyInputs), "net.missing_gradients"),
+        (
+            "check_vector_relu_backward",
+            dict(relu_backward=lambda dout, x: dout * (x <= 0)),
+            "relu_backward.mask_inverted",
+        ),
+        (
+            "check_vector_relu_backward",
+            dict(relu_backward=lambda dout, x: dout @ (x > 0)),
+            "relu_backward.jacobian_product",
+        ),
+        (
+            "check_matmul_backward",
+            dict(matmul_backward=lambda dD, X, W: (np.ones_like(dD) @ W.T, X.T @ dD)),
+            "matmul_backward.dx_forgot_upstream",
+        ),
+        (
+            "check_matmul_backward",
+            dict(matmul_backward=lambda dD, X, W: (dD @ W, X.T @ dD)),
+            "matmul_backward.w_not_transposed",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_typical_slips_have_their_cause_codes(check, student, code):
+    with np.errstate(all="ignore"), pytest.raises(checks.CheckFailure) as info:
+        getattr(checks, check)(**student, verbose=False)
+    assert info.value.code == code

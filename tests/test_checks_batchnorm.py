@@ -413,3 +413,54 @@ def test_blank_exercise_says_so():
 
     with pytest.raises(Exception, match="not filled in"):
         checks.check_batchnorm_forward(forward, verbose=False)
+
+
+def code(check, *args, seed=0):
+    with pytest.raises(CheckFailure) as info:
+        check(*args, seed=seed, verbose=False)
+    return info.value.code
+
+
+@pytest.mark.parametrize(
+    "check, answer, expected",
+    [
+        (checks.check_batchnorm_forward, make_forward(ddof=1), "batchnorm_forward.unbiased_variance"),
+        (checks.check_batchnorm_forward, make_forward(eps_outside=True), "batchnorm_forward.eps_outside_sqrt"),
+        (checks.check_batchnorm_forward, make_forward(swap_momentum=True), "batchnorm_forward.momentum_swapped"),
+        (checks.check_batchnorm_forward, make_forward(axis=1), "batchnorm_forward.stat_over_axis_1"),
+        (checks.check_batchnorm_forward, make_forward(in_place=True), "batchnorm_forward.in_place"),
+        (
+            checks.check_batchnorm_forward,
+            make_forward(cache=_with(var=lambda k: np.sqrt(k["var"] + k["eps"]))),
+            "batchnorm_forward.cache_var_is_std",
+        ),
+        (
+            checks.check_batchnorm_forward,
+            make_forward(cache=lambda **k: Shuffled(*(k[n] for n in Shuffled._fields))),
+            "batchnorm_forward.cache_fields_out_of_order",
+        ),
+        (
+            checks.check_batchnorm_forward,
+            make_forward(cache=lambda **k: Cache(k["x"], k["x_hat"], k["var"], k["mu"], k["gamma"], k["eps"], True)),
+            "batchnorm_forward.cache_fields_swapped",
+        ),
+        (
+            checks.check_batchnorm_forward_test,
+            make_forward(test_batch_stats=True),
+            "batchnorm_forward.test_uses_batch_stats",
+        ),
+        (checks.check_batchnorm_backward, graph_with(no_dmu=True), "batchnorm_backward.missing_mean_term"),
+        (checks.check_batchnorm_backward, graph_with(no_dvar=True), "batchnorm_backward.missing_var_term"),
+        (checks.check_batchnorm_backward, graph_with(sign=-1), "batchnorm_backward.wrong_sign"),
+        (
+            checks.check_batchnorm_backward,
+            graph_with(dgamma=lambda d, c: d.sum(axis=0)),
+            "batchnorm_backward.dgamma_is_dbeta",
+        ),
+        (checks.check_batchnorm_backward_alt, closed_with(no_dbeta=True), "batchnorm_backward_alt.missing_mean_term"),
+        (checks.check_batchnorm_backward_alt, closed_with(no_n=True), "batchnorm_backward_alt.not_divided_by_n"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_slips_have_their_cause_codes(check, answer, expected):
+    assert code(check, answer) == expected

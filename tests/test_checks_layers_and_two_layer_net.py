@@ -762,3 +762,52 @@ def test_numpy_messages_are_read_in_the_exercise_sizes(make, kind, facts):
         make()
     s = read(str(info.value), dict(N=4, d1=3, d2=5, D=15, M=7, **{"N*M": 28}))
     assert s.kind == kind and all(getattr(s, k) == v for k, v in facts.items()), s
+
+
+@pytest.mark.parametrize(
+    "check, student, code",
+    [
+        ("check_affine_forward", dict(affine_forward=with_(affine_forward, bias=False)), "affine_forward.missing_bias"),
+        (
+            "check_affine_forward",
+            dict(affine_forward=with_(affine_forward, reshape=False)),
+            "affine_forward.x_not_flattened",
+        ),
+        (
+            "check_affine_backward",
+            dict(affine_forward=affine_forward, affine_backward=with_(affine_backward, dx_no_transpose=True)),
+            "affine_backward.w_not_transposed",
+        ),
+        (
+            "check_affine_backward",
+            dict(affine_forward=affine_forward, affine_backward=with_(affine_backward, mean_db=True)),
+            "affine_backward.averaged_twice",
+        ),
+        ("check_relu_forward", dict(relu_forward=lambda x: (np.abs(x), x)), "relu_forward.abs_not_relu"),
+        (
+            "check_relu_backward",
+            dict(relu_forward=relu_forward, relu_backward=lambda dout, x: dout * (x < 0)),
+            "relu_backward.mask_inverted",
+        ),
+        (
+            "check_two_layer_loss",
+            dict(two_layer_loss=with_(two_layer_loss, relu_mask=False)),
+            "two_layer_loss.gradient_skipped_relu",
+        ),
+        (
+            "check_two_layer_loss",
+            dict(two_layer_loss=with_(two_layer_loss, reg_bias=True)),
+            "two_layer_loss.biases_regularized",
+        ),
+        (
+            "check_two_layer_loss",
+            dict(two_layer_loss=with_(two_layer_loss, drop_key="b2")),
+            "two_layer_loss.missing_gradients",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_typical_slips_have_their_cause_codes(check, student, code):
+    with pytest.raises(CheckFailure) as info:
+        getattr(checks, check)(**student, seed=1, verbose=False)
+    assert info.value.code == code

@@ -700,3 +700,41 @@ def test_training_checks_split_for_the_grader(seed):
     outputs["loss_history / loss_fn's losses"] = outputs["loss_history / loss_fn's losses"] * 1.01
     with pytest.raises(CheckFailure, match="loss_history / loss_fn's losses"):
         verify(spec, case, outputs, spec.expected(case), modified)
+
+
+@pytest.mark.parametrize(
+    "check, f, code",
+    [
+        (
+            "check_svm_loss_naive",
+            lambda W, X, y, reg: svm_naive(W, X, y, reg, n_div=0),
+            "svm_loss_naive.missing_batch_mean",
+        ),
+        (
+            "check_svm_loss_naive",
+            lambda W, X, y, reg: svm_naive(W, X, y, reg, correct_grad=False),
+            "svm_loss_naive.correct_class_gradient_missing",
+        ),
+        ("check_svm_loss_naive", svm_naive_with("row"), "svm_loss_naive.gradient_row_not_column"),
+        (
+            "check_svm_loss_vectorized",
+            lambda W, X, y, reg: svm_naive(W, X, y, reg, reg_grad=0.0),
+            "svm_loss_vectorized.missing_reg_gradient",
+        ),
+        (
+            "check_softmax_loss_naive",
+            lambda W, X, y, reg: softmax_naive(W, X, y, reg, minus_one=False),
+            "softmax_loss_naive.missing_minus_one",
+        ),
+        ("check_softmax_loss_vectorized", softmax_with("W.T"), "softmax_loss_vectorized.w_transposed"),
+        ("check_train_sgd", sgd_with(sign=+1.0), "train_sgd.uphill"),
+        ("check_train_sgd", sgd_with(reg_passed=0.0), "train_sgd.reg_not_passed"),
+        ("check_predict", lambda W, X: np.argmin(X @ W, axis=1), "predict.argmin"),
+        ("check_predict", lambda W, X: np.argmax(X @ W.T, axis=1), "predict.scores_not_x_times_w"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_typical_slips_have_their_cause_codes(check, f, code):
+    with np.errstate(all="ignore"), pytest.raises(cu.checks.CheckFailure) as info:
+        getattr(cu.checks, check)(f, verbose=False)
+    assert info.value.code == code

@@ -564,7 +564,7 @@ def test_each_stored_test_result_reads_back_as_the_same_json(run):
             back = TestResult.from_json(t).to_json()
             assert json.dumps(back) == json.dumps(t), (path.name, gid)
     good = json.loads((run["out"] / "results" / "good.json").read_text())["tests"]["test_scale"]
-    assert list(good) == ["points", "max", "passed", "messages", "errors"]
+    assert list(good) == ["points", "max", "passed", "cause", "answer", "messages", "errors"]
     assert TestResult.from_json(good).messages[0].to_json() == good["messages"][0]
 
 

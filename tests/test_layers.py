@@ -81,6 +81,19 @@ def test_affine_keeps_float32():
     assert out.dtype == np.float32 and all(g.dtype == np.float32 for g in grads)
 
 
+@pytest.mark.parametrize("N", [1, 2, 5])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_weights_grad_is_x_transposed_times_dout_for_any_batch(N, dtype):
+    rng = np.random.default_rng(N)
+    x2, dout = rng.standard_normal((N, 6)).astype(dtype), rng.standard_normal((N, 4)).astype(dtype)
+    dw = layers.weights_grad(x2, dout)
+    assert dw.shape == (6, 4) and dw.dtype == dtype
+    loops = sum(np.outer(x2[n], dout[n]) for n in range(N))  # one example: exactly the outer product
+    np.testing.assert_allclose(dw, loops, rtol=0 if N == 1 else 1e-5, atol=0 if N == 1 else 1e-5)
+    cache = layers.affine_forward(x2, rng.standard_normal((6, 4)).astype(dtype), np.zeros(4, dtype))[1]
+    np.testing.assert_array_equal(layers.affine_backward(dout, cache)[1], dw)
+
+
 def test_relu_forward_values():
     x = np.linspace(-0.5, 0.5, 12).reshape(3, 4)
     out, cache = layers.relu_forward(x)
@@ -228,6 +241,23 @@ def test_batchnorm_test_mode_uses_the_running_averages_and_needs_them():
     np.testing.assert_allclose(layers.batchnorm_forward(x[:1], gamma, beta, running, train=False)[0], out[:1])
     with pytest.raises(ValueError, match="test mode needs the running averages"):
         layers.batchnorm_forward(x, gamma, beta, None, train=False)
+
+
+@pytest.mark.parametrize("train", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_batchnorm_and_dropout_leave_their_inputs_alone_and_keep_the_dtype(train, dtype):
+    x, gamma, beta, dout = (a.astype(dtype) for a in _bn_inputs(3))
+    running = layers.Running(np.linspace(-1, 1, 5).astype(dtype), np.linspace(0.5, 2, 5).astype(dtype))
+    before = copy.deepcopy((x, gamma, beta, dout, running))
+    out, cache, new = layers.batchnorm_forward(x, gamma, beta, running, train=train)
+    results = [out, *new, *layers.batchnorm_backward_alt(dout, cache), *layers.batchnorm_backward(dout, cache)]
+    dropped, drop_cache = layers.dropout_forward(x, 0.5, train=train, rng=np.random.default_rng(0))
+    results += [layers.dropout_backward(dout, drop_cache)] + ([dropped] if train else [])
+    for now, then in zip((x, gamma, beta, dout, *running), (*before[:4], *before[4])):
+        np.testing.assert_array_equal(now, then)
+    assert all(r.dtype == dtype for r in results)
+    for r in [out, *layers.batchnorm_backward_alt(dout, cache)]:
+        assert not any(np.shares_memory(r, a) for a in (x, gamma, beta, dout))
 
 
 def test_dropout_train_mode_zeroes_p_drop_and_keeps_the_mean():

@@ -109,6 +109,18 @@ def test_importing_course_utils_never_imports_the_grader():
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
 
 
+def test_the_checks_and_compute_modules_import_no_plotting_widgets_or_progress_bars():
+    """A notebook pays for matplotlib's figures, ipywidgets and tqdm only where it draws, shows a
+    widget or a progress bar: every kernel runs the checks, and in a kernel tqdm.auto imports ipywidgets."""
+    modules = [m for m in _course_utils_modules() if not m.startswith(("course_utils.viz", "course_utils.widgets"))]
+    heavy = ("matplotlib", "ipywidgets", "tqdm", "IPython")
+    code = f"import {', '.join(modules)}; import sys; print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)}))"
+    env = dict(os.environ, MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
+
+
 def _imported_names(tree: ast.AST) -> list[str]:
     names = []
     for node in ast.walk(tree):
@@ -248,12 +260,13 @@ def test_every_course_and_make_command_in_the_docs_exists():
     commands = {
         m.group(1): name
         for name, line in found
-        if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|export) .*)$", line))
+        if (m := re.match(r"^(?:\.venv/bin/)?(course (?:release|store-outputs|grade|report|export) .*)$", line))
     }
     concrete = {c for c in commands if "[" not in c and "..." not in c}  # not the usage summaries
     assert {"course release --check", "course release --force"} <= concrete, sorted(concrete)
     assert any(c.startswith("course grade ") for c in concrete) and any("store-outputs" in c for c in concrete)
     assert any(c.startswith("course grade merge ") for c in concrete), sorted(concrete)
+    assert any(c.startswith("course report ") for c in concrete), sorted(concrete)
     for command in sorted(concrete):
         words = shlex.split(re.sub(r"\$\{?\w+\}?", "1", command))[1:]  # a job's variables: any number
         try:

@@ -103,7 +103,8 @@ def _read_gradebook(folder: Path) -> tuple[list[str], list[str]]:
     header = rows[0] if rows else []
     if header[:2] != _FIXED[0] or header[-4:] != _FIXED[1]:
         raise ReportError(f"{path} is not a gradebook of `course grade` (its columns are not student, handin, ...)")
-    students = [row[0] for row in rows[1:] if row]
+    # a name that starts like a formula is written with a ' before it (grade.report._cell)
+    students = [row[0][1:] if row[0][:1] == "'" and row[0][1:2] in "=+-@" else row[0] for row in rows[1:] if row]
     return header[2:-4], students
 
 
@@ -111,7 +112,8 @@ def load_output(folder: Path | str) -> Output:
     """Read and check the grading output in ``folder`` (ReportError if it is not one, or is damaged)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ReportError(f"no grading output at {folder} (no such folder)")
+        what = "a file, not a folder" if folder.exists() else "no such folder"
+        raise ReportError(f"no grading output at {folder} ({what})")
     if not (folder / "grades.csv").is_file() or not (folder / "results").is_dir():
         raise ReportError(
             f"{folder} is not the output of `course grade` (it needs grades.csv and results/): "

@@ -20,13 +20,13 @@ GENERATOR = '<meta name="generator" content="course report">'
 MAX_PAIRS_SHOWN = 300  # the page lists this many pairs at most; report.json has them all
 
 _CSS = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 62em; padding: 0 1em; color: #222; }
+body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 72em; padding: 0 1em; color: #222; }
 h1 { font-size: 1.6em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ccc; } h3 { margin-top: 1.4em; }
 table { border-collapse: collapse; margin: 0.5em 0; } td, th { border: 1px solid #ddd; padding: 0.25em 0.6em;
   text-align: left; vertical-align: top; } th { background: #f3f3f3; } td.n { text-align: right; }
 code { background: #f3f3f3; padding: 0 0.2em; } pre { white-space: pre-wrap; margin: 0; font-size: 0.9em; }
-details summary { cursor: pointer; color: #335; } .muted { color: #666; } img { max-width: 100%; }
-.unnamed { background: #fff4d6; }
+details summary { cursor: pointer; color: #335; white-space: nowrap; } .muted { color: #666; } img { max-width: 100%; }
+.unnamed { background: #fff4d6; } .figures { display: flex; flex-wrap: wrap; gap: 1em; }
 """
 
 
@@ -39,9 +39,13 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
 
 
-def _who(students: list, label: str = "students") -> str:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _who(students: list, noun: str = "student") -> str:
     names = ", ".join(_e(s if isinstance(s, str) else s["student"]) for s in students)
-    return f"<details><summary>{len(students)} {label}</summary>{names}</details>"
+    return f"<details><summary>{_count(len(students), noun)}</summary>{names}</details>"
 
 
 def _anchor(gid: str) -> str:
@@ -101,7 +105,7 @@ def _statuses(summary: dict) -> list[str]:
     out = ["<table><tr><th>status</th><th>hand-ins</th><th>who, and what happened</th></tr>"]
     for s in summary["statuses"]:
         items = "".join(f"<li>{_e(x['student'])}: {_e(x['detail'])}</li>" for x in s["students"])
-        folded = f"<details><summary>{s['count']} students</summary><ul>{items}</ul></details>"
+        folded = f"<details><summary>{_count(s['count'], 'student')}</summary><ul>{items}</ul></details>"
         out.append(f'<tr><td>{_e(s["status"])}</td><td class="n">{s["count"]}</td><td>{folded}</td></tr>')
     out.append("</table>")
     return out
@@ -126,10 +130,14 @@ def _similar(summary: dict) -> list[str]:
     else:
         out.append("<p>No two hand-ins share an answer cell.</p>")
     if sim["common"]:
-        out.append("<p>Common answers (more hand-ins share them than pairs are listed for):</p><ul>")
+        out.append("<p>Common answers, shared by more hand-ins than pairs are listed for:</p>")
+        out.append("<table><tr><th>answer cell</th><th>hand-ins</th><th>who</th></tr>")
         for c in sim["common"]:
-            out.append(f"<li><code>{_e(c['cell'])}</code>: {_who(c['students'], 'hand-ins')}</li>")
-        out.append("</ul>")
+            out.append(
+                f'<tr><td><code>{_e(c["cell"])}</code></td><td class="n">{c["size"]}</td>'
+                f"<td>{_who(c['students'], 'hand-in')}</td></tr>"
+            )
+        out.append("</table>")
     if sim["not_recorded"]:
         out.append(
             f"<p class=muted>{len(sim['not_recorded'])} hand-in(s) were graded without digests of their "
@@ -150,8 +158,10 @@ def render_page(summary: dict) -> str:
         '<p><a href="#scores">Scores</a> · <a href="#tests">Tests</a> · <a href="#statuses">Grading problems</a>'
         ' · <a href="#similar">Hand-ins alike</a></p>',
         '<h2 id="scores">Scores</h2>',
+        '<div class="figures">',
         _img(score_png(summary), "histogram of the students' total scores"),
         _img(pass_rate_png(summary), "bar chart of the share of students who passed each test"),
+        "</div>",
         '<h2 id="tests">Tests</h2>',
         *_overview(summary),
     ]

@@ -68,7 +68,10 @@ class Message:
 class TestResult:
     """One test's points and messages. ``errors`` (the exception types the student's code raised)
     is None for a test that could not run; ``unreadable`` (what the kernel sent could not be read,
-    for the run's status) stays in the grader."""
+    for the run's status) stays in the grader. ``cause`` is the code of the first failing call's
+    cause (``<exercise>.<cause>``, decided by the grader's own judging), ``answer`` a fingerprint
+    of the raw results the kernel sent back (:mod:`answers`); both None when the test passed,
+    ``answer`` also when nothing came back."""
 
     __test__ = False  # not a pytest test class
 
@@ -79,16 +82,20 @@ class TestResult:
     errors: tuple[str, ...] | None = None
     note: str | None = None
     unreadable: bool = False
+    cause: str | None = None
+    answer: str | None = None
 
     def replace(self, **changes: Any) -> TestResult:
         return dataclasses.replace(self, **changes)
 
     def to_json(self) -> dict:
-        """The results file's dict of this test (the same keys, in the same order, as ever)."""
+        """The results file's dict of this test (the same keys, in the same order, every time)."""
         data = {
             "points": self.points,
             "max": self.max_points,
             "passed": self.passed,
+            "cause": self.cause,
+            "answer": self.answer,
             "messages": [m.to_json() for m in self.messages],
         }
         if self.errors is not None:
@@ -107,4 +114,6 @@ class TestResult:
             tuple(Message.from_json(m) for m in data["messages"]),
             None if errors is None else tuple(errors),
             data.get("note"),
+            cause=data.get("cause"),
+            answer=data.get("answer"),
         )

@@ -190,7 +190,7 @@ def grade_submission(
                     try:
                         verdict = evaluate(item, results, arrays, plan, context)
                     except Exception:  # results crafted to break the comparison: this test only
-                        verdict = fail_test(item, UNREADABLE).replace(unreadable=True)
+                        verdict = fail_test(item, UNREADABLE, "unreadable").replace(unreadable=True)
                     if verdict.unreadable or not isinstance(results, dict):
                         events.append(
                             (Status.UNREADABLE_RESULTS, f"{item.grade_id}: what the kernel sent back could not be read")

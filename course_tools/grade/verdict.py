@@ -26,6 +26,7 @@ from course_utils.checks import (
     REGISTRY,
     CheckFailure,
     Failure,
+    cause_code,
     changed_inputs,
     check_code_error,
     render,
@@ -34,6 +35,7 @@ from course_utils.checks import (
 )
 
 from . import transport
+from .answers import answer_fingerprint
 from .plan import Call, Test
 from .results import Message, TestResult
 
@@ -44,10 +46,18 @@ _NAME = re.compile(r"[A-Za-z_]\w{0,59}")
 
 
 class _Said(NamedTuple):
-    """A failed call's text, and the function it says is blank (for the building-block notes)."""
+    """A failed call's text, its cause (a bare cause, or a Failure whose cause the check decided),
+    and the function it says is blank (for the building-block notes)."""
 
     text: str
     blank: str | None = None
+    cause: str | Failure | None = None
+
+    def code(self, spec) -> str:
+        """The call's ``<exercise>.<cause>``, decided here from the grader's own judging."""
+        if isinstance(self.cause, Failure):
+            return spec.code(self.cause)
+        return cause_code(spec.name, self.cause, "message")
 
 
 def _named_cause(err: dict, etype: str, message: str, function: str, at: str, call: Call, plan, why) -> _Said | None:
@@ -60,19 +70,20 @@ def _named_cause(err: dict, etype: str, message: str, function: str, at: str, ca
         for expr in call.args.values():
             for gid in plan.answers:
                 if expr in plan.defined_by(gid) and f"'{expr}'" in message:
-                    return _Said(f"`{expr}` is not defined: {why(gid)}.")
+                    return _Said(f"`{expr}` is not defined: {why(gid)}.", cause="undefined_name")
     if etype == "NotImplementedError":
         blank = function.split(".")[0] if re.fullmatch(r"\w+(\.\w+)*", function) else None
-        return _Said(render(Failure(function, "blank")), blank)
+        return _Said(render(Failure(function, "blank")), blank, "blank")
     if etype == "ReferenceUnavailable" and err.get("withheld") is True:
         return _Said(
             "your code runs the check's own computation of the expected values, which only the grader "
-            "has; no points for this test."
+            "has; no points for this test.",
+            cause="calls_expected_values",
         )
     if etype == "ReferenceUnavailable":
-        return _Said(_reference_message(spec))
+        return _Said(_reference_message(spec), cause="calls_reference")
     if etype == "SystemExit":
-        return _Said(f"your code called sys.exit(){at}; a graded function must return its result.")
+        return _Said(f"your code called sys.exit(){at}; a graded function must return its result.", cause="exit")
     return None
 
 
@@ -110,14 +121,19 @@ def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> _Said:
         return _Said(
             f"{spec.name}: {named} is not what the check expects on a hidden test's inputs."
             if named
-            else f"{spec.name}: what it returned on a hidden test's inputs is not what the check expects."
+            else f"{spec.name}: what it returned on a hidden test's inputs is not what the check expects.",
+            cause="returned",  # the kernel's own verdict: its cause is not trusted
         )
     if etype == "TypeError" and not where and case is not None:  # in the check's own code
-        kind = check_code_error(spec.name, f"TypeError: {message}").kind
-        return _Said(render(Failure(spec.name, kind, raised="TypeError on a hidden test's inputs")))
+        failure = check_code_error(spec.name, f"TypeError: {message}")
+        return _Said(
+            render(Failure(spec.name, failure.kind, raised="TypeError on a hidden test's inputs")), None, failure
+        )
+    hint = spec.hint_for_error(case, message) if etype in ("ValueError", "IndexError") and case is not None else None
     return _Said(
         f"{spec.name} raised {etype} on a hidden test's inputs{at}; its message is not shown (it could "
-        "hold the hidden inputs): run the visible test, or your own inputs, to see it."
+        "hold the hidden inputs): run the visible test, or your own inputs, to see it.",
+        cause=getattr(hint, "code", None) or "raised",
     )
 
 
@@ -145,19 +161,23 @@ def _exception(err: dict, call: Call, plan, context: dict, case: dict | None = N
     if said:
         return said
     if etype in ("CheckFailure", "NotFilledIn"):  # raised by the check's own call, about what the code returned
-        return _Said(render(Failure(spec.name, "message", text=message)))
+        # the kernel's words are shown, but its cause is not trusted: the generic one of a result the call refused
+        return _Said(render(Failure(spec.name, "message", text=message)), cause="returned")
     if etype in ("TypeError", "ValueError") and where is None and case is not None:  # in the check's own code
-        return _Said(render(check_code_error(spec.name, f"{etype}: {message}")))
+        failure = check_code_error(spec.name, f"{etype}: {message}")
+        return _Said(render(failure), None, failure)
     if etype in ("ValueError", "IndexError") and case is not None:
+        hint = spec.hint_for_error(case, message)
         failure = Failure(
             function,
             "exception",
             raised=f"{etype}: {message}".rstrip(": "),
             where=at[2:-1] or None,
-            hint=spec.hint_for_error(case, message),
+            hint=hint.text(message, None, case) if hint else None,
+            cause=hint.code if hint else None,
         )
-        return _Said(render(failure))
-    return _Said(f"{etype}: {message}{at}")
+        return _Said(render(failure), None, failure)
+    return _Said(f"{etype}: {message}{at}", cause="raised")
 
 
 def _reference_message(spec) -> str:
@@ -176,8 +196,8 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> Tes
     ``unreadable`` (for the run's status) says whether any of it could not be read."""
     calls = results.get("calls") if isinstance(results, dict) else None
     if not isinstance(calls, list) or len(calls) != len(test.calls):
-        return fail_test(test, UNREADABLE).replace(unreadable=True)
-    messages, passed, hidden_no, unreadable = [], True, 0, False
+        return fail_test(test, UNREADABLE, "unreadable").replace(unreadable=True)
+    messages, passed, hidden_no, unreadable, cause = [], True, 0, False, None
     for call, rec in zip(test.calls, results["calls"]):
         hidden_no += call.hidden
         label = f"hidden test {hidden_no}" if call.hidden else "test"
@@ -186,11 +206,16 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> Tes
         try:
             said = _call_failure(call, rec, spec, arrays, plan, context)
         except (transport.TransportError, TypeError, KeyError, ValueError, AttributeError):
-            said, unreadable = _Said(UNREADABLE), True
+            said, unreadable = _Said(UNREADABLE, cause="unreadable"), True
         except Exception as e:  # outputs that make the comparison itself fail
-            said = _Said(f"the grader could not compare what your code returned ({e.__class__.__name__}).")
+            said = _Said(
+                f"the grader could not compare what your code returned ({e.__class__.__name__}).",
+                cause="not_comparable",
+            )
         failed = said is not None and bool(said.text)
         passed = passed and not failed
+        if failed and cause is None:
+            cause = said.code(spec)
         messages.append(Message(label, not failed, said.text if failed else "", said.blank if failed else None))
     return TestResult(
         test.points if passed else 0.0,
@@ -199,6 +224,8 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> Tes
         tuple(messages),
         tuple(_raised(results["calls"])),
         unreadable=unreadable,
+        cause=None if passed else cause,
+        answer=None if passed else answer_fingerprint(results["calls"], arrays),
     )
 
 
@@ -234,16 +261,17 @@ def _call_failure(call: Call, rec: dict, spec, arrays: dict, plan, context: dict
         for name, value in outputs.items():  # before any arithmetic, the course's derive included
             if isinstance(value, transport.TooLarge):
                 shape = "" if call.hidden else f"shape {value.shape}, "  # the hidden inputs could be written in it
-                return _Said(f"{spec.name}: {name} has {shape}far more entries than expected.")
+                return _Said(f"{spec.name}: {name} has {shape}far more entries than expected.", cause="too_large")
             if isinstance(value, transport.BadDtype) and name in expected:
-                return _Said(render(Failure(spec.name, "dtype", name, got=str(value.dtype))))
+                failure = Failure(spec.name, "dtype", name, got=str(value.dtype))
+                return _Said(render(failure), None, failure)
         try:
             if spec.derive is not None:  # the check's judging and the course's part of it, here, not in the kernel
                 outputs = spec.derive(case, outputs)
             after = {k: _bounded(v, limit) for k, v in after.items()}
             verify(spec, case, outputs, expected, changed_inputs(case, after))
         except CheckFailure as e:
-            return _Said(render_hidden(e.failure) if call.hidden else render(e.failure))
+            return _Said(render_hidden(e.failure) if call.hidden else render(e.failure), None, e.failure)
     return None
 
 
@@ -262,6 +290,9 @@ def _bounded(value: Any, limit: int) -> Any:
     return value
 
 
-def fail_test(test: Test, reason: str) -> TestResult:
-    """A test that could not run (the kernel stopped, timed out, ...): no points, one reason."""
-    return TestResult(0.0, test.points, False, (Message("all tests", False, reason),))
+def fail_test(test: Test, reason: str, cause: str = "not_run") -> TestResult:
+    """A test that could not run (the kernel stopped, timed out, ...): no points, one reason, and the
+    cause ``<exercise>.not_run`` (the run's status says why) or ``cause``."""
+    exercise = REGISTRY[test.calls[0].check].name if test.calls else "test"
+    message = Message("all tests", False, reason)
+    return TestResult(0.0, test.points, False, (message,), cause=cause_code(exercise, cause, "message"))

@@ -9,7 +9,10 @@ got, and a hint.
 ``REGISTRY`` maps every check's name to its :class:`Spec`, which the autograder uses to run
 the student's part in the student's kernel and the comparison in its own process. A failure
 is one :class:`Failure`, put into words by :func:`render` (in the notebook) or
-:func:`render_hidden` (the grader's message for a hidden test).
+:func:`render_hidden` (the grader's message for a hidden test), with one cause code,
+``<exercise>.<cause>`` (``svm_loss.missing_batch_mean``): the code of the :class:`Hint` that
+explained it, or the generic one of its kind (``wrong_values``, ``raised``, ``blank`` ...).
+A check's ``CheckFailure`` carries it as ``.code``; the grader records it per test.
 
 Notes: every module here named ``nbNN_<topic>.py``, ``<topic>`` being the notebook's file name
 without its number (``nb02_linear_classifiers`` for ``02_linear_classifiers.ipynb``), is imported
@@ -36,6 +39,7 @@ from ._failure import (
     render,
     render_hidden,
 )
+from ._hints import Hint, cause_code, pick
 from ._registry import CHECKS, REGISTRY
 
 
@@ -62,16 +66,19 @@ globals().update(CHECKS)
 __all__ = [
     "CheckFailure",
     "Failure",
+    "Hint",
     "NotFilledIn",
     "Row",
     "Spec",
     "REGISTRY",
     "as_float_array",
+    "cause_code",
     "changed_inputs",
     "check_code_error",
     "diagnose",
     "format_rows",
     "needs",
+    "pick",
     "render",
     "render_hidden",
     "run_check",

@@ -15,7 +15,9 @@ the factor.
 
 Notes: every test here runs where the expected values are computed (the grader's process when
 grading) and gets ``(got, expected, case)``; ``on(quantity, ...)`` makes a test apply to one
-output only, so a hint about ``cache.var`` is never shown for ``running_var``.
+output only, so a hint about ``cache.var`` is never shown for ``running_var`` (the hints stay
+unbound, ``Hint.quantity`` None: they are tried after the generic diagnosis). Every hint is a
+:class:`~._hints.Hint` with its cause's code (``missing_mean_term``, ``unbiased_variance``, ...).
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["forward_hints", "test_mode_hints", "backward_hints", "error_hint", "DEFAULT_EPS", "DEFAULT_MOMENTUM"]
+from ._hints import Hint, always
+from ._shapes import read
+
+__all__ = ["forward_hints", "test_mode_hints", "backward_hints", "error_hints", "DEFAULT_EPS", "DEFAULT_MOMENTUM"]
 
 DEFAULT_EPS, DEFAULT_MOMENTUM = 1e-5, 0.9
 FIELDS = ("x", "x_hat", "mu", "var", "gamma", "eps")  # the cache's fields the backward passes read, in order
@@ -122,41 +127,91 @@ _CACHE = {
 }
 
 
-def _out_hints(expected, formula, text, quantities=("out_mean", "out_std", "out")):
+def _any(*tests: Callable) -> Callable:
+    """A hint test that holds when one of ``tests`` does (one cause, seen on several outputs)."""
+    return lambda got, exp, case: any(t(got, exp, case) for t in tests)
+
+
+def _out_hint(code, expected, formula, text, quantities=("out_mean", "out_std", "out")) -> Hint:
     derived = {
         "out_mean": lambda c: formula(c).mean(axis=0),
         "out_std": lambda c: formula(c).std(axis=0),
         "out": formula,
     }
-    return tuple((on(q, expected, derived[q]), text) for q in quantities)
+    return Hint(code, _any(*(on(q, expected, derived[q]) for q in quantities)), text)
 
 
-def _cache_hints(expected, train: bool):
+def _cache_hints(expected, train: bool) -> tuple[Hint, ...]:
     def batch_or_running(c):
         return _stats(c) if train else (c["running_mean"], c["running_var"])
 
     def field(name):
         return lambda c: expected(c)[f"cache.{name}"]
 
+    def var_as(formula):
+        return on("cache.var", expected, lambda c: formula(batch_or_running(c)[1], c["eps"]))
+
     hints = [
-        (on("cache.x_hat", expected, lambda c: expected(c)["out"]), _CACHE["x_hat=out"]),
-        (on("cache.x_hat", expected, lambda c: c["x"] - batch_or_running(c)[0]), _CACHE["x_hat=xmu"]),
-        (on("cache.var", expected, lambda c: np.sqrt(batch_or_running(c)[1] + c["eps"])), _CACHE["var=std"]),
-        (on("cache.var", expected, lambda c: np.sqrt(batch_or_running(c)[1])), _CACHE["var=std"]),
-        (on("cache.var", expected, lambda c: 1 / np.sqrt(batch_or_running(c)[1] + c["eps"])), _CACHE["var=inv"]),
-        (on("cache.var", expected, lambda c: batch_or_running(c)[1] + c["eps"]), _CACHE["var=var+eps"]),
-        (on("cache.x", expected, lambda c: c["x"] - batch_or_running(c)[0]), _CACHE["x=xmu"]),
-        (on("cache.eps", expected, lambda c: DEFAULT_EPS), _CACHE["eps"]),
+        Hint(
+            "cache_x_hat_is_out",
+            on("cache.x_hat", expected, lambda c: expected(c)["out"]),
+            _CACHE["x_hat=out"],
+        ),
+        Hint(
+            "cache_x_hat_not_divided",
+            on("cache.x_hat", expected, lambda c: c["x"] - batch_or_running(c)[0]),
+            _CACHE["x_hat=xmu"],
+        ),
+        Hint(
+            "cache_var_is_std",
+            _any(var_as(lambda v, eps: np.sqrt(v + eps)), var_as(lambda v, eps: np.sqrt(v))),
+            _CACHE["var=std"],
+        ),
+        Hint(
+            "cache_var_is_inverse_std",
+            var_as(lambda v, eps: 1 / np.sqrt(v + eps)),
+            _CACHE["var=inv"],
+        ),
+        Hint("cache_var_has_eps", var_as(lambda v, eps: v + eps), _CACHE["var=var+eps"]),
+        Hint(
+            "cache_x_is_centered",
+            on("cache.x", expected, lambda c: c["x"] - batch_or_running(c)[0]),
+            _CACHE["x=xmu"],
+        ),
+        Hint(
+            "cache_eps_default",
+            on("cache.eps", expected, lambda c: DEFAULT_EPS),
+            _CACHE["eps"],
+        ),
     ]
     if train:
-        hints += [
-            (on("cache.mu", expected, lambda c: _update(c, "mean", _stats(c)[0])), _CACHE["stats=running"]),
-            (on("cache.var", expected, lambda c: _update(c, "var", _stats(c)[1])), _CACHE["stats=running"]),
-        ]
-    for got in FIELDS:  # a field holding another one: the order of BatchnormCache's arguments
-        for held in FIELDS:
-            if got != held:
-                hints.append((on(f"cache.{got}", expected, field(held)), _CACHE_ORDER.format(got=got, held=held)))
+        hints.append(
+            Hint(
+                "cache_stats_are_running",
+                _any(
+                    on("cache.mu", expected, lambda c: _update(c, "mean", _stats(c)[0])),
+                    on("cache.var", expected, lambda c: _update(c, "var", _stats(c)[1])),
+                ),
+                _CACHE["stats=running"],
+            )
+        )
+    # a field holding another one: the order of BatchnormCache's arguments
+    swaps = [(got, held) for got in FIELDS for held in FIELDS if got != held]
+
+    def swapped(got_, exp, case):
+        return next(((g, h) for g, h in swaps if on(f"cache.{g}", expected, field(h))(got_, exp, case)), None)
+
+    def said(got_, exp, case):
+        g, h = swapped(got_, exp, case)
+        return _CACHE_ORDER.format(got=g, held=h)
+
+    hints.append(
+        Hint(
+            "cache_fields_swapped",
+            lambda got_, exp, case: swapped(got_, exp, case) is not None,
+            said,
+        )
+    )
     return tuple(hints)
 
 
@@ -171,45 +226,68 @@ def _rounding(got, exp, case):
     return got.shape == exp.shape and 0 < np.max(np.abs(got - exp) / (np.abs(got) + np.abs(exp) + 1e-300)) < 1e-4
 
 
-def forward_hints(expected: Callable) -> tuple:
+_RUNNING = ("running_mean", "running_var")
+
+
+def _running_hint(code, expected, formula, text) -> Hint:
+    """One hint for both running averages: ``formula(case, key, k)`` is the wrong value of running_<key>."""
+    tests = [
+        on(f"running_{key}", expected, lambda c, key=key, k=k: formula(c, key, k))
+        for key, k in (("mean", 0), ("var", 1))
+    ]
+    return Hint(code, _any(*tests), text)
+
+
+def forward_hints(expected: Callable) -> tuple[Hint, ...]:
     """The hints of the train-mode check; ``expected(case)`` gives every output by name."""
     hints = (
-        _out_hints(expected, lambda c: _out(c, c["x"].mean(axis=0), c["x"].var(axis=0, ddof=1)), _DDOF)
-        + _out_hints(expected, lambda c: _out(c, *_stats(c), outside=True), _EPS)
-        + _out_hints(expected, lambda c: _out(c, *_stats(c), eps=DEFAULT_EPS), _EPS_DEFAULT)
-        + _out_hints(expected, lambda c: _out(c, *_rows(c, 1)), _AXIS1)
-        + _out_hints(expected, lambda c: _out(c, *_rows(c, None)), _AXIS_NONE)
-        + _out_hints(expected, lambda c: _out(c, c["running_mean"], c["running_var"]), _SWAPPED_TRAIN)
-        + _out_hints(expected, lambda c: (_out(c, *_stats(c)) - c["beta"]) / c["gamma"], _NO_AFFINE)
-        + _out_hints(
-            expected, lambda c: (_out(c, *_stats(c)) - c["beta"]) / c["gamma"] * c["beta"] + c["gamma"], _GAMMA_BETA
-        )
+        _out_hint(
+            "unbiased_variance", expected, lambda c: _out(c, c["x"].mean(axis=0), c["x"].var(axis=0, ddof=1)), _DDOF
+        ),
+        _out_hint("eps_outside_sqrt", expected, lambda c: _out(c, *_stats(c), outside=True), _EPS),
+        _out_hint("eps_default", expected, lambda c: _out(c, *_stats(c), eps=DEFAULT_EPS), _EPS_DEFAULT),
+        _out_hint("normalized_over_features", expected, lambda c: _out(c, *_rows(c, 1)), _AXIS1),
+        _out_hint("normalized_over_everything", expected, lambda c: _out(c, *_rows(c, None)), _AXIS_NONE),
+        _out_hint(
+            "train_uses_running_stats", expected, lambda c: _out(c, c["running_mean"], c["running_var"]), _SWAPPED_TRAIN
+        ),
+        _out_hint("missing_gamma_beta", expected, lambda c: (_out(c, *_stats(c)) - c["beta"]) / c["gamma"], _NO_AFFINE),
+        _out_hint(
+            "gamma_beta_swapped",
+            expected,
+            lambda c: (_out(c, *_stats(c)) - c["beta"]) / c["gamma"] * c["beta"] + c["gamma"],
+            _GAMMA_BETA,
+        ),
+        _running_hint(
+            "momentum_swapped",
+            expected,
+            lambda c, key, k: (1 - c["momentum"]) * c[f"running_{key}"] + c["momentum"] * _stats(c)[k],
+            _MOMENTUM_SIDE,
+        ),
+        _running_hint(
+            "momentum_default",
+            expected,
+            lambda c, key, k: _update(c, key, _stats(c)[k], DEFAULT_MOMENTUM),
+            _MOMENTUM_DEFAULT,
+        ),
+        _running_hint("running_not_updated", expected, lambda c, key, k: c[f"running_{key}"], _NOT_UPDATED),
+        Hint(
+            "running_mean_is_batch_mean",
+            on("running_mean", expected, lambda c: _stats(c)[0]),
+            "return the updated running average, not this batch's mean.",
+        ),
+        Hint(
+            "running_var_is_batch_var",
+            on("running_var", expected, lambda c: _stats(c)[1]),
+            "return the updated running average, not this batch's var.",
+        ),
+        Hint(
+            "running_var_unbiased",
+            on("running_var", expected, lambda c: _update(c, "var", c["x"].var(axis=0, ddof=1))),
+            _UNBIASED_RUNNING,
+        ),
     )
-    for key, k in (("mean", 0), ("var", 1)):
-        q = f"running_{key}"
-        hints += (
-            (
-                on(
-                    q,
-                    expected,
-                    lambda c, key=key, k=k: (1 - c["momentum"]) * c[f"running_{key}"] + c["momentum"] * _stats(c)[k],
-                ),
-                _MOMENTUM_SIDE,
-            ),
-            (
-                on(q, expected, lambda c, key=key, k=k: _update(c, key, _stats(c)[k], DEFAULT_MOMENTUM)),
-                _MOMENTUM_DEFAULT,
-            ),
-            (on(q, expected, lambda c, key=key: c[f"running_{key}"]), _NOT_UPDATED),
-            (
-                on(q, expected, lambda c, k=k: _stats(c)[k]),
-                f"return the updated running average, not this batch's {key}.",
-            ),
-        )
-    hints += (
-        (on("running_var", expected, lambda c: _update(c, "var", c["x"].var(axis=0, ddof=1))), _UNBIASED_RUNNING),
-    )
-    return hints + _cache_hints(expected, train=True) + ((_rounding, _ROUNDING),)
+    return hints + _cache_hints(expected, train=True) + (Hint("float32_computation", _rounding, _ROUNDING),)
 
 
 _BATCH_STATS = (
@@ -220,20 +298,27 @@ _BATCH_STATS = (
 _TEST_UPDATED = "test mode leaves the running averages as they are: return them unchanged."
 
 
-def test_mode_hints(expected: Callable) -> tuple:
+def test_mode_hints(expected: Callable) -> tuple[Hint, ...]:
     """The hints of the test-mode check."""
     hints = (
-        _out_hints(expected, lambda c: _out(c, *_stats(c)), _BATCH_STATS, ("out",))
-        + _out_hints(
-            expected, lambda c: _out(c, c["running_mean"], c["running_var"], eps=DEFAULT_EPS), _EPS_DEFAULT, ("out",)
-        )
-        + _out_hints(expected, lambda c: _out(c, c["running_mean"], c["running_var"], outside=True), _EPS, ("out",))
+        _out_hint("test_uses_batch_stats", expected, lambda c: _out(c, *_stats(c)), _BATCH_STATS, ("out",)),
+        _out_hint(
+            "eps_default",
+            expected,
+            lambda c: _out(c, c["running_mean"], c["running_var"], eps=DEFAULT_EPS),
+            _EPS_DEFAULT,
+            ("out",),
+        ),
+        _out_hint(
+            "eps_outside_sqrt",
+            expected,
+            lambda c: _out(c, c["running_mean"], c["running_var"], outside=True),
+            _EPS,
+            ("out",),
+        ),
+        _running_hint("test_updates_running", expected, lambda c, key, k: _update(c, key, _stats(c)[k]), _TEST_UPDATED),
     )
-    for key, k in (("mean", 0), ("var", 1)):
-        hints += (
-            (on(f"running_{key}", expected, lambda c, key=key, k=k: _update(c, key, _stats(c)[k])), _TEST_UPDATED),
-        )
-    return hints + _cache_hints(expected, train=False) + ((_rounding, _ROUNDING),)
+    return hints + _cache_hints(expected, train=False) + (Hint("float32_computation", _rounding, _ROUNDING),)
 
 
 def _per_feature_factor(got, exp):
@@ -329,53 +414,85 @@ def _is_kind(kind: str) -> Callable:
     return lambda got, exp, case: _dx_kind(got, exp, case) == kind
 
 
+_KIND_CODES = {  # the code of each slip that _dx_kind names
+    "no gamma": "missing_gamma",
+    "gamma twice": "gamma_twice",
+    "no std": "missing_std_division",
+    "std twice": "std_division_twice",
+    "factor": "per_feature_factor",
+    "eps default": "eps_default",
+    "no eps": "missing_eps",
+    "direct only": "direct_path_only",
+    "mean": "missing_mean_term",
+    "var": "missing_var_term",
+    "both": "missing_mean_and_var_terms",
+    "direct": "wrong_direct_term",
+}
+
+
 def _near_zero(got, exp, case):
     return got.shape == exp.shape and np.any(exp) and np.max(np.abs(got)) <= 1e-9 * np.max(np.abs(exp))
 
 
-def backward_hints(expected: Callable, *, closed_form: bool) -> tuple:
+def backward_hints(expected: Callable, *, closed_form: bool) -> tuple[Hint, ...]:
     """The hints of a backward check: dx by the two facts above, dgamma and dbeta by formula."""
     texts = _ALT if closed_form else _GRAPH
     sums = {"dgamma": lambda c: np.sum(c["dout"] * c["x_hat"], axis=0), "dbeta": lambda c: c["dout"].sum(axis=0)}
     return (
-        (
+        Hint(
+            "near_zero",
             _near_zero,
             "it is (nearly) 0 everywhere: a sum over the batch of something whose sum is 0 (x_hat, or the "
             "true dx), or terms that cancel each other.",
         ),
-        (
+        Hint(
+            "dgamma_is_dbeta",
             on("dgamma", expected, sums["dbeta"]),
             "that is dbeta: gamma multiplies x_hat, so its gradient sums dout times x_hat over the batch.",
         ),
-        (
+        Hint(
+            "dgamma_uses_x",
             on("dgamma", expected, lambda c: np.sum(c["dout"] * c["x"], axis=0)),
             "dgamma pairs dout with x_hat, the normalized input, not with x: gamma multiplies x_hat.",
         ),
-        (
+        Hint(
+            "dgamma_has_gamma",
             on("dgamma", expected, lambda c: sums["dgamma"](c) * c["gamma"]),
             "gamma is in dgamma once too often: gamma multiplies x_hat, so x_hat (not gamma) pairs with dout.",
         ),
-        (
+        Hint(
+            "dbeta_is_dgamma",
             on("dbeta", expected, sums["dgamma"]),
             "that is dgamma: beta is added to every example, so its gradient sums dout alone over the batch.",
         ),
-        (
+        Hint(
+            "dbeta_has_gamma",
             on("dbeta", expected, lambda c: sums["dbeta"](c) * c["gamma"]),
             "beta is added, so nothing multiplies dout in dbeta (gamma belongs to x_hat's path).",
         ),
-    ) + tuple((_is_kind(kind), text) for kind, text in {**_FACTORS, **texts}.items())
+    ) + tuple(Hint(_KIND_CODES[kind], _is_kind(kind), text) for kind, text in {**_FACTORS, **texts}.items())
 
 
-def error_hint(case, message: str, read) -> str:
-    """The hint for numpy's shape errors: a statistic over the wrong axis, or a per-feature one of the wrong shape."""
+def _per_example_stat(message, _, case) -> bool:
     x = case.get("x")
     facts = read(message, {"N": x.shape[0], "D": x.shape[1]}) if isinstance(x, np.ndarray) else None
-    if facts is not None and any("(N,)" in s or "(N, 1)" in s for s in facts.shapes):
-        return (
-            "an array of shape (N,) met one of shape (N, D): a mean or sum over axis=1 gives one number per "
-            "example; batchnorm's statistics are per feature, over the batch: axis=0, shape (D,)."
-        )
-    return (
+    return facts is not None and any("(N,)" in s or "(N, 1)" in s for s in facts.shapes)
+
+
+# numpy's shape errors: a statistic over the wrong axis, or a per-feature one of the wrong shape
+error_hints = (
+    Hint(
+        "stat_over_axis_1",
+        _per_example_stat,
+        "an array of shape (N,) met one of shape (N, D): a mean or sum over axis=1 gives one number per "
+        "example; batchnorm's statistics are per feature, over the batch: axis=0, shape (D,).",
+        on="raised",
+    ),
+    Hint(
+        "per_feature_shapes",
+        always,
         "the sums over the batch give arrays of shape (D,); keep every per-feature quantity (mean, var, dvar, "
-        "dmu, dgamma, dbeta) of shape (D,) and every per-example one of shape (N, D)."
-    )
+        "dmu, dgamma, dbeta) of shape (D,) and every per-example one of shape (N, D).",
+        on="raised",
+    ),
+)

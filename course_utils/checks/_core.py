@@ -33,9 +33,20 @@ from ._failure import (
     describe_line,
     student_frames,
 )
-from ._hints import diagnose, numpy_hint, precision_hint
+from ._hints import Hint, always, diagnose, numpy_hint, pick, precision_hint
 
-__all__ = ["Spec", "Row", "CheckFailure", "Failure", "run_check", "run_student", "verify", "diagnose", "as_float_array"]
+__all__ = [
+    "Spec",
+    "Row",
+    "Hint",
+    "CheckFailure",
+    "Failure",
+    "run_check",
+    "run_student",
+    "verify",
+    "diagnose",
+    "as_float_array",
+]
 
 
 @dataclass
@@ -53,9 +64,10 @@ class Spec:
     - tol: tolerance on the relative error, per output name or one float for all.
     - like: for shape messages, the input an output should be shaped like (``{"dw": "w"}``).
     - batch: name of the input whose first dimension is the batch size N (for hints).
-    - hints: extra ``(test(got, expected, case) -> bool, hint)`` pairs, tried after the
-      generic diagnosis finds nothing; ``(quantity, test, hint)`` triples are tried only when
-      that output is the wrong one, and before the generic diagnosis (they know more).
+    - hints: the check's :class:`~._hints.Hint` s, each a named cause with its code. For a wrong
+      value, hints bound to the wrong output (``quantity``) are tried first, then the generic
+      diagnosis (:func:`~._hints.diagnose`), then the unbound ones; hints of the other kinds
+      (``on``: shape, nonfinite, raised, inplace) are tried before the generic ones.
     - reference: dotted names of course functions a graded answer must not simply call.
     - error_hint: the hint shown when the student's code raises an error of its own inside
       ``call`` (numpy's ValueError for shapes that do not fit, an IndexError, ...): a string,
@@ -104,11 +116,47 @@ class Spec:
         x = case.get(self.batch) if self.batch is not None else None
         return int(x.shape[0]) if isinstance(x, np.ndarray) and x.ndim else None
 
-    def hint_for_error(self, case: Mapping[str, Any], message: str) -> str | None:
-        """The hint for an error the student's code raised: ``error_hint``, or numpy's usual ones."""
-        if callable(self.error_hint):
-            return self.error_hint(case) or numpy_hint(message)
-        return self.error_hint or numpy_hint(message)
+    def all_hints(self) -> tuple:
+        """``hints`` as Hint records (a pair or triple of the older form has no named cause)."""
+        return tuple(h if isinstance(h, Hint) else _Unnamed.of(h) for h in self.hints)
+
+    def hint_for_error(self, case: Mapping[str, Any], message: str) -> Any:
+        """The hint (a Hint, or None) for numpy's ValueError or IndexError raised in the student's code."""
+        hint = pick(self.all_hints(), "raised", message, None, case)
+        if hint is not None:
+            return hint
+        text = self.error_hint(case) if callable(self.error_hint) else self.error_hint
+        return _Unnamed.text_only(text, "raised") if text else numpy_hint(message)
+
+    def code(self, failure: Failure) -> str:
+        """The failure's ``<exercise>.<cause>`` code in this check."""
+        return failure.code(self.name)
+
+
+@dataclass(frozen=True)
+class _Unnamed:
+    """A hint given in an older form (a pair, a triple, a text): the generic cause of its failure."""
+
+    when: Callable[..., Any]
+    message: Any
+    on: str = "value"
+    quantity: str | None = None
+    code: None = None
+
+    @classmethod
+    def of(cls, pair: tuple) -> _Unnamed:
+        *only, test, text = pair
+        return cls(test, text, quantity=only[0] if only else None)
+
+    @classmethod
+    def text_only(cls, text: str, on: str) -> _Unnamed:
+        return cls(lambda *a: True, text, on=on)
+
+    def text(self, got: Any, expected: Any, case: Mapping[str, Any]) -> str:
+        return self.message(got, expected, case) if callable(self.message) else self.message
+
+    def applies_to(self, quantity: str | None) -> bool:
+        return self.quantity in (None, quantity)
 
 
 @dataclass
@@ -136,8 +184,8 @@ def as_float_array(value: Any, func: str, name: str) -> np.ndarray:
         except (TypeError, ValueError):
             raise CheckFailure(Failure(func, "type", name, got=type(value).__name__)) from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)):
-        hint = _BOOLEANS if arr.dtype == bool else _NOT_NUMBERS
-        raise CheckFailure(Failure(func, "dtype", name, got=str(arr.dtype), hint=hint))
+        hint, cause = (_BOOLEANS, "boolean_mask") if arr.dtype == bool else (_NOT_NUMBERS, "not_numbers")
+        raise CheckFailure(Failure(func, "dtype", name, got=str(arr.dtype), hint=hint, cause=cause))
     return arr
 
 
@@ -176,9 +224,15 @@ def student_error(spec: Spec, case: Mapping[str, Any], exc: Exception) -> BaseEx
         # raised by the student's own code (not by a course function it called): that function is blank
         return NotFilledIn(Failure(code_name(own[-1].tb_frame.f_code) or name, "blank"))
     if isinstance(exc, (ValueError, IndexError)):
+        hint = spec.hint_for_error(case, str(exc))
         return CheckFailure(
             Failure(
-                name, "exception", raised=error, where=describe_line(own[-1]), hint=spec.hint_for_error(case, str(exc))
+                name,
+                "exception",
+                raised=error,
+                where=describe_line(own[-1]),
+                hint=hint.text(str(exc), None, case) if hint else None,
+                cause=hint.code if hint else None,
             )
         )
     return exc.with_traceback(first)
@@ -198,8 +252,11 @@ def verify(
     grader's process: it never calls student code.
     """
     func = spec.name
+    hints = spec.all_hints()
     for key, ix in (modified or {}).items():
-        raise CheckFailure(Failure(func, "inplace", key, index=ix, hint=spec.inplace_hint))
+        h = pick(hints, "inplace", key, None, case)
+        hint = h.text(key, None, case) if h else spec.inplace_hint
+        raise CheckFailure(Failure(func, "inplace", key, index=ix, hint=hint, cause=h.code if h else None))
     n = spec.batch_size(case)
     rows, failures = [], []
     for name, exp_value in expected.items():
@@ -208,7 +265,10 @@ def verify(
             raise CheckFailure(Failure(func, "missing", name))
         got = as_float_array(outputs[name], func, name)
         if got.shape != exp.shape:
-            hint = spec.shape_hint(got, exp, case) if spec.shape_hint is not None else None
+            h = pick(hints, "shape", got, exp, case, quantity=name)
+            if h is None and spec.shape_hint is not None:
+                h = _Unnamed.text_only(spec.shape_hint(got, exp, case), "shape")
+            h = h if h is not None and h.text(got, exp, case) else diagnose(got.astype(np.float64), exp, batch_size=n)
             raise CheckFailure(
                 Failure(
                     func,
@@ -217,7 +277,8 @@ def verify(
                     expected=exp.shape,
                     got=got.shape,
                     like=spec.like.get(name),
-                    hint=hint or diagnose(got.astype(np.float64), exp, batch_size=n),
+                    hint=h.text(got, exp, case) if h else None,
+                    cause=h.code if h else None,
                 )
             )
         if not np.issubdtype(got.dtype, np.floating) and not np.all(np.mod(exp, 1) == 0):
@@ -231,13 +292,20 @@ def verify(
                         "start from a float array: np.zeros(shape) rather than dtype=int, / rather than //, "
                         "and 0.0 rather than 0 as an accumulator's first value."
                     ),
+                    cause="integer_dtype",
                 )
             )
         bad = ~np.isfinite(got)
         if bad.any():
             ix = tuple(int(i) for i in np.argwhere(bad)[0])
-            hint = spec.nonfinite_hint(got, case) if spec.nonfinite_hint is not None else None
-            raise CheckFailure(Failure(func, "nonfinite", name, index=ix, got=got[ix], hint=hint or _NONFINITE))
+            h = pick(hints, "nonfinite", got, exp, case, quantity=name)
+            if h is None and spec.nonfinite_hint is not None:
+                text = spec.nonfinite_hint(got, case)
+                h = _Unnamed.text_only(text, "nonfinite") if text else None
+            hint = h.text(got, exp, case) if h else _NONFINITE
+            raise CheckFailure(
+                Failure(func, "nonfinite", name, index=ix, got=got[ix], hint=hint, cause=h.code if h else None)
+            )
         dtype = got.dtype
         got = got.astype(np.float64)
         rows.append(Row(name, rel_error(got, exp), spec.tolerance(name)))
@@ -245,37 +313,41 @@ def verify(
             failures.append((name, got, exp, dtype, rows[-1]))
     if failures:
         name, got, exp, dtype, row = failures[0]
-        ratio = np.abs(got - exp) / np.maximum(1e-8, np.abs(got) + np.abs(exp))
-        ix = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), exp.shape)) if exp.ndim else ()
-        first = [(test, text) for *only, test, text in spec.hints if only == [name] or (not only and spec.hints_first)]
-        hint = next((text for test, text in first if test(got, exp, case)), None)
-        hint = hint or diagnose(got, exp, batch_size=n) or precision_hint(got, exp, dtype, name)
-        for *only, test, text in spec.hints:
-            if hint is None and not only and test(got, exp, case):
-                hint = text
-        if hint is None and not np.any(got):
-            hint = (
-                f"{name} is all zeros: was it computed at all, or left at its initial np.zeros? Check that "
-                f"the line computing it writes into {name} (not into a copy or another name) and runs."
-            )
-        raise CheckFailure(
-            Failure(
-                func,
-                "value",
-                name,
-                index=ix,
-                expected=float(exp[ix]),
-                got=float(got[ix]),
-                error=row.error,
-                tol=row.tol,
-                hint=hint
-                or f"work out {name}{list(ix) if ix else ''} by hand from the formula above and compare each "
-                "intermediate value with yours (print them).",
-                others=tuple(f[0] for f in failures[1:]),
-                point=_point(spec, case, ix),
-            )
-        )
+        raise CheckFailure(_wrong_value(spec, hints, case, name, got, exp, dtype, row, failures[1:]))
     return rows
+
+
+def _wrong_value(spec: Spec, hints: tuple, case: dict, name: str, got, exp, dtype, row: Row, others: list) -> Failure:
+    """The Failure of a wrong output, with the first hint that explains it (the order: ``Spec.hints``)."""
+    ratio = np.abs(got - exp) / np.maximum(1e-8, np.abs(got) + np.abs(exp))
+    ix = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), exp.shape)) if exp.ndim else ()
+    h = pick(hints, "value", got, exp, case, quantity=name, bound=None if spec.hints_first else True)
+    h = h or diagnose(got, exp, batch_size=spec.batch_size(case)) or precision_hint(got, exp, dtype, name)
+    h = h or pick(hints, "value", got, exp, case, quantity=name, bound=False)
+    if h is None and not np.any(got):
+        h = Hint(
+            "all_zeros",
+            always,
+            f"{name} is all zeros: was it computed at all, or left at its initial np.zeros? Check that "
+            f"the line computing it writes into {name} (not into a copy or another name) and runs.",
+        )
+    return Failure(
+        spec.name,
+        "value",
+        name,
+        index=ix,
+        expected=float(exp[ix]),
+        got=float(got[ix]),
+        error=row.error,
+        tol=row.tol,
+        hint=h.text(got, exp, case)
+        if h
+        else f"work out {name}{list(ix) if ix else ''} by hand from the formula above and compare each "
+        "intermediate value with yours (print them).",
+        others=tuple(f[0] for f in others),
+        point=_point(spec, case, ix),
+        cause=h.code if h else None,
+    )
 
 
 _NOT_NUMBERS = (
@@ -329,10 +401,15 @@ def run_check(spec: Spec, student: Mapping[str, Any], *, seed: int = 0, verbose:
         raise CheckArgumentError(f"check for {spec.name} needs {', '.join(missing)}; pass them by keyword.")
     all_rows: dict[str, Row] = {}
     for case in spec.cases(seed):
-        outputs, modified = run_student(spec, student, case)
+        try:
+            outputs, modified = run_student(spec, student, case)
+        except CheckFailure as failure:
+            failure.code = spec.code(failure.failure)
+            raise
         try:
             rows = verify(spec, case, outputs, spec.expected(copy.deepcopy(case)), modified)
         except CheckFailure as failure:
+            failure.code = spec.code(failure.failure)
             table = _failure_table(spec, case, outputs)
             if verbose and table:
                 print(table)

@@ -1,8 +1,9 @@
 """What a failed check found, and the two ways of saying it.
 
 A check that finds the student's code wrong builds one :class:`Failure`: which function,
-which quantity, what kind of mistake, where, expected vs got, and a hint. It is raised as a
-:class:`CheckFailure` (an ``AssertionError``) and said in one of two ways:
+which quantity, what kind of mistake, where, expected vs got, and a hint with its cause (the
+code of the :class:`~._hints.Hint` that was picked; None: the generic cause of the kind). It is
+raised as a :class:`CheckFailure` (an ``AssertionError``) and said in one of two ways:
 
 - :func:`render`, the notebook's message: everything, with the values at the worst index;
 - :func:`render_hidden`, the autograder's message for a hidden test: what is wrong and why,
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._hints import diagnose, numpy_hint, precision_hint
+from ._hints import cause_code, diagnose, numpy_hint, precision_hint
 
 __all__ = [
     "Failure",
@@ -88,6 +89,9 @@ class Failure:
     - raised: ``"ValueError: <what it said>"`` (``exception``, ``signature``, ``returned``).
     - where: the student's line that raised it (``exception``).
     - text: for ``message``, the text as the check module wrote it.
+    - cause: the named cause (a hint's code, snake_case), decided with the hint; None: the
+      generic cause of ``kind`` (``_hints.GENERIC``). The code a report counts is
+      ``<exercise>.<cause>`` (:meth:`code`).
     """
 
     function: str
@@ -105,23 +109,32 @@ class Failure:
     raised: str | None = None
     where: str | None = None
     text: str | None = None
+    cause: str | None = None
 
     def __post_init__(self):
         if isinstance(self.error, str) and self.raised is None:  # the exception's text given as error=
             self.raised, self.error = self.error, None
+
+    def code(self, exercise: str) -> str:
+        """``<exercise>.<cause>`` for the check named ``exercise``: every failure has exactly one."""
+        return cause_code(exercise, self.cause, self.kind)
 
 
 class CheckFailure(AssertionError):
     """A check found the student's code wrong; the message says what, where and why.
 
     Raised with a :class:`Failure` (``.failure``) or, by a notebook's check module, with the
-    message itself (kept as a Failure of kind ``message``).
+    message itself (kept as a Failure of kind ``message``) and its ``cause``. ``code``, the
+    failure's ``<exercise>.<cause>``, is set by the check that reports it (None until then).
     """
 
-    def __init__(self, failure: Failure | str):
+    def __init__(self, failure: Failure | str, cause: str | None = None):
         if not isinstance(failure, Failure):
-            failure = Failure(function="", kind="message", text=str(failure))
+            failure = Failure(function="", kind="message", text=str(failure), cause=cause)
+        elif cause is not None:
+            failure.cause = cause
         self.failure = failure
+        self.code: str | None = None
         super().__init__(render(failure))
 
     def _render_traceback_(self) -> list[str]:

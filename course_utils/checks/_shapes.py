@@ -14,16 +14,16 @@ sees only the case, which cannot say *which* product failed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._core import Spec
-from ._failure import numpy_hint
+from ._core import Spec, _Unnamed
+from ._hints import Hint, numpy_hint, pick
 
-__all__ = ["ShapeSpec", "Shapes", "read", "named", "distinct"]
+__all__ = ["ShapeSpec", "Shapes", "read", "named", "distinct", "raised"]
 
 _MATMUL = re.compile(r"size (\d+) is different from (\d+)")  # (right factor's first, left factor's last)
 _DOT = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned")
@@ -102,7 +102,32 @@ class ShapeSpec(Spec):
     Where it returns None (an error it does not recognise), numpy's generic hint is used.
     """
 
-    def hint_for_error(self, case: Mapping[str, Any], message: str) -> str | None:
+    def hint_for_error(self, case: Mapping[str, Any], message: str) -> Any:
         if callable(self.error_hint):
-            return self.error_hint(case, message) or numpy_hint(message)
+            hint = pick(self.all_hints(), "raised", message, None, case)
+            text = None if hint is not None else self.error_hint(case, message)
+            return hint or (_Unnamed.text_only(text, "raised") if text else numpy_hint(message))
         return super().hint_for_error(case, message)
+
+
+def raised(
+    code: str,
+    sizes: Callable[[Mapping[str, Any]], Mapping[str, int]],
+    test: Callable[[Shapes, Mapping[str, Any]], bool],
+    message: str | Callable[[Shapes, Mapping[str, Any]], str],
+) -> Hint:
+    """A hint for numpy's shape error in the student's code: it applies when ``test(facts, case)``
+    holds for what the error's message says (:func:`read`, with the names ``sizes(case)``), and
+    ``message`` may be a function of the same two."""
+
+    def facts(text: Any, case: Mapping[str, Any]) -> Shapes | None:
+        return read(str(text), sizes(case))
+
+    def when(text: Any, _: Any, case: Mapping[str, Any]) -> bool:
+        s = facts(text, case)
+        return s is not None and bool(test(s, case))
+
+    if callable(message):
+        said = message
+        return Hint(code, when, lambda text, _, case: said(facts(text, case), case), on="raised")
+    return Hint(code, when, message, on="raised")

@@ -21,9 +21,9 @@ from .. import circuits as ref
 from .. import layers
 from ._core import CheckFailure, Spec, pair
 from ._failure import Failure, code_name, describe_line, student_frames
-from ._hints import matches
+from ._hints import Hint, matches
 from ._registry import register
-from ._shapes import ShapeSpec, named, read
+from ._shapes import named, raised
 
 __all__ = [
     "check_grads_xyz",
@@ -52,17 +52,17 @@ def _forgot_dout(got, exp, case) -> bool:
 def _number(value, func: str, what: str) -> float:
     """A student's scalar result as a float, or a CheckFailure saying what it is instead."""
     if value is None:
-        raise CheckFailure(f"{func}: {what} is None. Did you forget a `return`?")
+        raise CheckFailure(f"{func}: {what} is None. Did you forget a `return`?", cause="returned_none")
     try:
         return float(np.asarray(value, dtype=np.float64).item())
     except (TypeError, ValueError):
-        raise CheckFailure(f"{func}: {what} should be one number, got {value!r}.") from None
+        raise CheckFailure(f"{func}: {what} should be one number, got {value!r}.", cause="not_a_number") from None
 
 
 def _tuple(result, n: int, func: str, what: str) -> tuple:
     if not isinstance(result, (tuple, list)) or len(result) != n:
         comma = " (note the comma in a one-element tuple)" if n == 1 else ""
-        raise CheckFailure(f"{func} must return the tuple {what}{comma}, got {result!r}.")
+        raise CheckFailure(f"{func} must return the tuple {what}{comma}, got {result!r}.", cause="not_a_tuple")
     return tuple(result)
 
 
@@ -121,32 +121,38 @@ def _xyz_expected(case):
         call=_xyz_call,
         expected=_xyz_expected,
         hints=(
-            (
+            Hint(
+                "missing_upstream_z",
                 lambda got, exp, case: _close(exp, case["z"]) and _close(got, np.ones_like(got)),
                 "1 is only the add gate's local gradient dq/dx; multiply it by the upstream gradient df/dq = z: "
                 "dfdx = dfdy = z.",
             ),
-            (
+            Hint(
+                "constant_answer",
                 lambda got, exp, case: np.ptp(got) == 0 and np.ptp(exp) > 0,
                 "your answer is the same at every point: write the gradient as a formula in x, y and z "
                 "(-4, -4 and 3 hold only at (-2, 5, -4)).",
             ),
-            (
+            Hint(
+                "swapped_gradients",
                 lambda got, exp, case: _close(exp, case["z"]) and _close(got, case["x"] + case["y"]),
                 "swapped: df/dx = df/dq * dq/dx = z * 1, and df/dz = q = x + y.",
             ),
-            (
+            Hint(
+                "add_gate_local_gradient",
                 lambda got, exp, case: (
                     _close(exp, case["z"])
                     and (_close(got, case["x"] * case["z"]) or _close(got, case["y"] * case["z"]))
                 ),
                 "the add gate's local gradient is 1: df/dx = df/dq * 1 = z.",
             ),
-            (
+            Hint(
+                "dfdz_not_q",
                 lambda got, exp, case: _close(exp, case["x"] + case["y"]),
                 "df/dz is the *other* input of the multiply gate: dfdz = q = x + y.",
             ),
-            (
+            Hint(
+                "add_gate_not_passing",
                 lambda got, exp, case: _close(exp, case["z"]),
                 "the add gate passes the upstream gradient df/dq = z to both inputs (its local gradient is 1): "
                 "dfdx = dfdy = z.",
@@ -221,13 +227,15 @@ def _gate_call(student, case):
             if again is not None and not _close(first[1:], again):
                 raise CheckFailure(
                     f"{name}.backward gave (dx, dy) = {_fmt(first[1:])} the first time and {_fmt(again)} when called "
-                    f"again after the same forward, {at}.\n  Hint: {_state_hint()}"
+                    f"again after the same forward, {at}.\n  Hint: {_state_hint()}",
+                    cause="backward_not_repeatable",
                 )
             reused = _gate_pass(shared, name, x, y, d)
             if not _close(reused, first):
                 raise CheckFailure(
                     f"{name} gives (out, dx, dy) = {_fmt(reused)} when one object has already run earlier points, but "
-                    f"{_fmt(first)} as a new object, {at}.\n  Hint: {_state_hint()}"
+                    f"{_fmt(first)} as a new object, {at}.\n  Hint: {_state_hint()}",
+                    cause="state_kept_between_points",
                 )
             cols.append(first)
         for key, col in zip(("out", "dx", "dy"), zip(*cols)):
@@ -252,34 +260,40 @@ def _wrong_only_at_ties(got, exp, case):
         call=_gate_call,
         expected=_gate_expected,
         hints=(
-            (
+            Hint(
+                "max_ties",
                 _wrong_only_at_ties,
                 "only the ties are wrong: when x == y, the course's max gate gives all of dout to x and 0 to y, so compare "
                 f"with >=: return {_MAX_RULE}.",
             ),
-            (_forgot_dout, FORGOT_DOUT),
-            (
+            Hint("forgot_dout", _forgot_dout, FORGOT_DOUT),
+            Hint(
+                "multiply_not_swapped",
                 lambda got, exp, case: any(
                     _close(exp, a * case["dout"]) and _close(got, b * case["dout"])
                     for a, b in ((case["y"], case["x"]), (case["x"], case["y"]))
                 ),
                 "multiply swaps: dx gets y*dout and dy gets x*dout (each input's gradient is the other input times dout).",
             ),
-            (
+            Hint(
+                "max_not_routed",
                 lambda got, exp, case: np.any(exp == 0) and _close(got, case["dout"]),
                 "the max gate routes: the gradient goes only to the larger input; the smaller one gets 0: "
                 f"return {_MAX_RULE}.",
             ),
-            (
+            Hint(
+                "max_wrong_direction",
                 lambda got, exp, case: np.any(exp == 0) and _close(got + exp, case["dout"]),
                 f"the max gate sends the gradient to the *larger* input, so check the direction of your comparison: return "
                 f"{_MAX_RULE}.",
             ),
-            (
+            Hint(
+                "add_not_distributed",
                 lambda got, exp, case: _close(exp, case["dout"]),
                 "add distributes: both inputs get dout, unchanged: return (dout, dout).",
             ),
-            (
+            Hint(
+                "max_passes_value",
                 lambda got, exp, case: _close(got, exp * np.maximum(case["x"], case["y"])),
                 "the max gate's local gradient is 1 for the larger input (and 0 for the other), not the larger value: "
                 f"return {_MAX_RULE}.",
@@ -318,14 +332,16 @@ def _sigmoid_call(student, case, cls="SigmoidGate"):
         if again is not None and not _close(dx, again):
             raise CheckFailure(
                 f"{cls}.backward gave dx = {dx:.6g} the first time and {again:.6g} when called again "
-                f"after the same forward, {at}.\n  Hint: {_state_hint('self.out = σ(x)')}"
+                f"after the same forward, {at}.\n  Hint: {_state_hint('self.out = σ(x)')}",
+                cause="backward_not_repeatable",
             )
         reused = _sigmoid_pass(shared, cls, x, d)
         if not _close(reused, (value, dx)):
             raise CheckFailure(
                 f"{cls} gives (out, dx) = {_fmt(reused)} when one object has already run earlier "
                 f"points, but {_fmt((value, dx))} as a new object, {at}.\n"
-                f"  Hint: {_state_hint('self.out = σ(x)')}"
+                f"  Hint: {_state_hint('self.out = σ(x)')}",
+                cause="state_kept_between_points",
             )
         outs.append(value)
         dxs.append(dx)
@@ -347,20 +363,24 @@ _SIG_DX = "return (self.out * (1 - self.out) * dout,) with self.out = σ(x) cach
         call=_sigmoid_call,
         expected=lambda case: _sigmoid_call({"SigmoidGate": ref.SigmoidGate}, case),
         hints=(
-            (
+            Hint(
+                "exp_sign",
                 lambda got, exp, case: _close(got, _sig(-case["x"])),
                 "σ(x) = 1 / (1 + exp(-x)): check the sign inside exp, self.out = 1 / (1 + math.exp(-x)).",
             ),
-            (_forgot_dout, FORGOT_DOUT + " Here: return (self.out * (1 - self.out) * dout,)."),
-            (
+            Hint("forgot_dout", _forgot_dout, FORGOT_DOUT + " Here: return (self.out * (1 - self.out) * dout,)."),
+            Hint(
+                "local_gradient_is_sigma",
                 lambda got, exp, case: _close(got, _sig(case["x"]) * case["dout"]),
                 f"the local gradient is σ(x)(1 - σ(x)), not σ(x): {_SIG_DX}.",
             ),
-            (
+            Hint(
+                "sigma_of_sigma",
                 lambda got, exp, case: _close(got, case["x"] * (1 - case["x"]) * case["dout"]),
                 f"evaluate σ(1 - σ) at the output σ(x) you cached in forward, not at the input x: {_SIG_DX}.",
             ),
-            (
+            Hint(
+                "missing_sigma_factor",
                 lambda got, exp, case: _close(got, (1 - _sig(case["x"])) * case["dout"]),
                 f"the local gradient is σ(x)(1 - σ(x)): a factor σ(x) is missing: {_SIG_DX}.",
             ),
@@ -415,7 +435,8 @@ def _net_step(net, step: str, *args):
                 raised=f"KeyError: {exc}",
                 where=describe_line(own[-1]) if own else None,
                 hint=_KEY_HINTS[step],
-            )
+            ),
+            cause="value_not_there_yet",
         ) from None
 
 
@@ -427,12 +448,15 @@ def _net_pass(net, x, y, z, d, *, forward=True) -> list[float]:
         )
     grads = _net_step(net, "backward", float(d))
     if not isinstance(grads, dict):
-        raise CheckFailure(f"Net.backward must return a dict name -> gradient, got {type(grads).__name__}.")
+        raise CheckFailure(
+            f"Net.backward must return a dict name -> gradient, got {type(grads).__name__}.", cause="grads_not_a_dict"
+        )
     missing = [k for k in _NET_GRADS if k not in grads]
     if missing:
         raise CheckFailure(
             f"Net.backward: no gradient for {', '.join(map(repr, missing))}; return one for "
-            "every named value (the inputs and every gate's output)."
+            "every named value (the inputs and every gate's output).",
+            cause="missing_gradients",
         )
     return [out] + [_number(grads[k], "Net.backward", f"grads[{k!r}]") for k in _NET_GRADS]
 
@@ -455,7 +479,8 @@ def _net_call(student, case):
             if not _close(g1, g2):
                 raise CheckFailure(
                     f"Net.backward gave grads[{k!r}] = {g1:.6g} the first time and {g2:.6g} when called "
-                    f"again after the same forward, {at}.\n  Hint: {_NET_STATE_HINT}"
+                    f"again after the same forward, {at}.\n  Hint: {_NET_STATE_HINT}",
+                    cause="backward_not_repeatable",
                 )
         reused = _net_pass(shared, x, y, z, d)
         for k, g1, g2 in zip(("out",) + _NET_GRADS, first, reused):
@@ -463,7 +488,8 @@ def _net_call(student, case):
                 what = "its output" if k == "out" else f"grads[{k!r}]"
                 raise CheckFailure(
                     f"Net gives {what} = {g2:.6g} when the same net has already run earlier points, "
-                    f"but {g1:.6g} as a new net, {at}.\n  Hint: {_NET_STATE_HINT}"
+                    f"but {g1:.6g} as a new net, {at}.\n  Hint: {_NET_STATE_HINT}",
+                    cause="state_kept_between_points",
                 )
         cols.append(first)
     names = ["out"] + [f"d{k}" for k in _NET_GRADS]
@@ -488,17 +514,23 @@ def _branch_parts(case):
         call=_net_call,
         expected=lambda case: _net_call({"Net": ref.Net}, case),
         hints=(
-            (
+            Hint(
+                "gradients_not_accumulated",
                 lambda got, exp, case: any(_close(got, p) for p in _branch_parts(case)),
                 "this value feeds two gates: gradients add where a value branches. Accumulate "
                 "(grads[name] = grads[name] + d) instead of overwriting.",
             ),
-            (
+            Hint(
+                "not_reversed",
                 lambda got, exp, case: _close(got, 0 * got) and not _close(exp, 0 * exp),
                 "zero gradient: run the gates backward in *reverse* order (for gate, ins, out in "
                 "reversed(self.entries)), so a gate's dout is complete before its backward is called.",
             ),
-            (_forgot_dout, "start the backward pass with grads[self.entries[-1][2]] = dout (the argument), not 1."),
+            Hint(
+                "started_with_one",
+                _forgot_dout,
+                "start the backward pass with grads[self.entries[-1][2]] = dout (the argument), not 1.",
+            ),
         ),
         reference=("course_utils.circuits.Net",),
         point=("x", "y", "z", "dout"),
@@ -523,40 +555,45 @@ def _relu_sizes(case):
     return dict(N=N, D=D)
 
 
-def _vector_relu_error(case, message):
-    s = read(message, _relu_sizes(case))
-    if s is not None and s.kind == "product":
-        return (
-            "the ReLU's Jacobian is diagonal, so its product with dout is entry by entry: "
-            f"{_VEC_DX} uses *, never @ (and never forms the Jacobian)."
-        )
-    return None
+_VECTOR_RELU_ERRORS = (
+    raised(
+        "jacobian_product",
+        _relu_sizes,
+        lambda s, case: s.kind == "product",
+        "the ReLU's Jacobian is diagonal, so its product with dout is entry by entry: "
+        f"{_VEC_DX} uses *, never @ (and never forms the Jacobian).",
+    ),
+)
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="relu_backward",
         args=("relu_backward",),
         cases=_relu_cases,
         call=lambda student, case: dict(dx=student["relu_backward"](case["dout"], case["x"])),
         expected=lambda case: dict(dx=np.where(case["x"] > 0, case["dout"], 0.0)),
         like={"dx": "x"},
-        error_hint=_vector_relu_error,
-        hints=(
-            (
+        hints=_VECTOR_RELU_ERRORS
+        + (
+            Hint(
+                "forgot_dout",
                 lambda got, exp, case: _close(got, case["x"] > 0),
                 "did you forget to multiply by the upstream gradient dout? dx = dout where x > 0, and 0 elsewhere: "
                 f"{_VEC_DX}.",
             ),
-            (
+            Hint(
+                "not_blocked",
                 lambda got, exp, case: _close(got, case["dout"]),
                 f"dx equals dout everywhere: the gradient must be blocked (0) where x <= 0: {_VEC_DX}.",
             ),
-            (
+            Hint(
+                "mask_inverted",
                 lambda got, exp, case: _close(got, case["dout"] * (case["x"] <= 0)),
                 f"the mask is inverted: the gradient flows where x > 0 (where the ReLU let x through): {_VEC_DX}.",
             ),
-            (
+            Hint(
+                "multiplied_by_x",
                 lambda got, exp, case: _close(got, case["dout"] * np.maximum(case["x"], 0)),
                 f"the ReLU's local gradient is 1 where x > 0, not x itself: use the mask (x > 0), not relu(x): {_VEC_DX}.",
             ),
@@ -631,30 +668,46 @@ def _matmul_expected(case):
     return dict(dX=dX, dW=dW)
 
 
-def _matmul_error(case, message):
-    s = read(message, _matmul_sizes(case))
-    if s is None:
-        return None
-    if s.kind == "product":
-        if (s.left, s.right) == ("M", "D"):  # dD @ W, or dD @ X.T
-            return f"dD is (N, M), so the factor right of it must start with M: W.T is (M, D), {_DX}. (And {_DW}.)"
-        if (s.left, s.right) == ("D", "N"):  # X @ dD, or W.T @ dD
-            return (
-                f"a factor ending in D met one starting with the batch size N: transpose X and put it first, "
-                f"{_DW}; and {_DX}."
-            )
-        if (s.left, s.right) == ("M", "N"):  # dD @ X
-            return f"the factors are in the wrong order: {_DW}."
-        if (s.left, s.right) == ("N", "M"):  # X.T @ dD.T
-            return f"dD is already (N, M): do not transpose it, {_DW}."
-        return f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_BOTH}."
-    if s.kind == "broadcast":
-        return f"* multiplies entry by entry; these gradients are matrix products: {_BOTH}."
-    return None
+def _product(left: str, right: str):
+    return lambda s, case: s.kind == "product" and (s.left, s.right) == (left, right)
+
+
+_MATMUL_ERRORS = (
+    raised(  # dD @ W, or dD @ X.T
+        "w_not_transposed",
+        _matmul_sizes,
+        _product("M", "D"),
+        f"dD is (N, M), so the factor right of it must start with M: W.T is (M, D), {_DX}. (And {_DW}.)",
+    ),
+    raised(  # X @ dD, or W.T @ dD
+        "x_not_transposed_first",
+        _matmul_sizes,
+        _product("D", "N"),
+        f"a factor ending in D met one starting with the batch size N: transpose X and put it first, {_DW}; and {_DX}.",
+    ),
+    raised(
+        "factors_swapped", _matmul_sizes, _product("M", "N"), f"the factors are in the wrong order: {_DW}."
+    ),  # dD @ X
+    raised(  # X.T @ dD.T
+        "dd_transposed", _matmul_sizes, _product("N", "M"), f"dD is already (N, M): do not transpose it, {_DW}."
+    ),
+    raised(
+        "product_mismatch",
+        _matmul_sizes,
+        lambda s, case: s.kind == "product",
+        lambda s, case: f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_BOTH}.",
+    ),
+    raised(
+        "elementwise_product",
+        _matmul_sizes,
+        lambda s, case: s.kind == "broadcast",
+        f"* multiplies entry by entry; these gradients are matrix products: {_BOTH}.",
+    ),
+)
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="matmul_backward",
         args=("matmul_backward",),
         cases=_matmul_cases,
@@ -662,14 +715,16 @@ def _matmul_error(case, message):
         expected=_matmul_expected,
         like={"dX": "X", "dW": "W"},
         batch="X",
-        error_hint=_matmul_error,
         tol=1e-9,  # sums of a few products of numbers near 1: float64 is good to 1e-14 here, float32 to 1e-7 only
-        hints=(
-            (
+        hints=_MATMUL_ERRORS
+        + (
+            Hint(
+                "dx_forgot_upstream",
                 matches(lambda c: np.ones_like(c["dD"]) @ c["W"].T),
                 f"did you forget the upstream gradient dD? dX is dD times the local gradient: {_DX}.",
             ),
-            (
+            Hint(
+                "dw_forgot_upstream",
                 matches(lambda c: c["X"].T @ np.ones_like(c["dD"])),
                 f"did you forget the upstream gradient dD? dW is X.T times dD: {_DW}.",
             ),

@@ -45,8 +45,9 @@ import numpy as np
 from .. import losses as ref
 from .. import models
 from ._core import CheckFailure, Spec, pair
+from ._hints import Hint
 from ._registry import register
-from ._shapes import ShapeSpec, read
+from ._shapes import raised
 
 __all__ = [
     "check_svm_loss_naive",
@@ -95,7 +96,7 @@ def _call(student, case, *, name: str) -> dict:
         result = student[name](case["W"], case["X"], case["y"], case["reg"])
     if not isinstance(result, tuple) or len(result) != 2:
         kind = type(result).__name__ if not isinstance(result, tuple) else f"tuple of {len(result)}"
-        raise CheckFailure(f"{name} must return the pair (loss, dW), got a {kind}.")
+        raise CheckFailure(f"{name} must return the pair (loss, dW), got a {kind}.", cause="not_a_pair")
     loss, dW = result
     big = np.abs(case["X"] @ case["W"]).max() > 500
     for what, value in (("loss", loss), ("dW", dW)):
@@ -107,7 +108,8 @@ def _call(student, case, *, name: str) -> dict:
             raise CheckFailure(
                 f"{name}: {what} is not finite for scores in the thousands: np.exp overflowed.\n"
                 f"  Hint: {_SHIFT[name.rsplit('_', 1)[1]]}; the softmax does not change, and the largest exponent "
-                "becomes exp(0) = 1."
+                "becomes exp(0) = 1.",
+                cause="exp_overflow",
             )
     return dict(loss=loss, dW=dW)
 
@@ -115,39 +117,68 @@ def _call(student, case, *, name: str) -> dict:
 _STAGES = "X (N, D), W and dW (D, C), scores and dscores (N, C), y (N,): scores = X @ W, dW = X.T @ dscores"
 
 
-def _error_hint(case: dict, message: str) -> str | None:
-    s = read(message, _sizes(case))
-    if s is None:
-        return None
-    if s.kind == "product":
-        known = {
-            ("D", "C"): "W is (D, C): scores = X @ W, without transposing W.",
-            ("N", "D"): "X is (N, D), one row per example: scores = X @ W, without transposing X.",
-            ("C", "N"): "dW = X.T @ dscores, with X.T first: (D, N) @ (N, C).",
-            ("D", "N"): "the batch axis N is summed in dW = X.T @ dscores, (D, N) @ (N, C): transpose X.",
-            ("N", "C"): "dscores is already (N, C): dW = X.T @ dscores, without transposing dscores.",
-        }
-        return known.get((s.left, s.right), f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_STAGES}.")
-    if s.kind == "broadcast":
-        if {"(C,)", "(D,)"} <= set(s.shapes):
-            return (
-                "dW is (D, C): the gradient of class j is the column dW[:, j] (D numbers, like X[i]), "
-                "not the row dW[j]."
-            )
-        if "(N, C)" in s.shapes and "(N,)" in s.shapes:
-            return (
-                "a per-row max or sum must keep its axis to broadcast over the columns: "
-                "scores.max(axis=1, keepdims=True) is (N, 1)."
-            )
-        return f"shapes {' and '.join(s.shapes)} do not broadcast: {_STAGES}."
-    if s.kind == "index":
-        loops = {
-            "C": "loop over the classes with range(W.shape[1]) (C of them)",
-            "N": "loop over the examples with range(X.shape[0]) (N of them)",
-            "D": "X[i] has D features, W.shape[0]; the classes are W's columns, range(W.shape[1])",
-        }
-        return f"an index ran past the end of an axis of length {s.size}: {loops.get(s.size, _STAGES)}."
-    return None
+def _product(left: str, right: str):
+    return lambda s, case: s.kind == "product" and (s.left, s.right) == (left, right)
+
+
+_LOOPS = {
+    "C": "loop over the classes with range(W.shape[1]) (C of them)",
+    "N": "loop over the examples with range(X.shape[0]) (N of them)",
+    "D": "X[i] has D features, W.shape[0]; the classes are W's columns, range(W.shape[1])",
+}
+_ERRORS = (  # numpy's shape errors, read in the exercise's sizes N, D, C
+    raised("w_transposed", _sizes, _product("D", "C"), "W is (D, C): scores = X @ W, without transposing W."),
+    raised(
+        "x_transposed",
+        _sizes,
+        _product("N", "D"),
+        "X is (N, D), one row per example: scores = X @ W, without transposing X.",
+    ),
+    raised("dw_factors_swapped", _sizes, _product("C", "N"), "dW = X.T @ dscores, with X.T first: (D, N) @ (N, C)."),
+    raised(
+        "x_not_transposed",
+        _sizes,
+        _product("D", "N"),
+        "the batch axis N is summed in dW = X.T @ dscores, (D, N) @ (N, C): transpose X.",
+    ),
+    raised(
+        "dscores_transposed",
+        _sizes,
+        _product("N", "C"),
+        "dscores is already (N, C): dW = X.T @ dscores, without transposing dscores.",
+    ),
+    raised(
+        "product_mismatch",
+        _sizes,
+        lambda s, case: s.kind == "product",
+        lambda s, case: f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_STAGES}.",
+    ),
+    raised(
+        "gradient_row_not_column",
+        _sizes,
+        lambda s, case: s.kind == "broadcast" and {"(C,)", "(D,)"} <= set(s.shapes),
+        "dW is (D, C): the gradient of class j is the column dW[:, j] (D numbers, like X[i]), not the row dW[j].",
+    ),
+    raised(
+        "lost_keepdims",
+        _sizes,
+        lambda s, case: s.kind == "broadcast" and "(N, C)" in s.shapes and "(N,)" in s.shapes,
+        "a per-row max or sum must keep its axis to broadcast over the columns: "
+        "scores.max(axis=1, keepdims=True) is (N, 1).",
+    ),
+    raised(
+        "shapes_do_not_broadcast",
+        _sizes,
+        lambda s, case: s.kind == "broadcast",
+        lambda s, case: f"shapes {' and '.join(s.shapes)} do not broadcast: {_STAGES}.",
+    ),
+    raised(
+        "index_past_axis",
+        _sizes,
+        lambda s, case: s.kind == "index",
+        lambda s, case: f"an index ran past the end of an axis of length {s.size}: {_LOOPS.get(s.size, _STAGES)}.",
+    ),
+)
 
 
 def _expected(case, *, kind: str) -> dict:
@@ -281,67 +312,91 @@ def _svm_mask_ge(case, kind):
 
 
 _COMMON_HINTS = [
-    (_matches(_no_reg, "dW"), "dW is missing the gradient of the regularization: add reg * W."),
-    (_matches(_no_reg, "loss"), "the loss is missing the regularization: add 0.5 * reg * np.sum(W * W)."),
-    (
+    Hint(
+        "missing_reg_gradient",
+        _matches(_no_reg, "dW"),
+        "dW is missing the gradient of the regularization: add reg * W.",
+    ),
+    Hint(
+        "missing_reg_loss",
+        _matches(_no_reg, "loss"),
+        "the loss is missing the regularization: add 0.5 * reg * np.sum(W * W).",
+    ),
+    Hint(
+        "reg_not_squared",
         _matches(_reg_not_squared, "loss"),
         "the penalty squares the weights: add 0.5 * reg * np.sum(W * W), not 0.5 * reg * np.sum(W).",
     ),
-    (
+    Hint(
+        "reg_doubled",
         _matches(_double_reg),
         "the L2 term is doubled: the course's convention is 0.5 * reg * np.sum(W * W), whose gradient is reg * W.",
     ),
-    (
+    Hint(
+        "data_gradient_sign",
         _matches(_data_sign, "dW"),
         "the data part of dW has the wrong sign (the regularization's is right): dscores "
         "is +1 (SVM) or +probability (softmax) at the other classes and negative at the "
         "correct class, and dW = X.T @ dscores.",
     ),
-    (
+    Hint(
+        "batch_mean_twice",
         _matches(_twice_n),
         "the data part is divided by N twice: divide the summed data loss and its gradient by "
         "N = X.shape[0] once, then add the regularization (which is not divided by N).",
     ),
-    (
+    Hint(
+        "missing_batch_mean",
         _matches(_no_n),
         "the data part is not divided by N: divide the summed data loss and its gradient by "
         "N = X.shape[0] (they are means over the batch), then add the regularization.",
     ),
 ]
 _SVM_HINTS = [
-    (
+    Hint(
+        "correct_class_counted",
         _matches(_svm_correct_counted),
         "you counted the correct class in the margin sum (its margin s_y - s_y + 1 is "
         "always 1): skip j == y[i] in the loop, or set margins[np.arange(N), y] = 0.",
     ),
-    (
+    Hint(
+        "correct_class_gradient_missing",
         _matches(_svm_no_correct_grad),
         "the correct class's column is missing its gradient: for every class j that "
         "violates the margin, dW[:, y[i]] -= X[i] as well as dW[:, j] += X[i].",
     ),
-    (
+    Hint(
+        "margin_mask_ge",
         _matches(_svm_mask_ge),
         "count only the classes whose margin is > 0: (margins > 0), not (margins >= 0), "
         "since every margin is >= 0 after np.maximum(0, ...).",
     ),
-    (_matches(_svm_no_margin), "the margin is 1: margin = scores[j] - scores[y[i]] + 1, counted where it is > 0."),
+    Hint(
+        "margin_missing",
+        _matches(_svm_no_margin),
+        "the margin is 1: margin = scores[j] - scores[y[i]] + 1, counted where it is > 0.",
+    ),
 ]
 _SOFTMAX_HINTS = [
-    (
+    Hint(
+        "probs_rows_by_label",
         _matches(_softmax_rows_by_label, "loss"),
         "probs[y] takes whole rows; pick one probability per example: -np.log(probs[np.arange(N), y]).mean().",
     ),
-    (
+    Hint(
+        "loss_without_log",
         _matches(_softmax_no_log, "loss"),
         "the loss is minus the *log* of the correct class's probability: -np.log(probs[np.arange(N), y]).mean().",
     ),
-    (
+    Hint(
+        "one_normalization",
         _matches(_softmax_one_normalization),
         "normalize each row on its own: probs = exp_scores / "
         "exp_scores.sum(axis=1, keepdims=True) (a sum without axis adds up the "
         "whole batch).",
     ),
-    (
+    Hint(
+        "missing_minus_one",
         _matches(_softmax_no_minus_one),
         "dscores is softmax(scores) minus 1 at the correct class, and the -1 is "
         "missing: dscores[np.arange(N), y] -= 1 (in a loop: dW[:, y[i]] -= X[i]).",
@@ -353,9 +408,10 @@ _DSCORES = {
 }
 
 
-def _dw_other(kind: str) -> tuple:
+def _dw_other(kind: str) -> Hint:
     """The last hint for a wrong dW: the stages, with this loss's dscores spelled out."""
-    return (
+    return Hint(
+        "wrong_dw",
         lambda got, exp, case: got.ndim == 2,
         f"go through the stages again, printing each: scores = X @ W (N, C); dscores (N, C) is {_DSCORES[kind]}, "
         "divided by N; dW = X.T @ dscores + reg * W.",
@@ -364,13 +420,17 @@ def _dw_other(kind: str) -> tuple:
 
 def _spec(name: str, kind: str) -> Spec:
     extra = _SVM_HINTS if kind == "svm" else _SOFTMAX_HINTS
-    hints = tuple(
-        (lambda got, exp, case, t=test: t(got, exp, case, kind), text) for test, text in _COMMON_HINTS + extra
-    ) + (_dw_other(kind),)
-    return ShapeSpec(
+    hints = (
+        tuple(
+            Hint(h.code, lambda got, exp, case, t=h.when: t(got, exp, case, kind), h.message)
+            for h in _COMMON_HINTS + extra
+        )
+        + (_dw_other(kind),)
+        + _ERRORS
+    )
+    return Spec(
         name=name,
         args=(name,),
-        error_hint=_error_hint,
         cases=lambda seed: _cases(seed, kind),
         call=lambda student, case: _call(student, case, name=name),
         expected=lambda case: _expected(case, kind=kind),
@@ -456,30 +516,35 @@ class _LossRecorder:
         if W.shape != (self.D, self.C):
             raise CheckFailure(
                 f"train_sgd called loss_fn with W of shape {W.shape}, expected (D, C) = "
-                f"{(self.D, self.C)}.\n  Hint: {_ORDER}, W first."
+                f"{(self.D, self.C)}.\n  Hint: {_ORDER}, W first.",
+                cause="w_wrong_shape",
             )
         if X_batch.ndim != 2 or X_batch.shape[1] != self.D:
             raise CheckFailure(
                 f"train_sgd called loss_fn with X_batch of shape {X_batch.shape}, expected "
                 "(batch_size, D): rows of X.\n  Hint: X_batch = X[idx] takes whole rows of X; "
-                f"{_ORDER}."
+                f"{_ORDER}.",
+                cause="x_batch_wrong_shape",
             )
         if y_batch.shape != (len(X_batch),):
             raise CheckFailure(
                 f"train_sgd called loss_fn with y_batch of shape {y_batch.shape} and X_batch of shape "
                 f"{X_batch.shape}: one label per example.\n  Hint: take both with the same indices, "
-                "X_batch = X[idx] and y_batch = y[idx]."
+                "X_batch = X[idx] and y_batch = y[idx].",
+                cause="y_batch_wrong_shape",
             )
         if not np.issubdtype(y_batch.dtype, np.integer):
             raise CheckFailure(
                 f"train_sgd called loss_fn with y_batch of dtype {y_batch.dtype}, expected integer "
-                "labels.\n  Hint: y_batch = y[idx], with idx an array of integer indices."
+                "labels.\n  Hint: y_batch = y[idx], with idx an array of integer indices.",
+                cause="y_batch_not_integers",
             )
         W, X_batch = np.array(W, dtype=np.float64), np.array(X_batch, dtype=np.float64)
         if len(y_batch) and (y_batch.min() < 0 or y_batch.max() >= self.C):
             raise CheckFailure(
                 f"train_sgd called loss_fn with labels outside 0..{self.C - 1}.\n  Hint: y_batch = "
-                "y[idx], the labels of the batch's examples."
+                "y[idx], the labels of the batch's examples.",
+                cause="labels_out_of_range",
             )
         loss, dW = _squares(W, X_batch, y_batch, float(reg))
         self.calls.append((W, X_batch, y_batch.copy(), float(reg)))
@@ -563,12 +628,14 @@ def _judged_run(
         if isinstance(sizes_seen, np.ndarray) and sizes_seen.size == 0:
             raise CheckFailure(
                 f"train_sgd never called loss_fn.\n  Hint: at every iteration, {_ORDER}, on that "
-                "iteration's mini-batch."
+                "iteration's mini-batch.",
+                cause="loss_fn_never_called",
             )
         raise CheckFailure(
             f"train_sgd gave loss_fn X_batch of different sizes, expected {(B, D)} at every "
             "iteration.\n  Hint: draw batch_size indices at every iteration, idx = rng.choice(N, "
-            "batch_size)."
+            "batch_size).",
+            cause="batch_sizes_vary",
         )
     Ws, Xs, ys, regs = (
         get("W at each call"),
@@ -577,13 +644,14 @@ def _judged_run(
         get("reg at each call"),
     )
     if not (isinstance(Ws, np.ndarray) and Ws.ndim == 3 and Ws.shape[1:] == (D, C) and Ws.shape[0] <= 4 * T):
-        raise CheckFailure("train_sgd: the grader could not read its calls of loss_fn.")
+        raise CheckFailure("train_sgd: the grader could not read its calls of loss_fn.", cause="calls_unreadable")
     calls = Ws.shape[0]
     if calls != T:
         raise CheckFailure(
             f"train_sgd called loss_fn {'more' if calls > T else 'fewer'} times than once per "
             "iteration.\n  Hint: one call per iteration, loss, dW = loss_fn(W, X_batch, y_batch, "
-            "reg), inside the loop over range(num_iters)."
+            "reg), inside the loop over range(num_iters).",
+            cause="wrong_number_of_calls",
         )
     size = Xs.shape[1] if isinstance(Xs, np.ndarray) and Xs.ndim == 3 else -1
     if not (
@@ -593,18 +661,20 @@ def _judged_run(
         and Ws.dtype.kind == "f"
         and 0 < size <= N
     ):
-        raise CheckFailure("train_sgd: the grader could not read its calls of loss_fn.")
+        raise CheckFailure("train_sgd: the grader could not read its calls of loss_fn.", cause="calls_unreadable")
     if size == N and B != N:
         raise CheckFailure(
             "train_sgd gave loss_fn all N examples of X at iteration 0, not a mini-batch of batch_size examples.\n"
             "  Hint: sample idx = rng.choice(N, batch_size) and pass X[idx], y[idx]: each step of SGD looks at a "
-            "small random batch."
+            "small random batch.",
+            cause="full_batch",
         )
     if size != B:
         raise CheckFailure(
             f"train_sgd gave loss_fn an X_batch of shape {(size, D)} at iteration 0, expected "
             f"{(B, D)}: batch_size rows.\n  Hint: draw batch_size indices at every iteration, "
-            "idx = rng.choice(N, batch_size)."
+            "idx = rng.choice(N, batch_size).",
+            cause="wrong_batch_size",
         )
     W_out, history = get("W returned"), get("loss_history")
     if not _exact(W_out, (D, C)):
@@ -618,18 +688,21 @@ def _judged_run(
         raise CheckFailure(
             f"train_sgd returned W with {got}, expected shape (D, C) = {(D, C)} like the W it "
             "was given.\n  Hint: return the updated weights W and the list of losses, in that "
-            "order: return W, loss_history."
+            "order: return W, loss_history.",
+            cause="returned_w_wrong_shape",
         )
     if not (isinstance(history, np.ndarray) and history.dtype.kind in "biuf"):
         raise CheckFailure(
             "train_sgd: loss_history is not a list of numbers.\n  Hint: append the loss that "
-            "loss_fn returns (a number) at each iteration."
+            "loss_fn returns (a number) at each iteration.",
+            cause="history_not_numbers",
         )
     if history.shape != (T,):
         raise CheckFailure(
             f"train_sgd: loss_history has shape {history.shape}, expected one loss per iteration, "
             f"shape {(T,)}.\n  Hint: append each iteration's loss inside the loop (not once after "
-            "it), and nothing else."
+            "it), and nothing else.",
+            cause="history_wrong_length",
         )
     rows = {X_row.tobytes(): i for i, X_row in enumerate(np.array(case["X"], dtype=np.float64))}
     batches = []
@@ -638,17 +711,20 @@ def _judged_run(
         if np.any(idx < 0):
             raise CheckFailure(
                 f"train_sgd gave loss_fn rows that are not rows of X (iteration {t}).\n  Hint: the "
-                "batch is X_batch = X[idx], whole rows of X, unchanged."
+                "batch is X_batch = X[idx], whole rows of X, unchanged.",
+                cause="rows_not_from_x",
             )
         if not np.array_equal(ys[t], case["y"][idx]):
             raise CheckFailure(
                 f"train_sgd gave loss_fn labels that are not those of the batch's examples (iteration "
                 f"{t}).\n  Hint: take both with the same indices, X_batch = X[idx] and "
-                "y_batch = y[idx]."
+                "y_batch = y[idx].",
+                cause="labels_not_of_batch",
             )
         if regs[t] != case["reg"]:
             raise CheckFailure(
-                f"train_sgd passed reg = {regs[t]:g} to loss_fn, expected the reg it was given.\n  Hint: {_ORDER}."
+                f"train_sgd passed reg = {regs[t]:g} to loss_fn, expected the reg it was given.\n  Hint: {_ORDER}.",
+                cause="reg_not_passed",
             )
         batches.append(idx)
     return batches, Ws, Xs, W_out.astype(np.float64), history.astype(np.float64)
@@ -666,7 +742,8 @@ def _judge_sgd(case, raw):
         raise CheckFailure(
             "train_sgd drew from (or reseeded) numpy's global generator np.random.\n  Hint: sample the batch "
             "from the rng it is given, idx = rng.choice(N, batch_size), so that a seeded run gives the same "
-            "batches every time and nothing else changes them."
+            "batches every time and nothing else changes them.",
+            cause="global_rng",
         )
     batches, Ws, Xs, W_out, history = _judged_run(case, raw, _RUNS[0])
     N, T = len(case["X"]), case["num_iters"]
@@ -674,26 +751,30 @@ def _judge_sgd(case, raw):
         raise CheckFailure(
             "train_sgd used the same mini-batch at every iteration.\n  Hint: draw a new batch inside "
             "the loop, idx = rng.choice(N, batch_size) as the loop's first line, from the rng it is "
-            "given (not from a generator made anew at each iteration)."
+            "given (not from a generator made anew at each iteration).",
+            cause="same_batch_every_iteration",
         )
     if not _same_batches(batches, _judged_run(case, raw, _RUNS[1])[0]):
         raise CheckFailure(
             "train_sgd gave different mini-batches for two generators seeded alike.\n  Hint: draw "
             "the batches from the rng it is given, rng.choice(N, batch_size), not from a new "
-            "generator (np.random.default_rng()) or np.random."
+            "generator (np.random.default_rng()) or np.random.",
+            cause="batches_not_reproducible",
         )
     if _same_batches(batches, _judged_run(case, raw, _RUNS[2])[0]):
         raise CheckFailure(
             "train_sgd gave the same mini-batches for two generators seeded differently: it ignores "
             "rng (a fixed seed inside, or batches taken in order?).\n  Hint: draw the batches from the "
-            "rng it is given, idx = rng.choice(N, batch_size)."
+            "rng it is given, idx = rng.choice(N, batch_size).",
+            cause="rng_ignored",
         )
     seen = len(np.unique(np.concatenate(batches)))
     if seen < 0.75 * N:
         raise CheckFailure(
             f"train_sgd's mini-batches only ever hold {seen / N:.0%} of the N examples of X over the "
             "whole run.\n  Hint: draw the indices from all N = X.shape[0] examples, "
-            "rng.choice(N, batch_size), not from range(batch_size)."
+            "rng.choice(N, batch_size), not from range(batch_size).",
+            cause="batches_miss_examples",
         )
     y = case["y"]
     losses, dWs = zip(*(_squares(Ws[t], Xs[t], y[batches[t]], float(case["reg"])) for t in range(T)))
@@ -711,19 +792,30 @@ def _expected_sgd(case):
     return {"W's change / (-lr * dW)": np.ones((T, D, C)), "loss_history / loss_fn's losses": np.ones(T)}
 
 
-_UPDATE_SLIPS = (
+_UPDATE_SLIPS = (  # (cause, the ratio of the change to -lr * dW, hint)
     (
+        "uphill",
         lambda c: -1.0,
         "W moved uphill: the update is W -= lr * dW (minus: a small step against the gradient), not W += lr * dW.",
     ),
     (
+        "w_not_updated",
         lambda c: 0.0,
         "W never changed: assign the update, W -= lr * dW (or W = W - lr * dW); the expression "
         "W - lr * dW alone makes a new array and throws it away.",
     ),
-    (lambda c: 1 / c["lr"], "the step is dW itself: multiply the gradient by the learning rate, W -= lr * dW."),
-    (lambda c: c["lr"], "the step is lr * lr * dW: multiply the gradient by the learning rate once."),
     (
+        "no_learning_rate",
+        lambda c: 1 / c["lr"],
+        "the step is dW itself: multiply the gradient by the learning rate, W -= lr * dW.",
+    ),
+    (
+        "learning_rate_twice",
+        lambda c: c["lr"],
+        "the step is lr * lr * dW: multiply the gradient by the learning rate once.",
+    ),
+    (
+        "divided_by_batch_again",
         lambda c: 1 / c["batch_size"],
         "the step is divided by batch_size again: the dW that loss_fn returns is "
         "already a mean over the batch; W -= lr * dW.",
@@ -733,21 +825,24 @@ _UPDATE_SLIPS = (
 
 def _update_slip(ratio: np.ndarray, case: dict) -> None:
     """A CheckFailure for an update that is a known slip: the same wrong factor at every iteration."""
-    for value, hint in _UPDATE_SLIPS:
+    for cause, value, hint in _UPDATE_SLIPS:
         if np.allclose(ratio, value(case), rtol=1e-6, atol=1e-9):
             raise CheckFailure(
                 f"train_sgd: W changed by {value(case):.4g} times -lr * dW at every iteration, "
-                f"expected exactly -lr * dW.\n  Hint: {hint}"
+                f"expected exactly -lr * dW.\n  Hint: {hint}",
+                cause=cause,
             )
 
 
 _SGD_HINTS = (
-    (
+    Hint(
+        "step_not_lr_dw",
         lambda got, exp, case: got.ndim == 3,
         "at every iteration W must change by exactly -lr * dW, with the dW that "
         "loss_fn returned for that iteration's batch, and by nothing else.",
     ),
-    (
+    Hint(
+        "loss_history_wrong",
         lambda got, exp, case: got.ndim == 1,
         "loss_history[t] is the loss that loss_fn returned at iteration t "
         "(before that iteration's update), appended inside the loop.",
@@ -793,18 +888,21 @@ def _call_predict(student, case):
         raise CheckFailure(
             f"predict returned an array of shape {shape}, the scores: expected the labels, shape "
             f"{(N,)}.\n  Hint: the label of an example is the index of its largest score, "
-            "np.argmax(scores, axis=1)."
+            "np.argmax(scores, axis=1).",
+            cause="returned_scores",
         )
     if shape == (C,):
         raise CheckFailure(
             f"predict returned an array of shape {shape}, one value per class: expected one label "
             f"per example, shape {(N,)}.\n  Hint: np.argmax(scores, axis=0) picks the best example "
-            "of each class; take it along the classes, axis=1."
+            "of each class; take it along the classes, axis=1.",
+            cause="returned_per_class",
         )
     if shape == ():
         raise CheckFailure(
             f"predict returned one number, expected one label per example, shape {(N,)}.\n  Hint: "
-            "np.argmax without an axis flattens the scores; use np.argmax(scores, axis=1)."
+            "np.argmax without an axis flattens the scores; use np.argmax(scores, axis=1).",
+            cause="returned_one_number",
         )
     return {"labels": labels}
 
@@ -822,23 +920,23 @@ def _labels_are(f):
 
 
 _PREDICT_HINTS = (
-    (
+    Hint(
+        "argmin",
         _labels_are(lambda s: s.argmin(axis=1)),
         "argmin picks the lowest score: the predicted class is the one with the highest, np.argmax(scores, axis=1).",
     ),
-    (_labels_are(lambda s: s.argmax(axis=1) + 1), "labels start at 0, the index of the column: no + 1."),
-    (
+    Hint(
+        "labels_plus_one",
+        _labels_are(lambda s: s.argmax(axis=1) + 1),
+        "labels start at 0, the index of the column: no + 1.",
+    ),
+    Hint(
+        "max_score_not_label",
         _labels_are(lambda s: s.max(axis=1)),
         "that is each example's highest score; its label is where that score "
         "is, np.argmax(scores, axis=1), not np.max.",
     ),
 )
-
-
-def _predict_error_hint(case: dict, message: str) -> str | None:
-    if read(message, _predict_sizes(case)) is not None:
-        return "X is (N, D) and W is (D, C): the scores are X @ W, (N, C), one row per example."
-    return None
 
 
 def _predict_sizes(case: dict) -> dict[str, int]:
@@ -847,14 +945,21 @@ def _predict_sizes(case: dict) -> dict[str, int]:
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="predict",
         args=("predict",),
         cases=_predict_cases,
         call=_call_predict,
         expected=_expected_predict,
-        hints=_PREDICT_HINTS,
-        error_hint=_predict_error_hint,
+        hints=_PREDICT_HINTS
+        + (
+            raised(
+                "scores_not_x_times_w",
+                _predict_sizes,
+                lambda s, case: True,
+                "X is (N, D) and W is (D, C): the scores are X @ W, (N, C), one row per example.",
+            ),
+        ),
         reference=("course_utils.models.linear_predict",),
     )
 )

@@ -20,9 +20,10 @@ import numpy as np
 
 from .. import layers as ref
 from ..losses import softmax_loss
-from ._core import CheckFailure, pair
+from ._core import CheckFailure, Spec, pair
+from ._hints import Hint
 from ._registry import register
-from ._shapes import ShapeSpec, named, read
+from ._shapes import named, raised
 
 __all__ = [
     "check_affine_forward",
@@ -79,7 +80,8 @@ def _backward_on(run, cache, clean, problem: str | None, *, layer: str, clean_na
         what = "fails" if outputs is None else "gives other results"
         raise CheckFailure(
             f"{layer}_backward {what} with the cache your {layer}_forward returns, but not with the cache "
-            f"{clean_name}: {layer}_forward is the one to fix: {problem}.\n  Hint: {fix}"
+            f"{clean_name}: {layer}_forward is the one to fix: {problem}.\n  Hint: {fix}",
+            cause="cache_breaks_backward",
         )
     return outputs
 
@@ -142,54 +144,97 @@ def _affine_cache_problem(cache, case: dict) -> str | None:
     return None
 
 
-def _affine_forward_error(case: dict, message: str) -> str | None:
-    x = case["x"]
-    sizes = _affine_sizes(case)
-    s = read(message, {**sizes, "N*D": x.size})
-    last = f"d{x.ndim - 1}"
-    if s is None:
-        return None
-    if s.kind == "product":
-        if (s.left, s.right) == (last, "D"):
-            return (
-                f"x has shape {x.shape} {named(x.shape, sizes)}: flatten it to (N, D) before the product, "
-                "x2 = x.reshape(x.shape[0], -1), then out = x2 @ w + b."
-            )
-        if (s.left, s.right) == ("N*D", "D"):
-            return (
-                "x.flatten() (or np.ravel) makes one vector of all N*D numbers; keep one row per example: "
-                "x2 = x.reshape(x.shape[0], -1) is (N, D)."
-            )
-        if (s.left, s.right) == ("D", "M"):
-            return "w is already (D, M): multiply by w itself, out = x2 @ w + b, not by w.T."
-        if s.left == "N":
-            return (
-                "a factor ends in the batch size N: x2 must be (N, D), x2 = x.reshape(x.shape[0], -1) (not x2.T, "
-                "not x.reshape(D, -1)), and it goes first: out = x2 @ w + b."
-            )
-        return (
+def _forward_sizes(case: dict) -> dict[str, int]:
+    return {**_affine_sizes(case), "N*D": case["x"].size}
+
+
+def _product(left, right):
+    """A test of numpy's message: a product whose sizes that should match are ``left`` and ``right``
+    (None: any size; a function of the case: the size name it gives)."""
+
+    def test(s, case):
+        want = [w(case) if callable(w) else w for w in (left, right)]
+        return s.kind == "product" and all(w is None or w == got for w, got in zip(want, (s.left, s.right)))
+
+    return test
+
+
+def _last(case: dict) -> str:
+    return f"d{case['x'].ndim - 1}"
+
+
+def _says(kind: str, test=lambda s, case: True):
+    return lambda s, case: s.kind == kind and test(s, case)
+
+
+_AFFINE_FORWARD_ERRORS = (
+    raised(
+        "x_not_flattened",
+        _forward_sizes,
+        _product(_last, "D"),
+        lambda s, case: (
+            f"x has shape {case['x'].shape} {named(case['x'].shape, _affine_sizes(case))}: flatten it to (N, D) "
+            "before the product, x2 = x.reshape(x.shape[0], -1), then out = x2 @ w + b."
+        ),
+    ),
+    raised(
+        "x_flattened_whole",
+        _forward_sizes,
+        _product("N*D", "D"),
+        "x.flatten() (or np.ravel) makes one vector of all N*D numbers; keep one row per example: "
+        "x2 = x.reshape(x.shape[0], -1) is (N, D).",
+    ),
+    raised(
+        "w_transposed",
+        _forward_sizes,
+        _product("D", "M"),
+        "w is already (D, M): multiply by w itself, out = x2 @ w + b, not by w.T.",
+    ),
+    raised(
+        "x2_transposed",
+        _forward_sizes,
+        _product("N", None),
+        "a factor ends in the batch size N: x2 must be (N, D), x2 = x.reshape(x.shape[0], -1) (not x2.T, "
+        "not x.reshape(D, -1)), and it goes first: out = x2 @ w + b.",
+    ),
+    raised(
+        "product_mismatch",
+        _forward_sizes,
+        _says("product"),
+        lambda s, case: (
             f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: out = x2 @ w is (N, D) @ (D, M), "
             "with x2 = x.reshape(x.shape[0], -1)."
-        )
-    if s.kind == "broadcast":
-        if "(D, M)" in s.shapes:
-            return "* multiplies entry by entry: use the matrix product, out = x2 @ w + b."
-        return (
+        ),
+    ),
+    raised(
+        "elementwise_product",
+        _forward_sizes,
+        _says("broadcast", lambda s, case: "(D, M)" in s.shapes),
+        "* multiplies entry by entry: use the matrix product, out = x2 @ w + b.",
+    ),
+    raised(
+        "bias_does_not_broadcast",
+        _forward_sizes,
+        _says("broadcast"),
+        lambda s, case: (
             f"shapes {' and '.join(s.shapes)} do not broadcast: b has shape (M,); add it as it is, "
             "out = x2 @ w + b, and numpy repeats it over the N rows."
-        )
-    if s.kind == "reshape":
-        return (
-            "x.reshape(x.shape[0], -1) keeps the N examples as rows and lets numpy work out D = d1 * ... * dk (the -1)."
-        )
-    return None
+        ),
+    ),
+    raised(
+        "reshape_size",
+        _forward_sizes,
+        _says("reshape"),
+        "x.reshape(x.shape[0], -1) keeps the N examples as rows and lets numpy work out D = d1 * ... * dk (the -1).",
+    ),
+)
 
 
 def _call_affine_forward(student, case):
     out, cache = pair("affine_forward", student["affine_forward"](case["x"], case["w"], case["b"]))
     problem = _affine_cache_problem(cache, case)
     if problem:
-        raise CheckFailure(f"affine_forward: {problem}.\n  Hint: {_AFFINE_FIX}")
+        raise CheckFailure(f"affine_forward: {problem}.\n  Hint: {_AFFINE_FIX}", cause="cache_not_x_and_w")
     return {"out": out, "cache x": cache[0], "cache w": cache[1]}
 
 
@@ -199,7 +244,7 @@ def _derive_affine_forward(case, outputs):
     cache = ref.AffineCache(outputs.pop("cache x", None), outputs.pop("cache w", None), case["b"])
     problem = _affine_cache_problem(tuple(cache), case)
     if problem:
-        raise CheckFailure(f"affine_forward: {problem}.\n  Hint: {_AFFINE_FIX}")
+        raise CheckFailure(f"affine_forward: {problem}.\n  Hint: {_AFFINE_FIX}", cause="cache_not_x_and_w")
     dx, dw, _ = ref.affine_backward(case["dout"], cache)
     return {**outputs, "dx via cache": dx, "dw via cache": dw}
 
@@ -223,7 +268,7 @@ def _wrong_cache_values(got, exp, case):
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="affine_forward",
         args=("affine_forward",),
         cases=lambda seed: _affine_cases(seed, forward=True),
@@ -233,15 +278,21 @@ def _wrong_cache_values(got, exp, case):
         like={"dx via cache": "x", "dw via cache": "w"},
         batch="x",
         reference=("course_utils.layers.affine_forward",),
-        error_hint=_affine_forward_error,
-        hints=(
-            (_bias_summed, "b.sum() adds one number to every entry; add b itself, of shape (M,): out = x2 @ w + b."),
-            (
+        hints=_AFFINE_FORWARD_ERRORS
+        + (
+            Hint(
+                "bias_summed",
+                _bias_summed,
+                "b.sum() adds one number to every entry; add b itself, of shape (M,): out = x2 @ w + b.",
+            ),
+            Hint(
+                "missing_bias",
                 _no_bias,
                 "out equals x2 @ w without the bias: add b, out = x2 @ w + b (b of shape (M,) is repeated "
                 "over the N rows).",
             ),
-            (
+            Hint(
+                "cache_wrong",
                 _wrong_cache_values,
                 "the course's affine_backward, run on the cache your affine_forward returns, gives "
                 "wrong gradients: the cache must hold x and w unchanged (not a modified copy). " + _AFFINE_FIX,
@@ -253,82 +304,107 @@ def check_affine_forward(affine_forward):
     """Check affine_forward's out, and its cache, on x of shape (N, d1, ..., dk) (notebook 03)."""
 
 
-def _affine_backward_error(case: dict, message: str) -> str | None:
-    x = case["x"]
-    sizes = _affine_sizes(case)
-    s = read(message, {**sizes, "N*D": x.size, "N*M": case["dout"].size})
-    if s is None:
-        return None
-    last = f"d{x.ndim - 1}"
-    products = (
-        "dx = dout @ w.T is (N, M) @ (M, D), reshaped to x's shape; dw = x2.T @ dout is (D, N) @ (N, M), "
-        "with x2 = x.reshape(x.shape[0], -1)"
-    )
-    if s.kind == "product":
-        pair = (s.left, s.right)
-        if pair == ("M", "D"):
-            return (
-                "dx = dout @ w.T: dout is (N, M) and w is (D, M), so w must be transposed, (N, M) @ (M, D) "
-                "gives (N, D); then reshape it to x's shape."
-            )
-        if pair == ("D", "N"):
-            return (
-                "a factor ending in D met one starting with the batch size N: the batch axis is summed in "
-                "dw = x2.T @ dout, (D, N) @ (N, M), with x2 transposed; and dx = dout @ w.T, (N, M) @ (M, D)."
-            )
-        if pair == (last, "N"):
-            return (
-                "flatten x in the backward pass too: x2 = x.reshape(x.shape[0], -1), then dw = x2.T @ dout, "
-                "(D, N) @ (N, M)."
-            )
-        if pair == ("N", "M"):
-            return "dout is already (N, M): dw = x2.T @ dout, (D, N) @ (N, M), without transposing dout."
-        if pair == ("M", "N"):
-            return f"check the order of the factors: {products}."
-        return f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {products}."
-    if s.kind == "reshape" and s.size == "N*M":
-        return (
-            "only dx goes back to x's shape, and dx = dout @ w.T has N*D entries; dout itself (N*M entries) "
-            "cannot take x's shape."
-        )
-    if s.kind == "reshape":
-        return f"reshape dx = dout @ w.T, (N, D), to x's shape with .reshape(x.shape); {products}."
-    if s.kind == "broadcast":
-        return (
+def _backward_sizes(case: dict) -> dict[str, int]:
+    return {**_affine_sizes(case), "N*D": case["x"].size, "N*M": case["dout"].size}
+
+
+_PRODUCTS = (
+    "dx = dout @ w.T is (N, M) @ (M, D), reshaped to x's shape; dw = x2.T @ dout is (D, N) @ (N, M), "
+    "with x2 = x.reshape(x.shape[0], -1)"
+)
+_AFFINE_BACKWARD_ERRORS = (
+    raised(
+        "w_not_transposed",
+        _backward_sizes,
+        _product("M", "D"),
+        "dx = dout @ w.T: dout is (N, M) and w is (D, M), so w must be transposed, (N, M) @ (M, D) "
+        "gives (N, D); then reshape it to x's shape.",
+    ),
+    raised(
+        "x2_not_transposed",
+        _backward_sizes,
+        _product("D", "N"),
+        "a factor ending in D met one starting with the batch size N: the batch axis is summed in "
+        "dw = x2.T @ dout, (D, N) @ (N, M), with x2 transposed; and dx = dout @ w.T, (N, M) @ (M, D).",
+    ),
+    raised(
+        "x_not_flattened",
+        _backward_sizes,
+        _product(_last, "N"),
+        "flatten x in the backward pass too: x2 = x.reshape(x.shape[0], -1), then dw = x2.T @ dout, (D, N) @ (N, M).",
+    ),
+    raised(
+        "dout_transposed",
+        _backward_sizes,
+        _product("N", "M"),
+        "dout is already (N, M): dw = x2.T @ dout, (D, N) @ (N, M), without transposing dout.",
+    ),
+    raised("factors_swapped", _backward_sizes, _product("M", "N"), f"check the order of the factors: {_PRODUCTS}."),
+    raised(
+        "product_mismatch",
+        _backward_sizes,
+        _says("product"),
+        lambda s, case: f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_PRODUCTS}.",
+    ),
+    raised(
+        "dout_reshaped",
+        _backward_sizes,
+        _says("reshape", lambda s, case: s.size == "N*M"),
+        "only dx goes back to x's shape, and dx = dout @ w.T has N*D entries; dout itself (N*M entries) "
+        "cannot take x's shape.",
+    ),
+    raised(
+        "reshape_size",
+        _backward_sizes,
+        _says("reshape"),
+        f"reshape dx = dout @ w.T, (N, D), to x's shape with .reshape(x.shape); {_PRODUCTS}.",
+    ),
+    raised(
+        "elementwise_product",
+        _backward_sizes,
+        _says("broadcast"),
+        lambda s, case: (
             f"shapes {' and '.join(s.shapes)} do not broadcast: the gradients are matrix products, not "
-            f"elementwise ones: {products}; db = dout.sum(axis=0)."
-        )
-    return None
+            f"elementwise ones: {_PRODUCTS}; db = dout.sum(axis=0)."
+        ),
+    ),
+)
 
 
 def _affine_backward_outputs(student, case, cache) -> dict:
     back = student["affine_backward"](case["dout"], cache)
     if not isinstance(back, (tuple, list)) or len(back) != 3:
-        raise CheckFailure(f"affine_backward must return the triple (dx, dw, db), got {_kind(back)}.")
+        raise CheckFailure(
+            f"affine_backward must return the triple (dx, dw, db), got {_kind(back)}.", cause="not_a_triple"
+        )
     dx, dw, db = back
     if np.ndim(dw) > 2:
         raise CheckFailure(
             f"affine_backward: dw has shape {np.shape(dw)}, expected {case['w'].shape} like w.\n"
             "  Hint: flatten x to (N, D) in the backward pass too, x2 = x.reshape(x.shape[0], -1), and "
-            "compute dw = x2.T @ dout."
+            "compute dw = x2.T @ dout.",
+            cause="x_not_flattened",
         )
     N, D = case["x"].shape[0], case["w"].shape[0]
     if np.shape(dx) == (N, D) and case["x"].ndim > 2:
         raise CheckFailure(
             f"affine_backward: dx has shape {np.shape(dx)}, expected {case['x'].shape} like x.\n"
             "  Hint: give dx the shape of x, dx = (dout @ w.T).reshape(x.shape), so that the layer below gets "
-            "a gradient shaped like its output."
+            "a gradient shaped like its output.",
+            cause="dx_not_reshaped",
         )
     if np.shape(dw) == case["w"].shape[::-1]:
         raise CheckFailure(
             f"affine_backward: dw has shape {np.shape(dw)}, expected {case['w'].shape} like w.\n"
             "  Hint: dw = x2.T @ dout, (D, N) @ (N, M), with x2 = x.reshape(x.shape[0], -1); dout.T @ x2 is its "
-            "transpose."
+            "transpose.",
+            cause="dw_transposed",
         )
     if np.shape(db) == (N,):
         raise CheckFailure(
             f"affine_backward: db has shape {np.shape(db)}, expected {case['b'].shape} like b.\n"
-            "  Hint: sum dout over the batch axis, db = dout.sum(axis=0); axis=1 sums over the M outputs instead."
+            "  Hint: sum dout over the batch axis, db = dout.sum(axis=0); axis=1 sums over the M outputs instead.",
+            cause="db_summed_over_axis_1",
         )
     return dict(dx=dx, dw=dw, db=db)
 
@@ -356,7 +432,7 @@ def _expected_affine_backward(case):
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="affine_backward",
         args=("affine_forward", "affine_backward"),
         cases=lambda seed: _affine_cases(seed, forward=False),
@@ -364,7 +440,7 @@ def _expected_affine_backward(case):
         expected=_expected_affine_backward,
         like={"dx": "x", "dw": "w", "db": "b"},
         batch="x",
-        error_hint=_affine_backward_error,
+        hints=_AFFINE_BACKWARD_ERRORS,
         reference=("course_utils.layers.affine_forward", "course_utils.layers.affine_backward"),
     )
 )
@@ -413,11 +489,14 @@ def _relu_cache_problem(cache, case: dict) -> str | None:
     return None
 
 
-def _relu_error(case: dict, message: str) -> str | None:
-    s = read(message, _relu_sizes(case))
-    if s is not None and s.kind == "broadcast":
-        return "the ReLU works entry by entry: out = np.maximum(x, 0) has x's shape; no sums, no products."
-    return None
+_RELU_ERRORS = (
+    raised(
+        "not_elementwise",
+        _relu_sizes,
+        _says("broadcast"),
+        "the ReLU works entry by entry: out = np.maximum(x, 0) has x's shape; no sums, no products.",
+    ),
+)
 
 
 def _call_relu_forward(student, case):
@@ -426,11 +505,12 @@ def _call_relu_forward(student, case):
         raise CheckFailure(
             f"relu_forward: out has shape {np.shape(out)}, expected {case['x'].shape} like x.\n"
             "  Hint: np.max(x, 0) takes the maximum *along axis 0*; the elementwise max(0, x) is "
-            "np.maximum(x, 0)."
+            "np.maximum(x, 0).",
+            cause="max_not_maximum",
         )
     problem = _relu_cache_problem(cache, case)
     if problem:
-        raise CheckFailure(f"relu_forward: {problem}.\n  Hint: {_RELU_FIX}")
+        raise CheckFailure(f"relu_forward: {problem}.\n  Hint: {_RELU_FIX}", cause="cache_not_x")
     return {"out": out, "cache x": _relu_cache_x(cache)}
 
 
@@ -439,7 +519,7 @@ def _derive_relu_forward(case, outputs):
     x = outputs.pop("cache x", None)
     problem = _relu_cache_problem(x, case)
     if problem:
-        raise CheckFailure(f"relu_forward: {problem}.\n  Hint: {_RELU_FIX}")
+        raise CheckFailure(f"relu_forward: {problem}.\n  Hint: {_RELU_FIX}", cause="cache_not_x")
     return {**outputs, "dx via cache": ref.relu_backward(case["dout"], ref.ReluCache(x))}
 
 
@@ -453,31 +533,35 @@ def _is_out(got, exp, case):  # for out only: dx via cache is compared after it
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="relu_forward",
         args=("relu_forward",),
         cases=lambda seed: _relu_cases(seed, forward=True),
         call=_call_relu_forward,
         derive=_derive_relu_forward,
         expected=_expected_relu_forward,
-        error_hint=_relu_error,
         like={"out": "x", "dx via cache": "x"},
         reference=("course_utils.layers.relu_forward",),
-        hints=(
-            (
+        hints=_RELU_ERRORS
+        + (
+            Hint(
+                "abs_not_relu",
                 lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, np.abs(case["x"])),
                 "out = np.abs(x) turns negative inputs positive; they must become 0: out = np.maximum(x, 0).",
             ),
-            (
+            Hint(
+                "minimum_not_maximum",
                 lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, np.minimum(case["x"], 0)),
                 "out = np.minimum(x, 0) keeps the negative part; the ReLU keeps the positive part: out = np.maximum(x, 0).",
             ),
-            (
+            Hint(
+                "not_clipped",
                 lambda got, exp, case: _is_out(got, exp, case) and np.allclose(got, case["x"]),
                 "out equals x: the negative entries must become 0, out = np.maximum(x, 0) (a new array; never write "
                 "into x).",
             ),
-            (
+            Hint(
+                "cache_wrong",
                 lambda got, exp, case: not _is_out(got, exp, case),
                 "the course's relu_backward, run on the cache your relu_forward returns, gives a wrong dx: "
                 + _RELU_FIX,
@@ -520,29 +604,33 @@ def _expected_relu_backward(case):
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="relu_backward",
         args=("relu_forward", "relu_backward"),
         cases=lambda seed: _relu_cases(seed, forward=False),
         call=_call_relu_backward,
         expected=_expected_relu_backward,
-        error_hint=_relu_error,
         like={"dx": "x"},
         reference=("course_utils.layers.relu_forward", "course_utils.layers.relu_backward"),
-        hints=(
-            (
+        hints=_RELU_ERRORS
+        + (
+            Hint(
+                "not_blocked",
                 lambda got, exp, case: np.allclose(got, case["dout"]),
                 f"dx equals dout everywhere: the gradient must be blocked (0) where x <= 0: {_RELU_DX}.",
             ),
-            (
+            Hint(
+                "mask_inverted",
                 lambda got, exp, case: np.allclose(got, case["dout"] * (case["x"] < 0)),
                 f"the mask is inverted: you passed the gradient where x < 0 and blocked it where x > 0: {_RELU_DX}.",
             ),
-            (
+            Hint(
+                "multiplied_by_output",
                 lambda got, exp, case: np.allclose(got, case["dout"] * np.maximum(case["x"], 0)),
                 f"you multiplied dout by the ReLU's output; the local gradient is the 0/1 mask (x > 0): {_RELU_DX}.",
             ),
-            (
+            Hint(
+                "forgot_dout",
                 lambda got, exp, case: np.allclose(got, (case["x"] > 0).astype(float)),
                 f"dx is the 0/1 mask alone: multiply it by the upstream gradient dout (chain rule): {_RELU_DX}.",
             ),
@@ -589,35 +677,60 @@ _NET_SHAPES = (
 )
 
 
-def _two_layer_error(case: dict, message: str) -> str | None:
-    s = read(message, _two_layer_sizes(case))
-    if s is None:
-        return None
-    if s.kind == "product":
-        known = {
-            ("D", "H"): "W1 is (D, H): a = X @ W1 + b1, without transposing W1.",
-            ("H", "C"): "W2 is (H, C): scores = h @ W2 + b2, without transposing W2.",
-            ("C", "H"): "dh = dscores @ W2.T: dscores is (N, C) and W2 is (H, C), so W2 must be transposed.",
-            ("H", "N"): "the batch axis N is summed in dW2 = h.T @ dscores, (H, N) @ (N, C): transpose h.",
-            ("D", "N"): "the batch axis N is summed in dW1 = X.T @ da, (D, N) @ (N, H): transpose X.",
-            ("C", "N"): "dW2 = h.T @ dscores, with h.T first: (H, N) @ (N, C).",
-        }
-        fallback = f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_NET_SHAPES}."
-        return known.get((s.left, s.right), fallback)
-    if s.kind == "broadcast":
-        if "(N, C)" in s.shapes and "(N, H)" in s.shapes:
-            return (
-                "the ReLU's mask (N, H) goes with the gradient at the hidden layer, dh = dscores @ W2.T (N, H): "
-                "da = dh * (a > 0)."
-            )
-        return f"shapes {' and '.join(s.shapes)} do not broadcast: {_NET_SHAPES}."
-    if s.kind == "index" and s.size == "C":
-        return "labels index the classes: pick the correct scores with scores[np.arange(N), y]."
-    if s.kind == "shapes" and "(C, N)" in s.shapes:
-        return "scores must be (N, C), one row per example: scores = h @ W2 + b2, not transposed."
-    if s.kind == "shapes":
-        return f"in the exercise's sizes, the shapes here are {', '.join(s.shapes)}: {_NET_SHAPES}."
-    return None
+_TWO_LAYER_PRODUCTS = (
+    ("D", "H", "w1_transposed", "W1 is (D, H): a = X @ W1 + b1, without transposing W1."),
+    ("H", "C", "w2_transposed", "W2 is (H, C): scores = h @ W2 + b2, without transposing W2."),
+    (
+        "C",
+        "H",
+        "w2_not_transposed",
+        "dh = dscores @ W2.T: dscores is (N, C) and W2 is (H, C), so W2 must be transposed.",
+    ),
+    ("H", "N", "h_not_transposed", "the batch axis N is summed in dW2 = h.T @ dscores, (H, N) @ (N, C): transpose h."),
+    ("D", "N", "x_not_transposed", "the batch axis N is summed in dW1 = X.T @ da, (D, N) @ (N, H): transpose X."),
+    ("C", "N", "dw2_factors_swapped", "dW2 = h.T @ dscores, with h.T first: (H, N) @ (N, C)."),
+)
+_TWO_LAYER_ERRORS = tuple(
+    raised(code, _two_layer_sizes, _product(left, right), text) for left, right, code, text in _TWO_LAYER_PRODUCTS
+) + (
+    raised(
+        "product_mismatch",
+        _two_layer_sizes,
+        _says("product"),
+        lambda s, case: f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_NET_SHAPES}.",
+    ),
+    raised(
+        "mask_at_scores",
+        _two_layer_sizes,
+        _says("broadcast", lambda s, case: "(N, C)" in s.shapes and "(N, H)" in s.shapes),
+        "the ReLU's mask (N, H) goes with the gradient at the hidden layer, dh = dscores @ W2.T (N, H): "
+        "da = dh * (a > 0).",
+    ),
+    raised(
+        "shapes_do_not_broadcast",
+        _two_layer_sizes,
+        _says("broadcast"),
+        lambda s, case: f"shapes {' and '.join(s.shapes)} do not broadcast: {_NET_SHAPES}.",
+    ),
+    raised(
+        "labels_index_rows",
+        _two_layer_sizes,
+        _says("index", lambda s, case: s.size == "C"),
+        "labels index the classes: pick the correct scores with scores[np.arange(N), y].",
+    ),
+    raised(
+        "scores_transposed",
+        _two_layer_sizes,
+        _says("shapes", lambda s, case: "(C, N)" in s.shapes),
+        "scores must be (N, C), one row per example: scores = h @ W2 + b2, not transposed.",
+    ),
+    raised(
+        "shapes_in_sizes",
+        _two_layer_sizes,
+        _says("shapes"),
+        lambda s, case: f"in the exercise's sizes, the shapes here are {', '.join(s.shapes)}: {_NET_SHAPES}.",
+    ),
+)
 
 
 def _call_two_layer(student, case):
@@ -625,17 +738,23 @@ def _call_two_layer(student, case):
     result = student["two_layer_loss"](params, case["X"], case["y"], case["reg"])
     loss, grads = pair("two_layer_loss", result, "(loss, grads)")
     if not isinstance(grads, dict):
-        raise CheckFailure(f"two_layer_loss: grads must be a dict keyed like params, got a {type(grads).__name__}.")
+        raise CheckFailure(
+            f"two_layer_loss: grads must be a dict keyed like params, got a {type(grads).__name__}.",
+            cause="grads_not_a_dict",
+        )
     missing = [k for k in params if k not in grads]
     if missing:
-        raise CheckFailure(f"two_layer_loss: grads has no {', '.join(missing)}; it needs W1, b1, W2, b2.")
+        raise CheckFailure(
+            f"two_layer_loss: grads has no {', '.join(missing)}; it needs W1, b1, W2, b2.", cause="missing_gradients"
+        )
     N = case["X"].shape[0]
     for name, upstream in (("b1", "da"), ("b2", "dscores")):
         if np.shape(grads[name]) == (N,):
             raise CheckFailure(
                 f"two_layer_loss: grads['{name}'] has shape {np.shape(grads[name])}, expected {case[name].shape} like "
                 f"{name}.\n  Hint: sum over the batch axis, {name} gets {upstream}.sum(axis=0); axis=1 sums over "
-                "the units instead."
+                "the units instead.",
+                cause="gradient_wrong_shape",
             )
     return dict(dW1=grads["W1"], db1=grads["b1"], dW2=grads["W2"], db2=grads["b2"], loss=loss)
 
@@ -695,53 +814,69 @@ _PENALTY = "0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="two_layer_loss",
         args=("two_layer_loss",),
         cases=_two_layer_cases,
         call=_call_two_layer,
         expected=_two_layer_reference,
-        error_hint=_two_layer_error,
         like={"dW1": "W1", "db1": "b1", "dW2": "W2", "db2": "b2"},
         batch="X",
         reference=("course_utils.models.FullyConnectedNet",),
-        hints=(
-            (
+        hints=_TWO_LAYER_ERRORS
+        + (
+            Hint(
+                "skipped_relu",
                 _is_variant(relu=False),
                 "the scores skipped the ReLU: h = np.maximum(a, 0) between the two affine layers, scores = h @ W2 + b2, "
                 "and da = dh * (a > 0) on the way back.",
             ),
-            (
+            Hint(
+                "missing_biases",
                 _is_variant(bias=False),
                 "the biases are missing from the forward pass: a = X @ W1 + b1 and scores = h @ W2 + b2.",
             ),
-            (
+            Hint(
+                "relu_gradient_is_output",
                 _is_variant(mask_h=True),
                 "the ReLU's local gradient is the 0/1 mask (a > 0), not its output h: da = dh * (a > 0).",
             ),
-            (
+            Hint(
+                "dw2_uses_a",
                 _is_variant(dW2_from_a=True),
                 "dW2 = h.T @ dscores, with h = np.maximum(a, 0), the ReLU's output that the second layer saw, not a.",
             ),
-            (
+            Hint(
+                "gradient_skipped_relu",
                 _is_variant(relu_mask=False),
                 "the gradient reaching W1 and b1 skipped the ReLU: pass dh through it first, da = relu_backward(dh, cache) "
                 "(dh * (a > 0)), then affine_backward(da, ...).",
             ),
-            (_is_variant(reg_loss=2.0), f"the penalty in the loss is {_PENALTY}: you dropped the 0.5."),
-            (
+            Hint(
+                "penalty_missing_half",
+                _is_variant(reg_loss=2.0),
+                f"the penalty in the loss is {_PENALTY}: you dropped the 0.5.",
+            ),
+            Hint(
+                "reg_gradient_halved",
                 _is_variant(reg_grad=0.5),
                 "the gradient of 0.5 * reg * np.sum(W * W) is reg * W: the 0.5 cancels the 2, so add reg * W1 to dW1 and "
                 "reg * W2 to dW2.",
             ),
-            (
+            Hint(
+                "reg_gradient_doubled",
                 _is_variant(reg_grad=2.0),
                 "the gradient of 0.5 * reg * np.sum(W * W) is reg * W, not 2 * reg * W: add reg * W1 to dW1 and reg * W2 "
                 "to dW2.",
             ),
-            (_is_variant(reg_grad=0.0), "add the gradient of the penalty, reg * W1 to dW1 and reg * W2 to dW2."),
-            (_is_variant(reg_loss=0.0), f"add the penalty {_PENALTY} to the loss."),
-            (
+            Hint(
+                "missing_reg_gradient",
+                _is_variant(reg_grad=0.0),
+                "add the gradient of the penalty, reg * W1 to dW1 and reg * W2 to dW2.",
+            ),
+            Hint("missing_reg_loss", _is_variant(reg_loss=0.0), f"add the penalty {_PENALTY} to the loss."),
+            Hint(
+                "biases_regularized",
                 _is_variant(reg_bias=True),
                 "biases are not regularized: leave b1 and b2 out of the penalty and its gradient.",
             ),

@@ -28,9 +28,9 @@ import numpy as np
 
 from .. import layers as ref
 from . import _batchnorm_hints as hints
-from ._core import CheckFailure
+from ._core import CheckFailure, Spec
+from ._hints import Hint, always
 from ._registry import register
-from ._shapes import ShapeSpec, read
 
 __all__ = [
     "check_batchnorm_forward",
@@ -92,7 +92,7 @@ def _running(result) -> ref.Running:
 def _triple(func: str, result):
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         kind = f"tuple of {len(result)}" if isinstance(result, (tuple, list)) else type(result).__name__
-        raise CheckFailure(f"{func} must return (out, cache, running), got a {kind}.")
+        raise CheckFailure(f"{func} must return (out, cache, running), got a {kind}.", cause="not_a_triple")
     return result
 
 
@@ -103,7 +103,8 @@ def _mean_var(func: str, running):
         return running[0], running[1]
     raise CheckFailure(
         f"{func}: the third result must be the running averages, Running(mean, var) (anything with "
-        f".mean and .var), got {type(running).__name__}."
+        f".mean and .var), got {type(running).__name__}.",
+        cause="running_not_a_pair",
     )
 
 
@@ -123,15 +124,20 @@ def _cache_fields(cache) -> dict:
     if items is None or len(items) != 7:
         what = f"a {type(cache).__name__} of {len(items)}" if items is not None else f"a {type(cache).__name__}"
         raise CheckFailure(
-            f"batchnorm_forward: the cache is {what}, not the seven fields the backward passes read.\n{_CONTRACT}"
+            f"batchnorm_forward: the cache is {what}, not the seven fields the backward passes read.\n{_CONTRACT}",
+            cause="cache_not_seven_fields",
         )
     for i, name in enumerate(hints.FIELDS):
         if name in ("x_hat", "var", "gamma", "eps") and not hasattr(cache, name):
-            raise CheckFailure(f"batchnorm_forward: the cache has no field named {name} (cache.{name}).\n{_CONTRACT}")
+            raise CheckFailure(
+                f"batchnorm_forward: the cache has no field named {name} (cache.{name}).\n{_CONTRACT}",
+                cause="cache_field_missing",
+            )
         if hasattr(cache, name) and getattr(cache, name) is not items[i]:
             raise CheckFailure(
                 f"batchnorm_forward: cache.{name} is not the cache's field number {i + 1}: the "
-                f"fields are in another order.\n{_CONTRACT}"
+                f"fields are in another order.\n{_CONTRACT}",
+                cause="cache_fields_out_of_order",
             )
     return {f"cache.{name}": value for name, value in zip(hints.FIELDS, items)}
 
@@ -194,7 +200,7 @@ def _backward_caller(backward_name: str):
         cache = ref.BatchnormCache(case["x"], case["x_hat"], case["mu"], case["var"], case["gamma"], case["eps"], True)
         grads = student[backward_name](case["dout"], cache)
         if not isinstance(grads, (tuple, list)) or len(grads) != 3:
-            raise CheckFailure(f"{backward_name} must return (dx, dgamma, dbeta).")
+            raise CheckFailure(f"{backward_name} must return (dx, dgamma, dbeta).", cause="not_a_triple")
         return dict(zip(("dx", "dgamma", "dbeta"), grads))
 
     return call
@@ -203,10 +209,6 @@ def _backward_caller(backward_name: str):
 def _backward_expected(case):
     cache = ref.BatchnormCache(case["x"], case["x_hat"], case["mu"], case["var"], case["gamma"], case["eps"], True)
     return dict(zip(("dx", "dgamma", "dbeta"), ref.batchnorm_backward(case["dout"], cache)))
-
-
-def _error_hint(case, message):
-    return hints.error_hint(case, message, read)
 
 
 _LIKE = {
@@ -229,7 +231,7 @@ _FORWARD_TOL = {**dict.fromkeys(_LIKE, _TOL), "cache.eps": _TOL, "cache.var": 1e
 
 def _forward_spec(name: str, train: bool):
     expected = _forward_expected(train)
-    return ShapeSpec(
+    return Spec(
         name="batchnorm_forward",
         args=("batchnorm_forward",),
         cases=lambda seed: _cases(name, seed),
@@ -238,14 +240,19 @@ def _forward_spec(name: str, train: bool):
         tol=_FORWARD_TOL,
         like=_LIKE,
         batch="x",
-        hints=hints.forward_hints(expected) if train else hints.test_mode_hints(expected),
-        reference=("course_utils.layers.batchnorm_forward",),
-        error_hint=_error_hint,
-        derive=_per_feature_rows,
-        inplace_hint=(
-            "compute new arrays instead: x - mu rather than x -= mu, and new running averages rather than "
-            "*= or += on running.mean and running.var (the caller still holds the old ones)."
+        hints=(hints.forward_hints(expected) if train else hints.test_mode_hints(expected))
+        + hints.error_hints
+        + (
+            Hint(
+                "in_place",
+                always,
+                "compute new arrays instead: x - mu rather than x -= mu, and new running averages rather than "
+                "*= or += on running.mean and running.var (the caller still holds the old ones).",
+                on="inplace",
+            ),
         ),
+        reference=("course_utils.layers.batchnorm_forward",),
+        derive=_per_feature_rows,
     )
 
 
@@ -260,7 +267,7 @@ def check_batchnorm_forward_test(batchnorm_forward):
 
 
 def _backward_spec(backward_name: str):
-    return ShapeSpec(
+    return Spec(
         name=backward_name,
         args=(backward_name,),
         cases=lambda seed: _cases(backward_name, seed),
@@ -269,10 +276,17 @@ def _backward_spec(backward_name: str):
         tol=_TOL,
         like={"dx": "x", "dgamma": "gamma", "dbeta": "gamma"},
         batch="x",
-        hints=hints.backward_hints(_backward_expected, closed_form=backward_name.endswith("_alt")),
+        hints=hints.backward_hints(_backward_expected, closed_form=backward_name.endswith("_alt"))
+        + hints.error_hints
+        + (
+            Hint(
+                "in_place",
+                always,
+                "compute dx as a new array; never write into dout or the cache.",
+                on="inplace",
+            ),
+        ),
         reference=("course_utils.layers.batchnorm_backward", "course_utils.layers.batchnorm_backward_alt"),
-        error_hint=_error_hint,
-        inplace_hint="compute dx as a new array; never write into dout or the cache.",
     )
 
 
