@@ -17,6 +17,25 @@ worked on (answers typed in, cells run), so ``release`` refuses to overwrite it 
 Pinned outputs are marked with a cell tag, not with nbval's ``# NBVAL_CHECK_OUTPUT`` comment,
 so that students do not see test plumbing in their cells; a solution cell with the old comment
 is refused.
+
+Why not nbgrader's own preprocessors (``ClearSolutions``, ``ClearHiddenTests``, ``ClearOutput``)?
+They do the source transformation alike (tests/test_grade_nbgrader.py checks that
+``nbgrader generate_assignment`` makes the same student cells), but not the rest of this job:
+
+- ``ClearOutput`` clears every output; it cannot keep the pinned ones.
+- Their markers match anywhere in a line (a marker quoted in a string or comment opens a region),
+  an ``END`` without its ``BEGIN`` passes silently, and a broken region raises a ``RuntimeError``
+  that names neither the notebook, the cell nor the line. Here a marker must stand alone on its
+  line, and every malformed region is refused with notebook, cell and line.
+- They do not protect a student notebook someone has worked on (the fingerprint above).
+- ``release`` is imported by the ``course`` command, which every instructor installs. Importing
+  ``nbgrader.preprocessors`` imports nbconvert, jupyter_server, the notebook server, SQLAlchemy,
+  rapidfuzz and requests (about 950 modules beyond nbformat), and it would make nbgrader, with
+  SQLAlchemy, alembic and its JupyterLab panels, a dependency of every install instead of a
+  test-only one (the ``dev`` extra), for about 40 lines of marker handling.
+
+So the markers are handled here (and in ``markers``, which the grader shares), and nbgrader
+stays the yardstick of the parity test.
 """
 
 from __future__ import annotations

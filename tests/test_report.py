@@ -131,6 +131,8 @@ def _fails(cmd: list[str], capsys) -> str:
 
 def test_bad_input_is_named_and_nothing_is_written(tmp_path, capsys):
     assert "no grading output" in _fails(["report", str(tmp_path / "nowhere")], capsys)
+    (tmp_path / "notes.txt").write_text("not a grading output")
+    assert "notes.txt (a file, not a folder)" in _fails(["report", str(tmp_path / "notes.txt")], capsys)
     (tmp_path / "notes").mkdir()
     assert "is not the output of `course grade`" in _fails(["report", str(tmp_path / "notes")], capsys)
 
@@ -161,6 +163,11 @@ def test_a_report_someone_else_wrote_is_not_replaced_without_force(tmp_path, cap
     assert "report.html exists and was not written by `course report`" in _fails(["report", str(out)], capsys)
     assert (out / "report.html").read_text() == "<p>my notes</p>"
     assert cli.main(["report", str(out), "--force"]) == 0
+    (out / "report.html").unlink()
+    (out / "report.html").mkdir()  # not a file: even --force does not replace it, and nothing is written
+    before = (out / "report.json").stat().st_mtime_ns
+    assert "report.html is not a file" in _fails(["report", str(out), "--force"], capsys)
+    assert (out / "report.json").stat().st_mtime_ns == before
 
 
 def test_several_assignments_make_a_gradebook_that_is_never_written_over(tmp_path, capsys):
