@@ -82,7 +82,7 @@ def report(folders, gradebook: Path | str | None = None, force: bool = False, st
     outputs: list[Output] = [load_output(f) for f in folders]
     for o in outputs:
         _check_targets(o.folder, force)
-    text = None
+    text = ""
     if target is not None:
         text = book.gradebook_csv(outputs)
         if any(target.resolve().is_relative_to(o.folder.resolve()) for o in outputs):

@@ -145,6 +145,7 @@ def load_output(folder: Path | str) -> Output:
                 "(`course grade ... --force`)"
             )
         records[student] = record
+    assert first is not None  # students is not empty
     sample = first[1]
     points = {}
     for gid in gids:
