@@ -110,17 +110,10 @@ def train(
     """
     X_train, y_train = np.asarray(X_train), np.asarray(y_train)
     N = len(X_train)
-    if N == 0 or len(y_train) != N:
-        raise ValueError(f"train: X_train has {N} examples and y_train {len(y_train)}; need the same, > 0")
-    if (X_val is None) != (y_val is None):
-        raise ValueError("train: give both X_val and y_val, or neither")
-    if batch_size < 1 or num_epochs < 0:
-        raise ValueError(f"train: need batch_size >= 1 and num_epochs >= 0, got {batch_size}, {num_epochs}")
+    check_arguments("train", X_train, y_train, X_val, y_val, batch_size, num_epochs, polyak)
     hyper = dict(hyper or {})
     if schedule is not None and lr_decay != 1.0:
         raise ValueError("train: give either schedule or lr_decay, not both")
-    if polyak is not None and not 0 < polyak < 1:
-        raise ValueError(f"train: polyak is the averaging decay, in (0, 1), got {polyak!r}")
     if lr_decay != 1.0 and "lr" not in hyper:
         hyper["lr"] = _default_lr(rule)
     average = {name: w.copy() for name, w in model.params.items()} if polyak else {}
@@ -184,6 +177,19 @@ def train(
         lr=np.array(lrs),
         average=average,
     )
+
+
+def check_arguments(func: str, X_train, y_train, X_val, y_val, batch_size: int, num_epochs: int, polyak) -> None:
+    """The checks of train's arguments, each failure a ValueError that names func and says how to fix it."""
+    N = len(X_train)
+    if N == 0 or len(y_train) != N:
+        raise ValueError(f"{func}: X_train has {N} examples and y_train {len(y_train)}; need the same, > 0")
+    if (X_val is None) != (y_val is None):
+        raise ValueError(f"{func}: give both X_val and y_val, or neither")
+    if batch_size < 1 or num_epochs < 0:
+        raise ValueError(f"{func}: need batch_size >= 1 and num_epochs >= 0, got {batch_size}, {num_epochs}")
+    if polyak is not None and not 0 < polyak < 1:
+        raise ValueError(f"{func}: polyak is the averaging decay, in (0, 1), got {polyak!r}")
 
 
 def _progress_bar(total: int):

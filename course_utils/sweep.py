@@ -1,0 +1,250 @@
+"""Training a sweep of nets at once: seeds, learning rates, weight scales, activations, side by side.
+
+:func:`train_stacked` trains K nets as :func:`course_utils.train.train` trains each of them,
+and returns one :class:`~course_utils.train.History` per net; nets of one architecture are
+trained together as a :class:`~course_utils.stacked.StackedNets`. The notebooks' experiments
+over several seeds and learning rates (notebooks 04 to 09) train their nets with it.
+
+Notes
+-----
+The result is the same nets as training each alone with ``train.train``: each net draws the
+order of its mini-batches and its train-accuracy subsample from its own generator, in the
+order ``train`` draws them, takes its own learning rate, and leaves the stack when its loss
+stops being finite, as ``train`` stops. ``tests/test_stacked.py`` trains sweeps both ways and
+compares weights, loss histories, accuracies and predictions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import optim
+from .models import FullyConnectedNet
+from .stacked import StackedNets
+from .timing import one_blas_thread
+from .train import History, _default_lr, _progress_bar, check_arguments
+
+__all__ = ["train_stacked"]
+
+
+def train_stacked(
+    nets: Sequence[FullyConnectedNet],
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    *,
+    rngs: Sequence[np.random.Generator],
+    rule: Callable = optim.sgd,
+    hyper: Mapping[str, float | Sequence[float]] | None = None,
+    num_epochs: int = 10,
+    batch_size: int = 100,
+    lr_decay: float = 1.0,
+    polyak: float | None = None,
+    num_train_samples: int = 1000,
+    verbose: bool = True,
+) -> list[History]:
+    """Train K nets at once, each as ``train.train(nets[k], ..., rng=rngs[k])`` would; one History per net.
+
+    Inputs:
+    - nets: K FullyConnectedNet, each with its own seed or weights, activation, reg and p_drop.
+      Nets of one architecture (hidden_dims, input_dim, num_classes, normalization, dtype) are
+      trained as one :class:`StackedNets`. Their params are replaced by the trained ones.
+    - X_train (N, D), y_train (N,), X_val, y_val: as for :func:`course_utils.train.train`, shared.
+    - rngs: K generators, net k's shuffling and train-accuracy subsample, as ``rng`` of train.
+    - rule, num_epochs, batch_size, lr_decay, polyak, num_train_samples, verbose: as for train.
+    - hyper: the rule's hyperparameters; a value is one number for every net or a sequence of K,
+      one per net (``dict(lr=[0.01, 0.1, 1.0], momentum=0.9)``).
+    Returns: a list of K :class:`~course_utils.train.History`, in the order of nets.
+
+    Notes: the nets of a stack take their steps together; a net whose loss stops being finite
+    leaves the stack at that step (its History says ``diverged``) and the rest go on. The
+    matrix products cost what they cost one net at a time; what a stack saves is the rest of
+    each step, the Python calls and small array operations that dominate for nets this small.
+    """
+    nets, K = list(nets), len(nets)
+    X_train, y_train = np.asarray(X_train), np.asarray(y_train)
+    if len(rngs) != K or len({id(r) for r in rngs}) != K or len({id(n) for n in nets}) != K:
+        raise ValueError(
+            f"train_stacked: give different nets and a generator of its own for each: got {K} nets "
+            f"({len({id(n) for n in nets})} different) and {len(rngs)} rngs ({len({id(r) for r in rngs})} different)"
+        )
+    check_arguments("train_stacked", X_train, y_train, X_val, y_val, batch_size, num_epochs, polyak)
+    hyper = dict(hyper or {})
+    if lr_decay != 1.0 and "lr" not in hyper:
+        hyper["lr"] = _default_lr(rule)
+    per_model = {}  # name -> (K,) float64: the hyperparameters given one per net
+    for name, value in hyper.items():
+        if np.ndim(value) == 1 and len(value) == K:
+            per_model[name] = np.array(value, dtype=np.float64)
+        elif np.ndim(value) != 0:
+            raise ValueError(
+                f"train_stacked: hyper[{name!r}] must be a number or {K} numbers (one per net), got {value!r}"
+            )
+    groups: dict[tuple, list[int]] = {}
+    for k, net in enumerate(nets):
+        groups.setdefault(_architecture(net), []).append(k)
+    histories: list[Any] = [None] * K
+    T = num_epochs * -(-len(X_train) // batch_size)
+    bar = _progress_bar(T * len(groups)) if verbose else None
+    with one_blas_thread():  # see train.train's Notes
+        for members in groups.values():
+            group_hyper = {name: per_model[name][members] if name in per_model else v for name, v in hyper.items()}
+            trained = _train_stack(
+                [nets[k] for k in members],
+                X_train,
+                y_train,
+                X_val,
+                y_val,
+                rngs=[rngs[k] for k in members],
+                rule=rule,
+                hyper=group_hyper,
+                num_epochs=num_epochs,
+                batch_size=batch_size,
+                lr_decay=lr_decay,
+                polyak=polyak,
+                num_train_samples=num_train_samples,
+                bar=bar,
+            )
+            for k, history in zip(members, trained):
+                histories[k] = history
+    if bar is not None:
+        bar.close()
+    return histories
+
+
+def _architecture(net: FullyConnectedNet) -> tuple:
+    return tuple(net.hidden_dims), net.input_dim, net.num_classes, net.normalization, net.dtype
+
+
+def _train_stack(
+    nets,
+    X_train,
+    y_train,
+    X_val,
+    y_val,
+    *,
+    rngs,
+    rule,
+    hyper,
+    num_epochs,
+    batch_size,
+    lr_decay,
+    polyak,
+    num_train_samples,
+    bar,
+) -> list[History]:
+    """train_stacked for nets of one architecture; hyper's per-net values are (K,) arrays."""
+    K, N = len(nets), len(X_train)
+    per_model = {name: v for name, v in hyper.items() if np.ndim(v)}
+    hyper = {name: v for name, v in hyper.items() if not np.ndim(v)}
+    stack = StackedNets(nets)
+    active = np.arange(K)  # the index in nets of each net still in the stack
+    per_epoch = -(-N // batch_size)
+    T = num_epochs * per_epoch
+    loss_hist, counts = np.zeros((K, T)), np.zeros(K, dtype=int)
+    ratios = {name: np.zeros((K, T)) for name in stack.params}
+    lrs: list[list[float]] = [[] for _ in range(K)]
+    train_acc, val_acc = np.zeros((K, num_epochs + 1)), np.zeros((K, num_epochs + 1))
+    epochs_done, diverged = np.zeros(K, dtype=int), np.zeros(K, dtype=bool)
+    samples = np.stack([rng.choice(N, size=min(N, num_train_samples), replace=False) for rng in rngs])
+    states: dict[str, Any] = dict.fromkeys(stack.params)
+    average = {name: p.copy() for name, p in stack.params.items()} if polyak else {}
+    final_average: dict[int, dict[str, np.ndarray]] = {}
+
+    def measure(epoch: int) -> None:
+        own = samples[active]
+        train_acc[active, epoch] = stack.accuracy(X_train[own], y_train[own])
+        if X_val is not None:
+            val_acc[active, epoch] = stack.accuracy(X_val, y_val)
+
+    def shaped() -> dict[tuple, dict[str, Any]]:
+        """The rule's keywords per (ndim, dtype) of a parameter: per-net values as (K, 1, ...) in its dtype,
+        as a Python float meets an array."""
+        out = {}
+        for p in stack.params.values():
+            shape = (-1,) + (1,) * (p.ndim - 1)
+            out[p.ndim, p.dtype] = {
+                **hyper,
+                **{n: v[active].astype(p.dtype).reshape(shape) for n, v in per_model.items()},
+            }
+        return out
+
+    measure(0)
+    for epoch in range(num_epochs):
+        orders = np.stack([rngs[k].permutation(N) for k in active])
+        keywords = shaped()
+        for start in range(0, N, batch_size):
+            idx = orders[:, start : start + batch_size]
+            loss, grads = stack.loss(X_train[idx], y_train[idx])
+            t = counts[active]
+            loss_hist[active, t] = loss
+            counts[active] += 1
+            bad = ~np.isfinite(loss)
+            if bad.any():  # those nets stop here, before this step's update, as train.train stops
+                diverged[active[bad]] = True
+                keep = np.nonzero(~bad)[0]
+                stack.unstack()
+                for j in np.nonzero(bad)[0] if polyak else ():
+                    final_average[active[j]] = {name: a[j].copy() for name, a in average.items()}
+                average = {name: a[keep] for name, a in average.items()}
+                states = {name: _take(state, keep) for name, state in states.items()}
+                grads = {name: g[keep] for name, g in grads.items()}
+                active, orders, t = active[keep], orders[keep], t[keep]
+                if not len(active):
+                    break
+                stack = StackedNets([nets[k] for k in active])
+                keywords = shaped()
+            if "lr" in hyper or "lr" in per_model:
+                for k in active:
+                    lrs[k].append(float(per_model["lr"][k] if "lr" in per_model else hyper["lr"]))
+            for name, w in stack.params.items():
+                if (w.ndim, w.dtype) not in keywords:  # a rule may return another dtype than it was given
+                    keywords = shaped()
+                next_w, states[name] = rule(w, grads[name], states[name], **keywords[w.ndim, w.dtype])
+                ratios[name][active, t] = _norms(next_w - w) / np.maximum(_norms(w), 1e-12)
+                stack.params[name] = next_w
+                if polyak:
+                    average[name] = polyak * average[name] + (1 - polyak) * next_w
+            if bar is not None:
+                bar.update()
+        if not len(active):
+            break
+        measure(epoch + 1)
+        epochs_done[active] = epoch + 1
+        if "lr" in per_model:
+            per_model["lr"] = per_model["lr"] * lr_decay
+        elif "lr" in hyper:
+            hyper["lr"] *= lr_decay
+    stack.unstack()
+    for j, k in enumerate(active):
+        final_average[k] = {name: a[j] for name, a in average.items()}
+    return [
+        History(
+            loss=loss_hist[k, : counts[k]].copy(),
+            train_acc=train_acc[k, : epochs_done[k] + 1].copy(),
+            val_acc=val_acc[k, : epochs_done[k] + 1].copy() if X_val is not None else np.zeros(0),
+            iterations_per_epoch=per_epoch,
+            update_ratio={name: r[k, : counts[k] - diverged[k]].copy() for name, r in ratios.items()},
+            diverged=bool(diverged[k]),
+            lr=np.array(lrs[k]),
+            average=final_average.get(k, {}),
+        )
+        for k in range(K)
+    ]
+
+
+def _norms(a: np.ndarray) -> np.ndarray:
+    """(K,) the norm of each model's slice of a (K, ...), each as np.linalg.norm computes it (a dot product)."""
+    flat = a.reshape(len(a), -1)
+    return np.sqrt((flat[:, None, :] @ flat[:, :, None])[:, 0, 0])
+
+
+def _take(state: Any, keep: np.ndarray) -> Any:
+    """A rule's state with only the nets at positions keep: arrays sliced on the model axis."""
+    if not state:
+        return state
+    return {key: value[keep] if isinstance(value, np.ndarray) and value.ndim else value for key, value in state.items()}
