@@ -102,5 +102,6 @@ def test_numpy_hints_have_distinct_codes():
 
 
 def test_a_hint_in_another_form_is_refused_with_a_clear_error():
-    with pytest.raises(TypeError, match="every hint is a Hint"):
-        Spec(**{**SPEC.__dict__, "hints": ((lambda got, exp, case: True, "a pair"),)})
+    spec = Spec(**{**SPEC.__dict__, "hints": ((lambda got, exp, case: True, "a pair"),)})
+    with pytest.raises(TypeError, match="every hint of a check is a Hint"):
+        run_check(spec, {"matmul_backward": lambda dout, x, w: (dout @ w.T, 2 * x.T @ dout)}, verbose=False)

@@ -102,12 +102,6 @@ class Spec:
         x = case.get(self.batch) if self.batch is not None else None
         return int(x.shape[0]) if isinstance(x, np.ndarray) and x.ndim else None
 
-    def __post_init__(self):
-        self.hints = tuple(self.hints)
-        for h in self.hints:
-            if not isinstance(h, Hint):
-                raise TypeError(f"check {self.name}: every hint is a Hint(code, when, message), got {h!r}")
-
     def hint_for_error(self, case: Mapping[str, Any], message: str) -> Hint | None:
         """The hint for numpy's ValueError or IndexError raised in the student's code: the check's
         own (``on="raised"``), else numpy's usual ones."""
