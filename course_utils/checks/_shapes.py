@@ -22,7 +22,7 @@ import numpy as np
 
 from ._hints import Hint
 
-__all__ = ["Shapes", "read", "named", "distinct", "raised"]
+__all__ = ["Shapes", "read", "named", "distinct", "raised", "product", "says"]
 
 _MATMUL = re.compile(r"size (\d+) is different from (\d+)")  # (right factor's first, left factor's last)
 _DOT = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned")
@@ -115,3 +115,19 @@ def raised(
         said = message
         return Hint(code, when, lambda text, _, case: said(facts(text, case), case), on="raised")
     return Hint(code, when, message, on="raised")
+
+
+def product(left: Any, right: Any) -> Callable[[Shapes, Mapping[str, Any]], bool]:
+    """A test for :func:`raised`: a product whose sizes that should match are ``left`` and ``right``
+    (None: any size; a function of the case: the size name it gives)."""
+
+    def test(s: Shapes, case: Mapping[str, Any]) -> bool:
+        want = [w(case) if callable(w) else w for w in (left, right)]
+        return s.kind == "product" and all(w is None or w == got for w, got in zip(want, (s.left, s.right)))
+
+    return test
+
+
+def says(kind: str, test: Callable[[Shapes, Mapping[str, Any]], bool] = lambda s, case: True):
+    """A test for :func:`raised`: numpy's message is of this ``kind`` (``Shapes.kind``) and ``test`` holds."""
+    return lambda s, case: s.kind == kind and test(s, case)
