@@ -17,6 +17,25 @@ worked on (answers typed in, cells run), so ``release`` refuses to overwrite it 
 Pinned outputs are marked with a cell tag, not with nbval's ``# NBVAL_CHECK_OUTPUT`` comment,
 so that students do not see test plumbing in their cells; a solution cell with the old comment
 is refused.
+
+Why not nbgrader's own preprocessors (``ClearSolutions``, ``ClearHiddenTests``, ``ClearOutput``)?
+They do the source transformation alike (tests/test_grade_nbgrader.py checks that
+``nbgrader generate_assignment`` makes the same student cells), but not the rest of this job:
+
+- ``ClearOutput`` clears every output; it cannot keep the pinned ones.
+- Their markers match anywhere in a line (a marker quoted in a string or comment opens a region),
+  an ``END`` without its ``BEGIN`` passes silently, and a broken region raises a ``RuntimeError``
+  that names neither the notebook, the cell nor the line. Here a marker must stand alone on its
+  line, and every malformed region is refused with notebook, cell and line.
+- They do not protect a student notebook someone has worked on (the fingerprint above).
+- ``release`` is imported by the ``course`` command, which every instructor installs. Importing
+  ``nbgrader.preprocessors`` imports nbconvert, jupyter_server, the notebook server, SQLAlchemy,
+  rapidfuzz and requests (about 950 modules beyond nbformat), and it would make nbgrader, with
+  SQLAlchemy, alembic and its JupyterLab panels, a dependency of every install instead of a
+  test-only one (the ``dev`` extra), for about 40 lines of marker handling.
+
+So the markers are handled here (and in ``markers``, which the grader shares), and nbgrader
+stays the yardstick of the parity test.
 """
 
 from __future__ import annotations
@@ -71,6 +90,7 @@ def student_source(source: str, cell_type: str = "code", where: str = "cell") ->
                 )
             open_marker, open_line = marker, lineno
             if marker == BEGIN_SOLUTION:
+                assert m is not None  # marker came from the match
                 indent = m.group(1)
                 if cell_type == "code":
                     out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
@@ -232,7 +252,7 @@ def release(
     before anything is written, so a refusal changes no file.
     """
     solutions, notebooks = Path(solutions), Path(notebooks)
-    plans = []
+    plans: list[tuple[Path, Path, str | None, str]] = []
     refused = []
     for src in _solutions(solutions, only):
         dst = notebooks / src.name
@@ -253,8 +273,8 @@ def release(
     backup_dir = notebooks.resolve().parent / ".release-backups" / time.strftime("%Y%m%d-%H%M%S")
     notebooks.mkdir(parents=True, exist_ok=True)
     lines = []
-    for _src, dst, text, status in plans:
-        if text is None:
+    for _src, dst, written, status in plans:
+        if written is None:
             lines.append(f"{dst}: up to date")
             continue
         note = ""
@@ -262,7 +282,7 @@ def release(
             backup_dir.mkdir(parents=True, exist_ok=True)
             shutil.copy2(dst, backup_dir / dst.name)
             note = f" (the edited version is kept in {backup_dir / dst.name})"
-        dst.write_text(text, encoding="utf-8")
+        dst.write_text(written, encoding="utf-8")
         lines.append(f"{dst}: {status}{note}")
     for extra in _unmatched(solutions, notebooks):
         lines.append(f"{notebooks / extra}: no solution notebook of that name (left alone)")
