@@ -25,7 +25,9 @@ run is :class:`BrowserReport`'s, from what each process that ran browser tests r
 
 from __future__ import annotations
 
+import json
 import os
+import statistics
 from pathlib import Path
 
 import pytest
@@ -113,10 +115,12 @@ class BrowserReport:
 
     def __init__(self):
         self.skipped, self.times, self.spans, self.screenshots = "", {}, [], ""
+        self.redraws: list[dict] = []
 
     def add(self, data: dict) -> None:
         self.skipped = self.skipped or data["skipped"]
         self.times.update(data["times"])
+        self.redraws += data.get("redraws", [])
         self.spans += [data["span"]] if data["span"][1] else []
         self.screenshots = self.screenshots or data["screenshots"]
 
@@ -140,6 +144,15 @@ class BrowserReport:
                 for p in order
             )
         )
+        if self.redraws:  # timed by tests/e2e/redraws.py; E2E_REDRAWS=file.json keeps them (make bench BENCH=widgets)
+            ms = [r["ms"] for r in self.redraws]
+            slowest = max(self.redraws, key=lambda r: r["ms"])
+            terminalreporter.write_line(
+                f"{len(ms)} widget redraws timed in the page: median {statistics.median(ms):.0f} ms, slowest "
+                f"{slowest['ms']:.0f} ms ({slowest['notebook']}, slider {slowest['slider']!r})"
+            )
+            if os.environ.get("E2E_REDRAWS"):
+                Path(os.environ["E2E_REDRAWS"]).write_text(json.dumps(self.redraws, indent=1), encoding="utf-8")
         shots = len(list(Path(self.screenshots).glob("*.png")))
         where = f" in {len(self.spans)} processes" if len(self.spans) > 1 else ""
         terminalreporter.write_line(

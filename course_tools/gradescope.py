@@ -130,11 +130,11 @@ def _course_source() -> Path:
 
 def _requirements(source: Path) -> list[str]:
     """The course's runtime dependencies less what grading never imports (JupyterLab)."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
 
         deps = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
-    except ImportError:  # Python 3.10: the installed package's metadata says the same
+    else:  # Python 3.10 has no tomllib: the installed package's metadata says the same
         from importlib.metadata import requires
 
         deps = [r for r in requires("course_utils") or [] if "extra ==" not in r]
@@ -247,7 +247,7 @@ def export(
             _add(z, script, render_template(script, fill).encode(), 0o755)
         _add(z, CONFIG, (json.dumps(config, indent=1) + "\n").encode())
         _add(z, "requirements.txt", ("\n".join(_requirements(source)) + "\n").encode())
-        _add(z, config["solution"], solution.read_bytes())
+        _add(z, str(config["solution"]), solution.read_bytes())
         for name, path in _package_files(source):
             _add(z, name, path.read_bytes())
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -387,8 +387,9 @@ def _find_notebook(folder: Path, name: str):
 def _sections(feedback: str, gids: list[str]) -> tuple[str, dict[str, str]]:
     """Split the grader's feedback (report.feedback_markdown) into the text about the whole hand-in
     and one text per test, each as the grader words it."""
-    heads = [re.search(rf"^## {re.escape(g)}: .*$", feedback, re.M) for g in gids]
-    if not all(heads):
+    found = [re.search(rf"^## {re.escape(g)}: .*$", feedback, re.M) for g in gids]
+    heads = [h for h in found if h is not None]
+    if len(heads) < len(gids):
         return feedback, dict.fromkeys(gids, "")
     starts = [h.start() for h in heads] + [len(feedback)]
     per = {g: feedback[h.end() : starts[i + 1]].strip() for i, (g, h) in enumerate(zip(gids, heads))}

@@ -90,6 +90,7 @@ def student_source(source: str, cell_type: str = "code", where: str = "cell") ->
                 )
             open_marker, open_line = marker, lineno
             if marker == BEGIN_SOLUTION:
+                assert m is not None  # marker came from the match
                 indent = m.group(1)
                 if cell_type == "code":
                     out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
@@ -251,7 +252,7 @@ def release(
     before anything is written, so a refusal changes no file.
     """
     solutions, notebooks = Path(solutions), Path(notebooks)
-    plans = []
+    plans: list[tuple[Path, Path, str | None, str]] = []
     refused = []
     for src in _solutions(solutions, only):
         dst = notebooks / src.name
@@ -272,8 +273,8 @@ def release(
     backup_dir = notebooks.resolve().parent / ".release-backups" / time.strftime("%Y%m%d-%H%M%S")
     notebooks.mkdir(parents=True, exist_ok=True)
     lines = []
-    for _src, dst, text, status in plans:
-        if text is None:
+    for _src, dst, written, status in plans:
+        if written is None:
             lines.append(f"{dst}: up to date")
             continue
         note = ""
@@ -281,7 +282,7 @@ def release(
             backup_dir.mkdir(parents=True, exist_ok=True)
             shutil.copy2(dst, backup_dir / dst.name)
             note = f" (the edited version is kept in {backup_dir / dst.name})"
-        dst.write_text(text, encoding="utf-8")
+        dst.write_text(written, encoding="utf-8")
         lines.append(f"{dst}: {status}{note}")
     for extra in _unmatched(solutions, notebooks):
         lines.append(f"{notebooks / extra}: no solution notebook of that name (left alone)")

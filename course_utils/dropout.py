@@ -102,13 +102,14 @@ def _forward(
     """Scores (K, N, C) of K stacked nets on X (K, N, D); with ``keep`` (K, 1, 1), masks from rng."""
     h, caches = X, list[Cache]()
     for W, b in zip(Ws[:-1], bs[:-1]):
-        a = h @ W + b
+        a = h @ W
+        a += b
         out = np.maximum(a, 0)
         mask = None
         if keep is not None:
             assert rng is not None, "_forward: masks need a generator"
             mask = (rng.random(out.shape) < keep) / keep  # inverted dropout, as layers.dropout_forward
-            out = out * mask
+            out *= mask
         caches.append((h, a, mask))
         h = out
     return h @ Ws[-1] + bs[-1], caches, h
@@ -188,9 +189,11 @@ def train_nets(
     steps: list[int] = []
     orders = np.zeros((S, 0), dtype=np.int64)
 
+    Xt, yt, Xv, yv = Xt[net_seed], yt[net_seed], Xv[net_seed], yv[net_seed]  # net k's data, once
+
     def measure(step: int) -> None:
         steps.append(step)
-        history.append((*_evaluate(Ws, bs, Xt[net_seed], yt[net_seed]), *_evaluate(Ws, bs, Xv[net_seed], yv[net_seed])))
+        history.append((*_evaluate(Ws, bs, Xt, yt), *_evaluate(Ws, bs, Xv, yv)))
 
     with one_blas_thread():
         measure(0)
@@ -198,16 +201,18 @@ def train_nets(
             if orders.shape[1] < batch_size:  # a new epoch: every example once, in a new order per seed
                 orders = np.concatenate([orders, np.stack([r.permutation(N) for r in order_rngs])], axis=1)
             idx, orders = orders[net_seed, :batch_size], orders[:, batch_size:]
-            X = np.take_along_axis(Xt[net_seed], idx[..., None], axis=1)
-            y = np.take_along_axis(yt[net_seed], idx, axis=1)
+            X = np.take_along_axis(Xt, idx[..., None], axis=1)
+            y = np.take_along_axis(yt, idx, axis=1)
             grads = _gradients(Ws, bs, X, y, keep, mask_rng)
-            for i, (w, g) in enumerate(zip(Ws + bs, grads)):
-                velocity[i] = momentum * velocity[i] - lr * g
-                w += velocity[i]
+            for w, v, g in zip(Ws + bs, velocity, grads):  # v = momentum * v - lr * g; w += v, in place
+                v *= momentum
+                g *= lr
+                v -= g
+                w += v
             if step % eval_every == 0 or step == num_steps:
                 measure(step)
         masked = np.mean(
-            [_loss(_forward(Ws, bs, Xt[net_seed], keep, mask_rng)[0], yt[net_seed])[0] for _ in range(num_masks)],
+            [_loss(_forward(Ws, bs, Xt, keep, mask_rng)[0], yt)[0] for _ in range(num_masks)],
             axis=0,
         )
     h = np.array(history)  # (T, 4, P * S)
@@ -240,7 +245,8 @@ def _gradients(
     dh = dscores @ Ws[-1].transpose(0, 2, 1)
     for layer in range(len(caches) - 1, -1, -1):
         x, a, mask = caches[layer]
-        da = dh * mask * (a > 0)
+        da = dh * mask
+        da *= a > 0
         dWs.insert(0, x.transpose(0, 2, 1) @ da)
         dbs.insert(0, da.sum(axis=1, keepdims=True))
         if layer:

@@ -16,7 +16,8 @@ batchnorm, notebook 07 dropout.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -324,7 +325,10 @@ def maxout_backward(dout: np.ndarray, cache: MaxoutCache) -> tuple[np.ndarray, n
 
 
 # name -> (forward, backward) of every elementwise activation a net can use
-ACTIVATIONS = {
+# name -> (forward: x -> (out, cache), backward: (dout, cache) -> dx)
+ACTIVATIONS: dict[
+    str, tuple[Callable[[np.ndarray], tuple[np.ndarray, Any]], Callable[[np.ndarray, Any], np.ndarray]]
+] = {
     "relu": (relu_forward, relu_backward),
     "sigmoid": (sigmoid_forward, sigmoid_backward),
     "tanh": (tanh_forward, tanh_backward),

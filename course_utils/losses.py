@@ -15,6 +15,8 @@ and the scores.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 __all__ = ["svm_loss", "softmax_loss", "linear_svm_loss", "linear_softmax_loss"]
@@ -84,8 +86,14 @@ def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 def _linear_loss(
-    score_loss, W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float, func: str, bias_row: bool = False
-):
+    score_loss: Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]],
+    W: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    reg: float,
+    func: str,
+    bias_row: bool = False,
+) -> tuple[float, np.ndarray]:
     W = np.asarray(W, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     if W.ndim != 2 or X.ndim != 2 or X.shape[1] != W.shape[0]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -75,7 +75,11 @@ class LinearClassifier:
         X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
         return X @ self.params["W"] + self.params["b"]
 
-    def loss(self, X: np.ndarray, y: np.ndarray | None = None):
+    @overload
+    def loss(self, X: np.ndarray, y: None = None) -> np.ndarray: ...
+    @overload
+    def loss(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]: ...
+    def loss(self, X: np.ndarray, y: np.ndarray | None = None) -> np.ndarray | tuple[float, dict[str, np.ndarray]]:
         """``(loss, grads)`` for labels y (N,); without y, the scores (as ``scores(X)``)."""
         if y is None:
             return self.scores(X)
@@ -87,7 +91,15 @@ class LinearClassifier:
 
 
 def _validated(
-    hidden_dims, input_dim, num_classes, activation, normalization, p_drop, reg, weight_scale, dtype
+    hidden_dims: object,
+    input_dim: object,
+    num_classes: object,
+    activation: object,
+    normalization: object,
+    p_drop: object,
+    reg: object,
+    weight_scale: object,
+    dtype: Any,
 ) -> tuple[list[int], np.dtype]:
     """The constructor's arguments checked, each with a message that says how to fix it.
 
@@ -111,11 +123,11 @@ def _validated(
         )
     if normalization not in (None, "batchnorm"):
         raise ValueError(f"FullyConnectedNet: unknown normalization {normalization!r}; expected None or 'batchnorm'")
-    if not isinstance(p_drop, Real) or not 0 <= p_drop < 1:
+    if not isinstance(p_drop, Real) or not 0 <= float(p_drop) < 1:
         raise ValueError(f"FullyConnectedNet: p_drop must be in [0, 1), got {p_drop!r}")
-    if not isinstance(reg, Real) or not reg >= 0:
+    if not isinstance(reg, Real) or not float(reg) >= 0:
         raise ValueError(f"FullyConnectedNet: reg must be a number >= 0, got {reg!r}")
-    if not isinstance(weight_scale, Real) or not weight_scale > 0:
+    if not isinstance(weight_scale, Real) or not float(weight_scale) > 0:
         raise ValueError(f"FullyConnectedNet: weight_scale must be a number > 0, got {weight_scale!r}")
     try:
         dtype = np.dtype(dtype)
@@ -192,9 +204,9 @@ class FullyConnectedNet:
         p_drop: float = 0.0,
         reg: float = 0.0,
         weight_scale: float = 1e-2,
-        dtype=np.float64,
+        dtype: Any = np.float64,
         seed: int = 0,
-    ):
+    ) -> None:
         hidden_dims, dtype = _validated(
             hidden_dims, input_dim, num_classes, activation, normalization, p_drop, reg, weight_scale, dtype
         )
@@ -239,7 +251,7 @@ class FullyConnectedNet:
         normalizes with the batch's statistics and stores new running averages; dropout masks
         are drawn from ``rng``.
         """
-        h, caches = X, []
+        h, caches = X, list[Any]()
         activation_forward = layers.ACTIVATIONS[self.activation][0]
         for i in range(1, self.num_layers):
             a, affine_cache = layers.affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
@@ -305,7 +317,15 @@ class FullyConnectedNet:
         X = self._check_input(X)
         return self._forward_train(X, self.rng)[0] if train else self._forward_test(X)
 
-    def loss(self, X: np.ndarray, y: np.ndarray | None = None, *, rng: np.random.Generator | None = None):
+    @overload
+    def loss(self, X: np.ndarray, y: None = None, *, rng: np.random.Generator | None = None) -> np.ndarray: ...
+    @overload
+    def loss(
+        self, X: np.ndarray, y: np.ndarray, *, rng: np.random.Generator | None = None
+    ) -> tuple[float, dict[str, np.ndarray]]: ...
+    def loss(
+        self, X: np.ndarray, y: np.ndarray | None = None, *, rng: np.random.Generator | None = None
+    ) -> np.ndarray | tuple[float, dict[str, np.ndarray]]:
         """The loss and its gradients, in train mode.
 
         Inputs:

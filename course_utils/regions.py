@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import product
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, overload
 
 import numpy as np
 
@@ -166,6 +166,10 @@ class LinearNet:
         """Class scores (N, C) of X (N, D); there is nothing that differs between the modes."""
         return self._forward(X)[0]
 
+    @overload
+    def loss(self, X: np.ndarray, y: None = None) -> np.ndarray: ...
+    @overload
+    def loss(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]: ...
     def loss(self, X: np.ndarray, y: np.ndarray | None = None) -> np.ndarray | tuple[float, dict[str, np.ndarray]]:
         """``(loss, grads)``: mean softmax loss + 0.5 * reg * sum of every W**2; without y, the scores."""
         if y is None:

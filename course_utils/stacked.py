@@ -218,7 +218,7 @@ class StackedNets:
         loss = data_loss
         penalized = np.nonzero(self.reg)[0]
         if len(penalized):
-            total = 0
+            total = np.zeros(len(self.reg))
             for i in range(1, L + 1):
                 total = total + np.sum(self.params[f"W{i}"] ** 2, axis=(1, 2)).astype(np.float64)
             loss[penalized] += 0.5 * self.reg[penalized] * total[penalized]

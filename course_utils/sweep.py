@@ -78,7 +78,7 @@ def train_stacked(
         hyper["lr"] = _default_lr(rule)
     per_model = {}  # name -> (K,) float64: the hyperparameters given one per net
     for name, value in hyper.items():
-        if np.ndim(value) == 1 and len(value) == K:
+        if np.ndim(value) == 1 and np.size(value) == K:
             per_model[name] = np.array(value, dtype=np.float64)
         elif np.ndim(value) != 0:
             raise ValueError(
@@ -121,21 +121,21 @@ def _architecture(net: FullyConnectedNet) -> tuple:
 
 
 def _train_stack(
-    nets,
-    X_train,
-    y_train,
-    X_val,
-    y_val,
+    nets: list[FullyConnectedNet],
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray | None,
+    y_val: np.ndarray | None,
     *,
-    rngs,
-    rule,
-    hyper,
-    num_epochs,
-    batch_size,
-    lr_decay,
-    polyak,
-    num_train_samples,
-    bar,
+    rngs: list[np.random.Generator],
+    rule: Callable[..., tuple[np.ndarray, Any]],
+    hyper: dict[str, Any],
+    num_epochs: int,
+    batch_size: int,
+    lr_decay: float,
+    polyak: float | None,
+    num_train_samples: int,
+    bar: Any,
 ) -> list[History]:
     """train_stacked for nets of one architecture; hyper's per-net values are (K,) arrays."""
     K, N = len(nets), len(X_train)
@@ -158,7 +158,7 @@ def _train_stack(
     def measure(epoch: int) -> None:
         own = samples[active]
         train_acc[active, epoch] = stack.accuracy(X_train[own], y_train[own])
-        if X_val is not None:
+        if X_val is not None and y_val is not None:
             val_acc[active, epoch] = stack.accuracy(X_val, y_val)
 
     def shaped() -> dict[tuple, dict[str, Any]]:
@@ -220,8 +220,8 @@ def _train_stack(
         elif "lr" in hyper:
             hyper["lr"] *= lr_decay
     stack.unstack()
-    for j, k in enumerate(active):
-        final_average[k] = {name: a[j] for name, a in average.items()}
+    for pos, index in enumerate(active):
+        final_average[int(index)] = {name: a[pos] for name, a in average.items()}
     return [
         History(
             loss=loss_hist[k, : counts[k]].copy(),

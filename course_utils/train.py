@@ -126,9 +126,9 @@ def train(
     train_acc, val_acc = [], []
     bar = _progress_bar(num_epochs * per_epoch) if verbose else None
 
-    def measure():
+    def measure() -> None:
         train_acc.append(accuracy(model, X_train[sample], y_train[sample]))
-        if X_val is not None:
+        if X_val is not None and y_val is not None:
             val_acc.append(accuracy(model, X_val, y_val))
 
     with one_blas_thread():  # see Notes
@@ -179,7 +179,16 @@ def train(
     )
 
 
-def check_arguments(func: str, X_train, y_train, X_val, y_val, batch_size: int, num_epochs: int, polyak) -> None:
+def check_arguments(
+    func: str,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray | None,
+    y_val: np.ndarray | None,
+    batch_size: int,
+    num_epochs: int,
+    polyak: float | None,
+) -> None:
     """The checks of train's arguments, each failure a ValueError that names func and says how to fix it."""
     N = len(X_train)
     if N == 0 or len(y_train) != N:
@@ -192,7 +201,7 @@ def check_arguments(func: str, X_train, y_train, X_val, y_val, batch_size: int, 
         raise ValueError(f"{func}: polyak is the averaging decay, in (0, 1), got {polyak!r}")
 
 
-def _progress_bar(total: int):
+def _progress_bar(total: int) -> Any:  # a tqdm bar (tqdm ships no annotations)
     """A tqdm progress bar of ``total`` steps: a widget in a notebook, text in a terminal.
 
     tqdm is imported here, not with this module: in a kernel ``tqdm.auto`` imports ipywidgets,

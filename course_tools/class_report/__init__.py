@@ -48,7 +48,9 @@ def _ours(path: Path) -> bool:
 def _check_targets(folder: Path, force: bool) -> None:
     for name in ("report.html", "report.json"):
         path = folder / name
-        if path.exists() and not force and not (path.is_file() and _ours(path)):
+        if path.exists() and not path.is_file():
+            raise ReportError(f"{path} is not a file: move it away, and run the report again")
+        if path.exists() and not force and not _ours(path):
             raise ReportError(
                 f"{path} exists and was not written by `course report`: move it away, or pass --force to replace it"
             )
@@ -80,26 +82,32 @@ def report(folders, gradebook: Path | str | None = None, force: bool = False, st
     outputs: list[Output] = [load_output(f) for f in folders]
     for o in outputs:
         _check_targets(o.folder, force)
-    text = None
+    text = ""
     if target is not None:
         text = book.gradebook_csv(outputs)
         if any(target.resolve().is_relative_to(o.folder.resolve()) for o in outputs):
             raise ReportError(f"--gradebook {target} is inside a grading output: write it beside them")
         book.check_writable(target, force)
-    summaries = []
-    for o in outputs:
-        summary = summarize(o)
-        atomic_write(o.folder / "report.json", json.dumps(summary, indent=1) + "\n")
-        atomic_write(o.folder / "report.html", render_page(summary))
-        summaries.append(summary)
+    pages = [(o, summarize(o)) for o in outputs]
+    rendered = [(o, s, json.dumps(s, indent=1) + "\n", render_page(s)) for o, s in pages]
+    for o, summary, data, page in rendered:
+        _write(atomic_write, o.folder / "report.json", data)
+        _write(atomic_write, o.folder / "report.html", page)
         stream.write(
             f"course report: {o.folder / 'report.html'} and report.json ({summary['students']} students, "
             f"{len(summary['tests'])} tests, {o.assignment})\n"
         )
-    if target is not None:
-        book.write_gradebook(target, text)
+    if target is not None and text is not None:
+        _write(book.write_gradebook, target, text)
         stream.write(f"course report: {target} ({len(outputs)} assignment(s), one row per student)\n")
-    return summaries
+    return [s for _, s in pages]
+
+
+def _write(write, path: Path, text: str) -> None:
+    try:
+        write(path, text)
+    except OSError as e:
+        raise ReportError(f"{path} cannot be written ({e.__class__.__name__}: {e.strerror or e})") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

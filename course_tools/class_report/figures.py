@@ -31,15 +31,18 @@ def score_png(summary: dict) -> bytes:
     fig = Figure(figsize=(5.2, 3.4), layout="constrained")
     ax = fig.add_subplot()
     steps = [t["points"] for t in summary["tests"] if t["points"] > 0]
-    width = 0.6 * min(steps + [max(top, 1) / 20])  # totals are sums of whole tests' points
+    span = max(top, 1)
+    width = min(0.6 * min(steps), span / 12) if steps else span / 30  # totals are sums of whole tests' points
     ax.bar(xs, ns, width=width, color=_BAR, label="students with that total")
     room = 1.3  # the legend sits above the tallest bar, the median line stops below it
     ax.axvline(scores["median"], ymax=1 / room, color="#cc6677", linestyle="--", label=f"median {scores['median']:g}")
-    ax.set_xlim(-width, top + width)
+    ax.set_xlim(-width - 0.03 * span, top + width + 0.03 * span)
     ax.set_ylim(0, max(ns, default=1) * room)
     ax.set_xlabel(f"total points (out of {top:g})")
     ax.set_ylabel("students")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if all(float(x).is_integer() for x in steps + xs):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"Scores of the class ({summary['students']} students)")
     ax.legend(loc="upper right", ncols=2, frameon=False, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
@@ -54,6 +57,7 @@ def pass_rate_png(summary: dict) -> bytes:
     fig = Figure(figsize=(5.2, max(3.4, 1.2 + 0.38 * len(tests))), layout="constrained")
     ax = fig.add_subplot()
     rows = list(range(len(tests)))[::-1]  # the first test on top
+    ax.set_ylim(len(tests) - 0.5 - max(len(tests), 5), len(tests) - 0.5)  # a few tests keep thin bars, at the top
     ax.barh(rows, [100] * len(tests), color=_FAIL, height=0.6)
     ax.barh(rows, rates, color=_BAR, height=0.6)
     for row, rate, t in zip(rows, rates, tests):

@@ -112,7 +112,8 @@ def load_output(folder: Path | str) -> Output:
     """Read and check the grading output in ``folder`` (ReportError if it is not one, or is damaged)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ReportError(f"no grading output at {folder} (no such folder)")
+        what = "a file, not a folder" if folder.exists() else "no such folder"
+        raise ReportError(f"no grading output at {folder} ({what})")
     if not (folder / "grades.csv").is_file() or not (folder / "results").is_dir():
         raise ReportError(
             f"{folder} is not the output of `course grade` (it needs grades.csv and results/): "
@@ -144,6 +145,7 @@ def load_output(folder: Path | str) -> Output:
                 "(`course grade ... --force`)"
             )
         records[student] = record
+    assert first is not None  # students is not empty
     sample = first[1]
     points = {}
     for gid in gids:

@@ -25,7 +25,7 @@ h1 { font-size: 1.6em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ccc; 
 table { border-collapse: collapse; margin: 0.5em 0; } td, th { border: 1px solid #ddd; padding: 0.25em 0.6em;
   text-align: left; vertical-align: top; } th { background: #f3f3f3; } td.n { text-align: right; }
 code { background: #f3f3f3; padding: 0 0.2em; } pre { white-space: pre-wrap; margin: 0; font-size: 0.9em; }
-details summary { cursor: pointer; color: #335; } .muted { color: #666; } img { max-width: 100%; }
+details summary { cursor: pointer; color: #335; white-space: nowrap; } .muted { color: #666; } img { max-width: 100%; }
 .unnamed { background: #fff4d6; } .figures { display: flex; flex-wrap: wrap; gap: 1em; }
 """
 
@@ -39,9 +39,13 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
 
 
-def _who(students: list, label: str = "students") -> str:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _who(students: list, noun: str = "student") -> str:
     names = ", ".join(_e(s if isinstance(s, str) else s["student"]) for s in students)
-    return f"<details><summary>{len(students)} {label}</summary>{names}</details>"
+    return f"<details><summary>{_count(len(students), noun)}</summary>{names}</details>"
 
 
 def _anchor(gid: str) -> str:
@@ -77,16 +81,20 @@ def _test(t: dict) -> list[str]:
             )
         out.append("</table>")
     if t["unnamed"]:
-        out.append(f"<p>{t['unnamed']} failure(s) with no cause named by the check.</p>")
+        out.append(
+            f"<p>{t['unnamed']} failure(s) without a cause code (graded before the grader recorded causes: "
+            "grade again with --force to see them).</p>"
+        )
     if t["groups"]:
         out.append(
             "<p>Identical wrong results (these hand-ins agree with each other to 1e-9, not with the "
-            "reference); a group without a named cause is a mistake no hint names yet:</p>"
+            "reference); a large group that no hint names is a misconception worth a hint:</p>"
         )
         out.append("<table><tr><th>hand-ins</th><th>cause</th><th>the check's message</th><th>who</th></tr>")
         for g in t["groups"]:
-            named = g["cause"] is not None
-            cause = f"<code>{_e(g['cause'])}</code>" if named else "no name yet"
+            named = g.get("named", g["cause"] is not None)
+            cause = f"<code>{_e(g['cause'])}</code>" if g["cause"] else ""
+            cause += "" if named else " (no hint names it yet)"
             out.append(
                 f'<tr{"" if named else " class=unnamed"}><td class="n">{g["size"]}</td><td>{cause}</td>'
                 f"<td><pre>{_e(g['message'])}</pre></td><td>{_who(g['students'])}</td></tr>"
@@ -101,7 +109,7 @@ def _statuses(summary: dict) -> list[str]:
     out = ["<table><tr><th>status</th><th>hand-ins</th><th>who, and what happened</th></tr>"]
     for s in summary["statuses"]:
         items = "".join(f"<li>{_e(x['student'])}: {_e(x['detail'])}</li>" for x in s["students"])
-        folded = f"<details><summary>{s['count']} students</summary><ul>{items}</ul></details>"
+        folded = f"<details><summary>{_count(s['count'], 'student')}</summary><ul>{items}</ul></details>"
         out.append(f'<tr><td>{_e(s["status"])}</td><td class="n">{s["count"]}</td><td>{folded}</td></tr>')
     out.append("</table>")
     return out
@@ -126,10 +134,14 @@ def _similar(summary: dict) -> list[str]:
     else:
         out.append("<p>No two hand-ins share an answer cell.</p>")
     if sim["common"]:
-        out.append("<p>Common answers (more hand-ins share them than pairs are listed for):</p><ul>")
+        out.append("<p>Common answers, shared by more hand-ins than pairs are listed for:</p>")
+        out.append("<table><tr><th>answer cell</th><th>hand-ins</th><th>who</th></tr>")
         for c in sim["common"]:
-            out.append(f"<li><code>{_e(c['cell'])}</code>: {_who(c['students'], 'hand-ins')}</li>")
-        out.append("</ul>")
+            out.append(
+                f'<tr><td><code>{_e(c["cell"])}</code></td><td class="n">{c["size"]}</td>'
+                f"<td>{_who(c['students'], 'hand-in')}</td></tr>"
+            )
+        out.append("</table>")
     if sim["not_recorded"]:
         out.append(
             f"<p class=muted>{len(sim['not_recorded'])} hand-in(s) were graded without digests of their "

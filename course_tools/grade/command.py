@@ -32,11 +32,15 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .handins import Handin, any_handins, find_handins
 from .plan import GradeError
 from .results import STATUSES, Status
 from .shards import Shard
+
+if TYPE_CHECKING:  # imported when grading starts (the kernels' modules)
+    from .kernel_host import KernelHost
 
 __all__ = ["grade", "add_arguments", "run", "GradeError"]
 
@@ -177,7 +181,8 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
     from .report import Progress, save_result, write_csv
     from .submission import grade_submission, unreadable
 
-    stop, active, lock = threading.Event(), {}, threading.Lock()
+    stop, lock = threading.Event(), threading.Lock()
+    active: dict[int, KernelHost] = {}  # slot -> the kernel grading there
     check = None
     if any(e.data is not None for e in todo):
         check = _Preflight(plan, settings, jobs, stop, active)  # slots 0..jobs-1 are the hand-ins'
@@ -197,6 +202,7 @@ def _run_all(plan, settings, todo, results, out, jobs, progress, stream, shard) 
             if entry.problem:
                 result = unreadable(plan, *entry.problem)
             else:
+                assert entry.data is not None  # read, or it has a problem
                 result = grade_submission(plan, entry.data, settings, slot, stop, active)
         except Exception as e:  # a bug in the grader must not cost the other submissions
             traceback.print_exc(file=stream)

@@ -157,7 +157,7 @@ def _describe(exc: BaseException) -> dict:
                 "function": _text(getattr(code, "co_qualname", code.co_name), 80),
             }
         tb = tb.tb_next
-    record = {"etype": _text(type(exc).__name__, 80), "message": _text(exc), "where": where}
+    record: dict[str, object] = {"etype": _text(type(exc).__name__, 80), "message": _text(exc), "where": where}
     if isinstance(exc, _Withheld):
         record["withheld"] = True
     return record
@@ -176,7 +176,7 @@ def run_test(request_path: str, inputs_path: str, out: str) -> None:
     shell = _shell()
     ns = shell.user_ns if shell is not None else sys.modules["__main__"].__dict__
     arrays: dict[str, np.ndarray] = {}
-    calls = []
+    calls: list[dict[str, Any]] = []
     for ci, call in enumerate(request["calls"]):
         spec = _STATE["specs"][call["check"]]
         try:
@@ -208,6 +208,6 @@ def run_test(request_path: str, inputs_path: str, out: str) -> None:
             )
             cases.append(record)
         calls.append({"cases": cases})
-    np.savez(out + ".npz", **arrays)
+    np.savez(out + ".npz", **arrays)  # type: ignore[arg-type]  # mypy matches **arrays with savez's allow_pickle
     with open(out + ".json", "w", encoding="utf-8") as f:
         json.dump({"calls": calls}, f)

@@ -350,12 +350,18 @@ class KernelHost:
             raise KernelStartError("grading was interrupted")
         return self.session.run(_BOOT.format(s.kernel_file, str(plan_file)), s.start_timeout)
 
+    @property
+    def running(self) -> KernelSession:
+        """The session of the booted kernel (:meth:`boot` starts it)."""
+        assert self.session is not None, "the kernel is not booted"
+        return self.session
+
     def run_test(self, gid: str) -> tuple[Outcome, object, dict]:
         token = secrets.token_hex(8)
         request, inputs = self.settings.requests[gid]
         files = [self._publish(f"{token}.json", request), self._publish(f"{token}.npz", inputs)]
         out = self.out / token
-        outcome = self.session.run(_RUN.format(str(files[0]), str(files[1]), str(out)), self.settings.timeout)
+        outcome = self.running.run(_RUN.format(str(files[0]), str(files[1]), str(out)), self.settings.timeout)
         results, arrays = None, {}
         if outcome.kind is Ended.OK:
             try:

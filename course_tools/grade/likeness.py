@@ -34,10 +34,11 @@ class _Rename(ast.NodeTransformer):
     """Bound names to placeholders (``_0``, ``_1``, ... by first appearance); docstrings dropped."""
 
     def __init__(self, bound: set[str]):
-        self.bound, self.names = bound, {}
+        self.bound = bound
+        self.names: dict[str, str] = {}
 
-    def _new(self, name: str | None) -> str | None:
-        if name is None or name not in self.bound:
+    def _new(self, name: str) -> str:
+        if name not in self.bound:
             return name
         return self.names.setdefault(name, f"_{len(self.names)}")
 
@@ -57,9 +58,9 @@ class _Rename(ast.NodeTransformer):
             node.id = self._new(node.id)
         elif isinstance(node, ast.arg):  # a parameter (a keyword argument's name, ast.keyword, stays)
             node.arg = self._new(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)):
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)) and node.name:
             node.name = self._new(node.name)
-        elif isinstance(node, ast.alias):
+        elif isinstance(node, ast.alias) and node.asname is not None:
             node.asname = self._new(node.asname)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             node.names = [self._new(n) for n in node.names]

@@ -120,7 +120,8 @@ def _parse_test(source: str, where: str) -> list[Call]:
         raise GradeError(f"{where}: the test cell is not valid Python")
     hidden, calls = _hidden_lines(source), []
     for stmt in tree.body:
-        func = stmt.value.func if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
+        call = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
+        func = call.func if call is not None else None
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         if not (isinstance(name, str) and name.startswith("check_")):
             raise GradeError(
@@ -129,7 +130,8 @@ def _parse_test(source: str, where: str) -> list[Call]:
             )
         if name not in REGISTRY:
             raise GradeError(f"{where}, line {stmt.lineno}: there is no check named {name}")
-        spec, call = REGISTRY[name], stmt.value
+        assert call is not None  # name is a check_ function's
+        spec = REGISTRY[name]
         if len(call.args) > len(spec.args) or any(isinstance(a, ast.Starred) for a in call.args):
             raise GradeError(f"{where}, line {stmt.lineno}: {name} takes {', '.join(spec.args)}")
         args, seed = {a: ast.unparse(v) for a, v in zip(spec.args, call.args)}, 0
@@ -213,12 +215,13 @@ def _module_of(check: str) -> tuple[str, str | None]:
     """The module that registers ``check``, and the sys.path entry the kernel needs for it."""
     module = getattr(REGISTRY[check].call, "__module__", None)
     mod = sys.modules.get(module or "")
-    if mod is None or module == "__main__" or not getattr(mod, "__file__", None):
+    file = getattr(mod, "__file__", None)
+    if module is None or mod is None or module == "__main__" or not file:
         raise GradeError(f"{check} is defined in {module!r}, which a grading kernel cannot import")
     if module.split(".")[0] == "course_utils":
         return module, None
-    root = Path(mod.__file__).resolve().parent
-    for _ in range(module.count(".") + (Path(mod.__file__).name == "__init__.py")):
+    root = Path(file).resolve().parent
+    for _ in range(module.count(".") + (Path(file).name == "__init__.py")):
         root = root.parent
     return module, str(root)
 
@@ -264,7 +267,7 @@ def load_plan(path: Path | str) -> Plan:
             lines[i] = code.splitlines()
             for stmt in tree.body:
                 start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-                items.append(Unit(i, start, stmt.end_lineno, *names(stmt)))
+                items.append(Unit(i, start, stmt.end_lineno or stmt.lineno, *names(stmt)))
     if not tests:
         raise GradeError(f'{path}: no graded test cells (nbgrader metadata with "grade": true and points)')
     _refuse_student_version(path, nb)

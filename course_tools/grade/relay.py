@@ -134,7 +134,7 @@ def _serve(kernel: _Kernel, events: dict) -> bool:
                 break
             frames = _recv_capped(kernel.iopub)
             kind = _header_type(frames) if frames is not None else None
-            if kind is None:
+            if frames is None or kind is None:
                 _write(
                     b"B",
                     b"a malformed message on the iopub channel"

@@ -122,7 +122,7 @@ class KernelSession:
         self.output_limit = output_limit
         self.group = group  # the submission's control group (cgroups.Group), if it has one
         self._ooms = group.oom_kills() if group is not None else 0
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.printed = 0
         self._stderr: collections.deque = collections.deque(maxlen=64)
         self.relay = relay  # a grading slot's relay, lent for this kernel (or None: one of its own)
@@ -187,11 +187,13 @@ class KernelSession:
         self.shell = _RelayShell(self.relay)
         self.poller = zmq.Poller()
         self.poller.register(self.relay.stdout, zmq.POLLIN)
-        msg = self.session.send(self.shell, "kernel_info_request", {})
+        # _RelayShell stands in for the shell socket: Session.send only calls its send_multipart
+        msg = self.session.send(self.shell, "kernel_info_request", {})  # type: ignore[arg-type]
+        assert msg is not None  # Session.send returns the message it sent
         deadline = time.monotonic() + timeout
         while True:
-            if self.proc.poll() is not None:
-                raise KernelStartError(f"the kernel exited with code {self.proc.returncode}:\n{self.stderr_tail()}")
+            if self._process.poll() is not None:
+                raise KernelStartError(f"the kernel exited with code {self._process.returncode}:\n{self.stderr_tail()}")
             if time.monotonic() > deadline:
                 self.kill()
                 raise KernelStartError(f"the kernel did not answer within {timeout:.0f} s:\n{self.stderr_tail()}")
@@ -200,8 +202,15 @@ class KernelSession:
                 break
         conn.unlink()
 
+    @property
+    def _process(self) -> subprocess.Popen[bytes]:
+        """The kernel's process, once :meth:`start` has started it."""
+        assert self.proc is not None, "the kernel is not started"
+        return self.proc
+
     def _read_stderr(self) -> None:
-        stream = self.proc.stderr
+        stream = self._process.stderr
+        assert stream is not None  # started with stderr=PIPE
         for line in iter(lambda: stream.readline(4096), b""):
             self._stderr.append(line.decode("utf-8", "replace"))
         stream.close()
@@ -228,6 +237,7 @@ class KernelSession:
 
     def _read_relay(self) -> None:
         """Take in what the relay wrote: shell messages, counts of output, what it refused."""
+        assert self.relay is not None  # attached in start
         records = self.relay.read()
         if records is None:  # the relay ended: a message it could not hold in its memory, or it was killed
             self.refused = self.refused or "a message too large to read"
@@ -240,9 +250,9 @@ class KernelSession:
             elif kind == b"L":
                 self.printed = self.output_limit + 1  # a frame too large to read: far too much output
             elif kind == b"D":
-                if self.proc.poll() is None:
+                if self._process.poll() is None:
                     time.sleep(0.2)  # a kernel that ended drops the connection too: let run() see it die
-                if self.proc.poll() is None:
+                if self._process.poll() is None:
                     self.refused = self.refused or "a message larger than the grader reads"
             elif kind == b"B":
                 self.refused = self.refused or payload.decode("utf-8", "replace")[:200]
@@ -252,7 +262,7 @@ class KernelSession:
         start = time.monotonic()
         self.printed = 0
         msg = self.session.send(
-            self.shell,
+            self.shell,  # type: ignore[arg-type]  # the relay's stand-in for the socket, as in start
             "execute_request",
             dict(
                 code=code,
@@ -263,9 +273,10 @@ class KernelSession:
                 stop_on_error=False,
             ),
         )
+        assert msg is not None
         deadline, stopped = start + timeout, None
         while True:
-            if self.proc.poll() is not None:
+            if self._process.poll() is not None:
                 return self._died(start)
             if self.refused is not None:
                 self.kill()
@@ -300,7 +311,7 @@ class KernelSession:
             )
 
     def _died(self, start: float) -> Outcome:
-        code = self.proc.wait()
+        code = self._process.wait()
         if self.config.get("bwrap") and code > 128:  # bubblewrap passes on a signal as 128 + its number
             code = -(code - 128)
         time.sleep(0.05)  # let the stderr reader catch the last lines
@@ -315,7 +326,7 @@ class KernelSession:
     def _kernel_pid(self) -> int | None:
         """The kernel's process id as this process sees it (inside bubblewrap it is process 2)."""
         if not self.config.get("bwrap"):
-            return self.proc.pid
+            return self._process.pid
         for pid in self.group.pids() if self.group is not None else ():
             try:
                 with open(f"/proc/{pid}/status") as f:
@@ -368,7 +379,9 @@ class Relay:
             stderr=subprocess.DEVNULL,
             close_fds=True,
         )
-        self.stdout = self.proc.stdout.fileno()
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both PIPE
+        self._stdin, self._stdout = self.proc.stdin, self.proc.stdout
+        self.stdout = self._stdout.fileno()
         self._buffer = b""
 
     @property
@@ -377,8 +390,8 @@ class Relay:
 
     def send(self, kind: bytes, payload: bytes) -> None:
         try:
-            self.proc.stdin.write(relay.RECORD.pack(kind, len(payload)) + payload)
-            self.proc.stdin.flush()
+            self._stdin.write(relay.RECORD.pack(kind, len(payload)) + payload)
+            self._stdin.flush()
         except (OSError, ValueError):  # the relay is gone: the session notices and stops the kernel
             pass
 
@@ -424,7 +437,7 @@ class Relay:
     def close(self) -> None:
         self.proc.kill()
         self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self._stdin, self._stdout):
             try:
                 stream.close()
             except OSError:

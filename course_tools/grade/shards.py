@@ -133,7 +133,8 @@ def _when(record: dict) -> datetime.datetime:
 
 def _score(record: dict) -> tuple:
     """What a result says: status, total and the points of every test."""
-    tests = record.get("tests") if isinstance(record.get("tests"), dict) else {}
+    found = record.get("tests")
+    tests = found if isinstance(found, dict) else {}
     return (
         record.get("status"),
         record.get("total"),
@@ -172,7 +173,7 @@ def _checked(path: Path, record: dict, plan) -> dict:
             )
     handin = record.get("handin")
     stem = handin.removesuffix("/").removesuffix(".ipynb") if isinstance(handin, str) else None
-    key = student_key(stem, handin) if stem else None
+    key = student_key(stem, handin) if stem and isinstance(handin, str) else None
     if key is None or not (student == key or student.startswith(key + "-")):
         raise MergeError(f"{path}: its row {student!r} is not the row of its hand-in {handin!r}; grade it again")
     shard = record.get("shard")
@@ -181,10 +182,10 @@ def _checked(path: Path, record: dict, plan) -> dict:
             own = Shard.parse(shard)
         except GradeError:
             own = None
-        if own is None or not own.holds(stem):
+        if own is None or stem is None or not own.holds(stem):
             raise MergeError(
                 f"{path} says it was graded in shard {shard!r}, but {handin!r} belongs to shard "
-                f"{shard_of(stem, own.count) if own else '?'}: the record was moved or edited; "
+                f"{shard_of(stem, own.count) if own and stem else '?'}: the record was moved or edited; "
                 "grade it again"
             )
     return {**record, "total": sum(tests[t.grade_id]["points"] for t in plan.tests), "max_total": plan.max_total}
@@ -245,11 +246,11 @@ def merge(outputs: list[Path], out: Path, solution: Path | str, stream=None) -> 
     outputs = [Path(o) for o in outputs]
     out = Path(out)
     seen = {}
-    for o in outputs:
-        key = o.resolve()
+    for given in outputs:
+        key = given.resolve()
         if key in seen:
-            raise MergeError(f"{o} is named twice")
-        seen[key] = o
+            raise MergeError(f"{given} is named twice")
+        seen[key] = given
     plan = load_plan(solution)
     loaded = [_load_output(o, plan) for o in outputs]
     existing = None

@@ -183,6 +183,7 @@ def program(items: list, solution_answers: dict, lines: dict, answers: dict[str,
         if not grew:
             break
     steps: list = []
+    ranges: dict[int, list[tuple[int, int]]] = {}  # id of a setup step built here -> its lines
     for i, item in enumerate(items[: last + 1]):
         if not isinstance(item, (Unit, tuple)):
             steps.append(item)
@@ -190,13 +191,15 @@ def program(items: list, solution_answers: dict, lines: dict, answers: dict[str,
             steps.append(Step(-1, None, item[1]))
         elif i in keep:
             prev = steps[-1] if steps else None
-            if isinstance(prev, Step) and prev.grade_id is None and prev.cell == item.cell:
-                prev.source.append((item.start, item.end))
+            if isinstance(prev, Step) and id(prev) in ranges and prev.cell == item.cell:
+                ranges[id(prev)].append((item.start, item.end))
             else:
-                steps.append(Step(item.cell, [(item.start, item.end)]))
+                step = Step(item.cell, "")
+                ranges[id(step)] = [(item.start, item.end)]
+                steps.append(step)
     for step in steps:
-        if isinstance(step, Step) and step.grade_id is None:
-            step.source = _join(lines[step.cell], step.source)
+        if isinstance(step, Step) and id(step) in ranges:
+            step.source = _join(lines[step.cell], ranges[id(step)])
     return steps
 
 

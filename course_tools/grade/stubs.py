@@ -25,7 +25,10 @@ import inspect
 import os
 import shutil
 from collections import defaultdict
+from collections.abc import Set
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from .withheld import withheld
 
@@ -155,7 +158,7 @@ def _stub_class(node: ast.ClassDef, dotted: str) -> None:
 class _Stubber(ast.NodeTransformer):
     """Replace the bodies of the named functions, classes' methods and lambdas of one module."""
 
-    def __init__(self, module: str, functions: set[str], lines: set[tuple[str, int]], inert: set[str] = frozenset()):
+    def __init__(self, module: str, functions: set[str], lines: set[tuple[str, int]], inert: Set[str] = frozenset()):
         self.module, self.functions, self.lines, self.inert = module, functions, lines, inert
         self.scope: list[str] = []
         self.done: set[str] = set()
@@ -210,8 +213,8 @@ def stub_source(
     source: str,
     module: str,
     functions: set[str],
-    lines: set[tuple[str, int]] = frozenset(),
-    inert: set[str] = frozenset(),
+    lines: Set[tuple[str, int]] = frozenset(),
+    inert: Set[str] = frozenset(),
 ) -> str:
     """``source`` with ``functions`` (qualified names) replaced by stand-ins for the student's own
     (a top-level function or class) or by a raise (a method), and the functions and lambdas
@@ -232,8 +235,15 @@ def _package_root(module_name: str) -> tuple[str, Path]:
     mod = importlib.import_module(top)
     if getattr(mod, "__file__", None) is None:  # a namespace package (a folder without __init__.py)
         return top, Path(next(iter(mod.__path__))).resolve()
-    path = Path(mod.__file__).resolve()
+    path = _file_of(mod)
     return top, (path.parent if path.name == "__init__.py" else path)
+
+
+def _file_of(module: ModuleType) -> Path:
+    """The source file of an imported module (a namespace package has none)."""
+    if module.__file__ is None:
+        raise ValueError(f"{module.__name__} has no source file")
+    return Path(module.__file__).resolve()
 
 
 def _locate(dotted: str) -> tuple[str, str]:
@@ -244,7 +254,7 @@ def _locate(dotted: str) -> tuple[str, str]:
             module = importlib.import_module(".".join(parts[:i]))
         except ImportError:
             continue
-        obj = module
+        obj: Any = module
         for attr in parts[i:]:
             obj = getattr(obj, attr)
         target = inspect.unwrap(obj)
@@ -275,12 +285,12 @@ def build(plan, dest: Path) -> Path:
     by_file = {}
     for module in set(plan.modules) | set(functions):
         mod = importlib.import_module(module)
-        by_file[str(Path(mod.__file__).resolve())] = module
+        by_file[str(_file_of(mod))] = module
     for keys in plan.internals.values():
         for file, name, first in keys:
-            module = by_file.get(str(Path(file).resolve()))
-            if module is not None:
-                lines[module].add((name, first))
+            holder = by_file.get(str(Path(file).resolve()))
+            if holder is not None:
+                lines[holder].add((name, first))
     copied: dict[str, Path] = {}
     for module in {"course_utils"} | set(plan.modules) | set(functions):  # the checks always need course_utils
         top, where = _package_root(module)
@@ -295,7 +305,7 @@ def build(plan, dest: Path) -> Path:
     for module in set(functions) | set(lines) | set(inert):
         mod = importlib.import_module(module)
         top, where = _package_root(module)
-        source_file = Path(mod.__file__).resolve()
+        source_file = _file_of(mod)
         rel = source_file.relative_to(where.parent) if where.is_dir() else Path(where.name)
         target = lib / rel
         target.write_text(

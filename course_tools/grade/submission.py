@@ -15,6 +15,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import nbformat
 
@@ -148,7 +149,7 @@ def grade_submission(
     sub = read_submission(data, plan)
     if sub.problem:
         return unreadable(plan, *sub.problem)
-    result = {"tests": {}, "notes": list(sub.notes), "max_total": plan.max_total}
+    result: dict[str, Any] = {"tests": {}, "notes": list(sub.notes), "max_total": plan.max_total}
     result["answer_digests"] = answer_digests(sub.answers)  # for `course report`'s pairs of like hand-ins
     events: list[tuple[Status, str]] = []
     if sub.missing:
@@ -266,7 +267,12 @@ def _names_in(plan: Plan, gid: str, source: str) -> list[str]:
     """The public functions and classes an answer cell defines, in the order it defines them (its
     grade_id if none)."""
     names = [n for n in plan.defined_by(gid) if not n.startswith("_") and re.search(rf"\b{re.escape(n)}\b", source)]
-    return sorted(names, key=lambda n: re.search(rf"\b{re.escape(n)}\b", source).start()) or [gid]
+    return sorted(names, key=lambda n: _first_use(n, source)) or [gid]
+
+
+def _first_use(name: str, source: str) -> int:
+    found = re.search(rf"\b{re.escape(name)}\b", source)
+    return found.start() if found else len(source)
 
 
 def _own_answers(plan: Plan, test) -> set[str]:
@@ -285,17 +291,20 @@ def _blank_answers(plan: Plan, test, answers: dict) -> list[str]:
 
 
 def _code(step: Step, sub) -> str:
-    return step.source if step.grade_id is None else sub.answers[step.grade_id]
+    if step.grade_id is None:
+        assert step.source is not None  # a setup step carries its code
+        return step.source
+    return sub.answers[step.grade_id]
 
 
 def _replay(kernel: KernelHost, item, sub, settings: Settings) -> bool:
     """Run an earlier step again in a restarted kernel (tests are not repeated)."""
-    return not isinstance(item, Step) or kernel.session.run(_code(item, sub), settings.timeout).alive
+    return not isinstance(item, Step) or kernel.running.run(_code(item, sub), settings.timeout).alive
 
 
 def _first_run(kernel: KernelHost, step: Step, sub, settings: Settings, events: list, context: dict) -> bool:
     """Run a step for the first time, noting what went wrong; returns whether the kernel lives."""
-    o = kernel.session.run(_code(step, sub), settings.timeout)
+    o = kernel.running.run(_code(step, sub), settings.timeout)
     where = f"answer cell `{step.grade_id}`" if step.grade_id else f"course cell {step.cell} (run with your answers)"
     problem = _problem(o, settings)
     if problem:

@@ -89,7 +89,9 @@ def _remove_in(parent_fd: int, name: str) -> None:
     top = _open_dir(parent_fd, name)
     if top is None:
         return
-    stack = [(parent_fd, name, top, set())]  # (parent's fd, name, own fd, sub-folders that stay)
+    stack: list[tuple[int, str, int, set[str]]] = [
+        (parent_fd, name, top, set())
+    ]  # (parent's fd, name, own fd, sub-folders that stay)
     try:
         while stack:
             fd, stays = stack[-1][2], stack[-1][3]

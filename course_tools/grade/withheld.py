@@ -28,6 +28,7 @@ import re
 import sys
 from pathlib import Path
 from types import CodeType, ModuleType
+from typing import Any
 
 from course_utils.checks import REGISTRY
 
@@ -75,7 +76,7 @@ def exercise_modules() -> set[str]:
 
 def _codes(obj) -> list[CodeType]:
     """The code objects of a function, or of a class's methods and properties (nested code included)."""
-    funcs = (
+    funcs: list[Any] = (
         [obj]
         if not inspect.isclass(obj)
         else [
@@ -189,7 +190,10 @@ def _spec_makers(defined: _Defined) -> set[tuple[str, str]]:
     for module in (m for ms in _course_names().values() for m in ms if m.startswith("course_utils.checks.")):
         if not defined.has(module):
             continue
-        source = Path(sys.modules[module].__file__).read_text(encoding="utf-8")
+        file = sys.modules[module].__file__
+        if file is None:  # not loaded from a file: no decorators to read
+            continue
+        source = Path(file).read_text(encoding="utf-8")
         for match in re.finditer(r"^@(register\(.*?)\n(?=def |class |@)", source, re.M | re.S):
             try:
                 deco = ast.parse(match.group(1), mode="eval").body

@@ -38,6 +38,7 @@ ORDER = pytest.StashKey[dict]()
 TIMES = pytest.StashKey[dict]()
 SKIPPED = pytest.StashKey[bool]()
 SPAN = pytest.StashKey[list]()  # when the first browser test was set up and the last one torn down
+REDRAWS = pytest.StashKey[list]()  # every widget redraw timed in the page (redraws.py)
 HERE = Path(__file__).parent
 
 
@@ -78,6 +79,7 @@ def pytest_sessionfinish(session):
         "skipped": NO_CHROMIUM if config.stash.get(SKIPPED, False) else "",
         "times": times,
         "span": config.stash.get(SPAN, [0.0, 0.0]),
+        "redraws": config.stash.get(REDRAWS, []),
         "screenshots": str(SCREENSHOTS),
     }
     if hasattr(config, "workeroutput"):
@@ -201,8 +203,9 @@ def runner(request, lab, browser) -> Runner:
 
 
 @pytest.fixture
-def notebook_run(runner, notebook) -> NotebookRun:
+def notebook_run(request, runner, notebook) -> NotebookRun:
     """The notebook ``notebook`` (a path under the scratch course) after Run All, in its own tab."""
     run = runner.take(notebook)
     yield run
+    request.config.stash.setdefault(REDRAWS, []).extend(run.redraws)
     run.close()

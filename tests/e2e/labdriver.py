@@ -7,7 +7,8 @@
 - :class:`LabPage`: one Lab app in a browser context, which opens one notebook at a time.
 - :class:`NotebookRun`: one notebook open in a Lab: Run All, wait until the kernel is really idle,
   then read what the page shows (prompts, outputs, errors, figures, widgets), cell by cell.
-- ``*_problems`` functions: what a student would see go wrong, one line per problem.
+- ``*_problems`` functions: what a student would see go wrong, one line per problem; on the way,
+  ``widget_problems`` times a change of every slider of every widget (``redraws.py``).
 
 JupyterLab 4 facts this relies on: cells off-screen are in the DOM but not rendered
 (``content-visibility``), so elements are waited for as *attached*, scrolled into view before they
@@ -30,11 +31,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from .redraws import time_redraw
 
 # Chromium phones home for component updates, sync, field trials and first-run pages: none of that.
 CHROMIUM_FLAGS = ("--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run")
@@ -325,6 +328,7 @@ class NotebookRun:
     started: float = 0.0
     seconds: float = 0.0  # Run All until idle, as Lab's execution indicator counts it
     own_lab: bool = False
+    redraws: list[dict] = field(default_factory=list)  # each slider's change timed in the page (redraws.py)
 
     @property
     def page(self):
@@ -612,6 +616,14 @@ def widget_problems(run: NotebookRun, nb, cells, folder: Path | None = None) -> 
                 continue
             if not wait_for_redraw(run, root, images):
                 problems.append(f"{what}: moving slider {label!r} from {before} to {after} did not change the figure")
+            for s in range(sliders.count()):  # one more change of every slider, timed
+                slider = sliders.nth(s)
+                name = slider.locator(".widget-label").text_content() or "?"
+                before, after, ms = time_redraw(run, root, slider)
+                if ms is not None:
+                    run.redraws.append(
+                        dict(notebook=run.label, cell=i, slider=name, change=f"{before} -> {after}", ms=ms)
+                    )
             if folder is not None:
                 run.screenshot(folder, f"{run.label}-widget{i}-{w + 1}", i, "start")
     run.wait_idle(REDRAW_TIMEOUT)
