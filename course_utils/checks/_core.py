@@ -392,5 +392,5 @@ def pair(func: str, result: Any, names: str = "(out, cache)") -> Any:
     """The student's result if it is a pair (tuple or list of two), else a CheckFailure saying what it is."""
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         kind = f"tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise CheckFailure(f"{func} must return the pair {names}, got a {kind}.")
+        raise CheckFailure(f"{func} must return the pair {names}, got a {kind}.", cause="not_a_pair")
     return result
