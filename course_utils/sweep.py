@@ -45,6 +45,7 @@ def train_stacked(
     lr_decay: float = 1.0,
     polyak: float | None = None,
     num_train_samples: int = 1000,
+    train_accuracy: bool = True,
     verbose: bool = True,
 ) -> list[History]:
     """Train K nets at once, each as ``train.train(nets[k], ..., rng=rngs[k])`` would; one History per net.
@@ -52,10 +53,13 @@ def train_stacked(
     Inputs:
     - nets: K FullyConnectedNet, each with its own seed or weights, activation, reg and p_drop.
       Nets of one architecture (hidden_dims, input_dim, num_classes, normalization, dtype) are
-      trained as one :class:`StackedNets`. Their params are replaced by the trained ones.
+      trained as :class:`StackedNets`, as many per stack as fit the cache (see ``_stacks``).
+      Their params (and batchnorm's running averages) are replaced by the trained ones.
     - X_train (N, D), y_train (N,), X_val, y_val: as for :func:`course_utils.train.train`, shared.
     - rngs: K generators, net k's shuffling and train-accuracy subsample, as ``rng`` of train.
     - rule, num_epochs, batch_size, lr_decay, polyak, num_train_samples, verbose: as for train.
+    - train_accuracy: False leaves History.train_acc empty, to save measuring what a sweep does
+      not use; the subsample is drawn all the same, so the batches are those train draws.
     - hyper: the rule's hyperparameters; a value is one number for every net or a sequence of K,
       one per net (``dict(lr=[0.01, 0.1, 1.0], momentum=0.9)``).
     Returns: a list of K :class:`~course_utils.train.History`, in the order of nets.
@@ -64,6 +68,7 @@ def train_stacked(
     leaves the stack at that step (its History says ``diverged``) and the rest go on. The
     matrix products cost what they cost one net at a time; what a stack saves is the rest of
     each step, the Python calls and small array operations that dominate for nets this small.
+    Nets of different architectures go in different stacks, one stack after another.
     """
     nets, K = list(nets), len(nets)
     X_train, y_train = np.asarray(X_train), np.asarray(y_train)
@@ -84,14 +89,15 @@ def train_stacked(
             raise ValueError(
                 f"train_stacked: hyper[{name!r}] must be a number or {K} numbers (one per net), got {value!r}"
             )
-    groups: dict[tuple, list[int]] = {}
+    by_architecture: dict[tuple, list[int]] = {}
     for k, net in enumerate(nets):
-        groups.setdefault(_architecture(net), []).append(k)
+        by_architecture.setdefault(_architecture(net), []).append(k)
+    groups = [group for members in by_architecture.values() for group in _stacks(members, nets[members[0]], batch_size)]
     histories: list[Any] = [None] * K
     T = num_epochs * -(-len(X_train) // batch_size)
     bar = _progress_bar(T * len(groups)) if verbose else None
     with one_blas_thread():  # see train.train's Notes
-        for members in groups.values():
+        for members in groups:
             group_hyper = {name: per_model[name][members] if name in per_model else v for name, v in hyper.items()}
             trained = _train_stack(
                 [nets[k] for k in members],
@@ -107,6 +113,7 @@ def train_stacked(
                 lr_decay=lr_decay,
                 polyak=polyak,
                 num_train_samples=num_train_samples,
+                train_accuracy=train_accuracy,
                 bar=bar,
             )
             for k, history in zip(members, trained):
@@ -118,6 +125,22 @@ def train_stacked(
 
 def _architecture(net: FullyConnectedNet) -> tuple:
     return tuple(net.hidden_dims), net.input_dim, net.num_classes, net.normalization, net.dtype
+
+
+_CACHE_BUDGET = 4 << 20  # bytes of activations and caches a stack's step may touch: about twice a core's L2
+
+
+def _stacks(members: list[int], net: FullyConnectedNet, batch_size: int) -> list[list[int]]:
+    """members (nets of net's architecture) in stacks of about equal size, each within _CACHE_BUDGET.
+
+    A step keeps about four arrays of batch_size x H per hidden layer (input, pre-activation,
+    output, cache). While they stay in the cache, a bigger stack saves Python calls; past it, the
+    step waits on memory instead, and a deep net at large batches trains faster a few at a time.
+    """
+    per_net = 4 * batch_size * (sum(net.hidden_dims) + net.num_classes) * net.dtype.itemsize
+    size = max(1, _CACHE_BUDGET // per_net)
+    count = -(-len(members) // size)
+    return [list(part) for part in np.array_split(members, count)]
 
 
 def _train_stack(
@@ -135,6 +158,7 @@ def _train_stack(
     lr_decay: float,
     polyak: float | None,
     num_train_samples: int,
+    train_accuracy: bool,
     bar: Any,
 ) -> list[History]:
     """train_stacked for nets of one architecture; hyper's per-net values are (K,) arrays."""
@@ -156,8 +180,9 @@ def _train_stack(
     final_average: dict[int, dict[str, np.ndarray]] = {}
 
     def measure(epoch: int) -> None:
-        own = samples[active]
-        train_acc[active, epoch] = stack.accuracy(X_train[own], y_train[own])
+        if train_accuracy:
+            own = samples[active]
+            train_acc[active, epoch] = stack.accuracy(X_train[own], y_train[own])
         if X_val is not None and y_val is not None:
             val_acc[active, epoch] = stack.accuracy(X_val, y_val)
 
@@ -225,7 +250,7 @@ def _train_stack(
     return [
         History(
             loss=loss_hist[k, : counts[k]].copy(),
-            train_acc=train_acc[k, : epochs_done[k] + 1].copy(),
+            train_acc=train_acc[k, : epochs_done[k] + 1].copy() if train_accuracy else np.zeros(0),
             val_acc=val_acc[k, : epochs_done[k] + 1].copy() if X_val is not None else np.zeros(0),
             iterations_per_epoch=per_epoch,
             update_ratio={name: r[k, : counts[k] - diverged[k]].copy() for name, r in ratios.items()},

@@ -35,7 +35,7 @@ def _class(out: Path) -> Path:
         elif i == 7:
             svm = outcome("svm_loss.blank", None)
         elif i < 10:
-            svm = outcome(None, "c3")  # a mistake no check names, made twice
+            svm = outcome("svm_loss.wrong_values", "c3")  # a mistake no hint names, made twice
         softmax = outcome("softmax_loss.no_shift", f"s{i}") if i % 3 == 0 else PASS
         status = "timeout" if i == 11 else "ok"
         predict = outcome(None, None) if status != "ok" else PASS
@@ -59,16 +59,21 @@ def test_causes_groups_and_statuses_are_counted_and_ranked(tmp_path):
     assert summary["students"] == 12
     svm, softmax, predict = summary["tests"]
     assert [t["grade_id"] for t in summary["tests"]] == list(POINTS)
-    assert (svm["passed"], svm["failed"], svm["unnamed"]) == (2, 10, 2)
-    assert [(c["code"], c["count"]) for c in svm["causes"]] == [
-        ("svm_loss.missing_batch_mean", 4),
-        ("svm_loss.sign_flipped", 3),
-        ("svm_loss.blank", 1),
+    assert (svm["passed"], svm["failed"], svm["unnamed"]) == (2, 10, 0)
+    assert [(c["code"], c["count"], c["named"]) for c in svm["causes"]] == [
+        ("svm_loss.missing_batch_mean", 4, True),
+        ("svm_loss.sign_flipped", 3, True),
+        ("svm_loss.wrong_values", 2, False),
+        ("svm_loss.blank", 1, True),
     ]
     assert svm["causes"][0]["students"] == ["s00", "s01", "s02", "s03"]
     assert "not divided by N" in svm["causes"][0]["message"]  # the visible test's message
-    groups = [(g["size"], g["cause"]) for g in svm["groups"]]
-    assert groups == [(4, "svm_loss.missing_batch_mean"), (3, "svm_loss.sign_flipped"), (2, None)]
+    groups = [(g["size"], g["cause"], g["named"]) for g in svm["groups"]]
+    assert groups == [
+        (4, "svm_loss.missing_batch_mean", True),
+        (3, "svm_loss.sign_flipped", True),
+        (2, "svm_loss.wrong_values", False),  # the same wrong numbers, which no hint explains
+    ]
     assert svm["groups"][2]["students"] == ["s08", "s09"]
     assert softmax["groups"] == [] and softmax["causes"][0]["count"] == 4  # every answer differs: no group
     assert (predict["failed"], predict["unnamed"]) == (1, 1)

@@ -123,9 +123,9 @@ def test_the_report_finds_the_known_mistakes_in_their_numbers_and_order(graded):
         assert cause["students"] == [f"{kind}_{i:02d}" for i in range(COUNTS[kind])]
     assert "not divided by N" in test["causes"][0]["message"]
     # the two wrong answers each agree across their hand-ins (a blank one returns nothing to compare)
-    assert [(g["size"], g["cause"]) for g in test["groups"]] == [
-        (30, CODES["missing_batch_mean"]),
-        (20, CODES["sign_flipped"]),
+    assert [(g["size"], g["cause"], g["named"]) for g in test["groups"]] == [
+        (30, CODES["missing_batch_mean"], True),
+        (20, CODES["sign_flipped"], True),
     ]
 
 

@@ -204,3 +204,61 @@ def test_bad_arguments_say_what_to_fix(digits, call, match):
     nets = [FC([10], 64, 10, seed=k) for k in range(2)]
     with pytest.raises((ValueError, TypeError), match=match):
         call(nets, digits[0], digits[1])
+
+
+def test_nets_past_the_cache_budget_train_in_several_stacks_with_the_same_result(digits, monkeypatch):
+    net = FC([30, 20], 64, 10)
+    per_net = 4 * 50 * (30 + 20 + 10) * 8
+    monkeypatch.setattr(sweep, "_CACHE_BUDGET", 2 * per_net)
+    assert sweep._stacks(list(range(5)), net, 50) == [[0, 1], [2, 3], [4]]
+    monkeypatch.setattr(sweep, "_CACHE_BUDGET", 4 * per_net)
+    assert sweep._stacks(list(range(5)), net, 50) == [[0, 1, 2], [3, 4]]  # about equal sizes
+    test_a_learning_rate_and_regularization_sweep_over_seeds_is_the_same_nets(digits)
+
+
+def test_train_accuracy_false_measures_no_train_accuracy_and_trains_the_same_nets(digits):
+    X_train, y_train, X_val, y_val = digits
+    nets = {flag: [FC([20], 64, 10, seed=k) for k in range(2)] for flag in (True, False)}
+    histories = {
+        flag: sweep.train_stacked(
+            nets[flag],
+            X_train,
+            y_train,
+            X_val,
+            y_val,
+            rngs=[np.random.default_rng(k) for k in range(2)],
+            num_epochs=2,
+            train_accuracy=flag,
+            verbose=False,
+        )
+        for flag in (True, False)
+    }
+    for with_acc, without in zip(histories[True], histories[False]):
+        assert len(with_acc.train_acc) == 3 and len(without.train_acc) == 0
+        np.testing.assert_array_equal(without.val_acc, with_acc.val_acc)
+        np.testing.assert_array_equal(without.loss, with_acc.loss)
+
+
+def test_progress_bar_when_verbose(digits, capsys):
+    X_train, y_train = digits[0][:100], digits[1][:100]
+    sweep.train_stacked(
+        [FC([10], 64, 10, seed=k) for k in range(2)],
+        X_train,
+        y_train,
+        rngs=[np.random.default_rng(k) for k in range(2)],
+        num_epochs=1,
+    )
+    assert "training" in capsys.readouterr().err
+
+
+def test_linear_softmax_nets_without_hidden_layers(digits):
+    one, two = _one_by_one_and_stacked(
+        digits,
+        lambda k: FC([], 64, 10, reg=0.01 * k, seed=k),
+        seeds=[0, 1, 2],
+        rule=optim.nesterov_momentum,
+        hyper=dict(lr=0.05),
+        num_epochs=2,
+        batch_size=64,
+    )
+    _assert_same(one, two, digits[2])

@@ -81,16 +81,20 @@ def _test(t: dict) -> list[str]:
             )
         out.append("</table>")
     if t["unnamed"]:
-        out.append(f"<p>{t['unnamed']} failure(s) with no cause named by the check.</p>")
+        out.append(
+            f"<p>{t['unnamed']} failure(s) without a cause code (graded before the grader recorded causes: "
+            "grade again with --force to see them).</p>"
+        )
     if t["groups"]:
         out.append(
             "<p>Identical wrong results (these hand-ins agree with each other to 1e-9, not with the "
-            "reference); a group without a named cause is a mistake no hint names yet:</p>"
+            "reference); a large group that no hint names is a misconception worth a hint:</p>"
         )
         out.append("<table><tr><th>hand-ins</th><th>cause</th><th>the check's message</th><th>who</th></tr>")
         for g in t["groups"]:
-            named = g["cause"] is not None
-            cause = f"<code>{_e(g['cause'])}</code>" if named else "no name yet"
+            named = g.get("named", g["cause"] is not None)
+            cause = f"<code>{_e(g['cause'])}</code>" if g["cause"] else ""
+            cause += "" if named else " (no hint names it yet)"
             out.append(
                 f'<tr{"" if named else " class=unnamed"}><td class="n">{g["size"]}</td><td>{cause}</td>'
                 f"<td><pre>{_e(g['message'])}</pre></td><td>{_who(g['students'])}</td></tr>"

@@ -7,7 +7,9 @@ From each student's record (:mod:`load`):
   failures as the checks named them (the ``cause`` the grader records per test), ranked by how
   many students hit each, with the check's message for it; and the groups of identical wrong
   results (hand-ins whose ``answer`` fingerprints are equal agree to 1e-9 on that test), two or
-  more hand-ins each, largest first, whether or not a check has a name for them;
+  more hand-ins each, largest first, whether or not a check has a name for them (``named``: false
+  when the cause is only the kind of failure, ``<exercise>.wrong_values`` and the like, which no
+  hint explains: a misconception no hint names yet);
 - the statuses other than ``ok``, with their students;
 - pairs of hand-ins whose answer cells have the same normalized digest (the grader records it per
   answer cell: :mod:`course_tools.grade.likeness`), found by hashing: one pass groups the cells
@@ -23,12 +25,23 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 
+from course_utils.checks._hints import GENERIC
+
 from ..grade.results import STATUSES, Status
 from .load import Output
 
 __all__ = ["summarize", "COMMON", "FORMAT"]
 
 FORMAT = 1  # report.json's layout; a change that scripts would notice raises it
+# the causes a check gives a failure that none of its hints explains (``<exercise>.wrong_values``, ...)
+UNEXPLAINED = {cause for kind, cause in GENERIC.items() if kind not in ("blank", "inplace", "signature")}
+
+
+def named(code: str | None) -> bool:
+    """Whether a cause code names a mistake (a hint's, or blank), rather than the kind of failure alone."""
+    return isinstance(code, str) and code.rpartition(".")[2] not in UNEXPLAINED
+
+
 COMMON = 10  # more hand-ins than this with one cell's digest: a common answer, not pairs
 
 
@@ -57,6 +70,7 @@ def _causes(failed: list[tuple[str, dict]]) -> tuple[list[dict], int]:
         {
             "code": code,
             "count": len(by_code[code]),
+            "named": named(code),
             "message": min(texts[code].items(), key=lambda kv: (-kv[1], kv[0]))[0],
             "students": sorted(by_code[code]),
         }
@@ -77,10 +91,12 @@ def _groups(failed: list[tuple[str, dict]]) -> list[dict]:
         if len(members) < 2:
             continue
         codes = Counter(t.get("cause") for _, t in members if isinstance(t.get("cause"), str))
+        cause = codes.most_common(1)[0][0] if codes else None
         groups.append(
             {
                 "size": len(members),
-                "cause": codes.most_common(1)[0][0] if codes else None,
+                "cause": cause,
+                "named": named(cause),
                 "message": Counter(_message(t) for _, t in members).most_common(1)[0][0],
                 "answer": answer,
                 "students": sorted(s for s, _ in members),

@@ -47,7 +47,7 @@ from .. import models
 from ._core import CheckFailure, Spec, pair
 from ._hints import Hint
 from ._registry import register
-from ._shapes import raised
+from ._shapes import product, raised
 
 __all__ = [
     "check_svm_loss_naive",
@@ -117,34 +117,30 @@ def _call(student, case, *, name: str) -> dict:
 _STAGES = "X (N, D), W and dW (D, C), scores and dscores (N, C), y (N,): scores = X @ W, dW = X.T @ dscores"
 
 
-def _product(left: str, right: str):
-    return lambda s, case: s.kind == "product" and (s.left, s.right) == (left, right)
-
-
 _LOOPS = {
     "C": "loop over the classes with range(W.shape[1]) (C of them)",
     "N": "loop over the examples with range(X.shape[0]) (N of them)",
     "D": "X[i] has D features, W.shape[0]; the classes are W's columns, range(W.shape[1])",
 }
 _ERRORS = (  # numpy's shape errors, read in the exercise's sizes N, D, C
-    raised("w_transposed", _sizes, _product("D", "C"), "W is (D, C): scores = X @ W, without transposing W."),
+    raised("w_transposed", _sizes, product("D", "C"), "W is (D, C): scores = X @ W, without transposing W."),
     raised(
         "x_transposed",
         _sizes,
-        _product("N", "D"),
+        product("N", "D"),
         "X is (N, D), one row per example: scores = X @ W, without transposing X.",
     ),
-    raised("dw_factors_swapped", _sizes, _product("C", "N"), "dW = X.T @ dscores, with X.T first: (D, N) @ (N, C)."),
+    raised("dw_factors_swapped", _sizes, product("C", "N"), "dW = X.T @ dscores, with X.T first: (D, N) @ (N, C)."),
     raised(
         "x_not_transposed",
         _sizes,
-        _product("D", "N"),
+        product("D", "N"),
         "the batch axis N is summed in dW = X.T @ dscores, (D, N) @ (N, C): transpose X.",
     ),
     raised(
         "dscores_transposed",
         _sizes,
-        _product("N", "C"),
+        product("N", "C"),
         "dscores is already (N, C): dW = X.T @ dscores, without transposing dscores.",
     ),
     raised(
