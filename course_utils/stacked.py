@@ -42,8 +42,8 @@ def _reuse_freed_memory() -> None:
 
     A stack's arrays are K times a net's, over the 128 kB above which glibc maps fresh pages for
     every block and returns them when it is freed; the first touch of each page then costs a
-    page fault, and a training step of a dozen stacked nets spends half its time in them. With
-    the thresholds raised, a freed block serves the next array of its size, as it does for the
+    page fault, which for these small products can cost more than the arithmetic. With the
+    thresholds raised, a freed block serves the next array of its size, as it does for the
     arrays of a single small net. The process keeps up to 64 MB of freed memory to do so.
     """
     if sys.platform != "linux":
@@ -144,7 +144,8 @@ class StackedNets:
         last = self.num_layers - 1 if upto is None else upto
         for i in range(1, last + 1):
             x = h
-            a = x @ self.params[f"W{i}"] + self.params[f"b{i}"][:, None, :]
+            a = x @ self.params[f"W{i}"]
+            a += self.params[f"b{i}"][:, None, :]  # the product's own array: the bias added in place
             bn = mask = None
             if self.normalization == "batchnorm":
                 a, bn = self._batchnorm(a, i, train=train)
@@ -156,21 +157,27 @@ class StackedNets:
         if upto is not None:
             return h, caches
         L = self.num_layers
-        return h @ self.params[f"W{L}"] + self.params[f"b{L}"][:, None, :], [*caches, h]
+        scores = h @ self.params[f"W{L}"]
+        scores += self.params[f"b{L}"][:, None, :]
+        return scores, [*caches, h]
 
     def _batchnorm(self, a: np.ndarray, i: int, *, train: bool) -> tuple[np.ndarray, tuple]:
         """layers.batchnorm_forward on each model's slice (the batch is axis 1); updates self.running[i]."""
         running = self.running[i]
-        if train:
-            mu, var = a.mean(axis=1), a.var(axis=1)
+        mu = a.mean(axis=1) if train else running.mean
+        x_hat = a - mu[:, None, :]
+        if train:  # the biased variance as a.var computes it, from the a - mu needed anyway
+            var = np.square(x_hat).sum(axis=1) / a.shape[1]
             self.running[i] = layers.Running(
                 _MOMENTUM * running.mean + (1 - _MOMENTUM) * mu, _MOMENTUM * running.var + (1 - _MOMENTUM) * var
             )
         else:
-            mu, var = running.mean, running.var
-        x_hat = (a - mu[:, None, :]) / np.sqrt(var + _EPS)[:, None, :]
+            var = running.var
+        x_hat /= np.sqrt(var + _EPS)[:, None, :]
         gamma = self.params[f"gamma{i}"][:, None, :]
-        return gamma * x_hat + self.params[f"beta{i}"][:, None, :], (x_hat, var, gamma)
+        out = x_hat * gamma
+        out += self.params[f"beta{i}"][:, None, :]
+        return out, (x_hat, var, gamma)
 
     def _dropout_mask(self, h: np.ndarray) -> np.ndarray:
         """Each net's mask from its own generator, as layers.dropout_forward draws it; 1 where p_drop is 0."""
@@ -240,7 +247,7 @@ class StackedNets:
         if len(penalized):
             for i in range(1, L + 1):
                 W = self.params[f"W{i}"]  # reg in W's dtype, as a Python float meets an array
-                grads[f"W{i}"] = grads[f"W{i}"] + self.reg.astype(W.dtype).reshape(-1, 1, 1) * W
+                grads[f"W{i}"] += self.reg.astype(W.dtype).reshape(-1, 1, 1) * W  # the product's own array
         return loss, {k: grads[k].astype(self.dtype, copy=False) for k in self.params}
 
 
@@ -264,5 +271,8 @@ def _batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.
     dgamma, dbeta = (dout * x_hat).sum(axis=1), dout.sum(axis=1)
     inv_std = (1.0 / np.sqrt(var + _EPS))[:, None, :]
     N = dout.shape[1]
-    dx = (gamma * inv_std / N) * (N * dout - dbeta[:, None, :] - x_hat * dgamma[:, None, :])
+    dx = N * dout  # then (N dout - sum(dout) - x_hat sum(dout x_hat)) gamma inv_std / N, in place
+    dx -= dbeta[:, None, :]
+    dx -= x_hat * dgamma[:, None, :]
+    dx *= gamma * inv_std / N
     return dx, dgamma, dbeta

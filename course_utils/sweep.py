@@ -53,7 +53,8 @@ def train_stacked(
     Inputs:
     - nets: K FullyConnectedNet, each with its own seed or weights, activation, reg and p_drop.
       Nets of one architecture (hidden_dims, input_dim, num_classes, normalization, dtype) are
-      trained as one :class:`StackedNets`. Their params are replaced by the trained ones.
+      trained as :class:`StackedNets`, as many per stack as fit the cache (see ``_stacks``).
+      Their params (and batchnorm's running averages) are replaced by the trained ones.
     - X_train (N, D), y_train (N,), X_val, y_val: as for :func:`course_utils.train.train`, shared.
     - rngs: K generators, net k's shuffling and train-accuracy subsample, as ``rng`` of train.
     - rule, num_epochs, batch_size, lr_decay, polyak, num_train_samples, verbose: as for train.
@@ -67,6 +68,7 @@ def train_stacked(
     leaves the stack at that step (its History says ``diverged``) and the rest go on. The
     matrix products cost what they cost one net at a time; what a stack saves is the rest of
     each step, the Python calls and small array operations that dominate for nets this small.
+    Nets of different architectures go in different stacks, one stack after another.
     """
     nets, K = list(nets), len(nets)
     X_train, y_train = np.asarray(X_train), np.asarray(y_train)

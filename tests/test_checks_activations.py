@@ -452,3 +452,24 @@ def test_blank_exercise_says_not_filled_in():
         raise NotImplementedError()
 
     fails(checks.check_sigmoid, "not filled in", sigmoid_forward=blank, sigmoid_backward=sigmoid_backward)
+
+
+@pytest.mark.parametrize(
+    "name, slip, code",
+    [
+        ("sigmoid", "overflow", "sigmoid.exp_overflow"),
+        ("sigmoid", "derivative at the cached output", "sigmoid.sigma_of_output"),
+        ("sigmoid", "float32 cache, float64 dx", "sigmoid.float32_intermediate"),
+        ("tanh", "square missing", "tanh.missing_square"),
+        ("tanh", "summed over the batch", "tanh.lost_axis"),
+        ("leaky_relu", "forward hard-codes the default", "leaky_relu.alpha_default_forward"),
+        ("leaky_relu", "dout forgotten", "leaky_relu.forgot_dout"),
+        ("elu", "branches swapped", "elu.branches_swapped"),
+        ("elu", "input modified in place", "elu.in_place"),
+    ],
+)
+def test_typical_wrong_answers_have_their_cause_codes(name, slip, code):
+    forward, backward, _ = SLIPS[name][slip]
+    with pytest.raises(CheckFailure) as info:
+        getattr(checks, f"check_{name}")(**{f"{name}_forward": forward, f"{name}_backward": backward}, verbose=False)
+    assert info.value.code == code

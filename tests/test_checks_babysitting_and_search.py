@@ -302,3 +302,23 @@ def test_the_visible_ranges_differ_from_the_notebooks_and_from_each_other():
     for case in checks.REGISTRY["check_sample_hyperparams"].cases(0):
         assert case["lr_range"] != case["reg_range"]
         assert case["lr_range"] != (1e-4, 1.0) and case["reg_range"] != (1e-5, 1.0)
+
+
+@pytest.mark.parametrize(
+    "student, code",
+    [
+        (dict(sample_hyperparams=sample_uniform), "sample_hyperparams.lr_uniform_not_log"),
+        (dict(sample_hyperparams=sample_ln_as_log10), "sample_hyperparams.lr_natural_log_base_10"),
+        (dict(sample_hyperparams=sample_grid), "sample_hyperparams.lr_grid_not_random"),
+        (dict(sample_hyperparams=sample_scalar), "sample_hyperparams.one_number"),
+        (dict(ensemble_predict=ensemble_vote), "ensemble_predict.vote_averaged"),
+        (dict(ensemble_predict=ensemble_inplace), "ensemble_predict.in_place"),
+        (dict(ensemble_predict=ensemble_probabilities), "ensemble_predict.probabilities_not_labels"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_typical_wrong_answers_have_their_cause_codes(student, code):
+    name = next(iter(student))
+    with pytest.raises(checks.CheckFailure) as info:
+        getattr(checks, f"check_{name}")(**student, verbose=False)
+    assert info.value.code == code

@@ -89,7 +89,8 @@ def test_a_code_is_snake_case_and_a_check_name_becomes_one():
 
 def test_every_hint_of_every_check_has_a_well_formed_code_unique_in_its_check():
     for name, spec in checks.REGISTRY.items():
-        codes = [h.code for h in spec.all_hints() if h.code is not None]
+        assert all(isinstance(h, Hint) for h in spec.hints), name
+        codes = [h.code for h in spec.hints]
         for code in codes:
             assert CODE.match(cause_code(spec.name, code, "value")), (name, code)
         assert len(codes) == len(set(codes)), (name, [c for c in codes if codes.count(c) > 1])
@@ -98,3 +99,9 @@ def test_every_hint_of_every_check_has_a_well_formed_code_unique_in_its_check():
 def test_numpy_hints_have_distinct_codes():
     codes = [h.code for h in NUMPY_HINTS]
     assert len(codes) == len(set(codes)) and all(re.fullmatch(r"[a-z0-9_]+", c) for c in codes)
+
+
+def test_a_hint_in_another_form_is_refused_with_a_clear_error():
+    spec = Spec(**{**SPEC.__dict__, "hints": ((lambda got, exp, case: True, "a pair"),)})
+    with pytest.raises(TypeError, match="every hint of a check is a Hint"):
+        run_check(spec, {"matmul_backward": lambda dout, x, w: (dout @ w.T, 2 * x.T @ dout)}, verbose=False)

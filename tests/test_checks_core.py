@@ -12,8 +12,9 @@ import pytest
 from toy_specs import BIAS_SPEC, SPEC, _call  # noqa: F401  (_call: the frame a traceback must not show)
 
 from course_utils import checks
-from course_utils.checks import CheckFailure, Spec, run_check
+from course_utils.checks import CheckFailure, Hint, Spec, run_check
 from course_utils.checks._core import diagnose, format_rows
+from course_utils.checks._hints import always
 
 
 def check(fn, spec=SPEC):
@@ -120,7 +121,7 @@ def test_failure_prints_the_table_with_fail_rows(capsys):
 
 
 def test_spec_specific_hint_used_when_generic_diagnosis_is_silent():
-    spec = Spec(**{**SPEC.__dict__, "hints": ((lambda got, exp, case: True, "special hint here"),)})
+    spec = Spec(**{**SPEC.__dict__, "hints": (Hint("special", lambda got, exp, case: True, "special hint here"),)})
     with pytest.raises(AssertionError, match="(?s)special hint here"):
         check(lambda dout, x, w: (dout @ w.T, x.T @ dout + np.arange(15.0).reshape(5, 3)), spec)
 
@@ -215,10 +216,15 @@ def test_an_index_error_gets_the_generic_hint_and_the_spec_can_give_its_own():
 
     with pytest.raises(CheckFailure, match=r"(?s)raised IndexError: index 5 is out of bounds.*Hint: an index ran past"):
         check(loop)
-    own = Spec(**{**SPEC.__dict__, "error_hint": "loop over the D rows of dw."})
+    own = Spec(**{**SPEC.__dict__, "hints": (Hint("rows", always, "loop over the D rows of dw.", on="raised"),)})
     with pytest.raises(CheckFailure, match=r"(?s)raised IndexError.*Hint: loop over the D rows of dw\.$"):
         check(loop, own)
-    by_case = Spec(**{**SPEC.__dict__, "error_hint": lambda case: f"w has shape {case['w'].shape}."})
+    by_case = Spec(
+        **{
+            **SPEC.__dict__,
+            "hints": (Hint("w_shape", always, lambda m, e, case: f"w has shape {case['w'].shape}.", on="raised"),),
+        }
+    )
     with pytest.raises(CheckFailure, match=r"(?s)raised IndexError.*Hint: w has shape \(5, 3\)\.$"):
         check(loop, by_case)
 
@@ -501,7 +507,7 @@ def test_every_notebook_module_declares_case_sizes_and_they_are_distinct(module,
 
 def test_hints_first_puts_a_named_cause_before_the_generic_factor():
     scaled = lambda dout, x, w: (dout @ w.T, 0.1 * (x.T @ dout))
-    named = ((lambda got, exp, case: True, "lr is hard-coded"),)
+    named = (Hint("lr_hardcoded", lambda got, exp, case: True, "lr is hard-coded"),)
     with pytest.raises(AssertionError, match="constant factor"):
         check(scaled, Spec(**{**SPEC.__dict__, "hints": named}))
     with pytest.raises(AssertionError, match="lr is hard-coded"):
@@ -512,6 +518,8 @@ def test_a_spec_can_say_why_an_output_is_nan():
     nan = lambda dout, x, w: (dout @ w.T, np.sqrt(-np.abs(x.T @ dout)))
     with np.errstate(invalid="ignore"), pytest.raises(AssertionError, match="exp\\(\\) overflowed"):
         check(nan)
-    spec = Spec(**{**SPEC.__dict__, "nonfinite_hint": lambda got, case: "a root of a negative number"})
+    spec = Spec(
+        **{**SPEC.__dict__, "hints": (Hint("negative_root", always, "a root of a negative number", on="nonfinite"),)}
+    )
     with np.errstate(invalid="ignore"), pytest.raises(AssertionError, match="root of a negative number"):
         check(nan, spec)

@@ -346,3 +346,30 @@ def test_the_backward_kernel_part_returns_raw_arrays():
     assert not set(raw) & set(spec.expected(case))
     assert all(isinstance(v, np.ndarray) for v in raw.values())
     _through_the_grader("check_dropout_backward", {"dropout_forward": forward_ge, "dropout_backward": backward}, 1)
+
+
+def _new_mask(dout, cache):
+    return dout * (np.random.default_rng(5).random(dout.shape) >= 0.5) / 0.5
+
+
+@pytest.mark.parametrize(
+    "student, code",
+    [
+        (dict(dropout_forward=make_forward(keep=lambda p: p)), "dropout_forward.keep_drop_swapped"),
+        (dict(dropout_forward=make_forward(test=lambda x, p: x * (1 - p))), "dropout_forward.vanilla_test_scaling"),
+        (dict(dropout_forward=make_forward(draw=lambda shape: np.random.rand(*shape))), "dropout_forward.global_rng"),
+        (dict(dropout_forward=forward_per("feature")), "dropout_forward.columns_dropped"),
+        (dict(dropout_forward=make_forward(cache=lambda mask, p: mask > 0)), "dropout_forward.cache_unscaled_mask"),
+        (
+            dict(dropout_forward=forward_ge, dropout_backward=lambda dout, cache: dout * (cache > 0)),
+            "dropout_backward.missing_scale",
+        ),
+        (dict(dropout_forward=forward_ge, dropout_backward=_new_mask), "dropout_backward.new_mask"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_typical_wrong_answers_have_their_cause_codes(student, code):
+    check = checks.check_dropout_backward if "dropout_backward" in student else checks.check_dropout_forward
+    with pytest.raises(checks.CheckFailure) as info:
+        check(**student, verbose=False)
+    assert info.value.code == code

@@ -411,3 +411,34 @@ def test_two_loop_slips_fail_with_their_hint(case, seed):
     func, hint = LBFGS_WRONG[case]
     with pytest.raises(AssertionError, match=hint):
         checks.check_lbfgs_direction(lbfgs_direction=func, seed=seed, verbose=False)
+
+
+@pytest.mark.parametrize(
+    "case, code",
+    [
+        ("momentum-uphill", "sgd_momentum.velocity_uphill"),
+        ("momentum-inplace-w", "sgd_momentum.in_place"),
+        ("nesterov-plain", "nesterov_momentum.plain_momentum"),
+        ("adagrad-signed", "adagrad.signed_cache"),
+        ("rmsprop-decay-hardcoded", "rmsprop.decay_rate_hardcoded"),
+        ("adam-t-after", "adam.t_incremented_late"),
+        ("adam-m-uncorrected", "adam.missing_m_correction"),
+        ("adam-nan-elsewhere", "adam.not_finite"),
+    ],
+)
+def test_wrong_rules_have_their_cause_codes(case, code):
+    check, func, _ = WRONG[case]
+    with pytest.raises(checks.CheckFailure) as info:
+        getattr(checks, f"check_{check}")(func, verbose=False)
+    assert info.value.code == code
+
+
+@pytest.mark.parametrize(
+    "case, code",
+    [("sign", "lbfgs_direction.wrong_sign"), ("gamma-oldest", "lbfgs_direction.gamma_from_oldest")],
+)
+def test_wrong_two_loops_have_their_cause_codes(case, code):
+    func, _ = LBFGS_WRONG[case]
+    with pytest.raises(checks.CheckFailure) as info:
+        checks.check_lbfgs_direction(lbfgs_direction=func, verbose=False)
+    assert info.value.code == code

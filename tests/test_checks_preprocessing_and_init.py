@@ -308,3 +308,64 @@ def test_blank_preprocessing_is_not_filled_in():
 
     with pytest.raises(checks.NotFilledIn, match="blank is not filled in yet"):
         checks.check_preprocess(preprocess=blank, verbose=False)
+
+
+def _code(check, **student):
+    with np.errstate(all="ignore"), pytest.raises(checks.CheckFailure) as info:
+        getattr(checks, check)(**student, verbose=False)
+    return info.value.code
+
+
+@pytest.mark.parametrize(
+    "check, student, code",
+    [
+        (
+            "check_init_weights",
+            dict(init_weights=make_init_weights(he=lambda a, b: 2 / a)),
+            "init_weights.he_missing_sqrt",
+        ),
+        (
+            "check_init_weights",
+            dict(init_weights=make_init_weights(xavier=STD["he"], he=STD["xavier"])),
+            "init_weights.xavier_he_swapped",
+        ),
+        (
+            "check_init_weights",
+            dict(init_weights=make_init_weights(small=lambda a, b: 0.01 * np.sqrt(2))),
+            "init_weights.only_small_wrong",
+        ),
+        (
+            "check_layer_stats",
+            dict(layer_stats=lambda X, weights, activation: layer_stats(X, weights, activation, pre=True)),
+            "layer_stats.pre_activation_stats",
+        ),
+        (
+            "check_layer_stats",
+            dict(
+                layer_stats=lambda X, weights, activation: [
+                    (np.tanh(X @ W).mean(), np.tanh(X @ W).std()) for W in weights
+                ]
+            ),
+            "layer_stats.layer_fed_x",
+        ),
+        ("check_preprocess", dict(preprocess=_wrong(own_val=True)), "preprocess.val_own_statistics"),
+        (
+            "check_preprocess",
+            dict(preprocess=_wrong(std_of=lambda X, e: X.std(axis=0))),
+            "preprocess.constant_feature_divided_by_zero",
+        ),
+        (
+            "check_preprocess",
+            dict(
+                preprocess=_wrong(
+                    mean_of=lambda X: X.mean(axis=1, keepdims=True),
+                    std_of=lambda X, e: X.std(axis=1, keepdims=True) + e,
+                )
+            ),
+            "preprocess.statistics_per_example",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_typical_wrong_answers_have_their_cause_codes(check, student, code):
+    assert _code(check, **student) == code

@@ -25,7 +25,7 @@ from course_tools.grade.plan import load_plan
 from course_utils.checks import REGISTRY, CheckFailure, verify
 
 REPO = Path(__file__).resolve().parents[1]
-COURSE = sorted((REPO / "solutions").glob("0*.ipynb"))
+COURSE = sorted((REPO / "solutions").glob("[0-9][0-9]_*.ipynb"))
 
 PROBE = r'''
 import copy, functools, importlib, inspect, io, os, pickle, pkgutil, signal, sys, warnings

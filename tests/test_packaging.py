@@ -227,6 +227,11 @@ def test_grading_tests_skip_with_a_clear_message_in_a_checkout_that_is_not_insta
 DOCS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")), "benchmarks/README.md"]
 
 
+def _prose(path: Path) -> str:
+    """A guide's text without its fenced blocks (code and output are no links)."""
+    return re.sub(r"^\s*(`{3,}).*?^\s*\1\s*$", "", path.read_text(), flags=re.S | re.M)
+
+
 def _docs_code() -> list[tuple[str, str]]:
     """Every line of code (blocks and inline) in the README and the guides, as (file, line), with shell
     line continuations joined; what a block shows as output (```` ```text output ````) is not code."""
@@ -234,9 +239,7 @@ def _docs_code() -> list[tuple[str, str]]:
 
     found = []
     for name in DOCS:
-        text = (ROOT / name).read_text()
-        prose = re.sub(r"^\s*(`{3,}).*?^\s*\1\s*$", "", text, flags=re.S | re.M)
-        code = [b.code for b in blocks(ROOT / name)] + re.findall(r"`([^`\n]+)`", prose)
+        code = [b.code for b in blocks(ROOT / name)] + re.findall(r"`([^`\n]+)`", _prose(ROOT / name))
         found += [(name, line.strip()) for snippet in code for line in re.sub(r"\\\n\s*", " ", snippet).splitlines()]
     return found
 
@@ -247,7 +250,7 @@ def test_the_guides_the_readme_links_exist_and_the_readme_stays_a_front_page():
     for name in DOCS[1:]:
         assert f"]({name})" in readme, f"README.md does not link {name}"
     for name in DOCS:
-        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", (ROOT / name).read_text()):
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", _prose(ROOT / name)):
             assert ((ROOT / name).parent / target).exists(), f"{name} links {target}, which does not exist"
 
 

@@ -249,3 +249,16 @@ def test_progress_bar_when_verbose(digits, capsys):
         num_epochs=1,
     )
     assert "training" in capsys.readouterr().err
+
+
+def test_linear_softmax_nets_without_hidden_layers(digits):
+    one, two = _one_by_one_and_stacked(
+        digits,
+        lambda k: FC([], 64, 10, reg=0.01 * k, seed=k),
+        seeds=[0, 1, 2],
+        rule=optim.nesterov_momentum,
+        hyper=dict(lr=0.05),
+        num_epochs=2,
+        batch_size=64,
+    )
+    _assert_same(one, two, digits[2])

@@ -69,10 +69,6 @@ class Spec:
       diagnosis (:func:`~._hints.diagnose`), then the unbound ones; hints of the other kinds
       (``on``: shape, nonfinite, raised, inplace) are tried before the generic ones.
     - reference: dotted names of course functions a graded answer must not simply call.
-    - error_hint: the hint shown when the student's code raises an error of its own inside
-      ``call`` (numpy's ValueError for shapes that do not fit, an IndexError, ...): a string,
-      or a function of the case (the inputs) that returns one (or None). None: a generic hint
-      chosen from numpy's message.
     - point: names of inputs printed, at the failing index, when a value is wrong
       (``at x=-1.25, y=3.5``), so that a student can redo that point by hand; meant for
       checks that call scalar code once per entry of 1-D inputs. Never shown for hidden tests.
@@ -82,12 +78,6 @@ class Spec:
       process when grading, so the course's implementation never has to be in a graded kernel.
     - hints_first: try ``hints`` before the generic diagnosis (for hints that name a cause more
       precisely than "off by a constant factor", e.g. a hard-coded learning rate).
-    - nonfinite_hint(got, case) -> str or None: the hint when an output holds nan or inf (None:
-      the generic one about exp, division and log).
-    - shape_hint(got, expected, case) -> str or None: the hint when an output has the wrong shape
-      (None: the generic diagnosis, e.g. a sum without axis=).
-    - inplace_hint: what to do instead, when the student's code writes into an input (None: the
-      generic advice, ``x = x.copy()`` or a new array instead of ``+=``).
     """
 
     name: str
@@ -98,15 +88,11 @@ class Spec:
     tol: float | Mapping[str, float] = 1e-7
     like: Mapping[str, str] = field(default_factory=dict)
     batch: str | None = None
-    hints: tuple[tuple[Any, ...], ...] = ()  # (test, hint) or (quantity, test, hint)
+    hints: tuple[Hint, ...] = ()
     reference: tuple[str, ...] = ()
-    error_hint: str | Callable[[dict[str, Any]], str] | None = None
     point: tuple[str, ...] = ()
     derive: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
     hints_first: bool = False
-    nonfinite_hint: Callable[[np.ndarray, dict[str, Any]], str | None] | None = None
-    shape_hint: Callable[[np.ndarray, np.ndarray, dict[str, Any]], str | None] | None = None
-    inplace_hint: str | None = None
 
     def tolerance(self, output: str) -> float:
         return self.tol if isinstance(self.tol, (int, float)) else self.tol.get(output, 1e-7)
@@ -116,47 +102,14 @@ class Spec:
         x = case.get(self.batch) if self.batch is not None else None
         return int(x.shape[0]) if isinstance(x, np.ndarray) and x.ndim else None
 
-    def all_hints(self) -> tuple:
-        """``hints`` as Hint records (a pair or triple of the older form has no named cause)."""
-        return tuple(h if isinstance(h, Hint) else _Unnamed.of(h) for h in self.hints)
-
-    def hint_for_error(self, case: Mapping[str, Any], message: str) -> Any:
-        """The hint (a Hint, or None) for numpy's ValueError or IndexError raised in the student's code."""
-        hint = pick(self.all_hints(), "raised", message, None, case)
-        if hint is not None:
-            return hint
-        text = self.error_hint(case) if callable(self.error_hint) else self.error_hint
-        return _Unnamed.text_only(text, "raised") if text else numpy_hint(message)
+    def hint_for_error(self, case: Mapping[str, Any], message: str) -> Hint | None:
+        """The hint for numpy's ValueError or IndexError raised in the student's code: the check's
+        own (``on="raised"``), else numpy's usual ones."""
+        return pick(self.hints, "raised", message, None, case) or numpy_hint(message)
 
     def code(self, failure: Failure) -> str:
         """The failure's ``<exercise>.<cause>`` code in this check."""
         return failure.code(self.name)
-
-
-@dataclass(frozen=True)
-class _Unnamed:
-    """A hint given in an older form (a pair, a triple, a text): the generic cause of its failure."""
-
-    when: Callable[..., Any]
-    message: Any
-    on: str = "value"
-    quantity: str | None = None
-    code: None = None
-
-    @classmethod
-    def of(cls, pair: tuple) -> _Unnamed:
-        *only, test, text = pair
-        return cls(test, text, quantity=only[0] if only else None)
-
-    @classmethod
-    def text_only(cls, text: str, on: str) -> _Unnamed:
-        return cls(lambda *a: True, text, on=on)
-
-    def text(self, got: Any, expected: Any, case: Mapping[str, Any]) -> str:
-        return self.message(got, expected, case) if callable(self.message) else self.message
-
-    def applies_to(self, quantity: str | None) -> bool:
-        return self.quantity in (None, quantity)
 
 
 @dataclass
@@ -252,10 +205,10 @@ def verify(
     grader's process: it never calls student code.
     """
     func = spec.name
-    hints = spec.all_hints()
+    hints = spec.hints
     for key, ix in (modified or {}).items():
         h = pick(hints, "inplace", key, None, case)
-        hint = h.text(key, None, case) if h else spec.inplace_hint
+        hint = h.text(key, None, case) if h else None
         raise CheckFailure(Failure(func, "inplace", key, index=ix, hint=hint, cause=h.code if h else None))
     n = spec.batch_size(case)
     rows, failures = [], []
@@ -266,9 +219,7 @@ def verify(
         got = as_float_array(outputs[name], func, name)
         if got.shape != exp.shape:
             h = pick(hints, "shape", got, exp, case, quantity=name)
-            if h is None and spec.shape_hint is not None:
-                h = _Unnamed.text_only(spec.shape_hint(got, exp, case), "shape")
-            h = h if h is not None and h.text(got, exp, case) else diagnose(got.astype(np.float64), exp, batch_size=n)
+            h = h or diagnose(got.astype(np.float64), exp, batch_size=n)
             raise CheckFailure(
                 Failure(
                     func,
@@ -299,9 +250,6 @@ def verify(
         if bad.any():
             ix = tuple(int(i) for i in np.argwhere(bad)[0])
             h = pick(hints, "nonfinite", got, exp, case, quantity=name)
-            if h is None and spec.nonfinite_hint is not None:
-                text = spec.nonfinite_hint(got, case)
-                h = _Unnamed.text_only(text, "nonfinite") if text else None
             hint = h.text(got, exp, case) if h else _NONFINITE
             raise CheckFailure(
                 Failure(func, "nonfinite", name, index=ix, got=got[ix], hint=hint, cause=h.code if h else None)
@@ -444,5 +392,5 @@ def pair(func: str, result: Any, names: str = "(out, cache)") -> Any:
     """The student's result if it is a pair (tuple or list of two), else a CheckFailure saying what it is."""
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         kind = f"tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise CheckFailure(f"{func} must return the pair {names}, got a {kind}.")
+        raise CheckFailure(f"{func} must return the pair {names}, got a {kind}.", cause="not_a_pair")
     return result

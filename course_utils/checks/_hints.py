@@ -122,6 +122,8 @@ def pick(
     ``quantity``, False only those of any output, None both.
     """
     for h in hints:
+        if not isinstance(h, Hint):  # checked here, not when a Spec is made: a grading kernel's stand-ins make none
+            raise TypeError(f"every hint of a check is a Hint(code, when, message), got {h!r}")
         if h.on != on or not h.applies_to(quantity):
             continue
         if bound is not None and (h.quantity is not None) != bound:

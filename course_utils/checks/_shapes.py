@@ -6,9 +6,9 @@ ends in D. The per-notebook checks turn that into the hint for the product that 
 (``dx = dout @ w.T``, not ``dout @ w``).
 
 Notes: only the wording of numpy's own messages is read (matmul, dot, broadcasting, reshape,
-out-of-bounds indices); anything else is left to the generic handling of errors. A
-:class:`ShapeSpec` is a Spec whose ``error_hint`` also gets that message: ``Spec.error_hint``
-sees only the case, which cannot say *which* product failed.
+out-of-bounds indices); anything else is left to the generic handling of errors. :func:`raised`
+makes a check's :class:`~._hints.Hint` for one such error (``on="raised"``), whose test and
+message see what the message says in the exercise's size names.
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from ._core import Spec, _Unnamed
-from ._hints import Hint, numpy_hint, pick
+from ._hints import Hint
 
-__all__ = ["ShapeSpec", "Shapes", "read", "named", "distinct", "raised"]
+__all__ = ["Shapes", "read", "named", "distinct", "raised", "product", "says"]
 
 _MATMUL = re.compile(r"size (\d+) is different from (\d+)")  # (right factor's first, left factor's last)
 _DOT = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned")
@@ -95,24 +94,9 @@ def distinct(sizes: Mapping[str, int]) -> bool:
     return len(set(values)) == len(values) and not np.any(np.array(values) < 1)
 
 
-@dataclass
-class ShapeSpec(Spec):
-    """A Spec whose ``error_hint(case, message)`` reads numpy's message as well as the case.
-
-    Where it returns None (an error it does not recognise), numpy's generic hint is used.
-    """
-
-    def hint_for_error(self, case: Mapping[str, Any], message: str) -> Any:
-        if callable(self.error_hint):
-            hint = pick(self.all_hints(), "raised", message, None, case)
-            text = None if hint is not None else self.error_hint(case, message)
-            return hint or (_Unnamed.text_only(text, "raised") if text else numpy_hint(message))
-        return super().hint_for_error(case, message)
-
-
 def raised(
     code: str,
-    sizes: Callable[[Mapping[str, Any]], Mapping[str, int]],
+    sizes: Callable[[Any], Mapping[str, int]],  # case -> the sizes named in messages
     test: Callable[[Shapes, Mapping[str, Any]], bool],
     message: str | Callable[[Shapes, Mapping[str, Any]], str],
 ) -> Hint:
@@ -129,5 +113,22 @@ def raised(
 
     if callable(message):
         said = message
-        return Hint(code, when, lambda text, _, case: said(facts(text, case), case), on="raised")
+        # the message is asked for only where ``when`` has read the facts
+        return Hint(code, when, lambda text, _, case: said(cast(Shapes, facts(text, case)), case), on="raised")
     return Hint(code, when, message, on="raised")
+
+
+def product(left: Any, right: Any) -> Callable[[Shapes, Mapping[str, Any]], bool]:
+    """A test for :func:`raised`: a product whose sizes that should match are ``left`` and ``right``
+    (None: any size; a function of the case: the size name it gives)."""
+
+    def test(s: Shapes, case: Mapping[str, Any]) -> bool:
+        want = [w(case) if callable(w) else w for w in (left, right)]
+        return s.kind == "product" and all(w is None or w == got for w, got in zip(want, (s.left, s.right)))
+
+    return test
+
+
+def says(kind: str, test: Callable[[Shapes, Mapping[str, Any]], bool] = lambda s, case: True):
+    """A test for :func:`raised`: numpy's message is of this ``kind`` (``Shapes.kind``) and ``test`` holds."""
+    return lambda s, case: s.kind == kind and test(s, case)

@@ -23,7 +23,7 @@ from ._core import CheckFailure, Spec, pair
 from ._failure import Failure, code_name, describe_line, student_frames
 from ._hints import Hint, matches
 from ._registry import register
-from ._shapes import named, raised
+from ._shapes import named, product, raised
 
 __all__ = [
     "check_grads_xyz",
@@ -104,7 +104,7 @@ def _xyz_call(student, case):
 
 
 def _xyz_expected(case):
-    out = {"dfdx": [], "dfdy": [], "dfdz": []}
+    out: dict[str, list[float]] = {"dfdx": [], "dfdy": [], "dfdz": []}
     for x, y, z in zip(case["x"], case["y"], case["z"]):
         vx, vy, vz = ref.Value(x), ref.Value(y), ref.Value(z)
         ((vx + vy) * vz).backward()
@@ -440,7 +440,7 @@ def _net_step(net, step: str, *args):
         ) from None
 
 
-def _net_pass(net, x, y, z, d, *, forward=True) -> list[float]:
+def _net_pass(net, x, y, z, d, *, forward=True) -> list[float | None]:
     out = None
     if forward:
         out = _number(
@@ -668,28 +668,24 @@ def _matmul_expected(case):
     return dict(dX=dX, dW=dW)
 
 
-def _product(left: str, right: str):
-    return lambda s, case: s.kind == "product" and (s.left, s.right) == (left, right)
-
-
 _MATMUL_ERRORS = (
     raised(  # dD @ W, or dD @ X.T
         "w_not_transposed",
         _matmul_sizes,
-        _product("M", "D"),
+        product("M", "D"),
         f"dD is (N, M), so the factor right of it must start with M: W.T is (M, D), {_DX}. (And {_DW}.)",
     ),
     raised(  # X @ dD, or W.T @ dD
         "x_not_transposed_first",
         _matmul_sizes,
-        _product("D", "N"),
+        product("D", "N"),
         f"a factor ending in D met one starting with the batch size N: transpose X and put it first, {_DW}; and {_DX}.",
     ),
     raised(
-        "factors_swapped", _matmul_sizes, _product("M", "N"), f"the factors are in the wrong order: {_DW}."
+        "factors_swapped", _matmul_sizes, product("M", "N"), f"the factors are in the wrong order: {_DW}."
     ),  # dD @ X
     raised(  # X.T @ dD.T
-        "dd_transposed", _matmul_sizes, _product("N", "M"), f"dD is already (N, M): do not transpose it, {_DW}."
+        "dd_transposed", _matmul_sizes, product("N", "M"), f"dD is already (N, M): do not transpose it, {_DW}."
     ),
     raised(
         "product_mismatch",

@@ -16,6 +16,9 @@ the cache, not the backward pass, makes the difference.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from .. import layers as ref
@@ -23,7 +26,7 @@ from ..losses import softmax_loss
 from ._core import CheckFailure, Spec, pair
 from ._hints import Hint
 from ._registry import register
-from ._shapes import named, raised
+from ._shapes import named, product, raised, says
 
 __all__ = [
     "check_affine_forward",
@@ -89,7 +92,7 @@ def _backward_on(run, cache, clean, problem: str | None, *, layer: str, clean_na
 # ---- affine ----
 
 
-def _affine_sizes(case: dict) -> dict[str, int]:
+def _affine_sizes(case: Mapping[str, Any]) -> dict[str, int]:
     x, w = case["x"], case["w"]
     return {"N": x.shape[0], **{f"d{i}": d for i, d in enumerate(x.shape[1:], 1)}, "D": w.shape[0], "M": w.shape[1]}
 
@@ -107,11 +110,12 @@ def _affine_cases(seed: int, *, forward: bool) -> list[dict]:
     rng = np.random.default_rng(seed + 300)
     N = 4 + 2 * seed  # 4, 6, 8: never one of the other sizes
     cases = []
-    for dims, M in [((3, 5), 7), ((2, 3, 9), 5)]:
-        D = int(np.prod(dims))
+    shapes: list[tuple[tuple[int, ...], int]] = [((3, 5), 7), ((2, 3, 9), 5)]
+    for sample_dims, M in shapes:
+        D = int(np.prod(sample_dims))
         cases.append(
             dict(
-                x=rng.standard_normal((N, *dims)),
+                x=rng.standard_normal((N, *sample_dims)),
                 w=rng.standard_normal((D, M)),
                 b=rng.standard_normal(M),
                 dout=rng.standard_normal((N, M)),
@@ -148,30 +152,15 @@ def _forward_sizes(case: dict) -> dict[str, int]:
     return {**_affine_sizes(case), "N*D": case["x"].size}
 
 
-def _product(left, right):
-    """A test of numpy's message: a product whose sizes that should match are ``left`` and ``right``
-    (None: any size; a function of the case: the size name it gives)."""
-
-    def test(s, case):
-        want = [w(case) if callable(w) else w for w in (left, right)]
-        return s.kind == "product" and all(w is None or w == got for w, got in zip(want, (s.left, s.right)))
-
-    return test
-
-
 def _last(case: dict) -> str:
     return f"d{case['x'].ndim - 1}"
-
-
-def _says(kind: str, test=lambda s, case: True):
-    return lambda s, case: s.kind == kind and test(s, case)
 
 
 _AFFINE_FORWARD_ERRORS = (
     raised(
         "x_not_flattened",
         _forward_sizes,
-        _product(_last, "D"),
+        product(_last, "D"),
         lambda s, case: (
             f"x has shape {case['x'].shape} {named(case['x'].shape, _affine_sizes(case))}: flatten it to (N, D) "
             "before the product, x2 = x.reshape(x.shape[0], -1), then out = x2 @ w + b."
@@ -180,27 +169,27 @@ _AFFINE_FORWARD_ERRORS = (
     raised(
         "x_flattened_whole",
         _forward_sizes,
-        _product("N*D", "D"),
+        product("N*D", "D"),
         "x.flatten() (or np.ravel) makes one vector of all N*D numbers; keep one row per example: "
         "x2 = x.reshape(x.shape[0], -1) is (N, D).",
     ),
     raised(
         "w_transposed",
         _forward_sizes,
-        _product("D", "M"),
+        product("D", "M"),
         "w is already (D, M): multiply by w itself, out = x2 @ w + b, not by w.T.",
     ),
     raised(
         "x2_transposed",
         _forward_sizes,
-        _product("N", None),
+        product("N", None),
         "a factor ends in the batch size N: x2 must be (N, D), x2 = x.reshape(x.shape[0], -1) (not x2.T, "
         "not x.reshape(D, -1)), and it goes first: out = x2 @ w + b.",
     ),
     raised(
         "product_mismatch",
         _forward_sizes,
-        _says("product"),
+        says("product"),
         lambda s, case: (
             f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: out = x2 @ w is (N, D) @ (D, M), "
             "with x2 = x.reshape(x.shape[0], -1)."
@@ -209,13 +198,13 @@ _AFFINE_FORWARD_ERRORS = (
     raised(
         "elementwise_product",
         _forward_sizes,
-        _says("broadcast", lambda s, case: "(D, M)" in s.shapes),
+        says("broadcast", lambda s, case: "(D, M)" in s.shapes),
         "* multiplies entry by entry: use the matrix product, out = x2 @ w + b.",
     ),
     raised(
         "bias_does_not_broadcast",
         _forward_sizes,
-        _says("broadcast"),
+        says("broadcast"),
         lambda s, case: (
             f"shapes {' and '.join(s.shapes)} do not broadcast: b has shape (M,); add it as it is, "
             "out = x2 @ w + b, and numpy repeats it over the N rows."
@@ -224,7 +213,7 @@ _AFFINE_FORWARD_ERRORS = (
     raised(
         "reshape_size",
         _forward_sizes,
-        _says("reshape"),
+        says("reshape"),
         "x.reshape(x.shape[0], -1) keeps the N examples as rows and lets numpy work out D = d1 * ... * dk (the -1).",
     ),
 )
@@ -316,53 +305,53 @@ _AFFINE_BACKWARD_ERRORS = (
     raised(
         "w_not_transposed",
         _backward_sizes,
-        _product("M", "D"),
+        product("M", "D"),
         "dx = dout @ w.T: dout is (N, M) and w is (D, M), so w must be transposed, (N, M) @ (M, D) "
         "gives (N, D); then reshape it to x's shape.",
     ),
     raised(
         "x2_not_transposed",
         _backward_sizes,
-        _product("D", "N"),
+        product("D", "N"),
         "a factor ending in D met one starting with the batch size N: the batch axis is summed in "
         "dw = x2.T @ dout, (D, N) @ (N, M), with x2 transposed; and dx = dout @ w.T, (N, M) @ (M, D).",
     ),
     raised(
         "x_not_flattened",
         _backward_sizes,
-        _product(_last, "N"),
+        product(_last, "N"),
         "flatten x in the backward pass too: x2 = x.reshape(x.shape[0], -1), then dw = x2.T @ dout, (D, N) @ (N, M).",
     ),
     raised(
         "dout_transposed",
         _backward_sizes,
-        _product("N", "M"),
+        product("N", "M"),
         "dout is already (N, M): dw = x2.T @ dout, (D, N) @ (N, M), without transposing dout.",
     ),
-    raised("factors_swapped", _backward_sizes, _product("M", "N"), f"check the order of the factors: {_PRODUCTS}."),
+    raised("factors_swapped", _backward_sizes, product("M", "N"), f"check the order of the factors: {_PRODUCTS}."),
     raised(
         "product_mismatch",
         _backward_sizes,
-        _says("product"),
+        says("product"),
         lambda s, case: f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_PRODUCTS}.",
     ),
     raised(
         "dout_reshaped",
         _backward_sizes,
-        _says("reshape", lambda s, case: s.size == "N*M"),
+        says("reshape", lambda s, case: s.size == "N*M"),
         "only dx goes back to x's shape, and dx = dout @ w.T has N*D entries; dout itself (N*M entries) "
         "cannot take x's shape.",
     ),
     raised(
         "reshape_size",
         _backward_sizes,
-        _says("reshape"),
+        says("reshape"),
         f"reshape dx = dout @ w.T, (N, D), to x's shape with .reshape(x.shape); {_PRODUCTS}.",
     ),
     raised(
         "elementwise_product",
         _backward_sizes,
-        _says("broadcast"),
+        says("broadcast"),
         lambda s, case: (
             f"shapes {' and '.join(s.shapes)} do not broadcast: the gradients are matrix products, not "
             f"elementwise ones: {_PRODUCTS}; db = dout.sum(axis=0)."
@@ -493,7 +482,7 @@ _RELU_ERRORS = (
     raised(
         "not_elementwise",
         _relu_sizes,
-        _says("broadcast"),
+        says("broadcast"),
         "the ReLU works entry by entry: out = np.maximum(x, 0) has x's shape; no sums, no products.",
     ),
 )
@@ -691,43 +680,43 @@ _TWO_LAYER_PRODUCTS = (
     ("C", "N", "dw2_factors_swapped", "dW2 = h.T @ dscores, with h.T first: (H, N) @ (N, C)."),
 )
 _TWO_LAYER_ERRORS = tuple(
-    raised(code, _two_layer_sizes, _product(left, right), text) for left, right, code, text in _TWO_LAYER_PRODUCTS
+    raised(code, _two_layer_sizes, product(left, right), text) for left, right, code, text in _TWO_LAYER_PRODUCTS
 ) + (
     raised(
         "product_mismatch",
         _two_layer_sizes,
-        _says("product"),
+        says("product"),
         lambda s, case: f"a product of (..., {s.left}) @ ({s.right}, ...) does not fit: {_NET_SHAPES}.",
     ),
     raised(
         "mask_at_scores",
         _two_layer_sizes,
-        _says("broadcast", lambda s, case: "(N, C)" in s.shapes and "(N, H)" in s.shapes),
+        says("broadcast", lambda s, case: "(N, C)" in s.shapes and "(N, H)" in s.shapes),
         "the ReLU's mask (N, H) goes with the gradient at the hidden layer, dh = dscores @ W2.T (N, H): "
         "da = dh * (a > 0).",
     ),
     raised(
         "shapes_do_not_broadcast",
         _two_layer_sizes,
-        _says("broadcast"),
+        says("broadcast"),
         lambda s, case: f"shapes {' and '.join(s.shapes)} do not broadcast: {_NET_SHAPES}.",
     ),
     raised(
         "labels_index_rows",
         _two_layer_sizes,
-        _says("index", lambda s, case: s.size == "C"),
+        says("index", lambda s, case: s.size == "C"),
         "labels index the classes: pick the correct scores with scores[np.arange(N), y].",
     ),
     raised(
         "scores_transposed",
         _two_layer_sizes,
-        _says("shapes", lambda s, case: "(C, N)" in s.shapes),
+        says("shapes", lambda s, case: "(C, N)" in s.shapes),
         "scores must be (N, C), one row per example: scores = h @ W2 + b2, not transposed.",
     ),
     raised(
         "shapes_in_sizes",
         _two_layer_sizes,
-        _says("shapes"),
+        says("shapes"),
         lambda s, case: f"in the exercise's sizes, the shapes here are {', '.join(s.shapes)}: {_NET_SHAPES}.",
     ),
 )
@@ -781,7 +770,7 @@ def _two_layer_reference(
     regularized = ["W1", "W2"] + (["b1", "b2"] if reg_bias else [])
     loss = data_loss + reg_loss * 0.5 * reg * sum(float(np.sum(case[k] ** 2)) for k in regularized)
     dh, dW2, db2 = ref.affine_backward(dscores, ref.AffineCache(a, case["W2"], b2) if dW2_from_a else c3)
-    da = ref.relu_backward(dh, c2) if relu_mask and relu else dh
+    da = ref.relu_backward(dh, c2) if relu_mask and c2 is not None else dh  # c2: the ReLU's cache, if relu
     da = dh * h if mask_h else da
     _, dW1, db1 = ref.affine_backward(da, c1)
     grads = dict(dW1=dW1, db1=db1, dW2=dW2, db2=db2)

@@ -21,14 +21,14 @@ choose what to cache, and the backward pass must read what their forward pass st
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
 from .. import layers as ref
-from ._core import CheckFailure, pair
-from ._hints import matches
+from ._core import CheckFailure, Spec, pair
+from ._hints import Hint, matches
 from ._registry import register
-from ._shapes import ShapeSpec
 
 __all__ = ["check_sigmoid", "check_tanh", "check_leaky_relu", "check_elu"]
 
@@ -62,7 +62,7 @@ def _cases(name: str, seed: int) -> list[dict]:
         x.flat[0], x.flat[1] = 40.0, -40.0  # saturated units: the local gradient is about 0 there
         if name == "sigmoid":
             x.flat[2], x.flat[3] = 750.0, -750.0  # np.exp(750) overflows
-        case = dict(x=x, dout=rng.standard_normal((N, D)))
+        case: dict[str, Any] = dict(x=x, dout=rng.standard_normal((N, D)))
         if name in _ALPHA and _ALPHA[name][seed % 3][k] is not None:
             case["alpha"] = _ALPHA[name][seed % 3][k]
         cases.append(case)
@@ -86,7 +86,8 @@ def _caller(name: str):
         if overflow and name == "sigmoid":
             raise CheckFailure(
                 f"sigmoid_forward: numpy warned '{overflow[0].message}' on an input of magnitude 750; a sigmoid "
-                f"must be safe for any x.\n  Hint: {_SAFE_SIGMOID}"
+                f"must be safe for any x.\n  Hint: {_SAFE_SIGMOID}",
+                cause="exp_overflow",
             )
         for w in caught:  # anything else: let the student see it as usual
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -131,7 +132,8 @@ def _rounded(got, exp, case):
     )
 
 
-_ROUNDED = (
+_ROUNDED = Hint(
+    "float32_intermediate",
     _rounded,
     "right to about 7 digits but not to 15: something went through float32 on the way (an "
     ".astype(np.float32), a float32 array): keep float64 throughout.",
@@ -139,7 +141,7 @@ _ROUNDED = (
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="sigmoid",
         args=("sigmoid_forward", "sigmoid_backward"),
         cases=lambda seed: _cases("sigmoid", seed),
@@ -150,14 +152,20 @@ _ROUNDED = (
         batch="x",
         reference=("course_utils.layers.sigmoid_forward", "course_utils.layers.sigmoid_backward"),
         hints=(
-            (matches(lambda c: c["dout"] * _sig(c["x"])), "dx: the local gradient is σ(x) (1 - σ(x)), not σ(x) alone."),
-            (
+            Hint(
+                "local_gradient_is_sigma",
+                matches(lambda c: c["dout"] * _sig(c["x"])),
+                "dx: the local gradient is σ(x) (1 - σ(x)), not σ(x) alone.",
+            ),
+            Hint(
+                "sigma_of_output",
                 matches(lambda c: c["dout"] * _sig(_sig(c["x"])) * (1 - _sig(_sig(c["x"])))),
                 "dx: the cache holds the output s = σ(x), not x; applying σ to s again takes the derivative at the "
                 "wrong point: use s itself.",
             ),
-            (matches(lambda c: _sig(c["x"]) * (1 - _sig(c["x"]))), _NO_DOUT),
-            (
+            Hint("forgot_dout", matches(lambda c: _sig(c["x"]) * (1 - _sig(c["x"]))), _NO_DOUT),
+            Hint(
+                "exp_sign",
                 matches(lambda c: 1 / (1 + np.exp(np.clip(c["x"], -700, 700)))),
                 "out goes from 1 down to 0 as x grows: the minus sign of exp(-x) is missing.",
             ),
@@ -170,7 +178,7 @@ def check_sigmoid(sigmoid_forward, sigmoid_backward):
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="tanh",
         args=("tanh_forward", "tanh_backward"),
         cases=lambda seed: _cases("tanh", seed),
@@ -181,17 +189,20 @@ def check_sigmoid(sigmoid_forward, sigmoid_backward):
         batch="x",
         reference=("course_utils.layers.tanh_forward", "course_utils.layers.tanh_backward"),
         hints=(
-            (
+            Hint(
+                "tanh_of_output",
                 matches(lambda c: c["dout"] * (1 - np.tanh(np.tanh(c["x"])) ** 2)),
                 "dx: the cache holds the output t = tanh(x), not x; 1 - tanh(t)² is the derivative at the wrong "
                 "point: use t itself.",
             ),
-            (matches(lambda c: 1 - np.tanh(c["x"]) ** 2), _NO_DOUT),
-            (
+            Hint("forgot_dout", matches(lambda c: 1 - np.tanh(c["x"]) ** 2), _NO_DOUT),
+            Hint(
+                "missing_square",
                 matches(lambda c: c["dout"] * (1 - np.tanh(c["x"]))),
                 "dx: the local gradient is 1 - tanh(x)², with the square.",
             ),
-            (
+            Hint(
+                "sigmoid_pattern",
                 matches(lambda c: c["dout"] * np.tanh(c["x"]) * (1 - np.tanh(c["x"]))),
                 "dx: t (1 - t) is the sigmoid's pattern; tanh's local gradient is 1 - t², with t = tanh(x).",
             ),
@@ -218,7 +229,7 @@ _DEFAULT_BACKWARD = (
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="leaky_relu",
         args=("leaky_relu_forward", "leaky_relu_backward"),
         cases=lambda seed: _cases("leaky_relu", seed),
@@ -229,25 +240,37 @@ _DEFAULT_BACKWARD = (
         batch="x",
         reference=("course_utils.layers.leaky_relu_forward", "course_utils.layers.leaky_relu_backward"),
         hints=(
-            (
+            Hint(
+                "alpha_scales_positive",
                 matches(lambda c: np.where(c["x"] > 0, _alpha(c, "leaky_relu") * c["x"], c["x"])),
                 "out: alpha scales the negative inputs only; the positive ones pass unchanged.",
             ),
-            (
+            Hint(
+                "slopes_swapped",
                 matches(lambda c: np.where(c["x"] > 0, _alpha(c, "leaky_relu") * c["dout"], c["dout"])),
                 "dx: the slope is 1 where x > 0 and alpha where x <= 0; yours has them the other way round.",
             ),
-            (matches(lambda c: _leaky(c, 0.01, c["x"], c["x"])), _DEFAULT_FORWARD.format(default=0.01)),
-            (matches(lambda c: _leaky(c, 0.01, c["dout"], c["dout"])), _DEFAULT_BACKWARD.format(default=0.01)),
-            (
+            Hint(
+                "alpha_default_forward",
+                matches(lambda c: _leaky(c, 0.01, c["x"], c["x"])),
+                _DEFAULT_FORWARD.format(default=0.01),
+            ),
+            Hint(
+                "alpha_default_backward",
+                matches(lambda c: _leaky(c, 0.01, c["dout"], c["dout"])),
+                _DEFAULT_BACKWARD.format(default=0.01),
+            ),
+            Hint(
+                "plain_relu_forward",
                 matches(lambda c: np.maximum(c["x"], 0)),
                 "out is 0 for the negative inputs, as in a plain ReLU: leaky ReLU gives them the slope alpha.",
             ),
-            (
+            Hint(
+                "plain_relu_backward",
                 matches(lambda c: np.where(c["x"] > 0, c["dout"], 0.0)),
                 "dx is 0 where x <= 0, as in a plain ReLU: there the slope is alpha.",
             ),
-            (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "leaky_relu"))), _NO_DOUT),
+            Hint("forgot_dout", matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "leaky_relu"))), _NO_DOUT),
             _ROUNDED,
         ),
     )
@@ -263,7 +286,7 @@ _ELU_ALPHA = (
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="elu",
         args=("elu_forward", "elu_backward"),
         cases=lambda seed: _cases("elu", seed),
@@ -274,26 +297,38 @@ _ELU_ALPHA = (
         batch="x",
         reference=("course_utils.layers.elu_forward", "course_utils.layers.elu_backward"),
         hints=(
-            (
+            Hint(
+                "missing_minus_one",
                 matches(lambda c: np.where(c["x"] > 0, c["x"], _alpha(c, "elu") * _neg(c))),
                 "out: the negative side is alpha (exp(x) - 1), which is 0 at x = 0 (continuous) and tends to -alpha; "
                 "yours lacks the - 1.",
             ),
-            (
+            Hint(
+                "branches_swapped",
                 matches(lambda c: np.where(c["x"] > 0, _alpha(c, "elu") * (_neg(c) - 1), c["x"])),
                 "out: the branches are swapped: x where x > 0, alpha (exp(x) - 1) elsewhere.",
             ),
-            (matches(lambda c: np.where(c["x"] > 0, c["x"], _neg(c) - 1)), _DEFAULT_FORWARD.format(default=1.0)),
-            (
+            Hint(
+                "alpha_default_forward",
+                matches(lambda c: np.where(c["x"] > 0, c["x"], _neg(c) - 1)),
+                _DEFAULT_FORWARD.format(default=1.0),
+            ),
+            Hint(
+                "derivative_keeps_minus_one",
                 matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * _alpha(c, "elu") * (_neg(c) - 1))),
                 "dx: the derivative of alpha (exp(x) - 1) is alpha exp(x): the - 1 goes.",
             ),
-            (matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * _neg(c))), _ELU_ALPHA),
-            (
+            Hint(
+                "derivative_missing_alpha",
+                matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * _neg(c))),
+                _ELU_ALPHA,
+            ),
+            Hint(
+                "derivative_out_plus_one",
                 matches(lambda c: np.where(c["x"] > 0, c["dout"], c["dout"] * (_alpha(c, "elu") * (_neg(c) - 1) + 1))),
                 _ELU_ALPHA,
             ),
-            (matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "elu") * _neg(c))), _NO_DOUT),
+            Hint("forgot_dout", matches(lambda c: np.where(c["x"] > 0, 1.0, _alpha(c, "elu") * _neg(c))), _NO_DOUT),
             _ROUNDED,
         ),
     )

@@ -34,6 +34,7 @@ import copy
 import numpy as np
 
 from ._core import Spec, pair
+from ._hints import Hint
 from ._registry import register
 
 __all__ = ["check_dropout_forward", "check_dropout_backward"]
@@ -99,8 +100,8 @@ def _train(forward, x, p, rng):
 
 
 def _global_state() -> np.ndarray:
-    _, keys, pos, has_gauss, gauss = np.random.get_state()
-    return np.concatenate([keys.astype(np.float64), [pos, has_gauss, gauss]])
+    _, keys, pos, has_gauss, gauss = np.random.get_state(legacy=True)
+    return np.concatenate([np.asarray(keys, dtype=np.float64), [pos, has_gauss, gauss]])
 
 
 def _call_forward(student, case):
@@ -244,124 +245,150 @@ _NO_TEST_BRANCH = (
 )
 
 _FORWARD_HINTS = (
-    (
-        "out / x, kept units",
+    Hint(
+        "float32_rounding",
         lambda got, exp, case: np.allclose(got, exp, rtol=1e-6, atol=0),
         "the kept units are x / (1 - p_drop) only to about 7 digits: float32 rounding. Keep float64 throughout "
         "(no .astype(np.float32), no dtype=np.float32 arrays).",
+        quantity="out / x, kept units",
     ),
-    (
-        "out / x, kept units",
+    Hint(
+        "mask_not_applied",
         lambda got, exp, case: np.all(got == 1),
         "no unit is dropped in train mode: multiply x by the mask (0 for a dropped unit) when train is True.",
+        quantity="out / x, kept units",
     ),
-    (
-        "out / x, kept units",
+    Hint(
+        "kept_not_scaled",
         _kept_at(lambda p: 1.0),
         f"the kept units are not scaled: inverted dropout multiplies x by {_MASK} at train time, so that the "
         "expected output is x and test mode needs no change.",
+        quantity="out / x, kept units",
     ),
-    (
-        "out / x, kept units",
+    Hint(
+        "divided_by_p_drop",
         _kept_at(lambda p: 1 / p),
         "the kept units are divided by p_drop: p_drop is the probability of *dropping* a unit; divide by the "
         "probability of keeping, 1 - p_drop.",
+        quantity="out / x, kept units",
     ),
-    (
-        "out / x, kept units",
+    Hint(
+        "multiplied_by_keep_prob",
         _kept_at(lambda p: 1 - p),
         "the kept units are multiplied by 1 - p_drop: inverted dropout divides by it at train time.",
+        quantity="out / x, kept units",
     ),
-    (
-        "out / x, kept units",
+    Hint(
+        "scale_hardcoded",
         _hard_coded,
         "the kept units are scaled by 1 / (1 - q) for some q other than p_drop, " + _HARD_CODED,
+        quantity="out / x, kept units",
     ),
-    (
-        "whole columns dropped",
+    Hint(
+        "columns_dropped",
         lambda got, exp, case: got > 0,
         "whole columns of x are dropped: the mask is drawn per feature (one number per column, shared by every "
         "example). Draw one number per element, rng.random(x.shape), so that each example gets its own mask.",
+        quantity="whole columns dropped",
     ),
-    (
-        "whole rows dropped",
+    Hint(
+        "rows_dropped",
         lambda got, exp, case: got > 0,
         "whole rows of x (examples) are dropped: the mask is drawn per example. Draw one number per element, "
         "rng.random(x.shape).",
+        quantity="whole rows dropped",
     ),
-    (
-        "dropped fraction",
+    Hint(
+        "keep_drop_swapped",
         lambda got, exp, case: abs(got - (1 - case["p_drop"])) < 0.03,
         "it drops a fraction 1 - p_drop of the units: p_drop is the probability of *dropping* a unit, so a unit is "
         "kept where rng.random(x.shape) >= p_drop (the 2016 lecture's p is the probability of keeping).",
+        quantity="dropped fraction",
     ),
-    (
-        "dropped fraction",
+    Hint(
+        "nothing_dropped",
         lambda got, exp, case: got == 0,
         "no unit is dropped in train mode: a unit is dropped where rng.random(x.shape) < p_drop.",
+        quantity="dropped fraction",
     ),
-    ("dropped fraction", lambda got, exp, case: True, "the fraction of units dropped is not p_drop, " + _HARD_CODED),
-    (
-        "cache mask / (out / x)",
+    Hint(
+        "drop_rate_hardcoded",
+        lambda got, exp, case: True,
+        "the fraction of units dropped is not p_drop, " + _HARD_CODED,
+        quantity="dropped fraction",
+    ),
+    Hint(
+        "cache_no_mask",
         lambda got, exp, case: not np.any(got),
         "the cache holds no mask shaped like x (None, another object, or another shape): return "
         "DropoutCache(mask), with the mask x was multiplied by.",
+        quantity="cache mask / (out / x)",
     ),
-    (
-        "cache mask / (out / x)",
+    Hint(
+        "cache_unscaled_mask",
         _kept_at(lambda p: 1 - p, right=1.0),
         f"the cache holds the unscaled mask (0s and 1s): keep the mask the output was made with, {_MASK}, in "
         "DropoutCache(mask), so that the backward pass is dout * mask.",
+        quantity="cache mask / (out / x)",
     ),
-    (
-        "cache mask / (out / x)",
+    Hint(
+        "cache_holds_out",
         lambda got, exp, case: np.allclose(got[got != 1], case["x"][got != 1]),
         "the cache holds out, not the mask: return DropoutCache(mask), the mask x was multiplied by.",
+        quantity="cache mask / (out / x)",
     ),
-    (
-        "cache mask / (out / x)",
+    Hint(
+        "cache_other_mask",
         lambda got, exp, case: True,
         f"the cache's mask is not the one x was multiplied by: return DropoutCache(mask) with {_MASK}.",
+        quantity="cache mask / (out / x)",
     ),
-    (
-        "test mode, rng=None: error",
+    Hint(
+        "test_mode_uses_rng",
         lambda got, exp, case: got == 1,
         "with train=False and rng=None dropout_forward used rng (AttributeError): " + _NO_TEST_BRANCH,
+        quantity="test mode, rng=None: error",
     ),
-    (
-        "test-mode out - x",
+    Hint(
+        "vanilla_test_scaling",
         lambda got, exp, case: np.allclose(got, -case["x"] * case["p_drop"]),
         "test mode scales x by 1 - p_drop: that is vanilla dropout; inverted dropout scales at train time and "
         "returns x unchanged at test time.",
+        quantity="test-mode out - x",
     ),
-    (
-        "test-mode out - x",
+    Hint(
+        "test_mode_scaled_up",
         lambda got, exp, case: np.allclose(got, case["x"] * case["p_drop"] / (1 - case["p_drop"])),
         "test mode scales x by 1 / (1 - p_drop): with train=False return x unchanged.",
+        quantity="test-mode out - x",
     ),
-    (
-        "test-mode out - x",
+    Hint(
+        "test_mode_drops",
         lambda got, exp, case: np.any(got == -case["x"]),
         "test mode drops units: " + _NO_TEST_BRANCH,
+        quantity="test-mode out - x",
     ),
-    (
-        "same seed: units that differ",
+    Hint(
+        "not_reproducible",
         lambda got, exp, case: True,
         "dropout_forward gave two different outputs for two generators seeded alike: the mask must come from the rng "
         "you are given (rng.random(x.shape)), not from a new generator or np.random.",
+        quantity="same seed: units that differ",
     ),
-    (
-        "other seed: same output",
+    Hint(
+        "rng_ignored",
         lambda got, exp, case: True,
         "dropout_forward gave the same mask for two generators seeded differently: it ignores rng (a fixed seed "
         "inside?). Draw the mask from the rng you are given: rng.random(x.shape).",
+        quantity="other seed: same output",
     ),
-    (
-        "np.random changed",
+    Hint(
+        "global_rng",
         lambda got, exp, case: True,
         "dropout_forward drew from (or reseeded) numpy's global generator np.random: draw the mask from the rng you "
         "are given, rng.random(x.shape), so that a seeded experiment gives the same masks every time and nothing "
         "else changes its numbers.",
+        quantity="np.random changed",
     ),
 )
 
@@ -451,29 +478,37 @@ _NEW_MASK = (
 )
 
 _BACKWARD_HINTS = (
-    (
-        "same seed: units that differ",
+    Hint(
+        "forward_not_reproducible",
         lambda got, exp, case: True,
         "dropout_forward gave two different outputs for two generators seeded alike, so its gradient cannot be "
         "checked with the mask held fixed: draw the mask from the rng you are given (run check_dropout_forward first).",
+        quantity="same seed: units that differ",
     ),
-    ("dx, dropped units", lambda got, exp, case: True, _NEW_MASK),
-    ("dx / numerical dx, kept units", lambda got, exp, case: np.any(got == 0), _NEW_MASK),
-    (
-        "dx / numerical dx, kept units",
+    Hint(  # dx where the forward dropped a unit (expected 0 there), or 0 where it kept one
+        "new_mask",
+        lambda got, exp, case: bool(np.any(exp == 0) or np.any(got == 0)),
+        _NEW_MASK,
+        quantity=("dx, dropped units", "dx / numerical dx, kept units"),
+    ),
+    Hint(
+        "dout_ignored",
         lambda got, exp, case: np.allclose(got[got != 1] * case["dout"][got != 1], 1),
         "dx does not depend on dout: the backward pass multiplies the upstream gradient by the mask, dx = dout * mask.",
+        quantity="dx / numerical dx, kept units",
     ),
-    (
-        "dx / numerical dx, kept units",
+    Hint(
+        "missing_scale",
         _kept_at(lambda p: 1 - p, right=1.0),
         "dx misses the factor 1 / (1 - p_drop) (an unscaled mask in the cache?): the forward multiplied x by the "
         "scaled mask, so the backward multiplies dout by that same scaled mask.",
+        quantity="dx / numerical dx, kept units",
     ),
-    (
-        "dx / numerical dx, kept units",
+    Hint(
+        "scaled_twice",
         _kept_at(lambda p: 1 / (1 - p), right=1.0),
         "dx is scaled by 1 / (1 - p_drop) twice: the cached mask already holds the scaling, dx = dout * mask.",
+        quantity="dx / numerical dx, kept units",
     ),
 )
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import search as ref
 from ._core import Spec, pair
+from ._hints import Hint, always
 from ._registry import register
 
 __all__ = ["check_sample_hyperparams", "check_ensemble_predict"]
@@ -146,52 +147,70 @@ _UNIFORM = (
     "exponent uniformly, 10 ** rng.uniform(np.log10(lo), np.log10(hi), size=num), so that every decade "
     "(1e-5..1e-4, 1e-4..1e-3, ...) gets the same share of trials."
 )
-_SAMPLE_HINTS = tuple(
-    (name, test, text)
+
+
+def _either(a, b):
+    return lambda got, exp, case: a(got, exp, case) or b(got, exp, case)
+
+
+_SAMPLE_HINTS = tuple(  # each cause once for lr and once for reg: lr_uniform_not_log, reg_uniform_not_log, ...
+    Hint(f"{name}_{code}", test, text, quantity=name)
     for name in ("lr", "reg")
-    for test, text in (
-        (_slip(lambda u, r, case, is_lr: r[0] + u * (r[1] - r[0])), _UNIFORM),
-        (_uniform_in_range, _UNIFORM),
+    for code, test, text in (
         (
+            "uniform_not_log",
+            _either(_slip(lambda u, r, case, is_lr: r[0] + u * (r[1] - r[0])), _uniform_in_range),
+            _UNIFORM,
+        ),
+        (
+            "exponents_returned",
             _slip(lambda u, r, case, is_lr: _exps(r, u)),
             "these are the exponents, log10 of the values: return 10 ** exponent, the values themselves.",
         ),
         (
+            "natural_log_base_10",
             _slip(lambda u, r, case, is_lr: 10 ** _exps(r, u, np.log)),
             "the exponents were drawn between np.log(lo) and np.log(hi), natural logarithms, then raised as powers of "
             "10: use np.log10 with 10 ** (or np.log with np.exp), one base on both sides.",
         ),
         (
+            "log10_base_e",
             _slip(lambda u, r, case, is_lr: np.exp(_exps(r, u))),
             "the exponents were drawn between np.log10(lo) and np.log10(hi) but raised with np.exp: use 10 ** "
             "exponent (or np.log with np.exp), one base on both sides.",
         ),
         (
+            "other_quantity",
             _slip(_other),
             "these are the other quantity's values: return (lrs, regs) in that order, lrs drawn from lr_range and regs "
             "from reg_range.",
         ),
         (
+            "draw_order_swapped",
             _slip(_order_swapped),
             "the right values in the wrong order of draws: the regularization strengths were drawn first. Draw all "
             "learning rates first (one call with size=num), then all regularization strengths.",
         ),
         (
+            "draws_interleaved",
             _slip(_interleaved),
             "one (lr, reg) pair at a time: the draws alternate between the two. Draw all learning rates first (one "
             "call with size=num), then all regularization strengths (a second call).",
         ),
         (
+            "outside_range",
             _outside(_RANGE[name]),
             f"some values fall outside the {_RANGE[name]} you were given: draw between np.log10({_RANGE[name]}[0]) and "
             f"np.log10({_RANGE[name]}[1]), not between numbers typed in (the check uses other ranges than the notebook).",
         ),
         (
+            "grid_not_random",
             _grid,
             "the values are evenly spaced in log space: that is a grid (np.logspace), not a random search. Draw each "
             "exponent at random: 10 ** rng.uniform(np.log10(lo), np.log10(hi), size=num).",
         ),
         (
+            "other_random_numbers",
             _same_spread_other_numbers,
             "the spread is right but the numbers differ: draw from the rng you are given (not np.random or a new "
             "generator), all learning rates first (one call with size=num), then all regularization strengths.",
@@ -200,12 +219,20 @@ _SAMPLE_HINTS = tuple(
 )
 
 
-def _sample_shape(got, exp, case):
-    if got.ndim == 0:
-        return "one number where num values are expected: give rng.uniform size=num, to draw num of them at once."
-    if got.size == 2 * case["num"]:
-        return "2 * num values in one array: return two arrays, (lrs, regs), num values each."
-    return None
+_SAMPLE_SHAPES = (
+    Hint(
+        "one_number",
+        lambda got, exp, case: got.ndim == 0,
+        "one number where num values are expected: give rng.uniform size=num, to draw num of them at once.",
+        on="shape",
+    ),
+    Hint(
+        "lrs_and_regs_in_one_array",
+        lambda got, exp, case: got.size == 2 * case["num"],
+        "2 * num values in one array: return two arrays, (lrs, regs), num values each.",
+        on="shape",
+    ),
+)
 
 
 @register(
@@ -217,9 +244,8 @@ def _sample_shape(got, exp, case):
         expected=_expected_sample,
         tol=1e-9,
         reference=("course_utils.search.sample_hyperparams",),
-        hints=_SAMPLE_HINTS,
+        hints=_SAMPLE_HINTS + _SAMPLE_SHAPES,
         hints_first=True,
-        shape_hint=_sample_shape,
     )
 )
 def check_sample_hyperparams(sample_hyperparams):
@@ -270,31 +296,37 @@ def _labels_of(combine):
 
 
 _ENSEMBLE_HINTS = (
-    (
+    Hint(
+        "vote_averaged",
         lambda got, exp, case: got.shape == exp.shape and np.array_equal(got, _vote(case)),
         "these are the models' labels averaged: average the probabilities, (M, N, C) -> (N, C), then take the "
         "argmax of each row. A label is a class name, its mean means nothing.",
     ),
-    (
+    Hint(
+        "plurality_vote",
         _plurality,
         "these are a majority vote of the models' own labels: average their probabilities instead, then take the "
         "argmax of each row (a vote ignores how sure each model is).",
     ),
-    (
+    Hint(
+        "most_confident_model",
         _labels_of(lambda p: p.max(axis=0).argmax(axis=1)),
         "the most confident model decides each example (a max over the models): average the M models' "
         "probabilities instead, np.mean over the model axis, then the argmax of each row.",
     ),
-    (
+    Hint(
+        "product_of_probabilities",
         _labels_of(lambda p: np.log(p).sum(axis=0).argmax(axis=1)),
         "the probabilities were multiplied (or their logs added): average the probabilities themselves, then "
         "take the argmax of each row.",
     ),
-    (
+    Hint(
+        "first_model_only",
         _labels_of(lambda p: p[0].argmax(axis=1)),
         "these are the first model's labels alone: average all M models' probabilities, then take the argmax.",
     ),
-    (
+    Hint(
+        "last_model_only",
         _labels_of(lambda p: p[-1].argmax(axis=1)),
         "these are the last model's labels alone (a loop that overwrites instead of adding up?): average all M "
         "models' probabilities, then take the argmax.",
@@ -302,21 +334,52 @@ _ENSEMBLE_HINTS = (
 )
 
 
-def _ensemble_shape(got, exp, case):
-    M, N, C = case["prob_list"].shape
-    if got.shape == (N, C):
-        return "these are the averaged probabilities, (N, C): take the argmax of each row (axis=1) for the labels."
-    if got.shape == (C,):
-        return (
-            "one value per class: the argmax ran over the examples (axis 0). Average over the models, then "
-            "take the argmax over the classes, axis=1."
-        )
-    if got.shape == (M,) or got.shape == (M, N):
-        return "one value per model: average over the models (axis 0 of the stacked (M, N, C) array) first."
-    return (
+def _shaped(*shapes):
+    """A hint test: is the output of one of these shapes, given the case's sizes (M, N, C)?"""
+    return lambda got, exp, case: got.shape in [shape(*case["prob_list"].shape) for shape in shapes]
+
+
+_ENSEMBLE_OTHER = (
+    Hint(
+        "probabilities_not_labels",
+        _shaped(lambda M, N, C: (N, C)),
+        "these are the averaged probabilities, (N, C): take the argmax of each row (axis=1) for the labels.",
+        on="shape",
+    ),
+    Hint(
+        "argmax_over_examples",
+        _shaped(lambda M, N, C: (C,)),
+        "one value per class: the argmax ran over the examples (axis 0). Average over the models, then "
+        "take the argmax over the classes, axis=1.",
+        on="shape",
+    ),
+    Hint(
+        "one_value_per_model",
+        _shaped(lambda M, N, C: (M,), lambda M, N, C: (M, N)),
+        "one value per model: average over the models (axis 0 of the stacked (M, N, C) array) first.",
+        on="shape",
+    ),
+    Hint(
+        "wrong_shape",
+        always,
         "stack the M arrays of shape (N, C) into (M, N, C), average over axis 0, then take the argmax over "
-        "axis 1: one label per example."
-    )
+        "axis 1: one label per example.",
+        on="shape",
+    ),
+    Hint(
+        "in_place",
+        always,
+        "`total = prob_list[0]` then `total += p` adds into the first model's own array. Start from "
+        "a new one (np.zeros_like, or .copy()), write total = total + p, or use np.mean of the stack.",
+        on="inplace",
+    ),
+    Hint(
+        "raised",
+        always,
+        "stack the M arrays of shape (N, C) into (M, N, C), average over axis 0, then argmax over axis 1.",
+        on="raised",
+    ),
+)
 
 
 @register(
@@ -328,14 +391,8 @@ def _ensemble_shape(got, exp, case):
         expected=_expected_ensemble,
         tol=0.0,
         reference=("course_utils.search.ensemble_predict",),
-        hints=_ENSEMBLE_HINTS,
+        hints=_ENSEMBLE_HINTS + _ENSEMBLE_OTHER,
         hints_first=True,
-        shape_hint=_ensemble_shape,
-        inplace_hint=(
-            "`total = prob_list[0]` then `total += p` adds into the first model's own array. Start from "
-            "a new one (np.zeros_like, or .copy()), write total = total + p, or use np.mean of the stack."
-        ),
-        error_hint="stack the M arrays of shape (N, C) into (M, N, C), average over axis 0, then argmax over axis 1.",
     )
 )
 def check_ensemble_predict(ensemble_predict):

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core import pair
+from .._core import Spec, pair
+from .._hints import Hint
 from .._registry import register
-from .._shapes import ShapeSpec, read
+from .._shapes import raised
 from .init_weights import ROUNDED
 
 __all__ = ["check_preprocess"]
@@ -71,13 +72,13 @@ def _call(student, case):
     return {f"Z_train{label}": result[0], f"Z_val{label}": result[1]}
 
 
-def _nonfinite_hint(got, case):
-    if got.ndim == 2 and got.shape[1] > 2 and not np.isfinite(got[:, 2]).all():
-        return (
-            "column 2 is a feature that is 0 in every training example (its std is 0, like the digits' border "
-            "pixels): divide by std + eps, so that a constant feature gives 0, not 0/0."
-        )
-    return None
+_CONSTANT_FEATURE = Hint(
+    "constant_feature_divided_by_zero",
+    lambda got, exp, case: got.ndim == 2 and got.shape[1] > 2 and not np.isfinite(got[:, 2]).all(),
+    "column 2 is a feature that is 0 in every training example (its std is 0, like the digits' border "
+    "pixels): divide by std + eps, so that a constant feature gives 0, not 0/0.",
+    on="nonfinite",
+)
 
 
 def _expected(case):
@@ -119,20 +120,19 @@ _PER_EXAMPLE = (  # statistics of each row, each set its own: no broadcasting er
 _LABELS = [_label(dict(scale=scale, eps=eps)) for scale, eps in _SETTINGS]
 
 
-def _error_hint(case, message):
-    shapes = read(message, _sizes(case))
-    per_example = ("(N, 1)", "(M, 1)", "(N,)", "(M,)")
-    if shapes is not None and shapes.kind == "broadcast" and any(s in per_example for s in shapes.shapes):
-        return (
-            "a mean or std taken per example (axis=1) has one entry per example and does not fit the other "
-            "set: take the statistics per feature, over the examples: "
-            "X_train.mean(axis=0) and X_train.std(axis=0), shape (D,)."
-        )
-    return None
+_PER_EXAMPLE_SHAPES = ("(N, 1)", "(M, 1)", "(N,)", "(M,)")
+_STATS_PER_EXAMPLE = raised(
+    "statistics_per_example",
+    _sizes,
+    lambda s, case: s.kind == "broadcast" and any(shape in _PER_EXAMPLE_SHAPES for shape in s.shapes),
+    "a mean or std taken per example (axis=1) has one entry per example and does not fit the other "
+    "set: take the statistics per feature, over the examples: "
+    "X_train.mean(axis=0) and X_train.std(axis=0), shape (D,).",
+)
 
 
 @register(
-    ShapeSpec(
+    Spec(
         name="preprocess",
         args=("preprocess",),
         cases=_cases,
@@ -140,60 +140,75 @@ def _error_hint(case, message):
         expected=_expected,
         tol=1e-9,
         hints_first=True,
-        error_hint=_error_hint,
-        nonfinite_hint=_nonfinite_hint,
         like={f"Z_{s}{label}": f"X_{s}" for s in ("train", "val") for label in _LABELS},
         hints=(
-            (
+            Hint(
+                "wrong_sign",
                 lambda got, exp, case: bool(np.any(exp)) and np.allclose(got, -exp, rtol=1e-11, atol=1e-14),
                 "every entry has the wrong sign: subtract the mean from the data, X - mean (not mean - X).",
             ),
-            (
+            Hint(
+                "val_own_statistics",
                 _is(own_val=True),
                 "the validation set is centred (or scaled) with its own statistics: use the training set's "
                 "mean and std for both sets (statistics from the validation data leak it into the model).",
             ),
-            (
+            Hint(
+                "per_example_statistics",
                 lambda got, exp, case: any(_is(own_val=True, **wrong)(got, exp, case) for wrong in _PER_EXAMPLE),
                 "each example is centred (or scaled) with its own statistics, taken per example (axis=1): take them per "
                 "feature, over the training examples: X_train.mean(axis=0) and X_train.std(axis=0), shape (D,).",
             ),
-            (
+            Hint(
+                "one_mean_one_std",
                 _is(mean_of=lambda X: X.mean(), std_of=lambda X: X.std()),
                 "one mean and one std of all the numbers together: take one per feature (column), with axis=0.",
             ),
-            (
+            Hint(
+                "one_mean",
                 _is(mean_of=lambda X: X.mean()),
                 "one mean of all the numbers together: subtract one mean per feature (column), X_train.mean(axis=0).",
             ),
-            (
+            Hint(
+                "one_std",
                 _is(std_of=lambda X: X.std()),
                 "one std of all the numbers together: divide by one std per feature (column), X_train.std(axis=0) + eps.",
             ),
-            (
+            Hint(
+                "scaled_when_not_asked",
                 _is(scale=True),
                 "called with scale=False, the result is divided by the std: centre only when scale is "
                 "False (use the argument, not a fixed True).",
             ),
-            (_is(scale=False), f"the result is centred but not divided by the std: with scale=True, {_STD}."),
-            (
+            Hint(
+                "not_scaled",
+                _is(scale=False),
+                f"the result is centred but not divided by the std: with scale=True, {_STD}.",
+            ),
+            Hint(
+                "other_eps",
                 _other_eps,
                 "the result is that of another eps: use the argument eps (divide by std + eps), not a number of "
                 "your own.",
             ),
-            (
+            Hint(
+                "divided_by_variance",
                 _is(std_of=lambda X: X.var(axis=0)),
                 f"divided by the variance: {_STD} (the square root of the variance).",
             ),
-            (
+            Hint(
+                "sample_std",
                 _is(std_of=lambda X: X.std(axis=0, ddof=1)),
                 "divided by the sample std (ddof=1, divides by N-1): use X_train.std(axis=0), which divides by N.",
             ),
-            (
+            Hint(
+                "eps_under_root",
                 _eps_under_root,
                 "eps is added under the square root, sqrt(var + eps): this exercise adds it to the std, std + eps.",
             ),
             ROUNDED,
+            _CONSTANT_FEATURE,
+            _STATS_PER_EXAMPLE,
         ),
     )
 )

@@ -13,7 +13,7 @@ import numpy as np
 
 from ... import second_order as ref
 from .._core import Spec
-from .._hints import matches
+from .._hints import Hint, matches
 from .._registry import register
 
 __all__ = ["check_lbfgs_direction"]
@@ -60,36 +60,50 @@ def _variant(**slip):
 
 
 _HINTS = (
-    (
+    Hint(
+        "wrong_sign",
         matches(lambda case: -_two_loop(case["grad"], case["S"], case["Y"])),
         "the direction has the wrong sign: r approximates H^-1 grad, which points uphill; return -r.",
     ),
-    (
+    Hint(
+        "pairs_unused",
         matches(lambda case: -case["grad"]),
         "that is -grad, the plain gradient step: the pairs in S and Y are not used (the two loops run over them).",
     ),
-    (
+    Hint(
+        "loops_reversed",
         _variant(first_down=False, second_up=False),
         "the loops run the wrong way: the first goes from the NEWEST pair to the oldest (i = m-1 down to 0), the "
         "second back from the oldest to the newest.",
     ),
-    (
+    Hint(
+        "first_loop_reversed",
         _variant(first_down=False),
         "the first loop runs the wrong way: it goes from the NEWEST pair down to the oldest (i = m-1 down to 0); "
         "only the second goes up from the oldest.",
     ),
-    (
+    Hint(
+        "second_loop_reversed",
         _variant(second_up=False),
         "the second loop runs the wrong way: it goes back up from the OLDEST pair to the newest (i = 0 up to m-1).",
     ),
-    (
+    Hint(
+        "h0_not_scaled",
         _variant(gamma="none"),
         "H0 is not scaled: start the second loop from r = gamma * q with gamma = s·y / y·y of the newest pair.",
     ),
-    (_variant(gamma="oldest"), "gamma comes from the NEWEST pair, S[-1] and Y[-1], not the oldest."),
-    (_variant(gamma="inverted"), "gamma is upside down: gamma = s·y / y·y (of the newest pair)."),
-    (_variant(rho_of="ss"), "rho_i = 1 / (y_i·s_i), not 1 / (s_i·s_i)."),
-    (_variant(swap=True), "the second loop adds (alpha_i - beta) * s_i, not (beta - alpha_i) * s_i."),
+    Hint(
+        "gamma_from_oldest",
+        _variant(gamma="oldest"),
+        "gamma comes from the NEWEST pair, S[-1] and Y[-1], not the oldest.",
+    ),
+    Hint("gamma_inverted", _variant(gamma="inverted"), "gamma is upside down: gamma = s·y / y·y (of the newest pair)."),
+    Hint("rho_wrong", _variant(rho_of="ss"), "rho_i = 1 / (y_i·s_i), not 1 / (s_i·s_i)."),
+    Hint(
+        "second_loop_sign",
+        _variant(swap=True),
+        "the second loop adds (alpha_i - beta) * s_i, not (beta - alpha_i) * s_i.",
+    ),
 )
 
 
@@ -107,9 +121,8 @@ SPEC = Spec(
     expected=lambda case: {"direction": ref.lbfgs_direction(case["grad"], case["S"], case["Y"])},
     tol=1e-8,
     like={"direction": "grad"},
-    hints=_HINTS,
+    hints=_HINTS + (Hint("no_pairs", lambda message, _, case: len(case["S"]) == 0, _NO_PAIRS, on="raised"),),
     hints_first=True,
-    error_hint=lambda case: _NO_PAIRS if len(case["S"]) == 0 else None,
     reference=("course_utils.second_order.lbfgs_direction",),
 )
 

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import copy
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ... import optim as ref
 from .._core import CheckFailure, Spec
+from .._hints import Hint, always
 from .._registry import register
 
 __all__ = ["check_sgd_momentum", "check_nesterov_momentum", "check_adagrad", "check_rmsprop", "check_adam"]
@@ -80,30 +83,36 @@ def _run(rule, case: dict, name: str) -> dict:
     A step that is nan or inf is kept as it is (the grader's side says why, from the pattern)."""
     w, state, steps = case["w"], None, []
     for i, dw in enumerate(case["dws"]):
-        w_before, dw_before, state_before = w.copy(), dw.copy(), copy.deepcopy(state)
+        w_before, dw_before = w.copy(), dw.copy()
+        state_before: Any = copy.deepcopy(state)
         with np.errstate(all="ignore"):
             result = rule(w, dw, state, **_hyper(case))
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise CheckFailure(f"{name} must return (next_w, state), got {type(result).__name__}.")
+            raise CheckFailure(f"{name} must return (next_w, state), got {type(result).__name__}.", cause="not_a_pair")
         next_w, next_state = result
         if i > 0 and not np.array_equal(w, w_before, equal_nan=True):
             raise CheckFailure(
                 f"{name} modified its input `w` in place at step {i + 1}. Return a new array: "
-                f"next_w = w - ..., never w -= ... or w += ...."
+                f"next_w = w - ..., never w -= ... or w += ....",
+                cause="in_place",
             )
         if not np.array_equal(dw, dw_before):
             raise CheckFailure(
                 f"{name} modified its input `dw` in place at step {i + 1}. Never write into dw: "
-                f"dw * dw or dw**2 make new arrays, dw *= ... does not."
+                f"dw * dw or dw**2 make new arrays, dw *= ... does not.",
+                cause="in_place",
             )
         if state_before is not None and not _same(state, state_before):
             raise CheckFailure(
                 f"{name} modified the state it was given in place at step {i + 1}. Build new arrays "
-                f"(cache = cache + dw**2, not cache += dw**2) and return them in a new dict."
+                f"(cache = cache + dw**2, not cache += dw**2) and return them in a new dict.",
+                cause="in_place",
             )
         next_w = np.asarray(next_w, dtype=np.float64)
         if next_w.shape != w.shape:
-            raise CheckFailure(f"{name}: next_w has shape {next_w.shape}, expected {w.shape} like w.")
+            raise CheckFailure(
+                f"{name}: next_w has shape {next_w.shape}, expected {w.shape} like w.", cause="next_w_wrong_shape"
+            )
         with np.errstate(all="ignore"):
             steps.append(next_w - w)
         w, state = next_w, next_state
@@ -176,7 +185,8 @@ def _hardcoded_hints(name: str) -> tuple:
     for key, param in inspect.signature(rule).parameters.items():
         if param.kind is inspect.Parameter.KEYWORD_ONLY:
             hints.append(
-                (
+                Hint(
+                    f"{key}_hardcoded",
                     _matches(_hardcoded(rule, key, param.default)),
                     f"the steps are those of {key}={param.default:g} whatever {key} is passed: use the "
                     f"keyword argument `{key}` in the formula, not a number written in (the check passes "
@@ -267,89 +277,121 @@ _MEMORY = (
 _EPS = "eps goes outside the root: dw / (np.sqrt(cache) + eps)."
 _HINTS = {
     "sgd_momentum": (
-        (_matches(_momentum_uphill), "the velocity must point downhill: v = momentum * v - lr * dw, then w + v."),
-        (
-            _matches(_forgetful(ref.sgd_momentum)),  # the same steps as plain SGD: the velocity starts at 0
+        Hint(
+            "velocity_uphill",
+            _matches(_momentum_uphill),
+            "the velocity must point downhill: v = momentum * v - lr * dw, then w + v.",
+        ),
+        Hint(
+            "velocity_not_kept",
+            _matches(_forgetful(ref.sgd_momentum)),
             "every step is plain SGD's, -lr * dw: the velocity must carry over. Read v from `state` (zeros on the first "
             "step), update v = momentum * v - lr * dw, step by it and return it in the new state.",
         ),
     )
     + _hardcoded_hints("sgd_momentum"),
     "nesterov_momentum": (
-        (
+        Hint(
+            "plain_momentum",
             _matches(ref.sgd_momentum),
             "that is plain momentum (w + v): Nesterov's step is w - momentum * v_prev + (1 + momentum) * v, where "
             "v_prev is the velocity before this step's update, not the new v.",
         ),
-        (_matches(_nesterov_sign), "the sign of the v_prev term: w - momentum * v_prev + (1 + momentum) * v."),
-        (_matches(_forgetful(ref.nesterov_momentum)), _MEMORY),
+        Hint(
+            "v_prev_sign",
+            _matches(_nesterov_sign),
+            "the sign of the v_prev term: w - momentum * v_prev + (1 + momentum) * v.",
+        ),
+        Hint("memory_not_kept", _matches(_forgetful(ref.nesterov_momentum)), _MEMORY),
     )
     + _hardcoded_hints("nesterov_momentum"),
     "adagrad": (
-        (_matches(_adagrad_abs), "the cache adds up squared gradients: cache + dw**2, not |dw|."),
-        (_matches(_adagrad_eps_inside), _EPS),
-        (_matches(_forgetful(ref.adagrad)), _MEMORY),
+        Hint("cache_abs", _matches(_adagrad_abs), "the cache adds up squared gradients: cache + dw**2, not |dw|."),
+        Hint("eps_inside_root", _matches(_adagrad_eps_inside), _EPS),
+        Hint("memory_not_kept", _matches(_forgetful(ref.adagrad)), _MEMORY),
     )
     + _hardcoded_hints("adagrad"),
     "rmsprop": (
-        (
+        Hint(
+            "decay_swapped",
             _matches(_rmsprop_swapped),
             "decay_rate weighs the OLD cache: cache = decay_rate * cache + (1 - decay_rate) * dw**2.",
         ),
-        (_matches(_rmsprop_eps_inside), _EPS),
-        (
+        Hint("eps_inside_root", _matches(_rmsprop_eps_inside), _EPS),
+        Hint(
+            "cache_never_forgets",
             _matches(_rmsprop_adagrad),
             "that cache only grows, as AdaGrad's does: RMSProp's forgets, cache = "
             "decay_rate * cache + (1 - decay_rate) * dw**2.",
         ),
-        (
+        Hint(
+            "bias_corrected",
             _matches(_rmsprop_corrected),
             "RMSProp has no bias correction (Adam's addition): divide dw by np.sqrt(cache) + eps, the cache itself.",
         ),
-        (
+        Hint(
+            "cache_starts_full",
             _matches(_rmsprop_starts_full),
             "the cache starts at dw**2: start it at zeros (state None) and update it as "
             "on every step, cache = decay_rate * cache + (1 - decay_rate) * dw**2.",
         ),
-        (_matches(_forgetful(ref.rmsprop)), _MEMORY),
+        Hint("memory_not_kept", _matches(_forgetful(ref.rmsprop)), _MEMORY),
     )
     + _hardcoded_hints("rmsprop"),
     "adam": (
-        (
+        Hint(
+            "missing_bias_correction",
             _matches(_adam_variant(correct_m=False, correct_v=False)),
             "the bias correction is missing: divide m by (1 - beta1**t) and v by (1 - beta2**t), t counted from 1.",
         ),
-        (_matches(_adam_variant(correct_m=False)), "m's bias correction is missing: m_hat = m / (1 - beta1**t)."),
-        (_matches(_adam_variant(correct_v=False)), "v's bias correction is missing: v_hat = v / (1 - beta2**t)."),
-        (
+        Hint(
+            "missing_m_correction",
+            _matches(_adam_variant(correct_m=False)),
+            "m's bias correction is missing: m_hat = m / (1 - beta1**t).",
+        ),
+        Hint(
+            "missing_v_correction",
+            _matches(_adam_variant(correct_v=False)),
+            "v's bias correction is missing: v_hat = v / (1 - beta2**t).",
+        ),
+        Hint(
+            "t_one_ahead",
             _matches(_adam_variant(t_shift=1)),
             "t is one step ahead in the bias correction: on the first step t must be 1 (start the state at t = 0 "
             "and add 1 before correcting), so that m_hat is exactly dw there.",
         ),
-        (
+        Hint(
+            "t_stuck",
             _matches(_adam_variant(t_stuck=True)),
             "t does not count up: the later steps correct as if each were the first. Return t (one more than "
             "before) in the new state.",
         ),
-        (_matches(_adam_variant(eps_inside=True)), "eps goes outside the root: m_hat / (np.sqrt(v_hat) + eps)."),
-        (
+        Hint(
+            "eps_inside_root",
+            _matches(_adam_variant(eps_inside=True)),
+            "eps goes outside the root: m_hat / (np.sqrt(v_hat) + eps).",
+        ),
+        Hint(
+            "missing_sqrt",
             _matches(_adam_variant(root=False)),
             "the step divides by v_hat: divide by its square root, m_hat / (np.sqrt(v_hat) + eps).",
         ),
-        (
+        Hint(
+            "state_holds_corrected",
             _matches(_adam_variant(keep_hat=True)),
             "the state holds the bias-corrected m_hat and v_hat: keep m and v themselves in the state (the "
             "correction is for the step only), or the next step corrects them again.",
         ),
-        (_matches(_forgetful(ref.adam)), _MEMORY),
+        Hint("memory_not_kept", _matches(_forgetful(ref.adam)), _MEMORY),
     )
     + _hardcoded_hints("adam"),
 }
 
-# nan or inf in the steps: (variant that breaks down at the same entries, its cause), then the rule's generic hint
+# nan or inf in the steps: (cause, variant that breaks down at the same entries, hint), then the rule's generic hint
 _BREAKDOWNS = {
     "adagrad": (
         (
+            "signed_cache",
             _adagrad_signed,
             "the cache must add up SQUARED gradients (dw * dw): a sum of signed gradients "
             "goes below zero, and its square root is nan.",
@@ -357,6 +399,7 @@ _BREAKDOWNS = {
     ),
     "rmsprop": (
         (
+            "signed_cache",
             _rmsprop_signed,
             "the cache must average SQUARED gradients (dw * dw): an average of signed "
             "gradients goes below zero, and its square root is nan.",
@@ -364,10 +407,12 @@ _BREAKDOWNS = {
     ),
     "adam": (
         (
+            "t_incremented_late",
             _adam_variant(t_shift=-1),
             "increment t BEFORE the bias correction: with t = 0, 1 - beta1**t is 0 and the first step divides by zero.",
         ),
         (
+            "signed_v",
             _adam_variant(squared=False),
             "v must average SQUARED gradients (dw * dw): an average of signed "
             "gradients goes below zero, and its square root is nan.",
@@ -380,14 +425,16 @@ _BREAKDOWN = (
 )
 
 
-def _nonfinite_hint(name: str):
-    def hint(got, case):
-        for variant, text in _BREAKDOWNS.get(name, ()):
-            if _same_breakdown(variant, got, case):
-                return text
-        return _BREAKDOWN
+def _breaks_like(variant: Any) -> Callable[[Any, Any, Any], bool]:
+    """A hint's test: the steps break down (nan or inf) where ``variant``'s do."""
+    return lambda got, exp, case: _same_breakdown(variant, got, case)
 
-    return hint
+
+def _nonfinite_hints(name: str) -> tuple[Hint, ...]:
+    """The hints for nan or inf in the steps: a variant that breaks down at the same entries, else the rule's own."""
+    return tuple(
+        Hint(code, _breaks_like(variant), text, on="nonfinite") for code, variant, text in _BREAKDOWNS.get(name, ())
+    ) + (Hint("not_finite", always, _BREAKDOWN, on="nonfinite"),)
 
 
 def _spec(name: str) -> Spec:
@@ -399,10 +446,9 @@ def _spec(name: str) -> Spec:
         expected=lambda case: _run(ref.RULES[name], case, name),
         tol=1e-7,
         like={"first_step": "w"},
-        hints=_HINTS[name],
+        hints=_HINTS[name] + _nonfinite_hints(name),
         reference=(f"course_utils.optim.{name}",),
         hints_first=True,
-        nonfinite_hint=_nonfinite_hint(name),
     )
 
 
