@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import optim
+from .timing import one_blas_thread
 from .train import train
 
 __all__ = [
@@ -142,6 +143,7 @@ def train_snapshots(
     return snapshots
 
 
+@one_blas_thread()  # small products: a second BLAS thread only waits (train.train's Notes)
 def probabilities(model: Any, X: np.ndarray, params: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Class probabilities (N, C) of the model's test-mode scores on X, with other parameters if given.
 

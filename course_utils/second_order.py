@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .losses import linear_softmax_loss
+from .timing import one_blas_thread
 
 __all__ = [
     "newton_step",
@@ -108,6 +109,7 @@ class LbfgsRun:
     skipped: int
 
 
+@one_blas_thread()  # small products: a second BLAS thread only waits (train.train's Notes)
 def lbfgs(
     fun: Callable,
     x0: np.ndarray,
@@ -176,6 +178,7 @@ def lbfgs(
     return LbfgsRun(x=x, loss=np.array(losses), evaluations=np.array(evals), skipped=skipped)
 
 
+@one_blas_thread()  # as lbfgs
 def first_order(
     fun: Callable,
     x0: np.ndarray,

@@ -42,8 +42,8 @@ def _reuse_freed_memory() -> None:
 
     A stack's arrays are K times a net's, over the 128 kB above which glibc maps fresh pages for
     every block and returns them when it is freed; the first touch of each page then costs a
-    page fault, and a training step of a dozen stacked nets spends half its time in them. With
-    the thresholds raised, a freed block serves the next array of its size, as it does for the
+    page fault, which for these small products can cost more than the arithmetic. With the
+    thresholds raised, a freed block serves the next array of its size, as it does for the
     arrays of a single small net. The process keeps up to 64 MB of freed memory to do so.
     """
     if sys.platform != "linux":

@@ -16,8 +16,10 @@ notebook 02 (loops vs vectorized).
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -26,11 +28,20 @@ __all__ = ["one_blas_thread", "median_time", "compare"]
 
 @contextlib.contextmanager
 def one_blas_thread() -> Iterator[None]:
-    """Run the body with numpy's BLAS (OpenBLAS, MKL, ...) limited to one thread."""
-    from threadpoolctl import threadpool_limits
+    """Run the body with numpy's BLAS (OpenBLAS, MKL, ...) limited to one thread.
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    Notes: the libraries are looked up once, on the first call (threadpoolctl's controller);
+    a lookup costs about half a millisecond, which a short function run many times would feel.
+    """
+    with _blas_controller().limit(limits=1, user_api="blas"):
         yield
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def median_time(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:

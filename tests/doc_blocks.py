@@ -34,7 +34,19 @@ OUTPUT = "output"
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,})(?P<info>[^`]*)$")
 _NOT_RUN = re.compile(r"^\s*<!--\s*not run:\s*(?P<why>.+?)\s*-->\s*$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-SKIP_COPY = (".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "handin", "grades", "screenshots")
+SKIP_COPY = (
+    ".git",
+    ".venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".ipynb_checkpoints",
+    ".release-backups",
+    "handin",
+    "grades",
+    "screenshots",
+)
 
 
 @dataclass

@@ -3,8 +3,8 @@
 Each guide's blocks marked ```` ```sh runnable ```` or ```` ```python runnable ```` run in a
 scratch copy of the checkout, in order (tests/doc_blocks.py; the convention is in
 docs/development.md, *Commands in the docs*); a block that fails, or whose ```` ```text output ````
-block no longer matches what it prints, fails the test. Every other shell block says why it is
-not run.
+block does not match what it prints, fails the test. Every other shell block says why it is
+not run. The example code of the developer's guide (*How to add a notebook*) runs here too.
 """
 
 from __future__ import annotations
@@ -118,3 +118,39 @@ def test_every_shell_block_needs_a_mark_or_a_reason(tmp_path):
 )
 def test_an_ellipsis_stands_for_any_text_and_nothing_else_does(shown, printed, same):
     assert matches(shown, printed) is same
+
+
+def test_the_developers_guide_example_notebook_code_works(monkeypatch):
+    """The reference code, checks module and checks' tests of *How to add a notebook* run as shown:
+    the correct answers pass and each wrong one gets its hint (without adding a notebook)."""
+    import types
+
+    import numpy as np
+
+    import course_utils as cu
+    from course_utils.checks import _registry
+
+    guide = [b for b in blocks(ROOT / "docs" / "development.md") if b.language == "python"]
+    layers_code = next(b.code for b in guide if "def softplus_forward" in b.code)
+    checks_code = next(b.code for b in guide if "@register(" in b.code)
+    tests_code = next(b.code for b in guide if "def test_typical_wrong_answers" in b.code)
+
+    from typing import NamedTuple
+
+    layers = types.ModuleType("course_utils.layers_example")
+    vars(layers).update(np=np, NamedTuple=NamedTuple)
+    exec(layers_code, vars(layers))
+    checks_code = checks_code.replace("from .. import layers\n", "").replace("from ._", "from course_utils.checks._")
+    module = types.ModuleType("course_utils.checks.nb10_example")
+    vars(module).update(layers=layers, __name__=module.__name__)
+    monkeypatch.setattr(_registry, "REGISTRY", dict(_registry.REGISTRY))  # the course's own are left as they are
+    monkeypatch.setattr(_registry, "CHECKS", dict(_registry.CHECKS))
+    exec(checks_code, vars(module))
+    monkeypatch.setattr(cu.checks, "check_softplus_backward", module.check_softplus_backward, raising=False)
+    tests: dict = {}
+    exec(tests_code, tests)
+    for seed in (0, 1, 2):
+        tests["test_correct_answers_pass"](seed)
+    marks = tests["test_typical_wrong_answers_get_their_hint"].pytestmark[0].args[1]
+    for wrong, hint in marks:
+        tests["test_typical_wrong_answers_get_their_hint"](wrong, hint)

@@ -202,6 +202,9 @@ def test_make_passes_pytest_flags_with_their_quotes():
     assert proc.returncode == 0, proc.stderr
     runs = [line for line in proc.stdout.splitlines() if "-m pytest" in line]
     assert len(runs) == 1 and runs[0].endswith("--nbval-lax tests solutions -m 'not kernel'"), proc.stdout
+    lines = proc.stdout.splitlines()
+    checks = [next(i for i, line in enumerate(lines) if tool in line) for tool in ("ruff check", "ruff format", "mypy")]
+    assert checks == sorted(checks) and checks[-1] < lines.index(runs[0]), "make test checks before it tests"
 
 
 def test_grading_tests_skip_with_a_clear_message_in_a_checkout_that_is_not_installed(tmp_path):

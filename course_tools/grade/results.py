@@ -90,7 +90,7 @@ class TestResult:
 
     def to_json(self) -> dict:
         """The results file's dict of this test (the same keys, in the same order, every time)."""
-        data = {
+        data: dict[str, Any] = {
             "points": self.points,
             "max": self.max_points,
             "passed": self.passed,

@@ -95,7 +95,8 @@ def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> _Said:
     spec = REGISTRY[call.check]
     etype, message = str(err.get("etype", "")), str(err.get("message", ""))
     etype = etype if _NAME.fullmatch(etype) else "an exception"
-    where = err.get("where") if isinstance(err.get("where"), dict) else {}
+    found = err.get("where")
+    where = found if isinstance(found, dict) else {}
     cell, line, function = where.get("cell"), where.get("line"), where.get("function")
     at = (
         f" (answer cell `{cell}`, line {line})"
@@ -107,7 +108,7 @@ def _hidden_exception(err: dict, call: Call, plan, case: dict | None) -> _Said:
         err,
         etype,
         message,
-        function if known else spec.name,
+        function if isinstance(function, str) and known else spec.name,
         at,
         call,
         plan,
@@ -212,11 +213,13 @@ def evaluate(test: Test, results: Any, arrays: dict, plan, context: dict) -> Tes
                 f"the grader could not compare what your code returned ({e.__class__.__name__}).",
                 cause="not_comparable",
             )
-        failed = said is not None and bool(said.text)
-        passed = passed and not failed
-        if failed and cause is None:
+        if said is None or not said.text:
+            messages.append(Message(label, True, "", None))
+            continue
+        passed = False
+        if cause is None:
             cause = said.code(spec)
-        messages.append(Message(label, not failed, said.text if failed else "", said.blank if failed else None))
+        messages.append(Message(label, False, said.text, said.blank))
     return TestResult(
         test.points if passed else 0.0,
         test.points,

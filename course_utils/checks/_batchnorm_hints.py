@@ -52,7 +52,7 @@ def on(quantity: str, expected: Callable, formula: Callable) -> Callable:
     return test
 
 
-def _stats(c, axis=0):
+def _stats(c: dict, axis: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     return c["x"].mean(axis=axis), c["x"].var(axis=axis)
 
 

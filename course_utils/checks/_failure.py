@@ -243,7 +243,7 @@ def render_hidden(f: Failure) -> str:
     func, q = f.function, f.quantity
     if f.kind == "message":  # written by a check module: its first line, without numbers, and its hint
         first, *rest = (f.text or "").split("\n")
-        first = re.sub(r"-?\d*\.\d+(?:e[-+]?\d+)?|-?\d+e[-+]?\d+", "...", _redact(first))
+        first = re.sub(r"-?\d*\.\d+(?:e[-+]?\d+)?|-?\d+e[-+]?\d+", "...", _redact(first) or "")
         return first + "".join(
             _hint(_redact(line.strip()[len("Hint: ") :])) for line in rest if line.strip().startswith("Hint: ")
         )
@@ -282,7 +282,7 @@ def changed_inputs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, t
     A NaN left where it was is no change; a NaN written over a number is one. An array
     replaced by something else (or reshaped) counts as changed, with no index.
     """
-    changed = {}
+    changed: dict[str, tuple[int, ...]] = {}
     for key, old in before.items():
         if not isinstance(old, np.ndarray):
             continue

@@ -21,7 +21,7 @@ AssertionError) saying what is wrong, where, and the likely cause.
 """
 
 
-def register(spec: Spec) -> Callable[..., Any]:
+def register(spec: Spec) -> Callable[[Callable[..., Any]], Callable[..., None]]:
     """Make ``check_<name>(*student objects, seed=0, verbose=True)`` for a spec and record it in REGISTRY.
 
     The function's name and docstring are taken from the decorated stub so the notebooks read
@@ -30,9 +30,9 @@ def register(spec: Spec) -> Callable[..., Any]:
     ``inspect.getsource`` (and ``%psource``) show the stub with its Spec.
     """
 
-    def decorate(stub: Callable[..., Any]) -> Callable[..., Any]:
+    def decorate(stub: Callable[..., Any]) -> Callable[..., None]:
         @functools.wraps(stub)
-        def check(*args: Any, seed: int = 0, verbose: bool = True, **kwargs: Any):
+        def check(*args: Any, seed: int = 0, verbose: bool = True, **kwargs: Any) -> None:
             __tracebackhide__ = True
             if len(args) > len(spec.args):
                 raise CheckArgumentError(f"{stub.__name__} takes {len(spec.args)} arguments: {', '.join(spec.args)}")
@@ -50,14 +50,15 @@ def register(spec: Spec) -> Callable[..., Any]:
             run_check(spec, student, seed=seed, verbose=verbose)
 
         keyword = inspect.Parameter.KEYWORD_ONLY
-        check.__signature__ = inspect.Signature(
+        made: Any = check  # the function, given a signature and its spec as attributes
+        made.__signature__ = inspect.Signature(
             [inspect.Parameter(a, inspect.Parameter.POSITIONAL_OR_KEYWORD) for a in spec.args]
             + [inspect.Parameter("seed", keyword, default=0), inspect.Parameter("verbose", keyword, default=True)]
         )
         check.__doc__ = (
             inspect.cleandoc(stub.__doc__ or "") + "\n" + _USAGE.format(objects=", ".join(spec.args))
         ).strip() + "\n"
-        check.spec = spec
+        made.spec = spec
         if stub.__name__ in CHECKS and CHECKS[stub.__name__].__module__ != stub.__module__:
             other = CHECKS[stub.__name__].__module__
             raise ValueError(f"two checks are named {stub.__name__}: {stub.__module__} and {other}")

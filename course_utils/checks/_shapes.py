@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -96,7 +96,7 @@ def distinct(sizes: Mapping[str, int]) -> bool:
 
 def raised(
     code: str,
-    sizes: Callable[[Mapping[str, Any]], Mapping[str, int]],
+    sizes: Callable[[Any], Mapping[str, int]],  # case -> the sizes named in messages
     test: Callable[[Shapes, Mapping[str, Any]], bool],
     message: str | Callable[[Shapes, Mapping[str, Any]], str],
 ) -> Hint:
@@ -113,7 +113,8 @@ def raised(
 
     if callable(message):
         said = message
-        return Hint(code, when, lambda text, _, case: said(facts(text, case), case), on="raised")
+        # the message is asked for only where ``when`` has read the facts
+        return Hint(code, when, lambda text, _, case: said(cast(Shapes, facts(text, case)), case), on="raised")
     return Hint(code, when, message, on="raised")
 
 

@@ -104,7 +104,7 @@ def _xyz_call(student, case):
 
 
 def _xyz_expected(case):
-    out = {"dfdx": [], "dfdy": [], "dfdz": []}
+    out: dict[str, list[float]] = {"dfdx": [], "dfdy": [], "dfdz": []}
     for x, y, z in zip(case["x"], case["y"], case["z"]):
         vx, vy, vz = ref.Value(x), ref.Value(y), ref.Value(z)
         ((vx + vy) * vz).backward()
@@ -440,7 +440,7 @@ def _net_step(net, step: str, *args):
         ) from None
 
 
-def _net_pass(net, x, y, z, d, *, forward=True) -> list[float]:
+def _net_pass(net, x, y, z, d, *, forward=True) -> list[float | None]:
     out = None
     if forward:
         out = _number(

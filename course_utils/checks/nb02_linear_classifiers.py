@@ -39,6 +39,8 @@ their own messages.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -414,13 +416,15 @@ def _dw_other(kind: str) -> Hint:
     )
 
 
+def _of_kind(when: Callable[..., bool], kind: str) -> Callable[[Any, Any, Any], bool]:
+    """A hint's test of the common table, told which loss (svm or softmax) it looks at."""
+    return lambda got, exp, case: when(got, exp, case, kind)
+
+
 def _spec(name: str, kind: str) -> Spec:
     extra = _SVM_HINTS if kind == "svm" else _SOFTMAX_HINTS
     hints = (
-        tuple(
-            Hint(h.code, lambda got, exp, case, t=h.when: t(got, exp, case, kind), h.message)
-            for h in _COMMON_HINTS + extra
-        )
+        tuple(Hint(h.code, _of_kind(h.when, kind), h.message) for h in _COMMON_HINTS + extra)
         + (_dw_other(kind),)
         + _ERRORS
     )
@@ -467,10 +471,10 @@ _SGD = {
 def _sgd_cases(seed: int) -> list[dict]:
     p = _SGD[seed % 3]
     rng = np.random.default_rng(2000 + seed)
-    X = rng.standard_normal((p["N"], p["D"]))
+    X = rng.standard_normal((int(p["N"]), int(p["D"])))
     return [
         dict(
-            W=0.5 * rng.standard_normal((p["D"], p["C"])),
+            W=0.5 * rng.standard_normal((int(p["D"]), int(p["C"]))),
             X=X,
             y=rng.permutation(np.arange(p["N"]) % p["C"]),
             lr=p["lr"],
@@ -548,8 +552,8 @@ class _LossRecorder:
 
 
 def _global_state() -> np.ndarray:
-    _, keys, pos, has_gauss, gauss = np.random.get_state()
-    return np.concatenate([keys.astype(np.float64), [pos, has_gauss, gauss]])
+    _, keys, pos, has_gauss, gauss = np.random.get_state(legacy=True)
+    return np.concatenate([np.asarray(keys, dtype=np.float64), [pos, has_gauss, gauss]])
 
 
 _RUNS = ("", "same seed: ", "other seed: ")  # the prefixes of each run's raw outputs
@@ -618,7 +622,10 @@ def _judged_run(
     before any arithmetic; a CheckFailure for the first thing wrong."""
     sizes = _sgd_sizes(case)
     N, D, C, B, T = (sizes[k] for k in "NDCBT")
-    get = lambda key: raw.get(prefix + key)
+
+    def get(key: str) -> Any:
+        return raw.get(prefix + key)
+
     sizes_seen = get("batch sizes")
     if sizes_seen is not None:  # batches of several sizes
         if isinstance(sizes_seen, np.ndarray) and sizes_seen.size == 0:

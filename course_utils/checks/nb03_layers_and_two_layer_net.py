@@ -16,6 +16,9 @@ the cache, not the backward pass, makes the difference.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from .. import layers as ref
@@ -89,7 +92,7 @@ def _backward_on(run, cache, clean, problem: str | None, *, layer: str, clean_na
 # ---- affine ----
 
 
-def _affine_sizes(case: dict) -> dict[str, int]:
+def _affine_sizes(case: Mapping[str, Any]) -> dict[str, int]:
     x, w = case["x"], case["w"]
     return {"N": x.shape[0], **{f"d{i}": d for i, d in enumerate(x.shape[1:], 1)}, "D": w.shape[0], "M": w.shape[1]}
 
@@ -107,11 +110,12 @@ def _affine_cases(seed: int, *, forward: bool) -> list[dict]:
     rng = np.random.default_rng(seed + 300)
     N = 4 + 2 * seed  # 4, 6, 8: never one of the other sizes
     cases = []
-    for dims, M in [((3, 5), 7), ((2, 3, 9), 5)]:
-        D = int(np.prod(dims))
+    shapes: list[tuple[tuple[int, ...], int]] = [((3, 5), 7), ((2, 3, 9), 5)]
+    for sample_dims, M in shapes:
+        D = int(np.prod(sample_dims))
         cases.append(
             dict(
-                x=rng.standard_normal((N, *dims)),
+                x=rng.standard_normal((N, *sample_dims)),
                 w=rng.standard_normal((D, M)),
                 b=rng.standard_normal(M),
                 dout=rng.standard_normal((N, M)),
@@ -766,7 +770,7 @@ def _two_layer_reference(
     regularized = ["W1", "W2"] + (["b1", "b2"] if reg_bias else [])
     loss = data_loss + reg_loss * 0.5 * reg * sum(float(np.sum(case[k] ** 2)) for k in regularized)
     dh, dW2, db2 = ref.affine_backward(dscores, ref.AffineCache(a, case["W2"], b2) if dW2_from_a else c3)
-    da = ref.relu_backward(dh, c2) if relu_mask and relu else dh
+    da = ref.relu_backward(dh, c2) if relu_mask and c2 is not None else dh  # c2: the ReLU's cache, if relu
     da = dh * h if mask_h else da
     _, dW1, db1 = ref.affine_backward(da, c1)
     grads = dict(dW1=dW1, db1=db1, dW2=dW2, db2=db2)

@@ -21,6 +21,7 @@ choose what to cache, and the backward pass must read what their forward pass st
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def _cases(name: str, seed: int) -> list[dict]:
         x.flat[0], x.flat[1] = 40.0, -40.0  # saturated units: the local gradient is about 0 there
         if name == "sigmoid":
             x.flat[2], x.flat[3] = 750.0, -750.0  # np.exp(750) overflows
-        case = dict(x=x, dout=rng.standard_normal((N, D)))
+        case: dict[str, Any] = dict(x=x, dout=rng.standard_normal((N, D)))
         if name in _ALPHA and _ALPHA[name][seed % 3][k] is not None:
             case["alpha"] = _ALPHA[name][seed % 3][k]
         cases.append(case)

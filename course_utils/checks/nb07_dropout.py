@@ -100,8 +100,8 @@ def _train(forward, x, p, rng):
 
 
 def _global_state() -> np.ndarray:
-    _, keys, pos, has_gauss, gauss = np.random.get_state()
-    return np.concatenate([keys.astype(np.float64), [pos, has_gauss, gauss]])
+    _, keys, pos, has_gauss, gauss = np.random.get_state(legacy=True)
+    return np.concatenate([np.asarray(keys, dtype=np.float64), [pos, has_gauss, gauss]])
 
 
 def _call_forward(student, case):

@@ -13,9 +13,15 @@ text is as large as the notebook's body text; legends sit outside the data.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from ._axes import figure_of
 
 __all__ = ["plot_activations", "plot_gradient_norms", "plot_per_epoch", "plot_paths_2d"]
 
@@ -27,7 +33,7 @@ def plot_activations(
     saturation: float | None = None,
     ncols: int = 3,
     figsize: tuple[float, float] | None = None,
-):
+) -> Figure:
     """One panel per activation: f(x) and its local gradient f'(x).
 
     Inputs:
@@ -45,7 +51,7 @@ def plot_activations(
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=figsize or (3.1 * ncols, 2.6 * nrows + 0.5), squeeze=False)
-    handles = {}
+    handles: dict[str, Any] = {}  # label -> its artist, one per label over all panels
     for ax, (name, (out, grad)) in zip(axes.flat, curves.items()):
         ax.plot(x, out, color="C0", label="f(x)")
         ax.plot(x, grad, "--", color="C3", label="f'(x)")
@@ -69,18 +75,18 @@ def plot_activations(
         handles.update(zip(*reversed(ax.get_legend_handles_labels())))
     for ax in axes.flat[n:]:
         ax.set_visible(False)
-    fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=len(handles), frameon=False)
+    fig.legend(list(handles.values()), list(handles.keys()), loc="upper center", ncol=len(handles), frameon=False)
     height = fig.get_size_inches()[1]
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / height))
     return fig
 
 
-def _rows(values) -> np.ndarray:
+def _rows(values: ArrayLike) -> np.ndarray:
     """values as a 2-D array, one row per seed (a 1-D array is one seed)."""
     return np.atleast_2d(np.asarray(values, dtype=float))
 
 
-def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradient norm per layer"):
+def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradient norm per layer") -> Figure:
     """Grouped bars: the gradient norm of each hidden layer, one group per network.
 
     Inputs: norms: label (e.g. '3 hidden layers') -> (L,) norms, first layer first, or (S, L),
@@ -109,7 +115,7 @@ def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradie
 
 
 # a line style and marker per series: curves that coincide (two runs both at chance) stay visible
-_STYLES = [
+_STYLES: list[dict[str, Any]] = [
     dict(ls="-", marker="o", ms=3),
     dict(ls="--", marker="s", ms=3),
     dict(ls="-.", marker="^", ms=3.5),
@@ -124,9 +130,9 @@ def plot_per_epoch(
     title: str,
     logy: bool = False,
     xlabel: str = "epoch",
-    ax=None,
+    ax: Axes | None = None,
     legend: bool = True,
-):
+) -> Figure:
     """One curve per series over epochs 0..E (epoch 0: before training).
 
     Inputs: series: label -> (E + 1,) values, or (S, E + 1), one row per seed: then every seed
@@ -135,7 +141,7 @@ def plot_per_epoch(
     right of the axes (clear of the curves).
     Returns: the matplotlib Figure. Used for per-layer gradient norms and dead-unit fractions.
     """
-    fig, ax = plt.subplots(figsize=(7.5, 3.6)) if ax is None else (ax.figure, ax)
+    fig, ax = plt.subplots(figsize=(7.5, 3.6)) if ax is None else (figure_of(ax), ax)
     many = False
     for k, (label, values) in enumerate(series.items()):
         rows = _rows(values)
@@ -165,7 +171,7 @@ def plot_per_epoch(
 
 def plot_paths_2d(
     paths: Mapping[str, np.ndarray], target: np.ndarray, *, title: str = "Gradient descent on two weights"
-):
+) -> Figure:
     """Paths of a 2-D weight vector, each from its start to (near) a target.
 
     Inputs: paths: label -> (T + 1, 2) successive weights; target: (2,) the weights sought.

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from ..train import History
 
 __all__ = ["plot_update_ratios", "plot_grid_vs_random", "plot_search_trials", "plot_ensembles"]
 
 
 def plot_update_ratios(
-    histories: Mapping[str, object],
+    histories: Mapping[str, History],
     *,
     layers: Sequence[str] = ("W1", "W2"),
     target: float = 1e-3,
     title: str = "Update/weight ratio per layer",
-):
+) -> Figure:
     """||update|| / ||W|| per iteration on a log axis, one colour per run and one line style per layer.
 
     Inputs:
@@ -44,7 +49,7 @@ def plot_grid_vs_random(
     profile: Callable[[np.ndarray], np.ndarray],
     *,
     title: str = "Nine trials: grid against random",
-):
+) -> Figure:
     """The trials of a grid and of a random search in the unit square, with the score's profile along a.
 
     Inputs:
@@ -73,7 +78,7 @@ def plot_search_trials(
     *,
     box: tuple[tuple[float, float], tuple[float, float]] | None = None,
     title: str = "Validation accuracy of each trial (colour)",
-):
+) -> Figure:
     """Each trial at its (lr, reg) on log axes, coloured by validation accuracy; one marker per stage.
 
     Inputs:
@@ -116,7 +121,7 @@ def plot_ensembles(
     log_loss: Mapping[str, Sequence[float]],
     *,
     title: str = "Ensembles on the validation set",
-):
+) -> Figure:
     """Each method's validation accuracy and log-loss: the mean over seeds as a dot, min to max as a bar.
 
     Inputs:

@@ -6,14 +6,18 @@ and every wire carries its forward value above it (green) and its gradient below
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from ..circuits import Value, topological_order
+from ._axes import figure_of
 
 __all__ = ["draw_circuit", "circuit_layout", "Layout", "VALUE_COLOR", "GRAD_COLOR"]
 
@@ -21,6 +25,11 @@ VALUE_COLOR = "#1b7a34"
 GRAD_COLOR = "#c0262d"
 _R = 0.32  # gate radius
 _GAP_X, _GAP_Y, _STUB = 2.2, 1.3, 0.9
+
+
+Node = Value | tuple[str, int, int, int]  # a gate or input, or a bend of a long wire
+Point = tuple[float, float]
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
 
 class Layout(NamedTuple):
@@ -41,7 +50,7 @@ def _isotonic(z: np.ndarray) -> np.ndarray:
     return np.concatenate([np.full(w, m) for m, w in blocks])
 
 
-def _crossings(row, layer, links) -> int:
+def _crossings(row: dict[Node, float], layer: dict[Node, int], links: list[tuple[Node, Node]]) -> int:
     """How many pairs of links (between neighbouring layers) cross."""
     count = 0
     for i, (a, b) in enumerate(links):
@@ -51,14 +60,20 @@ def _crossings(row, layer, links) -> int:
     return count
 
 
-def _untangle(by_layer, row, layer, links, passes: int = 4) -> None:
+def _untangle(
+    by_layer: dict[int, list[Node]],
+    row: dict[Node, float],
+    layer: dict[Node, int],
+    links: list[tuple[Node, Node]],
+    passes: int = 4,
+) -> None:
     """Swap neighbours within a layer while that removes crossings (in place)."""
     best = _crossings(row, layer, links)
     for _ in range(passes):
         improved = False
         for nodes in by_layer.values():
             for i in range(len(nodes) - 1):
-                nodes.sort(key=row.get)
+                nodes.sort(key=row.__getitem__)
                 a, b = nodes[i], nodes[i + 1]
                 row[a], row[b] = row[b], row[a]
                 now = _crossings(row, layer, links)
@@ -85,22 +100,26 @@ def circuit_layout(root: Value, sweeps: int = 6) -> Layout:
     between its inputs. Finally neighbours are swapped while that removes crossings.
     """
     order = topological_order(root)
-    layer, uses = {}, dict.fromkeys(order, 0)
+    layer: dict[Node, int] = {}
+    uses: dict[Node, int] = dict.fromkeys(order, 0)
     for node in order:
         layer[node] = 1 + max((layer[c] for c in node.children), default=-1)
         for child in node.children:
             uses[child] += 1
-    first_use = {}
+    first_use: dict[Value, int] = {}
     for node in order:
         for child in node.children:
             first_use[child] = min(first_use.get(child, layer[node]), layer[node])
     for node in order:
         if not node.children and node in first_use:
             layer[node] = first_use[node] - 1
-    nodes_all, links, bends = list(order), [], {}
+    nodes_all: list[Node] = list(order)
+    links: list[tuple[Node, Node]] = []
+    bends: dict[tuple[Value, int], list[Node]] = {}
     for node in order:
         for i, child in enumerate(node.children):
-            prev, bends[node, i] = child, []
+            prev: Node = child
+            bends[node, i] = []
             for k in range(layer[child] + 1, layer[node]):
                 bend = ("bend", id(node), i, k)
                 layer[bend] = k
@@ -109,11 +128,12 @@ def circuit_layout(root: Value, sweeps: int = 6) -> Layout:
                 links.append((prev, bend))
                 prev = bend
             links.append((prev, node))
-    left, right = {n: [] for n in nodes_all}, {n: [] for n in nodes_all}
+    left: dict[Node, list[Node]] = {n: [] for n in nodes_all}
+    right: dict[Node, list[Node]] = {n: [] for n in nodes_all}
     for a, b in links:
         right[a].append(b)
         left[b].append(a)
-    by_layer: dict[int, list] = {}
+    by_layer: dict[int, list[Node]] = {}
     for n in nodes_all:
         by_layer.setdefault(layer[n], []).append(n)
     row = {n: float(i) * _GAP_Y for nodes in by_layer.values() for i, n in enumerate(nodes)}
@@ -154,23 +174,31 @@ def _leaf_text(node: Value) -> str:
 class _Wire:
     """A straight or arc-shaped wire segment (quadratic Bezier) and the labels it carries."""
 
-    def __init__(self, p0, p1, rad=0.0, texts=(None, None), prefer=(0.5,), arrow=True):
+    def __init__(
+        self,
+        p0: Point,
+        p1: Point,
+        rad: float = 0.0,
+        texts: tuple[str | None, str | None] = (None, None),
+        prefer: Sequence[float] = (0.5,),
+        arrow: bool = True,
+    ) -> None:
         self.p0, self.p1 = np.array(p0, float), np.array(p1, float)
         d = self.p1 - self.p0
         self.c = (self.p0 + self.p1) / 2 + rad * np.array([d[1], -d[0]])
         self.rad, self.texts, self.prefer, self.arrow = rad, texts, prefer, arrow
 
-    def at(self, t):
+    def at(self, t: float) -> np.ndarray:
         return (1 - t) ** 2 * self.p0 + 2 * t * (1 - t) * self.c + t**2 * self.p1
 
-    def slope(self, t):
+    def slope(self, t: float) -> float:
         d = 2 * (1 - t) * (self.c - self.p0) + 2 * t * (self.p1 - self.c)
         return d[1] / d[0] if abs(d[0]) > 1e-9 else 10.0
 
-    def boxes(self, t, sizes):
+    def boxes(self, t: float, sizes: Sequence[tuple[float, float]]) -> list[Box | None]:
         """Rectangles (x0, y0, x1, y1) of the text above and below the wire at t (None: no text)."""
         (mx, my), slope = self.at(t), self.slope(t)
-        out = []
+        out: list[Box | None] = []
         for above, (w, h) in zip((True, False), sizes):
             off = 0.05 + abs(slope) * w / 2
             y0 = my + off if above else my - off - h
@@ -178,11 +206,11 @@ class _Wire:
         return out
 
 
-def _overlap(a, b):
+def _overlap(a: Box, b: Box) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
-def _place_labels(ax, wires, obstacles, unit_pt, fontsize):
+def _place_labels(ax: Axes, wires: list[_Wire], obstacles: list[Box], unit_pt: float, fontsize: float) -> None:
     """Put each wire's labels at the position along it (in order of preference) that hits least."""
     ts = np.linspace(0.03, 0.97, 30)
     pts = np.concatenate([np.array([w.at(t) for t in ts]) for w in wires])
@@ -190,7 +218,7 @@ def _place_labels(ax, wires, obstacles, unit_pt, fontsize):
     placed = list(obstacles)
     for wire in sorted((w for w in wires if any(w.texts)), key=lambda w: abs(w.slope(0.5))):
         sizes = [(0.58 * fontsize * len(s) / unit_pt, 1.2 * fontsize / unit_pt) if s else (0, 0) for s in wire.texts]
-        best = None
+        best: tuple[float, float] | None = None
         for rank, t in enumerate(wire.prefer):
             boxes = [b for b in wire.boxes(t, sizes) if b is not None]
             cost = 0.001 * rank + sum(10 * _overlap(b, p) for b in boxes for p in placed)
@@ -202,6 +230,7 @@ def _place_labels(ax, wires, obstacles, unit_pt, fontsize):
             )
             if best is None or cost < best[0]:
                 best = (cost, t)
+        assert best is not None  # wire.prefer is not empty
         for box, text, color, va in zip(
             wire.boxes(best[1], sizes), wire.texts, (VALUE_COLOR, GRAD_COLOR), ("bottom", "top")
         ):
@@ -210,7 +239,7 @@ def _place_labels(ax, wires, obstacles, unit_pt, fontsize):
                 ax.text(
                     (box[0] + box[2]) / 2,
                     box[1] if va == "bottom" else box[3],
-                    text,
+                    text or "",  # a box is made for a text only
                     color=color,
                     ha="center",
                     va=va,
@@ -221,13 +250,13 @@ def _place_labels(ax, wires, obstacles, unit_pt, fontsize):
 
 def draw_circuit(
     value: Value,
-    ax=None,
+    ax: Axes | None = None,
     *,
     show_grad: bool | None = None,
     digits: int = 2,
     title: str | None = None,
     fontsize: float = 9.5,
-):
+) -> Figure:
     """Draw the computational graph of a Value: values above and gradients below each wire.
 
     Inputs:
@@ -249,7 +278,7 @@ def draw_circuit(
         width = np.ptp(xs) + 2.6
         scale = min(0.95, 15.0 / width)
         _, ax = plt.subplots(figsize=(width * scale, (np.ptp(ys) + 1.9) * scale + 0.7))
-    fig = ax.figure
+    fig = figure_of(ax)
     ax.set_xlim(xs.min() - 0.8, xs.max() + 1.8)
     ax.set_ylim(ys.min() - 0.95, ys.max() + 0.95)
     ax.set_aspect("equal")
@@ -257,7 +286,7 @@ def draw_circuit(
     ax.apply_aspect()
     unit_pt = ax.get_window_extent().width / fig.dpi * 72 / np.ptp(ax.get_xlim())
     grad = (lambda g: _fmt(g, digits)) if show_grad else (lambda g: "")
-    uses = {node: [] for node in pos}
+    uses: dict[Value, list[tuple[Value, int]]] = {node: [] for node in pos}
     for node in pos:
         for i, child in enumerate(node.children):
             uses[child].append((node, i))
@@ -266,7 +295,7 @@ def draw_circuit(
     mid, late = (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78), (0.62, 0.72, 0.5, 0.8, 0.4)
     for node, (x, y) in pos.items():
         start = (x + _half_width(node), y)
-        value_text = _fmt(node.data, digits)
+        value_text: str | None = _fmt(node.data, digits)
         if node is value:
             wires.append(_Wire(start, (start[0] + 1.3, y), texts=(value_text, grad(node.grad)), prefer=(0.45,)))
             if node.label:

@@ -7,9 +7,15 @@ computes the batch statistics (:func:`course_utils.widgets.batchnorm.batch_stati
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import StepPatch
+
+from ._axes import figure_of
 
 __all__ = ["plot_sweep", "plot_batch_noise", "plot_batch_statistics", "update_batch_statistics"]
 
@@ -22,8 +28,8 @@ def plot_sweep(
     ylabel: str = "final validation accuracy",
     title: str = "",
     chance: float | None = None,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """One line per setting of a swept hyperparameter on a log x axis (weight scale, learning rate).
 
     Inputs:
@@ -40,8 +46,8 @@ def plot_sweep(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(8.0, 3.8))
-    for i, (label, ys) in enumerate(results.items()):
-        ys = np.asarray(ys, dtype=float)
+    for i, (label, measured) in enumerate(results.items()):
+        ys = np.asarray(measured, dtype=float)
         if ys.ndim == 1:
             ax.plot(values, ys, "o-", color=f"C{i}", label=label)
             continue
@@ -67,13 +73,13 @@ def plot_sweep(
     ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
-    ax.figure.tight_layout()
+    figure_of(ax).tight_layout()
     return ax
 
 
 def plot_batch_noise(
     batch_sizes: Sequence[int], spreads: Mapping[str, Sequence[float]], *, title: str = "Noise of the batch statistics"
-):
+) -> Axes:
     """Standard deviation of batch statistics against the batch size N, log-log, with a 1/sqrt(N) guide.
 
     Inputs: batch_sizes: (K,) increasing; spreads: label (e.g. 'batch mean') -> (K,) the spread
@@ -98,7 +104,7 @@ def plot_batch_noise(
     ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
-    ax.figure.tight_layout()
+    figure_of(ax).tight_layout()
     return ax
 
 
@@ -111,7 +117,7 @@ def plot_batch_statistics(
     batch_size: int,
     bins: int = 30,
     limits: tuple[tuple[float, float], ...] | None = None,
-):
+) -> Figure:
     """Histograms of one feature's batch means and batch standard deviations around the true values.
 
     Inputs:
@@ -137,14 +143,14 @@ def plot_batch_statistics(
 
 
 def update_batch_statistics(
-    fig,
+    fig: Figure,
     means: np.ndarray,
     stds: np.ndarray,
     *,
     batch_size: int,
     bins: int = 30,
     limits: tuple[tuple[float, float], ...] | None = None,
-):
+) -> Figure:
     """Refill a figure of :func:`plot_batch_statistics` with the statistics of other batches (same arguments).
 
     Returns: the Figure. Notes: the widget of notebook 06 calls this on every change of the batch
@@ -152,7 +158,7 @@ def update_batch_statistics(
     """
     for k, (ax, values, what) in enumerate(zip(fig.axes, (means, stds), ("mean", "std"))):
         counts, edges = np.histogram(values, bins=bins, range=None if limits is None else limits[k])
-        ax.patches[0].set_data(counts, edges)
+        cast(StepPatch, ax.patches[0]).set_data(counts, edges)  # drawn by ax.stairs
         ax.set_title(f"batch {what}, N={batch_size}: spread {np.std(values):.3f}", fontsize=13)
         ax.relim()
         ax.autoscale_view()

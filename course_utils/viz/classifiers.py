@@ -13,17 +13,23 @@ model they are given on a grid of points and draw the result; they train nothing
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ._axes import figure_of, palette
+
+if TYPE_CHECKING:
+    from mpl_toolkits.mplot3d import Axes3D
+
 __all__ = ["plot_decision_boundary", "plot_decision_boundaries", "plot_hidden_space"]
 
-_COLORS = plt.get_cmap("tab10").colors
+_COLORS = palette("tab10")
 
 
 def _labels_of(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -61,11 +67,13 @@ def _grid(X: np.ndarray, resolution: int, padding: float) -> tuple[np.ndarray, n
     return np.meshgrid(g0, g1)
 
 
-def _scatter(ax, X: np.ndarray, y: np.ndarray, class_names: Sequence[str] | None, **kw) -> None:
+def _scatter(ax: Axes, X: np.ndarray, y: np.ndarray, class_names: Sequence[str] | None, **kw: Any) -> None:
     for c in np.unique(y):
         name = class_names[c] if class_names is not None else f"class {c}"
         pts = X[y == c]
-        ax.scatter(*pts.T, s=kw.get("s", 14), color=_COLORS[c % 10], edgecolors="k", linewidths=0.4, label=name)
+        ax.scatter(
+            pts[:, 0], pts[:, 1], s=kw.get("s", 14), color=_COLORS[c % 10], edgecolors="k", linewidths=0.4, label=name
+        )
 
 
 def plot_decision_boundary(
@@ -109,7 +117,7 @@ def plot_decision_boundary(
     ax.set_aspect("equal")
     if legend:
         ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
-    return ax.figure
+    return figure_of(ax)
 
 
 def plot_decision_boundaries(
@@ -286,7 +294,7 @@ def _clip(points: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.where(inside[:, None], points, np.nan)
 
 
-def _plane_3d(ax, last: tuple[np.ndarray, np.ndarray], lo: np.ndarray, hi: np.ndarray) -> Any:
+def _plane_3d(ax: Axes, last: tuple[np.ndarray, np.ndarray], lo: np.ndarray, hi: np.ndarray) -> Any:
     """Draw the plane where the last layer's two scores are equal, turn the view so it is
     seen nearly edge-on, and return a legend handle."""
     W, b = last
@@ -296,9 +304,10 @@ def _plane_3d(ax, last: tuple[np.ndarray, np.ndarray], lo: np.ndarray, hi: np.nd
     u, v = np.meshgrid(np.linspace(lo[i], hi[i], 20), np.linspace(lo[j], hi[j], 20))
     w = -(c + n[i] * u + n[j] * v) / n[k]
     w = np.where((w >= lo[k]) & (w <= hi[k]), w, np.nan)
-    coords = [None, None, None]
+    coords: list[np.ndarray] = [u, u, u]
     coords[i], coords[j], coords[k] = u, v, w
-    ax.plot_surface(*coords, color="0.3", alpha=0.2, linewidth=0)
+    ax3d = cast("Axes3D", ax)  # the hidden space's panel is 3-D
+    ax3d.plot_surface(*coords, color="0.3", alpha=0.2, linewidth=0)
     # look along a direction close to the plane, so the two classes sit on either side of it
     scale = (hi - lo) / np.max(hi - lo)
     normal = n * scale / np.linalg.norm(n * scale)
@@ -311,5 +320,5 @@ def _plane_3d(ax, last: tuple[np.ndarray, np.ndarray], lo: np.ndarray, hi: np.nd
     )
     view = view - 0.9 * (view @ normal) * normal
     view /= np.linalg.norm(view)
-    ax.view_init(elev=float(np.degrees(np.arcsin(view[2]))), azim=float(np.degrees(np.arctan2(view[1], view[0]))))
+    ax3d.view_init(elev=float(np.degrees(np.arcsin(view[2]))), azim=float(np.degrees(np.arctan2(view[1], view[0]))))
     return Line2D([], [], color="0.3", alpha=0.4, lw=6, label="decision plane")

@@ -7,10 +7,19 @@ vectorizing), notebooks 02, 03 and 09 draw training curves.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
+from numpy.typing import ArrayLike
+
+from ._axes import figure_of
+
+if TYPE_CHECKING:
+    from ..train import History
 
 __all__ = ["plot_history", "plot_histories", "plot_timings", "loss_ceiling", "clip_diverged"]
 
@@ -51,7 +60,7 @@ def clip_diverged(loss: np.ndarray, ceiling: float) -> tuple[np.ndarray, int | N
     return loss[:left], left
 
 
-def plot_histories(histories: Mapping[str, object], *, title: str = "Training", smooth: int = 10):
+def plot_histories(histories: Mapping[str, History], *, title: str = "Training", smooth: int = 10) -> Figure:
     """Loss per iteration (left) and train/val accuracy per epoch (right) for several runs.
 
     Inputs:
@@ -102,18 +111,18 @@ def plot_histories(histories: Mapping[str, object], *, title: str = "Training", 
     return fig
 
 
-def plot_history(history, *, title: str = "Training", smooth: int = 10):
+def plot_history(history: History, *, title: str = "Training", smooth: int = 10) -> Figure:
     """Loss and accuracy curves of one training run (see :func:`plot_histories`). Returns the Figure."""
     return plot_histories({"": history}, title=title, smooth=smooth)
 
 
 def plot_timings(
-    sizes: Sequence[int],
+    sizes: ArrayLike,
     times: Mapping[str, Sequence[float]],
     *,
     title: str = "Run time against batch size",
     xlabel: str = "N (examples)",
-):
+) -> Figure:
     """Run time against problem size on log-log axes, one line per implementation.
 
     Inputs:
@@ -144,7 +153,7 @@ def plot_timings(
     return fig
 
 
-def _ratio_arrow(ax, x: float, slow: float, fast: float) -> None:
+def _ratio_arrow(ax: Axes, x: float, slow: float, fast: float) -> None:
     """A double arrow from fast to slow at x, its label just right of it; the x axis widened to fit the label."""
     ratio = slow / fast
     ax.annotate("", xy=(x, fast), xytext=(x, slow), arrowprops=dict(arrowstyle="<->", color="0.4"))
@@ -157,8 +166,8 @@ def _ratio_arrow(ax, x: float, slow: float, fast: float) -> None:
         ha="left",
         va="center",
     )
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
+    fig = figure_of(ax)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's, and the inline backend's
     needed = offset * fig.dpi / 72 + label.get_window_extent(renderer).width + 6  # pixels right of x
     for _ in range(2):  # the axes' width in pixels hardly changes between the two passes
         left, right = np.log(ax.get_xlim())

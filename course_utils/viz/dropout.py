@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.container import ErrorbarContainer
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from ..dropout import DropoutRuns
 
 __all__ = ["plot_dropout_runs", "highlight_dropout_run", "plot_mask_average"]
 
 
-def _band(ax, x, values, color, label, **kw):
+def _band(ax: Axes, x: ArrayLike, seeds: ArrayLike, color: str, label: str, **kw: Any) -> tuple[Line2D, Any]:
     """The mean over seeds (last axis) as a line, min to max as a shaded band; returns (line, band)."""
-    values = np.asarray(values)
+    values = np.asarray(seeds)
     (line,) = ax.plot(x, values.mean(axis=-1), color=color, label=label, **kw)
     band = ax.fill_between(x, values.min(axis=-1), values.max(axis=-1), color=color, alpha=0.2, linewidth=0)
     return line, band
 
 
-def _bars(ax, x, values, **kw):
+def _bars(ax: Axes, x: ArrayLike, seeds: ArrayLike, **kw: Any) -> ErrorbarContainer:
     """Mean over seeds (last axis) with min-max error bars."""
-    values = np.asarray(values)
+    values = np.asarray(seeds)
     mean = values.mean(axis=-1)
     err = np.stack([mean - values.min(axis=-1), values.max(axis=-1) - mean])
     return ax.errorbar(x, mean, yerr=err, capsize=4, marker="o", **kw)
 
 
-def plot_dropout_runs(runs, *, highlight: float | None = None):
+def plot_dropout_runs(runs: DropoutRuns, *, highlight: float | None = None) -> Figure:
     """Validation loss while training, per dropout rate; losses and accuracy at the end against p_drop.
 
     Inputs:
@@ -67,7 +76,7 @@ def plot_dropout_runs(runs, *, highlight: float | None = None):
     return fig
 
 
-def highlight_dropout_run(fig, runs, highlight: float | None):
+def highlight_dropout_run(fig: Figure, runs: DropoutRuns, highlight: float | None) -> Figure:
     """Redraw a figure of :func:`plot_dropout_runs` in place: ``highlight``'s curve in full colour, the others faint.
 
     Inputs: fig and runs: the figure and the runs it was drawn from; highlight: one of
@@ -84,7 +93,14 @@ def highlight_dropout_run(fig, runs, highlight: float | None):
     return fig
 
 
-def plot_mask_average(num_masks: Sequence[int], to_single, to_all, accuracy, *, single_accuracy):
+def plot_mask_average(
+    num_masks: Sequence[int],
+    to_single: np.ndarray,
+    to_all: np.ndarray,
+    accuracy: np.ndarray,
+    *,
+    single_accuracy: np.ndarray,
+) -> Figure:
     """How the average of k masks approaches the single scaled pass, as k grows, over seeds.
 
     Inputs:

@@ -10,11 +10,17 @@ though only notebook 01 draws them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from numpy.typing import ArrayLike
+
+from ._axes import figure_of
 
 __all__ = ["VERDICTS", "plot_rel_errors", "plot_error_scales", "plot_step_errors", "plot_kink"]
 
@@ -22,7 +28,7 @@ __all__ = ["VERDICTS", "plot_rel_errors", "plot_error_scales", "plot_step_errors
 VERDICTS = ((1e-7, "≤ 1e-7: right", "C2"), (1e-2, "1e-7 to 1e-2: suspicious", "C1"), (np.inf, "≥ 1e-2: wrong", "C3"))
 
 
-def _verdict_bands(ax, low: float, high: float) -> None:
+def _verdict_bands(ax: Axes, low: float, high: float) -> None:
     """Shade the bands of VERDICTS between low and high, which become the y limits."""
     bottom = low
     for top, _, color in VERDICTS:
@@ -31,22 +37,22 @@ def _verdict_bands(ax, low: float, high: float) -> None:
     ax.set_ylim(low, high)
 
 
-def _legend(ax, **kwargs) -> None:
+def _legend(ax: Axes, **kwargs: Any) -> None:
     """The legend of the curves, then one entry per band of the rule of thumb."""
     bands = [Patch(facecolor=color, alpha=0.25, label=label) for _, label, color in VERDICTS]
     ax.legend(handles=ax.get_legend_handles_labels()[0] + bands, fontsize=7, **kwargs)
 
 
 def plot_rel_errors(
-    x: Sequence[float],
-    errors: Mapping[str, Sequence[float]],
+    x: ArrayLike,
+    errors: Mapping[str, ArrayLike],
     *,
     xlabel: str,
     title: str = "Relative error",
     logx: bool = True,
     floor: float = 1e-16,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Figure:
     """Relative errors against x on a log axis, over the bands of the rule of thumb.
 
     Inputs:
@@ -56,7 +62,7 @@ def plot_rel_errors(
     - ax: the axes to draw into (default: a new figure).
     Returns: the matplotlib Figure.
     """
-    fig, ax = plt.subplots(figsize=(5.5, 3.8)) if ax is None else (ax.figure, ax)
+    fig, ax = plt.subplots(figsize=(5.5, 3.8)) if ax is None else (figure_of(ax), ax)
     x = np.asarray(x, dtype=np.float64)
     values = {label: np.asarray(e, dtype=np.float64) for label, e in errors.items()}
     clipped = any(np.any(v < floor) for v in values.values())
@@ -79,12 +85,12 @@ def plot_rel_errors(
 
 
 def plot_error_scales(
-    scales: Sequence[float],
-    absolute: Mapping[str, Sequence[float]],
-    relative: Mapping[str, Sequence[float]],
+    scales: ArrayLike,
+    absolute: Mapping[str, ArrayLike],
+    relative: Mapping[str, ArrayLike],
     *,
     title: str = "Absolute and relative error",
-):
+) -> Figure:
     """The same gradient checks as their function is scaled: absolute error (left), relative error (right).
 
     Inputs:
@@ -109,11 +115,11 @@ def plot_error_scales(
 
 
 def plot_step_errors(
-    steps: Sequence[float],
-    errors: Mapping[str, Sequence[float]],
+    steps: ArrayLike,
+    errors: Mapping[str, ArrayLike],
     *,
     title: str = "Error of a numerical derivative against the step h",
-):
+) -> Figure:
     """Relative error against the step h on log-log axes, the best step of each curve marked.
 
     Inputs:
@@ -173,14 +179,14 @@ def plot_step_errors(
 
 
 def plot_kink(
-    x: Sequence[float],
-    numerical: Sequence[float],
-    analytic: Sequence[float],
-    errors: Sequence[float],
+    x: ArrayLike,
+    numerical: ArrayLike,
+    analytic: ArrayLike,
+    errors: ArrayLike,
     *,
     h: float,
     title: str = "A numerical gradient at a kink",
-):
+) -> Figure:
     """Gradients of a function with a kink at 0 (left) and their relative error (right), against x / h.
 
     Inputs:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 __all__ = ["plot_digits", "plot_weight_images"]
 
@@ -21,7 +22,7 @@ def plot_digits(
     num_per_class: int = 8,
     shape: tuple[int, int] = (8, 8),
     title: str = "Sample digits",
-):
+) -> Figure:
     """The first ``num_per_class`` images of every class, one row per class.
 
     Inputs:
@@ -60,7 +61,7 @@ def plot_weight_images(
     shape: tuple[int, int] = (8, 8),
     class_names: Sequence[str] | None = None,
     title: str = "Weights of each class as an image",
-):
+) -> Figure:
     """Each column of W, reshaped to an image: what a linear classifier looks for in each class.
 
     Inputs:

@@ -14,10 +14,12 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..regions import boundary_segments, data_box
+from ._axes import palette
 from .classifiers import plot_decision_boundary
 
 __all__ = [
@@ -28,8 +30,8 @@ __all__ = [
     "plot_hidden_space_3d",
 ]
 
-_COLORS = plt.get_cmap("tab10").colors
-_UNIT_COLORS = plt.get_cmap("Dark2").colors
+_COLORS = palette("tab10")
+_UNIT_COLORS = palette("Dark2")
 
 
 def _class_handles(y: np.ndarray, class_names: Sequence[str] | None) -> list[Line2D]:
@@ -173,7 +175,16 @@ def plot_threshold_regions(
     return fig
 
 
-def _draw_unit_line(ax, w: np.ndarray, b: float, extent, color, *, arrow: float, label: str | None = None) -> None:
+def _draw_unit_line(
+    ax: Axes,
+    w: np.ndarray,
+    b: float,
+    extent: tuple[float, float, float, float],
+    color: str | tuple[float, ...],
+    *,
+    arrow: float,
+    label: str | None = None,
+) -> None:
     """The line x . w + b = 0 across the extent, dashed, and an arrow along w from its middle."""
     x_lo, x_hi, y_lo, y_hi = extent
     norm = float(np.linalg.norm(w))
@@ -191,7 +202,10 @@ def _draw_unit_line(ax, w: np.ndarray, b: float, extent, color, *, arrow: float,
     centre = np.array([(x_lo + x_hi) / 2, (y_lo + y_hi) / 2])
     mid = foot + direction * float((centre - foot) @ direction)
     if x_lo <= mid[0] <= x_hi and y_lo <= mid[1] <= y_hi:
-        ax.annotate("", xy=mid + arrow * n, xytext=mid, arrowprops=dict(arrowstyle="->", color=color, lw=1.3))
+        tip = mid + arrow * n
+        ax.annotate(
+            "", xy=(tip[0], tip[1]), xytext=(mid[0], mid[1]), arrowprops=dict(arrowstyle="->", color=color, lw=1.3)
+        )
 
 
 def plot_relu_cells(
@@ -360,7 +374,7 @@ def plot_hidden_space_3d(
     for i, line in enumerate(lines):
         ax0.plot(*line.T, color="0.6" if i < num_grid_lines else "0.8", lw=0.7, zorder=0)
     for c in np.unique(y):
-        ax0.scatter(*X[y == c].T, s=12, color=_COLORS[c % 10], edgecolors="k", linewidths=0.3)
+        ax0.scatter(X[y == c, 0], X[y == c, 1], s=12, color=_COLORS[c % 10], edgecolors="k", linewidths=0.3)
     ax0.set(title="input space", xlabel="$x_1$", ylabel="$x_2$")
     ax0.set_aspect("equal")
 

@@ -14,14 +14,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ._axes import figure_of
+
+if TYPE_CHECKING:
+    from ..landscape import StrategyResult
 
 __all__ = ["plot_score_losses", "plot_along_line", "plot_strategies", "plot_search_grid", "plot_templates"]
 
 
-def plot_score_losses(scores: Sequence[float], y: int, *, class_names: Sequence[str] | None = None):
+def plot_score_losses(scores: Sequence[float], y: int, *, class_names: Sequence[str] | None = None) -> Figure:
     """Draw one example's class scores as the SVM sees them and as softmax sees them.
 
     Inputs:
@@ -57,7 +65,7 @@ def plot_score_losses(scores: Sequence[float], y: int, *, class_names: Sequence[
     return fig
 
 
-def _draw_hinge(ax, s: np.ndarray, y: int, margins: np.ndarray, names: list[str], colors: list[str]) -> None:
+def _draw_hinge(ax: Axes, s: np.ndarray, y: int, margins: np.ndarray, names: list[str], colors: list[str]) -> None:
     """The scores as bars, the margin line, and each hinge term as a red span with its value.
 
     The values sit in a row of their own above everything else in the axes (bars, zero line,
@@ -81,7 +89,7 @@ def _draw_hinge(ax, s: np.ndarray, y: int, margins: np.ndarray, names: list[str]
 
 def plot_along_line(
     panels: Mapping[str, tuple], *, title: str = "The loss and the accuracy along a line in weight space"
-):
+) -> Figure:
     """Losses and accuracy at W + t * direction: one column per range of t, one row per quantity.
 
     Inputs:
@@ -119,7 +127,9 @@ def plot_along_line(
     return fig
 
 
-def plot_strategies(results: Mapping[str, object], *, title: str = "Three ways downhill, same budget"):
+def plot_strategies(
+    results: Mapping[str, StrategyResult], *, title: str = "Three ways downhill, same budget"
+) -> Figure:
     """Training loss per loss evaluation for each strategy, with its validation accuracy in the legend.
 
     Inputs:
@@ -153,7 +163,7 @@ def plot_search_grid(
     *,
     title: str = "Validation accuracy",
     ax: plt.Axes | None = None,
-):
+) -> Figure:
     """A heat map of validation accuracy over learning rates (columns) and regularization strengths (rows).
 
     Inputs:
@@ -167,9 +177,9 @@ def plot_search_grid(
             f"plot_search_grid: val_acc must be (len(regs), len(lrs)) = {(len(regs), len(lrs))}, got {acc.shape}"
         )
     created = ax is None
-    if created:
+    if ax is None:
         _, ax = plt.subplots(figsize=(1.0 * len(lrs) + 2.4, 0.62 * len(regs) + 1.6))
-    fig = ax.figure
+    fig = figure_of(ax)
     im = ax.imshow(100 * acc, cmap="viridis", vmin=0, vmax=100, aspect="auto", origin="lower")
     for i in range(len(regs)):
         for j in range(len(lrs)):
@@ -182,8 +192,8 @@ def plot_search_grid(
                 fontsize=9,
                 color="black" if acc[i, j] > 0.6 else "white",
             )
-    i, j = np.unravel_index(int(np.argmax(acc)), acc.shape)
-    ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
+    best_i, best_j = np.unravel_index(int(np.argmax(acc)), acc.shape)
+    ax.add_patch(plt.Rectangle((best_j - 0.5, best_i - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
     ax.set_xticks(range(len(lrs)), [f"{v:g}" for v in lrs])
     ax.set_yticks(range(len(regs)), [f"{v:g}" for v in regs])
     ax.set(xlabel="learning rate", ylabel="regularization strength", title=title)
@@ -198,7 +208,7 @@ def plot_templates(
     *,
     shape: tuple[int, int] = (8, 8),
     title: str = "Templates: the columns of W as images",
-):
+) -> Figure:
     """The columns of several weight matrices as images: one row per matrix, one column per class.
 
     Inputs:

@@ -10,6 +10,12 @@ from collections.abc import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ._axes import figure_of
+
+Surface = Callable[[np.ndarray], tuple[float, np.ndarray]]  # p -> (value, gradient), as in course_utils.surfaces
 
 __all__ = [
     "surface_grid",
@@ -24,24 +30,26 @@ __all__ = [
 ]
 
 
-def surface_grid(surface: Callable, xlim: Sequence[float], ylim: Sequence[float], num: int = 80):
+def surface_grid(
+    surface: Surface, xlim: tuple[float, float], ylim: tuple[float, float], num: int = 80
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The values of ``surface`` on a num x num grid: (X, Y, Z), each (num, num), for contour plots."""
-    xs, ys = np.linspace(*xlim, num), np.linspace(*ylim, num)
+    xs, ys = np.linspace(xlim[0], xlim[1], num), np.linspace(ylim[0], ylim[1], num)
     X, Y = np.meshgrid(xs, ys)
     Z = np.array([[surface(np.array([x, y]))[0] for x in xs] for y in ys])
     return X, Y, Z
 
 
 def draw_surface(
-    ax,
-    surface: Callable,
+    ax: Axes,
+    surface: Surface,
     *,
-    xlim=(-10, 10),
-    ylim=(-5, 5),
+    xlim: tuple[float, float] = (-10, 10),
+    ylim: tuple[float, float] = (-5, 5),
     minimum: Sequence[float] | None = (0.0, 0.0),
-    grid=None,
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     levels: int = 20,
-):
+) -> Axes:
     """Grey contours of ``surface`` (of log(1 + f - min f), so the levels crowd neither the minimum nor the rim)
     on ``ax``, its minimum starred, over the region xlim x ylim with the axes labelled x and y.
 
@@ -56,17 +64,17 @@ def draw_surface(
 
 
 def plot_trajectories(
-    surface: Callable,
+    surface: Surface,
     paths: Mapping[str, np.ndarray],
     *,
-    xlim=(-10, 10),
-    ylim=(-5, 5),
+    xlim: tuple[float, float] = (-10, 10),
+    ylim: tuple[float, float] = (-5, 5),
     minimum: Sequence[float] | None = (0.0, 0.0),
     title: str = "optimizer paths",
     ncols: int | None = None,
-    grid=None,
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     levels: int = 20,
-):
+) -> Figure:
     """Contours of ``surface`` with one labelled path per rule, in one panel each (or all in one).
 
     Inputs:
@@ -108,13 +116,16 @@ def plot_trajectories(
 
 
 def plot_path_losses(
-    surface: Callable, paths: Mapping[str, np.ndarray], *, title: str = "loss along each path", ax=None
-):
+    surface: Surface, paths: Mapping[str, np.ndarray], *, title: str = "loss along each path", ax: Axes | None = None
+) -> Figure:
     """The surface's value at every point of each path, against the step, on a log axis (linear where a
     value is not positive). A diverged path's curve stops where its values pass 1e100 (a log axis up to
     near the largest float cannot label its ticks)."""
     own = ax is None
-    fig, ax = plt.subplots(figsize=(6, 3.4)) if own else (ax.figure, ax)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.4))
+    else:
+        fig = figure_of(ax)
     positive = True
     for k, (label, path) in enumerate(paths.items()):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -133,7 +144,7 @@ def plot_path_losses(
     return fig
 
 
-def plot_step_lengths(lengths: Mapping[str, np.ndarray], *, title: str = "step length per iteration"):
+def plot_step_lengths(lengths: Mapping[str, np.ndarray], *, title: str = "step length per iteration") -> Figure:
     """|w_{t+1} - w_t| against t for each rule, both axes logarithmic."""
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for k, (label, steps) in enumerate(lengths.items()):
@@ -152,7 +163,7 @@ def plot_loss_curves(
     title: str = "training loss",
     xlabel: str = "iteration",
     log: bool = True,
-):
+) -> Figure:
     """One loss curve per label (a moving average over ``smooth`` iterations)."""
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for k, (label, loss) in enumerate(losses.items()):
@@ -174,7 +185,7 @@ def plot_iterations_vs_kappa(
     theory: Mapping[str, np.ndarray] | None = None,
     *,
     title: str = "iterations to tolerance against the condition number",
-):
+) -> Figure:
     """Measured iterations (markers) and the theory's (dashed, same colour) against κ, both axes logarithmic,
     the legend outside the axes, on the right.
 
@@ -198,7 +209,7 @@ def plot_lr_sweep(
     best: Mapping[str, tuple[float, np.ndarray]] | None = None,
     ylabel: str = "validation loss",
     title: str = "each rule across its learning rates",
-):
+) -> Figure:
     """One curve per rule: a result against the learning rate (the mean over seeds, bars from min to max).
 
     lrs: rule -> (L,) learning rates; values: rule -> (L,) or (L, S) results per lr (and seed);
@@ -244,7 +255,7 @@ def plot_loss_gaps(
     target: float | None = None,
     title: str = "distance to the minimum loss",
     xlabel: str = "evaluations of loss and gradient",
-):
+) -> Figure:
     """The gap f - f* against the evaluations spent, one curve per method, log y; ``target``: a dotted line.
 
     curves: label -> (evaluations (T,), gap (T,)).

@@ -7,10 +7,16 @@ Each function draws what it is given (computed by :mod:`course_utils.data` and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import StepPatch
 from matplotlib.ticker import MaxNLocator
+
+if TYPE_CHECKING:
+    from ..train import History
 
 __all__ = [
     "plot_preprocessing",
@@ -21,7 +27,7 @@ __all__ = [
 ]
 
 
-def plot_preprocessing(steps: Mapping[str, np.ndarray], *, title: str = "Preprocessing, step by step"):
+def plot_preprocessing(steps: Mapping[str, np.ndarray], *, title: str = "Preprocessing, step by step") -> Figure:
     """One scatter panel per step (e.g. the dict of :func:`course_utils.data.preprocess_steps`).
 
     Inputs: steps, name -> (N, 2) points; title: the figure's title.
@@ -53,7 +59,7 @@ _ROW, _TOP, _BOTTOM = 0.42, 0.95, 0.6  # inches: per layer, above the panels (ti
 
 def plot_layer_histograms(
     runs: Mapping[str, Sequence[np.ndarray]], *, bins: int = 40, title: str = "Activations per layer"
-):
+) -> Figure:
     """Per-layer histograms of the activations: one panel per run, one histogram per layer, stacked.
 
     Inputs: runs, label (e.g. 'xavier / tanh') -> list of (N, H) activations, one per layer (the
@@ -73,10 +79,10 @@ def plot_layer_histograms(
     """
     if not runs:
         raise ValueError("plot_layer_histograms: runs is empty")
-    num_layers = {len(v) for v in runs.values()}
-    if len(num_layers) != 1 or not min(num_layers):
-        raise ValueError(f"plot_layer_histograms: every run needs the same number (>= 1) of layers, got {num_layers}")
-    num_layers = num_layers.pop()
+    depths = {len(v) for v in runs.values()}
+    if len(depths) != 1 or not min(depths):
+        raise ValueError(f"plot_layer_histograms: every run needs the same number (>= 1) of layers, got {depths}")
+    num_layers = depths.pop()
     width = _LEFT + len(runs) * (_PANEL + _SIGMA)
     height = num_layers * _ROW + _TOP + _BOTTOM
     fig, axes = plt.subplots(1, len(runs), squeeze=False, figsize=(width, height))
@@ -108,7 +114,7 @@ def plot_layer_histograms(
     return update_layer_histograms(fig, runs, bins=bins)
 
 
-def update_layer_histograms(fig, runs: Mapping[str, Sequence[np.ndarray]], *, bins: int = 40):
+def update_layer_histograms(fig: Figure, runs: Mapping[str, Sequence[np.ndarray]], *, bins: int = 40) -> Figure:
     """Refill a figure of :func:`plot_layer_histograms` with other runs: as many runs and layers.
 
     Returns: the Figure. Notes: the widget of notebook 05 calls this when init or activation
@@ -125,13 +131,15 @@ def update_layer_histograms(fig, runs: Mapping[str, Sequence[np.ndarray]], *, bi
             base = len(acts) - 1 - i
             counts, edges = np.histogram(np.asarray(h), bins=bins, range=(lo, hi))
             top = counts[1:].max() if lo == 0 and counts[1:].any() else counts.max()  # a ReLU's 0s: clipped
-            patch.set_data(base + 0.9 * np.minimum(counts / max(1, top), 1.0), edges, baseline=base)
+            cast(StepPatch, patch).set_data(base + 0.9 * np.minimum(counts / max(1, top), 1.0), edges, baseline=base)
             text.set_text(f"σ={np.std(h):.2g}")
         ax.set_xlim(lo, hi)
     return fig
 
 
-def plot_gradient_stats(runs: Mapping[str, np.ndarray], *, title: str = "Gradients per layer at initialization"):
+def plot_gradient_stats(
+    runs: Mapping[str, np.ndarray], *, title: str = "Gradients per layer at initialization"
+) -> Figure:
     """std of dL/dh (left) and of dL/dW (right) per layer, log scale, one line per run.
 
     Inputs: runs, label -> (L, 2) array of (std of dL/dh, std of dL/dW) per layer, first layer
@@ -167,8 +175,8 @@ def plot_gradient_stats(runs: Mapping[str, np.ndarray], *, title: str = "Gradien
 
 
 def plot_runs_by_init(
-    histories: Mapping[str, Sequence[object]], *, title: str = "Training by initialization", smooth: int = 10
-):
+    histories: Mapping[str, Sequence[History]], *, title: str = "Training by initialization", smooth: int = 10
+) -> Figure:
     """Mini-batch loss (left) and validation accuracy per epoch (right), one color per init, one line per seed.
 
     Inputs: histories, label -> list of :class:`course_utils.train.History` (one per seed);

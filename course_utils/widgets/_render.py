@@ -75,7 +75,7 @@ class FigureImage:
         if self.crop:
             size = tuple(self.figure.get_size_inches())
             if self._crop_box is None or self._crop_box[0] != size:
-                ink = self.figure.get_tightbbox(self.figure.canvas.get_renderer())
+                ink = self.figure.get_tightbbox(self.figure.canvas.get_renderer())  # type: ignore[attr-defined]  # an Agg canvas (above)
                 self._crop_box = size, ink.padded(plt.rcParams["savefig.pad_inches"])
             box = self._crop_box[1]
         # shown at the PNG's own size: a box stretches its children to its width, which would enlarge

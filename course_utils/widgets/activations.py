@@ -74,7 +74,7 @@ def activation_explorer(*, name: str = "sigmoid", x_max: float = 10.0, threshold
     box = widgets.VBox([*controls.values(), image.widget])
     box.state = {}
 
-    def redraw(_=None):
+    def redraw(_: object = None) -> None:
         name, x_max, threshold = (controls[k].value for k in ("name", "x_max", "threshold"))
         x = np.linspace(-x_max, x_max, 801)
         f, grad = activation_curve(name, x)

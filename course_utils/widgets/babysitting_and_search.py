@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import numpy as np
@@ -15,6 +16,9 @@ from matplotlib.figure import Figure
 
 from ..viz.curves import clip_diverged, loss_ceiling
 from ._render import FigureImage
+
+if TYPE_CHECKING:
+    from ..train import History
 
 __all__ = ["learning_rate_explorer"]
 
@@ -28,7 +32,7 @@ class _RateFigure:
     an x: its 1e30 would otherwise squash every other curve into the bottom decade.
     """
 
-    def __init__(self, runs: Mapping[float, object], layers: tuple[str, ...], lr: float):
+    def __init__(self, runs: Mapping[float, History], layers: tuple[str, ...], lr: float) -> None:
         self.runs = runs
         self.figure = Figure(figsize=(10, 3.9))
         self.ax_loss, self.ax_ratio = self.figure.subplots(1, 2)
@@ -80,7 +84,7 @@ class _RateFigure:
 
 
 def learning_rate_explorer(
-    runs: Mapping[float, object], *, lr: float | None = None, layers: tuple[str, ...] = ("W1", "W2")
+    runs: Mapping[float, History], *, lr: float | None = None, layers: tuple[str, ...] = ("W1", "W2")
 ) -> widgets.VBox:
     """A slider over the learning rates of ``runs`` -> that run's loss curve and update/weight ratios.
 
@@ -109,7 +113,7 @@ def learning_rate_explorer(
     box = widgets.VBox([slider, image.widget])
     box.state = {}
 
-    def redraw(rate):
+    def redraw(rate: float) -> None:
         start = time.perf_counter()
         fig = drawing.choose(rate)
         image.show(fig)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 
@@ -48,7 +48,7 @@ def _default_step(low: float, high: float) -> float:
     raise ValueError(f"no round step fits the range ({low}, {high}); give one: (low, high, start, step)")
 
 
-def slider_grid(name: str, spec) -> tuple[float, float, float, float, int]:
+def slider_grid(name: str, spec: Sequence[float]) -> tuple[float, float, float, float, int]:
     """(low, high, start, step, decimals) of one slider from ``(low, high)``, ``(low, high, start)`` or
     ``(low, high, start, step)``.
 
@@ -80,7 +80,9 @@ def slider_grid(name: str, spec) -> tuple[float, float, float, float, int]:
     return low, high, round(start, decimals), step, decimals
 
 
-def circuit_explorer(build: Callable[..., Value], /, *, title: str | None = None, **ranges) -> widgets.VBox:
+def circuit_explorer(
+    build: Callable[..., Value], /, *, title: str | None = None, **ranges: Sequence[float]
+) -> widgets.VBox:
     """Sliders for the inputs of a circuit; every change rebuilds it, runs backward and redraws.
 
     Inputs:
@@ -116,7 +118,7 @@ def circuit_explorer(build: Callable[..., Value], /, *, title: str | None = None
     )
     box.state = {}
 
-    def redraw(change=None):
+    def redraw(change: object = None) -> None:
         start = time.perf_counter()
         out = build(**{name: round(s.value, decimals[name]) for name, s in sliders.items()})
         out.backward()

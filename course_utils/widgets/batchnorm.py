@@ -67,7 +67,7 @@ def batch_stats_explorer(
     box = widgets.VBox([slider, image.widget])
     box.state = {}
 
-    def redraw(batch_size):
+    def redraw(batch_size: int) -> None:
         start = time.perf_counter()
         means, stds = batch_statistics(values, batch_size, num_batches=num_batches, rng=np.random.default_rng(seed))
         if image.figure is None:

@@ -7,6 +7,7 @@ runs the notebook has already made (a :class:`course_utils.dropout.DropoutRuns`)
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import numpy as np
@@ -14,10 +15,13 @@ import numpy as np
 from ..viz.dropout import highlight_dropout_run, plot_dropout_runs
 from ._render import FigureImage
 
+if TYPE_CHECKING:
+    from ..dropout import DropoutRuns
+
 __all__ = ["dropout_explorer"]
 
 
-def dropout_explorer(runs, *, p_drop: float | None = None) -> widgets.VBox:
+def dropout_explorer(runs: DropoutRuns, *, p_drop: float | None = None) -> widgets.VBox:
     """A slider over the dropout rates of ``runs`` -> that rate's curve in colour, the others faint.
 
     Inputs: runs: a :class:`course_utils.dropout.DropoutRuns` (at least one rate);
@@ -44,7 +48,7 @@ def dropout_explorer(runs, *, p_drop: float | None = None) -> widgets.VBox:
     box = widgets.VBox([slider, image.widget])
     box.state = {}
 
-    def redraw(p):
+    def redraw(p: float) -> None:
         start = time.perf_counter()
         image.show(highlight_dropout_run(fig, runs, p))
         k = rates.index(p)

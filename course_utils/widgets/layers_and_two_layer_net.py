@@ -7,6 +7,8 @@ and a regularization strength, and a small two-layer net is trained from scratch
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 import numpy as np
 
@@ -18,7 +20,7 @@ __all__ = ["TOY_TRAINING", "TOY_DATASETS", "classifier_explorer"]
 
 #: How the explorer trains its net (and how notebook 03 trains its toy nets): plain SGD with
 #: lr 2.0, 300 epochs of mini-batches of 100 (momentum and other rules come in notebook 08).
-TOY_TRAINING = dict(rule=optim.sgd, hyper=dict(lr=2.0), num_epochs=300, batch_size=100)
+TOY_TRAINING: dict[str, Any] = dict(rule=optim.sgd, hyper=dict(lr=2.0), num_epochs=300, batch_size=100)
 #: Initial weights of std 0.01, FullyConnectedNet's default: every score starts near 0, so the
 #: first loss is close to log C (notebook 03's sanity check; notebook 05 is about this choice).
 TOY_WEIGHT_SCALE = 0.01
@@ -92,7 +94,7 @@ def classifier_explorer(
     box = widgets.VBox([*controls.values(), image.widget])
     box.state = {}
 
-    def redraw(_=None):
+    def redraw(_: object = None) -> None:
         dataset, hidden_size, reg, seed = (controls[k].value for k in ("dataset", "hidden_size", "reg", "seed"))
         X, y = TOY_DATASETS[dataset]()
         model = models.FullyConnectedNet(

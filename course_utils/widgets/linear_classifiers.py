@@ -37,7 +37,7 @@ def loss_explorer(scores: Sequence[float] = (-2.85, 0.86, 0.28), y: int = 2, *, 
 
     image = FigureImage()
 
-    def redraw(_=None):
+    def redraw(_: object = None) -> None:
         image.show(plot_score_losses([s.value for s in sliders.values()], correct.value))
 
     for control in (*sliders.values(), correct):

@@ -9,10 +9,13 @@ only the paths and the loss curves.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from .. import optim
 from ..conditioning import quadratic
@@ -32,14 +35,14 @@ _VIEW = {
 _START = {"bowl": (-7.0, 2.0), "valley": (-8.0, 3.0), "rosenbrock": (-1.5, 2.5), "saddle": (-2.5, 0.5)}
 
 
-def start_in_view(surface: str, start) -> tuple[float, float]:
+def start_in_view(surface: str, start: tuple[float, float]) -> tuple[float, float]:
     """``start`` if it lies in the surface's view, else the surface's own start point (which does)."""
     (x_lo, x_hi), (y_lo, y_hi), _ = _VIEW.get(surface, ((-10, 10), (-5, 5), None))
     x, y = start
     return (float(x), float(y)) if x_lo <= x <= x_hi and y_lo <= y <= y_hi else _START.get(surface, (0.0, 0.0))
 
 
-def _set_range(slider, lo: float, hi: float, value: float) -> None:
+def _set_range(slider: widgets.FloatSlider, lo: float, hi: float, value: float) -> None:
     """Give a slider a new range and value without it clamping the value to the old range on the way."""
     slider.min, slider.max = min(lo, slider.min), max(hi, slider.max)
     slider.value = value
@@ -47,7 +50,15 @@ def _set_range(slider, lo: float, hi: float, value: float) -> None:
     slider.step = (hi - lo) / 40
 
 
-def playground_paths(rules, surface: str, *, lr: float, memory: float, start=(-7.0, 2.0), steps: int = 30):
+def playground_paths(
+    rules: Sequence[str],
+    surface: str,
+    *,
+    lr: float,
+    memory: float,
+    start: tuple[float, float] = (-7.0, 2.0),
+    steps: int = 30,
+) -> dict[str, np.ndarray]:
     """The path of each rule: name -> (steps + 1, 2). ``memory`` is momentum, decay_rate or beta1 as the rule takes."""
     paths = {}
     for name in rules:
@@ -79,9 +90,9 @@ class _SurfaceFigure:
             minimum=minimum,
             grid=surface_grid(SURFACES[name], xlim, ylim, num=60),
         )
-        self.lines = []
+        self.lines: list[Line2D] = []
 
-    def draw(self, paths, *, title: str) -> Figure:
+    def draw(self, paths: Mapping[str, np.ndarray], *, title: str) -> Figure:
         for line in self.lines + self.ax_loss.lines:
             line.remove()
         self.ax_loss.relim()  # forget the removed curves' range
@@ -93,22 +104,25 @@ class _SurfaceFigure:
             self.ax_path.set_title(title)
             self.ax_path.legend(fontsize=10, loc="best")
             plot_path_losses(SURFACES[self.name], paths, ax=self.ax_loss, title="loss per step (colours as left)")
-            self.ax_loss.get_legend().remove()  # the paths' legend names the colours; here it would cover curves
+            legend = self.ax_loss.get_legend()
+            if legend is not None:  # the paths' legend names the colours; here it would cover curves
+                legend.remove()
         else:
             self.ax_path.set_title("choose at least one rule")
             for ax in (self.ax_path, self.ax_loss):
-                if ax.get_legend() is not None:
-                    ax.get_legend().remove()
+                legend = ax.get_legend()
+                if legend is not None:
+                    legend.remove()
         return self.figure
 
 
 def optimizer_playground(
     *,
-    rules=("sgd", "sgd_momentum", "adam"),
+    rules: Sequence[str] = ("sgd", "sgd_momentum", "adam"),
     surface: str = "bowl",
     lr: float = 0.1,
     memory: float = 0.9,
-    start=(-7.0, 2.0),
+    start: tuple[float, float] = (-7.0, 2.0),
     steps: int = 30,
 ) -> widgets.VBox:
     """Controls for the rules, surface, lr (log slider), momentum/decay/beta1, start point and steps.
@@ -137,10 +151,10 @@ def optimizer_playground(
     image = FigureImage()
     box = widgets.VBox([controls, image.widget])
     box.state = {"redraws": 0}
-    figures = {}  # surface -> its _SurfaceFigure, made on first use
-    holding = []  # non-empty while the start sliders are being moved for a new surface
+    figures: dict[str, _SurfaceFigure] = {}  # surface -> its _SurfaceFigure, made on first use
+    holding: list[bool] = []  # non-empty while the start sliders are being moved for a new surface
 
-    def fit_start(name: str, point) -> None:
+    def fit_start(name: str, point: tuple[float, float]) -> None:
         (x_lo, x_hi), (y_lo, y_hi), _ = _VIEW.get(name, ((-10, 10), (-5, 5), None))
         x, y = start_in_view(name, point)
         holding.append(True)
@@ -150,11 +164,11 @@ def optimizer_playground(
         finally:
             holding.clear()
 
-    def on_surface(_=None):
+    def on_surface(_: object = None) -> None:
         fit_start(surface_box.value, (x0.value, y0.value))
         redraw()
 
-    def redraw(_=None):
+    def redraw(_: object = None) -> None:
         if holding:
             return
         begin = time.perf_counter()
@@ -187,7 +201,9 @@ def optimizer_playground(
     return box
 
 
-def conditioning_paths(kappa: float, *, lr: float, momentum: float, steps: int, start=(1.0, 1.0)) -> dict:
+def conditioning_paths(
+    kappa: float, *, lr: float, momentum: float, steps: int, start: tuple[float, float] = (1.0, 1.0)
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """On f = (x²/κ + y²)/2 from ``start``: gradient descent at its best fixed lr, 2 / (1 + 1/κ), and momentum
     at ``lr`` and ``momentum``. For each, the path (steps + 1, 2) and its distance to the minimum relative to
     the start's (steps + 1,)."""
@@ -264,8 +280,8 @@ def conditioning_explorer(
     )  # x in axes fraction, y in data
     ax_dist.set(yscale="log", ylim=(1e-6, 1e3), xlabel="iteration", ylabel="distance to the minimum / at start")
     ax_path.legend(fontsize=10, loc="lower left")  # the right panel's curves have the same colours
-    contours = []  # [(kappa, half-widths of the view, contour set)]
-    holding = []
+    contours: list[tuple[float, tuple[float, float], Any]] = []  # [(kappa, half-widths of the view, contour set)]
+    holding: list[bool] = []
 
     def draw_contours(k: float, half: tuple[float, float]) -> None:
         if contours and contours[0][:2] == (k, half):
@@ -282,7 +298,7 @@ def conditioning_explorer(
         ]
         ax_path.set(xlim=(-half[0], half[0]), ylim=(-half[1], half[1]))
 
-    def redraw(_=None):
+    def redraw(_: object = None) -> None:
         if holding:
             return
         begin = time.perf_counter()
@@ -297,7 +313,8 @@ def conditioning_explorer(
             reached = np.flatnonzero(dist <= tol)
             iterations[name] = int(reached[0]) if reached.size else None
         # each axis spans the whole path (up to 1e3), in steps of 2x so that small changes keep the view
-        draw_contours(k, tuple(float(h) for h in 1.5 * 2 ** np.ceil(np.log2(np.minimum(reach, 1e3) / 1.5))))
+        half = 1.5 * 2 ** np.ceil(np.log2(np.minimum(reach, 1e3) / 1.5))
+        draw_contours(k, (float(half[0]), float(half[1])))
         ax_dist.set_xlim(0, steps_slider.value)
         said = ", ".join(
             f"{n.split(',')[0]}: {i if i is not None else f'> {steps_slider.value}'}" for n, i in iterations.items()
@@ -307,7 +324,7 @@ def conditioning_explorer(
         image.show(fig)
         box.state.update(runs=runs, iterations=iterations, figure=fig, seconds=time.perf_counter() - begin)
 
-    def set_best(_=None):
+    def set_best(_: object = None) -> None:
         lr_best, mu_best = _best_step(kappa_slider.value)
         holding.append(True)
         try:

@@ -7,6 +7,7 @@ through layers of 200 units), so that a redraw stays well under half a second.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -62,9 +63,9 @@ def init_explorer(
     image, stds = FigureImage(), widgets.Label()
     box = widgets.VBox([*controls.values(), image.widget, stds])
     box.state = {}
-    figures = {}  # depth -> its figure
+    figures: dict[int, Any] = {}  # depth -> its figure
 
-    def redraw(_=None):
+    def redraw(_: object = None) -> None:
         start = time.perf_counter()
         init, activation, depth = (controls[name].value for name in ("init", "activation", "depth"))
         X = np.random.default_rng(seed).standard_normal((num_examples, width))

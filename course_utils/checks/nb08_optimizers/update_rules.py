@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import copy
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +83,8 @@ def _run(rule, case: dict, name: str) -> dict:
     A step that is nan or inf is kept as it is (the grader's side says why, from the pattern)."""
     w, state, steps = case["w"], None, []
     for i, dw in enumerate(case["dws"]):
-        w_before, dw_before, state_before = w.copy(), dw.copy(), copy.deepcopy(state)
+        w_before, dw_before = w.copy(), dw.copy()
+        state_before: Any = copy.deepcopy(state)
         with np.errstate(all="ignore"):
             result = rule(w, dw, state, **_hyper(case))
         if not isinstance(result, (tuple, list)) or len(result) != 2:
@@ -422,11 +425,15 @@ _BREAKDOWN = (
 )
 
 
+def _breaks_like(variant: Any) -> Callable[[Any, Any, Any], bool]:
+    """A hint's test: the steps break down (nan or inf) where ``variant``'s do."""
+    return lambda got, exp, case: _same_breakdown(variant, got, case)
+
+
 def _nonfinite_hints(name: str) -> tuple[Hint, ...]:
     """The hints for nan or inf in the steps: a variant that breaks down at the same entries, else the rule's own."""
     return tuple(
-        Hint(code, lambda got, exp, case, v=variant: _same_breakdown(v, got, case), text, on="nonfinite")
-        for code, variant, text in _BREAKDOWNS.get(name, ())
+        Hint(code, _breaks_like(variant), text, on="nonfinite") for code, variant, text in _BREAKDOWNS.get(name, ())
     ) + (Hint("not_finite", always, _BREAKDOWN, on="nonfinite"),)
 
 
