@@ -14,8 +14,9 @@ GRADE_FLAGS ?=
 .PHONY: lab test e2e release release-check grade bench clean
 
 # The packages are installed by uv, itself installed into .venv by pip: uv fetches, unpacks and
-# compiles in parallel, a fresh install in seconds where pip takes a minute and a half. uv reads no
-# pip configuration, so where it cannot reach an index pip does the install instead.
+# compiles in parallel, which makes the first install several times faster than pip's
+# (benchmarks/README.md, fresh_clone). uv reads no pip configuration, so where it cannot reach an
+# index pip does the install instead.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv

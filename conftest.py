@@ -44,7 +44,7 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 def _one_blas_thread_for_children(config):
     """Kernels, notebook runs and graders that the tests start get one BLAS thread (unless the
     caller set a number), as the browser tests' kernels do: on two busy cores, a second BLAS
-    thread waits for a core, spinning (the whole run took 7 % more CPU). The test processes
+    thread waits for a core, spinning (its cost: benchmarks/README.md). The test processes
     themselves keep numpy's own default, loaded before the variables are set, so the tests of
     thread limits still start from it. Not in pytest-xdist's main process: its workers inherit
     its environment."""

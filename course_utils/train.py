@@ -105,8 +105,8 @@ def train(
     Training stops early when the loss is no longer finite, as it does when lr is far too big.
     The loop runs with numpy's BLAS on one thread: the course's nets multiply matrices of a
     few hundred rows and columns at most, too small for a second thread to pay for its
-    hand-offs, and on a machine busy with other work the threads wait for each other (notebook
-    06's six-layer nets trained 2.7x faster on one thread than on two, on a shared 2-core machine).
+    hand-offs, and on a machine busy with other work the threads wait for each other (the
+    measurements on notebook 06's nets: benchmarks/README.md).
     """
     X_train, y_train = np.asarray(X_train), np.asarray(y_train)
     N = len(X_train)

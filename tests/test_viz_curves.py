@@ -110,7 +110,8 @@ def _clear_of_lines(fig, label) -> list[str]:
 
 
 TIMINGS = {
-    # notebook 01: forward slower than backward by 1.6x, parallel lines of slope 1 (the label used to sit on one)
+    # notebook 01: forward slower than backward by 1.6x, parallel lines of slope 1, close enough that a label
+    # placed carelessly between them sits on one
     "forward/backward": (
         [300, 900, 3000, 9000],
         {"forward": [2.1e-4, 6.3e-4, 2.18e-3, 6.63e-3], "backward": [1.3e-4, 3.8e-4, 1.42e-3, 4.26e-3]},

@@ -150,7 +150,7 @@ def _grade(
 
 class _Preflight(threading.Thread):
     """One kernel started with the grader's bootstrap alone, while the first hand-ins are graded
-    (it used to cost every run its start-up before any hand-in began). No result is saved before
+    (so that its start-up does not delay the first hand-in). No result is saved before
     it has succeeded; if it fails, the grader cannot run: every kernel is stopped, nothing of this
     run is saved, and its GradeError is raised."""
 

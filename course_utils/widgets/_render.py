@@ -2,7 +2,7 @@
 
 Why not ``display(fig)`` into an Output widget, as the notebooks' cells do: the inline backend
 saves a figure with ``bbox_inches="tight"``, which draws it twice (once to measure its ink, once
-to save), and that was 75-80% of a redraw. Here the figure keeps the size and layout it was
+to save), most of a redraw's time (benchmarks/README.md, widgets). Here the figure keeps the size and layout it was
 built with, so one draw makes the PNG. An explorer builds its figure once and, on a change,
 updates its artists (``set_data``, ``set_text``) before :meth:`FigureImage.show`; building new
 axes, ticks and a tight layout on every change costs as much as a draw.

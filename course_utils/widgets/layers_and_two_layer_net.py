@@ -110,7 +110,7 @@ def classifier_explorer(
             image.show(fig)
             return
         ax = image.figure.axes[0]
-        ax.clear()  # then redrawn into the same axes: a third less time than a new figure
+        ax.clear()  # then redrawn into the same axes: cheaper than a new figure (no new axes, ticks, layout)
         plot_decision_boundary(model, X, y, ax=ax, resolution=120, title=title)
         image.show()
 
