@@ -103,7 +103,8 @@ def pytest_collection_modifyitems(config, items):
         if group and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(group))
         mark = item.get_closest_marker("xdist_group")
-        rank[item] = _order(mark.args[0] if mark and mark.args else None, bool(item.get_closest_marker("kernel")))
+        name = (mark.args[0] if mark.args else mark.kwargs.get("name", "default")) if mark else None
+        rank[item] = _order(str(name) if name else None, bool(item.get_closest_marker("kernel")))
     if hasattr(config, "workerinput"):  # the longest work first; each group keeps its order
         items.sort(key=rank.__getitem__)
 
