@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
-from course_utils import losses
-from course_utils.second_order import backtracking, lbfgs, lbfgs_direction, newton_step
+from course_utils import losses, optim
+from course_utils.second_order import backtracking, first_order, lbfgs, lbfgs_direction, newton_step
 
 
 def spd(rng, D, low=0.5, high=20.0):
@@ -136,3 +137,16 @@ def test_the_second_order_methods_are_offered_in_optim_beside_the_first_order_ru
 
     for name in ("newton_step", "lbfgs_direction", "backtracking", "lbfgs"):
         assert getattr(optim, name) is getattr(second_order, name) and name in optim.__all__
+
+
+def test_lbfgs_and_first_order_evaluate_on_one_blas_thread():
+    """The products of these problems are small: a second BLAS thread would only wait for a core."""
+    problem, seen = softmax_problem(), []
+
+    def fun(w):
+        seen.append(max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"))
+        return problem(w)
+
+    lbfgs(fun, np.zeros(15), max_iter=3)
+    first_order(fun, np.zeros(15), optim.sgd, steps=3, lr=0.1)
+    assert seen and set(seen) == {1}

@@ -43,3 +43,19 @@ def test_compare_interleaves_and_ranks():
 def test_compare_refuses_no_repeats():
     with pytest.raises(ValueError, match="repeats"):
         timing.compare({"f": lambda: None}, repeats=0)
+
+
+def test_one_blas_thread_nests_and_decorates():
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = blas_threads()
+
+    @timing.one_blas_thread()
+    def inside():
+        return blas_threads()
+
+    with timing.one_blas_thread():
+        assert all(n == 1 for n in inside())  # a decorated call inside the context keeps one thread
+        assert all(n == 1 for n in blas_threads())
+    assert all(n == 1 for n in inside()) and blas_threads() == before
