@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
+
+
+@contextmanager
+def fixed_titles() -> Iterator[None]:
+    """Axes made inside keep their titles where matplotlib puts them by default, just above the axes.
+
+    By default matplotlib looks, at every draw, for tick labels above the axes to lift the title
+    over (for each axes, a layout of its x axis and of its y axis's offset text): no course
+    figure has any there, and on a figure of many panels the search is a tenth of the drawing.
+    """
+    with plt.rc_context({"axes.titley": 1.0}):
+        yield
+
+
+def subplots(*args: Any, **kwargs: Any) -> Any:
+    """``plt.subplots``, with :func:`fixed_titles`."""
+    with fixed_titles():
+        return plt.subplots(*args, **kwargs)
 
 
 def figure_of(ax: Axes) -> Figure:

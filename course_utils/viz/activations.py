@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of
+from ._axes import figure_of, subplots
 
 __all__ = ["plot_activations", "plot_gradient_norms", "plot_per_epoch", "plot_paths_2d"]
 
@@ -50,7 +49,7 @@ def plot_activations(
     n = len(curves)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=figsize or (3.1 * ncols, 2.6 * nrows + 0.5), squeeze=False)
+    fig, axes = subplots(nrows, ncols, figsize=figsize or (3.1 * ncols, 2.6 * nrows + 0.5), squeeze=False)
     handles: dict[str, Any] = {}  # label -> its artist, one per label over all panels
     for ax, (name, (out, grad)) in zip(axes.flat, curves.items()):
         ax.plot(x, out, color="C0", label="f(x)")
@@ -93,7 +92,7 @@ def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradie
     one row per seed: the bar is then the mean over seeds and its whisker the min-max range.
     Returns: the matplotlib Figure (log scale: a constant ratio per layer is a straight staircase).
     """
-    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    fig, ax = subplots(figsize=(7.5, 3.8))
     width = 0.8 / len(norms)
     for k, (label, values) in enumerate(norms.items()):
         rows = _rows(values)
@@ -141,7 +140,7 @@ def plot_per_epoch(
     right of the axes (clear of the curves).
     Returns: the matplotlib Figure. Used for per-layer gradient norms and dead-unit fractions.
     """
-    fig, ax = plt.subplots(figsize=(7.5, 3.6)) if ax is None else (figure_of(ax), ax)
+    fig, ax = subplots(figsize=(7.5, 3.6)) if ax is None else (figure_of(ax), ax)
     many = False
     for k, (label, values) in enumerate(series.items()):
         rows = _rows(values)
@@ -177,7 +176,7 @@ def plot_paths_2d(
     Inputs: paths: label -> (T + 1, 2) successive weights; target: (2,) the weights sought.
     Returns: the matplotlib Figure.
     """
-    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    fig, ax = subplots(figsize=(7.5, 4.6))
     for k, (label, path) in enumerate(paths.items()):
         ax.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1, color=f"C{k}", label=label)
         ax.plot(*path[0], "o", color=f"C{k}", ms=6)

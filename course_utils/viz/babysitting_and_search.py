@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+
+from ._axes import subplots
 
 if TYPE_CHECKING:
     from ..train import History
@@ -31,7 +32,7 @@ def plot_update_ratios(
 
     Notes: a log axis, because the runs worth comparing differ by orders of magnitude.
     """
-    fig, ax = plt.subplots(figsize=(8.5, 3.8))
+    fig, ax = subplots(figsize=(8.5, 3.8))
     styles = ("-", "--", ":", "-.")
     for i, (label, h) in enumerate(histories.items()):
         for name, style in zip(layers, styles):
@@ -57,7 +58,7 @@ def plot_grid_vs_random(
     - profile: a -> score along a, drawn scaled into the panel as a curve.
     Returns: the matplotlib Figure.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(8, 4.2), sharey=True)
+    fig, axes = subplots(1, 2, figsize=(8, 4.2), sharey=True)
     a = np.linspace(0, 1, 200)
     p = profile(a)
     curve = 0.05 + 0.9 * (p - p.min()) / max(np.ptp(p), 1e-12)
@@ -89,7 +90,7 @@ def plot_search_trials(
     Notes: the colour scale starts at 0.5, so the good trials (0.9 and above) are told apart; a
     worse trial is drawn in the darkest colour. The legend sits below the axes, clear of the trials.
     """
-    fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    fig, ax = subplots(figsize=(6.5, 4.8))
     sc = None
     for (name, res), marker in zip(results.items(), ("o", "s", "^", "D")):
         res = np.asarray(res)
@@ -132,7 +133,7 @@ def plot_ensembles(
     the validation set; a mean alone would hide that. A dotted line marks the first method's mean.
     """
     names = list(accuracy)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 0.45 * len(names) + 1.6), sharey=True)
+    fig, axes = subplots(1, 2, figsize=(10, 0.45 * len(names) + 1.6), sharey=True)
     pos = np.arange(len(names))[::-1]
     for ax, values, label in ((axes[0], accuracy, "validation accuracy"), (axes[1], log_loss, "validation log-loss")):
         v = [np.asarray(values[n], dtype=float) for n in names]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -17,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from ..circuits import Value, topological_order
-from ._axes import figure_of
+from ._axes import figure_of, subplots
 
 __all__ = ["draw_circuit", "circuit_layout", "Layout", "VALUE_COLOR", "GRAD_COLOR"]
 
@@ -277,7 +276,7 @@ def draw_circuit(
     if ax is None:
         width = np.ptp(xs) + 2.6
         scale = min(0.95, 15.0 / width)
-        _, ax = plt.subplots(figsize=(width * scale, (np.ptp(ys) + 1.9) * scale + 0.7))
+        _, ax = subplots(figsize=(width * scale, (np.ptp(ys) + 1.9) * scale + 0.7))
     fig = figure_of(ax)
     ax.set_xlim(xs.min() - 0.8, xs.max() + 1.8)
     ax.set_ylim(ys.min() - 0.95, ys.max() + 0.95)

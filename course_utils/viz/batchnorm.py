@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import cast
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
-from ._axes import figure_of
+from ._axes import figure_of, subplots
 
 __all__ = ["plot_sweep", "plot_batch_noise", "plot_batch_statistics", "update_batch_statistics"]
 
@@ -45,7 +44,7 @@ def plot_sweep(
     it covers no point.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(8.0, 3.8))
+        _, ax = subplots(figsize=(8.0, 3.8))
     for i, (label, measured) in enumerate(results.items()):
         ys = np.asarray(measured, dtype=float)
         if ys.ndim == 1:
@@ -89,7 +88,7 @@ def plot_batch_noise(
     Notes: the guide starts at the first spread of the first series, so a line parallel to it
     falls like 1/sqrt(N): four times the batch halves the noise.
     """
-    _, ax = plt.subplots(figsize=(8.0, 3.8))
+    _, ax = subplots(figsize=(8.0, 3.8))
     sizes = np.asarray(batch_sizes, dtype=float)
     first = None
     for i, (label, ys) in enumerate(spreads.items()):
@@ -127,7 +126,7 @@ def plot_batch_statistics(
       redraws can be compared; None: matplotlib's.
     Returns: the Figure.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.9))
+    fig, axes = subplots(1, 2, figsize=(9.0, 3.9))
     for k, (ax, true, what) in enumerate(zip(axes, (true_mean, true_std), ("mean", "std"))):
         ax.stairs([0], [0, 1], fill=True, color=f"C{k}", alpha=0.75, label=f"batch {what}s")  # filled below
         ax.axvline(true, color="k", ls="--", label=f"whole-set {what}")

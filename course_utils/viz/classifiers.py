@@ -22,7 +22,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ._axes import figure_of, palette
+from ._axes import figure_of, fixed_titles, palette, subplots
 
 if TYPE_CHECKING:
     from mpl_toolkits.mplot3d import Axes3D
@@ -109,7 +109,7 @@ def plot_decision_boundary(
     Z = labels(np.column_stack([g0.ravel(), g1.ravel()])).reshape(g0.shape)
     num_classes = int(max(y.max(), Z.max())) + 1
     if ax is None:
-        fig, ax = plt.subplots(figsize=(4.6, 4.2))
+        fig, ax = subplots(figsize=(4.6, 4.2))
     cmap = ListedColormap([_COLORS[c % 10] for c in range(num_classes)])
     ax.contourf(g0, g1, Z, levels=np.arange(num_classes + 1) - 0.5, cmap=cmap, alpha=0.3)
     _scatter(ax, X, y, class_names)
@@ -139,7 +139,7 @@ def plot_decision_boundaries(
     """
     if not models:
         raise ValueError("plot_decision_boundaries: models is empty")
-    fig, axes = plt.subplots(1, len(models), figsize=(4.4 * len(models), 4.2), squeeze=False)
+    fig, axes = subplots(1, len(models), figsize=(4.4 * len(models), 4.2), squeeze=False)
     for i, (ax, (name, model)) in enumerate(zip(axes[0], models.items())):
         plot_decision_boundary(
             model, X, y, ax=ax, title=name, resolution=resolution, class_names=class_names, legend=i == 0
@@ -213,8 +213,10 @@ def plot_hidden_space(
     if hasattr(model, "params") and getattr(model, "num_layers", None) == layer + 1 and not projected:
         last = (np.asarray(model.params[f"W{layer + 1}"], float), np.asarray(model.params[f"b{layer + 1}"], float))
 
-    fig = plt.figure(figsize=(10, 4.6))
-    ax0 = fig.add_subplot(1, 2, 1)
+    with fixed_titles():
+        fig = plt.figure(figsize=(10, 4.6))
+        ax0 = fig.add_subplot(1, 2, 1)
+        ax1: Any = fig.add_subplot(1, 2, 2, projection="3d") if H == 3 else fig.add_subplot(1, 2, 2)
     for i, line in enumerate(lines):
         ax0.plot(*line.T, color="0.6" if i < num_grid_lines else "0.8", lw=0.7, zorder=0)
     _scatter(ax0, X, y, class_names)
@@ -224,7 +226,6 @@ def plot_hidden_space(
     grid_handle = Line2D([], [], color="0.6", lw=0.7, label="grid lines")
 
     if H == 3:
-        ax1 = fig.add_subplot(1, 2, 2, projection="3d")
         for i, h in enumerate(H_lines):
             ax1.plot(*h.T, color="0.6" if i < num_grid_lines else "0.8", lw=0.6)
         for c in np.unique(y):
@@ -251,7 +252,6 @@ def plot_hidden_space(
         ax1.set_title(f"hidden layer {layer} (3 units)")
         ax1.legend(handles=ax1.get_legend_handles_labels()[0] + handles, fontsize="small", loc="upper left")
     else:
-        ax1 = fig.add_subplot(1, 2, 2)
         if last is not None and H == 2:
             g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
             Z = np.argmax(np.column_stack([g0.ravel(), g1.ravel()]) @ last[0] + last[1], axis=1).reshape(g0.shape)

@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of
+from ._axes import figure_of, subplots
 
 if TYPE_CHECKING:
     from ..train import History
@@ -74,7 +73,7 @@ def plot_histories(histories: Mapping[str, History], *, title: str = "Training",
     whose loss diverges is drawn up to where it leaves the axis (three times the highest start,
     :func:`loss_ceiling`), marked there with an x, so the other runs keep a readable scale.
     """
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, (ax_loss, ax_acc) = subplots(1, 2, figsize=(10, 3.6))
     ceiling = loss_ceiling([h.loss for h in histories.values()])
     clipped = False
     for k, (label, h) in enumerate(histories.items()):
@@ -137,7 +136,7 @@ def plot_timings(
     drawn (the x axis is widened to make room), so it never sits on a line.
     """
     sizes = np.asarray(sizes)
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig, ax = subplots(figsize=(5.5, 3.8))
     for k, (label, t) in enumerate(times.items()):
         ax.loglog(sizes, np.asarray(t), "o-", color=f"C{k}", label=label)
     ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short log ranges

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numpy.typing import ArrayLike
+
+from ._axes import subplots
 
 if TYPE_CHECKING:
     from ..dropout import DropoutRuns
@@ -47,7 +48,7 @@ def plot_dropout_runs(runs: DropoutRuns, *, highlight: float | None = None) -> F
     middle panel puts the training loss measured in test mode (the net a user gets) beside
     the one measured in train mode (with masks, what the optimizer sees).
     """
-    fig, (ax, ax_loss, ax_acc) = plt.subplots(1, 3, figsize=(12, 3.8), gridspec_kw=dict(width_ratios=(1.4, 1, 1)))
+    fig, (ax, ax_loss, ax_acc) = subplots(1, 3, figsize=(12, 3.8), gridspec_kw=dict(width_ratios=(1.4, 1, 1)))
     ps = runs.p_drops
     for k, p in enumerate(ps):
         _band(ax, runs.steps, runs.val_loss[:, k], f"C{k}", f"p_drop={p:g}")
@@ -113,7 +114,7 @@ def plot_mask_average(
     Returns: the matplotlib Figure.
     """
     k = np.asarray(num_masks, dtype=float)
-    fig, (ax_p, ax_a) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, (ax_p, ax_a) = subplots(1, 2, figsize=(11, 3.8))
     _band(ax_p, k, to_single, "C0", "average of k masks vs the single pass", marker="o")
     to_all = np.asarray(to_all)
     part = k < k[-1]

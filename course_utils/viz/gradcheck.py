@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of
+from ._axes import figure_of, subplots
 
 __all__ = ["VERDICTS", "plot_rel_errors", "plot_error_scales", "plot_step_errors", "plot_kink"]
 
@@ -62,7 +61,7 @@ def plot_rel_errors(
     - ax: the axes to draw into (default: a new figure).
     Returns: the matplotlib Figure.
     """
-    fig, ax = plt.subplots(figsize=(5.5, 3.8)) if ax is None else (figure_of(ax), ax)
+    fig, ax = subplots(figsize=(5.5, 3.8)) if ax is None else (figure_of(ax), ax)
     x = np.asarray(x, dtype=np.float64)
     values = {label: np.asarray(e, dtype=np.float64) for label, e in errors.items()}
     clipped = any(np.any(v < floor) for v in values.values())
@@ -102,7 +101,7 @@ def plot_error_scales(
     error follows the scale of the function and says nothing about right or wrong; the relative
     error does not move.
     """
-    fig, (ax_abs, ax_rel) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (ax_abs, ax_rel) = subplots(1, 2, figsize=(10, 3.8))
     for k, (label, e) in enumerate(absolute.items()):
         ax_abs.loglog(scales, e, "o-", ms=3, color=f"C{k if k < 1 else k + 3}", label=label)
     ax_abs.set(xlabel="scale c of the function", ylabel="max |numerical - analytic|", title="Absolute error")
@@ -198,7 +197,7 @@ def plot_kink(
     difference quotient averages the two slopes: neither is right, though the analytic gradient is.
     """
     x = np.asarray(x, dtype=np.float64) / h
-    fig, (ax_g, ax_e) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (ax_g, ax_e) = subplots(1, 2, figsize=(10, 3.8))
     ax_g.axvspan(-1, 1, color="0.9", zorder=0, label="|x| < h: probes on both sides")
     ax_g.plot(x, analytic, "o", ms=3.5, color="C1", label="analytic (backprop)")
     ax_g.plot(x, numerical, "-", color="C0", label="numerical (centred, step h)")

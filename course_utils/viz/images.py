@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from ._axes import subplots
+
 __all__ = ["plot_digits", "plot_weight_images"]
 
 
@@ -43,7 +45,7 @@ def plot_digits(
         for k, image in enumerate(X[y == c][:num_per_class]):
             mosaic[r * (H + 1) : r * (H + 1) + H, k * (W + 1) : k * (W + 1) + W] = image.reshape(H, W)
     cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
-    fig, ax = plt.subplots(figsize=(0.5 * num_per_class + 1.0, 0.5 * len(classes) + 0.8))
+    fig, ax = subplots(figsize=(0.5 * num_per_class + 1.0, 0.5 * len(classes) + 0.8))
     ax.imshow(mosaic, cmap=cmap, vmin=float(X.min()), vmax=float(X.max()))
     ax.set_yticks(np.arange(len(classes)) * (H + 1) + (H - 1) / 2, [str(c) for c in classes])
     ax.set_xticks([])
@@ -81,7 +83,7 @@ def plot_weight_images(
     names = [str(c) for c in range(C)] if class_names is None else list(class_names)
     cols = min(C, 5)
     rows = -(-C // cols)
-    fig, axes = plt.subplots(rows, cols, squeeze=False, figsize=(1.6 * cols, 1.75 * rows + 0.5))
+    fig, axes = subplots(rows, cols, squeeze=False, figsize=(1.6 * cols, 1.75 * rows + 0.5))
     for c, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])

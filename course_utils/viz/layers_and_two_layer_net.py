@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..regions import boundary_segments, data_box
-from ._axes import palette
+from ._axes import fixed_titles, palette, subplots
 from .classifiers import plot_decision_boundary
 
 __all__ = [
@@ -74,7 +74,7 @@ def plot_region_grid(
         raise ValueError("plot_region_grid: models is empty")
     ncols = len(models) if ncols is None else max(1, min(int(ncols), len(models)))
     nrows = -(-len(models) // ncols)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         nrows, ncols, figsize=(3.5 * ncols + 1.3, 3.5 * nrows + 0.5), squeeze=False, layout="constrained"
     )
     for ax, (name, model) in zip(axes.flat, models.items()):
@@ -117,9 +117,7 @@ def plot_threshold_regions(
     x_lo, x_hi, y_lo, y_hi = extent
     g0, g1 = np.meshgrid(np.linspace(x_lo, x_hi, resolution), np.linspace(y_lo, y_hi, resolution))
     points = np.column_stack([g0.ravel(), g1.ravel()])
-    fig, axes = plt.subplots(
-        1, len(panels), figsize=(3.9 * len(panels) + 1.9, 4.3), squeeze=False, layout="constrained"
-    )
+    fig, axes = subplots(1, len(panels), figsize=(3.9 * len(panels) + 1.9, 4.3), squeeze=False, layout="constrained")
     span = max(x_hi - x_lo, y_hi - y_lo)
     has_pieces = has_units = False
     for ax, (title, spec) in zip(axes[0], panels.items()):
@@ -234,9 +232,7 @@ def plot_relu_cells(
     X, y = np.asarray(X), np.asarray(y)
     box = data_box(X, padding)
     span = max(box[1] - box[0], box[3] - box[2])
-    fig, axes = plt.subplots(
-        1, len(models), figsize=(4.2 * len(models) + 1.9, 4.4), squeeze=False, layout="constrained"
-    )
+    fig, axes = subplots(1, len(models), figsize=(4.2 * len(models) + 1.9, 4.4), squeeze=False, layout="constrained")
     num_units = 0
     for ax, (title, model) in zip(axes[0], models.items()):
         plot_decision_boundary(model, X, y, ax=ax, title=title, resolution=resolution, padding=padding, legend=False)
@@ -279,7 +275,7 @@ def plot_seed_accuracies(
     if not accuracies:
         raise ValueError("plot_seed_accuracies: accuracies is empty")
     names = list(accuracies)
-    fig, ax = plt.subplots(figsize=(7.5, 0.75 * len(names) + 1.4), layout="constrained")
+    fig, ax = subplots(figsize=(7.5, 0.75 * len(names) + 1.4), layout="constrained")
     all_values = np.concatenate([np.asarray(v, dtype=np.float64) for v in accuracies.values()])
     for row, name in enumerate(names):
         values = np.asarray(accuracies[name], dtype=np.float64)
@@ -368,9 +364,11 @@ def plot_hidden_space_3d(
     h_lo, h_hi = H_data.min(axis=0), H_data.max(axis=0)
     h_lo, h_hi = h_lo - 0.05 * (h_hi - h_lo) - 1e-3, h_hi + 0.05 * (h_hi - h_lo) + 1e-3
 
-    fig = plt.figure(figsize=(13, 6.2), layout="constrained")
-    grid = fig.add_gridspec(1, 2, width_ratios=[1, 1.7])
-    ax0 = fig.add_subplot(grid[0])
+    with fixed_titles():
+        fig = plt.figure(figsize=(13, 6.2), layout="constrained")
+        grid = fig.add_gridspec(1, 2, width_ratios=[1, 1.7])
+        ax0 = fig.add_subplot(grid[0])
+        ax1 = fig.add_subplot(grid[1], projection="3d")
     for i, line in enumerate(lines):
         ax0.plot(*line.T, color="0.6" if i < num_grid_lines else "0.8", lw=0.7, zorder=0)
     for c in np.unique(y):
@@ -378,7 +376,6 @@ def plot_hidden_space_3d(
     ax0.set(title="input space", xlabel="$x_1$", ylabel="$x_2$")
     ax0.set_aspect("equal")
 
-    ax1 = fig.add_subplot(grid[1], projection="3d")
     for i, h in enumerate(H_lines):
         inside = np.all((h >= h_lo) & (h <= h_hi), axis=1)
         ax1.plot(*np.where(inside[:, None], h, np.nan).T, color="0.6" if i < num_grid_lines else "0.8", lw=0.6)

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._axes import figure_of
+from ._axes import figure_of, subplots
 
 if TYPE_CHECKING:
     from ..landscape import StrategyResult
@@ -54,7 +54,7 @@ def plot_score_losses(scores: Sequence[float], y: int, *, class_names: Sequence[
     probs = np.exp(shifted) / np.exp(shifted).sum()
     colors = ["C2" if j == y else "C0" for j in range(C)]
 
-    fig, (ax_s, ax_p) = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig, (ax_s, ax_p) = subplots(1, 2, figsize=(9, 3.6))
     _draw_hinge(ax_s, s, y, margins, names, colors)
     ax_p.bar(names, probs, color=colors)
     ax_p.set(title=f"softmax: cross-entropy {-np.log(probs[y]):.2f}", ylabel="probability", ylim=(0, 1))
@@ -108,9 +108,7 @@ def plot_along_line(
         raise ValueError("plot_along_line: panels is empty")
     names = list(next(iter(panels.values()))[1])
     rows = len(names) + 1
-    fig, axes = plt.subplots(
-        rows, len(panels), figsize=(5.0 * len(panels), 1.9 * rows + 0.6), sharex="col", squeeze=False
-    )
+    fig, axes = subplots(rows, len(panels), figsize=(5.0 * len(panels), 1.9 * rows + 0.6), sharex="col", squeeze=False)
     for c, (col_title, (ts, losses, acc)) in enumerate(panels.items()):
         if list(losses) != names:
             raise ValueError(f"plot_along_line: every panel must name the losses {names}, got {list(losses)}")
@@ -138,7 +136,7 @@ def plot_strategies(
     - title: the figure's title.
     Returns: the Figure (log-scale loss; the median over seeds drawn thick, each seed thin).
     """
-    fig, ax = plt.subplots(figsize=(6.4, 3.9))
+    fig, ax = subplots(figsize=(6.4, 3.9))
     for k, (name, res) in enumerate(results.items()):
         losses = np.atleast_2d(np.asarray(res.losses))
         evals = np.arange(1, losses.shape[1] + 1)
@@ -178,7 +176,7 @@ def plot_search_grid(
         )
     created = ax is None
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.0 * len(lrs) + 2.4, 0.62 * len(regs) + 1.6))
+        _, ax = subplots(figsize=(1.0 * len(lrs) + 2.4, 0.62 * len(regs) + 1.6))
     fig = figure_of(ax)
     im = ax.imshow(100 * acc, cmap="viridis", vmin=0, vmax=100, aspect="auto", origin="lower")
     for i in range(len(regs)):
@@ -226,7 +224,7 @@ def plot_templates(
             f"{[m.shape for m in mats.values()]}"
         )
     C = Cs.pop()
-    fig, axes = plt.subplots(len(mats), C, figsize=(1.05 * C + 1.8, 1.3 * len(mats) + 0.7), squeeze=False)
+    fig, axes = subplots(len(mats), C, figsize=(1.05 * C + 1.8, 1.3 * len(mats) + 0.7), squeeze=False)
     for r, (label, W) in enumerate(mats.items()):
         scale = float(np.abs(W).max()) or 1.0
         for c in range(C):

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._axes import figure_of
+from ._axes import figure_of, subplots
 
 Surface = Callable[[np.ndarray], tuple[float, np.ndarray]]  # p -> (value, gradient), as in course_utils.surfaces
 
@@ -88,11 +87,11 @@ def plot_trajectories(
     grid = grid if grid is not None else surface_grid(surface, xlim, ylim)
     labels = list(paths)
     if ncols is None:
-        fig, ax = plt.subplots(figsize=(7, 4))
+        fig, ax = subplots(figsize=(7, 4))
         axes = [ax] * len(labels)
     else:
         nrows = -(-len(labels) // ncols)
-        fig, grid_axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.7 * nrows), squeeze=False)
+        fig, grid_axes = subplots(nrows, ncols, figsize=(3.2 * ncols, 2.7 * nrows), squeeze=False)
         axes = list(grid_axes.ravel())
         for ax in axes[len(labels) :]:
             ax.set_visible(False)
@@ -123,7 +122,7 @@ def plot_path_losses(
     near the largest float cannot label its ticks)."""
     own = ax is None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.4))
+        fig, ax = subplots(figsize=(6, 3.4))
     else:
         fig = figure_of(ax)
     positive = True
@@ -146,7 +145,7 @@ def plot_path_losses(
 
 def plot_step_lengths(lengths: Mapping[str, np.ndarray], *, title: str = "step length per iteration") -> Figure:
     """|w_{t+1} - w_t| against t for each rule, both axes logarithmic."""
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+    fig, ax = subplots(figsize=(6, 3.4))
     for k, (label, steps) in enumerate(lengths.items()):
         steps = np.asarray(steps)
         ax.loglog(np.arange(1, len(steps) + 1), steps, color=f"C{k}", label=label)
@@ -165,7 +164,7 @@ def plot_loss_curves(
     log: bool = True,
 ) -> Figure:
     """One loss curve per label (a moving average over ``smooth`` iterations)."""
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+    fig, ax = subplots(figsize=(6, 3.4))
     for k, (label, loss) in enumerate(losses.items()):
         loss = np.asarray(loss, dtype=float)
         if smooth > 1 and len(loss) >= smooth:
@@ -191,7 +190,7 @@ def plot_iterations_vs_kappa(
 
     measured, theory: label -> (K,) iterations at each κ of ``kappas``.
     """
-    fig, ax = plt.subplots(figsize=(9.2, 4.2))
+    fig, ax = subplots(figsize=(9.2, 4.2))
     for k, (label, its) in enumerate(measured.items()):
         ax.loglog(kappas, its, "o-", color=f"C{k}", label=f"{label}, measured")
         if theory is not None and label in theory:
@@ -216,7 +215,7 @@ def plot_lr_sweep(
     best: rule -> (lr, (S,) results on other seeds), drawn as a square with min-max bars. Log x and y;
     the legend outside the axes, on the right.
     """
-    fig, ax = plt.subplots(figsize=(9.2, 4.2))
+    fig, ax = subplots(figsize=(9.2, 4.2))
     for k, (label, grid) in enumerate(lrs.items()):
         v = np.asarray(values[label], dtype=float).reshape(len(grid), -1)
         mean = v.mean(axis=1)
@@ -260,7 +259,7 @@ def plot_loss_gaps(
 
     curves: label -> (evaluations (T,), gap (T,)).
     """
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = subplots(figsize=(7, 4.2))
     for k, (label, (evals, gap)) in enumerate(curves.items()):
         ax.semilogy(evals, np.maximum(gap, 1e-16), color=f"C{k}", label=label)
     if target is not None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 from matplotlib.ticker import MaxNLocator
+
+from ._axes import subplots
 
 if TYPE_CHECKING:
     from ..train import History
@@ -36,7 +37,7 @@ def plot_preprocessing(steps: Mapping[str, np.ndarray], *, title: str = "Preproc
     """
     if not steps:
         raise ValueError("plot_preprocessing: steps is empty")
-    fig, axes = plt.subplots(1, len(steps), figsize=(2.5 * len(steps), 3.0))  # 12.5 in for 5 steps: fits a laptop
+    fig, axes = subplots(1, len(steps), figsize=(2.5 * len(steps), 3.0))  # 12.5 in for 5 steps: fits a laptop
     for ax, (name, X) in zip(np.atleast_1d(axes), steps.items()):
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != 2:
@@ -85,7 +86,7 @@ def plot_layer_histograms(
     num_layers = depths.pop()
     width = _LEFT + len(runs) * (_PANEL + _SIGMA)
     height = num_layers * _ROW + _TOP + _BOTTOM
-    fig, axes = plt.subplots(1, len(runs), squeeze=False, figsize=(width, height))
+    fig, axes = subplots(1, len(runs), squeeze=False, figsize=(width, height))
     for r, ax in enumerate(axes[0]):
         for i in range(num_layers):
             base = num_layers - 1 - i  # layer 1 on top
@@ -150,7 +151,7 @@ def plot_gradient_stats(
     """
     if not runs:
         raise ValueError("plot_gradient_stats: runs is empty")
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    fig, axes = subplots(1, 2, figsize=(12, 4.2))
     for k, (label, stats) in enumerate(runs.items()):
         stats = np.asarray(stats, dtype=np.float64)
         stats = stats[None] if stats.ndim == 2 else stats
@@ -185,7 +186,7 @@ def plot_runs_by_init(
     """
     if not histories:
         raise ValueError("plot_runs_by_init: histories is empty")
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.2))
+    fig, (ax_loss, ax_acc) = subplots(1, 2, figsize=(12, 4.2))
     for k, (label, runs) in enumerate(histories.items()):
         for s, h in enumerate(runs):
             loss = np.asarray(h.loss, dtype=np.float64)

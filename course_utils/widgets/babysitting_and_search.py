@@ -14,6 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..viz._axes import fixed_titles
 from ..viz.curves import clip_diverged, loss_ceiling
 from ._render import FigureImage
 
@@ -35,7 +36,8 @@ class _RateFigure:
     def __init__(self, runs: Mapping[float, History], layers: tuple[str, ...], lr: float) -> None:
         self.runs = runs
         self.figure = Figure(figsize=(10, 3.9))
-        self.ax_loss, self.ax_ratio = self.figure.subplots(1, 2)
+        with fixed_titles():
+            self.ax_loss, self.ax_ratio = self.figure.subplots(1, 2)
         self.ceiling = loss_ceiling([h.loss for h in runs.values()])
         self.loss_lines, self.left, self.marks = {}, {}, {}
         for rate, h in sorted(runs.items()):

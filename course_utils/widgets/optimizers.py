@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from .. import optim
 from ..conditioning import quadratic
 from ..surfaces import SURFACES, run_2d
+from ..viz._axes import fixed_titles
 from ..viz.optimizers import draw_surface, plot_path_losses, surface_grid
 from ._render import FigureImage
 
@@ -80,8 +81,9 @@ class _SurfaceFigure:
         xlim, ylim, minimum = _VIEW.get(name, ((-10, 10), (-5, 5), None))
         self.name = name
         self.figure = Figure(figsize=(9.6, 4))
-        self.ax_path = self.figure.add_axes((0.08, 0.15, 0.46, 0.72))
-        self.ax_loss = self.figure.add_axes((0.62, 0.15, 0.35, 0.72))
+        with fixed_titles():
+            self.ax_path = self.figure.add_axes((0.08, 0.15, 0.46, 0.72))
+            self.ax_loss = self.figure.add_axes((0.62, 0.15, 0.35, 0.72))
         draw_surface(
             self.ax_path,
             SURFACES[name],
@@ -262,8 +264,9 @@ def conditioning_explorer(
     )
     box.state = {}
     fig = Figure(figsize=(9.6, 4))
-    ax_path = fig.add_axes((0.085, 0.15, 0.39, 0.72))
-    ax_dist = fig.add_axes((0.58, 0.15, 0.39, 0.72))
+    with fixed_titles():
+        ax_path = fig.add_axes((0.085, 0.15, 0.39, 0.72))
+        ax_dist = fig.add_axes((0.58, 0.15, 0.39, 0.72))
     ax_path.set(xlabel="x (curvature 1/κ)", ylabel="y (curvature 1)")
     ax_path.plot(0, 0, "*", color="k", markersize=10)
     names = ("gradient descent, best lr", "momentum")
