@@ -74,8 +74,22 @@ def plot_region_grid(
         raise ValueError("plot_region_grid: models is empty")
     ncols = len(models) if ncols is None else max(1, min(int(ncols), len(models)))
     nrows = -(-len(models) // ncols)
-    fig, axes = subplots(
-        nrows, ncols, figsize=(3.5 * ncols + 1.3, 3.5 * nrows + 0.5), squeeze=False, layout="constrained"
+    # Margins in inches, around panels of 3 x 3 inches: tick labels and axis labels at left and
+    # below, the panel title (one line of 0.2 inches per line of text) and the suptitle above,
+    # the legend at right. The figure is cropped to what it draws, so only the gaps matter.
+    title = 0.2 * max(str(name).count("\n") + 1 for name in models) + 0.15
+    left, bottom, right, top = 0.7, 0.55, 1.1, title + (0.3 if suptitle else 0.05)
+    gap_w, gap_h = 0.9, 0.45 + title
+    width = left + 3 * ncols + gap_w * (ncols - 1) + right
+    height = bottom + 3 * nrows + gap_h * (nrows - 1) + top
+    fig, axes = subplots(nrows, ncols, figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=gap_w / 3,
+        hspace=gap_h / 3,
     )
     for ax, (name, model) in zip(axes.flat, models.items()):
         plot_decision_boundary(
@@ -83,9 +97,14 @@ def plot_region_grid(
         )
     for ax in axes.flat[len(models) :]:
         ax.set_visible(False)
-    fig.legend(handles=_class_handles(np.asarray(y), class_names), loc="outside right upper", fontsize="small")
+    fig.legend(
+        handles=_class_handles(np.asarray(y), class_names),
+        loc="upper left",
+        bbox_to_anchor=(1 - (right - 0.15) / width, 1 - top / height + title / height),
+        fontsize="small",
+    )
     if suptitle:
-        fig.suptitle(suptitle)
+        fig.suptitle(suptitle, y=1 - 0.1 / height, va="top")
     return fig
 
 
