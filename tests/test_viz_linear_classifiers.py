@@ -64,12 +64,15 @@ def test_plot_templates_one_row_per_matrix_with_its_own_scale():
     rng = np.random.default_rng(0)
     weights = {"reg 0": rng.standard_normal((64, 10)), "reg 1": 0.01 * rng.standard_normal((64, 10))}
     fig = cu.viz.plot_templates(weights)
-    axes = np.array(fig.axes).reshape(2, 10)
-    assert [ax.get_title() for ax in axes[0]] == [str(c) for c in range(10)]
-    assert axes[1, 0].get_ylabel().startswith("reg 1\nmax |w| 0.0")
-    for r, W in enumerate(weights.values()):
-        assert axes[r, 3].images[0].get_clim() == pytest.approx((-np.abs(W).max(), np.abs(W).max()))
-        np.testing.assert_allclose(axes[r, 3].images[0].get_array(), W[:, 3].reshape(8, 8))
+    rows = fig.axes
+    assert len(rows) == 2 and all(len(ax.images) == 10 for ax in rows)
+    assert [t.get_text() for t in rows[0].texts] == [str(c) for c in range(10)]
+    assert rows[1].get_ylabel().startswith("reg 1\nmax |w| 0.0")
+    for ax, W in zip(rows, weights.values()):
+        assert ax.images[3].get_clim() == pytest.approx((-np.abs(W).max(), np.abs(W).max()))
+        np.testing.assert_allclose(ax.images[3].get_array(), W[:, 3].reshape(8, 8))
+    lefts = [ax.images[c].get_extent()[0] for c in range(10)]
+    assert all(b - a > 8 for a, b in zip(lefts, lefts[1:])), "the templates overlap"
     plt.close(fig)
     with pytest.raises(ValueError, match="every W must be"):
         cu.viz.plot_templates({"a": np.zeros((64, 10)), "b": np.zeros((64, 9))})

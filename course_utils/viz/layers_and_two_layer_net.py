@@ -73,20 +73,49 @@ def plot_region_grid(
     if not models:
         raise ValueError("plot_region_grid: models is empty")
     ncols = len(models) if ncols is None else max(1, min(int(ncols), len(models)))
-    nrows = -(-len(models) // ncols)
-    fig, axes = subplots(
-        nrows, ncols, figsize=(3.5 * ncols + 1.3, 3.5 * nrows + 0.5), squeeze=False, layout="constrained"
-    )
+    fig, axes, legend_at = _panels(list(models), ncols=ncols, suptitle=suptitle, panel=3.0, legend_width=1.1)
     for ax, (name, model) in zip(axes.flat, models.items()):
         plot_decision_boundary(
             model, X, y, ax=ax, title=name, resolution=resolution, class_names=class_names, legend=False
         )
     for ax in axes.flat[len(models) :]:
         ax.set_visible(False)
-    fig.legend(handles=_class_handles(np.asarray(y), class_names), loc="outside right upper", fontsize="small")
-    if suptitle:
-        fig.suptitle(suptitle)
+    fig.legend(
+        handles=_class_handles(np.asarray(y), class_names), loc="upper left", bbox_to_anchor=legend_at, fontsize="small"
+    )
     return fig
+
+
+def _panels(
+    titles: Sequence[str], *, ncols: int, suptitle: str | None, panel: float, legend_width: float
+) -> tuple[Figure, np.ndarray, tuple[float, float]]:
+    """A figure of len(titles) square panels of ``panel`` inches in rows of ncols, room for a legend
+    ``legend_width`` inches wide at the right, and the suptitle; returns it, its (nrows, ncols) axes
+    and the point (figure fraction) where the legend's upper left corner goes.
+
+    Notes: the margins are fixed in inches, wide enough for tick labels and axis labels at the left
+    and below each panel and for its title (0.2 inches per line of text) above, rather than found
+    by constrained layout, which measures every panel's tick labels at each draw (a third of the
+    drawing of a figure of a few panels). The inline backend crops the figure to what it draws.
+    """
+    nrows = -(-len(titles) // ncols)
+    title = 0.2 * max(str(t).count("\n") + 1 for t in titles) + 0.15
+    left, bottom, right, top = 0.7, 0.55, legend_width + 0.15, title + (0.3 if suptitle else 0.05)
+    gap_w, gap_h = 0.9, 0.45 + title
+    width = left + panel * ncols + gap_w * (ncols - 1) + right
+    height = bottom + panel * nrows + gap_h * (nrows - 1) + top
+    fig, axes = subplots(nrows, ncols, figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=gap_w / panel,
+        hspace=gap_h / panel,
+    )
+    if suptitle:
+        fig.suptitle(suptitle, y=1 - 0.1 / height, va="top")
+    return fig, axes, (1 - legend_width / width, 1 - (top - title) / height)
 
 
 def plot_threshold_regions(
@@ -117,7 +146,7 @@ def plot_threshold_regions(
     x_lo, x_hi, y_lo, y_hi = extent
     g0, g1 = np.meshgrid(np.linspace(x_lo, x_hi, resolution), np.linspace(y_lo, y_hi, resolution))
     points = np.column_stack([g0.ravel(), g1.ravel()])
-    fig, axes = subplots(1, len(panels), figsize=(3.9 * len(panels) + 1.9, 4.3), squeeze=False, layout="constrained")
+    fig, axes, legend_at = _panels(list(panels), ncols=len(panels), suptitle=suptitle, panel=3.3, legend_width=1.7)
     span = max(x_hi - x_lo, y_hi - y_lo)
     has_pieces = has_units = False
     for ax, (title, spec) in zip(axes[0], panels.items()):
@@ -167,9 +196,7 @@ def plot_threshold_regions(
         handles.append(Line2D([], [], color="0.25", ls=":", lw=0.9, label="the polygons\nof the union"))
     if X is not None and y is not None:
         handles += _class_handles(np.asarray(y), None)
-    fig.legend(handles=handles, loc="outside right upper", fontsize="small")
-    if suptitle:
-        fig.suptitle(suptitle)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_at, fontsize="small")
     return fig
 
 
@@ -232,7 +259,7 @@ def plot_relu_cells(
     X, y = np.asarray(X), np.asarray(y)
     box = data_box(X, padding)
     span = max(box[1] - box[0], box[3] - box[2])
-    fig, axes = subplots(1, len(models), figsize=(4.2 * len(models) + 1.9, 4.4), squeeze=False, layout="constrained")
+    fig, axes, legend_at = _panels(list(models), ncols=len(models), suptitle=suptitle, panel=3.5, legend_width=1.4)
     num_units = 0
     for ax, (title, model) in zip(axes[0], models.items()):
         plot_decision_boundary(model, X, y, ax=ax, title=title, resolution=resolution, padding=padding, legend=False)
@@ -250,9 +277,7 @@ def plot_relu_cells(
         for j in range(num_units)
     ]
     handles.append(Line2D([], [], color="k", lw=2.2, marker="o", ms=4, label="straight pieces\nof the boundary"))
-    fig.legend(handles=handles, loc="outside right upper", fontsize="small")
-    if suptitle:
-        fig.suptitle(suptitle)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_at, fontsize="small")
     return fig
 
 
@@ -365,8 +390,9 @@ def plot_hidden_space_3d(
     h_lo, h_hi = h_lo - 0.05 * (h_hi - h_lo) - 1e-3, h_hi + 0.05 * (h_hi - h_lo) + 1e-3
 
     with fixed_titles():
-        fig = plt.figure(figsize=(13, 6.2), layout="constrained")
-        grid = fig.add_gridspec(1, 2, width_ratios=[1, 1.7])
+        fig = plt.figure(figsize=(13, 6.2))
+        # fixed margins, as _panels: room for the axis labels, the titles and the legend at right
+        grid = fig.add_gridspec(1, 2, width_ratios=[1, 1.7], left=0.055, right=0.9, bottom=0.0, top=0.93, wspace=0.05)
         ax0 = fig.add_subplot(grid[0])
         ax1 = fig.add_subplot(grid[1], projection="3d")
     for i, line in enumerate(lines):
@@ -406,7 +432,7 @@ def plot_hidden_space_3d(
         0.5, 0.98, "hidden layer (3 ReLU units)", transform=ax1.transAxes, ha="center", va="top", fontsize="large"
     )
     ax1.view_init(elev=elev, azim=azim)
-    fig.legend(handles=handles, loc="outside right upper", fontsize="small")
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.885, 0.99), fontsize="small")
     if title:
         fig.suptitle(title)
     return fig

@@ -215,6 +215,9 @@ def plot_templates(
     Returns: the Figure. Each row has one symmetric colour scale around 0 (red positive, blue
     negative), so within a row the templates compare; the row label gives that row's largest
     weight, since a strongly regularized W is much smaller.
+
+    Notes: each row is one Axes holding its C images side by side, each framed, rather than one
+    Axes per image: a figure of 30 Axes spends most of its time making and laying out Axes.
     """
     mats = {k: np.asarray(v, dtype=np.float64) for k, v in weights.items()}
     Cs = {m.shape[1] for m in mats.values()}
@@ -224,17 +227,39 @@ def plot_templates(
             f"{[m.shape for m in mats.values()]}"
         )
     C = Cs.pop()
-    fig, axes = subplots(len(mats), C, figsize=(1.05 * C + 1.8, 1.3 * len(mats) + 0.7), squeeze=False)
-    for r, (label, W) in enumerate(mats.items()):
+    h, w = shape
+    gap = 0.15 * w  # between two templates of a row, in pixels
+    fig, axes = subplots(len(mats), 1, figsize=(1.05 * C + 1.8, 1.3 * len(mats) + 0.7), squeeze=False)
+    for ax, (label, W) in zip(axes[:, 0], mats.items()):
         scale = float(np.abs(W).max()) or 1.0
+        left = np.arange(C) * (w + gap)
         for c in range(C):
-            ax = axes[r, c]
-            ax.imshow(W[:, c].reshape(shape), cmap="RdBu_r", vmin=-scale, vmax=scale)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if r == 0:
-                ax.set_title(str(c))
-        axes[r, 0].set_ylabel(f"{label}\nmax |w| {scale:.2g}", fontsize=9)
+            ax.imshow(
+                W[:, c].reshape(shape),
+                cmap="RdBu_r",
+                vmin=-scale,
+                vmax=scale,
+                extent=(left[c], left[c] + w, 0, h),
+                interpolation="nearest",
+            )
+        # each template's frame, all in one line broken by NaNs
+        frame = np.concatenate([[(x0, 0), (x0 + w, 0), (x0 + w, h), (x0, h), (x0, 0), (np.nan, np.nan)] for x0 in left])
+        ax.plot(*frame.T, color="k", lw=plt.rcParams["axes.linewidth"])
+        ax.set(xlim=(-0.02 * w, left[-1] + 1.02 * w), ylim=(-0.02 * h, 1.02 * h), xticks=[], yticks=[])
+        ax.set_aspect("equal")
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_ylabel(f"{label}\nmax |w| {scale:.2g}", fontsize=9)
+    for c, x0 in enumerate(left):  # the class above each template of the first row, as a title
+        axes[0, 0].annotate(
+            str(c),
+            (x0 + w / 2, h),
+            xytext=(0, plt.rcParams["axes.titlepad"]),
+            textcoords="offset points",
+            ha="center",
+            va="baseline",
+            fontsize=plt.rcParams["axes.titlesize"],
+        )
     fig.suptitle(title)
     fig.tight_layout()
     return fig
