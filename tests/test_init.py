@@ -101,6 +101,27 @@ def test_deep_experiment_is_forward_and_gradient_stats_per_seed():
         init.deep_experiment([3], init="he", seeds=())
 
 
+def test_deep_experiments_give_each_config_what_its_own_draws_give_bitwise():
+    configs = [("small", "tanh"), ("glorot", "tanh"), ("he", "relu"), (0.3, "relu")]
+    exps = init.deep_experiments([5, 4, 3], configs, num_examples=7, input_dim=6, seeds=(1, 2))
+    assert list(exps) == ["small / tanh", "glorot / tanh", "he / relu", "0.3 / relu"]
+    for (ini, act), exp in zip(configs, exps.values()):
+        for s, seed in enumerate((1, 2)):
+            rng = np.random.default_rng(seed)
+            X = rng.standard_normal((7, 6))
+            run = init.forward_pass(X, [5, 4, 3], init=ini, activation=act, rng=rng)
+            assert np.array_equal(exp.forward[s], [(h.mean(), h.std()) for h in run.activations])
+            assert np.array_equal(exp.backward[s], init.backward_stats(run, rng=rng))
+            if s == 0:
+                assert all(np.array_equal(a, b) for a, b in zip(exp.activations, run.activations, strict=True))
+        single = init.deep_experiment([5, 4, 3], init=ini, activation=act, num_examples=7, input_dim=6, seeds=(1, 2))
+        assert np.array_equal(single.forward, exp.forward) and np.array_equal(single.backward, exp.backward)
+    with pytest.raises(ValueError, match="unknown activation"):
+        init.deep_experiments([3], [("he", "nope")])
+    with pytest.raises(ValueError, match="appears twice"):
+        init.deep_experiments([3], [("he", "relu"), ("he", "relu")])
+
+
 def test_gradient_norms_are_the_norms_of_the_nets_gradients():
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((9, 5)), rng.integers(0, 3, 9)

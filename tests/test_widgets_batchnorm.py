@@ -20,6 +20,15 @@ def test_batch_statistics_are_those_of_distinct_examples():
     np.testing.assert_allclose(stds, values.std())
 
 
+@pytest.mark.parametrize("batch_size", [1, 2, 16, 255, 300])
+def test_batches_are_the_examples_of_the_smallest_keys_in_key_order(batch_size):
+    values = np.random.default_rng(4).standard_normal(300)
+    keys = np.random.default_rng(5).random((40, 300))
+    batches = values[np.argsort(keys, axis=1)[:, :batch_size]]
+    means, stds = batch_statistics(values, batch_size, num_batches=40, rng=np.random.default_rng(5))
+    assert np.array_equal(means, batches.mean(axis=1)) and np.array_equal(stds, batches.std(axis=1))
+
+
 def test_spread_falls_like_one_over_sqrt_n():
     values = np.random.default_rng(1).standard_normal(5000)
     spread = [batch_statistics(values, n, num_batches=2000, rng=np.random.default_rng(2))[0].std() for n in (4, 64)]
