@@ -139,3 +139,19 @@ def test_mask_average_is_the_running_mean_of_masked_passes():
     assert np.array_equal(averages, again)
     with pytest.raises(ValueError, match="p_drop = 0"):
         dropout.mask_average(cu.models.FullyConnectedNet([3], 5, 4), X, num_masks=2, rng=np.random.default_rng(0))
+
+
+def test_masked_scores_are_the_train_mode_passes_of_the_repeated_input():
+    net = cu.models.FullyConnectedNet([12, 9], 5, 4, p_drop=0.3, weight_scale=0.5, seed=2)
+    X = np.random.default_rng(4).standard_normal((7, 5))
+    fast = dropout._masked_scores(net, X, 3, np.random.default_rng(5))
+    slow = net._forward_train(np.tile(X, (3, 1)), np.random.default_rng(5))[0]
+    assert fast.shape == (21, 4)
+    assert np.allclose(fast, slow, rtol=0, atol=1e-12)
+
+
+def test_test_mode_forward_keeps_no_caches():
+    net = cu.models.FullyConnectedNet([7, 5], 6, 3, weight_scale=0.5, seed=3)
+    X = np.random.default_rng(0).standard_normal((9, 6))
+    scores, caches, _ = dropout._forward(*_stack(net), X[None])
+    assert caches == [] and np.allclose(scores[0], net.scores(X))
