@@ -30,6 +30,33 @@ def subplots(*args: Any, **kwargs: Any) -> Any:
         return plt.subplots(*args, **kwargs)
 
 
+def margins_in_inches(
+    fig: Figure,
+    *,
+    left: float,
+    right: float,
+    bottom: float,
+    top: float,
+    panel: tuple[float, float],
+    gap_w: float = 0.0,
+    gap_h: float = 0.0,
+) -> None:
+    """``fig.subplots_adjust`` with the margins and the gaps between panels given in inches.
+
+    panel: a panel's (width, height) in inches, the unit matplotlib measures gaps in. Fixed
+    margins are laid out once, where a layout engine measures every tick label at each draw.
+    """
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=gap_w / panel[0],
+        hspace=gap_h / panel[1],
+    )
+
+
 def figure_of(ax: Axes) -> Figure:
     """The figure ``ax`` is drawn in (the whole figure, should the axes sit in a subfigure)."""
     fig = ax.get_figure(root=True)

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..regions import boundary_segments, data_box
-from ._axes import fixed_titles, palette, subplots
+from ._axes import fixed_titles, margins_in_inches, palette, subplots
 from .classifiers import plot_decision_boundary
 
 __all__ = [
@@ -105,13 +105,8 @@ def _panels(
     width = left + panel * ncols + gap_w * (ncols - 1) + right
     height = bottom + panel * nrows + gap_h * (nrows - 1) + top
     fig, axes = subplots(nrows, ncols, figsize=(width, height), squeeze=False)
-    fig.subplots_adjust(
-        left=left / width,
-        right=1 - right / width,
-        bottom=bottom / height,
-        top=1 - top / height,
-        wspace=gap_w / panel,
-        hspace=gap_h / panel,
+    margins_in_inches(
+        fig, left=left, right=right, bottom=bottom, top=top, panel=(panel, panel), gap_w=gap_w, gap_h=gap_h
     )
     if suptitle:
         fig.suptitle(suptitle, y=1 - 0.1 / height, va="top")

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 from matplotlib.ticker import MaxNLocator
 
-from ._axes import subplots
+from ._axes import margins_in_inches, subplots
 
 if TYPE_CHECKING:
     from ..train import History
@@ -105,13 +105,7 @@ def plot_layer_histograms(
         for side in ("left", "right", "top"):
             ax.spines[side].set_visible(False)
     fig.suptitle(title, fontsize=12)
-    fig.subplots_adjust(
-        left=_LEFT / width,
-        right=1 - _SIGMA / width,
-        bottom=_BOTTOM / height,
-        top=1 - _TOP / height,
-        wspace=_SIGMA / _PANEL,
-    )
+    margins_in_inches(fig, left=_LEFT, right=_SIGMA, bottom=_BOTTOM, top=_TOP, panel=(_PANEL, _ROW), gap_w=_SIGMA)
     return update_layer_histograms(fig, runs, bins=bins)
 
 
