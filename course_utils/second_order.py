@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .losses import linear_softmax_loss
+from .losses import _linear_loss_terms, _softmax_loss, linear_softmax_loss
 from .timing import one_blas_thread
 
 __all__ = [
@@ -231,27 +231,13 @@ class SoftmaxRegression:
     def __call__(self, w: np.ndarray, idx: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """linear_softmax_loss(W, Xb[idx], y[idx], reg, bias_row=True), W = w as (D + 1, C), dW flat.
 
-        Notes: the same operations in the same order, so the same numbers, without the checks of
-        the inputs (done once, in __init__) and with each row's largest score taken column by
-        column: numpy's max along a row of C = 10 values costs more than the rest of the softmax,
-        and a maximum is exact in any order. An L-BFGS or Adam run calls this thousands of times.
+        Notes: the same numbers, without checking the inputs again at every call (they were
+        checked once, in __init__): an L-BFGS or Adam run calls this thousands of times.
         """
         Xb, y = (self.Xb, self.y) if idx is None else (self.Xb[idx], self.y[idx])
         W = np.asarray(w, dtype=np.float64).reshape(self.Xb.shape[1], self.C)
-        scores = Xb @ W
-        N, rows = len(y), np.arange(len(y))
-        top = scores[:, 0].copy()
-        for j in range(1, self.C):
-            np.maximum(top, scores[:, j], out=top)
-        shifted = scores - top[:, None]
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        data_loss = float(-log_probs[rows, y].sum() / N + 0.0)
-        dscores = np.exp(log_probs)
-        dscores[rows, y] -= 1.0
-        dscores /= N
-        penalized = np.vstack([W[:-1], np.zeros((1, W.shape[1]))])  # the biases' row is not penalized
-        loss = data_loss + 0.5 * self.reg * float(np.sum(penalized * penalized))
-        return loss, (Xb.T @ dscores + self.reg * penalized).ravel()
+        loss, dW = _linear_loss_terms(_softmax_loss, W, Xb, y, self.reg, bias_row=True)
+        return loss, dW.ravel()
 
 
 def softmax_regression(X: np.ndarray, y: np.ndarray, reg: float) -> SoftmaxRegression:
