@@ -54,9 +54,9 @@ def svm_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     margins = np.maximum(0.0, scores - scores[rows, y][:, None] + 1.0)
     margins[rows, y] = 0.0
     loss = margins.sum() / N
-    positive = (margins > 0).astype(np.float64)
-    positive[rows, y] = -positive.sum(axis=1)
-    dscores = positive / N
+    dscores = (margins > 0).astype(np.float64)
+    dscores[rows, y] = -dscores.sum(axis=1)
+    dscores /= N
     return float(loss), dscores
 
 
@@ -92,11 +92,12 @@ def _softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]
 def _row_max(scores: np.ndarray) -> np.ndarray:
     """Each row's largest value, (N, 1).
 
-    Notes: for the few classes of the course's nets it is taken column by column, which gives
-    the same maximum (a maximum is exact in any order) in a quarter of the time of numpy's
-    reduction along rows of 10 values, which pays a cost per row.
+    Notes: for the few classes of the course's nets and a few hundred rows or more it is taken
+    column by column, which gives the same maximum (a maximum is exact in any order) in a
+    quarter of the time of numpy's reduction along rows of 10 values, which pays a cost per
+    row. A mini-batch of 100 rows costs the reduction less than the column loop's ten calls.
     """
-    if scores.shape[1] > 32:
+    if scores.shape[1] > 32 or scores.shape[0] < 200:
         return scores.max(axis=1, keepdims=True)
     top = scores[:, :1].copy()
     for j in range(1, scores.shape[1]):

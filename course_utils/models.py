@@ -85,9 +85,14 @@ class LinearClassifier:
             return self.scores(X)
         W = self.params["W"]
         X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-        data_loss, dscores = self.score_loss(X @ W + self.params["b"], y)
-        loss = data_loss + 0.5 * self.reg * float(np.sum(W * W))
-        return loss, {"W": X.T @ dscores + self.reg * W, "b": dscores.sum(axis=0)}
+        scores = X @ W
+        scores += self.params["b"]
+        data_loss, dscores = self.score_loss(scores, y)
+        # the penalty also with reg = 0: an overflowing W makes it nan there, which stops training
+        loss = data_loss + 0.5 * self.reg * float((W * W).sum())
+        dW = X.T @ dscores
+        dW += self.reg * W
+        return loss, {"W": dW, "b": dscores.sum(axis=0)}
 
 
 def _validated(
