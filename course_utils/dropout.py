@@ -89,7 +89,23 @@ def _log_softmax(scores: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-Cache = tuple[np.ndarray, np.ndarray, np.ndarray | None]  # a hidden layer's input, pre-activation, mask
+Cache = tuple[np.ndarray, np.ndarray, list[np.ndarray]]  # a hidden layer's input, pre-activation, masks
+
+
+def _dropping(keep: np.ndarray) -> list[tuple[int, int, bool]]:
+    """The stacked nets in runs (lo, hi) of neighbours that drop units (keep < 1) or do not, with that flag."""
+    drops = keep.ravel() < 1
+    edges = [0, *(np.flatnonzero(drops[1:] != drops[:-1]) + 1).tolist(), len(drops)]
+    return [(lo, hi, bool(drops[lo])) for lo, hi in zip(edges[:-1], edges[1:])]
+
+
+def _skip(rng: np.random.Generator, n: int) -> None:
+    """Move rng past n values of rng.random, as drawing them would."""
+    bits = rng.bit_generator
+    if isinstance(bits, (np.random.PCG64, np.random.PCG64DXSM)):  # a double is one 64-bit draw
+        bits.advance(n)
+    else:
+        rng.random(n)
 
 
 def _forward(
@@ -101,10 +117,16 @@ def _forward(
 ) -> tuple[np.ndarray, list[Cache], np.ndarray]:
     """Scores (K, N, C) of K stacked nets on X (K, N, D), the hidden layers' caches, the last hidden output.
 
-    With ``keep`` (K, 1, 1): train mode, masks from rng, a cache per hidden layer. Without: test
+    With ``keep`` (K, 1, 1): train mode, masks from rng, a cache per hidden
+    layer with one mask per run of nets that drop units (see ``_dropping``). Without: test
     mode, no caches (an empty list).
+
+    Notes: the masks are those of one draw ``rng.random((K, N, H)) < keep`` per layer, net
+    after net. A net with keep = 1 keeps every unit whatever it draws, so its share of the
+    draw is skipped by advancing the generator past it: the other nets get the same numbers.
     """
     h, caches = X, list[Cache]()
+    runs = [] if keep is None else _dropping(keep)
     for W, b in zip(Ws[:-1], bs[:-1]):
         a = h @ W
         a += b
@@ -113,9 +135,15 @@ def _forward(
             continue
         assert rng is not None, "_forward: masks need a generator"
         out = np.maximum(a, 0)
-        mask = (rng.random(out.shape) < keep) * (1 / keep)  # inverted dropout, as layers.dropout_forward
-        out *= mask
-        caches.append((h, a, mask))
+        masks = []
+        for lo, hi, drops in runs:
+            if not drops:
+                _skip(rng, (hi - lo) * out[0].size)
+                continue
+            mask = (rng.random(out[lo:hi].shape) < keep[lo:hi]) * (1 / keep[lo:hi])  # as layers.dropout_forward
+            out[lo:hi] *= mask
+            masks.append(mask)
+        caches.append((h, a, masks))
         h = out
     return h @ Ws[-1] + bs[-1], caches, h
 
@@ -248,9 +276,12 @@ def _gradients(
     dscores /= y.shape[1]
     dWs, dbs = [h.transpose(0, 2, 1) @ dscores], [dscores.sum(axis=1, keepdims=True)]
     dh = dscores @ Ws[-1].transpose(0, 2, 1)
+    dropping = [(lo, hi) for lo, hi, drops in _dropping(keep) if drops]
     for layer in range(len(caches) - 1, -1, -1):
-        x, a, mask = caches[layer]
-        da = dh * mask
+        x, a, masks = caches[layer]
+        da = dh  # dh is this function's own array; a net without masks multiplies by 1
+        for (lo, hi), mask in zip(dropping, masks):
+            da[lo:hi] *= mask
         da *= a > 0
         dWs.insert(0, x.transpose(0, 2, 1) @ da)
         dbs.insert(0, da.sum(axis=1, keepdims=True))
@@ -302,22 +333,29 @@ def _masked_scores(net: FullyConnectedNet, X: np.ndarray, k: int, rng: np.random
     Notes: the same operations in the same order, with the masks drawn as
     layers.dropout_forward draws them, layer by layer for all k copies at once. Two savings:
     the first layer's product and ReLU, the same for every copy, are computed once for X (a
-    row of a product does not depend on the other rows), and every later step writes into
-    the layer's own array instead of a new temporary of k x N x H values each.
+    row of a product does not depend on the other rows) and multiplied by the k masks without
+    being copied k times, and every later step writes into the layer's own array instead of a
+    new temporary of k x N x H values each.
     """
-    a = net._check_input(X).reshape(len(X), -1) @ net.params["W1"]
+    N = len(X)
+    a = net._check_input(X).reshape(N, -1) @ net.params["W1"]
     a += net.params["b1"]
-    h, keep_scale = np.tile(np.maximum(a, 0), (k, 1)), 1.0 / (1.0 - net.p_drop)
-    u, kept = np.empty_like(h), np.empty(h.shape, dtype=bool)
+    relu, keep_scale = np.maximum(a, 0), 1.0 / (1.0 - net.p_drop)
+    h = u = kept = np.empty((0, 0))
     for i in range(1, net.num_layers):
         if i > 1:
             h = h @ net.params[f"W{i}"]
             h += net.params[f"b{i}"]
             np.maximum(h, 0, out=h)
-        if u.shape != h.shape:
-            u, kept = np.empty_like(h), np.empty(h.shape, dtype=bool)
+        shape = (k * N, net.params[f"W{i}"].shape[1])
+        if u.shape != shape:
+            u, kept = np.empty(shape), np.empty(shape, dtype=bool)
         np.greater_equal(rng.random(out=u), net.p_drop, out=kept)
-        h *= np.multiply(kept, keep_scale, out=u)  # the mask: 1 / (1 - p_drop) where kept, else 0
+        mask = np.multiply(kept, keep_scale, out=u)  # 1 / (1 - p_drop) where kept, else 0
+        if i > 1:
+            h *= mask
+        else:  # every copy's ReLU output times its mask: np.tile(relu, (k, 1)) * mask, without the tiled copy
+            h = np.multiply(relu, mask.reshape(k, N, -1)).reshape(shape)
     L = net.num_layers
     scores = h @ net.params[f"W{L}"]
     scores += net.params[f"b{L}"]
