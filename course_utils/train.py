@@ -19,6 +19,7 @@ parameter. So the same loop trains a linear classifier and a ten-layer net with 
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,13 +122,14 @@ def train(
     states: dict[str, Any] = dict.fromkeys(model.params)
     per_epoch = -(-N // batch_size)
     sample = rng.choice(N, size=min(N, num_train_samples), replace=False)
+    X_sample, y_sample = X_train[sample], y_train[sample]  # taken once: measured after every epoch
     loss_hist: list[float] = []
     ratios: dict[str, list[float]] = {name: [] for name in model.params}
     train_acc, val_acc = [], []
     bar = _progress_bar(num_epochs * per_epoch) if verbose else None
 
     def measure() -> None:
-        train_acc.append(accuracy(model, X_train[sample], y_train[sample]))
+        train_acc.append(accuracy(model, X_sample, y_sample))
         if X_val is not None and y_val is not None:
             val_acc.append(accuracy(model, X_val, y_val))
 
@@ -140,7 +142,7 @@ def train(
                 idx = order[start : start + batch_size]
                 loss, grads = model.loss(X_train[idx], y_train[idx])
                 loss_hist.append(float(loss))
-                if not np.isfinite(loss):
+                if not math.isfinite(loss_hist[-1]):
                     diverged = True
                     break
                 if schedule is not None:
