@@ -155,3 +155,26 @@ def test_test_mode_forward_keeps_no_caches():
     X = np.random.default_rng(0).standard_normal((9, 6))
     scores, caches, _ = dropout._forward(*_stack(net), X[None])
     assert caches == [] and np.allclose(scores[0], net.scores(X))
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937])
+def test_skipping_a_share_of_the_draws_leaves_the_others_theirs(bit_generator):
+    drawn, skipped = np.random.Generator(bit_generator(7)), np.random.Generator(bit_generator(7))
+    full = drawn.random((4, 5, 3))
+    dropout._skip(skipped, 2 * 5 * 3)
+    np.testing.assert_array_equal(skipped.random((2, 5, 3)), full[2:])
+    assert skipped.random() == drawn.random()
+
+
+def test_nets_without_dropout_skip_their_draws_and_change_nothing_by_it(monkeypatch):
+    data = _data()
+    kw = dict(p_drops=(0.5, 0.0, 0.3), hidden_dims=[8, 5], num_steps=7, batch_size=10, lr=0.1, eval_every=3)
+    skipped = dropout.train_nets(data, **kw)
+    monkeypatch.setattr(dropout, "_skip", lambda rng, n: rng.random(n))  # draw the numbers and drop them
+    drawn = dropout.train_nets(data, **kw)
+    for name in ("train_loss", "train_loss_masked", "val_loss", "val_acc"):
+        np.testing.assert_array_equal(getattr(skipped, name), getattr(drawn, name), err_msg=name)
+    for name, w in skipped.params.items():
+        np.testing.assert_array_equal(w, drawn.params[name], err_msg=name)
+    # a net that keeps every unit has the same loss in train mode as in test mode
+    np.testing.assert_allclose(skipped.train_loss_masked[1], skipped.train_loss[-1, 1], rtol=1e-12)
