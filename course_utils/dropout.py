@@ -117,9 +117,9 @@ def _forward(
 ) -> tuple[np.ndarray, list[Cache], np.ndarray]:
     """Scores (K, N, C) of K stacked nets on X (K, N, D), the hidden layers' caches, the last hidden output.
 
-    With ``keep`` (K, 1, 1): train mode, masks from rng, a cache per hidden
-    layer with one mask per run of nets that drop units (see ``_dropping``). Without: test
-    mode, no caches (an empty list).
+    With ``keep`` (K, 1, 1): train mode, masks from rng, a cache per hidden layer with one mask
+    per run of nets that drop units (see ``_dropping``). Without: test mode, no caches (an
+    empty list).
 
     Notes: the masks are those of one draw ``rng.random((K, N, H)) < keep`` per layer, net
     after net. A net with keep = 1 keeps every unit whatever it draws, so its share of the
