@@ -15,8 +15,8 @@ Notes
 -----
 The grid is run as one array of shape (number of κ, number of settings, dimension): the rules
 broadcast their ``lr`` and ``momentum`` like any numpy array, so a whole sweep costs about as
-much as one run. The first setting to reach the tolerance is the best one, so each κ stops as
-soon as one setting gets there.
+much as one run. The first setting to reach the tolerance is the best one, so each κ stops
+once one setting gets there (at the end of the chunk of iterations whose points showed it).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from numpy.typing import ArrayLike
 from . import optim
 
 __all__ = ["curvatures", "quadratic", "iterations_to_tolerance", "theory_iterations", "RULES"]
+
+_CHUNK_NUMBERS = 1 << 17  # the points of a chunk of iterations kept at once: 1 MB
 
 RULES = {"gradient descent": optim.sgd, "momentum": optim.sgd_momentum, "nesterov": optim.nesterov_momentum}
 
@@ -85,20 +87,27 @@ def iterations_to_tolerance(
     found = np.full(len(kappas), max_iter + 1)
     best = np.zeros(len(kappas), dtype=int)
     active, lam_active = np.arange(len(kappas)), lam
-    state = None
+    state, it = None, 0
     with np.errstate(over="ignore", invalid="ignore"):
-        for it in range(1, max_iter + 1):
-            x, state = RULES[rule](x, lam_active * x, state, **hyper)
-            done = np.einsum("ksd,ksd->ks", x, x) <= limit  # (active, settings)
-            if done.any():
-                hit = done.any(axis=1)
-                found[active[hit]] = it
-                best[active[hit]] = np.argmax(done[hit], axis=1)
+        while it < max_iter and len(active):
+            # a chunk of iterations, their points kept, then one distance check for all of them: a
+            # check per iteration would cost more than the iteration itself on these small arrays
+            chunk = min(max_iter - it, max(1, min(64, _CHUNK_NUMBERS // x.size)))
+            points = np.empty((chunk, *x.shape))
+            for t in range(chunk):
+                x, state = RULES[rule](x, lam_active * x, state, **hyper)
+                points[t] = x
+            done = np.einsum("tksd,tksd->tks", points, points) <= limit  # (chunk, active, settings)
+            when = done.any(axis=2)  # (chunk, active)
+            hit = when.any(axis=0)
+            if hit.any():
+                first = np.argmax(when[:, hit], axis=0)  # the first iteration of the chunk to get there
+                found[active[hit]] = it + 1 + first
+                best[active[hit]] = np.argmax(done[first, np.flatnonzero(hit)], axis=1)
                 keep = ~hit
                 active, lam_active, x = active[keep], lam_active[keep], x[keep]
                 state = {k: v[keep] for k, v in state.items()} if state else state
-                if not len(active):
-                    break
+            it += chunk
     return {"iterations": found, "lr": lr_grid[best], "momentum": mu_grid[best]}
 
 

@@ -114,21 +114,23 @@ def test_softmax_regression_gradient_and_batches():
     )
 
 
-def test_softmax_regression_is_linear_softmax_loss_with_the_bias_row():
+@pytest.mark.parametrize("C", [2, 4, 10, 19, 130])  # the class sums: left to right, pairwise, numpy's own
+def test_softmax_regression_is_linear_softmax_loss_with_the_bias_row(C):
     from course_utils.losses import linear_softmax_loss
     from course_utils.second_order import softmax_regression
 
     rng = np.random.default_rng(5)
-    X, y = rng.standard_normal((40, 6)), rng.integers(0, 4, 40)
+    X, y = rng.standard_normal((40, 6)), rng.integers(0, C, 40)
+    y[0] = C - 1
     fun = softmax_regression(X, y, reg=0.3)
     Xb = np.hstack([X, np.ones((40, 1))])
     for scale in (0.1, 10.0, 1e3):
         w = scale * rng.standard_normal(fun.num_params)
         for idx in (None, np.array([3, 1, 7, 7, 20])):
             rows = slice(None) if idx is None else idx
-            loss, dW = linear_softmax_loss(w.reshape(7, 4), Xb[rows], y[rows], 0.3, bias_row=True)
+            loss, dW = linear_softmax_loss(w.reshape(7, C), Xb[rows], y[rows], 0.3, bias_row=True)
             got_loss, got_grad = fun(w, idx)
-            assert got_loss == loss and np.array_equal(got_grad, dW.ravel())
+            assert got_loss == loss and np.array_equal(got_grad, dW.ravel())  # to the last bit
 
 
 def test_first_order_stops_at_the_target_or_on_divergence_and_counts_evaluations():
