@@ -93,9 +93,10 @@ class StackedNets:
         }
         self.reg = np.array([net.reg for net in nets])
         self.p_drop = np.array([net.p_drop for net in nets])
-        # models grouped by activation: one call per group, on the whole stack when there is one group
+        # models grouped by activation: one call per group, on the whole stack when there is one group;
+        # a group of consecutive nets is a slice, so its part of an array is a view, not a gathered copy
         self.groups = {
-            a: np.array([k for k, n in enumerate(nets) if n.activation == a]) for a in {n.activation for n in nets}
+            a: _as_slice([k for k, n in enumerate(nets) if n.activation == a]) for a in {n.activation for n in nets}
         }
 
     def __len__(self) -> int:
@@ -249,6 +250,13 @@ class StackedNets:
                 W = self.params[f"W{i}"]  # reg in W's dtype, as a Python float meets an array
                 grads[f"W{i}"] += self.reg.astype(W.dtype).reshape(-1, 1, 1) * W  # the product's own array
         return loss, {k: grads[k].astype(self.dtype, copy=False) for k in self.params}
+
+
+def _as_slice(index: list[int]) -> slice | np.ndarray:
+    """The positions index as a slice when they are consecutive, else as an index array."""
+    if index == list(range(index[0], index[-1] + 1)):
+        return slice(index[0], index[-1] + 1)
+    return np.array(index)
 
 
 def _softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
