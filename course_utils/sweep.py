@@ -193,7 +193,7 @@ def _train_stack(
     def measure(epoch: int) -> None:
         if train_accuracy:
             own = samples[active]
-            train_acc[active, epoch] = stack.accuracy(X_train[own], y_train[own])
+            train_acc[active, epoch] = stack.accuracy(np.take(X_train, own, axis=0), y_train[own])
         if X_val is not None and y_val is not None:
             val_acc[active, epoch] = stack.accuracy(X_val, y_val)
 
@@ -211,7 +211,8 @@ def _train_stack(
         keywords, lr = shaped(w.dtype), lr_now() if with_lr else None
         for start in range(0, N, batch_size):
             idx = orders[:, start : start + batch_size]
-            loss, grads = stack.loss(X_train[idx], y_train[idx])
+            # np.take gathers rows in about half the time of X_train[idx]
+            loss, grads = stack.loss(np.take(X_train, idx, axis=0), y_train[idx])
             t = counts[active]
             loss_hist[active, t] = loss
             counts[active] += 1
