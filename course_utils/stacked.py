@@ -216,6 +216,13 @@ class StackedNets:
 
         Inputs: X (K, B, D) and y (K, B): net k's batch is X[k], y[k]. Updates the running averages.
         """
+        return self._loss(X, y)
+
+    def _loss(
+        self, X: np.ndarray, y: np.ndarray, out: dict[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`loss`, writing the gradients into out's arrays when given: (K, ...) in the stack's dtype,
+        keyed like params, such as views of one array that a rule then steps at once."""
         X, y = np.asarray(X), np.asarray(y)
         K = len(self)
         if X.ndim != 3 or X.shape[0] != K or y.shape != X.shape[:2]:
@@ -230,19 +237,26 @@ class StackedNets:
             for i in range(1, L + 1):
                 total = total + np.sum(self.params[f"W{i}"] ** 2, axis=(1, 2)).astype(np.float64)
             loss[penalized] += 0.5 * self.reg[penalized] * total[penalized]
+        into = out or {}
         grads: dict[str, np.ndarray] = {}
+
+        def weights(i: int, x: np.ndarray, d: np.ndarray) -> None:
+            grads[f"W{i}"] = np.matmul(np.swapaxes(x, 1, 2), d, out=into.get(f"W{i}"))
+            grads[f"b{i}"] = np.add.reduce(d, axis=1, out=into.get(f"b{i}"))  # d.sum(axis=1)
+
         dscores = dscores.astype(self.dtype, copy=False)
-        h = caches[-1]
-        grads[f"W{L}"], grads[f"b{L}"] = np.swapaxes(h, 1, 2) @ dscores, dscores.sum(axis=1)
+        weights(L, caches[-1], dscores)
         dh = dscores @ np.swapaxes(self.params[f"W{L}"], 1, 2)
         for i in range(L - 1, 0, -1):
             x, bn, act, mask = caches[i - 1]
             if mask is not None:
-                dh = dh * mask
+                dh *= mask  # the product's own array
             da = self._activate_backward(dh, act)
             if bn is not None:
-                da, grads[f"gamma{i}"], grads[f"beta{i}"] = _batchnorm_backward(da, bn)
-            grads[f"W{i}"], grads[f"b{i}"] = np.swapaxes(x, 1, 2) @ da, da.sum(axis=1)
+                da, grads[f"gamma{i}"], grads[f"beta{i}"] = _batchnorm_backward(
+                    da, bn, into.get(f"gamma{i}"), into.get(f"beta{i}")
+                )
+            weights(i, x, da)
             if i > 1:
                 dh = da @ np.swapaxes(self.params[f"W{i}"], 1, 2)
         if len(penalized):
@@ -260,23 +274,30 @@ def _as_slice(index: list[int]) -> slice | np.ndarray:
 
 
 def _softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """losses.softmax_loss on each model's (B, C) slice of scores (K, B, C): losses (K,), dscores."""
+    """losses.softmax_loss on each model's (B, C) slice of scores (K, B, C): losses (K,), dscores.
+
+    float64 scores are the forward pass's own array: worked on in place, they become dscores.
+    """
     scores = scores.astype(np.float64, copy=False)
-    K, N, _ = scores.shape
-    models, rows = np.arange(K)[:, None], np.arange(N)[None, :]
-    shifted = scores - scores.max(axis=2, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
-    loss = -log_probs[models, rows, y].sum(axis=1) / N + 0.0
-    dscores = np.exp(log_probs)
-    dscores[models, rows, y] -= 1.0
+    K, N, C = scores.shape
+    log_probs = np.subtract(scores, scores.max(axis=2, keepdims=True), out=scores)
+    log_probs -= np.log(np.exp(log_probs).sum(axis=2, keepdims=True))
+    labels = np.arange(0, K * N * C, C).reshape(K, N) + y  # where each example's label sits in the flat array
+    flat = log_probs.reshape(-1)
+    loss = -flat[labels].sum(axis=1) / N + 0.0
+    dscores = np.exp(log_probs, out=log_probs)
+    flat[labels] -= 1.0
     dscores /= N
     return loss, dscores
 
 
-def _batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """layers.batchnorm_backward_alt (train mode) on each model's slice: dx (K, B, H), dgamma, dbeta (K, H)."""
+def _batchnorm_backward(
+    dout: np.ndarray, cache: tuple, dgamma: np.ndarray | None = None, dbeta: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """layers.batchnorm_backward_alt (train mode) on each model's slice: dx (K, B, H), dgamma, dbeta (K, H),
+    these two written into the arrays given, if any."""
     x_hat, var, gamma = cache
-    dgamma, dbeta = (dout * x_hat).sum(axis=1), dout.sum(axis=1)
+    dgamma, dbeta = np.add.reduce(dout * x_hat, axis=1, out=dgamma), np.add.reduce(dout, axis=1, out=dbeta)
     inv_std = (1.0 / np.sqrt(var + _EPS))[:, None, :]
     N = dout.shape[1]
     dx = N * dout  # then (N dout - sum(dout) - x_hat sum(dout x_hat)) gamma inv_std / N, in place

@@ -211,8 +211,14 @@ def _train_stack(
         keywords, lr = shaped(w.dtype), lr_now() if with_lr else None
         for start in range(0, N, batch_size):
             idx = orders[:, start : start + batch_size]
+            # the gradients go straight into one array like w's, unless a rule changed w's dtype
+            g = np.empty_like(w) if w.dtype == stack.dtype else None
             # np.take gathers rows in about half the time of X_train[idx]
-            loss, grads = stack.loss(np.take(X_train, idx, axis=0), y_train[idx])
+            loss, grads = stack._loss(
+                np.take(X_train, idx, axis=0), y_train[idx], None if g is None else layout.views(g)
+            )
+            if g is None:
+                g = layout.join(grads)
             t = counts[active]
             loss_hist[active, t] = loss
             counts[active] += 1
@@ -226,8 +232,7 @@ def _train_stack(
                         final_average[int(active[j])] = layout.copies(average, int(j))
                     average = average[keep]
                 state = _take(state, keep)
-                grads = {name: g[keep] for name, g in grads.items()}
-                active, orders, t, w = active[keep], orders[keep], t[keep], w[keep]
+                active, orders, t, w, g = active[keep], orders[keep], t[keep], w[keep], g[keep]
                 if not len(active):
                     break
                 stack = StackedNets([nets[k] for k in active])
@@ -235,7 +240,7 @@ def _train_stack(
                 keywords, lr = shaped(w.dtype), lr_now() if with_lr else None
             if with_lr:
                 lr_hist[active, t] = lr
-            next_w, state = rule(w, layout.join(grads), state, **keywords)
+            next_w, state = rule(w, g, state, **keywords)
             ratios[:, active, t] = layout.norms(next_w - w) / np.maximum(layout.norms(w), 1e-12)
             if polyak and average is not None:
                 average = polyak * average + (1 - polyak) * next_w
