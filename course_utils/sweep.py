@@ -58,6 +58,8 @@ def train_stacked(
     - X_train (N, D), y_train (N,), X_val, y_val: as for :func:`course_utils.train.train`, shared.
     - rngs: K generators, net k's shuffling and train-accuracy subsample, as ``rng`` of train.
     - rule, num_epochs, batch_size, lr_decay, polyak, num_train_samples, verbose: as for train.
+      The rule must be elementwise, as every rule of :mod:`course_utils.optim` is: it steps all
+      the parameters of a stack at once, as one (K, P) array.
     - train_accuracy: False leaves History.train_acc empty, to save measuring what a sweep does
       not use; the subsample is drawn all the same, so the batches are those train draws.
     - hyper: the rule's hyperparameters; a value is one number for every net or a sequence of K,
