@@ -216,13 +216,15 @@ class StackedNets:
 
         Inputs: X (K, B, D) and y (K, B): net k's batch is X[k], y[k]. Updates the running averages.
         """
+        _check_labels(np.asarray(y), self.nets[0].num_classes, "StackedNets.loss")
         return self._loss(X, y)
 
     def _loss(
         self, X: np.ndarray, y: np.ndarray, out: dict[str, np.ndarray] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """:meth:`loss`, writing the gradients into out's arrays when given: (K, ...) in the stack's dtype,
-        keyed like params, such as views of one array that a rule then steps at once."""
+        """:meth:`loss` for labels checked to be in 0..C-1 (see :func:`_check_labels`), writing the gradients
+        into out's arrays when given: (K, ...) in the stack's dtype, keyed like params, such as views of one
+        array that a rule then steps at once."""
         X, y = np.asarray(X), np.asarray(y)
         K = len(self)
         if X.ndim != 3 or X.shape[0] != K or y.shape != X.shape[:2]:
@@ -264,6 +266,17 @@ class StackedNets:
                 W = self.params[f"W{i}"]  # reg in W's dtype, as a Python float meets an array
                 grads[f"W{i}"] += self.reg.astype(W.dtype).reshape(-1, 1, 1) * W  # the product's own array
         return loss, {k: grads[k].astype(self.dtype, copy=False) for k in self.params}
+
+
+def _check_labels(y: np.ndarray, num_classes: int, func: str) -> None:
+    """Raise ValueError unless y holds labels in 0..num_classes-1: the softmax loss picks each
+    example's log-probability by its label's position in a flat array, where any other value
+    would pick another example's."""
+    if y.size and (not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(
+            f"{func}: y must hold integer labels in 0..{num_classes - 1}, got {y.dtype} values "
+            f"from {y.min()} to {y.max()}"
+        )
 
 
 def _as_slice(index: list[int]) -> slice | np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import optim
 from .models import FullyConnectedNet
-from .stacked import StackedNets
+from .stacked import StackedNets, _check_labels
 from .timing import one_blas_thread
 from .train import History, _default_lr, _progress_bar, check_arguments
 
@@ -174,6 +174,7 @@ def _train_stack(
     K, N = len(nets), len(X_train)
     per_model = {name: v for name, v in hyper.items() if np.ndim(v)}
     hyper = {name: v for name, v in hyper.items() if not np.ndim(v)}
+    _check_labels(y_train, nets[0].num_classes, "train_stacked")
     stack = StackedNets(nets)
     layout = _Layout(stack.params)
     w = layout.join(stack.params)
