@@ -93,9 +93,10 @@ class StackedNets:
         }
         self.reg = np.array([net.reg for net in nets])
         self.p_drop = np.array([net.p_drop for net in nets])
-        # models grouped by activation: one call per group, on the whole stack when there is one group
+        # models grouped by activation: one call per group, on the whole stack when there is one group;
+        # a group of consecutive nets is a slice, so its part of an array is a view, not a gathered copy
         self.groups = {
-            a: np.array([k for k, n in enumerate(nets) if n.activation == a]) for a in {n.activation for n in nets}
+            a: _as_slice([k for k, n in enumerate(nets) if n.activation == a]) for a in {n.activation for n in nets}
         }
 
     def __len__(self) -> int:
@@ -215,6 +216,15 @@ class StackedNets:
 
         Inputs: X (K, B, D) and y (K, B): net k's batch is X[k], y[k]. Updates the running averages.
         """
+        _check_labels(np.asarray(y), self.nets[0].num_classes, "StackedNets.loss")
+        return self._loss(X, y)
+
+    def _loss(
+        self, X: np.ndarray, y: np.ndarray, out: dict[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`loss` for labels checked to be in 0..C-1 (see :func:`_check_labels`), writing the gradients
+        into out's arrays when given: (K, ...) in the stack's dtype, keyed like params, such as views of one
+        array that a rule then steps at once."""
         X, y = np.asarray(X), np.asarray(y)
         K = len(self)
         if X.ndim != 3 or X.shape[0] != K or y.shape != X.shape[:2]:
@@ -229,19 +239,26 @@ class StackedNets:
             for i in range(1, L + 1):
                 total = total + np.sum(self.params[f"W{i}"] ** 2, axis=(1, 2)).astype(np.float64)
             loss[penalized] += 0.5 * self.reg[penalized] * total[penalized]
+        into = out or {}
         grads: dict[str, np.ndarray] = {}
+
+        def weights(i: int, x: np.ndarray, d: np.ndarray) -> None:
+            grads[f"W{i}"] = np.matmul(np.swapaxes(x, 1, 2), d, out=into.get(f"W{i}"))
+            grads[f"b{i}"] = np.add.reduce(d, axis=1, out=into.get(f"b{i}"))  # d.sum(axis=1)
+
         dscores = dscores.astype(self.dtype, copy=False)
-        h = caches[-1]
-        grads[f"W{L}"], grads[f"b{L}"] = np.swapaxes(h, 1, 2) @ dscores, dscores.sum(axis=1)
+        weights(L, caches[-1], dscores)
         dh = dscores @ np.swapaxes(self.params[f"W{L}"], 1, 2)
         for i in range(L - 1, 0, -1):
             x, bn, act, mask = caches[i - 1]
             if mask is not None:
-                dh = dh * mask
+                dh *= mask  # the product's own array
             da = self._activate_backward(dh, act)
             if bn is not None:
-                da, grads[f"gamma{i}"], grads[f"beta{i}"] = _batchnorm_backward(da, bn)
-            grads[f"W{i}"], grads[f"b{i}"] = np.swapaxes(x, 1, 2) @ da, da.sum(axis=1)
+                da, grads[f"gamma{i}"], grads[f"beta{i}"] = _batchnorm_backward(
+                    da, bn, into.get(f"gamma{i}"), into.get(f"beta{i}")
+                )
+            weights(i, x, da)
             if i > 1:
                 dh = da @ np.swapaxes(self.params[f"W{i}"], 1, 2)
         if len(penalized):
@@ -251,24 +268,49 @@ class StackedNets:
         return loss, {k: grads[k].astype(self.dtype, copy=False) for k in self.params}
 
 
+def _check_labels(y: np.ndarray, num_classes: int, func: str) -> None:
+    """Raise ValueError unless y holds labels in 0..num_classes-1: the softmax loss picks each
+    example's log-probability by its label's position in a flat array, where any other value
+    would pick another example's."""
+    if y.size and (not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(
+            f"{func}: y must hold integer labels in 0..{num_classes - 1}, got {y.dtype} values "
+            f"from {y.min()} to {y.max()}"
+        )
+
+
+def _as_slice(index: list[int]) -> slice | np.ndarray:
+    """The positions index as a slice when they are consecutive, else as an index array."""
+    if index == list(range(index[0], index[-1] + 1)):
+        return slice(index[0], index[-1] + 1)
+    return np.array(index)
+
+
 def _softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """losses.softmax_loss on each model's (B, C) slice of scores (K, B, C): losses (K,), dscores."""
+    """losses.softmax_loss on each model's (B, C) slice of scores (K, B, C): losses (K,), dscores.
+
+    float64 scores are the forward pass's own array: worked on in place, they become dscores.
+    """
     scores = scores.astype(np.float64, copy=False)
-    K, N, _ = scores.shape
-    models, rows = np.arange(K)[:, None], np.arange(N)[None, :]
-    shifted = scores - scores.max(axis=2, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
-    loss = -log_probs[models, rows, y].sum(axis=1) / N + 0.0
-    dscores = np.exp(log_probs)
-    dscores[models, rows, y] -= 1.0
+    K, N, C = scores.shape
+    log_probs = np.subtract(scores, scores.max(axis=2, keepdims=True), out=scores)
+    log_probs -= np.log(np.exp(log_probs).sum(axis=2, keepdims=True))
+    labels = np.arange(0, K * N * C, C).reshape(K, N) + y  # where each example's label sits in the flat array
+    flat = log_probs.reshape(-1)
+    loss = -flat[labels].sum(axis=1) / N + 0.0
+    dscores = np.exp(log_probs, out=log_probs)
+    flat[labels] -= 1.0
     dscores /= N
     return loss, dscores
 
 
-def _batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """layers.batchnorm_backward_alt (train mode) on each model's slice: dx (K, B, H), dgamma, dbeta (K, H)."""
+def _batchnorm_backward(
+    dout: np.ndarray, cache: tuple, dgamma: np.ndarray | None = None, dbeta: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """layers.batchnorm_backward_alt (train mode) on each model's slice: dx (K, B, H), dgamma, dbeta (K, H),
+    these two written into the arrays given, if any."""
     x_hat, var, gamma = cache
-    dgamma, dbeta = (dout * x_hat).sum(axis=1), dout.sum(axis=1)
+    dgamma, dbeta = np.add.reduce(dout * x_hat, axis=1, out=dgamma), np.add.reduce(dout, axis=1, out=dbeta)
     inv_std = (1.0 / np.sqrt(var + _EPS))[:, None, :]
     N = dout.shape[1]
     dx = N * dout  # then (N dout - sum(dout) - x_hat sum(dout x_hat)) gamma inv_std / N, in place

@@ -196,6 +196,14 @@ def test_stacked_nets_score_like_each_net(digits):
         ),
         (lambda n, X, y: stacked.StackedNets(n).loss(X[:5], y[:5]), "X must be \\(K=2, B, D\\)"),
         (lambda n, X, y: stacked.StackedNets(n).scores(X[:, :10]), "D=64"),
+        (
+            lambda n, X, y: stacked.StackedNets(n).loss(np.stack([X[:5]] * 2), np.stack([y[:5], y[:5] + 10])),
+            "labels in 0..9",
+        ),
+        (
+            lambda n, X, y: sweep.train_stacked(n, X, -y, rngs=[np.random.default_rng(k) for k in range(2)]),
+            "train_stacked: y must hold integer labels",
+        ),
         (lambda n, X, y: stacked.StackedNets([n[0], FC([7], 64, 10)]), "the same hidden_dims"),
         (lambda n, X, y: stacked.StackedNets([]), "non-empty list"),
     ],
