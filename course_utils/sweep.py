@@ -9,9 +9,9 @@ Notes
 -----
 The result is the same nets as training each alone with ``train.train``: each net draws the
 order of its mini-batches and its train-accuracy subsample from its own generator, in the
-order ``train`` draws them, takes its own learning rate, and leaves the stack when its loss
-stops being finite, as ``train`` stops. ``tests/test_stacked.py`` trains sweeps both ways and
-compares weights, loss histories, accuracies and predictions.
+order ``train`` draws them, takes its own learning rate or schedule, and leaves the stack when
+its loss stops being finite, as ``train`` stops. ``tests/test_stacked.py`` trains sweeps both
+ways and compares weights, loss histories, accuracies and predictions.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def train_stacked(
     num_epochs: int = 10,
     batch_size: int = 100,
     lr_decay: float = 1.0,
+    schedule: Callable[[int], float] | Sequence[Callable[[int], float] | None] | None = None,
     polyak: float | None = None,
     num_train_samples: int = 1000,
     train_accuracy: bool = True,
@@ -64,6 +65,10 @@ def train_stacked(
       not use; the subsample is drawn all the same, so the batches are those train draws.
     - hyper: the rule's hyperparameters; a value is one number for every net or a sequence of K,
       one per net (``dict(lr=[0.01, 0.1, 1.0], momentum=0.9)``).
+    - schedule: as for train, a function iteration -> lr that sets every net's ``lr`` before each
+      iteration, instead of lr_decay; or a sequence of K such functions, one per net, where None
+      leaves that net at its ``lr`` of hyper (a constant learning rate), so that nets with
+      different schedules train side by side.
     Returns: a list of K :class:`~course_utils.train.History`, in the order of nets.
 
     Notes: the nets of a stack take their steps together; a net whose loss stops being finite
@@ -80,6 +85,7 @@ def train_stacked(
             f"({len({id(n) for n in nets})} different) and {len(rngs)} rngs ({len({id(r) for r in rngs})} different)"
         )
     check_arguments("train_stacked", X_train, y_train, X_val, y_val, batch_size, num_epochs, polyak)
+    schedules = _schedules(schedule, K, lr_decay)
     hyper = dict(hyper or {})
     if lr_decay != 1.0 and "lr" not in hyper:
         hyper["lr"] = _default_lr(rule)
@@ -113,6 +119,7 @@ def train_stacked(
                 num_epochs=num_epochs,
                 batch_size=batch_size,
                 lr_decay=lr_decay,
+                schedules=None if schedules is None else [schedules[k] for k in members],
                 polyak=polyak,
                 num_train_samples=num_train_samples,
                 train_accuracy=train_accuracy,
@@ -123,6 +130,21 @@ def train_stacked(
     if bar is not None:
         bar.close()
     return histories
+
+
+def _schedules(schedule: Any, K: int, lr_decay: float) -> list[Callable[[int], float] | None] | None:
+    """train_stacked's schedule as K functions (None: that net's lr is constant), or None if no net has one."""
+    if schedule is None:
+        return None
+    if lr_decay != 1.0:
+        raise ValueError("train_stacked: give either schedule or lr_decay, not both")
+    schedules = [schedule] * K if callable(schedule) else list(schedule) if isinstance(schedule, Sequence) else []
+    if len(schedules) != K or not all(s is None or callable(s) for s in schedules):
+        raise ValueError(
+            f"train_stacked: schedule must be a function iteration -> lr or {K} of them (or None), one per net; "
+            f"got {schedule!r}"
+        )
+    return None if all(s is None for s in schedules) else schedules
 
 
 def _architecture(net: FullyConnectedNet) -> tuple:
@@ -158,6 +180,7 @@ def _train_stack(
     num_epochs: int,
     batch_size: int,
     lr_decay: float,
+    schedules: list[Callable[[int], float] | None] | None,
     polyak: float | None,
     num_train_samples: int,
     train_accuracy: bool,
@@ -169,11 +192,18 @@ def _train_stack(
     each net's P parameters in a row (the stack's params are views of it). The rules are
     elementwise, so each number is the one a call per parameter gives, and a step costs one
     call instead of one per parameter; the same goes for the update ratios' differences and
-    for Polyak's average.
+    for Polyak's average. With schedules, lr is a per-net value set before every iteration: the
+    scheduled nets' from their functions, the others' from hyper, as train sets it.
     """
     K, N = len(nets), len(X_train)
     per_model = {name: v for name, v in hyper.items() if np.ndim(v)}
     hyper = {name: v for name, v in hyper.items() if not np.ndim(v)}
+    given_lr = "lr" in hyper or "lr" in per_model
+    records_lr = [given_lr or (schedules is not None and schedules[k] is not None) for k in range(K)]  # as train
+    if schedules is not None:  # lr becomes a per-net value; a net without a schedule keeps the rule's default
+        if not given_lr:
+            hyper["lr"] = _default_lr(rule) if None in schedules else 0.0
+        per_model["lr"] = np.broadcast_to(per_model.get("lr", hyper.pop("lr", 0.0)), (K,)).astype(np.float64)
     _check_labels(y_train, nets[0].num_classes, "train_stacked")
     stack = StackedNets(nets)
     layout = _Layout(stack.params)
@@ -241,6 +271,10 @@ def _train_stack(
                 stack = StackedNets([nets[k] for k in active])
                 stack.params = layout.views(w)
                 keywords, lr = shaped(w.dtype), lr_now() if with_lr else None
+            if schedules is not None:  # lr set before every iteration, as train sets it
+                own = [schedules[k] for k in active]
+                lr = np.array([per_model["lr"][k] if f is None else float(f(int(t[0]))) for k, f in zip(active, own)])
+                keywords["lr"] = lr.astype(w.dtype).reshape(-1, 1)
             if with_lr:
                 lr_hist[active, t] = lr
             next_w, state = rule(w, g, state, **keywords)
@@ -272,7 +306,7 @@ def _train_stack(
             iterations_per_epoch=per_epoch,
             update_ratio={name: r[k, : counts[k] - diverged[k]].copy() for name, r in zip(layout.names, ratios)},
             diverged=bool(diverged[k]),
-            lr=lr_hist[k, : counts[k] - diverged[k]].copy() if with_lr else np.zeros(0),
+            lr=lr_hist[k, : counts[k] - diverged[k]].copy() if records_lr[k] else np.zeros(0),
             average=final_average.get(k, {}),
         )
         for k in range(K)

@@ -15,16 +15,28 @@ def digits():
     return X_train[:400], y_train[:400], X_val[:150], y_val[:150]
 
 
-def _one_by_one_and_stacked(digits, make, seeds, *, hyper, per_net=None, **kwargs):
-    """The same nets trained with train.train one at a time and with train_stacked; (nets, histories) of each."""
+def _one_by_one_and_stacked(digits, make, seeds, *, hyper, per_net=None, schedule=None, **kwargs):
+    """The same nets trained with train.train one at a time and with train_stacked; (nets, histories) of each.
+
+    schedule: as for train_stacked, one function for every net or a list of one per net."""
     X_train, y_train, X_val, y_val = digits
     alone, together = [make(k) for k in range(len(seeds))], [make(k) for k in range(len(seeds))]
+    own_schedules = [schedule] * len(seeds) if schedule is None or callable(schedule) else schedule
     histories = []
     for k, (net, seed) in enumerate(zip(alone, seeds)):
         own = {**hyper, **{name: values[k] for name, values in (per_net or {}).items()}}
         histories.append(
             train.train(
-                net, X_train, y_train, X_val, y_val, hyper=own, rng=np.random.default_rng(seed), verbose=False, **kwargs
+                net,
+                X_train,
+                y_train,
+                X_val,
+                y_val,
+                hyper=own,
+                schedule=own_schedules[k],
+                rng=np.random.default_rng(seed),
+                verbose=False,
+                **kwargs,
             )
         )
     stacked_histories = sweep.train_stacked(
@@ -35,6 +47,7 @@ def _one_by_one_and_stacked(digits, make, seeds, *, hyper, per_net=None, **kwarg
         y_val,
         hyper={**hyper, **(per_net or {})},
         rngs=[np.random.default_rng(seed) for seed in seeds],
+        schedule=schedule,
         verbose=False,
         **kwargs,
     )
@@ -131,6 +144,62 @@ def test_dropout_adam_lr_decay_and_polyak_averaging(digits):
     _assert_same(one, two, digits[2])
 
 
+def test_a_schedule_per_net_beside_constant_rates_and_a_net_that_diverges(digits):
+    growing = optim.exponential_schedule(0.05, k=-0.8)  # lr grows until the loss overflows
+    with np.errstate(all="ignore"):
+        one, two = _one_by_one_and_stacked(
+            digits,
+            lambda k: FC([30, 20], 64, 10, weight_scale=0.1, reg=1e-3 * k, seed=k),
+            seeds=[5, 6, 7, 8, 9],
+            rule=optim.sgd_momentum,
+            hyper=dict(momentum=0.9),
+            per_net=dict(lr=[0.1, 0.2, 0.05, 0.3, 0.1]),
+            schedule=[
+                optim.step_schedule(0.2, drop=0.5, every=7),
+                None,
+                growing,
+                optim.cosine_schedule(0.3, total=24, warmup=5),
+                None,
+            ],
+            num_epochs=3,
+            batch_size=50,
+            polyak=0.8,
+            num_train_samples=100,
+        )
+    assert [h.diverged for h in one[1]] == [False, False, True, False, False] and len(one[1][2].loss) < 24
+    _assert_same(one, two, digits[2])
+
+
+def test_one_schedule_for_every_net_with_adam_and_dropout(digits):
+    one, two = _one_by_one_and_stacked(
+        digits,
+        lambda k: FC([40], 64, 10, p_drop=0.2 * k, seed=k),
+        seeds=[0, 1, 2],
+        rule=optim.adam,
+        hyper={},
+        schedule=optim.cosine_schedule(3e-3, total=30, warmup=4),
+        num_epochs=2,
+        batch_size=25,
+    )
+    _assert_same(one, two, digits[2])
+    assert len(two[1][0].lr) == 2 * 16 and two[1][0].lr[3] == 3e-3
+
+
+def test_nets_without_a_schedule_keep_the_rules_default_lr_and_record_none(digits):
+    one, two = _one_by_one_and_stacked(
+        digits,
+        lambda k: FC([20], 64, 10, seed=k),
+        seeds=[0, 1],
+        rule=optim.sgd,
+        hyper={},
+        schedule=[optim.step_schedule(0.3, every=5), None],
+        num_epochs=1,
+        batch_size=50,
+    )
+    _assert_same(one, two, digits[2])
+    assert len(two[1][0].lr) == 8 and len(two[1][1].lr) == 0
+
+
 def test_float32_nets_with_everything_on_agree_to_rounding(digits):
     one, two = _one_by_one_and_stacked(
         digits,
@@ -203,6 +272,35 @@ def test_stacked_nets_score_like_each_net(digits):
         (
             lambda n, X, y: sweep.train_stacked(n, X, -y, rngs=[np.random.default_rng(k) for k in range(2)]),
             "train_stacked: y must hold integer labels",
+        ),
+        (
+            lambda n, X, y: sweep.train_stacked(
+                n, X, y, rngs=[np.random.default_rng(k) for k in range(2)], schedule=[optim.step_schedule(0.1)]
+            ),
+            "schedule must be a function iteration -> lr or 2 of them",
+        ),
+        (
+            lambda n, X, y: sweep.train_stacked(
+                n, X, y, rngs=[np.random.default_rng(k) for k in range(2)], schedule=[0.1, 0.2]
+            ),
+            "schedule must be a function",
+        ),
+        (
+            lambda n, X, y: sweep.train_stacked(
+                n, X, y, rngs=[np.random.default_rng(k) for k in range(2)], schedule=0.1
+            ),
+            "schedule must be a function",
+        ),
+        (
+            lambda n, X, y: sweep.train_stacked(
+                n,
+                X,
+                y,
+                rngs=[np.random.default_rng(k) for k in range(2)],
+                schedule=optim.step_schedule(0.1),
+                lr_decay=0.5,
+            ),
+            "either schedule or lr_decay",
         ),
         (lambda n, X, y: stacked.StackedNets([n[0], FC([7], 64, 10)]), "the same hidden_dims"),
         (lambda n, X, y: stacked.StackedNets([]), "non-empty list"),
