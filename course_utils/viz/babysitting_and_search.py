@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._axes import subplots
+from ._axes import log_scale, subplots
 
 if TYPE_CHECKING:
     from ..train import History
@@ -33,10 +33,11 @@ def plot_update_ratios(
     Notes: a log axis, because the runs worth comparing differ by orders of magnitude.
     """
     fig, ax = subplots(figsize=(8.5, 3.8))
+    log_scale(ax, "y")
     styles = ("-", "--", ":", "-.")
     for i, (label, h) in enumerate(histories.items()):
         for name, style in zip(layers, styles):
-            ax.semilogy(h.update_ratio[name], style, color=f"C{i}", label=f"{label}, {name}")
+            ax.plot(h.update_ratio[name], style, color=f"C{i}", label=f"{label}, {name}")
     ax.axhline(target, color="gray", lw=0.8, label=f"{target:g}, rule of thumb")
     ax.set(xlabel="iteration", ylabel="||update|| / ||W||", title=title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the runs fill the axes at every height
@@ -91,6 +92,7 @@ def plot_search_trials(
     worse trial is drawn in the darkest colour. The legend sits below the axes, clear of the trials.
     """
     fig, ax = subplots(figsize=(6.5, 4.8))
+    log_scale(ax, "both")
     sc = None
     for (name, res), marker in zip(results.items(), ("o", "s", "^", "D")):
         res = np.asarray(res)
@@ -109,7 +111,7 @@ def plot_search_trials(
     if box is not None:
         (x0, x1), (y0, y1) = box
         ax.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], "--", color="C3", lw=1.2, label="fine ranges")
-    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="reg", title=title)
+    ax.set(xlabel="learning rate", ylabel="reg", title=title)
     if sc is not None:
         fig.colorbar(sc, ax=ax, label="validation accuracy (0.5 or less: darkest)", pad=0.02)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)

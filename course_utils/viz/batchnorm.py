@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
-from ._axes import figure_of, subplots
+from ._axes import figure_of, log_scale, subplots
 
 __all__ = ["plot_sweep", "plot_batch_noise", "plot_batch_statistics", "update_batch_statistics"]
 
@@ -64,7 +64,7 @@ def plot_sweep(
         )
     if chance is not None:
         ax.axhline(chance, color="0.5", ls=":", label="chance")
-    ax.set_xscale("log")
+    log_scale(ax, "x")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(xlabel, fontsize=12)
     ax.set_ylabel(ylabel, fontsize=12)
@@ -96,7 +96,7 @@ def plot_batch_noise(
         first = ys[0] if first is None else first
     if first is not None:
         ax.plot(sizes, first * np.sqrt(sizes[0] / sizes), "k--", lw=1, label=r"$\propto 1/\sqrt{N}$")
-    ax.set(xscale="log", yscale="log")
+    log_scale(ax, "both")
     ax.set_xlabel("batch size N", fontsize=12)
     ax.set_ylabel("std over batches", fontsize=12)
     ax.set_title(title, fontsize=13)

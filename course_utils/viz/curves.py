@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of, subplots
+from ._axes import figure_of, log_scale, subplots
 
 if TYPE_CHECKING:
     from ..train import History
@@ -137,8 +137,9 @@ def plot_timings(
     """
     sizes = np.asarray(sizes)
     fig, ax = subplots(figsize=(5.5, 3.8))
+    log_scale(ax, "both")
     for k, (label, t) in enumerate(times.items()):
-        ax.loglog(sizes, np.asarray(t), "o-", color=f"C{k}", label=label)
+        ax.plot(sizes, np.asarray(t), "o-", color=f"C{k}", label=label)
     ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short log ranges
     ax.set(xlabel=xlabel, ylabel="time per call (s)", title=title)
     ax.grid(alpha=0.3, which="both")

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._axes import figure_of, subplots
+from ._axes import figure_of, log_scale, subplots
 
 if TYPE_CHECKING:
     from ..landscape import StrategyResult
@@ -137,6 +137,7 @@ def plot_strategies(
     Returns: the Figure (log-scale loss; the median over seeds drawn thick, each seed thin).
     """
     fig, ax = subplots(figsize=(6.4, 3.9))
+    log_scale(ax, "y")
     for k, (name, res) in enumerate(results.items()):
         losses = np.atleast_2d(np.asarray(res.losses))
         evals = np.arange(1, losses.shape[1] + 1)
@@ -147,7 +148,7 @@ def plot_strategies(
         ax.plot(
             evals, np.median(losses, axis=0), color=f"C{k}", lw=2, label=f"{name} (step {res.step:g}): val acc {accs}"
         )
-    ax.set(yscale="log", xlabel="loss evaluations", ylabel="training loss", title=title)
+    ax.set(xlabel="loss evaluations", ylabel="training loss", title=title)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     fig.tight_layout()
