@@ -1,4 +1,4 @@
-"""viz._axes: log axes labelled in plain text at the ticks matplotlib labels."""
+"""viz._axes: log axes labelled in plain text at the ticks matplotlib labels; margins given in inches."""
 
 import io
 import re
@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_utils.viz._axes import PowerFormatter, log_scale
+from course_utils.viz._axes import PowerFormatter, log_scale, margins_in_inches
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -98,4 +98,16 @@ def test_both_axes_and_a_saved_figure():
     fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
     labels = [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text()]
     assert "10⁻³" in labels and "10³" in labels and "10⁻⁹" in labels
+    plt.close(fig)
+
+
+def test_margins_in_inches_finds_the_panels_of_a_grid():
+    fig, axes = plt.subplots(2, 3, figsize=(10.0, 6.0))
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.7, gap_w=0.75, gap_h=0.8)
+    width = (10.0 - 0.8 - 0.2 - 2 * 0.75) / 3
+    height = (6.0 - 0.6 - 0.7 - 0.8) / 2
+    for (row, col), ax in np.ndenumerate(axes):
+        x0, y0, w, h = ax.get_position().bounds
+        np.testing.assert_allclose([x0 * 10, w * 10], [0.8 + col * (width + 0.75), width])
+        np.testing.assert_allclose([y0 * 6, h * 6], [0.6 + (1 - row) * (height + 0.8), height])
     plt.close(fig)

@@ -42,16 +42,27 @@ def margins_in_inches(
     right: float,
     bottom: float,
     top: float,
-    panel: tuple[float, float],
+    panel: tuple[float, float] | None = None,
     gap_w: float = 0.0,
     gap_h: float = 0.0,
 ) -> None:
     """``fig.subplots_adjust`` with the margins and the gaps between panels given in inches.
 
-    panel: a panel's (width, height) in inches, the unit matplotlib measures gaps in. Fixed
-    margins are laid out once, where a layout engine measures every tick label at each draw.
+    panel: a panel's (width, height) in inches, the unit matplotlib measures gaps in; None: the
+    figure's grid of equal panels, what the margins and gaps leave of the figure. Fixed margins
+    are laid out once, where a layout engine (or ``fig.tight_layout()``, before the inline
+    backend measures the figure again to crop it) measures every tick label.
     """
     width, height = fig.get_size_inches()
+    if panel is None:
+        spec = fig.axes[0].get_subplotspec()
+        if spec is None:
+            raise ValueError("margins_in_inches: pass panel= for axes that are not on a grid")
+        nrows, ncols = spec.get_gridspec().get_geometry()
+        panel = (
+            (width - left - right - gap_w * (ncols - 1)) / ncols,
+            (height - bottom - top - gap_h * (nrows - 1)) / nrows,
+        )
     fig.subplots_adjust(
         left=left / width,
         right=1 - right / width,

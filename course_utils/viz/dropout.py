@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numpy.typing import ArrayLike
 
-from ._axes import log_scale, subplots
+from ._axes import log_scale, margins_in_inches, subplots
 
 if TYPE_CHECKING:
     from ..dropout import DropoutRuns
@@ -134,5 +134,6 @@ def plot_mask_average(
     ax_a.axhline(single.mean(), color="k", linestyle="--", label="single scaled pass")
     ax_a.set(xlabel="masks averaged, k", ylabel="validation accuracy", title="Accuracy")
     ax_a.legend(loc="lower right")
-    fig.tight_layout()
+    # the margins tight_layout finds, laid out once (the inline backend crops the PNG to its ink)
+    margins_in_inches(fig, left=0.95, right=0.15, bottom=0.6, top=0.4, gap_w=0.9)
     return fig

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of, log_scale, subplots
+from ._axes import figure_of, log_scale, margins_in_inches, subplots
 
 __all__ = ["VERDICTS", "plot_rel_errors", "plot_error_scales", "plot_step_errors", "plot_kink"]
 
@@ -108,7 +108,8 @@ def plot_error_scales(
     ax_abs.legend(fontsize=7)
     plot_rel_errors(scales, relative, xlabel="scale c of the function", title="Relative error", ax=ax_rel)
     fig.suptitle(title)
-    fig.tight_layout()
+    # the margins tight_layout finds, laid out once (the inline backend crops the PNG to its ink)
+    margins_in_inches(fig, left=0.85, right=0.15, bottom=0.6, top=0.7, gap_w=0.85)
     return fig
 
 
@@ -172,7 +173,7 @@ def plot_step_errors(
         )
     _legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside the axes: the curves fill them
     fig.set_size_inches(7.8, 3.8)
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.85, right=1.85, bottom=0.6, top=0.4)  # right: the legend
     return fig
 
 
@@ -206,5 +207,5 @@ def plot_kink(
     ax_e.axvspan(-1, 1, color="0.9", zorder=0)
     plot_rel_errors(x, {"relative error": errors}, xlabel="x / h", title="Relative error", logx=False, ax=ax_e)
     fig.suptitle(title)
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.7, right=0.15, bottom=0.6, top=0.7, gap_w=0.85)
     return fig

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._axes import figure_of, log_scale, subplots
+from ._axes import figure_of, log_scale, margins_in_inches, subplots
 
 if TYPE_CHECKING:
     from ..landscape import StrategyResult
@@ -151,7 +151,8 @@ def plot_strategies(
     ax.set(xlabel="loss evaluations", ylabel="training loss", title=title)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    # the margins tight_layout finds, laid out once (the inline backend crops the PNG to its ink)
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.4)
     return fig
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._axes import figure_of, log_scale, subplots
+from ._axes import figure_of, log_scale, margins_in_inches, subplots
 
 Surface = Callable[[np.ndarray], tuple[float, np.ndarray]]  # p -> (value, gradient), as in course_utils.surfaces
 
@@ -105,12 +105,15 @@ def plot_trajectories(
         ax.plot(path[:, 0], path[:, 1], "o-", color=f"C{k}", markersize=2.5, linewidth=1, label=label)
         if ncols is not None:
             ax.set_title(label, fontsize=10)
+    # the margins tight_layout finds for these panels, laid out once (the inline backend crops the
+    # PNG to its ink in any case)
     if ncols is None:
         axes[0].set_title(title)
         axes[0].legend(fontsize=10, loc="best")
+        margins_in_inches(fig, left=0.7, right=0.3, bottom=0.6, top=0.4)
     else:
         fig.suptitle(title)
-    fig.tight_layout()
+        margins_in_inches(fig, left=0.7, right=0.25, bottom=0.6, top=0.7, gap_w=0.75, gap_h=0.8)
     return fig
 
 
@@ -155,7 +158,7 @@ def plot_step_lengths(lengths: Mapping[str, np.ndarray], *, title: str = "step l
         ax.plot(np.arange(1, len(steps) + 1), steps, color=f"C{k}", label=label)
     ax.set(xlabel="iteration", ylabel="step length", title=title)
     ax.legend(fontsize=10)
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.4)
     return fig
 
 
@@ -178,7 +181,7 @@ def plot_loss_curves(
         log_scale(ax, "y")
     ax.set(xlabel=xlabel, ylabel="loss", title=title)
     ax.legend(fontsize=10)
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.4)
     return fig
 
 
@@ -273,5 +276,5 @@ def plot_loss_gaps(
         ax.axhline(target, color="0.5", linestyle=":", label=f"target {target:g}")
     ax.set(xlabel=xlabel, ylabel="loss - minimum loss", title=title)
     ax.legend(fontsize=10, loc="upper right")
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.4)
     return fig
