@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_utils.viz._axes import PowerFormatter, log_scale, margins_in_inches
+from course_utils.viz._axes import PowerFormatter, log_scale, margins_beside_legend, margins_in_inches
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -110,4 +110,17 @@ def test_margins_in_inches_finds_the_panels_of_a_grid():
         x0, y0, w, h = ax.get_position().bounds
         np.testing.assert_allclose([x0 * 10, w * 10], [0.8 + col * (width + 0.75), width])
         np.testing.assert_allclose([y0 * 6, h * 6], [0.6 + (1 - row) * (height + 0.8), height])
+    plt.close(fig)
+
+
+def test_margins_beside_legend_leave_room_for_the_legend_inside_the_figure():
+    fig, ax = plt.subplots(figsize=(8.0, 4.0))
+    for k in range(3):
+        ax.plot([0, 1], [k, k + 1], label=f"a rather long label number {k}")
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    margins_beside_legend(fig, legend, left=0.8, bottom=0.6, top=0.4)
+    renderer = fig.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    assert ax.get_window_extent(renderer).x1 < box.x0 and box.x1 < fig.bbox.x1
+    assert ax.get_position().x0 * 8.0 == pytest.approx(0.8)
     plt.close(fig)

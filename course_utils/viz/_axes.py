@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.ticker import LogFormatter, LogLocator
 
 
@@ -71,6 +72,14 @@ def margins_in_inches(
         wspace=gap_w / panel[0],
         hspace=gap_h / panel[1],
     )
+
+
+def margins_beside_legend(fig: Figure, legend: Legend, *, left: float, bottom: float, top: float) -> None:
+    """:func:`margins_in_inches` for one axes with ``legend`` at its right (``bbox_to_anchor=(1.01, 1)``):
+    the right margin is the legend's width, measured once, and 0.25 inches more."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's, and the inline backend's
+    width = legend.get_window_extent(renderer).width / fig.dpi
+    margins_in_inches(fig, left=left, right=width + 0.25, bottom=bottom, top=top)
 
 
 def figure_of(ax: Axes) -> Figure:

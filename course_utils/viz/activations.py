@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of, log_scale, subplots
+from ._axes import figure_of, log_scale, margins_beside_legend, subplots
 
 __all__ = ["plot_activations", "plot_gradient_norms", "plot_per_epoch", "plot_paths_2d"]
 
@@ -109,8 +109,8 @@ def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradie
     ylabel = "norm of the bias gradient" + (f"\n(mean, min-max of {seeds} seeds)" if seeds > 1 else "")
     ax.set(xlabel="hidden layer (1 = next to the input)", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
-    fig.tight_layout()
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    margins_beside_legend(fig, legend, left=1.0, bottom=0.6, top=0.4)  # tight_layout's margins, found once
     return fig
 
 

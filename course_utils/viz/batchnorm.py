@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
-from ._axes import figure_of, log_scale, subplots
+from ._axes import figure_of, log_scale, margins_beside_legend, subplots
 
 __all__ = ["plot_sweep", "plot_batch_noise", "plot_batch_statistics", "update_batch_statistics"]
 
@@ -43,6 +43,7 @@ def plot_sweep(
     means the outcome does not depend on that choice. The legend sits right of the axes, where
     it covers no point.
     """
+    own = ax is None
     if ax is None:
         _, ax = subplots(figsize=(8.0, 3.8))
     for i, (label, measured) in enumerate(results.items()):
@@ -71,8 +72,11 @@ def plot_sweep(
     ax.set_title(title, fontsize=13)
     ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
-    figure_of(ax).tight_layout()
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
+    if own:  # tight_layout's margins, found once
+        margins_beside_legend(figure_of(ax), legend, left=0.75, bottom=0.65, top=0.4)
+    else:
+        figure_of(ax).tight_layout()
     return ax
 
 
@@ -102,8 +106,8 @@ def plot_batch_noise(
     ax.set_title(title, fontsize=13)
     ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
-    figure_of(ax).tight_layout()
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
+    margins_beside_legend(figure_of(ax), legend, left=0.85, bottom=0.65, top=0.4)  # tight_layout's, found once
     return ax
 
 

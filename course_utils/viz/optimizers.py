@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._axes import figure_of, log_scale, margins_in_inches, subplots
+from ._axes import figure_of, log_scale, margins_beside_legend, margins_in_inches, subplots
 
 Surface = Callable[[np.ndarray], tuple[float, np.ndarray]]  # p -> (value, gradient), as in course_utils.surfaces
 
@@ -204,8 +204,8 @@ def plot_iterations_vs_kappa(
         if theory is not None and label in theory:
             ax.plot(kappas, np.maximum(theory[label], 1), "--", color=f"C{k}", alpha=0.7, label=f"{label}, theory")
     ax.set(xlabel="condition number κ", ylabel="iterations", title=title)
-    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the lines fill the corners
-    fig.tight_layout()
+    legend = ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the lines fill the corners
+    margins_beside_legend(fig, legend, left=0.75, bottom=0.6, top=0.4)  # tight_layout's margins, found once
     return fig
 
 
@@ -252,8 +252,8 @@ def plot_lr_sweep(
     if best is not None:
         ax.plot([], [], "s", color="0.3", markerfacecolor="white", label="best lr, other seeds")
     ax.set(xlabel="learning rate", ylabel=ylabel, title=title)
-    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
+    legend = ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    margins_beside_legend(fig, legend, left=0.95, bottom=0.6, top=0.4)
     return fig
 
 
