@@ -74,12 +74,15 @@ def margins_in_inches(
     )
 
 
-def margins_beside_legend(fig: Figure, legend: Legend, *, left: float, bottom: float, top: float) -> None:
-    """:func:`margins_in_inches` for one axes with ``legend`` at its right (``bbox_to_anchor=(1.01, 1)``):
-    the right margin is the legend's width, measured once, and 0.25 inches more."""
+def margins_beside_legend(
+    fig: Figure, legend: Legend, *, left: float, bottom: float, top: float, gap_w: float = 0.0
+) -> None:
+    """:func:`margins_in_inches` for a row of panels with ``legend`` right of the last one
+    (``bbox_to_anchor=(1.01, 1)``): the right margin is the legend's width, measured once, and
+    0.25 inches more; gap_w: the gap between panels, in inches."""
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's, and the inline backend's
     width = legend.get_window_extent(renderer).width / fig.dpi
-    margins_in_inches(fig, left=left, right=width + 0.25, bottom=bottom, top=top)
+    margins_in_inches(fig, left=left, right=width + 0.25, bottom=bottom, top=top, gap_w=gap_w)
 
 
 def figure_of(ax: Axes) -> Figure:

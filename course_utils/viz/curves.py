@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of, log_scale, margins_in_inches, subplots
+from ._axes import figure_of, log_scale, margins_beside_legend, margins_in_inches, subplots
 
 if TYPE_CHECKING:
     from ..train import History
@@ -102,11 +102,11 @@ def plot_histories(histories: Mapping[str, History], *, title: str = "Training",
         ax_loss.set_ylim(0, ceiling)
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0, 1.02))
     ax_loss.legend()
-    ax_acc.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: accuracies fill the whole axes
+    legend = ax_acc.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: accuracies fill the whole axes
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
     fig.suptitle(title)
-    fig.tight_layout()
+    margins_beside_legend(fig, legend, left=0.65, bottom=0.6, top=0.7, gap_w=0.75)  # tight_layout's, found once
     return fig
 
 
