@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of, subplots
+from ._axes import figure_of, log_scale, margins_beside_legend, subplots
 
 __all__ = ["plot_activations", "plot_gradient_norms", "plot_per_epoch", "plot_paths_2d"]
 
@@ -93,6 +93,7 @@ def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradie
     Returns: the matplotlib Figure (log scale: a constant ratio per layer is a straight staircase).
     """
     fig, ax = subplots(figsize=(7.5, 3.8))
+    log_scale(ax, "y")
     width = 0.8 / len(norms)
     for k, (label, values) in enumerate(norms.items()):
         rows = _rows(values)
@@ -106,10 +107,10 @@ def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str = "Gradie
     ax.set_xticks(np.arange(1, longest + 1))
     seeds = max(len(_rows(v)) for v in norms.values())
     ylabel = "norm of the bias gradient" + (f"\n(mean, min-max of {seeds} seeds)" if seeds > 1 else "")
-    ax.set(yscale="log", xlabel="hidden layer (1 = next to the input)", ylabel=ylabel, title=title)
+    ax.set(xlabel="hidden layer (1 = next to the input)", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
-    fig.tight_layout()
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    margins_beside_legend(fig, legend, left=1.0, bottom=0.6, top=0.4)  # tight_layout's margins, found once
     return fig
 
 
@@ -154,7 +155,7 @@ def plot_per_epoch(
             ax.plot(epochs, rows[0], **_STYLES[k % len(_STYLES)], color=f"C{k}", label=label)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     if logy:
-        ax.set_yscale("log")
+        log_scale(ax, "y")
     ax.grid(alpha=0.3)
     if legend:
         ax.legend(

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
-from ._axes import figure_of, subplots
+from ._axes import figure_of, log_scale, margins_beside_legend, subplots
 
 __all__ = ["plot_sweep", "plot_batch_noise", "plot_batch_statistics", "update_batch_statistics"]
 
@@ -43,6 +43,7 @@ def plot_sweep(
     means the outcome does not depend on that choice. The legend sits right of the axes, where
     it covers no point.
     """
+    own = ax is None
     if ax is None:
         _, ax = subplots(figsize=(8.0, 3.8))
     for i, (label, measured) in enumerate(results.items()):
@@ -64,15 +65,18 @@ def plot_sweep(
         )
     if chance is not None:
         ax.axhline(chance, color="0.5", ls=":", label="chance")
-    ax.set_xscale("log")
+    log_scale(ax, "x")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(xlabel, fontsize=12)
     ax.set_ylabel(ylabel, fontsize=12)
     ax.set_title(title, fontsize=13)
     ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
-    figure_of(ax).tight_layout()
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
+    if own:  # tight_layout's margins, found once
+        margins_beside_legend(figure_of(ax), legend, left=0.75, bottom=0.65, top=0.4)
+    else:
+        figure_of(ax).tight_layout()
     return ax
 
 
@@ -96,14 +100,14 @@ def plot_batch_noise(
         first = ys[0] if first is None else first
     if first is not None:
         ax.plot(sizes, first * np.sqrt(sizes[0] / sizes), "k--", lw=1, label=r"$\propto 1/\sqrt{N}$")
-    ax.set(xscale="log", yscale="log")
+    log_scale(ax, "both")
     ax.set_xlabel("batch size N", fontsize=12)
     ax.set_ylabel("std over batches", fontsize=12)
     ax.set_title(title, fontsize=13)
     ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
-    figure_of(ax).tight_layout()
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11, frameon=False)
+    margins_beside_legend(figure_of(ax), legend, left=0.85, bottom=0.65, top=0.4)  # tight_layout's, found once
     return ax
 
 

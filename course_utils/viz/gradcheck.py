@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of, subplots
+from ._axes import figure_of, log_scale, margins_in_inches, subplots
 
 __all__ = ["VERDICTS", "plot_rel_errors", "plot_error_scales", "plot_step_errors", "plot_kink"]
 
@@ -65,11 +65,9 @@ def plot_rel_errors(
     x = np.asarray(x, dtype=np.float64)
     values = {label: np.asarray(e, dtype=np.float64) for label, e in errors.items()}
     clipped = any(np.any(v < floor) for v in values.values())
+    log_scale(ax, "both" if logx else "y")
     for k, (label, v) in enumerate(values.items()):
         ax.plot(x, np.maximum(v, floor), "o-", ms=3, color=f"C{k if k < 1 else k + 3}", label=label)
-    ax.set_yscale("log")
-    if logx:
-        ax.set_xscale("log")
     everything = np.concatenate([np.maximum(v, floor) for v in values.values()])
     low, high = min(everything.min() / 5, 1e-9), max(everything.max() * 5, 1.0)
     _verdict_bands(ax, low, high)
@@ -102,14 +100,16 @@ def plot_error_scales(
     error does not move.
     """
     fig, (ax_abs, ax_rel) = subplots(1, 2, figsize=(10, 3.8))
+    log_scale(ax_abs, "both")
     for k, (label, e) in enumerate(absolute.items()):
-        ax_abs.loglog(scales, e, "o-", ms=3, color=f"C{k if k < 1 else k + 3}", label=label)
+        ax_abs.plot(scales, e, "o-", ms=3, color=f"C{k if k < 1 else k + 3}", label=label)
     ax_abs.set(xlabel="scale c of the function", ylabel="max |numerical - analytic|", title="Absolute error")
     ax_abs.grid(alpha=0.3)
     ax_abs.legend(fontsize=7)
     plot_rel_errors(scales, relative, xlabel="scale c of the function", title="Relative error", ax=ax_rel)
     fig.suptitle(title)
-    fig.tight_layout()
+    # the margins tight_layout finds, laid out once (the inline backend crops the PNG to its ink)
+    margins_in_inches(fig, left=0.85, right=0.15, bottom=0.6, top=0.7, gap_w=0.85)
     return fig
 
 
@@ -173,7 +173,7 @@ def plot_step_errors(
         )
     _legend(ax, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside the axes: the curves fill them
     fig.set_size_inches(7.8, 3.8)
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.85, right=1.85, bottom=0.6, top=0.4)  # right: the legend
     return fig
 
 
@@ -207,5 +207,5 @@ def plot_kink(
     ax_e.axvspan(-1, 1, color="0.9", zorder=0)
     plot_rel_errors(x, {"relative error": errors}, xlabel="x / h", title="Relative error", logx=False, ax=ax_e)
     fig.suptitle(title)
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.7, right=0.15, bottom=0.6, top=0.7, gap_w=0.85)
     return fig

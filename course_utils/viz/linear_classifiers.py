@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._axes import figure_of, subplots
+from ._axes import figure_of, log_scale, margins_in_inches, subplots
 
 if TYPE_CHECKING:
     from ..landscape import StrategyResult
@@ -121,7 +121,8 @@ def plot_along_line(
         for ax in axes[:, c]:
             ax.grid(alpha=0.3)
     fig.suptitle(title)
-    fig.tight_layout()
+    # the margins tight_layout finds, laid out once; the rows share their x axis, so they sit close
+    margins_in_inches(fig, left=0.8, right=0.15, bottom=0.6, top=0.7, gap_w=0.9, gap_h=0.26)
     return fig
 
 
@@ -137,6 +138,7 @@ def plot_strategies(
     Returns: the Figure (log-scale loss; the median over seeds drawn thick, each seed thin).
     """
     fig, ax = subplots(figsize=(6.4, 3.9))
+    log_scale(ax, "y")
     for k, (name, res) in enumerate(results.items()):
         losses = np.atleast_2d(np.asarray(res.losses))
         evals = np.arange(1, losses.shape[1] + 1)
@@ -147,10 +149,11 @@ def plot_strategies(
         ax.plot(
             evals, np.median(losses, axis=0), color=f"C{k}", lw=2, label=f"{name} (step {res.step:g}): val acc {accs}"
         )
-    ax.set(yscale="log", xlabel="loss evaluations", ylabel="training loss", title=title)
+    ax.set(xlabel="loss evaluations", ylabel="training loss", title=title)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    # the margins tight_layout finds, laid out once (the inline backend crops the PNG to its ink)
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.4)
     return fig
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._axes import figure_of, subplots
+from ._axes import figure_of, log_scale, margins_beside_legend, margins_in_inches, subplots
 
 Surface = Callable[[np.ndarray], tuple[float, np.ndarray]]  # p -> (value, gradient), as in course_utils.surfaces
 
@@ -105,12 +105,15 @@ def plot_trajectories(
         ax.plot(path[:, 0], path[:, 1], "o-", color=f"C{k}", markersize=2.5, linewidth=1, label=label)
         if ncols is not None:
             ax.set_title(label, fontsize=10)
+    # the margins tight_layout finds for these panels, laid out once (the inline backend crops the
+    # PNG to its ink in any case)
     if ncols is None:
         axes[0].set_title(title)
         axes[0].legend(fontsize=10, loc="best")
+        margins_in_inches(fig, left=0.7, right=0.3, bottom=0.6, top=0.4)
     else:
         fig.suptitle(title)
-    fig.tight_layout()
+        margins_in_inches(fig, left=0.7, right=0.25, bottom=0.6, top=0.7, gap_w=0.75, gap_h=0.8)
     return fig
 
 
@@ -132,10 +135,13 @@ def plot_path_losses(
         values[~(np.abs(values) < 1e100)] = np.nan  # also inf and nan
         ax.plot(values, color=f"C{k}", label=label)
         positive &= bool(np.all(values[np.isfinite(values)] > 0))
-    ax.set_yscale("log" if positive else "linear")
-    if positive:  # tick labels as plain numbers (2, 3, 0.5), not 2x10^0, which would run into the y label
+    if positive:
+        log_scale(ax, "y")
+        # tick labels as plain numbers (2, 3, 0.5), not 2×10⁰, which would run into the y label
         ax.yaxis.set_major_formatter(mticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.4)))
         ax.yaxis.set_minor_formatter(mticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.4)))
+    else:
+        ax.set_yscale("linear")
     ax.set(xlabel="step", ylabel="f(x, y)", title=title)
     ax.legend(fontsize=10)
     if own:
@@ -146,12 +152,13 @@ def plot_path_losses(
 def plot_step_lengths(lengths: Mapping[str, np.ndarray], *, title: str = "step length per iteration") -> Figure:
     """|w_{t+1} - w_t| against t for each rule, both axes logarithmic."""
     fig, ax = subplots(figsize=(6, 3.4))
+    log_scale(ax, "both")
     for k, (label, steps) in enumerate(lengths.items()):
         steps = np.asarray(steps)
-        ax.loglog(np.arange(1, len(steps) + 1), steps, color=f"C{k}", label=label)
+        ax.plot(np.arange(1, len(steps) + 1), steps, color=f"C{k}", label=label)
     ax.set(xlabel="iteration", ylabel="step length", title=title)
     ax.legend(fontsize=10)
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.4)
     return fig
 
 
@@ -171,10 +178,10 @@ def plot_loss_curves(
             loss = np.convolve(loss, np.ones(smooth) / smooth, mode="valid")
         ax.plot(loss, color=f"C{k}", label=label)
     if log:
-        ax.set_yscale("log")
+        log_scale(ax, "y")
     ax.set(xlabel=xlabel, ylabel="loss", title=title)
     ax.legend(fontsize=10)
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.4)
     return fig
 
 
@@ -191,13 +198,14 @@ def plot_iterations_vs_kappa(
     measured, theory: label -> (K,) iterations at each κ of ``kappas``.
     """
     fig, ax = subplots(figsize=(9.2, 4.2))
+    log_scale(ax, "both")
     for k, (label, its) in enumerate(measured.items()):
-        ax.loglog(kappas, its, "o-", color=f"C{k}", label=f"{label}, measured")
+        ax.plot(kappas, its, "o-", color=f"C{k}", label=f"{label}, measured")
         if theory is not None and label in theory:
-            ax.loglog(kappas, np.maximum(theory[label], 1), "--", color=f"C{k}", alpha=0.7, label=f"{label}, theory")
+            ax.plot(kappas, np.maximum(theory[label], 1), "--", color=f"C{k}", alpha=0.7, label=f"{label}, theory")
     ax.set(xlabel="condition number κ", ylabel="iterations", title=title)
-    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the lines fill the corners
-    fig.tight_layout()
+    legend = ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the lines fill the corners
+    margins_beside_legend(fig, legend, left=0.75, bottom=0.6, top=0.4)  # tight_layout's margins, found once
     return fig
 
 
@@ -216,6 +224,7 @@ def plot_lr_sweep(
     the legend outside the axes, on the right.
     """
     fig, ax = subplots(figsize=(9.2, 4.2))
+    log_scale(ax, "both")
     for k, (label, grid) in enumerate(lrs.items()):
         v = np.asarray(values[label], dtype=float).reshape(len(grid), -1)
         mean = v.mean(axis=1)
@@ -242,9 +251,9 @@ def plot_lr_sweep(
             )
     if best is not None:
         ax.plot([], [], "s", color="0.3", markerfacecolor="white", label="best lr, other seeds")
-    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel=ylabel, title=title)
-    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
+    ax.set(xlabel="learning rate", ylabel=ylabel, title=title)
+    legend = ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    margins_beside_legend(fig, legend, left=0.95, bottom=0.6, top=0.4)
     return fig
 
 
@@ -260,11 +269,12 @@ def plot_loss_gaps(
     curves: label -> (evaluations (T,), gap (T,)).
     """
     fig, ax = subplots(figsize=(7, 4.2))
+    log_scale(ax, "y")
     for k, (label, (evals, gap)) in enumerate(curves.items()):
-        ax.semilogy(evals, np.maximum(gap, 1e-16), color=f"C{k}", label=label)
+        ax.plot(evals, np.maximum(gap, 1e-16), color=f"C{k}", label=label)
     if target is not None:
         ax.axhline(target, color="0.5", linestyle=":", label=f"target {target:g}")
     ax.set(xlabel=xlabel, ylabel="loss - minimum loss", title=title)
     ax.legend(fontsize=10, loc="upper right")
-    fig.tight_layout()
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.4)
     return fig

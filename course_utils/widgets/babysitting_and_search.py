@@ -14,7 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..viz._axes import fixed_titles
+from ..viz._axes import fixed_titles, log_scale
 from ..viz.curves import clip_diverged, loss_ceiling
 from ._render import FigureImage
 
@@ -38,6 +38,8 @@ class _RateFigure:
         self.figure = Figure(figsize=(10, 3.9))
         with fixed_titles():
             self.ax_loss, self.ax_ratio = self.figure.subplots(1, 2)
+        log_scale(self.ax_loss, "y")
+        log_scale(self.ax_ratio, "y")
         self.ceiling = loss_ceiling([h.loss for h in runs.values()])
         self.loss_lines, self.left, self.marks = {}, {}, {}
         for rate, h in sorted(runs.items()):
@@ -57,10 +59,8 @@ class _RateFigure:
             name: self.ax_ratio.plot([], [], color=f"C{i + 1}", lw=1, label=name)[0] for i, name in enumerate(layers)
         }
         self.ax_ratio.axhspan(1e-3, 1e-2, color="C2", alpha=0.12, label="0.1% to 1%")
-        self.ax_loss.set(yscale="log", xlabel="iteration", ylabel="mini-batch loss")
-        self.ax_ratio.set(
-            yscale="log", xlabel="iteration", ylabel="norm(update) / norm(W)", title="Update/weight ratio per layer"
-        )
+        self.ax_loss.set(xlabel="iteration", ylabel="mini-batch loss")
+        self.ax_ratio.set(xlabel="iteration", ylabel="norm(update) / norm(W)", title="Update/weight ratio per layer")
         self.ax_ratio.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=9)
         self.choose(lr)
         self.figure.tight_layout()

@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from .. import optim
 from ..conditioning import quadratic
 from ..surfaces import SURFACES, run_2d
-from ..viz._axes import fixed_titles
+from ..viz._axes import fixed_titles, log_scale
 from ..viz.optimizers import draw_surface, plot_path_losses, surface_grid
 from ._render import FigureImage
 
@@ -281,7 +281,8 @@ def conditioning_explorer(
     ax_dist.text(
         0.01, tol * 1.6, f"tolerance {tol:g}", color="0.4", fontsize=10, transform=ax_dist.get_yaxis_transform()
     )  # x in axes fraction, y in data
-    ax_dist.set(yscale="log", ylim=(1e-6, 1e3), xlabel="iteration", ylabel="distance to the minimum / at start")
+    log_scale(ax_dist, "y")
+    ax_dist.set(ylim=(1e-6, 1e3), xlabel="iteration", ylabel="distance to the minimum / at start")
     ax_path.legend(fontsize=10, loc="lower left")  # the right panel's curves have the same colours
     contours: list[tuple[float, tuple[float, float], Any]] = []  # [(kappa, half-widths of the view, contour set)]
     holding: list[bool] = []

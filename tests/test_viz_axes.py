@@ -1,0 +1,126 @@
+"""viz._axes: log axes labelled in plain text at the ticks matplotlib labels; margins given in inches."""
+
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from course_utils.viz._axes import PowerFormatter, log_scale, margins_beside_legend, margins_in_inches
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+# (ylim, the labels of the major ticks in view, the labelled minor ticks in view)
+RANGES = [
+    ((1e-6, 1e2), ["10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "10⁰", "10¹", "10²"], []),
+    ((1e-16, 1.0), ["10⁻¹⁶", "10⁻¹⁴", "10⁻¹²", "10⁻¹⁰", "10⁻⁸", "10⁻⁶", "10⁻⁴", "10⁻²", "10⁰"], []),
+    ((0.5, 30.0), ["10⁰", "10¹"], []),
+    ((2e-3, 8e-3), [], ["2×10⁻³", "3×10⁻³", "4×10⁻³", "6×10⁻³"]),
+    ((3e-5, 2e-4), ["10⁻⁴"], ["3×10⁻⁵", "4×10⁻⁵", "6×10⁻⁵", "2×10⁻⁴"]),
+    ((1e-3, 3e-2), ["10⁻³", "10⁻²"], ["2×10⁻³", "3×10⁻³", "4×10⁻³", "6×10⁻³", "2×10⁻²", "3×10⁻²"]),
+    ((20.0, 300.0), ["10²"], ["2×10¹", "3×10¹", "4×10¹", "6×10¹", "2×10²", "3×10²"]),
+]
+
+
+def _ticks(ax, which, low, high):
+    """(location, label) of the y ticks of one kind inside [low, high], after a draw."""
+    ticks = ax.yaxis.get_major_ticks() if which == "major" else ax.yaxis.get_minor_ticks()
+    locs = ax.yaxis.get_majorticklocs() if which == "major" else ax.yaxis.get_minorticklocs()
+    return [(loc, t.label1.get_text()) for loc, t in zip(locs, ticks) if low * (1 - 1e-9) <= loc <= high * (1 + 1e-9)]
+
+
+def _axes(ylim, own):
+    fig, ax = plt.subplots()
+    if own:
+        log_scale(ax, "y")
+    else:
+        ax.set_yscale("log")
+    ax.plot([0, 1], ylim)
+    ax.set_ylim(*ylim)
+    fig.canvas.draw()
+    return fig, ax
+
+
+def _plain(mathtext):
+    """matplotlib's mathtext label as the plain text PowerFormatter writes."""
+    body = re.fullmatch(r"\$\\mathdefault\{(.*)\}\$", mathtext).group(1) if mathtext else ""
+    body = re.sub(r"\^\{(-?\d+)\}", lambda m: m.group(1).translate(_SUPERSCRIPTS), body)
+    return body.replace(r"\times", "×")
+
+
+@pytest.mark.parametrize("ylim, major, minor", RANGES)
+def test_log_scale_labels_the_ticks_matplotlib_labels_in_plain_text(ylim, major, minor):
+    fig, ax = _axes(ylim, own=True)
+    assert ax.get_yscale() == "log"
+    assert [label for _, label in _ticks(ax, "major", *ylim)] == major
+    assert [label for _, label in _ticks(ax, "minor", *ylim) if label] == minor
+    fig_default, ax_default = _axes(ylim, own=False)
+    for which in ("major", "minor"):
+        expected = [(loc, _plain(label)) for loc, label in _ticks(ax_default, which, *ylim) if label]
+        got = [(loc, label) for loc, label in _ticks(ax, which, *ylim) if label]
+        assert [label for _, label in got] == [label for _, label in expected], which
+        np.testing.assert_allclose([g[0] for g in got], [e[0] for e in expected])
+    assert not any("$" in label for _, label in _ticks(ax, "major", *ylim) + _ticks(ax, "minor", *ylim))
+    plt.close(fig)
+    plt.close(fig_default)
+
+
+def test_minor_ticks_at_2_and_5_across_decades_all_of_matplotlibs_within_one():
+    fig, ax = _axes((1e-6, 1e2), own=True)
+    mantissas = {round(loc / 10 ** np.floor(np.log10(loc) + 1e-9), 6) for loc, _ in _ticks(ax, "minor", 1e-6, 1e2)}
+    assert mantissas == {2.0, 5.0}
+    plt.close(fig)
+    for ylim in ((2e-3, 8e-3), (1e-3, 3e-2)):
+        fig, ax = _axes(ylim, own=True)
+        fig_default, ax_default = _axes(ylim, own=False)
+        np.testing.assert_allclose(ax.yaxis.get_minorticklocs(), ax_default.yaxis.get_minorticklocs())
+        plt.close(fig)
+        plt.close(fig_default)
+
+
+def test_power_formatter_signs_and_exponents():
+    f = PowerFormatter()
+    assert f(1e-3) == "10⁻³" and f(1e12) == "10¹²" and f(1.0) == "10⁰"
+    assert f(2e-2) == "2×10⁻²" and f(5e5) == "5×10⁵"
+    assert f(-1e-3) == "\N{MINUS SIGN}10⁻³" and f(-2e-2) == "\N{MINUS SIGN}2×10⁻²"  # the minus sign matplotlib writes
+    assert f(0) == "0"
+
+
+def test_both_axes_and_a_saved_figure():
+    fig, ax = plt.subplots()
+    log_scale(ax, "both")
+    ax.plot([1e-3, 1e3], [1e-9, 1e-1])
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+    labels = [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text()]
+    assert "10⁻³" in labels and "10³" in labels and "10⁻⁹" in labels
+    plt.close(fig)
+
+
+def test_margins_in_inches_finds_the_panels_of_a_grid():
+    fig, axes = plt.subplots(2, 3, figsize=(10.0, 6.0))
+    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.7, gap_w=0.75, gap_h=0.8)
+    width = (10.0 - 0.8 - 0.2 - 2 * 0.75) / 3
+    height = (6.0 - 0.6 - 0.7 - 0.8) / 2
+    for (row, col), ax in np.ndenumerate(axes):
+        x0, y0, w, h = ax.get_position().bounds
+        np.testing.assert_allclose([x0 * 10, w * 10], [0.8 + col * (width + 0.75), width])
+        np.testing.assert_allclose([y0 * 6, h * 6], [0.6 + (1 - row) * (height + 0.8), height])
+    plt.close(fig)
+
+
+def test_margins_beside_legend_leave_room_for_the_legend_inside_the_figure():
+    fig, ax = plt.subplots(figsize=(8.0, 4.0))
+    for k in range(3):
+        ax.plot([0, 1], [k, k + 1], label=f"a rather long label number {k}")
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    margins_beside_legend(fig, legend, left=0.8, bottom=0.6, top=0.4)
+    renderer = fig.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    assert ax.get_window_extent(renderer).x1 < box.x0 and box.x1 < fig.bbox.x1
+    assert ax.get_position().x0 * 8.0 == pytest.approx(0.8)
+    plt.close(fig)
