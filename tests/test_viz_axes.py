@@ -12,17 +12,16 @@ import pytest
 
 from course_utils.viz._axes import PowerFormatter, log_scale, margins_beside_legend, margins_in_inches
 
-_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-# (ylim, the labels of the major ticks in view, the labelled minor ticks in view)
+# (ylim, the labels of the major ticks in view, the labelled minor ticks in view), "-" standing for
+# the minus sign U+2212 the labels are written with
 RANGES = [
-    ((1e-6, 1e2), ["10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "10⁰", "10¹", "10²"], []),
-    ((1e-16, 1.0), ["10⁻¹⁶", "10⁻¹⁴", "10⁻¹²", "10⁻¹⁰", "10⁻⁸", "10⁻⁶", "10⁻⁴", "10⁻²", "10⁰"], []),
-    ((0.5, 30.0), ["10⁰", "10¹"], []),
-    ((2e-3, 8e-3), [], ["2×10⁻³", "3×10⁻³", "4×10⁻³", "6×10⁻³"]),
-    ((3e-5, 2e-4), ["10⁻⁴"], ["3×10⁻⁵", "4×10⁻⁵", "6×10⁻⁵", "2×10⁻⁴"]),
-    ((1e-3, 3e-2), ["10⁻³", "10⁻²"], ["2×10⁻³", "3×10⁻³", "4×10⁻³", "6×10⁻³", "2×10⁻²", "3×10⁻²"]),
-    ((20.0, 300.0), ["10²"], ["2×10¹", "3×10¹", "4×10¹", "6×10¹", "2×10²", "3×10²"]),
+    ((1e-6, 1e2), ["1e-6", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1e0", "1e1", "1e2"], []),
+    ((1e-16, 1.0), ["1e-16", "1e-14", "1e-12", "1e-10", "1e-8", "1e-6", "1e-4", "1e-2", "1e0"], []),
+    ((0.5, 30.0), ["1e0", "1e1"], []),
+    ((2e-3, 8e-3), [], ["2e-3", "3e-3", "4e-3", "6e-3"]),
+    ((3e-5, 2e-4), ["1e-4"], ["3e-5", "4e-5", "6e-5", "2e-4"]),
+    ((1e-3, 3e-2), ["1e-3", "1e-2"], ["2e-3", "3e-3", "4e-3", "6e-3", "2e-2", "3e-2"]),
+    ((20.0, 300.0), ["1e2"], ["2e1", "3e1", "4e1", "6e1", "2e2", "3e2"]),
 ]
 
 
@@ -45,19 +44,25 @@ def _axes(ylim, own):
     return fig, ax
 
 
+def _signed(label):
+    return label.replace("-", "\N{MINUS SIGN}")
+
+
 def _plain(mathtext):
-    """matplotlib's mathtext label as the plain text PowerFormatter writes."""
+    """matplotlib's mathtext label ("10^{-3}", "2\\times10^{-2}") as the e-notation PowerFormatter writes."""
     body = re.fullmatch(r"\$\\mathdefault\{(.*)\}\$", mathtext).group(1) if mathtext else ""
-    body = re.sub(r"\^\{(-?\d+)\}", lambda m: m.group(1).translate(_SUPERSCRIPTS), body)
-    return body.replace(r"\times", "×")
+    if not body:
+        return ""
+    coeff, exponent = re.fullmatch(r"(?:(\d+)\\times)?10\^\{(-?\d+)\}", body).groups()
+    return f"{coeff or 1}e{exponent}".replace("-", "\N{MINUS SIGN}")
 
 
 @pytest.mark.parametrize("ylim, major, minor", RANGES)
 def test_log_scale_labels_the_ticks_matplotlib_labels_in_plain_text(ylim, major, minor):
     fig, ax = _axes(ylim, own=True)
     assert ax.get_yscale() == "log"
-    assert [label for _, label in _ticks(ax, "major", *ylim)] == major
-    assert [label for _, label in _ticks(ax, "minor", *ylim) if label] == minor
+    assert [label for _, label in _ticks(ax, "major", *ylim)] == [_signed(label) for label in major]
+    assert [label for _, label in _ticks(ax, "minor", *ylim) if label] == [_signed(label) for label in minor]
     fig_default, ax_default = _axes(ylim, own=False)
     for which in ("major", "minor"):
         expected = [(loc, _plain(label)) for loc, label in _ticks(ax_default, which, *ylim) if label]
@@ -84,9 +89,10 @@ def test_minor_ticks_at_2_and_5_across_decades_all_of_matplotlibs_within_one():
 
 def test_power_formatter_signs_and_exponents():
     f = PowerFormatter()
-    assert f(1e-3) == "10⁻³" and f(1e12) == "10¹²" and f(1.0) == "10⁰"
-    assert f(2e-2) == "2×10⁻²" and f(5e5) == "5×10⁵"
-    assert f(-1e-3) == "\N{MINUS SIGN}10⁻³" and f(-2e-2) == "\N{MINUS SIGN}2×10⁻²"  # the minus sign matplotlib writes
+    minus = "\N{MINUS SIGN}"  # the sign matplotlib writes, not a hyphen
+    assert f(1e-3) == f"1e{minus}3" and f(1e12) == "1e12" and f(1.0) == "1e0"
+    assert f(2e-2) == f"2e{minus}2" and f(5e5) == "5e5"
+    assert f(-1e-3) == f"{minus}1e{minus}3" and f(-2e-2) == f"{minus}2e{minus}2"
     assert f(0) == "0"
 
 
@@ -97,7 +103,7 @@ def test_both_axes_and_a_saved_figure():
     assert ax.get_xscale() == ax.get_yscale() == "log"
     fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
     labels = [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text()]
-    assert "10⁻³" in labels and "10³" in labels and "10⁻⁹" in labels
+    assert "1e\N{MINUS SIGN}3" in labels and "1e3" in labels and "1e\N{MINUS SIGN}9" in labels
     plt.close(fig)
 
 

@@ -10,6 +10,7 @@ only draw what they are given, return the matplotlib ``Figure`` (or ``Axes``), a
 ``plt.show()`` themselves, so a notebook cell ends with ``plt.show()``.
 """
 
+from ._axes import log_scale  # noqa: F401  a log axis labelled as in every course figure, for a notebook's own figures
 from .activations import *  # noqa: F403  notebook 04
 from .babysitting_and_search import *  # noqa: F403  notebook 09: update/weight ratios, grid against random search, trials
 from .backprop_circuits import *  # noqa: F403  notebook 01: circuits drawn with values and gradients

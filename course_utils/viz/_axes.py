@@ -98,17 +98,16 @@ def palette(name: str) -> tuple[tuple[float, float, float], ...]:
     return tuple(to_rgb(c) for c in cast(Sequence[Any], cast(ListedColormap, plt.get_cmap(name)).colors))
 
 
-_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
 class PowerFormatter(LogFormatter):
-    """Tick labels of a log axis in plain text, "10⁻³" and "2×10⁻²", at the ticks matplotlib labels.
+    """Tick labels of a log axis in plain text, "1e−3" and "2e−2", at the ticks matplotlib labels.
 
-    Notes: matplotlib's default, ``LogFormatterSciNotation``, writes the same labels as mathtext
-    (``$\\mathdefault{10^{-3}}$``), which it parses anew for every figure it draws; unicode
-    superscripts need no parsing. Which ticks get a label (``labelOnlyBase``, ``minor_thresholds``)
-    is :class:`~matplotlib.ticker.LogFormatter`'s choice, as for the default; a sign is the minus
-    sign matplotlib writes (U+2212, with ``axes.unicode_minus``).
+    Notes: matplotlib's default, ``LogFormatterSciNotation``, writes its labels ("10⁻³") as
+    mathtext, which it parses anew for every figure it draws; plain text needs no parsing. The
+    e-notation is the one the notebooks' code writes (``lr=1e-3``): with unicode superscripts
+    instead, the font's superscript minus is a faint two-pixel line at 100 dpi, and "10⁻⁴" reads
+    as "10⁴". Which ticks get a label (``labelOnlyBase``, ``minor_thresholds``) is
+    :class:`~matplotlib.ticker.LogFormatter`'s choice, as for the default; a minus is the sign
+    matplotlib writes (U+2212, with ``axes.unicode_minus``).
     """
 
     _base: float  # set by LogFormatter
@@ -117,25 +116,25 @@ class PowerFormatter(LogFormatter):
     def __call__(self, x: float, pos: int | None = None) -> str:
         if x == 0:  # symlog's zero
             return "0"
+        if self._base != 10:
+            return super().__call__(x, pos)
         sign = "-" if x < 0 else ""
         x = abs(x)
-        base = self._base
-        fx = math.log(x) / math.log(base)
+        fx = math.log10(x)
         is_decade = math.isclose(fx, round(fx))
         exponent = round(fx) if is_decade else math.floor(fx)
-        coeff = base ** (fx - exponent)
+        coeff = 10.0 ** (fx - exponent)
         if self.labelOnlyBase and not is_decade:
             return ""
         if self._sublabels is not None and round(coeff) not in self._sublabels:
             return ""
         if abs(fx) < mpl.rcParams["axes.formatter.min_exponent"]:
             return self.fix_minus(f"{sign}{x:g}")
-        power = f"{base:g}{str(exponent).translate(_SUPERSCRIPTS)}"
         if is_decade:
-            return self.fix_minus(sign + power)
+            return self.fix_minus(f"{sign}1e{exponent}")
         if math.isclose(coeff, round(coeff)):
             coeff = round(coeff)
-        return self.fix_minus(f"{sign}{coeff:g}×{power}")
+        return self.fix_minus(f"{sign}{coeff:g}e{exponent}")
 
 
 class _MinorLogLocator(LogLocator):

@@ -137,7 +137,7 @@ def plot_path_losses(
         positive &= bool(np.all(values[np.isfinite(values)] > 0))
     if positive:
         log_scale(ax, "y")
-        # tick labels as plain numbers (2, 3, 0.5), not 2×10⁰, which would run into the y label
+        # tick labels as plain numbers (2, 3, 0.5), not 2e0: the values sit near 1
         ax.yaxis.set_major_formatter(mticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.4)))
         ax.yaxis.set_minor_formatter(mticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.4)))
     else:
