@@ -30,22 +30,20 @@ def test_plot_score_losses_rejects_a_bad_class():
         cu.viz.plot_score_losses([1.0, 2.0, 3.0], 3)
 
 
-def test_loss_explorer_builds_headless_and_redraws(monkeypatch):
-    drawn = []
-    monkeypatch.setattr(
-        cu.widgets.linear_classifiers, "plot_score_losses", lambda s, y: drawn.append((list(s), y)) or plt.figure()
-    )
+def test_loss_explorer_builds_headless_and_refills_one_figure(monkeypatch):
+    module = cu.widgets.linear_classifiers
+    built, refilled = [], []
+    plot, update = module.plot_score_losses, module.update_score_losses
+    monkeypatch.setattr(module, "plot_score_losses", lambda s, y: built.append((list(s), y)) or plot(s, y))
+    monkeypatch.setattr(module, "update_score_losses", lambda f, s, y: refilled.append((list(s), y)) or update(f, s, y))
     box = cu.widgets.loss_explorer()
-    sliders = box.children[0].children
-    assert len(sliders) == 4 and drawn[-1] == ([-2.85, 0.86, 0.28], 2)
+    sliders, image = box.children[0].children, box.children[1]
+    assert len(sliders) == 4 and built == [([-2.85, 0.86, 0.28], 2)] and not refilled
+    first = image.value
     sliders[0].value = 5.0
-    assert drawn[-1] == ([5.0, 0.86, 0.28], 2)
+    assert refilled[-1] == ([5.0, 0.86, 0.28], 2) and image.value != first
     sliders[3].value = 0
-    assert drawn[-1][1] == 0
-
-
-def _hinge_labels(ax):
-    return [t for t in ax.texts if t.get_text().startswith("+")]
+    assert refilled[-1][1] == 0 and len(built) == 1
 
 
 SETTINGS = [
@@ -58,6 +56,38 @@ SETTINGS = [
     ((-10.0, -10.0, -10.0), 1),
     ((3.0, -1.0, 2.5, 0.0), 0),
 ]
+
+
+def _state(fig):
+    """What a figure of plot_score_losses shows: titles, score limits, bars, the margin line, the hinge terms shown."""
+    ax_s, ax_p = fig.axes
+    shown = [(tuple(line.get_xdata()), tuple(line.get_ydata())) for line in ax_s.lines[1:] if line.get_visible()]
+    labels = [(t.get_position(), t.get_text()) for t in ax_s.texts if t.get_visible()]
+    bars = [(p.get_height(), p.get_facecolor()) for ax in (ax_s, ax_p) for p in ax.patches]
+    return (ax_s.get_title(), ax_p.get_title(), ax_s.get_ylim(), tuple(ax_s.lines[0].get_ydata()), shown, labels, bars)
+
+
+@pytest.mark.parametrize("scores, y", [setting for setting in SETTINGS if len(setting[0]) == 3])
+def test_a_refilled_figure_shows_what_a_new_one_shows(scores, y):
+    fig = cu.viz.plot_score_losses([-2.85, 10.0, 0.28], 1)  # two hinge terms shown, to be hidden or moved
+    cu.viz.update_score_losses(fig, scores, y)
+    new = cu.viz.plot_score_losses(scores, y)
+    assert _state(fig) == _state(new)
+    plt.close(fig)
+    plt.close(new)
+
+
+def test_update_score_losses_rejects_another_number_of_classes():
+    fig = cu.viz.plot_score_losses([1.0, 2.0, 3.0], 0)
+    with pytest.raises(ValueError, match="shows 3 classes and scores has 4"):
+        cu.viz.update_score_losses(fig, [1.0, 2.0, 3.0, 4.0], 0)
+    with pytest.raises(ValueError, match="update_score_losses: y=5 is not a class index in 0..2"):
+        cu.viz.update_score_losses(fig, [1.0, 2.0, 3.0], 5)
+    plt.close(fig)
+
+
+def _hinge_labels(ax):
+    return [t for t in ax.texts if t.get_text().startswith("+")]
 
 
 @pytest.mark.parametrize(

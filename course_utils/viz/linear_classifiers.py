@@ -1,7 +1,7 @@
 """Figures of notebook 02 (linear classifiers): the losses, and how they are minimized.
 
 - :func:`plot_score_losses`: one example's scores under the two losses (hinge margins and
-  softmax probabilities), drawn by the loss explorer;
+  softmax probabilities), drawn by the loss explorer, which refills it with :func:`update_score_losses`;
 - :func:`plot_along_line`: losses and accuracy along a line in weight space (flat accuracy,
   smooth loss);
 - :func:`plot_strategies`: the loss per evaluation of random search, random local search and
@@ -14,19 +14,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from ._axes import figure_of, log_scale, margins_in_inches, subplots
 
 if TYPE_CHECKING:
     from ..landscape import StrategyResult
 
-__all__ = ["plot_score_losses", "plot_along_line", "plot_strategies", "plot_search_grid", "plot_templates"]
+__all__ = [
+    "plot_score_losses",
+    "update_score_losses",
+    "plot_along_line",
+    "plot_strategies",
+    "plot_search_grid",
+    "plot_templates",
+]
 
 
 def plot_score_losses(scores: Sequence[float], y: int, *, class_names: Sequence[str] | None = None) -> Figure:
@@ -43,48 +50,81 @@ def plot_score_losses(scores: Sequence[float], y: int, *, class_names: Sequence[
     every wrong score sits at least 1 below the correct one and ignores how far below; the
     cross-entropy always wants the correct probability higher, so it is never exactly zero.
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
+    s = _scores_and_class(scores, y, "plot_score_losses")
     C = s.size
-    if not 0 <= int(y) < C:
-        raise ValueError(f"plot_score_losses: y={y} is not a class index in 0..{C - 1}")
     names = list(class_names) if class_names is not None else [f"class {j}" for j in range(C)]
-    margins = np.maximum(0.0, s - s[y] + 1.0)
-    margins[y] = 0.0
-    shifted = s - s.max()
-    probs = np.exp(shifted) / np.exp(shifted).sum()
-    colors = ["C2" if j == y else "C0" for j in range(C)]
-
     fig, (ax_s, ax_p) = subplots(1, 2, figsize=(9, 3.6))
-    _draw_hinge(ax_s, s, y, margins, names, colors)
-    ax_p.bar(names, probs, color=colors)
-    ax_p.set(title=f"softmax: cross-entropy {-np.log(probs[y]):.2f}", ylabel="probability", ylim=(0, 1))
+    # every artist a change of scores may need, drawn once: update_score_losses refills them
+    ax_s.bar(names, np.zeros(C))
+    ax_s.axhline(0.0, color="C3", ls="--", lw=1.2)  # the margin line
+    for j in range(C):  # each class's hinge term: a red span and its value, shown where it is > 0
+        ax_s.plot([j, j], [0.0, 0.0], color="C3", lw=3, solid_capstyle="butt", visible=False)
+        ax_s.text(j, 0.0, "", ha="center", va="bottom", color="C3", fontsize=9, visible=False)
+    ax_s.set_ylabel("score")
+    ax_s.set_xlabel("class (green: correct; red dashes: margin line $s_y - 1$)", fontsize=9)
+    ax_p.bar(names, np.zeros(C))
+    ax_p.set(ylabel="probability", ylim=(0, 1))
     ax_p.set_xlabel("class (green: correct)")
     for ax in (ax_s, ax_p):
         ax.grid(alpha=0.3, axis="y")
+    update_score_losses(fig, scores, y)
     fig.tight_layout()
     return fig
 
 
-def _draw_hinge(ax: Axes, s: np.ndarray, y: int, margins: np.ndarray, names: list[str], colors: list[str]) -> None:
-    """The scores as bars, the margin line, and each hinge term as a red span with its value.
+def update_score_losses(fig: Figure, scores: Sequence[float], y: int) -> Figure:
+    """Refill a figure of :func:`plot_score_losses` with other scores or another correct class.
 
-    The values sit in a row of their own above everything else in the axes (bars, zero line,
-    margin line), with the y limits widened to make room: wherever the sliders put the scores,
-    a label neither leaves the axes nor covers a bar.
+    Inputs: fig: made by plot_score_losses for the same number of classes; scores, y: as there.
+    Returns: the Figure. Notes: the loss explorer of notebook 02 calls this on every change; the
+    bars, the margin line, the hinge terms, the titles and the score axis's limits change, the
+    layout stays. The hinge terms' values sit in a row of their own above everything else in the
+    axes (bars, zero line, margin line), with the y limits widened to make room: wherever the
+    sliders put the scores, a label neither leaves the axes nor covers a bar.
     """
+    s = _scores_and_class(scores, y, "update_score_losses")
+    ax_s, ax_p = fig.axes
+    if len(ax_s.patches) != s.size:
+        raise ValueError(
+            f"update_score_losses: the figure shows {len(ax_s.patches)} classes and scores has {s.size}; "
+            "draw a new figure with plot_score_losses for another number of classes"
+        )
+    margins = np.maximum(0.0, s - s[y] + 1.0)
+    margins[y] = 0.0
+    shifted = s - s.max()
+    probs = np.exp(shifted) / np.exp(shifted).sum()
+    colors = ["C2" if j == y else "C0" for j in range(s.size)]
+
     line = s[y] - 1.0
     lo, hi = min(0.0, float(s.min()), line), max(0.0, float(s.max()), line)
     span = hi - lo
     label_y = hi + 0.05 * span
-    ax.bar(names, s, color=colors)
-    ax.axhline(line, color="C3", ls="--", lw=1.2)
-    for j in range(len(s)):
-        if margins[j] > 0:  # the hinge term is the height of s_j above the margin line
-            ax.plot([j, j], [line, s[j]], color="C3", lw=3, solid_capstyle="butt")
-            ax.text(j, label_y, f"+{margins[j]:.2f}", ha="center", va="bottom", color="C3", fontsize=9)
-    ax.set_ylim(lo - 0.06 * span, hi + 0.2 * span)
-    ax.set(title=f"SVM: hinge loss {margins.sum():.2f}", ylabel="score")
-    ax.set_xlabel("class (green: correct; red dashes: margin line $s_y - 1$)", fontsize=9)
+    margin_line, *spans = ax_s.lines
+    margin_line.set_ydata([line, line])
+    for j, (bar, hinge, value) in enumerate(zip(ax_s.patches, spans, ax_s.texts)):
+        cast(Rectangle, bar).set_height(s[j])
+        bar.set_facecolor(colors[j])
+        shown = bool(margins[j] > 0)  # the hinge term is the height of s_j above the margin line
+        hinge.set_data([j, j], [line, s[j]])
+        hinge.set_visible(shown)
+        value.set_position((j, label_y))
+        value.set_text(f"+{margins[j]:.2f}" if shown else "")
+        value.set_visible(shown)
+    ax_s.set_ylim(lo - 0.06 * span, hi + 0.2 * span)
+    ax_s.set_title(f"SVM: hinge loss {margins.sum():.2f}")
+    for bar, p, color in zip(ax_p.patches, probs, colors):
+        cast(Rectangle, bar).set_height(p)
+        bar.set_facecolor(color)
+    ax_p.set_title(f"softmax: cross-entropy {-np.log(probs[y]):.2f}")
+    return fig
+
+
+def _scores_and_class(scores: Sequence[float], y: int, func: str) -> np.ndarray:
+    """The scores as a float64 vector, after checking that y is one of its classes."""
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if not 0 <= int(y) < s.size:
+        raise ValueError(f"{func}: y={y} is not a class index in 0..{s.size - 1}")
+    return s
 
 
 def plot_along_line(

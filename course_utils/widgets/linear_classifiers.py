@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
-from ..viz.linear_classifiers import plot_score_losses
+from ..viz.linear_classifiers import plot_score_losses, update_score_losses
 from ._render import FigureImage
 
 __all__ = ["loss_explorer"]
@@ -38,7 +38,11 @@ def loss_explorer(scores: Sequence[float] = (-2.85, 0.86, 0.28), y: int = 2, *, 
     image = FigureImage()
 
     def redraw(_: object = None) -> None:
-        image.show(plot_score_losses([s.value for s in sliders.values()], correct.value))
+        values = [s.value for s in sliders.values()]
+        if image.figure is None:
+            image.show(plot_score_losses(values, correct.value))
+        else:  # the same figure refilled: a new one would cost its ticks and layout again
+            image.show(update_score_losses(image.figure, values, correct.value))
 
     for control in (*sliders.values(), correct):
         control.observe(redraw, names="value")
