@@ -137,10 +137,12 @@ def plot_per_epoch(
 
     Inputs: series: label -> (E + 1,) values, or (S, E + 1), one row per seed: then every seed
     is a thin line and the median over seeds a thick one. ylabel, title, xlabel: the texts;
-    logy: log scale; ax: the axes to draw in (default: a new figure); legend: draw one, to the
+    logy: log scale; ax: the axes to draw in (default: a new figure, laid out here; a figure of
+    the caller's is laid out by the caller, once, after its last panel); legend: draw one, to the
     right of the axes (clear of the curves).
     Returns: the matplotlib Figure. Used for per-layer gradient norms and dead-unit fractions.
     """
+    own = ax is None
     fig, ax = subplots(figsize=(7.5, 3.6)) if ax is None else (figure_of(ax), ax)
     many = False
     for k, (label, values) in enumerate(series.items()):
@@ -165,7 +167,8 @@ def plot_per_epoch(
             title="median (thick), seeds (thin)" if many else None,
             title_fontsize=10,
         )
-    fig.tight_layout()
+    if own:
+        fig.tight_layout()
     return fig
 
 
