@@ -170,8 +170,8 @@ def plot_loss_curves(
     xlabel: str = "iteration",
     log: bool = True,
 ) -> Figure:
-    """One loss curve per label (a moving average over ``smooth`` iterations)."""
-    fig, ax = subplots(figsize=(6, 3.4))
+    """One loss curve per label (a moving average over ``smooth`` iterations), the legend right of the axes."""
+    fig, ax = subplots(figsize=(7.6, 3.4))
     for k, (label, loss) in enumerate(losses.items()):
         loss = np.asarray(loss, dtype=float)
         if smooth > 1 and len(loss) >= smooth:
@@ -180,8 +180,9 @@ def plot_loss_curves(
     if log:
         log_scale(ax, "y")
     ax.set(xlabel=xlabel, ylabel="loss", title=title)
-    ax.legend(fontsize=10)
-    margins_in_inches(fig, left=0.8, right=0.2, bottom=0.6, top=0.4)
+    # outside: six noisy curves leave no corner of the axes free
+    legend = ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    margins_beside_legend(fig, legend, left=0.8, bottom=0.6, top=0.4)
     return fig
 
 
