@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .losses import linear_softmax_loss
+from .losses import _linear_loss_terms, _softmax_loss, linear_softmax_loss
 from .timing import one_blas_thread
 
 __all__ = [
@@ -227,69 +227,17 @@ class SoftmaxRegression:
         self.y, self.reg, self.C = np.asarray(y), reg, int(np.max(y)) + 1
         self.num_params = self.Xb.shape[1] * self.C
         linear_softmax_loss(np.zeros((self.Xb.shape[1], self.C)), self.Xb, self.y, reg, bias_row=True)  # checks
-        self._picks = self.y * len(self.y) + np.arange(len(self.y))  # each example's true class in (C, N), flat
 
     def __call__(self, w: np.ndarray, idx: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """linear_softmax_loss(W, Xb[idx], y[idx], reg, bias_row=True), W = w as (D + 1, C), dW flat.
 
-        Notes: the same numbers to the last bit: the operations of :mod:`course_utils.losses` in
-        the same order, without checking the inputs again at every call (they were checked once,
-        in __init__): an L-BFGS or Adam run calls this thousands of times. The softmax runs on the
-        scores transposed, (C, N), so that each class's scores lie side by side and each step
-        over the C classes is one operation on N contiguous numbers; numpy's reductions along
-        rows of C = 10 would pay a cost per row, more than the whole rest of the softmax.
+        Notes: the same numbers, without checking the inputs again at every call (they were
+        checked once, in __init__): an L-BFGS or Adam run calls this thousands of times.
         """
-        if idx is None:
-            Xb, y, picks = self.Xb, self.y, self._picks
-        else:
-            Xb, y = self.Xb[idx], self.y[idx]
-            picks = y * len(y) + np.arange(len(y))
+        Xb, y = (self.Xb, self.y) if idx is None else (self.Xb[idx], self.y[idx])
         W = np.asarray(w, dtype=np.float64).reshape(self.Xb.shape[1], self.C)
-        N = len(y)
-        # losses._softmax_loss, transposed, each result written into an array it no longer needs
-        log_probs = (Xb @ W).T.copy()  # (C, N)
-        log_probs -= log_probs.max(axis=0)  # a maximum is exact in any order
-        probs = np.exp(log_probs)
-        log_probs -= np.log(_column_sums(probs))
-        loss = -log_probs.ravel()[picks].sum() / N + 0.0  # + 0.0 turns -0.0 into 0.0
-        dscores = np.exp(log_probs, out=probs)
-        dscores.ravel()[picks] -= 1.0
-        dscores /= N
-        # losses._linear_loss_terms: back through the product, and the penalty without the bias row
-        dW = Xb.T @ dscores.T
-        penalized = W.copy()
-        penalized[-1] = 0.0
-        loss = float(loss) + 0.5 * self.reg * float(np.sum(penalized * penalized))
-        dW += self.reg * penalized
+        loss, dW = _linear_loss_terms(_softmax_loss, W, Xb, y, self.reg, bias_row=True)
         return loss, dW.ravel()
-
-
-def _column_sums(a: np.ndarray) -> np.ndarray:
-    """a (C, N) -> (N,): ``a.T.copy().sum(axis=1)`` to the last bit, each row of it summed as numpy sums it.
-
-    Notes: numpy sums a row of n < 8 contiguous values from left to right, and one of 8 to 128
-    values pairwise: eight running sums over the entries j, j + 8, j + 16, ..., added as
-    ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the n % 8 last entries one by one.
-    Here the same additions, in the same order, each on N numbers at once (past 128 values,
-    numpy's own sum).
-    """
-    n = a.shape[0]
-    if n > 128:
-        return np.ascontiguousarray(a.T).sum(axis=1)
-    if n < 8:
-        total = a[0].copy()
-        rest = 1
-    else:
-        running = a[:8].copy()
-        rest = n - n % 8
-        for j in range(8, rest, 8):
-            running += a[j : j + 8]
-        pairs = running[0::2] + running[1::2]
-        quads = pairs[0::2] + pairs[1::2]
-        total = quads[0] + quads[1]
-    for j in range(rest, n):
-        total += a[j]
-    return total
 
 
 def softmax_regression(X: np.ndarray, y: np.ndarray, reg: float) -> SoftmaxRegression:
