@@ -44,3 +44,9 @@ def __getattr__(name: str) -> ModuleType:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_SUBMODULES))
+
+
+# in a notebook, figures are shown drawn once instead of three times (course_utils/_inline.py)
+from . import _inline  # noqa: E402  (after the lazy attribute access above, which it does not use)
+
+_inline.install()

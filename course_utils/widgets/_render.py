@@ -22,6 +22,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
+from .._inline import COMPRESS_LEVEL
+
 __all__ = ["DPI", "FigureImage", "png_bytes"]
 
 DPI = 100  # the inline backend's resolution, so an explorer's figure matches the notebook's other figures
@@ -31,8 +33,7 @@ def png_bytes(fig: Figure, *, bbox_inches: Bbox | None = None) -> bytes:
     """The figure as PNG bytes at :data:`DPI`, drawn once (``bbox_inches``: the part to save, in inches, or None
     for the whole figure; not "tight", which draws twice)."""
     buffer = io.BytesIO()
-    # zlib's fastest level: a third less time than the default 6 for about 6% more bytes, on a local link
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox_inches, pil_kwargs={"compress_level": 1})
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox_inches, pil_kwargs={"compress_level": COMPRESS_LEVEL})
     return buffer.getvalue()
 
 
