@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from viz_layout import assert_margins_of_tight_layout
 
 import course_utils as cu
 
@@ -50,6 +51,27 @@ def test_plot_activations_draws_f_and_its_gradient():
     labels = [t.get_text() for t in fig.legends[0].get_texts()]  # one legend, above the panels
     assert labels == ["f(x)", "f'(x)", "|f'| < 0.01"]
     _readable(fig)
+
+
+@pytest.mark.parametrize(
+    ("names", "scale", "x_max", "figsize"),
+    [
+        (("sigmoid", "tanh", "relu", "leaky_relu", "elu", "relu"), 1.0, 6.0, None),  # notebook 04's six
+        (("sigmoid", "tanh"), 1.0, 6.0, None),
+        (("sigmoid", "tanh", "relu", "elu"), -1000.0, 6.0, None),  # wide tick labels, in the second column too
+        (("tanh",), 1.0, 40.0, (6.5, 3.8)),  # the explorer's
+        (("relu",), 1.0, 40.0, (6.5, 3.8)),
+    ],
+)
+def test_plot_activations_has_tight_layouts_margins_for_any_tick_labels(names, scale, x_max, figsize):
+    x = np.linspace(-x_max, x_max, 401)
+    curves = {}
+    for name in names:
+        out, grad = cu.widgets.activation_curve(name, x)
+        title = f"{name} {len(curves)}" + (": |f'| < 1e-02 on 60% of the range" if figsize else "")  # the explorer's
+        curves[title] = (scale * out, grad)
+    fig = cu.viz.plot_activations(x, curves, saturation=0.01, figsize=figsize)
+    assert_margins_of_tight_layout(fig, rect=(0, 0, 1, 1 - 0.35 / fig.get_size_inches()[1]))
 
 
 def test_activation_curve_is_the_layers_backward_pass():

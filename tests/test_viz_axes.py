@@ -10,7 +10,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_utils.viz._axes import PowerFormatter, log_scale, margins_beside_legend, margins_in_inches
+from course_utils.viz._axes import (
+    PowerFormatter,
+    log_scale,
+    margins_beside_legend,
+    margins_in_inches,
+    tick_labels_width,
+)
 
 # (ylim, the labels of the major ticks in view, the labelled minor ticks in view), "-" standing for
 # the minus sign U+2212 the labels are written with
@@ -129,4 +135,19 @@ def test_margins_beside_legend_leave_room_for_the_legend_inside_the_figure():
     box = legend.get_window_extent(renderer)
     assert ax.get_window_extent(renderer).x1 < box.x0 and box.x1 < fig.bbox.x1
     assert ax.get_position().x0 * 8.0 == pytest.approx(0.8)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("ylim", [(0, 1), (-1000, 6000), (-1.05, 1.05), (1e-3, 2e-3)])
+def test_tick_labels_width_is_the_widest_drawn_label(ylim):
+    fig, ax = plt.subplots(figsize=(4.0, 3.0))
+    ax.tick_params(labelsize=11)
+    ax.plot([0, 1], ylim)
+    width = tick_labels_width(ax)  # before any draw
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    lo, hi = ax.get_ylim()
+    shown = [t for t in ax.get_yticklabels() if lo <= t.get_position()[1] <= hi]  # those drawn
+    drawn = max(t.get_window_extent(renderer).width for t in shown) / fig.dpi
+    assert width == pytest.approx(drawn, abs=1e-6)
     plt.close(fig)

@@ -15,6 +15,7 @@ from matplotlib.axis import Axis
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
+from matplotlib.text import Text
 from matplotlib.ticker import LogFormatter, LogLocator
 
 
@@ -83,6 +84,23 @@ def margins_beside_legend(
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's, and the inline backend's
     width = legend.get_window_extent(renderer).width / fig.dpi
     margins_in_inches(fig, left=left, right=width + 0.25, bottom=bottom, top=top, gap_w=gap_w)
+
+
+def tick_labels_width(ax: Axes) -> float:
+    """The widest label of ``ax``'s major y ticks in view, in inches, measured without drawing the figure.
+
+    For a left margin (or a gap between panels) that fits the labels the data gives: tight_layout
+    finds it by drawing every artist of the figure; this formats and measures only these labels.
+    """
+    fig = figure_of(ax)
+    lo, hi = sorted(ax.get_ylim())  # autoscales the view now, as a draw would
+    slack = 1e-9 * (hi - lo)  # matplotlib also labels a tick a rounding error outside the view
+    locs = [v for v in ax.yaxis.get_majorticklocs() if lo - slack <= v <= hi + slack]
+    labels = ax.yaxis.get_major_formatter().format_ticks(locs)
+    prop = ax.yaxis.get_major_ticks(1)[0].label1.get_fontproperties()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's, and the inline backend's
+    widths = [Text(text=label, fontproperties=prop, figure=fig).get_window_extent(renderer).width for label in labels]
+    return max(widths, default=0.0) / fig.dpi
 
 
 def figure_of(ax: Axes) -> Figure:

@@ -1,0 +1,34 @@
+"""Checks shared by the figure tests: fixed margins are the ones tight_layout finds, and every artist lies in the figure."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def axes_boxes(fig: Figure) -> np.ndarray:
+    """Every axes' slot (its position before an aspect shrinks it) as (x0, y0, width, height) in inches."""
+    width, height = fig.get_size_inches()
+    return np.array([ax.get_position(original=True).bounds for ax in fig.axes]) * [width, height, width, height]
+
+
+def assert_inside(fig: Figure) -> None:
+    """Everything drawn lies within the figure (a PNG of the whole figure, as an explorer shows it, clips nothing)."""
+    fig.canvas.draw()
+    ink = fig.get_tightbbox(fig.canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    tol = 1 / fig.dpi  # a pixel
+    assert ink.x0 >= -tol and ink.y0 >= -tol and ink.x1 <= width + tol and ink.y1 <= height + tol, (
+        f"drawn outside the figure: ink {ink.bounds} in a {width} x {height} figure"
+    )
+
+
+def assert_margins_of_tight_layout(fig: Figure, *, rect=(0, 0, 1, 1), slack: float = 0.05) -> None:
+    """The axes sit where ``fig.tight_layout(rect=rect)`` puts them, within ``slack`` inches: the fixed margins
+    and gaps leave each tick label, axis label and title the room tight_layout measures for it, and no more.
+
+    Lays the figure out anew: call it last."""
+    assert_inside(fig)
+    fixed = axes_boxes(fig)
+    fig.tight_layout(rect=rect)
+    np.testing.assert_allclose(fixed, axes_boxes(fig), atol=slack, err_msg="margins other than tight_layout's")
