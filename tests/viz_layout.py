@@ -32,3 +32,13 @@ def assert_margins_of_tight_layout(fig: Figure, *, rect=(0, 0, 1, 1), slack: flo
     fixed = axes_boxes(fig)
     fig.tight_layout(rect=rect)
     np.testing.assert_allclose(fixed, axes_boxes(fig), atol=slack, err_msg="margins other than tight_layout's")
+
+
+def assert_clear(fig: Figure) -> None:
+    """Everything drawn lies within the figure, and no panel's ink (its ticks, labels, title) runs into another's."""
+    assert_inside(fig)
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), f"two panels' ink overlaps: {a.bounds} and {b.bounds}"
