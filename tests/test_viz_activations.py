@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from viz_layout import assert_margins_of_tight_layout
+from viz_layout import assert_clear, assert_margins_of_tight_layout, axes_boxes
 
 import course_utils as cu
 
@@ -120,6 +120,32 @@ def test_plot_per_epoch_and_paths():
     _labelled(fig.axes[0])
     np.testing.assert_allclose(fig.axes[0].lines[0].get_xydata(), path)
     _readable(fig)
+
+
+@pytest.mark.parametrize(
+    ("paths", "target"),
+    [
+        (
+            {
+                "x > 0 (like sigmoid outputs)": [[-1, 1], [-1.2, 0.5], [0.3, -0.5], [0.9, -0.9]],
+                "x - 0.5": [[-1, 1], [0.8, -1]],
+            },
+            (1, -1),
+        ),
+        ({"wide": [[-10, 1], [0, 0.5], [10, -1]]}, (10, -1)),  # axes as wide as the panel, less tall
+        ({"tall, with a long label": [[-1, -100], [1, 100]]}, (1, 100)),
+    ],
+)
+def test_plot_paths_2d_leaves_room_for_the_labels_and_the_legend(paths, target):
+    fig = cu.viz.plot_paths_2d({k: np.array(v, dtype=float) for k, v in paths.items()}, np.array(target, dtype=float))
+    assert_clear(fig)
+    renderer = fig.canvas.get_renderer()
+    legend, ax = fig.axes[0].get_legend().get_window_extent(renderer), fig.axes[0].get_window_extent(renderer)
+    assert ax.x1 < legend.x0  # beside the axes drawn
+    # the equal axes about as large as tight_layout makes them: what a cell shows is cropped to them and the legend
+    drawn = axes_boxes(fig, original=False)[0, 2:]
+    fig.tight_layout()
+    assert drawn == pytest.approx(axes_boxes(fig, original=False)[0, 2:], rel=0.05)
 
 
 def test_plot_per_epoch_over_seeds_draws_every_seed_and_the_median():

@@ -192,6 +192,8 @@ def plot_paths_2d(
     ax.axvline(0, color="0.6", lw=0.6)
     ax.set(xlabel="w1", ylabel="w2", title=title, aspect="equal")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
-    fig.tight_layout()
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    # tight_layout's margins, laid out once: the equal axes take the panel's height (or its width) and
+    # sit in its middle, the legend beside them; what a cell shows is cropped to them
+    margins_beside_legend(fig, legend, left=tick_labels_width(ax) + 0.45, bottom=0.58, top=0.36)
     return fig
