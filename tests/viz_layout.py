@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -37,6 +38,11 @@ def assert_margins_of_tight_layout(
     Lays the figure out anew: call it last."""
     assert_inside(fig)
     fixed = axes_boxes(fig, original=original)
+    # from matplotlib's default margins, where the figure function's tight_layout started: a legend placed
+    # in axes coordinates moves with the axes, so tight_layout's margins depend on where it starts
+    fig.subplots_adjust(
+        **{k: plt.rcParams[f"figure.subplot.{k}"] for k in ("left", "right", "bottom", "top", "wspace", "hspace")}
+    )
     fig.tight_layout(rect=rect)
     tight = axes_boxes(fig, original=original)
     np.testing.assert_allclose(fixed, tight, atol=slack, err_msg="margins other than tight_layout's")
