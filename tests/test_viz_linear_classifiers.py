@@ -3,6 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from viz_layout import assert_margins_of_tight_layout
 
 import course_utils as cu
 from course_utils.landscape import StrategyResult
@@ -76,3 +77,12 @@ def test_plot_templates_one_row_per_matrix_with_its_own_scale():
     plt.close(fig)
     with pytest.raises(ValueError, match="every W must be"):
         cu.viz.plot_templates({"a": np.zeros((64, 10)), "b": np.zeros((64, 9))})
+
+
+@pytest.mark.parametrize(
+    ("scores", "y", "names"),
+    [((-2.85, 0.86, 0.28), 2, None), ((-9.5, 8.0, 3.0, 1.0), 1, None), ((1.0, 2.0, -1.0), 0, ["cat", "dog", "ship"])],
+)
+def test_score_losses_have_tight_layouts_margins(scores, y, names):
+    # the loss explorer's figure, at its first scores and at scores whose tick labels are wider
+    assert_margins_of_tight_layout(cu.viz.plot_score_losses(scores, y, class_names=names))

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._axes import figure_of, log_scale, margins_in_inches, subplots
+from ._axes import figure_of, log_scale, margins_in_inches, subplots, tick_labels_width
 
 if TYPE_CHECKING:
     from ..landscape import StrategyResult
@@ -68,7 +68,10 @@ def plot_score_losses(scores: Sequence[float], y: int, *, class_names: Sequence[
     for ax in (ax_s, ax_p):
         ax.grid(alpha=0.3, axis="y")
     update_score_losses(fig, scores, y)
-    fig.tight_layout()
+    # tight_layout's margins, laid out once: left of the scores their tick labels (as wide as these
+    # scores make them) and 0.45 inches for the ticks and the y label; the probabilities' labels are "0.0" to "1.0"
+    left = tick_labels_width(ax_s) + 0.45
+    margins_in_inches(fig, left=left, right=0.15, bottom=0.59, top=0.36, gap_w=tick_labels_width(ax_p) + 0.45)
     return fig
 
 
