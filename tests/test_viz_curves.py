@@ -174,6 +174,18 @@ def test_plot_weight_images_templates():
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["a", "b", "c"]
 
 
+@pytest.mark.parametrize(("num_per_class", "classes"), [(10, range(10)), (5, range(10)), (20, range(3))])
+def test_plot_digits_is_drawn_as_large_as_tight_layout_draws_it(num_per_class, classes):
+    X, y = cu.data.load_digits()
+    keep = np.isin(y, list(classes))
+    fig = cu.viz.plot_digits(X[keep], y[keep] + 100 * (len(classes) < 10), num_per_class=num_per_class)
+    assert_clear(fig)
+    # the mosaic keeps its aspect: what a cell shows, cropped to it and its labels, is its size
+    drawn = axes_boxes(fig, original=False)[0, 2:]
+    fig.tight_layout()
+    assert drawn == pytest.approx(axes_boxes(fig, original=False)[0, 2:], abs=0.05)
+
+
 @pytest.mark.parametrize(
     ("num", "shape", "names"),
     [
