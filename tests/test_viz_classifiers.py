@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
-from viz_layout import assert_clear, axes_boxes
+from viz_layout import assert_clear, assert_margins_of_tight_layout, axes_boxes
 
 import course_utils as cu
 from course_utils.models import FullyConnectedNet
@@ -129,6 +129,13 @@ def test_hidden_space_many_units_is_projected():
     fig = cu.viz.plot_hidden_space(_net(10, C=3), X, y)
     ax1 = fig.axes[1]
     assert "projected" in ax1.get_title() and "principal" in ax1.get_xlabel()
+
+
+@pytest.mark.parametrize(("scale", "title"), [(1.0, "Circles through a 2-unit hidden layer"), (100.0, None)])
+def test_hidden_space_in_2d_has_tight_layouts_margins(circles, scale, title):
+    X, y = circles
+    fig = cu.viz.plot_hidden_space(_net(2), scale * X, y, title=title)
+    assert_margins_of_tight_layout(fig, original=False)
 
 
 def test_hidden_space_of_a_plain_function(circles):

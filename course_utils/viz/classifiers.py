@@ -22,7 +22,15 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ._axes import figure_of, fixed_titles, margins_in_inches, palette, subplots, tick_labels_width
+from ._axes import (
+    figure_of,
+    fixed_titles,
+    margins_in_inches,
+    palette,
+    subplots,
+    tick_labels_width,
+    x_labels_overhang,
+)
 
 if TYPE_CHECKING:
     from mpl_toolkits.mplot3d import Axes3D
@@ -293,7 +301,16 @@ def plot_hidden_space(
         )
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    if H == 3:  # a 3-D panel's tick labels and z label stand out of it as its view turns: measured
+        fig.tight_layout()
+        return fig
+    # tight_layout's margins, laid out once: left of a panel its y tick labels (as wide as the data makes
+    # them) and 0.45 inches for the ticks and the y label; right of one, its x tick labels past its edge
+    top = 0.68 if title else 0.36
+    left, gap_w = tick_labels_width(ax0) + 0.45, tick_labels_width(ax1) + 0.45
+    margins_in_inches(fig, left=left, right=0.15, bottom=0.58, top=top, gap_w=gap_w)
+    past_first, past_second = x_labels_overhang(ax0)[1], x_labels_overhang(ax1)[1]
+    margins_in_inches(fig, left=left, right=0.15 + past_second, bottom=0.58, top=top, gap_w=gap_w + past_first)
     return fig
 
 
