@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from PIL import Image
 
 
 def axes_boxes(fig: Figure, *, original: bool = True) -> np.ndarray:
@@ -56,3 +59,13 @@ def assert_clear(fig: Figure) -> None:
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), f"two panels' ink overlaps: {a.bounds} and {b.bounds}"
+
+
+def assert_png_unclipped(png: bytes, *, border: int = 3) -> None:
+    """A PNG of a whole figure (an explorer's) has nothing but the background within ``border`` pixels of its
+    edges: no tick label, axis label or title runs off it."""
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    edges = np.concatenate(
+        [image[:border].ravel(), image[-border:].ravel(), image[:, :border].ravel(), image[:, -border:].ravel()]
+    )
+    assert edges.min() >= 250, "ink at the edge of the picture: something runs off it"
