@@ -159,3 +159,18 @@ def test_plot_per_epoch_over_seeds_draws_every_seed_and_the_median():
     np.testing.assert_allclose(right.lines[-1].get_ydata(), [0.0, 0.5, 0.8])
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["leaky"]
     _readable(fig)
+
+
+@pytest.mark.parametrize(
+    ("series", "logy", "legend"),
+    [
+        ({"layer 1": [1e-3, 2e-3, 3e-3], "layer 2": [4e-3, 5e-3, 6e-3]}, True, True),
+        ({"seed 0": np.random.default_rng(0).random((3, 11))}, False, True),  # over seeds: a legend with a title
+        ({"a": 1000.0 * np.arange(5)}, False, False),
+    ],
+)
+def test_plot_per_epoch_of_its_own_has_tight_layouts_margins(series, logy, legend):
+    fig = cu.viz.plot_per_epoch(
+        {k: np.asarray(v) for k, v in series.items()}, ylabel="norm", title="During training", logy=logy, legend=legend
+    )
+    assert_margins_of_tight_layout(fig, slack=0.06)  # margins_beside_legend leaves 0.05 inches more right of the legend

@@ -97,3 +97,11 @@ def test_templates_leave_room_for_the_labels_and_sit_where_tight_layout_puts_not
     assert_clear(fig)
     if (rows, classes) == (3, 10):  # notebook 02's
         assert_margins_of_tight_layout(fig, original=False)
+
+
+@pytest.mark.parametrize(
+    ("lrs", "regs"), [([1e-3, 1e-2, 1e-1, 1.0], [0, 1e-4, 1e-2]), ([0.01, 0.1, 1, 10, 100], [0, 0.001, 1])]
+)
+def test_search_grid_of_its_own_has_tight_layouts_margins(lrs, regs):
+    acc = np.random.default_rng(0).random((len(regs), len(lrs)))
+    assert_margins_of_tight_layout(cu.viz.plot_search_grid(lrs, regs, acc))
