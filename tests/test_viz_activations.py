@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from viz_layout import assert_clear, assert_margins_of_tight_layout, axes_boxes
 
 import course_utils as cu
 
@@ -50,6 +51,27 @@ def test_plot_activations_draws_f_and_its_gradient():
     labels = [t.get_text() for t in fig.legends[0].get_texts()]  # one legend, above the panels
     assert labels == ["f(x)", "f'(x)", "|f'| < 0.01"]
     _readable(fig)
+
+
+@pytest.mark.parametrize(
+    ("names", "scale", "x_max", "figsize"),
+    [
+        (("sigmoid", "tanh", "relu", "leaky_relu", "elu", "relu"), 1.0, 6.0, None),  # notebook 04's six
+        (("sigmoid", "tanh"), 1.0, 6.0, None),
+        (("sigmoid", "tanh", "relu", "elu"), -1000.0, 6.0, None),  # wide tick labels, in the second column too
+        (("tanh",), 1.0, 40.0, (6.5, 3.8)),  # the explorer's
+        (("relu",), 1.0, 40.0, (6.5, 3.8)),
+    ],
+)
+def test_plot_activations_has_tight_layouts_margins_for_any_tick_labels(names, scale, x_max, figsize):
+    x = np.linspace(-x_max, x_max, 401)
+    curves = {}
+    for name in names:
+        out, grad = cu.widgets.activation_curve(name, x)
+        title = f"{name} {len(curves)}" + (": |f'| < 1e-02 on 60% of the range" if figsize else "")  # the explorer's
+        curves[title] = (scale * out, grad)
+    fig = cu.viz.plot_activations(x, curves, saturation=0.01, figsize=figsize)
+    assert_margins_of_tight_layout(fig, rect=(0, 0, 1, 1 - 0.35 / fig.get_size_inches()[1]))
 
 
 def test_activation_curve_is_the_layers_backward_pass():
@@ -100,6 +122,32 @@ def test_plot_per_epoch_and_paths():
     _readable(fig)
 
 
+@pytest.mark.parametrize(
+    ("paths", "target"),
+    [
+        (
+            {
+                "x > 0 (like sigmoid outputs)": [[-1, 1], [-1.2, 0.5], [0.3, -0.5], [0.9, -0.9]],
+                "x - 0.5": [[-1, 1], [0.8, -1]],
+            },
+            (1, -1),
+        ),
+        ({"wide": [[-10, 1], [0, 0.5], [10, -1]]}, (10, -1)),  # axes as wide as the panel, less tall
+        ({"tall, with a long label": [[-1, -100], [1, 100]]}, (1, 100)),
+    ],
+)
+def test_plot_paths_2d_leaves_room_for_the_labels_and_the_legend(paths, target):
+    fig = cu.viz.plot_paths_2d({k: np.array(v, dtype=float) for k, v in paths.items()}, np.array(target, dtype=float))
+    assert_clear(fig)
+    renderer = fig.canvas.get_renderer()
+    legend, ax = fig.axes[0].get_legend().get_window_extent(renderer), fig.axes[0].get_window_extent(renderer)
+    assert ax.x1 < legend.x0  # beside the axes drawn
+    # the equal axes about as large as tight_layout makes them: what a cell shows is cropped to them and the legend
+    drawn = axes_boxes(fig, original=False)[0, 2:]
+    fig.tight_layout()
+    assert drawn == pytest.approx(axes_boxes(fig, original=False)[0, 2:], rel=0.05)
+
+
 def test_plot_per_epoch_over_seeds_draws_every_seed_and_the_median():
     runs = np.array([[0.0, 0.5, 0.9], [0.0, 0.4, 0.7], [0.0, 0.6, 0.8]])
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
@@ -111,3 +159,18 @@ def test_plot_per_epoch_over_seeds_draws_every_seed_and_the_median():
     np.testing.assert_allclose(right.lines[-1].get_ydata(), [0.0, 0.5, 0.8])
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["leaky"]
     _readable(fig)
+
+
+@pytest.mark.parametrize(
+    ("series", "logy", "legend"),
+    [
+        ({"layer 1": [1e-3, 2e-3, 3e-3], "layer 2": [4e-3, 5e-3, 6e-3]}, True, True),
+        ({"seed 0": np.random.default_rng(0).random((3, 11))}, False, True),  # over seeds: a legend with a title
+        ({"a": 1000.0 * np.arange(5)}, False, False),
+    ],
+)
+def test_plot_per_epoch_of_its_own_has_tight_layouts_margins(series, logy, legend):
+    fig = cu.viz.plot_per_epoch(
+        {k: np.asarray(v) for k, v in series.items()}, ylabel="norm", title="During training", logy=logy, legend=legend
+    )
+    assert_margins_of_tight_layout(fig, slack=0.06)  # margins_beside_legend leaves 0.05 inches more right of the legend

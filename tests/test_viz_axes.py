@@ -10,7 +10,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_utils.viz._axes import PowerFormatter, log_scale, margins_beside_legend, margins_in_inches
+from course_utils.viz._axes import (
+    PowerFormatter,
+    log_scale,
+    margins_beside_legend,
+    margins_in_inches,
+    tick_labels_width,
+    x_labels_overhang,
+)
 
 # (ylim, the labels of the major ticks in view, the labelled minor ticks in view), "-" standing for
 # the minus sign U+2212 the labels are written with
@@ -129,4 +136,39 @@ def test_margins_beside_legend_leave_room_for_the_legend_inside_the_figure():
     box = legend.get_window_extent(renderer)
     assert ax.get_window_extent(renderer).x1 < box.x0 and box.x1 < fig.bbox.x1
     assert ax.get_position().x0 * 8.0 == pytest.approx(0.8)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("ylim", "log"),
+    [((0, 1), False), ((-1000, 6000), False), ((-1.05, 1.05), False), ((1e-5, 1.0), True), ((0.02, 0.3), True)],
+)
+def test_tick_labels_width_is_the_widest_drawn_label(ylim, log):
+    fig, ax = plt.subplots(figsize=(4.0, 3.0))
+    ax.tick_params(labelsize=11)
+    ax.plot([0, 1], ylim)
+    if log:
+        log_scale(ax, "y")
+    width = tick_labels_width(ax)  # before any draw
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    lo, hi = ax.get_ylim()
+    labels = ax.get_yticklabels() + ax.get_yticklabels(minor=True)
+    shown = [t for t in labels if lo <= t.get_position()[1] <= hi and t.get_text()]  # those drawn
+    drawn = max(t.get_window_extent(renderer).width for t in shown) / fig.dpi
+    assert width == pytest.approx(drawn, abs=1e-6)
+    plt.close(fig)
+
+
+def test_x_labels_overhang_is_half_a_label_at_each_edge_with_a_tick():
+    fig, ax = plt.subplots(figsize=(4.0, 3.0))
+    ax.set_xlim(0.0, 1000.0)  # ticks at both edges
+    left, right = x_labels_overhang(ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.get_xticklabels() if 0 <= t.get_position()[0] <= 1000]
+    assert left == pytest.approx(labels[0].get_window_extent(renderer).width / fig.dpi / 2)
+    assert right == pytest.approx(labels[-1].get_window_extent(renderer).width / fig.dpi / 2)
+    ax.set_xlim(-130.0, 1130.0)  # no tick near an edge
+    assert x_labels_overhang(ax) == (0.0, 0.0)
     plt.close(fig)

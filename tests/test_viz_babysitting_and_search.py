@@ -5,6 +5,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
+from viz_layout import assert_clear, assert_margins_of_tight_layout
 
 from course_utils.train import History
 from course_utils.viz.babysitting_and_search import (
@@ -71,6 +73,31 @@ def test_ensembles_one_row_per_method_with_its_spread():
     assert np.allclose(sorted(seg[:, 0].tolist() for seg in bars.get_segments()), [[0.97, 0.99], [0.985, 0.985]])
     assert np.allclose(ax_loss.lines[0].get_xdata(), [0.085, 0.0725])
     assert "log-loss" in ax_loss.get_xlabel() and "accuracy" in ax_acc.get_xlabel()
+
+
+@pytest.mark.parametrize("reg", [(1e-5, 1.0), (0.02, 0.3)])  # reg over decades; within one, minor ticks labelled
+def test_search_trials_have_tight_layouts_margins(reg):
+    trials = np.column_stack([np.geomspace(1e-4, 1.0, 12), np.geomspace(*reg, 12), np.linspace(0.1, 0.98, 12)])
+    fig = plot_search_trials({"coarse": trials, "fine": trials[6:]}, box=((1e-2, 0.5), reg), title="Search 0: trials")
+    assert_margins_of_tight_layout(fig)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["one net", "best of 8 (picked on val)", "ensemble of 2", "ensemble of 4", "5 snapshots of one run"],
+        ["a", "b"],
+        ["one net", "best of 8 (picked on val)", "ensemble of 2"],
+    ],
+)
+def test_ensembles_have_tight_layouts_margins(names):
+    rng = np.random.default_rng(0)
+    acc = {n: 0.97 + 0.02 * rng.random(3) for n in names}
+    loss = {n: 0.08 + 0.02 * rng.random(3) for n in names}
+    fig = plot_ensembles(acc, loss, title="Ensembles on the validation set")
+    assert_clear(fig)
+    # 0.1 inches: the x tick labels past the panels' edges, which tight_layout measures before it moves them
+    assert_margins_of_tight_layout(fig, slack=0.1)
 
 
 def _outside(fig, legend, ax) -> bool:

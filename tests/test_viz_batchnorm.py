@@ -5,6 +5,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
+from viz_layout import assert_margins_of_tight_layout
 
 from course_utils.viz.batchnorm import plot_batch_noise, plot_batch_statistics, plot_sweep
 
@@ -41,6 +43,13 @@ def test_batch_statistics_histograms_with_fixed_limits():
     assert left.get_xlim() == (0, 2) and right.get_xlim() == (1, 3)
     assert "N=8" in left.get_title() and left.get_legend() is not None
     plt.close("all")
+
+
+@pytest.mark.parametrize(("num_batches", "scale"), [(400, 1.0), (40, 1.0), (400, 1000.0)])  # counts of 2 and 3 digits
+def test_batch_statistics_have_tight_layouts_margins(num_batches, scale):
+    rng = np.random.default_rng(0)
+    means, stds = scale * rng.normal(1, 0.3, num_batches), scale * rng.gamma(9, 0.15, num_batches)
+    assert_margins_of_tight_layout(plot_batch_statistics(means, stds, scale, 1.3 * scale, batch_size=16))
 
 
 def test_sweep_over_seeds_draws_the_median_and_a_min_to_max_bar_with_the_legend_beside_the_axes():

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from viz_layout import assert_clear, assert_margins_of_tight_layout, axes_boxes
 
 import course_utils as cu
 from course_utils.models import FullyConnectedNet
@@ -71,6 +72,28 @@ def test_decision_boundaries_side_by_side(circles):
     assert fig._suptitle.get_text() == "compare"
 
 
+def test_decision_boundaries_of_tall_data_are_centred_under_the_suptitle():
+    # notebook 02's two blobs: data taller than wide, so the equal axes are narrower than their panels
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.uniform((1.8, -3.8), (4.0, 3.1), (60, 2)), rng.uniform((4.0, -3.8), (6.4, 3.1), (60, 2))])
+    X[[0, 119]] = (1.8, -3.8), (6.4, 3.1)  # its extent
+    y = np.repeat([0, 1], 60)
+    models = {"bias penalized": lambda P: P @ [[-1.0, 1.0], [0.1, 0.0]], "not": lambda P: P @ [[-1.0, 1.0], [0.0, 0.1]]}
+    fig = cu.viz.plot_decision_boundaries(models, X, y, resolution=40, suptitle="Softmax with reg 0.1: the bias")
+    assert_clear(fig)
+    # as tight_layout leaves them: as tall as the panel between title and x label, centred under the suptitle
+    boxes = axes_boxes(fig, original=False)
+    assert boxes[:, 3] == pytest.approx(4.2 - 0.58 - 0.68)
+    assert boxes[0, 0] + boxes[-1, 0] + boxes[-1, 2] == pytest.approx(fig.get_figwidth(), abs=0.05)
+
+
+@pytest.mark.parametrize(("num", "scale", "suptitle"), [(3, 1.0, "three"), (1, 100.0, None)])
+def test_decision_boundaries_leave_room_for_any_tick_labels(circles, num, scale, suptitle):
+    X, y = circles
+    models = {f"model {k}": (lambda P, k=k: np.column_stack([P[:, k % 2], -P[:, k % 2]])) for k in range(num)}
+    assert_clear(cu.viz.plot_decision_boundaries(models, scale * X, y, resolution=30, suptitle=suptitle))
+
+
 def test_decision_boundary_rejects_bad_input(circles):
     X, y = circles
     with pytest.raises(ValueError, match=r"X must be \(N, 2\)"):
@@ -106,6 +129,13 @@ def test_hidden_space_many_units_is_projected():
     fig = cu.viz.plot_hidden_space(_net(10, C=3), X, y)
     ax1 = fig.axes[1]
     assert "projected" in ax1.get_title() and "principal" in ax1.get_xlabel()
+
+
+@pytest.mark.parametrize(("scale", "title"), [(1.0, "Circles through a 2-unit hidden layer"), (100.0, None)])
+def test_hidden_space_in_2d_has_tight_layouts_margins(circles, scale, title):
+    X, y = circles
+    fig = cu.viz.plot_hidden_space(_net(2), scale * X, y, title=title)
+    assert_margins_of_tight_layout(fig, original=False)
 
 
 def test_hidden_space_of_a_plain_function(circles):

@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 import pytest
+from viz_layout import assert_clear, assert_margins_of_tight_layout, axes_boxes
 
 import course_utils as cu
 from course_utils.train import History
@@ -171,6 +172,42 @@ def test_plot_weight_images_templates():
     np.testing.assert_allclose(visible[3].images[0].get_array(), W[:, 3].reshape(8, 8))
     fig = cu.viz.plot_weight_images(W[:, :3], class_names=["a", "b", "c"])
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(("num_per_class", "classes"), [(10, range(10)), (5, range(10)), (20, range(3))])
+def test_plot_digits_is_drawn_as_large_as_tight_layout_draws_it(num_per_class, classes):
+    X, y = cu.data.load_digits()
+    keep = np.isin(y, list(classes))
+    fig = cu.viz.plot_digits(X[keep], y[keep] + 100 * (len(classes) < 10), num_per_class=num_per_class)
+    assert_clear(fig)
+    # the mosaic keeps its aspect: what a cell shows, cropped to it and its labels, is its size
+    drawn = axes_boxes(fig, original=False)[0, 2:]
+    fig.tight_layout()
+    assert drawn == pytest.approx(axes_boxes(fig, original=False)[0, 2:], abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("num", "shape", "names"),
+    [
+        (10, (8, 8), None),  # notebooks 02 and 09
+        (15, (8, 8), [f"unit {j}" for j in range(15)]),  # notebook 03
+        (2, (8, 8), ["mean image", "a centred 3"]),  # notebook 05
+        (25, (8, 8), None),
+        (4, (16, 8), None),  # tall images: as tall as their panels, narrower
+        (4, (8, 16), None),
+    ],
+)
+def test_plot_weight_images_fill_their_panels_and_leave_room_for_the_titles(num, shape, names):
+    W = np.random.default_rng(0).standard_normal((shape[0] * shape[1], num))
+    fig = cu.viz.plot_weight_images(W, shape=shape, class_names=names, title="The first-layer weights as images")
+    assert_clear(fig)
+    boxes = axes_boxes(fig, original=False)[: min(num, 5)]  # the first row's images, as drawn
+    if shape[0] <= shape[1]:  # as wide as their panels: 0.15 inches apart and from the figure's edges
+        assert boxes[0, 0] == pytest.approx(0.15) and np.diff(boxes[:, 0]) - boxes[:-1, 2] == pytest.approx(0.15)
+    if shape[0] == shape[1] and num <= 15:
+        # the notebooks' images drawn where tight_layout draws them, to a tenth of an inch: it measures
+        # the titles above images of the panels' shape before the layout, not of the images'
+        assert_margins_of_tight_layout(fig, original=False, slack=0.12)
 
 
 def test_image_shape_errors():

@@ -1,10 +1,14 @@
 """viz.dropout: the figures draw from made-up runs and numbers, with the panels the notebook describes."""
 
+import dataclasses
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
+from viz_layout import assert_margins_of_tight_layout
 
 from course_utils.dropout import DropoutRuns
 from course_utils.viz.dropout import plot_dropout_runs, plot_mask_average
@@ -36,6 +40,18 @@ def test_runs_figure_has_a_band_per_rate_and_bars_over_seeds():
     assert [t.get_text() for t in ax_acc.get_xticklabels()] == ["0", "0.5", "0.75"]
     assert len(ax_loss.get_legend().get_texts()) == 3
     plt.close(fig)
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0])  # the losses' tick labels one and three digits wide
+def test_runs_figure_has_tight_layouts_margins(scale):
+    runs = _runs()
+    runs = dataclasses.replace(
+        runs,
+        val_loss=scale * runs.val_loss,
+        train_loss_masked=scale * runs.train_loss_masked,
+        val_acc=runs.val_acc / scale,
+    )
+    assert_margins_of_tight_layout(plot_dropout_runs(runs, highlight=0.5))
 
 
 def test_mask_average_figure():

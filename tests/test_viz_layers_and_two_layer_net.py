@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from viz_layout import assert_clear, axes_boxes
 
 import course_utils as cu
 from course_utils.models import FullyConnectedNet
@@ -131,3 +132,20 @@ def test_hidden_space_3d_is_large_with_the_legend_outside(circles):
     assert labels == ["class 0", "class 1", "grid lines", "decision plane\n(scores equal)"]
     with pytest.raises(ValueError, match="3 units"):
         cu.viz.plot_hidden_space_3d(_net(2), X, y)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["linear SVM", "linear softmax", "two-layer net"], ["a", "b"], [f"model {k} with a long name" for k in range(5)]],
+)
+def test_seed_accuracies_leave_room_for_the_names_the_x_label_and_the_legend(names):
+    rng = np.random.default_rng(0)
+    fig = cu.viz.plot_seed_accuracies({n: 0.95 + 0.03 * rng.random(5) for n in names}, num_examples=270, title="seeds")
+    assert_clear(fig)
+    renderer = fig.canvas.get_renderer()
+    legend, ink = fig.legends[0].get_window_extent(renderer), fig.axes[0].get_tightbbox(renderer)
+    assert legend.y1 < ink.y0  # under the x label
+    # where constrained layout put the axes: the names 0.04 inches from the edge, 0.78 inches below, 0.255 above
+    x0, y0, _, height = axes_boxes(fig)[0]
+    assert ink.x0 / fig.dpi == pytest.approx(0.04, abs=0.02)
+    assert (y0, fig.get_figheight() - y0 - height) == pytest.approx((0.78, 0.255))

@@ -3,6 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from viz_layout import assert_clear, assert_margins_of_tight_layout
 
 import course_utils as cu
 from course_utils.landscape import StrategyResult
@@ -76,3 +77,31 @@ def test_plot_templates_one_row_per_matrix_with_its_own_scale():
     plt.close(fig)
     with pytest.raises(ValueError, match="every W must be"):
         cu.viz.plot_templates({"a": np.zeros((64, 10)), "b": np.zeros((64, 9))})
+
+
+@pytest.mark.parametrize(
+    ("scores", "y", "names"),
+    [((-2.85, 0.86, 0.28), 2, None), ((-9.5, 8.0, 3.0, 1.0), 1, None), ((1.0, 2.0, -1.0), 0, ["cat", "dog", "ship"])],
+)
+def test_score_losses_have_tight_layouts_margins(scores, y, names):
+    # the loss explorer's figure, at its first scores and at scores whose tick labels are wider
+    assert_margins_of_tight_layout(cu.viz.plot_score_losses(scores, y, class_names=names))
+
+
+@pytest.mark.parametrize(("rows", "classes"), [(3, 10), (1, 3), (5, 10)])
+def test_templates_leave_room_for_the_labels_and_sit_where_tight_layout_puts_notebook_02s(rows, classes):
+    rng = np.random.default_rng(0)
+    more = "" if rows == 3 else "\nand a second line"  # notebook 02's labels are one line
+    weights = {f"reg {k:g}{more}": 10.0**-k * rng.standard_normal((64, classes)) for k in range(rows)}
+    fig = cu.viz.plot_templates(weights, title="Softmax classifier: one template per digit" if classes > 3 else "W")
+    assert_clear(fig)
+    if (rows, classes) == (3, 10):  # notebook 02's
+        assert_margins_of_tight_layout(fig, original=False)
+
+
+@pytest.mark.parametrize(
+    ("lrs", "regs"), [([1e-3, 1e-2, 1e-1, 1.0], [0, 1e-4, 1e-2]), ([0.01, 0.1, 1, 10, 100], [0, 0.001, 1])]
+)
+def test_search_grid_of_its_own_has_tight_layouts_margins(lrs, regs):
+    acc = np.random.default_rng(0).random((len(regs), len(lrs)))
+    assert_margins_of_tight_layout(cu.viz.plot_search_grid(lrs, regs, acc))

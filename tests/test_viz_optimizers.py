@@ -5,6 +5,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
+from viz_layout import assert_margins_of_tight_layout
 
 from course_utils import optim, surfaces
 from course_utils.viz.optimizers import (
@@ -80,3 +82,12 @@ def test_lr_sweep_bars_span_min_to_max_and_gaps_are_floored():
     fig = plot_loss_gaps({"a": (np.arange(1, 4), np.array([1.0, 1e-3, 0.0]))}, target=1e-5)
     assert fig.axes[0].lines[0].get_ydata()[-1] == 1e-16 and len(fig.axes[0].lines) == 2
     plt.close(fig)
+
+
+@pytest.mark.parametrize("name", ["bowl", "saddle", "rosenbrock"])  # log and linear loss axes
+def test_path_losses_of_their_own_have_tight_layouts_margins(name):
+    paths = {
+        rule: surfaces.run_2d(optim.RULES[rule], surfaces.SURFACES[name], (-1.5, 1.5), 30, lr=1e-3)
+        for rule in ("sgd", "adam")
+    }
+    assert_margins_of_tight_layout(plot_path_losses(surfaces.SURFACES[name], paths))

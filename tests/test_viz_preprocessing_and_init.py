@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from viz_layout import assert_clear, assert_margins_of_tight_layout
 
 import course_utils as cu
 
@@ -15,6 +16,20 @@ def test_plot_preprocessing():
     assert len(fig.axes) == 5 and all(ax.get_title() and ax.get_xlabel() for ax in fig.axes)
     assert fig.get_figwidth() <= 13  # readable at a laptop's width, not scaled down to a thumbnail
     plt.close(fig)
+
+
+@pytest.mark.parametrize("seed", [0, 3])  # notebook 05's data, and data whose first panel's labels are narrower
+def test_plot_preprocessing_has_tight_layouts_margins(seed):
+    fig = cu.viz.plot_preprocessing(cu.data.preprocess_steps(cu.data.make_correlated_2d(500, seed=seed)))
+    # 0.1 inches: tight_layout measures the labels of equal axes before they take the panel's shape
+    assert_margins_of_tight_layout(fig, slack=0.1)
+
+
+@pytest.mark.parametrize(("scale", "num_steps"), [(100.0, 5), (1e-3, 5), (1.0, 3), (1.0, 1)])
+def test_plot_preprocessing_leaves_room_for_any_tick_labels(scale, num_steps):
+    steps = cu.data.preprocess_steps(cu.data.make_correlated_2d(500, seed=0))
+    fig = cu.viz.plot_preprocessing({k: scale * v for k, v in list(steps.items())[:num_steps]})
+    assert_clear(fig)
 
 
 def test_plot_layer_histograms():

@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import ipywidgets as widgets
 import numpy as np
 import pytest
+from viz_layout import assert_png_unclipped
 
 from course_utils.widgets.activations import activation_explorer
 
@@ -58,3 +59,10 @@ def test_rejects_unknown_settings():
         activation_explorer(name="swish")
     with pytest.raises(ValueError, match="x_max"):
         activation_explorer(x_max=100)
+
+
+@pytest.mark.parametrize("name", ["tanh", "relu", "elu"])
+def test_the_picture_holds_the_whole_figure(name):
+    box = activation_explorer(name=name, x_max=40, threshold=0.01)
+    (image,) = [c for c in box.children if isinstance(c, widgets.Image)]
+    assert_png_unclipped(bytes(image.value))

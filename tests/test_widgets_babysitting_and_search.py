@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 import pytest
+from viz_layout import assert_margins_of_tight_layout, assert_png_unclipped
 
 from course_utils.train import History
 from course_utils.widgets.babysitting_and_search import learning_rate_explorer
@@ -63,3 +64,13 @@ def test_a_run_that_blows_up_is_clipped_and_the_axis_stays_readable():
     (mark,) = [line for line in ax_loss.lines if line.get_marker() == "x"]
     assert mark.get_xdata()[0] == 30 and mark.get_ydata()[0] == high
     assert ax_loss.lines[2].get_ydata().tolist()[29:] == [runs[1.0].loss[29], high]  # up to the edge, then no more
+
+
+def test_the_picture_holds_the_whole_figure_at_every_rate():
+    runs = _runs()
+    box = learning_rate_explorer(runs)
+    slider, image = box.children
+    for rate in sorted(runs, reverse=True):
+        slider.value = rate
+        assert_png_unclipped(bytes(image.value))
+    assert_margins_of_tight_layout(box.state["figure"])  # at the first rate, as laid out

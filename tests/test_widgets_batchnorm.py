@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from viz_layout import assert_inside, assert_png_unclipped
 
 from course_utils.viz.batchnorm import plot_batch_statistics
 from course_utils.widgets.batchnorm import batch_statistics, batch_stats_explorer
@@ -53,6 +54,8 @@ def test_explorer_redraws_fast_and_narrows_with_n():
         assert box.state["batch_size"] == n and len(box.state["means"]) == 400
     slider.value = 256
     assert box.state["means"].std() < wide / 4
+    assert_inside(box.state["figure"])  # laid out once, at N=4: the counts of N=256 still fit
+    assert_png_unclipped(bytes(box.children[1].value))
     assert np.median(times) < 0.5, times  # CPU seconds: a loaded machine stretches only the wall clock
 
 

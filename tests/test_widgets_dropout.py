@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 import pytest
+from viz_layout import assert_png_unclipped
 
 from course_utils.dropout import DropoutRuns
 from course_utils.widgets.dropout import dropout_explorer
@@ -47,3 +48,8 @@ def test_bad_arguments():
         dropout_explorer({})
     with pytest.raises(ValueError, match="not one of"):
         dropout_explorer(_runs(), p_drop=0.3)
+
+
+def test_the_picture_holds_the_whole_figure():
+    box = dropout_explorer(_runs(), p_drop=0.5)
+    assert_png_unclipped(bytes(box.children[1].value))

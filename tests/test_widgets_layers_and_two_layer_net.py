@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import ipywidgets as widgets
 import numpy as np
 import pytest
+from viz_layout import assert_png_unclipped
 
 import course_utils as cu
 from course_utils.widgets.layers_and_two_layer_net import (
@@ -92,3 +93,12 @@ def test_the_toy_recipe_is_plain_sgd_from_small_weights():
 def test_seed_3_with_three_units_misses_as_the_notebook_says():
     box = classifier_explorer(dataset="circles", hidden_size=3, seed=3)
     assert box.state["train_acc"] < 0.9
+
+
+@pytest.mark.parametrize("dataset", ["circles", "spiral"])
+def test_the_picture_holds_the_whole_figure(dataset):
+    box = classifier_explorer(dataset=dataset)
+    (image,) = [c for c in box.children if isinstance(c, widgets.Image)]
+    assert_png_unclipped(bytes(image.value))
+    _controls(box)["data set"].value = "spiral" if dataset == "circles" else "circles"  # laid out for the first
+    assert_png_unclipped(bytes(image.value))

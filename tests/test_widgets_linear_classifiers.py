@@ -3,6 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from viz_layout import assert_png_unclipped
 
 import course_utils as cu
 
@@ -112,3 +113,8 @@ def test_hinge_labels_stay_inside_the_axes_and_off_the_bars(scores, y):
     title = ax.title.get_window_extent(renderer)
     assert not any(t.get_window_extent(renderer).overlaps(title) for t in labels)
     plt.close(fig)
+
+
+def test_the_loss_explorers_picture_holds_the_whole_figure():
+    box = cu.widgets.loss_explorer()
+    assert_png_unclipped(bytes(box.children[1].value))

@@ -15,6 +15,7 @@ from matplotlib.axis import Axis
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
+from matplotlib.text import Text
 from matplotlib.ticker import LogFormatter, LogLocator
 
 
@@ -83,6 +84,51 @@ def margins_beside_legend(
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's, and the inline backend's
     width = legend.get_window_extent(renderer).width / fig.dpi
     margins_in_inches(fig, left=left, right=width + 0.25, bottom=bottom, top=top, gap_w=gap_w)
+
+
+def _tick_labels(ax: Axes, name: Literal["x", "y"]) -> list[tuple[float, float]]:
+    """(location, width in inches) of every labelled tick of ``ax``'s x or y axis in view, major and minor,
+    found without drawing the figure: the ticks are located and formatted, and only their labels measured."""
+    fig = figure_of(ax)
+    axis = ax.xaxis if name == "x" else ax.yaxis
+    lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())  # autoscales the view now, as a draw would
+    slack = 1e-9 * (hi - lo)  # matplotlib also labels a tick a rounding error outside the view
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's, and the inline backend's
+    found = []
+    for locs, formatter, ticks in (
+        (axis.get_majorticklocs(), axis.get_major_formatter(), axis.get_major_ticks(1)),
+        (axis.get_minorticklocs(), axis.get_minor_formatter(), axis.get_minor_ticks(1)),
+    ):
+        shown = [float(v) for v in locs if lo - slack <= v <= hi + slack]
+        prop = ticks[0].label1.get_fontproperties()
+        for v, label in zip(shown, formatter.format_ticks(shown)):
+            if label:
+                text = Text(text=label, fontproperties=prop, figure=fig)
+                found.append((v, text.get_window_extent(renderer).width / fig.dpi))
+    return found
+
+
+def tick_labels_width(ax: Axes) -> float:
+    """The widest label of ``ax``'s y ticks in view (major and minor), in inches, measured without drawing the figure.
+
+    For a left margin (or a gap between panels) that fits the labels the data gives: tight_layout
+    finds it by drawing every artist of the figure; this formats and measures only these labels.
+    """
+    return max((width for _, width in _tick_labels(ax, "y")), default=0.0)
+
+
+def x_labels_overhang(ax: Axes) -> tuple[float, float]:
+    """How far ``ax``'s x tick labels, centred on their ticks, reach past its left and right edges at its
+    present position, in inches (0 where they do not): what a gap between panels holds besides the
+    next panel's y labels. Measured as :func:`tick_labels_width` measures."""
+    fig = figure_of(ax)
+    box = ax.get_window_extent()  # at the axes' position, which subplots_adjust sets at once
+    left = right = 0.0
+    for v, width in _tick_labels(ax, "x"):
+        at = ax.transData.transform((v, 0.0))[0]
+        left = max(left, (box.x0 - at) / fig.dpi + width / 2)
+        right = max(right, (at - box.x1) / fig.dpi + width / 2)
+    return left, right
 
 
 def figure_of(ax: Axes) -> Figure:

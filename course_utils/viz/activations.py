@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from ._axes import figure_of, log_scale, margins_beside_legend, subplots
+from ._axes import figure_of, log_scale, margins_beside_legend, margins_in_inches, subplots, tick_labels_width
 
 __all__ = ["plot_activations", "plot_gradient_norms", "plot_per_epoch", "plot_paths_2d"]
 
@@ -75,8 +75,11 @@ def plot_activations(
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     fig.legend(list(handles.values()), list(handles.keys()), loc="upper center", ncol=len(handles), frameon=False)
-    height = fig.get_size_inches()[1]
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / height))
+    # tight_layout's margins, laid out once: left of a panel its y tick labels (as wide as the data
+    # makes them) and 0.45 inches for the ticks and the y label; 0.35 inches above the titles for the legend
+    first = max(tick_labels_width(ax) for ax in axes[:, 0])
+    rest = max((tick_labels_width(ax) for ax in axes[:, 1:].flat if ax.get_visible()), default=0.0)
+    margins_in_inches(fig, left=first + 0.45, right=0.15, bottom=0.58, top=0.71, gap_w=rest + 0.45, gap_h=0.79)
     return fig
 
 
@@ -159,16 +162,21 @@ def plot_per_epoch(
     if logy:
         log_scale(ax, "y")
     ax.grid(alpha=0.3)
+    shown = None
     if legend:
-        ax.legend(
+        shown = ax.legend(
             loc="upper left",
             bbox_to_anchor=(1.01, 1),
             borderaxespad=0,
             title="median (thick), seeds (thin)" if many else None,
             title_fontsize=10,
         )
-    if own:
-        fig.tight_layout()
+    if own:  # tight_layout's margins, laid out once: the y tick labels and 0.45 inches for the ticks and the y label
+        left = tick_labels_width(ax) + 0.45
+        if shown is not None:
+            margins_beside_legend(fig, shown, left=left, bottom=0.58, top=0.36)
+        else:
+            margins_in_inches(fig, left=left, right=0.15, bottom=0.58, top=0.36)
     return fig
 
 
@@ -189,6 +197,8 @@ def plot_paths_2d(
     ax.axvline(0, color="0.6", lw=0.6)
     ax.set(xlabel="w1", ylabel="w2", title=title, aspect="equal")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
-    fig.tight_layout()
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    # tight_layout's margins, laid out once: the equal axes take the panel's height (or its width) and
+    # sit in its middle, the legend beside them; what a cell shows is cropped to them
+    margins_beside_legend(fig, legend, left=tick_labels_width(ax) + 0.45, bottom=0.58, top=0.36)
     return fig

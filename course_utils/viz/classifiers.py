@@ -22,7 +22,15 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ._axes import figure_of, fixed_titles, palette, subplots
+from ._axes import (
+    figure_of,
+    fixed_titles,
+    margins_in_inches,
+    palette,
+    subplots,
+    tick_labels_width,
+    x_labels_overhang,
+)
 
 if TYPE_CHECKING:
     from mpl_toolkits.mplot3d import Axes3D
@@ -146,7 +154,16 @@ def plot_decision_boundaries(
         )
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
+    # tight_layout's margins, laid out once: left of a panel its y tick labels (as wide as the data
+    # makes them) and 0.45 inches for the ticks and the y label; a line of title above, two with a suptitle
+    first, *others = (tick_labels_width(ax) for ax in axes[0])
+    left, gap_w, top = first + 0.45, max(others, default=0.0) + 0.45, 0.68 if suptitle else 0.36
+    # equal axes as tall as their panel but narrower sit in the middle of it: with as much room right of
+    # the panels as left of them, they keep their size and stay centred under the suptitle, as tight_layout leaves them
+    height = fig.get_figheight() - 0.58 - top
+    widest = max(height * np.ptp(ax.get_xlim()) / np.ptp(ax.get_ylim()) for ax in axes[0])
+    narrow = widest <= (fig.get_figwidth() - 2 * left - gap_w * (len(models) - 1)) / len(models)
+    margins_in_inches(fig, left=left, right=left if narrow else 0.15, bottom=0.58, top=top, gap_w=gap_w)
     return fig
 
 
@@ -284,7 +301,16 @@ def plot_hidden_space(
         )
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    if H == 3:  # a 3-D panel's tick labels and z label stand out of it as its view turns: measured
+        fig.tight_layout()
+        return fig
+    # tight_layout's margins, laid out once: left of a panel its y tick labels (as wide as the data makes
+    # them) and 0.45 inches for the ticks and the y label; right of one, its x tick labels past its edge
+    top = 0.68 if title else 0.36
+    left, gap_w = tick_labels_width(ax0) + 0.45, tick_labels_width(ax1) + 0.45
+    margins_in_inches(fig, left=left, right=0.15, bottom=0.58, top=top, gap_w=gap_w)
+    past_first, past_second = x_labels_overhang(ax0)[1], x_labels_overhang(ax1)[1]
+    margins_in_inches(fig, left=left, right=0.15 + past_second, bottom=0.58, top=top, gap_w=gap_w + past_first)
     return fig
 
 

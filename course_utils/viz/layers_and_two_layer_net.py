@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..regions import boundary_segments, data_box
-from ._axes import fixed_titles, margins_in_inches, palette, subplots
+from ._axes import fixed_titles, margins_in_inches, palette, subplots, tick_labels_width, x_labels_overhang
 from .classifiers import plot_decision_boundary
 
 __all__ = [
@@ -295,7 +295,7 @@ def plot_seed_accuracies(
     if not accuracies:
         raise ValueError("plot_seed_accuracies: accuracies is empty")
     names = list(accuracies)
-    fig, ax = subplots(figsize=(7.5, 0.75 * len(names) + 1.4), layout="constrained")
+    fig, ax = subplots(figsize=(7.5, 0.75 * len(names) + 1.4))
     all_values = np.concatenate([np.asarray(v, dtype=np.float64) for v in accuracies.values()])
     for row, name in enumerate(names):
         values = np.asarray(accuracies[name], dtype=np.float64)
@@ -344,7 +344,12 @@ def plot_seed_accuracies(
         xlabel = f"{xlabel} (%)"
     ax.set_xlabel(xlabel)
     ax.errorbar([], [], xerr=[], fmt="|", color="0.3", capsize=4, label="mean ± std")
-    fig.legend(loc="outside lower center", ncols=2, fontsize="small")
+    fig.legend(loc="lower center", ncols=2, fontsize="small")
+    # constrained layout's margins, laid out once (not at every draw): the models' names at the left, below
+    # the x label and the legend, a line of title above; at the right, an x tick label past the edge
+    left = tick_labels_width(ax) + 0.14
+    margins_in_inches(fig, left=left, right=0.04, bottom=0.78, top=0.255)
+    margins_in_inches(fig, left=left, right=0.04 + x_labels_overhang(ax)[1], bottom=0.78, top=0.255)
     return fig
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._axes import figure_of, log_scale, margins_in_inches, subplots
+from ._axes import figure_of, log_scale, margins_in_inches, subplots, tick_labels_width
 
 if TYPE_CHECKING:
     from ..landscape import StrategyResult
@@ -68,7 +68,10 @@ def plot_score_losses(scores: Sequence[float], y: int, *, class_names: Sequence[
     for ax in (ax_s, ax_p):
         ax.grid(alpha=0.3, axis="y")
     update_score_losses(fig, scores, y)
-    fig.tight_layout()
+    # tight_layout's margins, laid out once: left of the scores their tick labels (as wide as these
+    # scores make them) and 0.45 inches for the ticks and the y label; the probabilities' labels are "0.0" to "1.0"
+    left = tick_labels_width(ax_s) + 0.45
+    margins_in_inches(fig, left=left, right=0.15, bottom=0.59, top=0.36, gap_w=tick_labels_width(ax_p) + 0.45)
     return fig
 
 
@@ -239,8 +242,8 @@ def plot_search_grid(
     ax.set_yticks(range(len(regs)), [f"{v:g}" for v in regs])
     ax.set(xlabel="learning rate", ylabel="regularization strength", title=title)
     fig.colorbar(im, ax=ax, label="validation accuracy (%)")
-    if created:
-        fig.tight_layout()
+    if created:  # tight_layout's margins, laid out once: the regs' labels and 0.45 inches for the ticks and the y label
+        margins_in_inches(fig, left=tick_labels_width(ax) + 0.45, right=0.15, bottom=0.58, top=0.36)
     return fig
 
 
@@ -304,5 +307,14 @@ def plot_templates(
             fontsize=plt.rcParams["axes.titlesize"],
         )
     fig.suptitle(title)
-    fig.tight_layout()
+    # tight_layout's margins, laid out once: at the left the rows' labels, 0.15 inches a line of 9 points
+    # (0.51 for two), the rows as wide as the rest and as tall as their templates, 0.23 inches apart; above
+    # the first, the suptitle (matplotlib puts it 2% of the height down) and the class numbers; below the
+    # last, what the rows leave
+    width, height = fig.get_size_inches()
+    label = 0.21 + 0.15 * max(ax.get_ylabel().count("\n") + 1 for ax in axes[:, 0])
+    row = (width - label - 0.15) * 1.04 * h / (left[-1] + 1.04 * w)  # a row's height at its limits' aspect, in inches
+    top = 0.02 * height + 0.56
+    bottom = max(0.15, height - top - len(mats) * row - 0.23 * (len(mats) - 1))
+    margins_in_inches(fig, left=label, right=0.15, bottom=bottom, top=top, gap_h=0.23)
     return fig

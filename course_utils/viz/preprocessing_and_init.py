@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 from matplotlib.ticker import MaxNLocator
 
-from ._axes import log_scale, margins_in_inches, subplots
+from ._axes import log_scale, margins_in_inches, subplots, tick_labels_width
 
 if TYPE_CHECKING:
     from ..train import History
@@ -50,7 +50,16 @@ def plot_preprocessing(steps: Mapping[str, np.ndarray], *, title: str = "Preproc
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
     fig.suptitle(title)
-    fig.tight_layout()
+    # tight_layout's margins, laid out once: left of a panel its y tick labels and 0.45 inches for the
+    # ticks and the y label. Equal axes widen their limits to the panel's shape, and so may change the
+    # labels: the labels are measured on panels laid out for labels half an inch wide, then placed.
+    margins_in_inches(fig, left=0.95, right=0.15, bottom=0.58, top=0.68, gap_w=0.95)
+    widths = []
+    for ax in fig.axes:
+        ax.apply_aspect()
+        widths.append(tick_labels_width(ax))
+    gap_w = max(widths[1:], default=0.0) + 0.45
+    margins_in_inches(fig, left=widths[0] + 0.45, right=0.15, bottom=0.58, top=0.68, gap_w=gap_w)
     return fig
 
 

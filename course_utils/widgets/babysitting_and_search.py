@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..viz._axes import fixed_titles, log_scale
+from ..viz._axes import fixed_titles, log_scale, margins_in_inches, tick_labels_width
 from ..viz.curves import clip_diverged, loss_ceiling
 from ._render import FigureImage
 
@@ -36,6 +37,7 @@ class _RateFigure:
     def __init__(self, runs: Mapping[float, History], layers: tuple[str, ...], lr: float) -> None:
         self.runs = runs
         self.figure = Figure(figsize=(10, 3.9))
+        FigureCanvasAgg(self.figure)  # the canvas FigureImage would give it, here to measure tick labels on
         with fixed_titles():
             self.ax_loss, self.ax_ratio = self.figure.subplots(1, 2)
         log_scale(self.ax_loss, "y")
@@ -63,7 +65,10 @@ class _RateFigure:
         self.ax_ratio.set(xlabel="iteration", ylabel="norm(update) / norm(W)", title="Update/weight ratio per layer")
         self.ax_ratio.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=9)
         self.choose(lr)
-        self.figure.tight_layout()
+        # tight_layout's margins, laid out once: left of a panel its y tick labels and 0.45 inches for the
+        # ticks and the y label; below, the x labels and the ratios' legend
+        first, second = tick_labels_width(self.ax_loss), tick_labels_width(self.ax_ratio)
+        margins_in_inches(self.figure, left=first + 0.45, right=0.15, bottom=1.05, top=0.36, gap_w=second + 0.45)
 
     def choose(self, lr: float) -> Figure:
         for rate, line in self.loss_lines.items():

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import data, models, optim, train
+from ..viz._axes import margins_in_inches, tick_labels_width
 from ..viz.classifiers import plot_decision_boundary
 from ._render import FigureImage
 
@@ -106,7 +107,10 @@ def classifier_explorer(
         title = f"{dataset}, {hidden_size} hidden units, reg {reg:.0e}\ntraining accuracy {acc:.1%}"
         if image.figure is None:  # the figure is built and laid out once (a layout costs a draw)
             fig = plot_decision_boundary(model, X, y, resolution=120, title=title)
-            fig.tight_layout()  # margins as a notebook cell's figure has them: the PNG is the figure at its own size
+            # margins as tight_layout finds them (the PNG is the figure at its own size), laid out once: the
+            # y tick labels and 0.45 inches for the ticks and the y label at the left, two lines of title above
+            ax = fig.axes[0]
+            margins_in_inches(fig, left=tick_labels_width(ax) + 0.45, right=0.15, bottom=0.58, top=0.58)
             image.show(fig)
             return
         ax = image.figure.axes[0]
