@@ -215,3 +215,14 @@ def test_image_shape_errors():
         cu.viz.plot_weight_images(np.zeros((65, 10)))
     with pytest.raises(ValueError, match="\\(N, 64\\)"):
         cu.viz.plot_digits(np.zeros((3, 10)), np.zeros(3, dtype=int))
+
+
+def test_plot_weight_images_widens_the_figure_for_a_title_wider_than_its_panels():
+    W = np.random.default_rng(0).standard_normal((64, 2))
+    title = "The training set's mean image, and one digit minus it"  # notebook 05: wider than two panels
+    fig = cu.viz.plot_weight_images(W, class_names=["mean image", "a centred 3"], title=title)
+    assert fig.get_figwidth() > 3.2
+    assert_clear(fig)  # the title inside the figure: the notebook's picture is cropped to the figure
+    boxes = axes_boxes(fig, original=False)  # the two images centred under it, 0.15 inches apart
+    assert boxes[0, 0] == pytest.approx(fig.get_figwidth() - boxes[1, 0] - boxes[1, 2])
+    assert boxes[1, 0] - boxes[0, 0] - boxes[0, 2] == pytest.approx(0.15)

@@ -95,13 +95,19 @@ def plot_weight_images(
         scale = float(np.abs(W[:, c]).max()) or 1.0
         ax.imshow(W[:, c].reshape(shape), cmap="RdBu_r", vmin=-scale, vmax=scale)
         ax.set_title(names[c])
-    fig.suptitle(title)
+    suptitle = fig.suptitle(title)
+    # a title wider than the panels widens the figure, the panels centred under it: nothing lies past
+    # the figure's edge (which the notebooks' figures are cropped to)
+    panels, height = fig.get_size_inches()
+    title_width = suptitle.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+    width = max(panels, title_width + 0.3)
+    fig.set_figwidth(width)
     # tight_layout's margins, laid out once: the images fill their panels' width, 0.15 inches apart and
     # from the edges; above the first row the suptitle (matplotlib puts it 2% of the height down) and a
     # line of titles, 0.28 inches between rows for a row's titles; below, what the images leave
-    width, height = fig.get_size_inches()
-    image = (width - 0.3 - 0.15 * (cols - 1)) / cols * shape[0] / shape[1]  # an image's height, in inches
+    image = (panels - 0.3 - 0.15 * (cols - 1)) / cols * shape[0] / shape[1]  # an image's height, in inches
     top = 0.02 * height + 0.555
     bottom = max(0.15, height - top - rows * image - 0.28 * (rows - 1))
-    margins_in_inches(fig, left=0.15, right=0.15, bottom=bottom, top=top, gap_w=0.15, gap_h=0.28)
+    side = 0.15 + (width - panels) / 2
+    margins_in_inches(fig, left=side, right=side, bottom=bottom, top=top, gap_w=0.15, gap_h=0.28)
     return fig
