@@ -316,18 +316,33 @@ def _train_stack(
 class _Layout:
     """Where each parameter of a stack sits in a row of one (K, P) array: net k's parameters in row k.
 
-    Inputs: params, a stack's dict of (K, ...) arrays; the order of its keys is the order in a row.
+    Inputs: params, a stack's dict of (K, ...) arrays; names keeps the order of its keys.
+
+    Notes: parameters of one size sit side by side in a row (sizes in the order they first come,
+    names in key order within a size), so that :meth:`norms` takes each size's norms in one call,
+    not one per parameter: a deep net has a bias, gamma and beta of one size per layer. Nothing
+    else depends on where a parameter sits, since the rules are elementwise.
     """
 
     def __init__(self, params: Mapping[str, np.ndarray]):
         self.names = list(params)
         self.shapes = [p.shape[1:] for p in params.values()]
-        ends = np.cumsum([int(np.prod(shape)) for shape in self.shapes])
-        self.slices = [slice(int(end) - int(np.prod(shape)), int(end)) for end, shape in zip(ends, self.shapes)]
+        by_size: dict[int, list[int]] = {}  # size -> positions in names
+        for j, shape in enumerate(self.shapes):
+            by_size.setdefault(int(np.prod(shape)), []).append(j)
+        self.slices = [slice(0)] * len(self.names)
+        self.runs: list[tuple[slice, int, list[int]]] = []  # (a size's part of a row, size, positions in names)
+        start = 0
+        for size, positions in by_size.items():
+            for n, j in enumerate(positions):
+                self.slices[j] = slice(start + n * size, start + (n + 1) * size)
+            self.runs.append((slice(start, start + len(positions) * size), size, positions))
+            start += len(positions) * size
+        self.stored = [self.names[j] for _, _, positions in self.runs for j in positions]  # in the order of a row
 
     def join(self, arrays: Mapping[str, np.ndarray]) -> np.ndarray:
         """(K, P): the arrays keyed like params, each net's in a row."""
-        return np.concatenate([arrays[name].reshape(len(arrays[name]), -1) for name in self.names], axis=1)
+        return np.concatenate([arrays[name].reshape(len(arrays[name]), -1) for name in self.stored], axis=1)
 
     def views(self, flat: np.ndarray) -> dict[str, np.ndarray]:
         """The parameters as (K, ...) views of flat (K, P), keyed like params."""
@@ -344,8 +359,12 @@ class _Layout:
 
     def norms(self, flat: np.ndarray) -> np.ndarray:
         """(number of parameters, K): the norm of each parameter of each net, as np.linalg.norm computes it
-        (the square root of a dot product)."""
-        return np.sqrt(np.stack([np.vecdot(flat[:, part], flat[:, part]) for part in self.slices]))
+        (the square root of a dot product); one np.vecdot per size, a dot product per parameter and net."""
+        out = np.empty((len(self.names), len(flat)), dtype=flat.dtype)
+        for part, size, positions in self.runs:
+            block = flat[:, part].reshape(len(flat), len(positions), size)
+            out[positions] = np.vecdot(block, block).T
+        return np.sqrt(out)
 
 
 def _take(state: Any, keep: np.ndarray) -> Any:

@@ -312,6 +312,24 @@ def test_bad_arguments_say_what_to_fix(digits, call, match):
         call(nets, digits[0], digits[1])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_layout_keeps_each_parameter_and_takes_its_norm_as_numpy_does(dtype):
+    nets = [FC([20, 20, 30], 64, 10, normalization="batchnorm", dtype=dtype, seed=k) for k in range(3)]
+    stack = stacked.StackedNets(nets)
+    layout = sweep._Layout(stack.params)
+    flat = layout.join(stack.params)
+    assert flat.shape == (3, sum(p[0].size for p in stack.params.values()))
+    views = layout.views(flat)
+    assert list(views) == list(stack.params) == layout.names
+    norms = layout.norms(flat)
+    assert norms.dtype == dtype
+    for j, (name, p) in enumerate(stack.params.items()):
+        np.testing.assert_array_equal(views[name], p)
+        for k in range(3):
+            np.testing.assert_array_equal(layout.copies(flat, k)[name], p[k])
+            assert norms[j, k] == np.linalg.norm(p[k])
+
+
 def test_nets_past_the_cache_budget_train_in_several_stacks_with_the_same_result(digits, monkeypatch):
     net = FC([30, 20], 64, 10)
     per_net = 4 * 50 * (30 + 20 + 10) * 8
