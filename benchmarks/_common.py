@@ -52,7 +52,8 @@ def commit() -> str:
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
         )
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # the benchmarks' own results are not the code measured: a second run is still at the commit
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)benchmarks/results"],
             cwd=ROOT,
             capture_output=True,
             text=True,
