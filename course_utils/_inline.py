@@ -2,13 +2,14 @@
 
 IPython's inline backend saves every figure a cell shows with ``bbox_inches="tight"``: matplotlib
 then lays the figure out and measures every artist (a pass with drawing disabled), measures them
-again for the box, and only then draws, so most of the text and tick layout is done twice or
-three times (a quarter of the course's figure time; benchmarks/README.md, notebooks).
-:func:`install` puts :func:`ink_png` in its place: it draws the figure once, at its own size, and
-crops the pixels to the ink plus the same padding (``savefig.pad_inches``), which is what the
-tight box is for. Where the picture touches the canvas's edge (an artist may lie outside the
-figure, which the tight box would include), or the figure is not drawn by Agg, the backend's own
-function draws it.
+again for the box, and only then draws, so most of the text and tick layout is done two or three
+times (a third of the course's figure time; benchmarks/README.md, notebooks). :func:`install`
+puts :func:`ink_png` in its place: it draws the figure once, on a canvas :data:`MARGIN` inches
+wider on every side than the figure (so what lies a little past the figure's edge, which the tight
+box includes, is drawn too), and crops the pixels to the ink plus the same padding
+(``savefig.pad_inches``), which is what the tight box is for. Where ink comes within half of
+:data:`MARGIN` of that canvas's edge (something lies farther out), the figure is transparent or
+not drawn by Agg, the backend's own function draws it.
 
 Only the backend's default is replaced: a notebook that sets ``InlineBackend.figure_formats`` or
 ``print_figure_kwargs`` (``%config``) keeps what it set.
@@ -44,7 +45,7 @@ def install() -> None:
         return
     callbacks = shell.events.callbacks.get("post_execute", [])
     if not any(getattr(f, "__qualname__", "") == _swap.__qualname__ for f in callbacks):  # once per kernel
-        shell.events.register("post_execute", _swap)  # registered before the backend's flush: runs first
+        shell.events.register("post_execute", _swap)  # before the backend's flush, if that is registered later
     _swap()
 
 
