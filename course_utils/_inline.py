@@ -39,8 +39,7 @@ def install() -> None:
     The inline backend registers its PNG function when the first figure is made, so the swap is
     checked after every cell (a dictionary lookup), before the backend shows the cell's figures.
     """
-    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
-    shell = get_ipython() if get_ipython is not None else None
+    shell = _shell()
     if shell is None or not hasattr(shell, "events"):
         return
     callbacks = shell.events.callbacks.get("post_execute", [])
@@ -49,12 +48,17 @@ def install() -> None:
     _swap()
 
 
+def _shell() -> Any:
+    """The running IPython shell, or None (IPython not imported, or no shell)."""
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    return get_ipython() if get_ipython is not None else None
+
+
 def _swap() -> None:
     """Replace the inline backend's default PNG function for figures by :func:`ink_png` (if it is registered)."""
     figure = sys.modules.get("matplotlib.figure")
     pylabtools = sys.modules.get("IPython.core.pylabtools")
-    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
-    shell = get_ipython() if get_ipython is not None else None
+    shell = _shell()
     if figure is None or pylabtools is None or shell is None:
         return
     formatter = shell.display_formatter.formatters.get("image/png")
@@ -76,13 +80,11 @@ def ink_png(fig: Any, *, fallback: Any = None) -> str | bytes | None:
     explicit box, which savefig draws without measuring anything first), so a label or legend
     placed past the figure's edge is in the picture, as in the tight box. ``fallback``: the
     function to call for a picture the pixels cannot crop (ink within ``MARGIN / 2`` of that
-    canvas's edge, a transparent figure; it gets ``fig``); None: ``savefig(bbox_inches="tight")``. Returns None for
-    a figure with nothing in it, as the backend does.
+    canvas's edge, a transparent figure; it gets ``fig``); None: IPython's ``print_figure`` as the
+    inline backend calls it. Returns None for a figure with nothing in it, as the backend does.
     """
     import matplotlib as mpl
     import numpy as np
-    from matplotlib.layout_engine import PlaceHolderLayoutEngine
-    from matplotlib.transforms import Bbox
     from PIL import Image
 
     if not fig.axes and not fig.lines:
@@ -90,10 +92,14 @@ def ink_png(fig: Any, *, fallback: Any = None) -> str | bytes | None:
     background = np.round(np.array(mpl.colors.to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
     box = None
     if background[3] == 255:  # an opaque face, so the background's pixels are known exactly
-        rgba = _draw_with_margin(fig, Bbox, PlaceHolderLayoutEngine)
+        rgba = _draw_with_margin(fig)
         box = _ink_box(rgba, background, guard=round(MARGIN / 2 * fig.dpi)) if rgba is not None else None
     if box is None:
-        return fallback(fig) if fallback is not None else _tight_png(fig)
+        if fallback is None:
+            from IPython.core.pylabtools import print_figure
+
+            fallback = functools.partial(print_figure, **_DEFAULT)
+        return fallback(fig)
     (top, bottom), (left, right) = box
     pad = round(mpl.rcParams["savefig.pad_inches"] * fig.dpi)
     picture = np.empty((bottom - top + 2 * pad, right - left + 2 * pad, 4), np.uint8)
@@ -104,9 +110,11 @@ def ink_png(fig: Any, *, fallback: Any = None) -> str | bytes | None:
     return b2a_base64(buffer.getvalue(), newline=False).decode("ascii")
 
 
-def _draw_with_margin(fig: Any, Bbox: Any, PlaceHolderLayoutEngine: Any) -> Any:
+def _draw_with_margin(fig: Any) -> Any:
     """The RGBA pixels of ``fig`` drawn once, with :data:`MARGIN` inches of its face around it (None: no Agg)."""
     import numpy as np
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+    from matplotlib.transforms import Bbox
 
     engine = fig.get_layout_engine()
     if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
@@ -146,9 +154,3 @@ def _ink_box(rgba: Any, background: Any, guard: int) -> tuple[tuple[int, int], t
     if min(rows[0], cols[0], height - 1 - rows[-1], width - 1 - cols[-1]) < guard:
         return None
     return (int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1)
-
-
-def _tight_png(fig: Any) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
-    return b2a_base64(buffer.getvalue(), newline=False).decode("ascii")
